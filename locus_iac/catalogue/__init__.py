@@ -1,0 +1,1 @@
+"""catalogue layer of locus-iac (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""cli layer of locus-iac (see DESIGN.md)."""

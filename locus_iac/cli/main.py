@@ -1,0 +1,41 @@
+"""The ``locus`` command: one Typer app, one sub-app per area.
+
+Each area lives in its own module under ``locus_iac.cli`` and exposes ``app``; it is
+registered here with one line. Exit codes: 0 success, 1 the input or operation failed,
+2 usage error (Typer's own).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from locus_iac import __version__
+
+app = typer.Typer(
+    name="locus",
+    help="LOCUS MANO: descriptors, packages, placement, NS lifecycle on Pulumi and Ansible.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"locus-iac {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """LOCUS MANO command line."""
+
+
+# Sub-apps: one line each (keep sorted).
+
+
+def main() -> None:
+    app()

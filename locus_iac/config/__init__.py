@@ -1,0 +1,1 @@
+"""config layer of locus-iac (see DESIGN.md)."""

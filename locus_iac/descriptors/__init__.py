@@ -1,0 +1,1 @@
+"""descriptors layer of locus-iac (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""engine layer of locus-iac (see DESIGN.md)."""

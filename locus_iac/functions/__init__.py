@@ -1,0 +1,1 @@
+"""functions layer of locus-iac (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""infra layer of locus-iac (see DESIGN.md)."""

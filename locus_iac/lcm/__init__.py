@@ -1,0 +1,1 @@
+"""lcm layer of locus-iac (see DESIGN.md)."""

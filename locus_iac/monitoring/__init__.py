@@ -1,0 +1,1 @@
+"""monitoring layer of locus-iac (see DESIGN.md)."""

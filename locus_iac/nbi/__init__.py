@@ -1,0 +1,1 @@
+"""nbi layer of locus-iac (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""packages layer of locus-iac (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""placement layer of locus-iac (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""sites layer of locus-iac (see DESIGN.md)."""

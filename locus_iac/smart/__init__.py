@@ -1,0 +1,1 @@
+"""smart layer of locus-iac (see DESIGN.md)."""
