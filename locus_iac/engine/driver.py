@@ -1,0 +1,313 @@
+"""Pulumi Automation API driver: one stack per NS instance, in project ``locus-ns``.
+
+Each NS instance gets its own stack (name = NS instance id) and its own local workspace
+directory ``<data-dir>/workspaces/<ns-instance-id>``, so operations on different instances
+never share files and can run in parallel processes. The program is any inline Pulumi
+program (a zero-argument callable), e.g. ``locus_iac.infra.build_ns(spec)``'s.
+
+Every call that reaches the engine goes through :func:`_engine_errors`, the one place where
+Pulumi's exceptions are translated into :mod:`locus_iac.errors`:
+
+* another update running / the stack locked -> :class:`RetryableError`
+* the stack does not exist -> :class:`NotFound`
+* anything else (program error, provider error, missing CLI) -> :class:`PermanentError`
+
+Messages keep the tail of Pulumi's stderr (secret values are masked by Pulumi) with the
+passphrase scrubbed, and never the stdout of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation import errors as pulumi_errors
+from pulumi.automation import events as pe
+
+from locus_iac.engine.progress import (
+    ProgressRecord,
+    ResourceCounts,
+    translate_event,
+)
+from locus_iac.engine.results import OperationResult, StackOutput, StackOutputs
+from locus_iac.engine.settings import EngineSettings
+from locus_iac.errors import (
+    Issue,
+    LocusError,
+    NotFound,
+    PermanentError,
+    RetryableError,
+    ValidationError,
+)
+
+logger = logging.getLogger(__name__)
+
+PROJECT = "locus-ns"
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_TAIL_LINES = 12
+
+Program = Callable[[], None]
+ProgressCallback = Callable[[ProgressRecord], None]
+
+
+def check_stack_name(ns_instance_id: str) -> str:
+    """NS instance ids become stack names: letters, digits, ``_ . -`` (Pulumi's rule)."""
+    if not _STACK_NAME.match(ns_instance_id):
+        raise ValidationError(
+            "invalid NS instance id for a stack name",
+            [
+                Issue(
+                    "/nsInstanceId",
+                    "invalid-stack-name",
+                    "must start with a letter or digit and contain only letters, digits, "
+                    "'_', '.' and '-' (at most 100 characters)",
+                )
+            ],
+        )
+    return ns_instance_id
+
+
+class StackDriver:
+    """Runs preview / up / refresh / destroy / cancel on the stack of one NS instance."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self._settings
+
+    # -- engine plumbing -------------------------------------------------------------------
+
+    @contextmanager
+    def _engine_errors(self, operation: str, ns_instance_id: str) -> Iterator[None]:
+        """Translate Pulumi's exceptions, once, into the locus error tree."""
+        try:
+            yield
+        except LocusError:
+            raise
+        except pulumi_errors.ConcurrentUpdateError as exc:
+            raise RetryableError(
+                f"{operation} of NS {ns_instance_id}: another operation holds the stack "
+                f"lock: {self._tail(exc)}",
+                delay=5.0,
+            ) from None
+        except pulumi_errors.StackNotFoundError:
+            raise NotFound(f"no stack for NS instance {ns_instance_id}") from None
+        except pulumi_errors.CommandError as exc:
+            raise PermanentError(
+                f"{operation} of NS {ns_instance_id} failed: {self._tail(exc)}"
+            ) from None
+        except FileNotFoundError as exc:
+            raise PermanentError(
+                f"{operation} of NS {ns_instance_id}: the pulumi CLI was not found "
+                f"({exc.filename}); run scripts/bootstrap-tools"
+            ) from None
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._settings.passphrase, "[secret]")
+
+    def _tail(self, exc: pulumi_errors.CommandError) -> str:
+        result = getattr(exc, "command_result", None)
+        stderr = getattr(result, "stderr", "") or ""
+        lines = [line for line in stderr.splitlines() if line.strip()][-_TAIL_LINES:]
+        text = " | ".join(line.strip() for line in lines) or type(exc).__name__
+        return self._scrub(text)
+
+    def _command(self) -> auto.PulumiCommand | None:
+        binary = self._settings.pulumi_binary
+        if binary is None:
+            return None
+        return auto.PulumiCommand(root=str(binary.parent.parent), skip_version_check=True)
+
+    def _options(self, ns_instance_id: str, program: Program | None) -> auto.LocalWorkspaceOptions:
+        work_dir = self._settings.workspaces_dir / ns_instance_id
+        work_dir.mkdir(parents=True, exist_ok=True)
+        project = auto.ProjectSettings(
+            name=PROJECT,
+            runtime="python",
+            backend=auto.ProjectBackend(url=self._settings.backend_url),
+        )
+        return auto.LocalWorkspaceOptions(
+            work_dir=str(work_dir),
+            program=program,
+            env_vars=self._settings.engine_env(),
+            secrets_provider="passphrase",
+            project_settings=project,
+            pulumi_command=self._command(),
+        )
+
+    def _stack(self, ns_instance_id: str, program: Program | None = None) -> auto.Stack:
+        check_stack_name(ns_instance_id)
+        opts = self._options(ns_instance_id, program)
+        if program is None:
+            return auto.select_stack(ns_instance_id, PROJECT, _no_program, opts=opts)
+        return auto.create_or_select_stack(ns_instance_id, PROJECT, program, opts=opts)
+
+    @staticmethod
+    def _events(
+        on_progress: ProgressCallback | None, into: list[ProgressRecord]
+    ) -> Callable[[pe.EngineEvent], None]:
+        def handle(event: pe.EngineEvent) -> None:
+            record = translate_event(event)
+            if record is None:
+                return
+            into.append(record)
+            if on_progress is not None:
+                on_progress(record)
+
+        return handle
+
+    # -- operations ------------------------------------------------------------------------
+
+    def preview(
+        self,
+        ns_instance_id: str,
+        program: Program,
+        on_progress: ProgressCallback | None = None,
+        op_occ_id: str | None = None,
+    ) -> OperationResult:
+        """What ``up`` would change, without changing anything."""
+        records: list[ProgressRecord] = []
+        log = _log(ns_instance_id, "preview", op_occ_id)
+        with self._engine_errors("preview", ns_instance_id):
+            stack = self._stack(ns_instance_id, program)
+            result = stack.preview(on_event=self._events(on_progress, records))
+        counts = ResourceCounts.from_summary(_changes(result.change_summary))
+        log.info("preview done: %s", counts)
+        return OperationResult(operation="preview", counts=counts, records=records)
+
+    def up(
+        self,
+        ns_instance_id: str,
+        program: Program,
+        on_progress: ProgressCallback | None = None,
+        op_occ_id: str | None = None,
+    ) -> OperationResult:
+        """Create or update the stack's resources; the result carries the stack outputs."""
+        records: list[ProgressRecord] = []
+        log = _log(ns_instance_id, "up", op_occ_id)
+        with self._engine_errors("up", ns_instance_id):
+            stack = self._stack(ns_instance_id, program)
+            result = stack.up(on_event=self._events(on_progress, records), show_secrets=False)
+        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
+        log.info("up done: %s", counts)
+        return OperationResult(
+            operation="up", counts=counts, records=records, outputs=_outputs(result.outputs)
+        )
+
+    def refresh(
+        self,
+        ns_instance_id: str,
+        on_progress: ProgressCallback | None = None,
+        op_occ_id: str | None = None,
+    ) -> OperationResult:
+        """Read the real state of every resource into the stack (drift detection for heal)."""
+        records: list[ProgressRecord] = []
+        with self._engine_errors("refresh", ns_instance_id):
+            stack = self._stack(ns_instance_id)
+            result = stack.refresh(
+                on_event=self._events(on_progress, records), show_secrets=False
+            )
+        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
+        _log(ns_instance_id, "refresh", op_occ_id).info("refresh done: %s", counts)
+        return OperationResult(operation="refresh", counts=counts, records=records)
+
+    def destroy(
+        self,
+        ns_instance_id: str,
+        on_progress: ProgressCallback | None = None,
+        remove_stack: bool = True,
+        op_occ_id: str | None = None,
+    ) -> OperationResult:
+        """Delete every resource of the stack, then (by default) the stack and its workspace."""
+        records: list[ProgressRecord] = []
+        with self._engine_errors("destroy", ns_instance_id):
+            stack = self._stack(ns_instance_id)
+            result = stack.destroy(
+                on_event=self._events(on_progress, records), show_secrets=False
+            )
+            if remove_stack:
+                stack.workspace.remove_stack(ns_instance_id)
+        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
+        _log(ns_instance_id, "destroy", op_occ_id).info("destroy done: %s", counts)
+        return OperationResult(operation="destroy", counts=counts, records=records)
+
+    def cancel(self, ns_instance_id: str) -> None:
+        """Ask the engine to stop the update running on this stack (from another process)."""
+        with self._engine_errors("cancel", ns_instance_id):
+            self._stack(ns_instance_id).cancel()
+        _log(ns_instance_id, "cancel").info("cancel requested")
+
+    def outputs(self, ns_instance_id: str) -> StackOutputs:
+        """The stack outputs of the last successful ``up``."""
+        with self._engine_errors("outputs", ns_instance_id):
+            return _outputs(self._stack(ns_instance_id).outputs())
+
+    def pending_operations(self, ns_instance_id: str) -> list[dict[str, Any]]:
+        """Operations the engine started but never finished (a crash mid-update leaves them)."""
+        with self._engine_errors("export", ns_instance_id):
+            state = self._stack(ns_instance_id).export_stack()
+        deployment = state.deployment or {}
+        pending = deployment.get("pending_operations") or []
+        return [dict(op) for op in pending]
+
+    def clear_pending_operations(self, ns_instance_id: str) -> int:
+        """Crash recovery: drop the stack's pending operations; return how many were dropped.
+
+        The engine refuses to update a stack whose last update was interrupted. Exporting the
+        state, removing ``pending_operations`` and importing it back is what ``pulumi stack
+        export | import`` does by hand. Resources that were being created may exist outside
+        the state afterwards; the ``refresh`` before a retry finds changed ones.
+        """
+        log = _log(ns_instance_id, "recover")
+        with self._engine_errors("clear pending operations", ns_instance_id):
+            stack = self._stack(ns_instance_id)
+            state = stack.export_stack()
+            deployment = dict(state.deployment or {})
+            pending = deployment.pop("pending_operations", None) or []
+            if not pending:
+                return 0
+            stack.import_stack(auto.Deployment(version=state.version, deployment=deployment))
+        for op in pending:
+            resource = op.get("resource", {}) if isinstance(op, Mapping) else {}
+            log.warning("dropped pending %s of %s", op.get("type"), resource.get("urn"))
+        return len(pending)
+
+
+def _no_program() -> None:
+    """Program of a stack selected only for refresh/destroy/outputs (never executed)."""
+
+
+class _OpLogger(logging.LoggerAdapter[logging.Logger]):
+    """Adds ``ns_instance_id`` and ``op_occ_id`` to every record and message."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        extra = dict(self.extra or {})
+        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
+        prefix = f"[ns={extra['ns_instance_id']} op={extra['op_occ_id'] or '-'}]"
+        return f"{prefix} {extra['operation']}: {msg}", kwargs
+
+
+def _log(ns_instance_id: str, operation: str, op_occ_id: str | None = None) -> _OpLogger:
+    extra = {"ns_instance_id": ns_instance_id, "op_occ_id": op_occ_id, "operation": operation}
+    return _OpLogger(logger, extra)
+
+
+def _changes(summary: Mapping[Any, int] | None) -> dict[str, int]:
+    if not summary:
+        return {}
+    return {(k.value if isinstance(k, pe.OpType) else str(k)): int(v) for k, v in summary.items()}
+
+
+def _outputs(raw: Mapping[str, auto.OutputValue]) -> StackOutputs:
+    return StackOutputs(
+        values={
+            name: StackOutput(value=out.value, secret=bool(out.secret))
+            for name, out in raw.items()
+        }
+    )

@@ -1,0 +1,141 @@
+"""The NS LCM operation occurrence as a pure domain model (no database, no HTTP).
+
+Mirrors the attributes of SOL005 v3.7.1 ``NsLcmOpOcc`` (clause 6.5.2.3) that the lifecycle
+engine maintains — ``operationState``, ``stateEnteredTime``, ``startTime``, ``lcmOperationType``,
+``isAutomaticInvocation``, ``operationParams``, ``isCancelPending``, ``cancelMode``, ``error`` —
+plus the progress locus shows on top: current step, resource counts, the Pulumi progress
+records and the Ansible task results.
+
+Every state change goes through :func:`locus_iac.lcm.states.transition`; the model is
+immutable and each method returns a new occurrence, so a persistence layer can compare and
+store it atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from locus_iac.config.results import TaskResult
+from locus_iac.engine.progress import ProgressRecord, StackProgress
+from locus_iac.errors import Conflict
+from locus_iac.lcm.states import LcmEvent, LcmOperationState, LcmOperationType, transition
+
+_MAX_RECORDS = 2000
+
+
+def _now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class CancelMode(StrEnum):
+    """``CancelModeType`` (SOL005 v3.7.1 clause 6.5.4.7)."""
+
+    GRACEFUL = "GRACEFUL"
+    FORCEFUL = "FORCEFUL"
+
+
+class OperationError(BaseModel):
+    """The failure of an occurrence, shaped like SOL013 ``ProblemDetails`` (no HTTP status)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    detail: str
+
+
+class OperationOccurrence(BaseModel):
+    """One NS LCM operation occurrence (SOL005 v3.7.1 ``NsLcmOpOcc``, clause 6.5.2.3)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    ns_instance_id: str
+    operation: LcmOperationType
+    state: LcmOperationState = LcmOperationState.PROCESSING
+    start_time: datetime = Field(default_factory=_now)
+    state_entered_time: datetime = Field(default_factory=_now)
+    is_automatic_invocation: bool = False
+    operation_params: dict[str, Any] = Field(default_factory=dict)
+    is_cancel_pending: bool = False
+    cancel_mode: CancelMode | None = None
+    error: OperationError | None = None
+    current_step: str | None = None
+    stack_progress: StackProgress = StackProgress()
+    stack_records: list[ProgressRecord] = Field(default_factory=list)
+    task_results: list[TaskResult] = Field(default_factory=list)
+    dropped_records: int = Field(default=0, description="progress records beyond the cap")
+
+    def apply(
+        self, event: LcmEvent, *, at: datetime | None = None, error: OperationError | None = None
+    ) -> OperationOccurrence:
+        """Move to the state ``event`` leads to (a Conflict if not allowed from here).
+
+        An ``error`` is recorded on failures; leaving ``FAILED_TEMP`` through ``retry``,
+        ``continue`` or ``rollback`` clears the previous error and restarts the progress view.
+        """
+        new_state = transition(self.state, event)
+        restart = event in (LcmEvent.RETRY, LcmEvent.CONTINUE, LcmEvent.ROLLBACK)
+        update: dict[str, Any] = {
+            "state": new_state,
+            "state_entered_time": at or _now(),
+            # every transition ends a pending cancellation (cancelMode: present only while
+            # isCancelPending is true)
+            "is_cancel_pending": False,
+            "cancel_mode": None,
+        }
+        if error is not None:
+            update["error"] = error
+        elif restart:
+            update["error"] = None
+        if restart:
+            update["stack_progress"] = StackProgress()
+            update["current_step"] = None
+        return self.model_copy(update=update)
+
+    def request_cancel(self, mode: CancelMode) -> OperationOccurrence:
+        """Mark a running occurrence as being cancelled (SOL005 clause 6.4.10).
+
+        The worker finishes or aborts its current step, then applies ``LcmEvent.CANCEL``.
+        """
+        if not self.state.is_running:
+            raise Conflict(
+                f"cannot cancel an operation occurrence in state {self.state.value} "
+                "(only PROCESSING or ROLLING_BACK)"
+            )
+        if self.is_cancel_pending:
+            raise Conflict(f"a cancellation of operation occurrence {self.id} is already pending")
+        return self.model_copy(update={"is_cancel_pending": True, "cancel_mode": mode})
+
+    def with_step(self, step: str) -> OperationOccurrence:
+        """Record the step the worker is in (e.g. ``preview``, ``up``, ``day1: configure``)."""
+        return self.model_copy(update={"current_step": step})
+
+    def with_stack_records(self, records: Iterable[ProgressRecord]) -> OperationOccurrence:
+        """Add Pulumi progress records (kept up to a cap; counts are folded from all)."""
+        progress = self.stack_progress
+        kept = list(self.stack_records)
+        dropped = self.dropped_records
+        for record in records:
+            progress = progress.apply(record)
+            if len(kept) < _MAX_RECORDS:
+                kept.append(record)
+            else:
+                dropped += 1
+        step = progress.current_step or self.current_step
+        return self.model_copy(
+            update={
+                "stack_progress": progress,
+                "stack_records": kept,
+                "dropped_records": dropped,
+                "current_step": step,
+            }
+        )
+
+    def with_task_results(self, results: Iterable[TaskResult]) -> OperationOccurrence:
+        """Add Ansible task results (Day1/Day2)."""
+        return self.model_copy(update={"task_results": [*self.task_results, *results]})
