@@ -1,0 +1,223 @@
+"""Onboarding: upload -> validate -> cross-check against the catalogue -> ONBOARDED.
+
+SOL005 clause 5.4.4.3.3 (NSD content) and 9.4.5.3.3 (VNF package content): the state goes
+CREATED -> UPLOADING -> PROCESSING -> ONBOARDED. Processing here is synchronous, so a
+rejected upload is answered with the problem itself and the resource returns to the state
+it had (CREATED): the catalogue is left exactly as it was and the upload can be retried.
+
+Reading and validating the bytes is delegated to an :class:`Inspector` (the product one
+uses :mod:`locus_iac.packages` and :mod:`locus_iac.descriptors`); what references what,
+which descriptors are onboarded and who is in use is decided here, against the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from locus_iac.catalogue.database import Database
+from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
+from locus_iac.catalogue.package_store import (
+    NOUN,
+    claim_upload,
+    create_package,
+    get_package,
+    set_state,
+)
+from locus_iac.catalogue.states import OnboardingState, PackageKind
+from locus_iac.errors import Conflict, Issue, ValidationError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The inspected descriptor needs descriptor ``id`` of ``kind`` (found at ``pointer``)."""
+
+    kind: PackageKind
+    id: str
+    pointer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    """What the catalogue keeps of a valid upload."""
+
+    kind: PackageKind
+    descriptor_id: str
+    name: str | None
+    version: str | None
+    provider: str | None
+    descriptor_yaml: str
+    references: tuple[Reference, ...] = ()
+
+
+class Inspector(Protocol):
+    """Reads uploaded bytes and checks one descriptor against the ones it references."""
+
+    def inspect(self, data: bytes, name: str) -> Inspected:
+        """Validate ``data`` (archive or YAML); raise ValidationError with every issue."""
+        ...
+
+    def cross_check(
+        self, subject: Inspected, known: Mapping[tuple[PackageKind, str], str]
+    ) -> list[Issue]:
+        """Issues of ``subject`` against the referenced descriptors (kind, id) -> YAML."""
+        ...
+
+
+def upload_content(
+    db: Database,
+    inspector: Inspector,
+    *,
+    project_id: str,
+    kind: PackageKind,
+    package_id: str,
+    data: bytes,
+    content_type: str,
+) -> PackageRow:
+    """PUT ``.../{id}/{nsd|package|nst}_content``: onboard content into an existing resource."""
+    with db.session() as session:
+        before = claim_upload(
+            session, get_package(session, project_id, kind, package_id, lock=True)
+        )
+    try:
+        with db.session() as session:
+            set_state(session, package_id, OnboardingState.UPLOADING, OnboardingState.PROCESSING)
+        inspected = inspector.inspect(data, name=f"{kind.value} package {package_id}")
+        with db.session() as session:
+            row = get_package(session, project_id, kind, package_id, lock=True)
+            _attach(session, inspector, row, inspected, data, content_type)
+            return row
+    except BaseException:
+        with db.session() as session:
+            _restore(session, package_id, before)
+        raise
+
+
+def onboard_new(
+    db: Database,
+    inspector: Inspector,
+    *,
+    project_id: str,
+    kind: PackageKind,
+    data: bytes,
+    content_type: str,
+) -> PackageRow:
+    """POST ``..._content`` (OSM one-shot onboarding): create and onboard in one transaction."""
+    inspected = inspector.inspect(data, name=f"uploaded {kind.value} package")
+    with db.session() as session:
+        row = create_package(session, project_id, kind)
+        row.onboarding_state = OnboardingState.PROCESSING.value
+        _attach(session, inspector, row, inspected, data, content_type)
+        return row
+
+
+def _restore(session: Session, package_id: str, before: OnboardingState) -> None:
+    session.execute(
+        update(PackageRow)
+        .where(
+            PackageRow.id == package_id,
+            PackageRow.onboarding_state.in_(
+                [OnboardingState.UPLOADING.value, OnboardingState.PROCESSING.value]
+            ),
+        )
+        .values(onboarding_state=before.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _resolve(
+    session: Session, project_id: str, inspected: Inspected
+) -> tuple[dict[tuple[PackageKind, str], str], list[Issue]]:
+    """Lock and load every referenced descriptor; issues for those not onboarded."""
+    known: dict[tuple[PackageKind, str], str] = {}
+    issues: list[Issue] = []
+    for ref in inspected.references:
+        query = select(PackageRow).where(
+            PackageRow.project_id == project_id,
+            PackageRow.kind == ref.kind,
+            PackageRow.descriptor_id == ref.id,
+        )
+        target = session.scalar(query.with_for_update())
+        if target is None or target.onboarding_state != OnboardingState.ONBOARDED:
+            issues.append(
+                Issue(
+                    ref.pointer,
+                    "reference-not-onboarded",
+                    f"{ref.kind.value} {ref.id!r} is not onboarded in this project; "
+                    f"onboard its {NOUN[ref.kind]} first",
+                )
+            )
+        elif target.descriptor_yaml is not None:
+            known[(ref.kind, ref.id)] = target.descriptor_yaml
+    return known, issues
+
+
+def _attach(
+    session: Session,
+    inspector: Inspector,
+    row: PackageRow,
+    inspected: Inspected,
+    data: bytes,
+    content_type: str,
+) -> None:
+    kind = PackageKind(row.kind)
+    if inspected.kind is not kind:
+        raise ValidationError(
+            f"expected a {NOUN[kind]}, got a {inspected.kind.value} descriptor",
+            [Issue("", "wrong-descriptor-kind", f"this resource holds a {kind.value}")],
+        )
+    duplicate = session.scalar(
+        select(PackageRow.id).where(
+            PackageRow.project_id == row.project_id,
+            PackageRow.kind == kind,
+            PackageRow.descriptor_id == inspected.descriptor_id,
+            PackageRow.id != row.id,
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(
+            f"{kind.value} {inspected.descriptor_id!r} is already in this project ({duplicate})"
+        )
+    known, issues = _resolve(session, row.project_id, inspected)
+    if not issues:
+        issues = inspector.cross_check(inspected, known)
+    if issues:
+        raise ValidationError(
+            f"{kind.value} {inspected.descriptor_id!r} does not fit the catalogue", issues
+        )
+    row.descriptor_id = inspected.descriptor_id
+    row.descriptor_name = inspected.name
+    row.descriptor_version = inspected.version
+    row.provider = inspected.provider
+    row.descriptor_yaml = inspected.descriptor_yaml
+    row.content_type = content_type
+    row.content_sha256 = hashlib.sha256(data).hexdigest()
+    row.content_size = len(data)
+    row.onboarding_state = OnboardingState.ONBOARDED.value
+    row.updated_at = utcnow()
+    session.add(PackageBlobRow(package_id=row.id, data=data))
+    for target in {(r.kind, r.id) for r in inspected.references}:
+        session.add(
+            PackageRefRow(
+                package_id=row.id,
+                project_id=row.project_id,
+                kind=target[0].value,
+                descriptor_id=target[1],
+            )
+        )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{kind.value} {inspected.descriptor_id!r} is already in this project"
+        ) from exc
+    log.info("onboarded %s %s as %s", kind.value, inspected.descriptor_id, row.id)

@@ -1,0 +1,219 @@
+"""Repository of VNF packages, NSD packages and netslice templates (one table, ``kind``).
+
+Every query is scoped by ``project_id``: another project's package is a :class:`NotFound`.
+Lists use keyset paging on ``(created_at, id)`` so a page costs the same at any depth.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
+from locus_iac.catalogue.states import (
+    UPLOADABLE,
+    OnboardingState,
+    OperationalState,
+    PackageKind,
+    check_transition,
+)
+from locus_iac.errors import Conflict, Issue, NotFound, ValidationError
+
+NOUN: dict[PackageKind, str] = {
+    PackageKind.VNFD: "VNF package",
+    PackageKind.NSD: "NS descriptor",
+    PackageKind.NST: "netslice template",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[PackageRow]
+    in_use: frozenset[str]
+    next_marker: str | None
+
+
+def create_package(
+    session: Session,
+    project_id: str,
+    kind: PackageKind,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    user_defined_data: dict[str, Any] | None = None,
+) -> PackageRow:
+    now = utcnow()
+    row = PackageRow(
+        project_id=project_id,
+        kind=kind.value,
+        name=name,
+        description=description,
+        onboarding_state=OnboardingState.CREATED.value,
+        operational_state=OperationalState.ENABLED.value,
+        user_defined_data=dict(user_defined_data or {}),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_package(
+    session: Session, project_id: str, kind: PackageKind, package_id: str, *, lock: bool = False
+) -> PackageRow:
+    query = select(PackageRow).where(
+        PackageRow.id == package_id, PackageRow.project_id == project_id, PackageRow.kind == kind
+    )
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound(f"{NOUN[kind]} {package_id!r} not found")
+    return row
+
+
+def in_use(session: Session, project_id: str, kind: PackageKind, ids: Iterable[str]) -> set[str]:
+    """Those of ``ids`` (descriptor ids of ``kind``) referenced by an onboarded package."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    query = select(PackageRefRow.descriptor_id).where(
+        PackageRefRow.project_id == project_id,
+        PackageRefRow.kind == kind,
+        PackageRefRow.descriptor_id.in_(wanted),
+    )
+    return set(session.scalars(query))
+
+
+def encode_marker(row: PackageRow) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_marker(marker: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4)).decode()
+        stamp, package_id = raw.split("|", 1)
+        return datetime.fromisoformat(stamp), package_id
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError(
+            "invalid paging marker",
+            [Issue("/nextpage_opaque_marker", "invalid-marker", "not a marker this server issued")],
+        ) from exc
+
+
+def list_packages(
+    session: Session, project_id: str, kind: PackageKind, *, marker: str | None, limit: int
+) -> Page:
+    """One page of the project's packages of ``kind``, oldest first (SOL013 clause 5.4.2)."""
+    query = select(PackageRow).where(PackageRow.project_id == project_id, PackageRow.kind == kind)
+    if marker:
+        stamp, last_id = _decode_marker(marker)
+        query = query.where(
+            or_(
+                PackageRow.created_at > stamp,
+                and_(PackageRow.created_at == stamp, PackageRow.id > last_id),
+            )
+        )
+    query = query.order_by(PackageRow.created_at, PackageRow.id).limit(limit + 1)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    used = in_use(session, project_id, kind, (r.descriptor_id or "" for r in rows))
+    return Page(rows, frozenset(used), encode_marker(rows[-1]) if more and rows else None)
+
+
+def modify_package(
+    row: PackageRow,
+    *,
+    operational_state: OperationalState | None,
+    user_defined_data: dict[str, Any] | None,
+) -> None:
+    """PATCH semantics of SOL005 clause 5.4.3.3.4: state change and JSON merge of user data."""
+    if operational_state is not None:
+        if row.onboarding_state != OnboardingState.ONBOARDED:
+            raise Conflict("operationalState can only change once the content is onboarded")
+        if row.operational_state == operational_state:
+            raise Conflict(f"operationalState is already {operational_state.value}")
+        row.operational_state = operational_state.value
+    if user_defined_data is not None:
+        merged = dict(row.user_defined_data)
+        for key, value in user_defined_data.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        row.user_defined_data = merged
+    row.updated_at = utcnow()
+
+
+def delete_package(session: Session, project_id: str, kind: PackageKind, package_id: str) -> None:
+    """Delete a package and its content; :class:`Conflict` while it is in use."""
+    row = get_package(session, project_id, kind, package_id, lock=True)
+    if row.descriptor_id and in_use(session, project_id, kind, [row.descriptor_id]):
+        users = session.scalars(
+            select(PackageRow.descriptor_id)
+            .join(PackageRefRow, PackageRefRow.package_id == PackageRow.id)
+            .where(
+                PackageRefRow.project_id == project_id,
+                PackageRefRow.kind == kind,
+                PackageRefRow.descriptor_id == row.descriptor_id,
+            )
+        )
+        raise Conflict(
+            f"{NOUN[kind]} {row.descriptor_id!r} is in use by {', '.join(sorted(map(str, users)))}"
+        )
+    session.execute(delete(PackageRow).where(PackageRow.id == row.id))
+
+
+def claim_upload(session: Session, row: PackageRow) -> OnboardingState:
+    """Move a package to UPLOADING (one upload at a time); return the state it had.
+
+    The conditional UPDATE makes a concurrent second upload see zero rows changed and get
+    a :class:`Conflict`, on SQLite and PostgreSQL alike.
+    """
+    before = OnboardingState(row.onboarding_state)
+    if before not in UPLOADABLE:
+        check_transition(before, OnboardingState.UPLOADING)
+    result = session.execute(
+        update(PackageRow)
+        .where(PackageRow.id == row.id, PackageRow.onboarding_state == before.value)
+        .values(onboarding_state=OnboardingState.UPLOADING.value)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise Conflict(f"{NOUN[PackageKind(row.kind)]} {row.id!r} is being uploaded already")
+    return before
+
+
+def set_state(
+    session: Session, package_id: str, current: OnboardingState, target: OnboardingState
+) -> None:
+    """Conditionally move ``package_id`` from ``current`` to ``target``."""
+    check_transition(current, target)
+    result = session.execute(
+        update(PackageRow)
+        .where(PackageRow.id == package_id, PackageRow.onboarding_state == current.value)
+        .values(onboarding_state=target.value)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise Conflict(f"package {package_id!r} is no longer {current.value}")
+
+
+def read_content(session: Session, row: PackageRow) -> bytes:
+    if row.onboarding_state != OnboardingState.ONBOARDED:
+        raise Conflict(
+            f"{NOUN[PackageKind(row.kind)]} {row.id!r} has no content yet "
+            f"(onboardingState {row.onboarding_state})"
+        )
+    blob = session.get(PackageBlobRow, row.id)
+    if blob is None:
+        raise NotFound(f"content of {row.id!r} not found")
+    return blob.data

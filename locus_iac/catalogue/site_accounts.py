@@ -1,0 +1,132 @@
+"""Registered sites: OpenStack VIM accounts and Kubernetes clusters (OSM field names).
+
+A registration splits into public settings (stored as JSON) and credentials (the OpenStack
+password, the kubeconfig), which are sealed with :class:`SecretBox` and never returned by
+the API nor logged: ``repr`` of the models masks them (pydantic ``SecretStr``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from locus_iac.catalogue.models import SiteRow
+from locus_iac.catalogue.secrets import SecretBox
+from locus_iac.errors import Conflict, NotFound
+
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class SiteType(StrEnum):
+    VIM_ACCOUNT = "vim_account"
+    K8S_CLUSTER = "k8scluster"
+
+
+class VimConfig(BaseModel):
+    """OpenStack options of a VIM account (OSM ``config``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region_name: Name | None = None
+    network_mappings: dict[Name, Name] = Field(
+        default_factory=dict, description="NSD virtual-link name -> OpenStack network name"
+    )
+    management_network_name: Name | None = None
+    security_groups: Name | None = None
+    insecure: bool = False
+
+
+class VimAccountIn(BaseModel):
+    """``POST /admin/v1/vim_accounts``: an OpenStack project the MANO deploys into."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str | None = None
+    vim_type: Literal["openstack"] = "openstack"
+    vim_url: Annotated[str, Field(min_length=1, pattern=r"^https?://")]
+    vim_tenant_name: Name
+    vim_user: Name
+    vim_password: SecretStr
+    config: VimConfig = Field(default_factory=VimConfig)
+
+
+class K8sClusterIn(BaseModel):
+    """``POST /admin/v1/k8sclusters``: a Kubernetes cluster with Multus (an edge site)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str | None = None
+    credentials: SecretStr = Field(description="kubeconfig (YAML or JSON text)")
+    k8s_version: str | None = None
+    vim_account: str | None = None
+    namespace: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")] = "default"
+    multus_master_interface: Annotated[str, Field(min_length=1, max_length=15)] = "eth0"
+    nets: dict[Name, Name] = Field(
+        default_factory=dict, description="OSM k8s-cluster net name -> Multus network name"
+    )
+
+
+SECRET_FIELDS: dict[SiteType, str] = {
+    SiteType.VIM_ACCOUNT: "vim_password",
+    SiteType.K8S_CLUSTER: "credentials",
+}
+
+
+def register_site(
+    session: Session,
+    box: SecretBox,
+    project_id: str,
+    site: VimAccountIn | K8sClusterIn,
+) -> SiteRow:
+    kind = SiteType.VIM_ACCOUNT if isinstance(site, VimAccountIn) else SiteType.K8S_CLUSTER
+    secret_field = SECRET_FIELDS[kind]
+    duplicate = session.scalar(
+        select(SiteRow.id).where(
+            SiteRow.project_id == project_id, SiteRow.kind == kind, SiteRow.name == site.name
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(f"a {kind.value} named {site.name!r} already exists in this project")
+    secret_value: SecretStr = getattr(site, secret_field)
+    row = SiteRow(
+        project_id=project_id,
+        kind=kind.value,
+        name=site.name,
+        public=site.model_dump(mode="json", exclude={secret_field}),
+        secret=box.seal({secret_field: secret_value.get_secret_value()}),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_sites(session: Session, project_id: str, kind: SiteType) -> list[SiteRow]:
+    query = select(SiteRow).where(SiteRow.project_id == project_id, SiteRow.kind == kind.value)
+    return list(session.scalars(query.order_by(SiteRow.name)))
+
+
+def find_site(session: Session, project_id: str, kind: SiteType, ref: str) -> SiteRow:
+    """A site of the project by id or name; other projects' sites are invisible."""
+    query = select(SiteRow).where(SiteRow.project_id == project_id, SiteRow.kind == kind.value)
+    row = session.scalar(query.where(SiteRow.id == ref)) or session.scalar(
+        query.where(SiteRow.name == ref)
+    )
+    if row is None:
+        raise NotFound(f"{kind.value} {ref!r} not found")
+    return row
+
+
+def delete_site(session: Session, project_id: str, kind: SiteType, ref: str) -> None:
+    session.delete(find_site(session, project_id, kind, ref))
+    session.flush()
+
+
+def site_credentials(box: SecretBox, row: SiteRow) -> dict[str, Any]:
+    """Decrypt a site's credentials (for the deployment engine; never for the API)."""
+    return box.open(row.secret)
