@@ -1,0 +1,248 @@
+"""Clustering of metric points into POIs (Annex A, "Clustering": HCA, DBSCAN or OPTICS).
+
+Every method returns one label per point; ``-1`` is noise. Parameters are in metres (and,
+with ``time_scale_m_per_s``, seconds: a third axis ``t * time_scale_m_per_s`` so that two
+fixes one minute apart at 1 m/s weigh like two fixes 60 m apart).
+
+Scaling choices, so that 100k-1M records stay fast and bounded in memory:
+
+* **HCA** (agglomerative, cut at ``distance_threshold_m``). Up to ``exact_limit`` points,
+  the exact scipy linkage (O(n^2) memory). Above the limit, points are first
+  **pre-aggregated onto a grid** of side ``threshold / 4`` (each point moves at most
+  ``0.18 * threshold`` in 2-D); the occupied cells' centroids are clustered exactly (the
+  grid side grows until they fit in ``exact_limit``) and every point takes its cell's
+  label. ``single`` linkage above the limit needs no such bound: cutting a single-linkage
+  tree at d equals the connected components of the graph of pairs closer than d, computed
+  on the cell centroids with a KD-tree and sparse components. Clusters with fewer than
+  ``min_cluster_size`` points (cells weighted by their counts) become noise.
+* **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points, scikit-learn's
+  exact DBSCAN. Above, points are snapped to a grid of side ``eps / 10`` and DBSCAN runs
+  on the occupied cells weighted by their counts (``sample_weight``); dense POIs otherwise
+  cost O(n * neighbours) memory. A point moves at most ``0.071 * eps``.
+* **OPTICS** (``min_samples``, ``max_eps_m``, ``xi``, ``min_cluster_size``, by default
+  max(30, 1 % of the points): without it the xi extraction splits dense POIs).
+  scikit-learn's OPTICS is roughly quadratic in practice; above ``sample_limit`` points it runs on a seeded uniform sample
+  (``min_samples`` scaled by the sampling fraction, at least 2) and every other point takes
+  the label of its nearest sampled point within ``max_eps_m`` (else noise).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+from sklearn.cluster import DBSCAN, OPTICS
+from sklearn.metrics import silhouette_score
+
+log = logging.getLogger(__name__)
+
+NOISE = -1
+METHODS = ("hca", "dbscan", "optics")
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time_scale_m_per_s: float | None = Field(default=None, gt=0)
+
+
+class HcaParams(_Common):
+    """Hierarchical clustering cut at a distance threshold in metres."""
+
+    method: Literal["hca"] = "hca"
+    distance_threshold_m: float = Field(default=150.0, gt=0)
+    linkage: Literal["average", "complete", "single", "ward"] = "average"
+    min_cluster_size: int = Field(default=5, ge=1)
+    exact_limit: int = Field(default=5000, ge=2, le=20000)
+
+
+class DbscanParams(_Common):
+    """DBSCAN with a neighbourhood radius in metres."""
+
+    method: Literal["dbscan"] = "dbscan"
+    eps_m: float = Field(default=50.0, gt=0)
+    min_samples: int = Field(default=10, ge=1)
+    exact_limit: int = Field(default=20000, ge=1)
+
+
+class OpticsParams(_Common):
+    """OPTICS with the xi steep-area extraction; radii in metres."""
+
+    method: Literal["optics"] = "optics"
+    min_samples: int = Field(default=20, ge=2)
+    min_cluster_size: int | None = Field(default=None, ge=2)
+    max_eps_m: float = Field(default=200.0, gt=0)
+    xi: float = Field(default=0.05, gt=0, lt=1)
+    sample_limit: int = Field(default=10000, ge=10)
+
+    def cluster_size_for(self, n: int) -> int:
+        """``min_cluster_size``, or by default max(30, 1 % of the points clustered)."""
+        if self.min_cluster_size is not None:
+            return self.min_cluster_size
+        return max(30, -(-n // 100))
+
+
+ClusterParams = Annotated[HcaParams | DbscanParams | OpticsParams, Field(discriminator="method")]
+PARAMS_BY_METHOD: dict[str, type[HcaParams | DbscanParams | OpticsParams]] = {
+    "hca": HcaParams,
+    "dbscan": DbscanParams,
+    "optics": OpticsParams,
+}
+
+
+def feature_matrix(
+    x: NDArray[np.float64], y: NDArray[np.float64], t: NDArray[np.float64], scale: float | None
+) -> NDArray[np.float64]:
+    """The (n, 2) or (n, 3) matrix clustered: metres, plus scaled time when asked."""
+    if scale is None:
+        return np.column_stack((x, y))
+    return np.column_stack((x, y, (t - (t.min() if t.size else 0.0)) * scale))
+
+
+def cluster(features: NDArray[np.float64], params: HcaParams | DbscanParams | OpticsParams,
+            *, seed: int = 0) -> NDArray[np.int64]:
+    """Labels (``-1`` noise, clusters numbered 0.. by decreasing size)."""
+    n = features.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(params, HcaParams):
+        labels = _hca(features, params)
+    elif isinstance(params, DbscanParams):
+        labels = _dbscan(features, params)
+    else:
+        labels = _optics(features, params, seed)
+    return _renumber(labels)
+
+
+def _renumber(labels: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Number clusters 0.. by decreasing size (ties by first appearance); keep noise."""
+    out = np.full(labels.shape, NOISE, dtype=np.int64)
+    valid = labels != NOISE
+    if not valid.any():
+        return out
+    uniq, first, inverse, counts = np.unique(
+        labels[valid], return_index=True, return_inverse=True, return_counts=True
+    )
+    rank = np.lexsort((first, -counts))
+    new_id = np.empty(uniq.size, dtype=np.int64)
+    new_id[rank] = np.arange(uniq.size)
+    out[valid] = new_id[inverse]
+    return out
+
+
+def _small_to_noise(labels: NDArray[np.int64], weights: NDArray[np.int64] | None,
+                    minimum: int) -> NDArray[np.int64]:
+    counts = np.bincount(labels, weights=weights)
+    small = counts < minimum
+    result: NDArray[np.int64] = np.where(small[labels], NOISE, labels)
+    return result
+
+
+def _grid_aggregate(features: NDArray[np.float64], side: float
+                    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Occupied grid cells: (centroids, counts, cell index of every point)."""
+    cells = np.floor(features / side).astype(np.int64)
+    _, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
+    sums = np.zeros((counts.size, features.shape[1]))
+    np.add.at(sums, inverse, features)
+    return sums / counts[:, None], counts.astype(np.int64), inverse.astype(np.int64)
+
+
+def _hca_exact(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
+    if features.shape[0] == 1:
+        return np.zeros(1, dtype=np.int64)
+    tree = linkage(features, method=params.linkage)
+    labels: NDArray[np.int64] = fcluster(tree, t=params.distance_threshold_m,
+                                         criterion="distance").astype(np.int64)
+    return labels - 1
+
+
+def _hca_single_graph(features: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
+    tree = cKDTree(features)
+    pairs = tree.sparse_distance_matrix(tree, threshold, output_type="coo_matrix")
+    _, labels = connected_components(pairs, directed=False)
+    return np.asarray(labels, dtype=np.int64)
+
+
+def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
+    n = features.shape[0]
+    if n <= params.exact_limit:
+        labels = _hca_exact(features, params)
+        return _small_to_noise(labels, None, params.min_cluster_size)
+    side = params.distance_threshold_m / 4
+    centroids, counts, cell_of = _grid_aggregate(features, side)
+    if params.linkage == "single":
+        cell_labels = _hca_single_graph(centroids, params.distance_threshold_m)
+        cell_labels = _small_to_noise(cell_labels, counts, params.min_cluster_size)
+        return cell_labels[cell_of]
+    while centroids.shape[0] > params.exact_limit:
+        side *= np.sqrt(centroids.shape[0] / params.exact_limit) * 1.05
+        centroids, counts, cell_of = _grid_aggregate(features, side)
+    log.info("hca: %d points pre-aggregated onto %d cells of %.1f m", n, counts.size, side)
+    cell_labels = _hca_exact(centroids, params)
+    cell_labels = _small_to_noise(cell_labels, counts, params.min_cluster_size)
+    return cell_labels[cell_of]
+
+
+def _dbscan(features: NDArray[np.float64], params: DbscanParams) -> NDArray[np.int64]:
+    n = features.shape[0]
+    if n <= params.exact_limit:
+        model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
+        return np.asarray(model.fit_predict(features), dtype=np.int64)
+    side = params.eps_m / 10
+    centroids, counts, cell_of = _grid_aggregate(features, side)
+    log.info("dbscan: %d points snapped onto %d cells of %.1f m", n, counts.size, side)
+    model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
+    cell_labels = np.asarray(model.fit_predict(centroids, sample_weight=counts), dtype=np.int64)
+    return cell_labels[cell_of]
+
+
+def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int
+            ) -> NDArray[np.int64]:
+    n = features.shape[0]
+    if n <= params.min_samples:
+        return np.full(n, NOISE, dtype=np.int64)
+    if n <= params.sample_limit:
+        model = OPTICS(min_samples=params.min_samples, max_eps=params.max_eps_m, xi=params.xi,
+                       min_cluster_size=min(n, params.cluster_size_for(n)))
+        return np.asarray(model.fit_predict(features), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(n, size=params.sample_limit, replace=False))
+    scaled = max(2, round(params.min_samples * params.sample_limit / n))
+    log.info("optics: %d points, running on a sample of %d (min_samples %d)",
+             n, params.sample_limit, scaled)
+    model = OPTICS(min_samples=scaled, max_eps=params.max_eps_m, xi=params.xi,
+                   min_cluster_size=params.cluster_size_for(params.sample_limit))
+    sample_labels = np.asarray(model.fit_predict(features[sample]), dtype=np.int64)
+    dist, nearest = cKDTree(features[sample]).query(features, k=1)
+    labels: NDArray[np.int64] = sample_labels[nearest]
+    labels[dist > params.max_eps_m] = NOISE
+    labels[sample] = sample_labels
+    return labels
+
+
+def silhouette(features: NDArray[np.float64], labels: NDArray[np.int64], *,
+               sample_size: int = 5000, seed: int = 0) -> float | None:
+    """Silhouette score of the clustered (non-noise) points; None when undefined.
+
+    Undefined with fewer than 2 clusters or as many clusters as points. Above
+    ``sample_size`` points it is computed on a seeded random sample (it is O(n^2)).
+    """
+    keep = labels != NOISE
+    points, kept = features[keep], labels[keep]
+    n_clusters = np.unique(kept).size
+    if n_clusters < 2 or n_clusters >= kept.size:
+        return None
+    size = sample_size if kept.size > sample_size else None
+    try:
+        score = silhouette_score(points, kept, sample_size=size, random_state=seed)
+    except ValueError:  # the random sample happened to hold a single cluster
+        return None
+    return float(score)
