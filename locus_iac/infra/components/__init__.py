@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources of locus-iac (one per building block, see CONVENTIONS)."""

@@ -1,0 +1,259 @@
+"""Run a Pulumi program offline, under the SDK's mocks, and record the resource plan.
+
+This is what ``locus plan`` and the stack tests use: the real program runs against
+:func:`pulumi.runtime.set_mocks` with :class:`PreviewMocks` (plausible results for the
+lookups the programs make: flavors, images, networks, subnets, security groups, stack
+references) and a :class:`RecordingMonitor` that keeps, per registered resource, its type,
+name, parent, dependencies and inputs. No engine, no credentials, no network.
+
+Secret inputs and exports are recorded as ``[secret]``; values only known after a real
+``up`` (addresses, ids of looked-up objects) read ``(known after up: ...)``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+log = logging.getLogger(__name__)
+SECRET = "[secret]"
+UNKNOWN = "(unknown during preview)"
+_LOOKUP_IDS = {
+    "getFlavor": ("flavor", ("vcpus", "ram", "minDisk")),
+    "getImage": ("image", ("name",)),
+    "getNetwork": ("network", ("name",)),
+    "getSubnet": ("subnet", ("networkId",)),
+    "getSecGroup": ("secgroup", ("name",)),
+    "getRouter": ("router", ("name",)),
+}
+
+
+def later(what: str) -> str:
+    """The placeholder of a value only a real deployment knows."""
+    return f"(known after up: {what})"
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource the program declares (or reads, ``read=True``)."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str | None
+    dependencies: tuple[str, ...]
+    inputs: dict[str, Any]
+    custom: bool
+    read: bool = False
+    provider: str | None = None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One provider function the program calls (``get_flavor``, ``get_network``...)."""
+
+    token: str
+    args: dict[str, Any]
+
+
+@dataclass
+class ProgramPlan:
+    """Everything one mock run declared: resources in registration order, lookups, exports."""
+
+    resources: list[PlannedResource] = field(default_factory=list)
+    lookups: list[Lookup] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> PlannedResource:
+        for res in self.resources:
+            if res.name == name:
+                return res
+        raise KeyError(name)
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        for res in self.resources:
+            if res.urn == urn:
+                return res
+        raise KeyError(urn)
+
+    def children(self, parent: PlannedResource) -> list[PlannedResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def count(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for res in self.resources:
+            counts[res.type] = counts.get(res.type, 0) + 1
+        return counts
+
+
+def _plain(value: Any) -> Any:
+    """Turn the wire form of inputs into plain JSON, hiding secrets."""
+    if isinstance(value, dict):
+        sig = value.get(rpc._special_sig_key)
+        if sig == rpc._special_secret_sig:
+            return SECRET
+        if sig == rpc._special_resource_sig:
+            return value.get("urn", "")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    return value
+
+
+def _provider_name(reference: str) -> str | None:
+    """The name of the provider in a ``urn::id`` provider reference."""
+    if not reference:
+        return None
+    urn = reference.split("::")
+    return urn[-2] if len(urn) >= 2 else reference
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also recording parents, dependencies and raw inputs."""
+
+    def __init__(self, mocks: PreviewMocks) -> None:
+        super().__init__(mocks)
+        self.plan = ProgramPlan()
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            self.plan.resources.append(
+                PlannedResource(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent or None,
+                    dependencies=tuple(request.dependencies),
+                    inputs=_plain(json_format.MessageToDict(request.object)),
+                    custom=bool(request.custom),
+                    provider=_provider_name(request.provider),
+                )
+            )
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self.plan.resources.append(
+            PlannedResource(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent or None,
+                dependencies=tuple(request.dependencies),
+                inputs=_plain(json_format.MessageToDict(request.properties)),
+                custom=True,
+                read=True,
+                provider=_provider_name(request.provider),
+            )
+        )
+        return response
+
+    def Invoke(self, request: Any) -> Any:
+        if request.tok != "pulumi:pulumi:getResource":
+            args = _plain(json_format.MessageToDict(request.args))
+            self.plan.lookups.append(Lookup(request.tok, args))
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+
+class PreviewMocks(pulumi_mocks.Mocks):
+    """Plausible results for an offline run of the locus programs.
+
+    Resources echo their inputs and get a deterministic id; computed attributes the
+    programs read (port addresses, floating IPs, subnet CIDRs) are placeholders.
+    Lookups answer with a deterministic id derived from their arguments.
+    ``stack_outputs`` answers ``StackReference``\\s by stack name.
+    """
+
+    def __init__(self, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.stack_outputs = dict(stack_outputs or {})
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        rid = f"{args.name}-id"
+        if args.typ == "pulumi:pulumi:StackReference":
+            stack = str(state.get("name", args.name))
+            state["outputs"] = dict(self.stack_outputs.get(stack, {}))
+            return stack, state
+        if args.typ.endswith("networking/port:Port"):
+            state.setdefault("allFixedIps", [later(f"fixed IP of {args.name}")])
+        elif args.typ.endswith("networking/floatingIp:FloatingIp"):
+            state.setdefault("address", later(f"floating IP of {args.name}"))
+        elif args.typ.endswith("compute/instance:Instance"):
+            state.setdefault("accessIpV4", later(f"address of {args.name}"))
+        elif args.typ.endswith("compute/keypair:Keypair"):
+            state.setdefault("name", args.name)
+        return rid, state
+
+    def call(
+        self, args: pulumi_mocks.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        function = args.token.rsplit(":", 1)[-1]
+        known = _LOOKUP_IDS.get(function)
+        if known is None:
+            log.debug("no mock answer for %s", args.token)
+            return {}, []
+        kind, keys = known
+        suffix = "-".join(str(args.args.get(k, "")) for k in keys if args.args.get(k) is not None)
+        result: dict[str, Any] = {"id": f"{kind}-{suffix}" if suffix else kind, **args.args}
+        if function == "getSubnet":
+            result["cidr"] = later(f"CIDR of the subnet of network {args.args.get('networkId')}")
+        return result, []
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    project: str = "locus-ns",
+    stack: str = "preview",
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+    mocks: PreviewMocks | None = None,
+) -> ProgramPlan:
+    """Run ``program`` under mocks (in an isolated context) and return what it declared.
+
+    ``config`` keys without a namespace get ``project:``. Exceptions raised by the program
+    propagate unchanged.
+    """
+    monitor = RecordingMonitor(mocks or PreviewMocks())
+
+    def body() -> None:
+        pulumi_settings.ROOT.set(None)
+        pulumi_mocks.set_mocks(
+            monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
+        )
+        full = {k if ":" in k else f"{project}:{k}": v for k, v in (config or {}).items()}
+        secrets = [k if ":" in k else f"{project}:{k}" for k in secret_keys]
+        pulumi.runtime.set_all_config(full, secrets)
+        _sync_await(run_pulumi_func(program))
+        monitor.plan.outputs.update(_exports())
+
+    contextvars.copy_context().run(body)
+    return monitor.plan
+
+
+def _exports() -> dict[str, Any]:
+    root = pulumi_settings.get_root_resource()
+    outputs: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        out = pulumi.Output.from_input(value)
+        secret = _sync_await(out.is_secret())
+        resolved[key] = SECRET if secret else _sync_await(out.future())
+    return resolved

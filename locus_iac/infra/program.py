@@ -1,0 +1,336 @@
+"""``build_ns``: the Pulumi program of one NS instance, a pure function of its plan.
+
+One NS instance is one Pulumi stack (DESIGN.md). The program declares, under one
+``locus:ns:NetworkService`` component: a provider per site, a security group (and key pair)
+per OpenStack site, a namespace per Kubernetes site, every virtual link (a ``SiteLink`` when
+its ends are at two sites), every VNF (``OpenStackVnf``) and KNF (``KubernetesKnf``), and
+exports the management addresses (Day1 targets), SAP endpoints and KNF service endpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_openstack as openstack
+
+from locus_iac.infra.components.kubernetes_knf import KubernetesKnf, KubernetesKnfArgs
+from locus_iac.infra.components.openstack_vnf import OpenStackVnf, OpenStackVnfArgs
+from locus_iac.infra.components.site_link import SiteLink, SiteLinkArgs, SiteLinkEnd
+from locus_iac.infra.components.virtual_link import VirtualLink, VirtualLinkArgs
+from locus_iac.infra.topology import LinkPlan, NsPlan
+from locus_iac.sites import Site, SiteKind
+
+log = logging.getLogger(__name__)
+_NOT_DNS = re.compile(r"[^a-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class LinkEnds:
+    """A VL declared elsewhere (a netslice VLD, a shared NS): per site, the Neutron network
+    id (OpenStack) or the NAD ``namespace/name`` (Kubernetes)."""
+
+    networks: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    attachments: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NsOutputs:
+    """What an NS program exposes (and exports as stack outputs)."""
+
+    component: NetworkService
+    management: pulumi.Output[dict[str, dict[str, str]]]
+    services: pulumi.Output[dict[str, dict[str, str]]]
+    saps: pulumi.Output[dict[str, dict[str, str]]]
+    links: dict[str, LinkEnds]
+
+
+def dns_label(*parts: str, limit: int = 63) -> str:
+    """A lowercase DNS label (RFC 1123) made of ``parts``, at most ``limit`` characters."""
+    raw = "-".join(parts).lower()
+    return _NOT_DNS.sub("-", raw).strip("-")[:limit].rstrip("-")
+
+
+class NetworkService(pulumi.ComponentResource):
+    """Every resource of one NS instance."""
+
+    vnfs: dict[str, OpenStackVnf | KubernetesKnf]
+    links: dict[str, LinkEnds]
+
+    def __init__(
+        self,
+        name: str,
+        plan: NsPlan,
+        external_links: Mapping[str, LinkEnds] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("locus:ns:NetworkService", name, None, opts)
+        self._name = name
+        self._plan = plan
+        self._stack_refs: dict[str, pulumi.StackReference] = {}
+        self.providers: dict[str, pulumi.ProviderResource] = {}
+        self.security_groups: dict[str, list[pulumi.Input[str]]] = {}
+        self.key_pairs: dict[str, pulumi.Output[str]] = {}
+        self.namespaces: dict[str, pulumi.Output[str]] = {}
+        for site in plan.sites:
+            self._site_scaffolding(site)
+        self.links = dict(external_links or {})
+        for link in plan.links:
+            if link.id not in self.links:
+                self.links[link.id] = self._link(link)
+        self.vnfs = {vnf.profile_id: self._vnf(vnf.profile_id) for vnf in plan.vnfs}
+        self.register_outputs({})
+
+    # -- per site -------------------------------------------------------------------------
+
+    def _opts(self, site: str, **extra: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self.providers[site], **extra)
+
+    def _site_scaffolding(self, site: Site) -> None:
+        access = self._plan.access.get(site.name)
+        prefix = f"{self._name}-{site.name}"
+        label = dns_label("locus", self._plan.ns_instance_id)
+        if site.kind == SiteKind.OPENSTACK:
+            self.providers[site.name] = openstack.Provider(
+                f"{prefix}-provider",
+                cloud=(access.cloud if access else None) or site.vim_account or site.name,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self._openstack_scaffolding(site, prefix, label)
+        else:
+            self.providers[site.name] = k8s.Provider(
+                f"{prefix}-provider",
+                kubeconfig=access.kubeconfig if access else None,
+                context=access.context if access else None,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            namespace = k8s.core.v1.Namespace(
+                f"{prefix}-namespace",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=label,
+                    labels={
+                        "app.kubernetes.io/managed-by": "locus",
+                        "locus/ns-instance": dns_label(self._plan.ns_instance_id),
+                    },
+                ),
+                opts=self._opts(site.name),
+            )
+            self.namespaces[site.name] = namespace.metadata.apply(lambda m: str(m.name))
+
+    def _openstack_scaffolding(self, site: Site, prefix: str, label: str) -> None:
+        group = openstack.networking.SecGroup(
+            f"{prefix}-secgroup",
+            name=label,
+            description=f"LOCUS NS instance {self._plan.ns_instance_id}",
+            opts=self._opts(site.name),
+        )
+        openstack.networking.SecGroupRule(
+            f"{prefix}-secgroup-intra",
+            security_group_id=group.id,
+            direction="ingress",
+            ethertype="IPv4",
+            remote_group_id=group.id,
+            description="traffic between the VDUs of this NS",
+            opts=self._opts(site.name),
+        )
+        groups: list[pulumi.Input[str]] = [group.id]
+        if site.openstack is not None and site.openstack.security_group:
+            found = openstack.networking.get_sec_group_output(
+                name=site.openstack.security_group,
+                opts=pulumi.InvokeOptions(parent=self, provider=self.providers[site.name]),
+            )
+            groups.append(found.id)
+        self.security_groups[site.name] = groups
+        if self._plan.ssh_public_keys:
+            keypair = openstack.compute.Keypair(
+                f"{prefix}-keypair",
+                name=label,
+                public_key=self._plan.ssh_public_keys[0],
+                opts=self._opts(site.name),
+            )
+            self.key_pairs[site.name] = keypair.name
+
+    # -- links ----------------------------------------------------------------------------
+
+    def _link_args(self, link: LinkPlan, site: Site) -> VirtualLinkArgs:
+        existing = link.vim_network_name or link.existing.get(site.name)
+        name = dns_label(self._plan.ns_instance_id[:8], link.id)
+        if site.kind == SiteKind.OPENSTACK:
+            if existing is not None:
+                return VirtualLinkArgs(SiteKind.OPENSTACK, name, existing_network=existing)
+            return VirtualLinkArgs(SiteKind.OPENSTACK, name, cidr=str(link.cidrs[site.name]))
+        assert site.kubernetes is not None
+        return VirtualLinkArgs(
+            SiteKind.KUBERNETES,
+            name,
+            cidr=str(link.cidrs[site.name]),
+            namespace=self.namespaces[site.name],
+            master_interface=site.kubernetes.multus_master_interface,
+        )
+
+    def _link(self, link: LinkPlan) -> LinkEnds:
+        prefix = f"{self._name}-{link.id}"
+        if not link.crosses_sites:
+            site = self._plan.site(link.sites[0])
+            vl = VirtualLink(prefix, self._link_args(link, site), self._opts(site.name))
+            return _ends({site.name: vl})
+        a, b = (self._site_link_end(link, self._plan.site(s), peer) for s, peer in _pairs(link))
+        component = SiteLink(
+            prefix, SiteLinkArgs(link.id, a, b), pulumi.ResourceOptions(parent=self)
+        )
+        return _ends(component.ends)
+
+    def _site_link_end(self, link: LinkPlan, site: Site, peer: str) -> SiteLinkEnd:
+        ref = self._plan.upstream.vpn_between(site.name, peer)
+        if ref is None:
+            raise ValueError(f"VL {link.id}: no VPN stack joins {site.name} and {peer}")
+        stack = self._stack_ref(ref.stack)
+        next_hop = _output_item(stack, "next_hops", site.name)
+        is_openstack = site.kind == SiteKind.OPENSTACK
+        router = _output_item(stack, "router_ids", site.name) if is_openstack else None
+        groups = self.security_groups.get(site.name)
+        return SiteLinkEnd(
+            site=site.name,
+            link=self._link_args(link, site),
+            next_hop=next_hop,
+            router_id=router,
+            security_group_id=groups[0] if groups else None,
+            provider=self.providers[site.name],
+        )
+
+    def _stack_ref(self, stack: str) -> pulumi.StackReference:
+        if stack not in self._stack_refs:
+            self._stack_refs[stack] = pulumi.StackReference(
+                f"{self._name}-ref-{dns_label(stack)}",
+                stack_name=stack,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return self._stack_refs[stack]
+
+    # -- functions ------------------------------------------------------------------------
+
+    def _vnf(self, profile_id: str) -> OpenStackVnf | KubernetesKnf:
+        plan = self._plan
+        vnf = next(v for v in plan.vnfs if v.profile_id == profile_id)
+        site = plan.site(vnf.site)
+        name = f"{self._name}-{profile_id}"
+        if vnf.kind == SiteKind.OPENSTACK:
+            networks = {
+                port.vl: self._network_at(port.vl, site.name)
+                for vdu in vnf.vdus
+                for port in vdu.ports
+            }
+            external = site.openstack.external_network if site.openstack else None
+            args = OpenStackVnfArgs(
+                ns_instance_id=plan.ns_instance_id,
+                vnf=vnf,
+                networks=networks,
+                security_group_ids=tuple(self.security_groups[site.name]),
+                key_pair=self.key_pairs.get(site.name),
+                ssh_public_keys=plan.ssh_public_keys,
+                floating_ip_pool=external,
+                match_flavors=plan.match_flavors,
+            )
+            return OpenStackVnf(name, args, self._opts(site.name))
+        attachments = {
+            net: self._attachment_at(net, site.name) for kdu in vnf.kdus for net in kdu.networks
+        }
+        knf_args = KubernetesKnfArgs(
+            ns_instance_id=plan.ns_instance_id,
+            vnf=vnf,
+            namespace=self.namespaces[site.name],
+            attachments=attachments,
+        )
+        return KubernetesKnf(name, knf_args, self._opts(site.name))
+
+    def _network_at(self, vl: str, site: str) -> pulumi.Input[str]:
+        try:
+            return self.links[vl].networks[site]
+        except KeyError:
+            raise ValueError(f"VL {vl} has no network at site {site}") from None
+
+    def _attachment_at(self, vl: str, site: str) -> pulumi.Input[str]:
+        try:
+            return self.links[vl].attachments[site]
+        except KeyError:
+            raise ValueError(f"VL {vl} has no NetworkAttachmentDefinition at {site}") from None
+
+
+def _pairs(link: LinkPlan) -> list[tuple[str, str]]:
+    if len(link.sites) != 2:
+        raise ValueError(f"VL {link.id} spans {len(link.sites)} sites; at most 2 are supported")
+    a, b = link.sites
+    return [(a, b), (b, a)]
+
+
+def _ends(vls: Mapping[str, VirtualLink]) -> LinkEnds:
+    networks = {s: vl.network_id for s, vl in vls.items() if vl.network_id is not None}
+    attachments = {s: vl.attachment for s, vl in vls.items() if vl.attachment is not None}
+    return LinkEnds(networks=networks, attachments=attachments)
+
+
+def _output_item(stack: pulumi.StackReference, key: str, item: str) -> pulumi.Output[str]:
+    def pick(value: Any) -> str:
+        if not isinstance(value, Mapping) or item not in value:
+            raise ValueError(f"stack output {key!r} has no entry for {item!r}")
+        return str(value[item])
+
+    return stack.get_output(key).apply(pick)
+
+
+def build_ns(
+    plan: NsPlan,
+    *,
+    external_links: Mapping[str, LinkEnds] | None = None,
+    export: bool = True,
+    opts: pulumi.ResourceOptions | None = None,
+) -> NsOutputs:
+    """Declare every resource of the NS instance ``plan`` and export its endpoints.
+
+    Stack outputs (when ``export``): ``management`` (VNF profile -> ``vdu-index`` -> the
+    address Day1 connects to), ``services`` (KNF profile -> KDU -> service DNS name),
+    ``saps`` (SAP id -> site -> network id or NAD).
+    """
+    log.info("declaring NS instance %s (%d VNFs)", plan.ns_instance_id, len(plan.vnfs))
+    name = dns_label(plan.name or "ns", plan.ns_instance_id[:8])
+    component = NetworkService(name, plan, external_links, opts)
+    management = pulumi.Output.all(
+        **{
+            vnf_id: vnf.management_addresses
+            for vnf_id, vnf in component.vnfs.items()
+            if isinstance(vnf, OpenStackVnf)
+        }
+    ).apply(dict)
+    services = pulumi.Output.all(
+        **{
+            vnf_id: vnf.service_endpoints
+            for vnf_id, vnf in component.vnfs.items()
+            if isinstance(vnf, KubernetesKnf)
+        }
+    ).apply(dict)
+    saps = pulumi.Output.all(
+        **{
+            sap: pulumi.Output.all(**_link_map(component.links[vl])).apply(dict)
+            for sap, vl in plan.saps.items()
+            if vl in component.links
+        }
+    ).apply(dict)
+    if export:
+        pulumi.export("ns_instance_id", plan.ns_instance_id)
+        pulumi.export("management", management)
+        pulumi.export("services", services)
+        pulumi.export("saps", saps)
+        links = {
+            vl: pulumi.Output.all(**_link_map(e)).apply(dict) for vl, e in component.links.items()
+        }
+        pulumi.export("links", pulumi.Output.all(**links).apply(dict))
+    return NsOutputs(component, management, services, saps, component.links)
+
+
+def _link_map(ends: LinkEnds) -> dict[str, pulumi.Input[str]]:
+    return {**dict(ends.networks), **dict(ends.attachments)}

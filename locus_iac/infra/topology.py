@@ -1,0 +1,157 @@
+"""The resolved deployment of one NS instance: what the Pulumi program declares.
+
+:mod:`locus_iac.infra.resolve` turns descriptors (SOL006 NSD/VNFD with the OSM KNF
+augmentations), the deployment flavour, the placement and the instantiation parameters into
+an :class:`NsPlan`; :func:`locus_iac.infra.program.build_ns` declares one Pulumi resource
+graph from it. Everything here is plain, frozen, JSON-serialisable data: the plan is what
+``locus ns export`` writes and what ``stacks/ns`` reads back.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from locus_iac.sites import Site, SiteKind
+
+Count = Annotated[int, Field(ge=0, le=1000)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PortPlan(_Frozen):
+    """One connection point of a VDU instance on one VL (SOL006 vdu/int-cpd + ext-cpd)."""
+
+    cpd: str
+    vl: str
+    mgmt: bool = False
+
+
+class VduPlan(_Frozen):
+    """A VDU to run on OpenStack ``count`` times (SOL006 etsi-nfv-vnf: vdu, vdu-profile,
+    virtual-compute-desc, virtual-storage-desc, sw-image-desc)."""
+
+    id: str
+    count: Count = 1
+    vcpu: Annotated[int, Field(ge=1)]
+    memory_mb: Annotated[int, Field(ge=1)]
+    disk_gb: Annotated[int, Field(ge=0)] = 0
+    image: str
+    image_url: str | None = None
+    cloud_init: str | None = None
+    ports: tuple[PortPlan, ...] = ()
+
+
+class KduPlan(_Frozen):
+    """A KDU deployed as a Helm release (OSM kdu/helm-chart) with ``replicas`` pods."""
+
+    name: str
+    chart: str
+    chart_version: str | None = None
+    replicas: Count = 1
+    values: dict[str, JsonValue] = Field(default_factory=dict)
+    networks: tuple[str, ...] = ()
+
+
+class VnfPlan(_Frozen):
+    """One constituent VNF/KNF of the NS (SOL006 nsd/df/vnf-profile) at one site."""
+
+    profile_id: str
+    vnfd_id: str
+    site: str
+    kind: SiteKind
+    vdus: tuple[VduPlan, ...] = ()
+    kdus: tuple[KduPlan, ...] = ()
+    params: dict[str, str] = Field(default_factory=dict)
+    floating_ip: bool = False
+
+    @model_validator(mode="after")
+    def _matches_kind(self) -> VnfPlan:
+        if self.kind == SiteKind.OPENSTACK and self.kdus:
+            raise ValueError(f"VNF {self.profile_id!r} has KDUs but is placed on OpenStack")
+        if self.kind == SiteKind.KUBERNETES and self.vdus:
+            raise ValueError(f"KNF {self.profile_id!r} has VM VDUs but is placed on Kubernetes")
+        return self
+
+
+class LinkPlan(_Frozen):
+    """One NS virtual link (SOL006 nsd/virtual-link-desc) and where it has ends.
+
+    ``vim_network_name`` (OSM) or the site's ``network_mappings`` name an existing network:
+    nothing is created for it. Otherwise every site in ``cidrs`` gets its own block; a link
+    with ends at two sites is a site link, routed over the sites' VPN.
+    """
+
+    id: str
+    sites: tuple[str, ...]
+    mgmt: bool = False
+    vim_network_name: str | None = None
+    existing: dict[str, str] = Field(default_factory=dict)
+    cidrs: dict[str, IPv4Network] = Field(default_factory=dict)
+
+    @property
+    def crosses_sites(self) -> bool:
+        return len(self.sites) > 1
+
+
+class VpnStackRef(_Frozen):
+    """The ``stacks/vpn`` stack that joins two sites (its outputs give routers and hops)."""
+
+    sites: tuple[str, str]
+    stack: str
+
+
+class Upstream(_Frozen):
+    """Upstream Pulumi stacks an NS stack reads through ``StackReference``."""
+
+    vpn: tuple[VpnStackRef, ...] = ()
+
+    def vpn_between(self, a: str, b: str) -> VpnStackRef | None:
+        for ref in self.vpn:
+            if set(ref.sites) == {a, b}:
+                return ref
+        return None
+
+
+class SiteAccess(_Frozen):
+    """How the program reaches a site's VIM: names only, never secrets.
+
+    ``cloud`` names an entry of ``clouds.yaml`` (OpenStack); ``kubeconfig`` is a path and
+    ``context`` a context name (Kubernetes). Unset: the provider's own defaults
+    (``OS_CLOUD``/``OS_*`` environment, ``KUBECONFIG`` and its current context).
+    """
+
+    cloud: str | None = None
+    kubeconfig: str | None = None
+    context: str | None = None
+
+
+class NsPlan(_Frozen):
+    """Everything one NS instance stack declares."""
+
+    ns_instance_id: Annotated[str, Field(min_length=1, max_length=63)]
+    name: str
+    sites: tuple[Site, ...]
+    vnfs: tuple[VnfPlan, ...]
+    links: tuple[LinkPlan, ...]
+    saps: dict[str, str] = Field(default_factory=dict)
+    ssh_public_keys: tuple[str, ...] = ()
+    match_flavors: bool = False
+    upstream: Upstream = Upstream()
+    access: dict[str, SiteAccess] = Field(default_factory=dict)
+
+    def site(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+    def link(self, link_id: str) -> LinkPlan:
+        for link in self.links:
+            if link.id == link_id:
+                return link
+        raise KeyError(link_id)
