@@ -152,5 +152,5 @@ def test_projection_is_metric_and_round_trips() -> None:
     projector = Projector(37.98, 23.72)
     x, y = projector.forward(np.array([23.72, 23.72]), np.array([37.98, 37.99]))
     assert abs(y[1] - y[0] - 1110.0) < 5  # 0.01 degree of latitude is ~1.11 km
-    lon, lat = projector.inverse(x, y)
+    _, lat = projector.inverse(x, y)
     assert np.allclose(lat, [37.98, 37.99], atol=1e-9)

@@ -21,9 +21,10 @@ Scaling choices, so that 100k-1M records stay fast and bounded in memory:
   cost O(n * neighbours) memory. A point moves at most ``0.071 * eps``.
 * **OPTICS** (``min_samples``, ``max_eps_m``, ``xi``, ``min_cluster_size``, by default
   max(30, 1 % of the points): without it the xi extraction splits dense POIs).
-  scikit-learn's OPTICS is roughly quadratic in practice; above ``sample_limit`` points it runs on a seeded uniform sample
-  (``min_samples`` scaled by the sampling fraction, at least 2) and every other point takes
-  the label of its nearest sampled point within ``max_eps_m`` (else noise).
+  scikit-learn's OPTICS is roughly quadratic in practice; above ``sample_limit`` points it
+  runs on a seeded uniform sample (``min_samples`` scaled by the sampling fraction, at
+  least 2) and every other point takes the label of its nearest sampled point within
+  ``max_eps_m`` (else noise).
 """
 
 from __future__ import annotations
