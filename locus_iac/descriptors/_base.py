@@ -1,0 +1,150 @@
+"""Building blocks shared by every descriptor model.
+
+YANG leaf and container names are kebab-case (``virtual-compute-desc``); the Python
+attributes are their snake_case form (``virtual_compute_desc``) and the YANG name is the
+alias used to read and write documents. Lists are tuples (models are frozen). A YANG list
+item class declares its ``key`` statement in ``yang_key`` so duplicate keys can be found
+(``duplicate-key-value``) before the model is even built.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def yang_name(field_name: str) -> str:
+    """The YANG node name of a model attribute: ``vdu_profile`` -> ``vdu-profile``."""
+    return field_name.replace("_", "-")
+
+
+class YangModel(BaseModel):
+    """A YANG container or list entry: unknown nodes are errors, instances are immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=yang_name,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        coerce_numbers_to_str=True,
+        validate_default=False,
+    )
+
+    #: Leaves of the YANG ``key`` statement when this model is a list entry.
+    yang_key: ClassVar[tuple[str, ...]] = ()
+
+
+class Keyed(YangModel):
+    """A YANG list entry keyed by ``id`` (most SOL006 lists)."""
+
+    yang_key: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str
+
+
+class Named(YangModel):
+    """A YANG list entry keyed by ``name``."""
+
+    yang_key: ClassVar[tuple[str, ...]] = ("name",)
+
+    name: str
+
+
+def _scalar_to_str(value: Any) -> Any:
+    """YAML writes ``true``/``8080`` unquoted; string leaves of primitives take them as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+#: A string leaf that also takes a YAML scalar (bool/int/float) written without quotes.
+ScalarStr = Annotated[str, BeforeValidator(_scalar_to_str)]
+
+# YANG integer types with their ranges (RFC 7950 section 9.2).
+Uint8 = Annotated[int, Field(ge=0, le=255)]
+Uint16 = Annotated[int, Field(ge=0, le=65535)]
+Uint32 = Annotated[int, Field(ge=0, le=4294967295)]
+Uint64 = Annotated[int, Field(ge=0, le=18446744073709551615)]
+#: A decimal64 leaf that must not be negative.
+NonNegativeDecimal = Annotated[Decimal, Field(ge=0)]
+#: ``yang:timeticks`` (hundredths of a second).
+Timeticks = Uint32
+
+
+class KeyValuePair(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-common: the ``key``/``value`` lists used for free parameters."""
+
+    yang_key: ClassVar[tuple[str, ...]] = ("key",)
+
+    key: str
+    value: ScalarStr | None = None
+
+
+class MonitoringParameter(Keyed):
+    """SOL006 v3.3.1 etsi-nfv-common: monitoring-parameter (grouping)."""
+
+    name: str | None = None
+    performance_metric: str | None = None
+    collection_period: Uint64 | None = None
+
+
+class AffinityRule(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-common: local-affinity-or-anti-affinity-rule."""
+
+    yang_key: ClassVar[tuple[str, ...]] = ("type", "scope")
+
+    type: str
+    scope: str
+
+
+class AffinityGroup(Keyed):
+    """SOL006 v3.3.1 etsi-nfv-common: affinity-or-anti-affinity-group."""
+
+    type: str
+    scope: str
+
+
+class ConnectivityType(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-common: connectivity-type (layer protocols, flow pattern)."""
+
+    layer_protocol: tuple[str, ...] = ()
+    flow_pattern: str | None = None
+
+
+class BitRateRequirements(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-common: link-bitrate-requirements (root and leaf, bit/s)."""
+
+    root: Uint64
+    leaf: Uint64 | None = None
+
+
+class L2ProtocolData(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-vnf: virtual-link-protocol-data/l2-protocol-data."""
+
+    name: str | None = None
+    network_type: str | None = None
+    vlan_transparent: bool | None = None
+    mtu: Uint16 | None = None
+    segmentation_id: ScalarStr | None = None
+
+
+class L3ProtocolData(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-vnf: virtual-link-protocol-data/l3-protocol-data."""
+
+    name: str | None = None
+    ip_version: str | None = None
+    cidr: str | None = None
+    ip_allocation_pools: tuple[str, ...] = ()
+    gateway_ip: str | None = None
+    dhcp_enabled: bool | None = None
+    ipv6_address_mode: str | None = None
+
+
+class VirtualLinkProtocolData(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-vnf: virtual-link-protocol-data (OSM reads IP profiles here)."""
+
+    associated_layer_protocol: str | None = None
+    l2_protocol_data: L2ProtocolData | None = None
+    l3_protocol_data: L3ProtocolData | None = None
