@@ -1,0 +1,236 @@
+"""Exact placement: a MILP solved by CBC through PuLP, under a time limit.
+
+Variables ``x[f,s]`` (binary) say that function ``f`` runs at site ``s``; they exist only for
+the sites in the function's domain (kind, pin, latency to the SAP). Constraints:
+
+* assignment: ``sum_s x[f,s] = 1``;
+* capacity, per site and resource: ``sum_f demand[f,r] x[f,s] <= free[s,r]``;
+* latency of a link ``(a, b)`` with bound ``L``: ``x[a,s] <= sum_{t: lat(s,t) <= L} x[b,t]``
+  for every site ``s`` (if ``a`` is at ``s``, ``b`` is at a site close enough) — ``O(sites)``
+  constraints per link instead of one per forbidden pair of sites;
+* affinity ``x[a,s] = x[b,s]``; anti-affinity ``x[a,s] + x[b,s] <= 1``;
+* spread objectives add ``y[s]`` (site used): ``y[s] >= x[f,s]`` to pack,
+  ``y[s] <= sum_f x[f,s]`` to spread.
+
+Objectives are solved lexicographically: first the chosen objective, then (with it fixed
+at its optimum) the total hourly cost, so that ties are broken by cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pulp
+
+from locus_iac.placement.model import Objective
+from locus_iac.placement.problem import Group, GroupKind, Problem
+from locus_iac.placement.verify import violations
+
+log = logging.getLogger(__name__)
+
+MilpStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
+_BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MilpResult:
+    """What CBC found. ``bound`` and ``gap`` refer to the objective (minimised form)."""
+
+    status: MilpStatus
+    assignment: dict[str, str] | None = None
+    bound: float | None = None
+    gap: float | None = None
+
+
+@dataclass
+class _Model:
+    lp: pulp.LpProblem
+    x: dict[tuple[str, str], Any]
+    y: dict[str, Any]
+
+
+def solve_milp(
+    problem: Problem,
+    *,
+    time_limit: float,
+    enabled: frozenset[Group] | None = None,
+    feasibility: bool = False,
+) -> MilpResult:
+    """Solve ``problem`` (only the ``enabled`` constraint groups) within ``time_limit`` s.
+
+    With ``feasibility`` the objective is ignored: the answer only says whether a placement
+    exists (used to explain infeasible requests).
+    """
+    enabled = problem.all_groups if enabled is None else enabled
+    deadline = time.monotonic() + time_limit
+    model = _build(problem, enabled, with_spread=not feasibility)
+    if model is None:
+        return MilpResult("infeasible")
+    primary = _primary(problem, model) if not feasibility else pulp.lpSum([])
+    model.lp.setObjective(primary)
+    tie_break = not feasibility and problem.request.objective is not Objective.MIN_TOTAL_COST
+    first_limit = time_limit * (0.75 if tie_break else 1.0)
+    status, bound = _run(model.lp, first_limit)
+    if status in ("infeasible", "unknown"):
+        return MilpResult(status, bound=bound)
+    assignment = _assignment(problem, model)
+    value = pulp.value(primary) or 0.0
+    gap = 0.0 if status == "optimal" else _gap(value, bound)
+    if tie_break and status == "optimal":
+        assignment = _tie_break(problem, model, primary, value, deadline) or assignment
+    broken = violations(problem, assignment, enabled)
+    if broken:  # numerical trouble in the solver: do not hand out an invalid placement
+        log.warning("MILP solution violates constraints, discarded: %s", broken[:3])
+        return MilpResult("unknown", bound=bound)
+    return MilpResult(status, assignment, bound, gap)
+
+
+def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) -> _Model | None:
+    lp = pulp.LpProblem("placement", pulp.LpMinimize)
+    domains = {f: problem.domain(f, enabled) for f in problem.functions}
+    if any(not d for d in domains.values()):
+        return None
+    x = {
+        (f, s): pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+        for i, f in enumerate(problem.functions)
+        for j, s in enumerate(problem.sites)
+        if s in domains[f]
+    }
+    for f, sites in domains.items():
+        lp += pulp.lpSum(x[f, s] for s in sites) == 1
+    _capacity(problem, enabled, lp, x)
+    _latency(problem, enabled, lp, x, domains)
+    _affinity(problem, enabled, lp, x)
+    y: dict[str, Any] = {}
+    objective = problem.request.objective
+    if with_spread and objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+        y = {s: pulp.LpVariable(f"y_{j}", cat=pulp.LpBinary) for j, s in enumerate(problem.sites)}
+        for s, used in y.items():
+            at_s = [var for (_, site), var in x.items() if site == s]
+            if objective is Objective.MIN_SPREAD:
+                for var in at_s:
+                    lp += used >= var
+            else:
+                lp += used <= pulp.lpSum(at_s)
+    return _Model(lp, x, y)
+
+
+def _capacity(
+    problem: Problem, enabled: frozenset[Group], lp: pulp.LpProblem, x: dict[tuple[str, str], Any]
+) -> None:
+    for group in enabled:
+        if group.kind is not GroupKind.CAPACITY:
+            continue
+        site, resource = group.key
+        terms = [
+            (x[f, site], problem.demand[f].amount(resource))
+            for f in problem.functions
+            if (f, site) in x and problem.demand[f].amount(resource) > 0
+        ]
+        if terms:
+            lp += pulp.LpAffineExpression(terms) <= problem.free[site].amount(resource)
+
+
+def _latency(
+    problem: Problem,
+    enabled: frozenset[Group],
+    lp: pulp.LpProblem,
+    x: dict[tuple[str, str], Any],
+    domains: dict[str, list[str]],
+) -> None:
+    for link in problem.bounded_links(enabled):
+        a, b = link.ends
+        for s in domains[a]:
+            near = [t for t in domains[b] if t in problem.within(link.id, s)]
+            if len(near) == len(domains[b]):
+                continue
+            lp += x[a, s] <= pulp.lpSum(x[b, t] for t in near)
+
+
+def _affinity(
+    problem: Problem, enabled: frozenset[Group], lp: pulp.LpProblem, x: dict[tuple[str, str], Any]
+) -> None:
+    for a, b in problem.request.affinity:
+        if Group(GroupKind.AFFINITY, (a, b)) in enabled:
+            for s in problem.sites:
+                lp += pulp.lpSum([x.get((a, s), 0)]) == pulp.lpSum([x.get((b, s), 0)])
+    for a, b in problem.request.anti_affinity:
+        if Group(GroupKind.ANTI_AFFINITY, (a, b)) in enabled:
+            for s in problem.sites:
+                if (a, s) in x and (b, s) in x:
+                    lp += x[a, s] + x[b, s] <= 1
+
+
+def _primary(problem: Problem, model: _Model) -> Any:
+    objective = problem.request.objective
+    x = model.x
+    if objective is Objective.MIN_TOTAL_COST:
+        return pulp.lpSum(problem.cost[f, s] * var for (f, s), var in x.items())
+    if objective is Objective.MIN_EDGE_COST:
+        return pulp.lpSum(
+            problem.cost[f, s] * var for (f, s), var in x.items() if s in problem.edge
+        )
+    if objective is Objective.MAX_CORE_USE:
+        return -pulp.lpSum(problem.size[f] * var for (f, s), var in x.items() if s in problem.core)
+    sign = 1.0 if objective is Objective.MIN_SPREAD else -1.0
+    return sign * pulp.lpSum(model.y.values())
+
+
+def _tie_break(
+    problem: Problem, model: _Model, primary: Any, value: float, deadline: float
+) -> dict[str, str] | None:
+    """Among the optima of the objective, the cheapest; ``None`` if not found in time."""
+    remaining = deadline - time.monotonic()
+    if remaining < 0.2:
+        return None
+    slack = 0.5 if model.y else 1e-6 * max(1.0, abs(value))
+    model.lp += primary <= value + slack
+    model.lp.setObjective(pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items()))
+    status, _ = _run(model.lp, remaining, warm=True)
+    if status not in ("optimal", "feasible"):
+        return None
+    return _assignment(problem, model)
+
+
+def _run(
+    lp: pulp.LpProblem, time_limit: float, warm: bool = False
+) -> tuple[MilpStatus, float | None]:
+    with tempfile.TemporaryDirectory(prefix="locus-cbc-") as tmp:
+        log_path = Path(tmp) / "cbc.log"
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=max(time_limit, 0.1),
+            threads=1,
+            logPath=str(log_path),
+            warmStart=warm,
+        )
+        lp.solve(solver)
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    match = _BOUND.search(text)
+    bound = float(match.group(1)) if match else None
+    statuses: dict[int, MilpStatus] = {
+        pulp.LpSolutionOptimal: "optimal",
+        pulp.LpSolutionIntegerFeasible: "feasible",
+        pulp.LpSolutionInfeasible: "infeasible",
+    }
+    return statuses.get(lp.sol_status, "unknown"), bound
+
+
+def _assignment(problem: Problem, model: _Model) -> dict[str, str]:
+    chosen: dict[str, str] = {}
+    for (f, s), var in model.x.items():
+        if (var.value() or 0.0) > 0.5:
+            chosen[f] = s
+    return chosen
+
+
+def _gap(value: float, bound: float | None) -> float | None:
+    if bound is None:
+        return None
+    return abs(value - bound) / max(abs(value), 1e-9)

@@ -1,0 +1,135 @@
+"""The entry point: place a request on a site catalogue, with a solver choice and time limits.
+
+``auto`` runs the exact MILP when the problem is small enough (functions x sites up to
+``exact_limit``), and the heuristic otherwise or when the MILP has no answer in time; when the
+MILP stops on its time limit with a solution, the heuristic's answer is also computed and the
+better one kept (the MILP bound still gives the gap).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Literal
+
+from locus_iac.errors import PermanentError, RetryableError
+from locus_iac.placement.conflicts import PlacementInfeasible, find_conflict
+from locus_iac.placement.explain import explain_placement
+from locus_iac.placement.heuristic import solve_heuristic
+from locus_iac.placement.milp import MilpResult, solve_milp
+from locus_iac.placement.model import (
+    PlacementDecision,
+    PlacementRequest,
+    PlacementStatus,
+    SolverName,
+)
+from locus_iac.placement.problem import Problem, compile_problem
+from locus_iac.placement.verify import violations
+from locus_iac.sites import SiteCatalog
+
+log = logging.getLogger(__name__)
+
+SolverChoice = Literal["auto", "milp", "heuristic"]
+EXACT_LIMIT = 5000
+"""``auto`` uses the MILP up to this many function-site pairs."""
+
+
+class PlacementNotFound(RetryableError):
+    """No placement was found within the time limit, and infeasibility was not proven.
+
+    Retrying with a longer time limit (or the other solver) may succeed.
+    """
+
+
+def place(
+    request: PlacementRequest,
+    catalog: SiteCatalog,
+    *,
+    solver: SolverChoice = "auto",
+    time_limit: float = 30.0,
+    explain_time_limit: float = 30.0,
+    exact_limit: int = EXACT_LIMIT,
+) -> PlacementDecision:
+    """Decide the site of every function of ``request``.
+
+    Raises :class:`~locus_iac.errors.ValidationError` for a request that does not fit the
+    catalogue (unknown functions or sites), :class:`PlacementInfeasible` with the smallest
+    conflicting set of constraints when no placement exists, and :class:`PlacementNotFound`
+    when neither solver answered within ``time_limit`` and infeasibility is not proven.
+    """
+    started = time.monotonic()
+    problem = compile_problem(request, catalog)
+    use_milp = solver == "milp" or (
+        solver == "auto" and len(problem.functions) * len(problem.sites) <= exact_limit
+    )
+    milp: MilpResult | None = None
+    assignment: dict[str, str] | None = None
+    name: SolverName = "heuristic"
+    if use_milp:
+        share = 1.0 if solver == "milp" else 0.7
+        milp = solve_milp(problem, time_limit=time_limit * share)
+        assignment, name = milp.assignment, "milp"
+        if milp.status == "infeasible":
+            raise _infeasible(problem, explain_time_limit)
+    if solver != "milp" and (milp is None or milp.status != "optimal"):
+        remaining = max(time_limit - (time.monotonic() - started), 1.0)
+        found = solve_heuristic(problem, time_limit=remaining)
+        if found is not None and (
+            assignment is None or problem.score(found) < problem.score(assignment)
+        ):
+            assignment, name = found, "heuristic"
+    if assignment is None:
+        conflict = find_conflict(problem, time_limit=explain_time_limit)
+        if conflict is not None:
+            raise conflict
+        raise PlacementNotFound(
+            f"no placement found within {time_limit:g} s and infeasibility not proven; "
+            "retry with a longer time limit",
+            delay=0.0,
+        )
+    return _decision(problem, assignment, name, milp, started)
+
+
+def _infeasible(problem: Problem, time_limit: float) -> PlacementInfeasible:
+    conflict = find_conflict(problem, time_limit=time_limit)
+    if conflict is None:  # the explanation search could not re-prove it in time
+        return PlacementInfeasible([], minimal=False)
+    return conflict
+
+
+def _decision(
+    problem: Problem,
+    assignment: dict[str, str],
+    solver: SolverName,
+    milp: MilpResult | None,
+    started: float,
+) -> PlacementDecision:
+    broken = violations(problem, assignment)
+    if broken:  # a solver bug must never reach a deployment
+        raise PermanentError(f"internal error: the placement breaks constraints: {broken}")
+    value, total = problem.evaluate(assignment)
+    optimal = solver == "milp" and milp is not None and milp.status == "optimal"
+    gap: float | None = 0.0 if optimal else None
+    if not optimal and milp is not None and milp.bound is not None:
+        oriented = problem.score(assignment)[0]
+        gap = abs(oriented - milp.bound) / max(abs(oriented), 1e-9)
+    decision = PlacementDecision(
+        assignment=dict(assignment),
+        solver=solver,
+        objective=problem.request.objective,
+        objective_value=value,
+        total_cost=total,
+        optimality_gap=gap,
+        status=PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE,
+        explanations=explain_placement(problem, assignment),
+        solve_seconds=time.monotonic() - started,
+    )
+    log.info(
+        "placed %d functions with %s: %s = %.4g (gap %s)",
+        len(assignment),
+        solver,
+        problem.request.objective.value,
+        value,
+        "unknown" if gap is None else f"{gap:.2%}",
+    )
+    return decision
