@@ -1,0 +1,245 @@
+"""Reading a package safely: directory, OSM tar.gz, SOL004/SOL007 CSAR zip or bare YAML.
+
+Everything is read into memory under :class:`~locus_iac.packages.limits.PackageLimits`;
+nothing is written to disk while reading. All problems are collected in one pass and raised
+together: archive problems with ``/archive/<member>`` pointers, descriptor problems with the
+descriptor's own JSON pointers, missing artifacts with the pointer of the leaf naming them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+from locus_iac.descriptors import Descriptor, DescriptorKind, parse_descriptor
+from locus_iac.errors import Issue, NotFound, UnsafeArchiveError, ValidationError
+from locus_iac.packages._collect import UNSAFE_CODES, MemberCollector, member_pointer, raise_for
+from locus_iac.packages._dir import read_directory
+from locus_iac.packages._layout import locate_descriptor
+from locus_iac.packages._tar import GZIP_MAGIC, read_tar
+from locus_iac.packages._zip import ZIP_MAGICS, read_zip
+from locus_iac.packages.artifacts import check_artifacts
+from locus_iac.packages.checksums import CHECKSUMS_FILE, verify_checksums
+from locus_iac.packages.limits import DEFAULT_LIMITS, PackageLimits
+
+log = logging.getLogger(__name__)
+
+PackageFormat = Literal["directory", "tar.gz", "tar", "zip", "yaml"]
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package read into memory: its descriptor and every regular file.
+
+    ``files`` maps paths relative to the package's top folder (``cloud_init/cloud.cfg``) to
+    their bytes; ``descriptor_path`` is the descriptor's own entry in it (``""`` when the
+    package was a bare descriptor YAML, which has no other files).
+    """
+
+    descriptor: Descriptor
+    descriptor_path: str
+    files: Mapping[str, bytes]
+    name: str = "<input>"
+    top_folder: str = ""
+    format: PackageFormat = "yaml"
+    executable: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def kind(self) -> DescriptorKind:
+        return self.descriptor.kind
+
+    @property
+    def id(self) -> str:
+        return self.descriptor.id
+
+    def read(self, path: str) -> bytes:
+        """The bytes of one file of the package (path relative to the top folder)."""
+        key = "/".join(p for p in path.split("/") if p not in ("", "."))
+        try:
+            return self.files[key]
+        except KeyError:
+            raise NotFound(f"{self.name}: no file {path!r} in the package") from None
+
+    def extract(self, dest: Path) -> Path:
+        """Write the package's files under ``dest`` (created if needed) and return it.
+
+        Paths were checked when the package was read; each target is checked again to
+        resolve inside ``dest`` and is opened without following a symbolic link.
+        """
+        root = dest.resolve()
+        root.mkdir(parents=True, exist_ok=True)
+        for rel, data in sorted(self.files.items()):
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.parent.resolve().is_relative_to(root):
+                raise UnsafeArchiveError(
+                    f"{self.name}: {rel!r} would be written outside {root}",
+                    [Issue(member_pointer(rel), "path-traversal", "escapes the destination")],
+                )
+            mode = 0o755 if rel in self.executable else 0o644
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(target, flags, mode)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        return root
+
+
+@dataclass(frozen=True)
+class PackageCheck:
+    """The outcome of :func:`inspect_package`: the package, or every reason it is refused.
+
+    ``kind`` and ``id`` are filled in whenever the descriptor could be parsed, even if the
+    package is refused for another reason (a missing artifact, a checksum).
+    """
+
+    name: str
+    issues: tuple[Issue, ...]
+    package: Package | None = None
+    kind: DescriptorKind | None = None
+    id: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.package is not None and not self.issues
+
+    @property
+    def unsafe(self) -> bool:
+        return any(issue.code in UNSAFE_CODES for issue in self.issues)
+
+    def raise_for_issues(self) -> Package:
+        """Return the package, or raise :class:`UnsafeArchiveError`/:class:`ValidationError`."""
+        raise_for(self.name, list(self.issues))
+        if self.package is None:  # pragma: no cover - no package always comes with issues
+            raise ValidationError(f"{self.name}: invalid package")
+        return self.package
+
+
+def read_package(
+    source: Path | bytes, *, name: str = "<input>", limits: PackageLimits = DEFAULT_LIMITS
+) -> Package:
+    """Read and check a package; raise with every problem found, or return it unchanged.
+
+    ``source`` is a package folder, a ``.tar.gz``/``.tar`` in the OSM layout, a CSAR zip
+    or a bare descriptor YAML; bytes are recognised by their magic number (gzip, zip, tar),
+    anything else is taken as YAML. Raises :class:`UnsafeArchiveError` when the archive
+    must not be unpacked, :class:`ValidationError` for any other problem.
+    """
+    return inspect_package(source, name=name, limits=limits).raise_for_issues()
+
+
+def inspect_package(
+    source: Path | bytes, *, name: str = "<input>", limits: PackageLimits = DEFAULT_LIMITS
+) -> PackageCheck:
+    """Like :func:`read_package`, but return the problems instead of raising them.
+
+    An unreadable path (permissions, a vanished file) is reported as an ``unreadable``
+    issue, never raised.
+    """
+    if isinstance(source, Path):
+        if name == "<input>":
+            name = str(source)
+        try:
+            if source.is_dir():
+                return _assemble(read_directory(source.resolve(), limits), "directory", name)
+            size = source.stat().st_size
+            if size > limits.max_archive_bytes:
+                return _too_large(name, size, limits)
+            source = source.read_bytes()
+        except OSError as exc:
+            return PackageCheck(name, (Issue("", "unreadable", f"cannot read: {exc.strerror}"),))
+    if len(source) > limits.max_archive_bytes:
+        return _too_large(name, len(source), limits)
+    if source[:2] == GZIP_MAGIC:
+        return _assemble(read_tar(source, limits, gzipped=True), "tar.gz", name)
+    if source[:4] in ZIP_MAGICS:
+        return _assemble(read_zip(source, limits), "zip", name)
+    if source[257:262] == b"ustar":
+        return _assemble(read_tar(source, limits, gzipped=False), "tar", name)
+    return _bare_descriptor(source, name, limits)
+
+
+def _too_large(name: str, size: int, limits: PackageLimits) -> PackageCheck:
+    message = f"the package is {size} bytes, over the {limits.max_archive_bytes} accepted"
+    return PackageCheck(name, (Issue("/archive", "archive-too-large", message),))
+
+
+def _bare_descriptor(data: bytes, name: str, limits: PackageLimits) -> PackageCheck:
+    if len(data) > limits.max_member_bytes:
+        message = f"the descriptor is {len(data)} bytes, over {limits.max_member_bytes}"
+        return PackageCheck(name, (Issue("", "member-too-large", message),))
+    issues: list[Issue] = []
+    descriptor = _parse(data, name, issues)
+    if descriptor is None:
+        return PackageCheck(name, tuple(issues))
+    package = Package(descriptor, "", MappingProxyType({}), name=name, format="yaml")
+    return PackageCheck(name, (), package, descriptor.kind, descriptor.id)
+
+
+def _parse(data: bytes, source: str, issues: list[Issue]) -> Descriptor | None:
+    try:
+        return parse_descriptor(data, source=source)
+    except ValidationError as exc:
+        issues.extend(exc.issues or [Issue("", "invalid-descriptor", exc.message)])
+    except RecursionError:
+        issues.append(Issue("", "yaml-too-deep", "the YAML document is nested too deeply"))
+    return None
+
+
+def _top_folder(collector: MemberCollector, fmt: PackageFormat) -> tuple[str, list[Issue]]:
+    """The one top folder of a tar.gz / folder package ("" for a zip rooted at its root)."""
+    tops = {parts[0] for parts in collector.files} | {parts[0] for parts in collector.dirs}
+    loose = sorted("/".join(p) for p in collector.files if len(p) == 1)
+    if fmt == "zip" and (loose or len(tops) != 1):
+        return "", []
+    issues: list[Issue] = []
+    if len(tops) > 1:
+        issues.append(
+            Issue(
+                "/archive",
+                "multiple-top-folders",
+                f"an OSM package has one top folder; found {', '.join(sorted(tops))}",
+            )
+        )
+    issues.extend(
+        Issue(member_pointer(f), "file-outside-top-folder", f"{f!r} is not inside a folder")
+        for f in loose
+    )
+    return (next(iter(tops)) if len(tops) == 1 else ""), issues
+
+
+def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> PackageCheck:
+    issues = list(collector.issues)
+    if any(i.code in UNSAFE_CODES or i.code == "corrupt-archive" for i in issues):
+        return PackageCheck(name, tuple(issues))  # never look inside an unsafe or broken one
+    top, layout_issues = _top_folder(collector, fmt)
+    issues.extend(layout_issues)
+    depth = 1 if top else 0
+    files = {"/".join(p[depth:]): d for p, d in sorted(collector.files.items()) if len(p) > depth}
+    executable = frozenset("/".join(p[depth:]) for p in collector.executable)
+    prefix = f"{top}/" if top else ""
+    if CHECKSUMS_FILE in files:
+        issues.extend(verify_checksums(files[CHECKSUMS_FILE], files, prefix))
+    path, found = locate_descriptor(files, prefix)
+    issues.extend(found)
+    if path is None:
+        return PackageCheck(name, tuple(issues))
+    descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues)
+    if descriptor is None:
+        return PackageCheck(name, tuple(issues))
+    issues.extend(check_artifacts(descriptor, files))
+    log.debug("read %s package %s: %s %s", fmt, name, descriptor.kind, descriptor.id)
+    package = Package(
+        descriptor,
+        path,
+        MappingProxyType(files),
+        name=name,
+        top_folder=top,
+        format=fmt,
+        executable=executable,
+    )
+    return PackageCheck(name, tuple(issues), package, descriptor.kind, descriptor.id)
