@@ -25,6 +25,7 @@ from locus_iac.catalogue.identity import (
     update_user,
     user_projects,
 )
+from locus_iac.catalogue.inspection import PackageInspector
 from locus_iac.catalogue.models import PackageRow, ProjectRow, SiteRow, TokenRow, UserRow
 from locus_iac.catalogue.onboarding import (
     Inspected,
@@ -43,6 +44,7 @@ from locus_iac.catalogue.package_store import (
     list_packages,
     modify_package,
     read_content,
+    referenced_packages,
 )
 from locus_iac.catalogue.secrets import SecretBox
 from locus_iac.catalogue.site_accounts import (
@@ -74,6 +76,7 @@ __all__ = [
     "K8sClusterIn",
     "OnboardingState",
     "OperationalState",
+    "PackageInspector",
     "PackageKind",
     "PackageRow",
     "Page",
@@ -113,6 +116,7 @@ __all__ = [
     "modify_package",
     "onboard_new",
     "read_content",
+    "referenced_packages",
     "register_site",
     "revoke_token",
     "site_credentials",

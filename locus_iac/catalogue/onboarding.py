@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -57,6 +57,8 @@ class Inspected:
     provider: str | None
     descriptor_yaml: str
     references: tuple[Reference, ...] = ()
+    parsed: object = field(default=None, compare=False, repr=False)
+    """The inspector's own parsed form, handed back to :meth:`Inspector.cross_check`."""
 
 
 class Inspector(Protocol):

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
 from locus_iac.catalogue.states import (
@@ -217,3 +217,30 @@ def read_content(session: Session, row: PackageRow) -> bytes:
     if blob is None:
         raise NotFound(f"content of {row.id!r} not found")
     return blob.data
+
+
+def referenced_packages(session: Session, rows: Sequence[PackageRow]) -> dict[str, list[str]]:
+    """For each row, the ids of the packages holding the descriptors it references.
+
+    (SOL005 NsdInfo ``vnfPkgIds``; ``nsdInfoIds`` of a netslice template.)
+    """
+    if not rows:
+        return {}
+    target = aliased(PackageRow)
+    query = (
+        select(PackageRefRow.package_id, target.id)
+        .join(
+            target,
+            and_(
+                target.project_id == PackageRefRow.project_id,
+                target.kind == PackageRefRow.kind,
+                target.descriptor_id == PackageRefRow.descriptor_id,
+            ),
+        )
+        .where(PackageRefRow.package_id.in_([r.id for r in rows]))
+        .order_by(target.id)
+    )
+    found: dict[str, list[str]] = {r.id: [] for r in rows}
+    for source_id, target_id in session.execute(query):
+        found[source_id].append(target_id)
+    return found

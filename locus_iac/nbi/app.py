@@ -1,0 +1,92 @@
+"""The NBI application factory (``uvicorn --factory locus_iac.nbi.app:create_app``).
+
+Start-up: open the catalogue database (SQLite in the data dir or ``LOCUS_DATABASE_URL``),
+apply the Alembic migrations, return interrupted uploads to their previous state, make sure
+user ``admin`` exists (needs ``LOCUS_ADMIN_PASSWORD`` on the first start), load the key that
+encrypts site credentials. Then serve SOL005 / OSM paths (Annex B of the seed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from locus_iac import __version__
+from locus_iac.catalogue import (
+    Database,
+    Inspector,
+    OnboardingState,
+    PackageInspector,
+    SecretBox,
+    ensure_admin,
+)
+from locus_iac.catalogue.models import PackageRow
+from locus_iac.nbi import problems
+from locus_iac.nbi.context import Services
+from locus_iac.nbi.routers import admin, packages, sites
+from locus_iac.nbi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _recover(db: Database) -> None:
+    """Uploads cut short by a crash return to CREATED (they were never committed)."""
+    with db.session() as session:
+        result = session.execute(
+            update(PackageRow)
+            .where(
+                PackageRow.onboarding_state.in_(
+                    [OnboardingState.UPLOADING.value, OnboardingState.PROCESSING.value]
+                )
+            )
+            .values(onboarding_state=OnboardingState.CREATED.value)
+        )
+        count = getattr(result, "rowcount", 0)
+    if count:
+        log.warning("%d interrupted upload(s) returned to CREATED", count)
+
+
+def open_services(settings: Settings, inspector: Inspector | None = None) -> Services:
+    """Open and prepare everything the app needs; raises LocusError with a clear message."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.url)
+    db.migrate()
+    _recover(db)
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    with db.session() as session:
+        ensure_admin(session, password)
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    box = SecretBox.from_data_dir(settings.data_dir, key)
+    return Services(settings, db, box, inspector or PackageInspector())
+
+
+def create_app(settings: Settings | None = None, inspector: Inspector | None = None) -> FastAPI:
+    """Build the NBI. Without arguments, settings come from the environment (``Settings``)."""
+    svc = open_services(settings or Settings.from_env(), inspector)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        svc.db.dispose()
+
+    app = FastAPI(
+        title="LOCUS MANO northbound API",
+        version=__version__,
+        description=(
+            "ETSI NFV-SOL005 package management (NSD, VNF packages) and OSM netslice "
+            "templates, users, projects, tokens and sites. Errors are SOL013 "
+            "ProblemDetails (application/problem+json)."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    problems.install(app)
+    app.include_router(admin.router)
+    app.include_router(sites.router)
+    for router in packages.ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,135 @@
+"""One mapping from the error tree to SOL013 ProblemDetails (``application/problem+json``).
+
+ETSI GS NFV-SOL 013 clause 6.3 / IETF RFC 7807: ``status`` and ``detail`` always present,
+``type`` and ``title`` too. Validation issues travel in the extension member ``errors``
+(``[{"path": JSON pointer, "code", "message"}]``). A 500 never carries exception text: the
+exception is logged with a reference id that the body repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from locus_iac.errors import (
+    AuthError,
+    Conflict,
+    Forbidden,
+    Issue,
+    LocusError,
+    NotFound,
+    PermanentError,
+    RetryableError,
+    UnsafeArchiveError,
+    ValidationError,
+    json_pointer,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS: list[tuple[type[LocusError], int, str]] = [
+    (UnsafeArchiveError, 422, "Unsafe package"),
+    (ValidationError, 422, "Unprocessable Entity"),
+    (NotFound, 404, "Not Found"),
+    (Conflict, 409, "Conflict"),
+    (Forbidden, 403, "Forbidden"),
+    (AuthError, 401, "Unauthorized"),
+    (RetryableError, 503, "Service Unavailable"),
+    (PermanentError, 500, "Internal Server Error"),
+]
+
+
+class HttpProblem(LocusError):
+    """A protocol-level problem with its own status (400, 406, 413, 415...)."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+
+
+def problem(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def error_response(exc: LocusError) -> JSONResponse:
+    """The problem+json response for one domain error."""
+    if isinstance(exc, HttpProblem):
+        return problem(exc.status, exc.title, exc.message)
+    status, title = 500, "Internal Server Error"
+    for cls, code, name in _STATUS:
+        if isinstance(exc, cls):
+            status, title = code, name
+            break
+    if status == 500:
+        return _internal(exc)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] | None = None
+    if isinstance(exc, ValidationError):
+        extra["errors"] = [issue.as_dict() for issue in exc.issues]
+    if isinstance(exc, AuthError) and not isinstance(exc, Forbidden):
+        headers = {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RetryableError):
+        headers = {"Retry-After": str(max(1, round(exc.delay)))}
+    return problem(status, title, exc.message, headers=headers, **extra)
+
+
+def _internal(exc: BaseException) -> JSONResponse:
+    reference = str(uuid.uuid4())
+    log.error("internal error %s", reference, exc_info=exc)
+    return problem(
+        500,
+        "Internal Server Error",
+        f"the server failed to handle the request; reference {reference} in its log",
+    )
+
+
+async def _locus(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LocusError)
+    return error_response(exc)
+
+
+async def _malformed(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    issues = [
+        Issue(json_pointer(*err.get("loc", ())), str(err.get("type", "invalid")), str(err["msg"]))
+        for err in exc.errors()
+    ]
+    detail = "; ".join(str(i) for i in issues[:5]) or "malformed request"
+    return problem(400, "Bad Request", detail, errors=[i.as_dict() for i in issues])
+
+
+async def _http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
+    return problem(exc.status_code, title, str(exc.detail), headers=headers)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    return _internal(exc)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(LocusError, _locus)
+    app.add_exception_handler(RequestValidationError, _malformed)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,164 @@
+"""Catalogue rows -> SOL005 resource representations (NsdInfo, VnfPkgInfo, NST info)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from locus_iac.catalogue import OnboardingState, OperationalState, PackageKind, UsageState
+from locus_iac.catalogue.models import PackageRow
+from locus_iac.nbi import schemas_packages as sp
+
+
+@dataclass(frozen=True)
+class View:
+    """One package with what its representation needs besides the row."""
+
+    row: PackageRow
+    in_use: bool
+    references: list[str]
+    root: str  # absolute base URL of the API, no trailing slash
+
+
+@dataclass(frozen=True)
+class KindApi:
+    """Paths and models of one package area (Annex B.1, B.2, B.3)."""
+
+    kind: PackageKind
+    base: str
+    collection: str
+    content: str
+    descriptor: str
+    one_shot: str
+    tag: str
+    info: type[sp._Info]
+    modifications: type[sp.PackageModifications]
+    render: Callable[[View, KindApi], BaseModel]
+
+    def self_path(self, package_id: str) -> str:
+        return f"{self.base}/{self.collection}/{package_id}"
+
+
+def _common(view: View) -> dict[str, object]:
+    row = view.row
+    return {
+        "id": row.id,
+        "_id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "userDefinedData": dict(row.user_defined_data),
+    }
+
+
+def _onboarded(view: View) -> bool:
+    return view.row.onboarding_state == OnboardingState.ONBOARDED
+
+
+def _usage(view: View) -> UsageState:
+    return UsageState.IN_USE if view.in_use else UsageState.NOT_IN_USE
+
+
+def render_nsd(view: View, api: KindApi) -> sp.NsdInfo:
+    row, me = view.row, view.root + api.self_path(view.row.id)
+    done = _onboarded(view)
+    return sp.NsdInfo.model_validate(
+        {
+            **_common(view),
+            "nsdId": row.descriptor_id,
+            "nsdName": row.descriptor_name,
+            "nsdVersion": row.descriptor_version,
+            "nsdDesigner": row.provider,
+            "nsdInvariantId": row.descriptor_id,
+            "vnfPkgIds": view.references if done else None,
+            "nsdOnboardingState": OnboardingState(row.onboarding_state),
+            "nsdOperationalState": OperationalState(row.operational_state),
+            "nsdUsageState": _usage(view),
+            "_links": {"self": {"href": me}, "nsd_content": {"href": f"{me}/{api.content}"}},
+        }
+    )
+
+
+def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
+    row, me = view.row, view.root + api.self_path(view.row.id)
+    checksum = {"algorithm": "SHA-256", "hash": row.content_sha256} if row.content_sha256 else None
+    return sp.VnfPkgInfo.model_validate(
+        {
+            **_common(view),
+            "vnfdId": row.descriptor_id,
+            "vnfProvider": row.provider,
+            "vnfProductName": row.descriptor_name,
+            "vnfdVersion": row.descriptor_version,
+            "checksum": checksum,
+            "onboardingState": OnboardingState(row.onboarding_state),
+            "operationalState": OperationalState(row.operational_state),
+            "usageState": _usage(view),
+            "_links": {
+                "self": {"href": me},
+                "vnfd": {"href": f"{me}/{api.descriptor}"},
+                "packageContent": {"href": f"{me}/{api.content}"},
+            },
+        }
+    )
+
+
+def render_nst(view: View, api: KindApi) -> sp.NstInfo:
+    row, me = view.row, view.root + api.self_path(view.row.id)
+    return sp.NstInfo.model_validate(
+        {
+            **_common(view),
+            "nstId": row.descriptor_id,
+            "nstName": row.descriptor_name,
+            "nstVersion": row.descriptor_version,
+            "nstDesigner": row.provider,
+            "nsdInfoIds": view.references if _onboarded(view) else None,
+            "onboardingState": OnboardingState(row.onboarding_state),
+            "operationalState": OperationalState(row.operational_state),
+            "usageState": _usage(view),
+            "_links": {
+                "self": {"href": me},
+                "nst": {"href": f"{me}/{api.descriptor}"},
+                "nst_content": {"href": f"{me}/{api.content}"},
+            },
+        }
+    )
+
+
+NSD_API = KindApi(
+    PackageKind.NSD,
+    "/nsd/v1",
+    "ns_descriptors",
+    "nsd_content",
+    "nsd",
+    "ns_descriptors_content",
+    "NSD management",
+    sp.NsdInfo,
+    sp.NsdModifications,
+    render_nsd,
+)
+VNF_API = KindApi(
+    PackageKind.VNFD,
+    "/vnfpkgm/v1",
+    "vnf_packages",
+    "package_content",
+    "vnfd",
+    "vnf_packages_content",
+    "VNF package management",
+    sp.VnfPkgInfo,
+    sp.VnfPkgModifications,
+    render_vnf,
+)
+NST_API = KindApi(
+    PackageKind.NST,
+    "/nst/v1",
+    "netslice_templates",
+    "nst_content",
+    "nst",
+    "netslice_templates_content",
+    "Netslice templates",
+    sp.NstInfo,
+    sp.NstModifications,
+    render_nst,
+)
+KIND_APIS = (NSD_API, VNF_API, NST_API)

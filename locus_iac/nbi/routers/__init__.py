@@ -1,0 +1,1 @@
+"""Routers of the NBI, one module per area."""

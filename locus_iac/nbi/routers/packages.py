@@ -1,0 +1,247 @@
+"""Package management: NSD (Annex B.1, SOL005 clause 5), VNF packages (Annex B.2, SOL005
+clause 9) and netslice templates (Annex B.3, OSM ``/nst/v1``), built from one pattern.
+
+Choices (documented in the README):
+* Upload (PUT ``.../{id}/*_content``) is processed synchronously and answers ``201`` as in
+  Annex B Tables 6, 11 and 16; a rejected upload answers 4xx problem+json and leaves the
+  resource as it was (``CREATED``), so it can be retried.
+* Creating a netslice template answers ``201`` with its id (Annex B Table 15 prints 204,
+  which cannot carry the ``netsliceTemplateId`` the same table lists as response content).
+* DELETE works in any operationalState (OSM behaviour; SOL005 would require DISABLED) and
+  is refused with 409 while the descriptor is in use.
+* Lists page with SOL013 clause 5.4.2.1 ``nextpage_opaque_marker`` and a ``Link: rel=next``
+  header; the page size is a server setting (``LOCUS_PAGE_SIZE``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from locus_iac import catalogue as cat
+from locus_iac.catalogue.models import PackageRow
+from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.problems import HttpProblem
+from locus_iac.nbi.representations import KIND_APIS, KindApi, View
+from locus_iac.nbi.schemas_packages import CreatePackageRequest, ObjectId, PackageModifications
+from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, preferred, read_upload
+
+Ref = Annotated[str, Path(min_length=1, max_length=64)]
+Marker = Annotated[str | None, Query(max_length=512)]
+
+
+def _root(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _views(session: Session, api: KindApi, rows: list[PackageRow], root: str) -> list[BaseModel]:
+    if not rows:
+        return []
+    project = rows[0].project_id
+    used = cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
+    refs = cat.referenced_packages(session, rows)
+    return [
+        api.render(View(r, r.descriptor_id in used, refs.get(r.id, []), root), api) for r in rows
+    ]
+
+
+def _one(session: Session, api: KindApi, row: PackageRow, root: str) -> BaseModel:
+    return _views(session, api, [row], root)[0]
+
+
+def build(api: KindApi) -> APIRouter:
+    """The router of one package area."""
+    router = APIRouter(prefix=api.base, tags=[api.tag])
+    coll = f"/{api.collection}"
+    item = f"{coll}/{{package_id}}"
+    _collection_routes(router, api, coll, item)
+    _content_routes(router, api, item)
+    _one_shot_routes(router, api)
+    return router
+
+
+def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) -> None:
+    info = api.info
+
+    @router.get(coll, response_model=list[info], response_model_exclude_none=True)  # type: ignore[valid-type]
+    def list_packages(
+        request: Request,
+        response: Response,
+        who: CallerDep,
+        svc: ServicesDep,
+        nextpage_opaque_marker: Marker = None,
+    ) -> list[BaseModel]:
+        with svc.db.session() as session:
+            page = cat.list_packages(
+                session,
+                who.project_id,
+                api.kind,
+                marker=nextpage_opaque_marker,
+                limit=svc.settings.page_size,
+            )
+            body = _views(session, api, list(page.rows), _root(request))
+        if page.next_marker:
+            url = request.url.include_query_params(nextpage_opaque_marker=page.next_marker)
+            response.headers["Link"] = f'<{url}>; rel="next"'
+        return body
+
+    @router.post(coll, response_model=info, response_model_exclude_none=True, status_code=201)
+    def create_package(
+        body: CreatePackageRequest,
+        request: Request,
+        response: Response,
+        who: CallerDep,
+        svc: ServicesDep,
+    ) -> BaseModel:
+        with svc.db.session() as session:
+            row = cat.create_package(
+                session,
+                who.project_id,
+                api.kind,
+                name=body.name,
+                description=body.description,
+                user_defined_data=body.user_defined_data,
+            )
+            out = _one(session, api, row, _root(request))
+        response.headers["Location"] = _root(request) + api.self_path(row.id)
+        return out
+
+    @router.get(item, response_model=info, response_model_exclude_none=True)
+    def get_package(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> BaseModel:
+        with svc.db.session() as session:
+            row = cat.get_package(session, who.project_id, api.kind, package_id)
+            return _one(session, api, row, _root(request))
+
+    def modify_package(
+        package_id: Ref, body: PackageModifications, who: CallerDep, svc: ServicesDep
+    ) -> PackageModifications:
+        """SOL005 PATCH: enable/disable, merge userDefinedData; answers the modifications."""
+        with svc.db.session() as session:
+            row = cat.get_package(session, who.project_id, api.kind, package_id, lock=True)
+            cat.modify_package(
+                row,
+                operational_state=body.operational_state,
+                user_defined_data=body.user_defined_data,
+            )
+        return body
+
+    modify_package.__annotations__["body"] = api.modifications  # the area's own aliases
+    router.add_api_route(
+        item,
+        modify_package,
+        methods=["PATCH"],
+        response_model=api.modifications,
+        response_model_exclude_none=True,
+    )
+
+    @router.delete(item, status_code=status.HTTP_204_NO_CONTENT)
+    def delete_package(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
+        with svc.db.session() as session:
+            cat.delete_package(session, who.project_id, api.kind, package_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _content_routes(router: APIRouter, api: KindApi, item: str) -> None:
+    @router.put(
+        f"{item}/{api.content}",
+        status_code=status.HTTP_201_CREATED,
+        openapi_extra=UPLOAD_BODY,
+        responses={201: {"description": "Onboarded"}},
+    )
+    async def upload_content(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> Response:
+        data, media = await read_upload(request, svc.settings.max_upload_bytes)
+        await run_in_threadpool(
+            lambda: cat.upload_content(
+                svc.db,
+                svc.inspector,
+                project_id=who.project_id,
+                kind=api.kind,
+                package_id=package_id,
+                data=data,
+                content_type=media,
+            )
+        )
+        return Response(status_code=status.HTTP_201_CREATED)
+
+    @router.get(
+        f"{item}/{api.content}",
+        response_class=Response,
+        responses={
+            200: {"content": {"application/zip": {}, "application/gzip": {}, "text/plain": {}}}
+        },
+    )
+    def fetch_content(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
+        """The package exactly as uploaded (archive, or YAML for a bare descriptor)."""
+        with svc.db.session() as session:
+            row = cat.get_package(session, who.project_id, api.kind, package_id)
+            data = cat.read_content(session, row)
+        media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
+        return Response(content=data, media_type=media or "application/octet-stream")
+
+    @router.get(
+        f"{item}/{api.descriptor}",
+        response_class=Response,
+        responses={
+            200: {"content": {"text/plain": {}, "application/yaml": {}, "application/zip": {}}}
+        },
+    )
+    def fetch_descriptor(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> Response:
+        """The descriptor as YAML (``text/plain``, ``application/yaml``) or the zip package."""
+        wanted = preferred(
+            request.headers.get("accept"), ("text/plain", "application/yaml", "application/zip")
+        )
+        with svc.db.session() as session:
+            row = cat.get_package(session, who.project_id, api.kind, package_id)
+            data = cat.read_content(session, row)
+            text = row.descriptor_yaml or ""
+        if wanted != "application/zip":
+            return Response(content=text, media_type=wanted)
+        if row.content_type != "application/zip":
+            raise HttpProblem(
+                406,
+                "Not Acceptable",
+                f"the package was uploaded as {row.content_type}, not as a zip: "
+                f"GET {api.self_path(row.id)}/{api.content} returns it as uploaded",
+            )
+        return Response(content=data, media_type="application/zip")
+
+
+def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
+    path = f"/{api.one_shot}"
+
+    @router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        response_model=ObjectId,
+        openapi_extra=UPLOAD_BODY,
+    )
+    async def onboard(
+        request: Request, response: Response, who: CallerDep, svc: ServicesDep
+    ) -> ObjectId:
+        """OSM one-shot onboarding: create the resource and upload its content at once."""
+        data, media = await read_upload(request, svc.settings.max_upload_bytes)
+        row = await run_in_threadpool(
+            lambda: cat.onboard_new(
+                svc.db,
+                svc.inspector,
+                project_id=who.project_id,
+                kind=api.kind,
+                data=data,
+                content_type=media,
+            )
+        )
+        response.headers["Location"] = _root(request) + api.self_path(row.id)
+        return ObjectId(id=row.id)
+
+
+ROUTERS = [build(api) for api in KIND_APIS]

@@ -1,0 +1,99 @@
+"""``/admin/v1/vim_accounts`` and ``/admin/v1/k8sclusters``: registering sites (OSM NBI).
+
+Credentials (``vim_password``, ``credentials``) are encrypted at rest and never returned:
+responses carry the public settings only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from locus_iac import catalogue as cat
+from locus_iac.catalogue.models import SiteRow
+from locus_iac.nbi.context import CallerDep, ServicesDep
+
+router = APIRouter(prefix="/admin/v1", tags=["sites"])
+Ref = Annotated[str, Path(min_length=1, max_length=255)]
+
+
+class SiteOut(BaseModel):
+    """A registered site without its credentials."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, extra="allow")
+
+    id: str
+    object_id: str = Field(alias="_id")
+    name: str
+    created: float
+    project_id: str
+
+
+def _out(row: SiteRow) -> SiteOut:
+    public: dict[str, Any] = dict(row.public)
+    public.pop("name", None)
+    return SiteOut.model_validate(
+        {
+            **public,
+            "id": row.id,
+            "_id": row.id,
+            "name": row.name,
+            "created": row.created_at.timestamp(),
+            "project_id": row.project_id,
+        }
+    )
+
+
+def _register(
+    svc: ServicesDep, who: cat.Caller, site: cat.VimAccountIn | cat.K8sClusterIn
+) -> SiteRow:
+    with svc.db.session() as session:
+        return cat.register_site(session, svc.box, who.project_id, site)
+
+
+@router.post("/vim_accounts", response_model=SiteOut, status_code=status.HTTP_201_CREATED)
+def create_vim_account(
+    body: cat.VimAccountIn, who: CallerDep, svc: ServicesDep, response: Response
+) -> SiteOut:
+    """Register an OpenStack project (auth URL, project, user, password, region, networks)."""
+    row = _register(svc, who, body)
+    response.headers["Location"] = f"/admin/v1/vim_accounts/{row.id}"
+    return _out(row)
+
+
+@router.post("/k8sclusters", response_model=SiteOut, status_code=status.HTTP_201_CREATED)
+def create_k8s_cluster(
+    body: cat.K8sClusterIn, who: CallerDep, svc: ServicesDep, response: Response
+) -> SiteOut:
+    """Register a Kubernetes cluster (kubeconfig, namespace, Multus interface and nets)."""
+    row = _register(svc, who, body)
+    response.headers["Location"] = f"/admin/v1/k8sclusters/{row.id}"
+    return _out(row)
+
+
+def _routes(collection: str, kind: cat.SiteType) -> None:
+    @router.get(f"/{collection}", response_model=list[SiteOut], name=f"list_{collection}")
+    def list_sites(who: CallerDep, svc: ServicesDep) -> list[SiteOut]:
+        with svc.db.session() as session:
+            return [_out(row) for row in cat.list_sites(session, who.project_id, kind)]
+
+    @router.get(f"/{collection}/{{site_id}}", response_model=SiteOut, name=f"get_{collection}")
+    def get_site(site_id: Ref, who: CallerDep, svc: ServicesDep) -> SiteOut:
+        with svc.db.session() as session:
+            return _out(cat.find_site(session, who.project_id, kind, site_id))
+
+    @router.delete(
+        f"/{collection}/{{site_id}}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        name=f"delete_{collection}",
+    )
+    def delete_site(site_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
+        with svc.db.session() as session:
+            cat.delete_site(session, who.project_id, kind, site_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+_routes("vim_accounts", cat.SiteType.VIM_ACCOUNT)
+_routes("k8sclusters", cat.SiteType.K8S_CLUSTER)

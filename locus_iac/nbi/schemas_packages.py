@@ -1,0 +1,147 @@
+"""Bodies of package management: SOL005 v3.7.1 clause 5.5 (NSD) and 9.5 (VNF package).
+
+Response models follow the SOL005 names (``NsdInfo``, ``VnfPkgInfo``); netslice templates
+(an OSM extension) use the same shape with ``nst`` names. ``_id`` repeats ``id`` for OSM
+clients.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from locus_iac.catalogue import OnboardingState, OperationalState, UsageState
+
+Text = Annotated[str, Field(max_length=1024)]
+
+
+class CreatePackageRequest(BaseModel):
+    """SOL005 CreateNsdInfoRequest / CreateVnfPkgInfoRequest, plus Annex B name, description."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text | None = None
+    description: Annotated[str, Field(max_length=4096)] | None = None
+    user_defined_data: dict[str, Any] | None = Field(default=None, alias="userDefinedData")
+
+
+class PackageModifications(BaseModel):
+    """SOL005 NsdInfoModifications / VnfPkgInfoModifications (PATCH body and answer)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    operational_state: OperationalState | None = Field(default=None)
+    user_defined_data: dict[str, Any] | None = Field(default=None, alias="userDefinedData")
+
+
+class NsdModifications(PackageModifications):
+    operational_state: OperationalState | None = Field(default=None, alias="nsdOperationalState")
+
+
+class VnfPkgModifications(PackageModifications):
+    operational_state: OperationalState | None = Field(default=None, alias="operationalState")
+
+
+class NstModifications(PackageModifications):
+    operational_state: OperationalState | None = Field(default=None, alias="operationalState")
+
+
+class Link(BaseModel):
+    href: str
+
+
+class ProblemDetails(BaseModel):
+    """SOL013 clause 6.3 ProblemDetails (``errors``: this server's issue list extension)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+class _Info(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    object_id: str = Field(alias="_id")
+    name: str | None = None
+    description: str | None = None
+    user_defined_data: dict[str, Any] = Field(alias="userDefinedData")
+    onboarding_failure_details: ProblemDetails | None = Field(
+        default=None, alias="onboardingFailureDetails"
+    )
+
+
+class NsdLinks(BaseModel):
+    self: Link
+    nsd_content: Link
+
+
+class NsdInfo(_Info):
+    """SOL005 clause 5.5.2.2 NsdInfo."""
+
+    nsd_id: str | None = Field(default=None, alias="nsdId")
+    nsd_name: str | None = Field(default=None, alias="nsdName")
+    nsd_version: str | None = Field(default=None, alias="nsdVersion")
+    nsd_designer: str | None = Field(default=None, alias="nsdDesigner")
+    nsd_invariant_id: str | None = Field(default=None, alias="nsdInvariantId")
+    vnf_pkg_ids: list[str] | None = Field(default=None, alias="vnfPkgIds")
+    nsd_onboarding_state: OnboardingState = Field(alias="nsdOnboardingState")
+    nsd_operational_state: OperationalState = Field(alias="nsdOperationalState")
+    nsd_usage_state: UsageState = Field(alias="nsdUsageState")
+    links: NsdLinks = Field(alias="_links")
+
+
+class Checksum(BaseModel):
+    algorithm: str
+    hash: str
+
+
+class VnfPkgLinks(BaseModel):
+    self: Link
+    vnfd: Link
+    package_content: Link = Field(alias="packageContent")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class VnfPkgInfo(_Info):
+    """SOL005 clause 9.5.2.5 VnfPkgInfo."""
+
+    vnfd_id: str | None = Field(default=None, alias="vnfdId")
+    vnf_provider: str | None = Field(default=None, alias="vnfProvider")
+    vnf_product_name: str | None = Field(default=None, alias="vnfProductName")
+    vnfd_version: str | None = Field(default=None, alias="vnfdVersion")
+    checksum: Checksum | None = None
+    onboarding_state: OnboardingState = Field(alias="onboardingState")
+    operational_state: OperationalState = Field(alias="operationalState")
+    usage_state: UsageState = Field(alias="usageState")
+    links: VnfPkgLinks = Field(alias="_links")
+
+
+class NstLinks(BaseModel):
+    self: Link
+    nst: Link
+    nst_content: Link
+
+
+class NstInfo(_Info):
+    """A netslice template resource (OSM ``/nst/v1``), shaped like SOL005 NsdInfo."""
+
+    nst_id: str | None = Field(default=None, alias="nstId")
+    nst_name: str | None = Field(default=None, alias="nstName")
+    nst_version: str | None = Field(default=None, alias="nstVersion")
+    nst_designer: str | None = Field(default=None, alias="nstDesigner")
+    nsd_info_ids: list[str] | None = Field(default=None, alias="nsdInfoIds")
+    onboarding_state: OnboardingState = Field(alias="onboardingState")
+    operational_state: OperationalState = Field(alias="operationalState")
+    usage_state: UsageState = Field(alias="usageState")
+    links: NstLinks = Field(alias="_links")
+
+
+class ObjectId(BaseModel):
+    id: str

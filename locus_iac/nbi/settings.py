@@ -1,0 +1,69 @@
+"""Settings of the NBI server, from the environment (``locus serve`` sets them from its flags).
+
+=========================  ===============================================================
+``LOCUS_DATA_DIR``          data dir: SQLite catalogue, secret key (default ``./locus-data``)
+``LOCUS_DATABASE_URL``      SQLAlchemy URL; default ``sqlite:///<data dir>/locus.db``;
+                            PostgreSQL: ``postgresql+psycopg://user:pw@127.0.0.1/db``
+``LOCUS_ADMIN_PASSWORD``    password of user ``admin``, needed on the first start only
+``LOCUS_SECRET_KEY``        Fernet key for site credentials (else ``<data dir>/secret.key``)
+``LOCUS_TOKEN_TTL``         token lifetime in seconds (default 3600)
+``LOCUS_PAGE_SIZE``         items per page of a list (default 100)
+``LOCUS_MAX_UPLOAD_BYTES``  largest accepted upload (default 64 MiB)
+=========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ValidationError as PydanticValidationError
+
+from locus_iac.errors import Issue, ValidationError
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    data_dir: Path = Path("locus-data")
+    database_url: str | None = None
+    admin_password: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    token_ttl: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 3600
+    page_size: Annotated[int, Field(ge=1, le=10_000)] = 100
+    max_upload_bytes: Annotated[int, Field(ge=1024)] = 64 * MIB
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'locus.db'}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+        names = {
+            "data_dir": "LOCUS_DATA_DIR",
+            "database_url": "LOCUS_DATABASE_URL",
+            "admin_password": "LOCUS_ADMIN_PASSWORD",
+            "secret_key": "LOCUS_SECRET_KEY",
+            "token_ttl": "LOCUS_TOKEN_TTL",
+            "page_size": "LOCUS_PAGE_SIZE",
+            "max_upload_bytes": "LOCUS_MAX_UPLOAD_BYTES",
+        }
+        values = {field: source[var] for field, var in names.items() if source.get(var)}
+        try:
+            return cls.model_validate(values)
+        except PydanticValidationError as exc:
+            issues = [
+                Issue(
+                    "/" + names.get(str(err["loc"][0]), str(err["loc"][0])),
+                    "invalid-setting",
+                    err["msg"],
+                )
+                for err in exc.errors()
+            ]
+            raise ValidationError("invalid server settings", issues) from None
