@@ -90,6 +90,26 @@ class MonitoringParameter(Keyed):
     collection_period: Uint64 | None = None
 
 
+class MaxImpactedInstances(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-common: nfvi-maintenance-info/max-number-of-impacted-instances."""
+
+    yang_key: ClassVar[tuple[str, ...]] = ("group_size",)
+
+    group_size: Uint32
+    max_number_of_impacted_instances: Uint32 | None = None
+
+
+class NfviMaintenanceInfo(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-common: nfvi-maintenance-info (times in yang:timeticks)."""
+
+    impact_notification_lead_time: Timeticks
+    is_impact_mitigation_requested: bool | None = None
+    supported_migration_type: tuple[str, ...] = ()
+    max_undetectable_interruption_time: Timeticks | None = None
+    min_recovery_time_between_impacts: Timeticks | None = None
+    max_number_of_impacted_instances: tuple[MaxImpactedInstances, ...] = ()
+
+
 class AffinityRule(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: local-affinity-or-anti-affinity-rule."""
 
@@ -97,6 +117,7 @@ class AffinityRule(YangModel):
 
     type: str
     scope: str
+    nfvi_maintenance_info: NfviMaintenanceInfo | None = None
 
 
 class AffinityGroup(Keyed):

@@ -22,6 +22,7 @@ from locus_iac.descriptors._base import (
     KeyValuePair,
     MonitoringParameter,
     Named,
+    NfviMaintenanceInfo,
     Timeticks,
     Uint16,
     Uint32,
@@ -40,6 +41,7 @@ class VduProfile(Keyed):
     max_number_of_instances: Uint16 | None = None
     local_affinity_or_anti_affinity_rule: tuple[AffinityRule, ...] = ()
     affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    nfvi_maintenance_info: NfviMaintenanceInfo | None = None
 
     @model_validator(mode="after")
     def _min_le_max(self) -> VduProfile:

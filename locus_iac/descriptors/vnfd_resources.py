@@ -20,6 +20,7 @@ from locus_iac.descriptors._base import (
     KeyValuePair,
     MonitoringParameter,
     Named,
+    NfviMaintenanceInfo,
     NonNegativeDecimal,
     Uint16,
     Uint32,
@@ -409,6 +410,7 @@ class IntVirtualLinkDesc(Keyed):
     test_access: tuple[str, ...] = ()
     description: str | None = None
     monitoring_parameters: tuple[MonitoringParameter, ...] = ()
+    nfvi_maintenance_info: NfviMaintenanceInfo | None = None
 
 
 class SecurityGroupRule(Keyed):
