@@ -10,6 +10,10 @@ from __future__ import annotations
 import typer
 
 from locus_iac import __version__
+from locus_iac.cli import serve as _serve
+from locus_iac.cli.client import login as _login
+from locus_iac.cli.client import packages as _packages
+from locus_iac.cli.client import site as _site
 
 app = typer.Typer(
     name="locus",
@@ -35,6 +39,13 @@ def _root(
 
 
 # Sub-apps: one line each (keep sorted).
+app.add_typer(_login.app, name="login")
+app.add_typer(_login.logout_app, name="logout")
+app.add_typer(_packages.nsd_app, name="nsd")
+app.add_typer(_packages.nst_app, name="nst")
+app.add_typer(_serve.app, name="serve")
+app.add_typer(_site.app, name="site")
+app.add_typer(_packages.vnfpkg_app, name="vnfpkg")
 
 
 def main() -> None:

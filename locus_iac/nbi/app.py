@@ -25,6 +25,7 @@ from locus_iac.catalogue import (
     ensure_admin,
 )
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.errors import LocusError
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.routers import admin, packages, sites
@@ -65,8 +66,20 @@ def open_services(settings: Settings, inspector: Inspector | None = None) -> Ser
 
 
 def create_app(settings: Settings | None = None, inspector: Inspector | None = None) -> FastAPI:
-    """Build the NBI. Without arguments, settings come from the environment (``Settings``)."""
-    svc = open_services(settings or Settings.from_env(), inspector)
+    """Build the NBI. Without arguments, settings come from the environment (``Settings``).
+
+    Launched that way (by ``locus serve``), a start-up problem (no admin password on the
+    first start, a bad setting, an unreachable database) ends the process with one clear
+    line instead of a traceback.
+    """
+    if settings is not None:
+        svc = open_services(settings, inspector)
+    else:
+        try:
+            svc = open_services(Settings.from_env(), inspector)
+        except LocusError as exc:
+            log.error("cannot start: %s", exc)
+            raise SystemExit(f"locus serve: cannot start: {exc}") from None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
