@@ -10,6 +10,8 @@ from __future__ import annotations
 import typer
 
 from locus_iac import __version__
+from locus_iac.cli import function as _function
+from locus_iac.cli import pkg as _pkg
 from locus_iac.cli import serve as _serve
 from locus_iac.cli.client import login as _login
 from locus_iac.cli.client import packages as _packages
@@ -39,10 +41,12 @@ def _root(
 
 
 # Sub-apps: one line each (keep sorted).
+app.add_typer(_function.app, name="function")
 app.add_typer(_login.app, name="login")
 app.add_typer(_login.logout_app, name="logout")
 app.add_typer(_packages.nsd_app, name="nsd")
 app.add_typer(_packages.nst_app, name="nst")
+app.add_typer(_pkg.app, name="pkg")
 app.add_typer(_serve.app, name="serve")
 app.add_typer(_site.app, name="site")
 app.add_typer(_packages.vnfpkg_app, name="vnfpkg")

@@ -218,6 +218,8 @@ def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> Pack
         return PackageCheck(name, tuple(issues))  # never look inside an unsafe or broken one
     top, layout_issues = _top_folder(collector, fmt)
     issues.extend(layout_issues)
+    if any(i.code == "multiple-top-folders" for i in layout_issues):
+        return PackageCheck(name, tuple(issues))  # which folder is the package? not ours to guess
     depth = 1 if top else 0
     files = {"/".join(p[depth:]): d for p, d in sorted(collector.files.items()) if len(p) > depth}
     executable = frozenset("/".join(p[depth:]) for p in collector.executable)
