@@ -59,6 +59,7 @@ def dns_label(*parts: str, limit: int = 63) -> str:
 class NetworkService(pulumi.ComponentResource):
     """Every resource of one NS instance."""
 
+    name: str
     vnfs: dict[str, OpenStackVnf | KubernetesKnf]
     links: dict[str, LinkEnds]
 
@@ -71,6 +72,7 @@ class NetworkService(pulumi.ComponentResource):
     ) -> None:
         super().__init__("locus:ns:NetworkService", name, None, opts)
         self._name = name
+        self.name = name
         self._plan = plan
         self._stack_refs: dict[str, pulumi.StackReference] = {}
         self.providers: dict[str, pulumi.ProviderResource] = {}
@@ -158,7 +160,7 @@ class NetworkService(pulumi.ComponentResource):
     # -- links ----------------------------------------------------------------------------
 
     def _link_args(self, link: LinkPlan, site: Site) -> VirtualLinkArgs:
-        existing = link.vim_network_name or link.existing.get(site.name)
+        existing = link.existing.get(site.name)
         name = dns_label(self._plan.ns_instance_id[:8], link.id)
         if site.kind == SiteKind.OPENSTACK:
             if existing is not None:

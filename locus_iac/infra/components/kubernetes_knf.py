@@ -5,9 +5,12 @@ instance's namespace. Its values carry the replica count, the Day0 parameters an
 Multus annotation ``k8s.v1.cni.cncf.io/networks`` naming the NetworkAttachmentDefinitions
 of the KNF's ``k8s-cluster`` nets, so every pod gets one extra macvlan interface per net.
 
-Values follow the layout ``helm create`` generates (``replicaCount``, ``podAnnotations``,
-``fullnameOverride``), which the example chart uses; parameters given for the KDU are
-merged on top.
+Values: ``replicaCount`` and ``podAnnotations`` (the layout ``helm create`` generates) and,
+for charts that build the annotation themselves like the example ``edge-cache`` chart,
+``networks``: ``namespace`` plus one key per net naming its NAD (the net id, and the net id
+without a ``_net``/``-net`` suffix: ``cache_net`` -> ``cache``). Helm values given for the
+KDU at instantiation are merged first, the keys above win; Day0 parameters of the VNF go
+under ``locus.params``. The service endpoint assumes the usual ``<release>-<chart>`` name.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -57,9 +61,9 @@ class KubernetesKnf(pulumi.ComponentResource):
             if missing:
                 raise ValueError(f"{name}: KDU {kdu.name} uses nets with no NAD: {missing}")
             release_name = release_name_for(args.ns_instance_id, args.vnf.profile_id, kdu.name)
-            values = pulumi.Output.all(*[args.attachments[n] for n in kdu.networks]).apply(
-                _values_of(kdu, release_name, args.vnf.params)
-            )
+            values = pulumi.Output.all(
+                args.namespace, *[args.attachments[n] for n in kdu.networks]
+            ).apply(_values_of(kdu, args.vnf.params))
             release = k8s.helm.v3.Release(
                 f"{name}-{kdu.name}",
                 k8s.helm.v3.ReleaseArgs(
@@ -74,8 +78,9 @@ class KubernetesKnf(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.releases[kdu.name] = release
+            fullname = f"{release_name}-{Path(kdu.chart).name}"[:63].rstrip("-")
             endpoints[kdu.name] = pulumi.Output.concat(
-                release_name, ".", args.namespace, ".svc.cluster.local"
+                fullname, ".", args.namespace, ".svc.cluster.local"
             )
         self.service_endpoints = pulumi.Output.all(**endpoints).apply(dict)
         self.register_outputs({"service_endpoints": self.service_endpoints})
@@ -88,35 +93,47 @@ def release_name_for(ns_instance_id: str, profile_id: str, kdu: str) -> str:
     return label[:53].rstrip("-")
 
 
-def _values_of(
-    kdu: KduPlan, release_name: str, params: Mapping[str, str]
-) -> Callable[[list[str]], dict[str, Any]]:
-    def values(attachments: list[str]) -> dict[str, Any]:
-        return helm_values(kdu, release_name, attachments, params)
+def _values_of(kdu: KduPlan, params: Mapping[str, str]) -> Callable[[list[str]], dict[str, Any]]:
+    def values(resolved: list[str]) -> dict[str, Any]:
+        namespace, *attachments = resolved
+        return helm_values(
+            kdu, namespace, dict(zip(kdu.networks, attachments, strict=True)), params
+        )
 
     return values
 
 
 def helm_values(
     kdu: KduPlan,
-    release_name: str,
-    attachments: list[str],
+    namespace: str,
+    attachments: Mapping[str, str],
     params: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The values of one KDU's release: chart defaults overridden by the KDU's own values,
-    then by LOCUS (replicas, name, Multus annotation, Day0 parameters under ``locus``)."""
+    """The values of one KDU's release (see the module docstring for the layout).
+
+    ``attachments`` maps each net (VL id) to its NAD as ``namespace/name``.
+    """
     values: dict[str, Any] = _deep_merge({}, dict(kdu.values))
     annotations = dict(values.get("podAnnotations") or {})
     if attachments:
-        annotations[MULTUS_ANNOTATION] = ", ".join(attachments)
-    values.update(
-        replicaCount=kdu.replicas,
-        fullnameOverride=release_name,
-        podAnnotations=annotations,
-    )
+        annotations[MULTUS_ANNOTATION] = ", ".join(attachments.values())
+    networks: dict[str, Any] = dict(values.get("networks") or {})
+    networks["namespace"] = namespace
+    for net, attachment in attachments.items():
+        nad = attachment.split("/", 1)[-1]
+        networks[net] = nad
+        networks[_short(net)] = nad
+    values.update(replicaCount=kdu.replicas, podAnnotations=annotations, networks=networks)
     if params:
         values["locus"] = {"params": dict(params)}
     return values
+
+
+def _short(net: str) -> str:
+    for suffix in ("_net", "-net"):
+        if net.endswith(suffix) and len(net) > len(suffix):
+            return net[: -len(suffix)]
+    return net
 
 
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -70,9 +70,7 @@ class SiteLink(pulumi.ComponentResource):
         self._openstack_routing(name, second, second_vl, peer_cidr=first_vl.cidr)
         self.register_outputs({site: vl.cidr for site, vl in self.ends.items()})
 
-    def _end(
-        self, name: str, end: SiteLinkEnd, peer_cidr: pulumi.Input[str] | None
-    ) -> VirtualLink:
+    def _end(self, name: str, end: SiteLinkEnd, peer_cidr: pulumi.Input[str] | None) -> VirtualLink:
         link_args = end.link
         if end.link.kind == SiteKind.KUBERNETES and peer_cidr is not None:
             routes = (*end.link.routes, Route(destination=peer_cidr, gateway=end.next_hop))

@@ -1,0 +1,187 @@
+"""Netslice instances (OSM NST): nested NSs joined by netslice VLDs, in one program.
+
+An OSM netslice template (seed §5.1, Figure 39) lists netslice subnets (each an NSD) and
+netslice VLDs joining the subnets' SAPs (``nss-connection-point-ref`` ->
+``nsd-connection-point-ref`` names a ``sapd`` of the subnet's NSD, whose
+``virtual-link-desc`` is the nested VL). The NSI program is the union of the nested NS
+plans in which every nested VL attached to a netslice VLD is replaced by that VLD: the VLD
+is declared once (a ``SiteLink`` when its ends are at two sites) and every nested VNF
+attaches to it. Nested resources are prefixed with their subnet id.
+
+Subnets marked ``is-shared-nss`` and named in ``shared_stack_refs`` are deployed by their
+own stack: this program only reads them through ``StackReference`` (their ``links`` and
+endpoints are re-exported under ``shared``); it does not declare routes towards them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+
+import pulumi
+from pydantic import BaseModel, ConfigDict
+
+from locus_iac.errors import Issue, ValidationError, json_pointer
+from locus_iac.infra.program import NsOutputs, build_ns, dns_label
+from locus_iac.infra.resolve import resolve_ns
+from locus_iac.infra.spec import NsiSpec
+from locus_iac.infra.topology import LinkPlan, NsPlan, SiteAccess, Upstream, VnfPlan, VpnStackRef
+from locus_iac.sites import Site
+
+log = logging.getLogger(__name__)
+
+
+class NsiPlan(BaseModel):
+    """The merged plan of the subnets this stack deploys, and the shared stacks it reads."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nsi_id: str
+    plan: NsPlan
+    shared: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class NsiOutputs:
+    ns: NsOutputs
+    shared: dict[str, pulumi.StackReference]
+
+
+def _netslice_map(spec: NsiSpec) -> tuple[dict[tuple[str, str], str], list[Issue]]:
+    """(subnet id, nested VL id) -> netslice VLD id, from the NST's connection point refs."""
+    mapping: dict[tuple[str, str], str] = {}
+    issues: list[Issue] = []
+    for i, vld in enumerate(spec.nst.netslice_vld):
+        for j, ref in enumerate(vld.nss_connection_point_ref):
+            where = json_pointer("nst", "netslice-vld", i, "nss-connection-point-ref", j)
+            nested = spec.nested.get(ref.nss_ref)
+            if nested is None:
+                issues.append(Issue(where, "unresolved-reference", f"no NS for {ref.nss_ref}"))
+                continue
+            sap = nested.nsd.sapd_by_id(ref.nsd_connection_point_ref)
+            if sap is None or sap.virtual_link_desc is None:
+                message = f"NSD {nested.nsd.id} has no SAP {ref.nsd_connection_point_ref!r}"
+                issues.append(Issue(where, "broken-reference", message))
+                continue
+            mapping[(ref.nss_ref, sap.virtual_link_desc)] = vld.id
+    return mapping, issues
+
+
+def resolve_nsi(spec: NsiSpec) -> NsiPlan:
+    """Resolve every deployed subnet (CIDRs allocated jointly) and merge them."""
+    mapping, issues = _netslice_map(spec)
+    for i, subnet in enumerate(spec.nst.netslice_subnet):
+        if subnet.id not in spec.nested:
+            where = json_pointer("nst", "netslice-subnet", i)
+            issues.append(Issue(where, "unresolved-reference", f"no NS spec for {subnet.id}"))
+    if issues:
+        raise ValidationError(f"NSI {spec.nsi_id}: cannot be deployed", issues)
+    deployed = [s for s in spec.nested if s not in spec.shared_stack_refs]
+    reserved: dict[str, list[IPv4Network]] = {}
+    plans: dict[str, NsPlan] = {}
+    for subnet_id in deployed:
+        nested = spec.nested[subnet_id]
+        merged_reserved = dict(nested.reserved_cidrs)
+        for site, blocks in reserved.items():
+            merged_reserved[site] = (*merged_reserved.get(site, ()), *blocks)
+        sub_spec = nested.model_copy(update={"reserved_cidrs": merged_reserved})
+        plans[subnet_id] = resolve_ns(sub_spec)
+        for link in plans[subnet_id].links:
+            for site, block in link.cidrs.items():
+                reserved.setdefault(site, []).append(block)
+    merged = _merge(spec, plans, mapping)
+    shared = {s: ref for s, ref in spec.shared_stack_refs.items() if s in spec.nested}
+    return NsiPlan(nsi_id=spec.nsi_id, plan=merged, shared=shared)
+
+
+def _merge(
+    spec: NsiSpec, plans: dict[str, NsPlan], mapping: dict[tuple[str, str], str]
+) -> NsPlan:
+    def vl_name(subnet: str, vl: str) -> str:
+        return mapping.get((subnet, vl), f"{subnet}-{vl}")
+
+    sites: dict[str, Site] = {}
+    vnfs: list[VnfPlan] = []
+    links: dict[str, LinkPlan] = {}
+    saps: dict[str, str] = {}
+    vpn: dict[str, VpnStackRef] = {}
+    access: dict[str, SiteAccess] = {}
+    for subnet, plan in plans.items():
+        sites.update({s.name: s for s in plan.sites})
+        vpn.update({ref.stack: ref for ref in plan.upstream.vpn})
+        access.update(plan.access)
+        saps.update({f"{subnet}-{sap}": vl_name(subnet, vl) for sap, vl in plan.saps.items()})
+        for vnf in plan.vnfs:
+            vnfs.append(_renamed_vnf(vnf, subnet, vl_name))
+        for link in plan.links:
+            name = vl_name(subnet, link.id)
+            links[name] = _merged_link(links.get(name), link, name)
+    first = next(iter(plans.values()), None)
+    return NsPlan(
+        ns_instance_id=spec.nsi_id,
+        name=spec.name or spec.nst.name,
+        sites=tuple(sites.values()),
+        vnfs=tuple(vnfs),
+        links=tuple(links.values()),
+        saps=saps,
+        ssh_public_keys=first.ssh_public_keys if first else (),
+        match_flavors=first.match_flavors if first else False,
+        upstream=Upstream(vpn=tuple(vpn.values())),
+        access=access,
+    )
+
+
+def _renamed_vnf(vnf: VnfPlan, subnet: str, vl_name: Callable[[str, str], str]) -> VnfPlan:
+    vdus = tuple(
+        vdu.model_copy(
+            update={
+                "ports": tuple(
+                    p.model_copy(update={"vl": vl_name(subnet, p.vl)}) for p in vdu.ports
+                )
+            }
+        )
+        for vdu in vnf.vdus
+    )
+    kdus = tuple(
+        kdu.model_copy(update={"networks": tuple(vl_name(subnet, n) for n in kdu.networks)})
+        for kdu in vnf.kdus
+    )
+    return vnf.model_copy(
+        update={"profile_id": f"{subnet}-{vnf.profile_id}", "vdus": vdus, "kdus": kdus}
+    )
+
+
+def _merged_link(current: LinkPlan | None, link: LinkPlan, name: str) -> LinkPlan:
+    if current is None:
+        return link.model_copy(update={"id": name})
+    sites = tuple(dict.fromkeys((*current.sites, *link.sites)))
+    return current.model_copy(
+        update={
+            "sites": sites,
+            "mgmt": current.mgmt or link.mgmt,
+            "existing": {**link.existing, **current.existing},
+            "cidrs": {**link.cidrs, **current.cidrs},
+        }
+    )
+
+
+def build_nsi(plan: NsiPlan, *, export: bool = True) -> NsiOutputs:
+    """Declare the netslice instance: the merged NS program plus references to the stacks
+    of shared subnets (re-exported as ``shared``: subnet -> that stack's ``links``)."""
+    ns = build_ns(plan.plan, export=export)
+    refs = {
+        subnet: pulumi.StackReference(
+            f"{ns.component.name}-shared-{dns_label(subnet)}",
+            stack_name=stack,
+            opts=pulumi.ResourceOptions(parent=ns.component),
+        )
+        for subnet, stack in plan.shared.items()
+    }
+    if export:
+        pulumi.export("nsi_id", plan.nsi_id)
+        pulumi.export(
+            "shared", {subnet: ref.get_output("links") for subnet, ref in refs.items()}
+        )
+    return NsiOutputs(ns=ns, shared=refs)
