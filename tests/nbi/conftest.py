@@ -1,0 +1,86 @@
+"""Fixtures of the NBI tests: an app per database backend, tokens, example packages.
+
+Every API test runs on SQLite and on PostgreSQL; PostgreSQL needs LOCUS_TEST_POSTGRES_URL
+(``postgresql+psycopg://user:pw@127.0.0.1/db``, a database the tests may wipe); without it
+those cases are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from locus_iac.nbi import Settings, create_app
+from locus_iac.packages import archive_bytes, read_package
+
+from .harness import EXAMPLES, PASSWORD, PG_ENV, Api, free_port, login, wipe_postgres
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalogue.db'}"
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL case: set {PG_ENV} to a database the tests may wipe")
+    wipe_postgres(url)
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        admin_password=PASSWORD,
+        page_size=100,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.services.db.dispose()
+
+
+@pytest.fixture
+def api(app: FastAPI) -> Iterator[Api]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, login(client))
+
+
+@pytest.fixture(scope="session")
+def example_packages() -> dict[str, bytes]:
+    """The exemplary service (seed §5) as OSM tar.gz archives, by folder name."""
+    if not EXAMPLES.is_dir():
+        pytest.skip("examples/packages is absent")
+    return {
+        name: archive_bytes(read_package(EXAMPLES / name))
+        for name in ("cloud_vnf", "edge_knf", "cloud_ns", "edge_ns", "locus_nst")
+    }
+
+
+@pytest.fixture
+def live_url(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free 127.0.0.1 port (in a thread)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
