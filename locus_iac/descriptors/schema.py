@@ -12,6 +12,7 @@ reported even when the model cannot be built.
 from __future__ import annotations
 
 import difflib
+import functools
 import types
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -150,19 +151,28 @@ def _key_of(item: dict[str, Any], key_aliases: Sequence[str]) -> tuple[str, ...]
     return tuple(values)
 
 
+@functools.cache
+def _children(model: type[YangModel]) -> tuple[tuple[str, type[YangModel], bool], ...]:
+    """The (YANG name, child model, is a list) of every container or list field of ``model``."""
+    found = []
+    for field_name, info in model.model_fields.items():
+        child = _model_of(info.annotation)
+        if child is not None:
+            found.append((info.alias or field_name, child, _is_list(info.annotation)))
+    return tuple(found)
+
+
 def duplicate_list_keys(
     model: type[YangModel], raw: Any, path: tuple[str | int, ...] = ()
 ) -> Iterator[Issue]:
     """Report YANG list entries whose key repeats an earlier entry's (on raw data)."""
     if not isinstance(raw, dict):
         return
-    for field_name, info in model.model_fields.items():
-        alias = info.alias or field_name
+    for alias, child, is_list in _children(model):
         value = raw.get(alias)
-        child = _model_of(info.annotation)
-        if value is None or child is None:
+        if value is None:
             continue
-        if _is_list(info.annotation) and isinstance(value, list):
+        if is_list and isinstance(value, list):
             yield from _duplicates_in_list(child, value, (*path, alias))
             for index, item in enumerate(value):
                 yield from duplicate_list_keys(child, item, (*path, alias, index))
