@@ -1,1 +1,37 @@
-"""config layer of locus-iac (see DESIGN.md)."""
+"""Day-0/1/2 configuration: templates rendered for Day 0, Ansible playbooks for Day 1 and 2.
+
+Public API: :class:`ConfigRunner` (Day-1 initial primitives, Day-2 actions), the inventory
+built from stack outputs, the primitive parameter checks, the typed task results and the
+Day-0 template rendering.
+"""
+
+from locus_iac.config.day12 import ConfigRunner, VnfConfigTarget, raise_for_failure
+from locus_iac.config.inventory import Inventory, SshTarget, inventory_from_outputs
+from locus_iac.config.primitives import (
+    ResolvedPlaybook,
+    check_primitive_params,
+    initial_params,
+    ordered_initial,
+    resolve_playbook,
+)
+from locus_iac.config.results import PlaybookRun, TaskResult, TaskStatus
+from locus_iac.config.runner import run_playbook, task_result
+
+__all__ = [
+    "ConfigRunner",
+    "Inventory",
+    "PlaybookRun",
+    "ResolvedPlaybook",
+    "SshTarget",
+    "TaskResult",
+    "TaskStatus",
+    "VnfConfigTarget",
+    "check_primitive_params",
+    "initial_params",
+    "inventory_from_outputs",
+    "ordered_initial",
+    "raise_for_failure",
+    "resolve_playbook",
+    "run_playbook",
+    "task_result",
+]

@@ -1,0 +1,160 @@
+"""Day-1 and Day-2 configuration of a VNF with Ansible (locus-iac's replacement for Juju).
+
+Day 1: right after ``up``, every ``initial-config-primitive`` of the VNF's day1-2 entry runs
+in ``seq`` order, each as its playbook against the VNF's hosts; the first failure stops the
+sequence. Day 2: an ``action`` runs one ``config-primitive`` with parameters checked against
+the VNFD, passed to the playbook as extra vars.
+
+Results are :class:`~locus_iac.config.results.PlaybookRun` records (task by task) for the
+operation occurrence; :func:`raise_for_failure` turns a failed run into the error tree
+(an unreachable host is retryable, a failed task is not).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from locus_iac.config.inventory import Inventory
+from locus_iac.config.primitives import (
+    check_primitive_params,
+    initial_params,
+    ordered_initial,
+    resolve_playbook,
+)
+from locus_iac.config.results import PlaybookRun, TaskStatus
+from locus_iac.config.runner import TaskCallback, run_playbook
+from locus_iac.descriptors.day12 import Day12
+from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+_IDENT_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class VnfConfigTarget:
+    """What Day1/Day2 act on: one VNF of one NS instance, and its package files."""
+
+    ns_instance_id: str
+    vnf_profile_id: str
+    day12: Day12
+    files: Mapping[str, bytes] = field(repr=False)
+    inventory: Inventory
+
+
+class _OpLogger(logging.LoggerAdapter[logging.Logger]):
+    """Adds ``ns_instance_id`` and ``op_occ_id`` to every record and message."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        extra = dict(self.extra or {})
+        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
+        return f"[ns={extra['ns_instance_id']} op={extra['op_occ_id'] or '-'}] {msg}", kwargs
+
+
+class ConfigRunner:
+    """Runs Day-1 and Day-2 primitives; artifacts go to ``<data-dir>/ansible/<ns>/<op>/``."""
+
+    def __init__(self, data_dir: Path, timeout: int | None = 1800) -> None:
+        self._data_dir = data_dir
+        self._timeout = timeout
+
+    def _artifacts(self, target: VnfConfigTarget, op_occ_id: str | None) -> Path:
+        return self._data_dir / "ansible" / target.ns_instance_id / (op_occ_id or "adhoc")
+
+    def day1(
+        self,
+        target: VnfConfigTarget,
+        instance_params: Mapping[str, Any],
+        *,
+        op_occ_id: str | None = None,
+        on_task: TaskCallback | None = None,
+    ) -> list[PlaybookRun]:
+        """Run the initial-config-primitives in ``seq`` order; stop at the first failure.
+
+        All parameters are resolved before anything runs, so a missing instantiation
+        parameter is a :class:`ValidationError` without side effects.
+        """
+        log = _OpLogger(logger, {"ns_instance_id": target.ns_instance_id, "op_occ_id": op_occ_id})
+        where = f"/additionalParamsForVnf/{target.vnf_profile_id}"
+        plan = [
+            (p, resolve_playbook(target.day12, p, target.files),
+             initial_params(p, instance_params, where))
+            for p in ordered_initial(target.day12)
+        ]
+        runs: list[PlaybookRun] = []
+        for primitive, playbook, params in plan:
+            log.info("day1: seq %s primitive %s", primitive.seq, playbook.primitive)
+            run = run_playbook(
+                primitive=playbook.primitive,
+                playbook=playbook.playbook,
+                playbook_dir=playbook.files,
+                inventory=target.inventory,
+                extra_vars=params,
+                artifacts_root=self._artifacts(target, op_occ_id),
+                ident=_ident(f"day1-{primitive.seq}-{playbook.primitive}"),
+                on_task=on_task,
+                timeout=self._timeout,
+                log=log,
+            )
+            runs.append(run)
+            if not run.ok:
+                break
+        return runs
+
+    def day2(
+        self,
+        target: VnfConfigTarget,
+        primitive_name: str,
+        params: Mapping[str, Any],
+        *,
+        op_occ_id: str | None = None,
+        on_task: TaskCallback | None = None,
+    ) -> PlaybookRun:
+        """Run the config-primitive ``primitive_name`` with checked ``params``."""
+        log = _OpLogger(logger, {"ns_instance_id": target.ns_instance_id, "op_occ_id": op_occ_id})
+        primitive = target.day12.primitive(primitive_name)
+        if primitive is None or primitive_name in target.day12.blacklist_config_primitive:
+            known = [p.name for p in target.day12.config_primitive]
+            raise ValidationError(
+                f"VNF {target.vnf_profile_id!r} has no primitive {primitive_name!r}",
+                [Issue("/primitive", "unknown-primitive",
+                       f"declared primitives: {', '.join(known) or 'none'}")],
+            )
+        values = check_primitive_params(primitive, params)
+        playbook = resolve_playbook(target.day12, primitive, target.files)
+        log.info("day2: primitive %s", primitive_name)
+        return run_playbook(
+            primitive=primitive_name,
+            playbook=playbook.playbook,
+            playbook_dir=playbook.files,
+            inventory=target.inventory,
+            extra_vars=values,
+            artifacts_root=self._artifacts(target, op_occ_id),
+            ident=_ident(f"day2-{primitive_name}"),
+            on_task=on_task,
+            timeout=self._timeout,
+            log=log,
+        )
+
+
+def _ident(base: str) -> str:
+    """A unique artifacts folder name for one run (ansible-runner ``ident``)."""
+    return f"{_IDENT_UNSAFE.sub('_', base)}-{uuid.uuid4().hex[:8]}"
+
+
+def raise_for_failure(run: PlaybookRun) -> None:
+    """Raise if ``run`` failed: unreachable hosts are retryable, failed tasks permanent."""
+    if run.ok:
+        return
+    failures = run.failures()
+    summary = "; ".join(f"{t.host}: {t.task}: {t.message or t.status}" for t in failures[:5])
+    text = f"primitive {run.primitive} failed ({run.status}, rc={run.rc})"
+    if failures and all(t.status is TaskStatus.UNREACHABLE for t in failures):
+        raise RetryableError(f"{text}: unreachable: {summary}", delay=30.0)
+    raise PermanentError(f"{text}: {summary}" if summary else text)

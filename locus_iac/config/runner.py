@@ -1,0 +1,193 @@
+"""Running one playbook through ansible-runner and collecting its task results.
+
+Each run gets a fresh ``private_data_dir`` in a temporary directory (inventory, extra vars,
+the playbook folder) that is deleted afterwards; the job artifacts (event files, stdout)
+are kept under ``artifacts_root`` in the data dir, named by ``ident``. ansible-runner's own
+exceptions are translated here, once, into :class:`~locus_iac.errors.PermanentError`.
+
+Secrets: the private key stays a file path in the inventory; extra vars go to the
+temporary directory only; log lines carry host, task and status, never variables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from locus_iac.config.inventory import Inventory
+from locus_iac.config.results import PlaybookRun, TaskResult, TaskStatus
+from locus_iac.errors import PermanentError
+
+logger = logging.getLogger(__name__)
+
+_MAX_MESSAGE = 1000
+_STATUS_BY_EVENT = {
+    "runner_on_ok": TaskStatus.OK,
+    "runner_on_failed": TaskStatus.FAILED,
+    "runner_on_unreachable": TaskStatus.UNREACHABLE,
+    "runner_on_skipped": TaskStatus.SKIPPED,
+}
+
+TaskCallback = Callable[[TaskResult], None]
+
+
+def _message(res: Mapping[str, Any], status: TaskStatus) -> str:
+    """A short human message from a module result (``msg``, else stderr for failures)."""
+    msg = res.get("msg")
+    text = msg if isinstance(msg, str) else ""
+    if not text and status.is_failure:
+        stderr = res.get("stderr") or res.get("module_stderr") or ""
+        text = stderr if isinstance(stderr, str) else ""
+    return text.strip()[:_MAX_MESSAGE]
+
+
+def task_result(event: Mapping[str, Any]) -> TaskResult | None:
+    """Translate one ansible-runner event into a :class:`TaskResult` (``None`` if not a task)."""
+    status = _STATUS_BY_EVENT.get(str(event.get("event", "")))
+    data = event.get("event_data")
+    if status is None or not isinstance(data, Mapping):
+        return None
+    res = data.get("res")
+    res = res if isinstance(res, Mapping) else {}
+    if status is TaskStatus.OK and res.get("changed"):
+        status = TaskStatus.CHANGED
+    return TaskResult(
+        playbook=str(data.get("playbook", "")),
+        play=str(data.get("play", "")),
+        host=str(data.get("host", "")),
+        task=str(data.get("task", "")),
+        action=str(data.get("task_action", data.get("resolved_action", ""))),
+        status=status,
+        message=_message(res, status),
+        ignored=bool(data.get("ignore_errors")) and status is TaskStatus.FAILED,
+    )
+
+
+
+
+def _prepare(
+    root: Path, playbook_dir: Mapping[str, bytes], inventory: Inventory
+) -> tuple[Path, Path]:
+    project = root / "project"
+    for rel, data in playbook_dir.items():
+        target = (project / rel).resolve()
+        if not target.is_relative_to(project.resolve()):
+            raise PermanentError(f"playbook file {rel!r} would leave the project folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    known_hosts = root / "known_hosts"
+    known_hosts.touch(mode=0o600)
+    inv_dir = root / "inventory"
+    inv_dir.mkdir()
+    (inv_dir / "hosts.json").write_text(
+        json.dumps(inventory.as_ansible(known_hosts)), encoding="utf-8"
+    )
+    return project, inv_dir
+
+
+def run_playbook(
+    *,
+    primitive: str,
+    playbook: str,
+    playbook_dir: Mapping[str, bytes],
+    inventory: Inventory,
+    extra_vars: Mapping[str, Any],
+    artifacts_root: Path,
+    ident: str,
+    on_task: TaskCallback | None = None,
+    timeout: int | None = None,
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger] = logger,
+) -> PlaybookRun:
+    """Run ``playbook`` (a path inside ``playbook_dir``) against ``inventory``.
+
+    ``playbook_dir`` maps relative paths to file contents (the execution environment's
+    folder, so playbooks can use their own templates and files). Returns the run with every
+    task result; a failed playbook is a result, not an exception. Raises
+    :class:`PermanentError` when ansible-runner itself cannot run.
+    """
+    tasks: list[TaskResult] = []
+
+    def handle(event: Mapping[str, Any]) -> bool:
+        result = task_result(event)
+        if result is not None:
+            tasks.append(result)
+            log.info("%s: %s on %s: %s", primitive, result.task, result.host, result.status)
+            if on_task is not None:
+                on_task(result)
+        return True
+
+    artifacts_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="locus-ansible-") as tmp:
+        root = Path(tmp)
+        project, inv_dir = _prepare(root, playbook_dir, inventory)
+        try:
+            runner = ansible_runner.run(
+                private_data_dir=str(root),
+                project_dir=str(project),
+                playbook=playbook,
+                inventory=str(inv_dir / "hosts.json"),
+                extravars=dict(extra_vars),
+                artifact_dir=str(artifacts_root),
+                ident=ident,
+                envvars=_ansible_env(),
+                event_handler=handle,
+                quiet=True,
+                timeout=timeout,
+            )
+        except Exception as exc:  # ansible-runner raises plain exceptions of several kinds
+            raise PermanentError(
+                f"{primitive}: ansible-runner could not run {playbook}: {type(exc).__name__}"
+            ) from None
+        _scrub_command_file(artifacts_root / ident)
+    run = PlaybookRun(
+        primitive=primitive,
+        playbook=playbook,
+        status=str(runner.status),
+        rc=int(runner.rc if runner.rc is not None else -1),
+        tasks=tasks,
+        artifacts_dir=str(artifacts_root / ident),
+    )
+    log.info("%s: playbook %s %s (rc=%s)", primitive, playbook, run.status, run.rc)
+    return run
+
+
+def _ansible_env() -> dict[str, str]:
+    """Ansible settings of every run; ``ansible-playbook`` is the one beside this interpreter
+    (the venv's) when there is one, else the one on ``PATH``."""
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    venv_bin = Path(sys.executable).parent
+    if (venv_bin / "ansible-playbook").is_file():
+        path = f"{venv_bin}{os.pathsep}{path}"
+    return {
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_SSH_RETRIES": "2",
+        "ANSIBLE_TIMEOUT": "20",
+        "PATH": path,
+    }
+
+
+def _scrub_command_file(job_dir: Path) -> None:
+    """ansible-runner writes the command with the whole process environment to
+    ``job_dir/command``; the environment may hold secrets of the server (passphrases,
+    passwords), so only the command line and working directory are kept."""
+    path = job_dir / "command"
+    if not path.is_file():
+        return
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        path.unlink(missing_ok=True)
+        return
+    recorded = recorded if isinstance(recorded, dict) else {}
+    kept = {k: recorded[k] for k in ("command", "cwd") if k in recorded}
+    path.write_text(json.dumps(kept), encoding="utf-8")
