@@ -40,6 +40,7 @@ from locus_iac.errors import (
     RetryableError,
     ValidationError,
 )
+from locus_iac.functions.poi.cluster import METHODS
 from locus_iac.functions.poi.pipeline import parse_query, run_poi
 from locus_iac.functions.poi.records import LocationRecords, fetch_records, records_from_objects
 from locus_iac.functions.poi.store import FileResultStore
@@ -106,8 +107,17 @@ def _records_of(body: dict[str, Any]) -> LocationRecords:
     return records_from_objects(items)
 
 
-def create_app(store: FileResultStore, metrics: PoiMetrics | None = None) -> FastAPI:
-    """The FastAPI application serving the POI function over ``store``."""
+def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
+               default_method: str = "dbscan") -> FastAPI:
+    """The FastAPI application serving the POI function over ``store``.
+
+    ``default_method`` is used when a request names no method (the function template's
+    configuration parameter ``default_method``).
+    """
+    if default_method not in METHODS:
+        raise ValidationError("unknown default method", [Issue(
+            "/default_method", "unknown-method",
+            f"method {default_method!r} is not one of: {', '.join(METHODS)}")])
     metrics = metrics or PoiMetrics()
     app = FastAPI(title="LOCUS SNM-UC1 POI identification", version="1.0.0")
 
@@ -130,12 +140,12 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None) -> Fas
 
     @app.post("/run", status_code=201)
     def run(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        method = str(body.get("method", "dbscan"))
-        label = method if method in ("hca", "dbscan", "optics") else "unknown"
+        method = str(body.get("method", default_method))
+        label = method if method in METHODS else "unknown"
         started = time.perf_counter()
         try:
             query = parse_query({k: v for k, v in body.items()
-                                 if k not in ("records", "source")})
+                                 if k not in ("records", "source")}, method=method)
             records = _records_of(body)
             result = run_poi(records, query)
         except LocusError:
@@ -159,10 +169,11 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None) -> Fas
     return app
 
 
-def serve(store_dir: Path, host: str = "127.0.0.1", port: int = 8080) -> None:
+def serve(store_dir: Path, host: str = "127.0.0.1", port: int = 8080, *,
+          default_method: str = "dbscan") -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 
+    app = create_app(FileResultStore(store_dir), default_method=default_method)
     log.info("POI service on http://%s:%d, results in %s", host, port, store_dir)
-    uvicorn.run(create_app(FileResultStore(store_dir)), host=host, port=port,
-                log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info")
