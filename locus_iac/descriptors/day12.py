@@ -37,7 +37,6 @@ class ExecutionEnvironment(Keyed):
     helm_chart: str | None = None
     helm_version: Literal["v2", "v3"] | None = None
     external_connection_point_ref: str | None = None
-    metric_service: str | None = None
 
 
 class PrimitiveParameter(Named):
