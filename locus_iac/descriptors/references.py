@@ -285,12 +285,25 @@ def _filter_resolves(root: Any, target: str, caps: tuple[int, ...]) -> bool:
     return True
 
 
-def _cache_key(target: str, caps: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
-    """Targets only depend on the captures they use: share results between sources."""
+def _cache_key(root: Any, target: str, caps: tuple[int, ...]) -> tuple[Any, ...]:
+    """Targets only depend on the captures they use, and filters on the value they select."""
     if "[" in target:
-        return target, caps
+        selected = tuple(
+            _first_value(root, segment[1:-1].partition("=@")[2].split("."), caps)
+            for segment in target.split("/")
+            if segment.startswith("[")
+        )
+        used = [int(n) for n in _CAPTURE.findall(target.split("[", 1)[0])]
+        return target, selected, caps[: max(used, default=0)]
     used = [int(n) for n in _CAPTURE.findall(target)]
     return target, caps[: max(used, default=0)]
+
+
+def _resolve(root: Any, target: str, caps: tuple[int, ...]) -> set[str] | None:
+    """The values at ``target``, or None when a filter of it selects nothing."""
+    if not _filter_resolves(root, target, caps):
+        return None
+    return _target_values(root, target, caps)
 
 
 def _target_values(root: Any, target: str, caps: tuple[int, ...]) -> set[str]:
@@ -311,7 +324,7 @@ def _known_list(values: set[str]) -> str:
 
 def check_rule(root: Any, rule: LeafRef, prefix: str) -> Iterator[Issue]:
     """Issues for every value at ``rule.source`` that no ``rule.targets`` entry holds."""
-    cache: dict[tuple[str, tuple[int, ...]], set[str]] = {}
+    cache: dict[tuple[Any, ...], set[str] | None] = {}
     for path, raw, caps in _match(root, rule.source.split("/"), (), (), root):
         value = _scalar(raw)
         if value is None:
@@ -319,13 +332,14 @@ def check_rule(root: Any, rule: LeafRef, prefix: str) -> Iterator[Issue]:
         known: set[str] = set()
         checkable = False
         for target in rule.targets:
-            if not _filter_resolves(root, target, caps):
+            key = _cache_key(root, target, caps)
+            if key not in cache:
+                cache[key] = _resolve(root, target, caps)
+            values = cache[key]
+            if values is None:
                 continue  # the entry it depends on is itself broken; reported elsewhere
             checkable = True
-            key = _cache_key(target, caps)
-            if key not in cache:
-                cache[key] = _target_values(root, target, caps)
-            known |= cache[key]
+            known |= values
         if checkable and value not in known:
             yield Issue(
                 prefix + json_pointer(*path),
