@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from locus_iac.errors import Issue, ValidationError
@@ -53,6 +54,11 @@ def render_cloud_init(
         raise ValidationError(
             f"{source}: cloud-init template does not parse",
             [Issue("", "bad-template", f"line {exc.lineno}: {exc.message}")],
+        ) from None
+    except SecurityError as exc:
+        raise ValidationError(
+            f"{source}: cloud-init template does something the sandbox forbids",
+            [Issue("", "unsafe-template", str(exc))],
         ) from None
     except jinja2.UndefinedError as exc:
         raise ValidationError(

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.infra.program import NsOutputs, build_ns, dns_label
-from locus_iac.infra.resolve import resolve_ns
+from locus_iac.infra.resolve import resolve_ns, vpn_issues
 from locus_iac.infra.spec import NsiSpec
 from locus_iac.infra.topology import LinkPlan, NsPlan, SiteAccess, Upstream, VnfPlan, VpnStackRef
 from locus_iac.sites import Site
@@ -92,6 +92,9 @@ def resolve_nsi(spec: NsiSpec) -> NsiPlan:
             for site, block in link.cidrs.items():
                 reserved.setdefault(site, []).append(block)
     merged = _merge(spec, plans, mapping)
+    problems = vpn_issues(merged.upstream, merged.links)
+    if problems:
+        raise ValidationError(f"NSI {spec.nsi_id}: cannot be deployed", problems)
     shared = {s: ref for s, ref in spec.shared_stack_refs.items() if s in spec.nested}
     return NsiPlan(nsi_id=spec.nsi_id, plan=merged, shared=shared)
 

@@ -113,6 +113,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if value == rpc.UNKNOWN:
         return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct numbers are all doubles
     return value
 
 
@@ -210,7 +212,8 @@ class PreviewMocks(pulumi_mocks.Mocks):
             log.debug("no mock answer for %s", args.token)
             return {}, []
         kind, keys = known
-        suffix = "-".join(str(args.args.get(k, "")) for k in keys if args.args.get(k) is not None)
+        given = [_plain(args.args[k]) for k in keys if args.args.get(k) is not None]
+        suffix = "-".join(str(v) for v in given)
         result: dict[str, Any] = {"id": f"{kind}-{suffix}" if suffix else kind, **args.args}
         if function == "getSubnet":
             result["cidr"] = later(f"CIDR of the subnet of network {args.args.get('networkId')}")

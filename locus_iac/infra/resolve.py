@@ -28,7 +28,15 @@ from locus_iac.descriptors import Nsd, NsDf, Vnfd, VnfProfile
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.infra.cidr import CidrAllocator
 from locus_iac.infra.spec import NsSpec
-from locus_iac.infra.topology import KduPlan, LinkPlan, NsPlan, PortPlan, VduPlan, VnfPlan
+from locus_iac.infra.topology import (
+    KduPlan,
+    LinkPlan,
+    NsPlan,
+    PortPlan,
+    Upstream,
+    VduPlan,
+    VnfPlan,
+)
 from locus_iac.sites import Site, SiteKind
 
 log = logging.getLogger(__name__)
@@ -55,7 +63,7 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
             if vnf is not None:
                 vnfs.append(vnf)
     links = _links(spec, vnfs, issues)
-    _check_vpn(spec, links, issues)
+    issues.items.extend(vpn_issues(spec.upstream, links))
     if issues.items:
         raise ValidationError(f"NS {spec.ns_instance_id}: cannot be deployed", issues.items)
     used_sites = {v.site for v in vnfs}
@@ -169,12 +177,7 @@ def _vdus(
             for d in (vnfd.storage_desc(s) for s in vdu.virtual_storage_desc)
             if d is not None
         )
-        ports = [
-            PortPlan(cpd=ext.int_cpd.cpd, vl=wiring[ext.id][0], mgmt=wiring[ext.id][1])
-            for ext in vnfd.ext_cpd
-            if ext.id in wiring and ext.int_cpd is not None
-            and ext.int_cpd.vdu_id == vdu.id and ext.int_cpd.cpd is not None
-        ]
+        ports = _ports(vnfd, vdu.id, [c.id for c in vdu.int_cpd], wiring)
         plans.append(
             VduPlan(
                 id=vdu.id,
@@ -184,10 +187,23 @@ def _vdus(
                 disk_gb=int(disk),
                 image=image.image or image.name or image.id,
                 cloud_init=_cloud_init(spec, vnfd, vdu.cloud_init, vdu.cloud_init_file, issues),
-                ports=tuple(ports),
+                ports=ports,
             )
         )
     return tuple(plans)
+
+
+def _ports(
+    vnfd: Vnfd, vdu_id: str, int_cpds: list[str], wiring: dict[str, tuple[str, bool]]
+) -> tuple[PortPlan, ...]:
+    """The VDU's connected CPs, in int-cpd order (the order of the VM's NICs)."""
+    by_cpd: dict[str, PortPlan] = {}
+    for ext in vnfd.ext_cpd:
+        inner = ext.int_cpd
+        if ext.id in wiring and inner is not None and inner.vdu_id == vdu_id and inner.cpd:
+            vl, mgmt = wiring[ext.id]
+            by_cpd[inner.cpd] = PortPlan(cpd=inner.cpd, vl=vl, mgmt=mgmt)
+    return tuple(by_cpd[c] for c in int_cpds if c in by_cpd)
 
 
 def _vdu_counts(spec: NsSpec, profile: VnfProfile, vnfd: Vnfd) -> dict[str, int]:
@@ -325,11 +341,13 @@ def _pool(site: Site) -> IPv4Network:
     return site.kubernetes.cidr_pool
 
 
-def _check_vpn(spec: NsSpec, links: Iterable[LinkPlan], issues: _Issues) -> None:
+def vpn_issues(upstream: Upstream, links: Iterable[LinkPlan]) -> list[Issue]:
+    """A link with ends at two sites needs a VPN stack joining them; three sites: unsupported."""
+    issues = _Issues()
     for link in links:
         if len(link.sites) > 2:
             issues.add("unsupported", f"VL {link.id} spans more than two sites", "placement")
-        elif link.crosses_sites and spec.upstream.vpn_between(*link.sites) is None:
+        elif link.crosses_sites and upstream.vpn_between(*link.sites) is None:
             a, b = link.sites
             issues.add(
                 "no-vpn",
@@ -337,3 +355,4 @@ def _check_vpn(spec: NsSpec, links: Iterable[LinkPlan], issues: _Issues) -> None
                 "upstream",
                 "vpn",
             )
+    return issues.items

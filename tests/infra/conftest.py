@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from locus_iac.descriptors import Nsd, Nst, Vnfd
+from locus_iac.infra import NsiSpec, NsSpec
 from locus_iac.infra.topology import (
     KduPlan,
     LinkPlan,
@@ -17,6 +20,7 @@ from locus_iac.infra.topology import (
     VnfPlan,
     VpnStackRef,
 )
+from locus_iac.packages import Package, read_package
 from locus_iac.sites import SiteCatalog, SiteKind, load_sites
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,9 +125,7 @@ def exemplary_plan(
                 cidrs={"core": block("10.100.1.0/24"), "edge": block("192.168.128.0/24")},
             ),
             LinkPlan(id="user_net", sites=("edge",), cidrs={"edge": block("192.168.129.0/24")}),
-            LinkPlan(
-                id="external_net", sites=("edge",), cidrs={"edge": block("192.168.130.0/24")}
-            ),
+            LinkPlan(id="external_net", sites=("edge",), cidrs={"edge": block("192.168.130.0/24")}),
         ),
         saps={"origin": "origin_net", "user": "user_net"},
         upstream=Upstream(vpn=(VpnStackRef(sites=("core", "edge"), stack=VPN_STACK),)),
@@ -136,3 +138,60 @@ VPN_OUTPUTS = {
         "router_ids": {"core": "router-core-id"},
     }
 }
+
+EXAMPLES = REPO / "examples" / "packages"
+NSI_ID = "8b3c1a2e-0000-4000-8000-000000000001"
+
+
+@pytest.fixture(scope="session")
+def packages() -> dict[str, Package]:
+    names = ("cloud_vnf", "edge_knf", "cloud_ns", "edge_ns", "locus_nst")
+    return {name: read_package(EXAMPLES / name) for name in names}
+
+
+def nested_spec(
+    packages: dict[str, Package],
+    catalog: SiteCatalog,
+    nsd: str,
+    vnfd: str,
+    site: str,
+    **extra: Any,
+) -> NsSpec:
+    nsd_model = packages[nsd].descriptor.model
+    vnfd_model = packages[vnfd].descriptor.model
+    assert isinstance(nsd_model, Nsd) and isinstance(vnfd_model, Vnfd)
+    fields: dict[str, Any] = {
+        "ns_instance_id": NSI_ID,
+        "nsd": nsd_model,
+        "vnfds": {vnfd_model.id: vnfd_model},
+        "placement": {"1": site},
+        "sites": catalog,
+        "package_dirs": {vnfd_model.id: EXAMPLES / vnfd},
+        "upstream": Upstream(vpn=(VpnStackRef(sites=("core", "edge"), stack=VPN_STACK),)),
+    }
+    return NsSpec(**{**fields, **extra})
+
+
+def exemplary_nsi(
+    packages: dict[str, Package],
+    catalog: SiteCatalog,
+    *,
+    cloud: dict[str, Any] | None = None,
+    edge: dict[str, Any] | None = None,
+    shared: dict[str, str] | None = None,
+) -> NsiSpec:
+    nst = packages["locus_nst"].descriptor.model
+    assert isinstance(nst, Nst)
+    return NsiSpec(
+        nsi_id=NSI_ID,
+        nst=nst,
+        nested={
+            "cloud_nss": nested_spec(
+                packages, catalog, "cloud_ns", "cloud_vnf", "core", **(cloud or {})
+            ),
+            "edge_nss": nested_spec(
+                packages, catalog, "edge_ns", "edge_knf", "edge", **(edge or {})
+            ),
+        },
+        shared_stack_refs=shared or {},
+    )
