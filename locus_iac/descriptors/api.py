@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -35,7 +34,8 @@ class Descriptor:
 
     ``pointer`` is the JSON pointer of the descriptor inside ``document`` (``/vnfd``,
     ``/nsd/nsd/0``...); ``source`` names the input in messages; ``document`` is the YAML
-    document as written (read it, do not change it: it is served back as is).
+    document as written, a plain JSON-compatible mapping (read it, do not change it: it is
+    served back as is).
     """
 
     kind: DescriptorKind
@@ -86,7 +86,7 @@ def parse_descriptor(text: str | bytes, source: str = "<input>") -> Descriptor:
         model=model,
         pointer=located.pointer,
         source=source,
-        document=MappingProxyType(loaded.data),
+        document=loaded.data,
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from locus_iac.descriptors import (
     DescriptorKind,
@@ -34,6 +36,13 @@ def test_valid_fixture_round_trips(path: Path) -> None:
     again = parse_descriptor(dump_descriptor(descriptor))
     assert again.model == descriptor.model
     assert again.pointer == descriptor.pointer
+
+
+@pytest.mark.parametrize("path", VALID_FILES, ids=lambda p: p.name)
+def test_document_is_kept_as_written(path: Path) -> None:
+    descriptor = load(path)
+    assert descriptor.document == yaml.safe_load(path.read_text())
+    assert json.loads(json.dumps(descriptor.document)) == descriptor.document
 
 
 def test_fixtures_resolve_against_each_other() -> None:
