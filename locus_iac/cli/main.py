@@ -13,6 +13,7 @@ from locus_iac import __version__
 from locus_iac.cli import function as _function
 from locus_iac.cli import pkg as _pkg
 from locus_iac.cli import serve as _serve
+from locus_iac.cli import testbed as _testbed
 from locus_iac.cli.client import login as _login
 from locus_iac.cli.client import packages as _packages
 from locus_iac.cli.client import site as _site
@@ -49,6 +50,7 @@ app.add_typer(_packages.nst_app, name="nst")
 app.add_typer(_pkg.app, name="pkg")
 app.add_typer(_serve.app, name="serve")
 app.add_typer(_site.app, name="site")
+app.add_typer(_testbed.app, name="testbed")
 app.add_typer(_packages.vnfpkg_app, name="vnfpkg")
 
 

@@ -1,0 +1,198 @@
+"""``locus testbed tools|up|status|down``: the local testbed edge on this machine.
+
+A thin front end: ``scripts/bootstrap-tools`` builds the tools, the project's Ansible
+(``playbooks/local-testbed.yml`` with ``inventories/local``) starts etcd, the Kubernetes
+control plane and KWOK, and records the site in ``$LOCUS_TESTBED_DIR/site.yaml``, which
+``status`` reads to check every component.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from locus_iac.cli.output import emit, emit_json, fail
+from locus_iac.errors import NotFound, PermanentError
+
+app = typer.Typer(help="Local testbed: Pulumi engine + Kubernetes control plane on 127.0.0.1.")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Component(BaseModel):
+    """A supervised process of the testbed: its pid file and its port on 127.0.0.1."""
+
+    name: str
+    pid_file: Path
+    port: int
+
+
+class TestbedRecord(BaseModel):
+    """What the playbook records about the testbed beside the site (``site.yaml: testbed``)."""
+
+    ca_cert: Path
+    client_cert: Path
+    client_key: Path
+    components: list[Component]
+
+
+class Site(BaseModel):
+    """The site record written by ``playbooks/local-testbed.yml``."""
+
+    name: str
+    kind: str
+    kubeconfig: Path
+    api_server: str
+    nodes: list[str]
+    testbed: TestbedRecord
+
+
+def testbed_dir() -> Path:
+    default = Path.home() / ".cache" / "locus-iac" / "testbed"
+    return Path(os.environ.get("LOCUS_TESTBED_DIR", default))
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> None:
+    if not Path(argv[0]).exists():
+        raise fail(NotFound(f"{argv[0]} not found: run locus from a checkout of locus-iac"))
+    code = subprocess.call(argv, cwd=ROOT, env={**os.environ, **(env or {})})
+    if code != 0:
+        raise fail(PermanentError(f"{Path(argv[0]).name} failed with exit code {code}"))
+
+
+def _playbook(name: str, extra_vars: list[str] | None = None) -> None:
+    binary = Path(sys.executable).parent / "ansible-playbook"
+    found = str(binary) if binary.exists() else shutil.which("ansible-playbook")
+    if found is None:
+        raise fail(NotFound("ansible-playbook not found (install ansible-core)"))
+    argv = [found, "-i", str(ROOT / "inventories" / "local"), str(ROOT / "playbooks" / name)]
+    for extra in extra_vars or []:
+        argv += ["-e", extra]
+    _run(argv, {"ANSIBLE_ROLES_PATH": str(ROOT / "roles")})
+
+
+@app.command()
+def tools(
+    with_openstack: bool = typer.Option(False, help="Also build the OpenStack provider."),
+    force: bool = typer.Option(False, help="Rebuild even when up to date."),
+) -> None:
+    """Build pulumi, its Python host, the provider plugins, kube-* and kwok (cached)."""
+    argv = [str(ROOT / "scripts" / "bootstrap-tools")]
+    argv += ["--with-openstack"] if with_openstack else []
+    argv += ["--force"] if force else []
+    _run(argv)
+
+
+@app.command()
+def up(
+    skip_tools: bool = typer.Option(False, help="Do not run scripts/bootstrap-tools first."),
+) -> None:
+    """Start etcd, the control plane, KWOK nodes and the Multus CRD (idempotent)."""
+    if not skip_tools:
+        _run([str(ROOT / "scripts" / "bootstrap-tools")])
+    _playbook("local-testbed.yml")
+    emit(f"testbed up: KUBECONFIG={testbed_dir() / 'kubeconfig'}")
+
+
+@app.command()
+def down(purge: bool = typer.Option(False, help="Also delete certificates and etcd data.")) -> None:
+    """Stop every testbed process and wait for its port to close."""
+    _playbook("local-testbed-down.yml", ["locus_testbed_purge=true"] if purge else None)
+    emit("testbed down")
+
+
+def load_site(path: Path) -> Site:
+    try:
+        return Site.model_validate(yaml.safe_load(path.read_text()))
+    except FileNotFoundError as exc:
+        raise NotFound(f"{path} does not exist: run 'locus testbed up'") from exc
+    except ValidationError as exc:
+        raise PermanentError(f"{path} is not a testbed site record: {exc}") from exc
+
+
+def _alive(pid_file: Path) -> int | None:
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _api(site: Site) -> dict[str, Any]:
+    record = site.testbed
+    cert = (str(record.client_cert), str(record.client_key))
+    try:
+        with httpx.Client(
+            base_url=site.api_server, verify=str(record.ca_cert), cert=cert, timeout=5.0
+        ) as client:
+            ready = client.get("/readyz")
+            nodes = client.get("/api/v1/nodes").json().get("items", []) if ready.is_success else []
+    except httpx.HTTPError as exc:
+        return {"ready": False, "error": str(exc), "nodes": []}
+    return {
+        "ready": ready.is_success,
+        "nodes": [
+            {
+                "name": node["metadata"]["name"],
+                "ready": any(
+                    c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in node.get("status", {}).get("conditions", [])
+                ),
+            }
+            for node in nodes
+        ],
+    }
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Report every component (pid, port), API server readiness and node readiness."""
+    path = testbed_dir() / "site.yaml"
+    try:
+        site = load_site(path)
+    except (NotFound, PermanentError) as exc:
+        raise fail(exc, as_json=as_json) from exc
+    components = [
+        {"name": c.name, "pid": _alive(c.pid_file), "port": c.port, "listening": _listening(c.port)}
+        for c in site.testbed.components
+    ]
+    api = _api(site)
+    healthy = (
+        all(c["pid"] and c["listening"] for c in components)
+        and api["ready"]
+        and all(n["ready"] for n in api["nodes"])
+    )
+    report = {"site": site.name, "kubeconfig": str(site.kubeconfig), "healthy": healthy}
+    report |= {"components": components, "api_server": site.api_server} | api
+    if as_json:
+        emit_json(report)
+    else:
+        emit(f"site {site.name}: {'healthy' if healthy else 'NOT healthy'}")
+        for c in components:
+            state = "running" if c["pid"] else "stopped"
+            port = "listening" if c["listening"] else "closed"
+            pid = c["pid"] or "-"
+            emit(f"  {c['name']:<24} {state:<8} pid {pid:<8} 127.0.0.1:{c['port']} {port}")
+        emit(f"  api server {site.api_server}: {'ready' if api['ready'] else 'not ready'}")
+        for n in api["nodes"]:
+            emit(f"  node {n['name']}: {'Ready' if n['ready'] else 'NotReady'}")
+        emit(f"  KUBECONFIG={site.kubeconfig}")
+    if not healthy:
+        raise typer.Exit(1)
