@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 
 PROJECT = "locus-ns"
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_TAIL_LINES = 12
+_TAIL_LINES = 5
+_MAX_MESSAGE = 2000
 
 Program = Callable[[], None]
 ProgressCallback = Callable[[ProgressRecord], None]
@@ -112,11 +113,21 @@ class StackDriver:
         return text.replace(self._settings.passphrase, "[secret]")
 
     def _tail(self, exc: pulumi_errors.CommandError) -> str:
-        result = getattr(exc, "command_result", None)
-        stderr = getattr(result, "stderr", "") or ""
-        lines = [line for line in stderr.splitlines() if line.strip()][-_TAIL_LINES:]
-        text = " | ".join(line.strip() for line in lines) or type(exc).__name__
-        return self._scrub(text)
+        """The engine's ``error:`` lines (else the end of stderr), passphrase scrubbed.
+
+        Pulumi's CommandError carries only the text ``code: .. stdout: .. stderr: ..``.
+        """
+        text = str(exc)
+        errors: list[str] = []
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("error:") and stripped not in errors:
+                errors.append(stripped)
+        if not errors:
+            _, _, stderr = text.partition(" stderr:")
+            errors = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+        picked = errors[-_TAIL_LINES:] if errors else [type(exc).__name__]
+        return self._scrub(" | ".join(picked))[:_MAX_MESSAGE]
 
     def _command(self) -> auto.PulumiCommand | None:
         binary = self._settings.pulumi_binary

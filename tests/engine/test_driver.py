@@ -1,0 +1,201 @@
+"""The Automation API driver against the real Pulumi engine on a local file:// backend."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from locus_iac.engine import (
+    PROJECT,
+    EngineSettings,
+    ProgressRecord,
+    ResourceCounts,
+    ResourceEvent,
+    ResourcePhase,
+    StackDriver,
+    StackProgress,
+    SummaryRecord,
+    find_pulumi,
+)
+from locus_iac.errors import NotFound, PermanentError, RetryableError, ValidationError
+
+PULUMI = find_pulumi()
+needs_pulumi = pytest.mark.skipif(
+    PULUMI is None,
+    reason="pulumi CLI not on PATH nor in ${LOCUS_TOOLS_DIR:-~/.cache/locus-iac/tools}/bin "
+    "(scripts/bootstrap-tools builds it)",
+)
+
+
+class Box(pulumi.ComponentResource):
+    """A resource without a provider: the engine creates, keeps and deletes it for real."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("locus:test:Box", name, None, opts)
+        self.register_outputs({})
+
+
+def program_with(boxes: int, fail: bool = False) -> object:
+    def program() -> None:
+        if fail:
+            raise RuntimeError("the program is broken")
+        for i in range(boxes):
+            Box(f"vdu-{i}")
+        pulumi.export("management", {"vnf1": {f"vdu-{i}": f"169.254.9.{i + 2}"
+                                              for i in range(boxes)}})
+        pulumi.export("token", pulumi.Output.secret("s3cr3t-value"))
+
+    return program
+
+
+@pytest.fixture
+def driver(tmp_path: Path) -> StackDriver:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(Path.home())}
+    if "LOCUS_TOOLS_DIR" in os.environ:
+        env["LOCUS_TOOLS_DIR"] = os.environ["LOCUS_TOOLS_DIR"]
+    return StackDriver(EngineSettings.from_env(tmp_path / "data", env))
+
+
+def test_settings_default_backend_and_a_private_key_file(tmp_path: Path) -> None:
+    settings = EngineSettings.from_env(tmp_path / "data", {"PATH": ""})
+    assert settings.backend_url == (tmp_path / "data" / "pulumi-state").resolve().as_uri()
+    key = tmp_path / "data" / "pulumi-passphrase"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert settings.passphrase not in repr(settings)
+    again = EngineSettings.from_env(tmp_path / "data", {"PATH": ""})
+    assert again.passphrase == settings.passphrase
+    env = {"PATH": "", "PULUMI_BACKEND_URL": "file:///elsewhere", "LOCUS_PULUMI_PASSPHRASE": "p"}
+    given = EngineSettings.from_env(tmp_path / "other", env)
+    assert (given.backend_url, given.passphrase) == ("file:///elsewhere", "p")
+    assert not (tmp_path / "other" / "pulumi-passphrase").exists()
+    engine_env = given.engine_env()
+    assert engine_env["PULUMI_SKIP_UPDATE_CHECK"] == "true"
+    assert engine_env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] == "true"
+
+
+def test_a_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pulumi-passphrase").write_text("x\n")
+    (tmp_path / "pulumi-passphrase").chmod(0o644)
+    with pytest.raises(PermanentError, match="readable by others"):
+        EngineSettings.from_env(tmp_path, {"PATH": ""})
+
+
+def test_stack_names_are_checked(driver: StackDriver) -> None:
+    with pytest.raises(ValidationError) as caught:
+        driver.outputs("../escape")
+    assert caught.value.issues[0].path == "/nsInstanceId"
+
+
+@needs_pulumi
+def test_lifecycle_preview_up_refresh_destroy(
+    driver: StackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="locus_iac")
+    seen: list[ProgressRecord] = []
+    preview = driver.preview("ns-a", program_with(2), on_progress=seen.append)
+    assert preview.counts.created == 3  # the stack itself and two boxes
+    assert any(isinstance(r, ResourceEvent) and r.planning for r in seen)
+
+    seen.clear()
+    up = driver.up("ns-a", program_with(2), on_progress=seen.append, op_occ_id="op-1")
+    assert up.counts == ResourceCounts(created=3)
+    progress = StackProgress()
+    for record in seen:
+        progress = progress.apply(record)
+    assert progress.finished and progress.counts == up.counts
+    names = {r.name for r in seen if isinstance(r, ResourceEvent) and r.phase is ResourcePhase.DONE}
+    assert {"vdu-0", "vdu-1"} <= names
+    assert isinstance(seen[-1], SummaryRecord)
+    assert up.outputs.get("management") == {"vnf1": {"vdu-0": "169.254.9.2",
+                                                      "vdu-1": "169.254.9.3"}}
+    assert up.outputs.values["token"].secret
+    assert "s3cr3t-value" not in repr(up.outputs)
+    assert up.outputs.public()["token"] == "[secret]"
+    work_dir = driver.settings.workspaces_dir / "ns-a"
+    assert (work_dir / "Pulumi.yaml").read_text().count(PROJECT) == 1
+    assert "[ns=ns-a op=op-1]" in caplog.text
+
+    grown = driver.up("ns-a", program_with(3))
+    assert (grown.counts.created, grown.counts.same) == (1, 3)
+    assert driver.outputs("ns-a").get("management")["vnf1"]["vdu-2"] == "169.254.9.4"
+
+    refreshed = driver.refresh("ns-a")
+    assert refreshed.counts.failed == 0
+
+    state_dir = Path(driver.settings.backend_url.removeprefix("file://"))
+    for path in state_dir.rglob("*.json"):
+        assert "s3cr3t-value" not in path.read_text()  # secrets are encrypted at rest
+
+    gone = driver.destroy("ns-a")
+    assert gone.counts.deleted == 4
+    with pytest.raises(NotFound):
+        driver.outputs("ns-a")
+
+
+@needs_pulumi
+def test_program_error_is_permanent_and_names_no_secret(driver: StackDriver) -> None:
+    with pytest.raises(PermanentError) as caught:
+        driver.up("ns-b", program_with(1, fail=True))
+    assert "the program is broken" in caught.value.message
+    assert driver.settings.passphrase not in caught.value.message
+
+
+@needs_pulumi
+def test_clear_pending_operations_unblocks_the_stack(driver: StackDriver) -> None:
+    driver.up("ns-c", program_with(1))
+    # What a killed engine leaves behind: a pending create in the checkpoint file (an
+    # `import` would drop it, so it is written into the file backend's state directly).
+    backend = Path(driver.settings.backend_url.removeprefix("file://"))
+    checkpoint = backend / ".pulumi" / "stacks" / PROJECT / "ns-c.json"
+    state = json.loads(checkpoint.read_text())
+    latest = state["checkpoint"]["latest"]
+    box = next(r for r in latest["resources"] if r["type"] == "locus:test:Box")
+    latest["pending_operations"] = [{"resource": box, "type": "creating"}]
+    checkpoint.write_text(json.dumps(state))
+    assert len(driver.pending_operations("ns-c")) == 1
+
+    assert driver.clear_pending_operations("ns-c") == 1
+    assert driver.pending_operations("ns-c") == []
+    assert driver.clear_pending_operations("ns-c") == 0
+    assert driver.up("ns-c", program_with(1)).counts.same == 2
+    driver.destroy("ns-c")
+
+
+@needs_pulumi
+def test_a_second_update_meets_the_lock_and_is_retryable(driver: StackDriver) -> None:
+    started, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(timeout=60)
+        program_with(1)()
+
+    def first() -> None:
+        try:
+            outcome.append(driver.up("ns-d", slow))
+        except Exception as exc:  # recorded for the assertion below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    try:
+        assert started.wait(timeout=60)
+        with pytest.raises(RetryableError, match="locked") as caught:
+            driver.up("ns-d", program_with(1))
+        assert caught.value.delay > 0
+        locks = Path(driver.settings.backend_url.removeprefix("file://")) / ".pulumi" / "locks"
+        assert list(locks.rglob("*.json"))
+        driver.cancel("ns-d")
+        assert not list(locks.rglob("*.json"))  # the file backend's cancel drops the lock
+    finally:
+        release.set()
+        worker.join(timeout=120)
+    assert len(outcome) == 1
