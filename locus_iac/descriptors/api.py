@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -43,7 +43,7 @@ class Descriptor:
     model: Vnfd | Nsd | Nst
     pointer: str
     source: str
-    document: Mapping[str, Any]
+    document: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
 
 
 def _fail(source: str, issues: list[Issue]) -> ValidationError:

@@ -45,6 +45,12 @@ def test_document_is_kept_as_written(path: Path) -> None:
     assert json.loads(json.dumps(descriptor.document)) == descriptor.document
 
 
+def test_descriptors_are_hashable_values() -> None:
+    first, second = load(VALID / "cloud_vnfd.yaml"), load(VALID / "cloud_vnfd.yaml")
+    assert first == second
+    assert len({first, second, load(VALID / "cloud_nsd.yaml")}) == 2
+
+
 def test_fixtures_resolve_against_each_other() -> None:
     known = [load(path) for path in VALID_FILES]
     for descriptor in known:
