@@ -69,6 +69,7 @@ class PlaybookRef:
     primitive: str
     environment: str
     candidates: tuple[str, ...]
+    charm: str | None = None
 
 
 def _exists_under(files: Mapping[str, bytes], folder: str) -> bool:
@@ -89,6 +90,8 @@ def check_artifacts(descriptor: Descriptor, files: Mapping[str, bytes]) -> list[
     base = descriptor.pointer
     issues = list(_cloud_init(model, base, files))
     issues.extend(_kdus(model, base, files))
+    for at, day12 in _day12_entries(descriptor):
+        issues.extend(_helm_environments(day12, at, files))
     verdicts: dict[tuple[str, ...], list[Issue]] = {}
     for ref in day12_playbooks(descriptor, files):
         if ref.candidates not in verdicts:
@@ -188,6 +191,14 @@ def _native_osm(env: ExecutionEnvironment, files: Mapping[str, bytes]) -> bool:
     return charm is not None and _exists_under(files, f"{CHARMS_DIR}/{charm}")
 
 
+def _helm_environments(day12: Day12, at: str, files: Mapping[str, bytes]) -> Iterator[Issue]:
+    """OSM Helm execution environments: their chart is local unless ``repo/chart``."""
+    for k, env in enumerate(day12.execution_environment_list):
+        if env.helm_chart is not None:
+            where = f"{at}/execution-environment-list/{k}/helm-chart"
+            yield from _helm_chart(env.helm_chart, where, files)
+
+
 def _environment(day12: Day12, ref: str | None) -> ExecutionEnvironment | None:
     envs = day12.execution_environment_list
     if ref is None:
@@ -201,22 +212,25 @@ def day12_playbooks(descriptor: Descriptor, files: Mapping[str, bytes]) -> list[
     Primitives whose environment is unknown (a broken reference, reported by the descriptor
     validation) or an OSM-native one are left out.
     """
+    return [
+        ref for at, day12 in _day12_entries(descriptor) for ref in _day12_refs(day12, at, files)
+    ]
+
+
+def _day12_entries(descriptor: Descriptor) -> Iterator[tuple[str, Day12]]:
+    """Every day1-2 entry of a VNFD with its JSON pointer."""
     model = descriptor.model
     if not isinstance(model, Vnfd):
-        return []
-    refs: list[PlaybookRef] = []
+        return
     for d, flavour in enumerate(model.df):
         lcm = flavour.lcm_operations_configuration
         op = lcm.operate_vnf_op_config if lcm is not None else None
-        if op is None:
-            continue
-        for j, day12 in enumerate(op.day1_2):
+        for j, day12 in enumerate(op.day1_2 if op is not None else ()):
             at = (
                 f"{descriptor.pointer}/df/{d}/lcm-operations-configuration/"
                 f"operate-vnf-op-config/day1-2/{j}"
             )
-            refs.extend(_day12_refs(day12, at, files))
-    return refs
+            yield at, day12
 
 
 def _day12_refs(day12: Day12, at: str, files: Mapping[str, bytes]) -> Iterator[PlaybookRef]:
@@ -239,18 +253,21 @@ def _day12_refs(day12: Day12, at: str, files: Mapping[str, bytes]) -> Iterator[P
                 primitive=name,
                 environment=env.id,
                 candidates=tuple(stem + suffix for suffix in PLAYBOOK_SUFFIXES),
+                charm=env.juju.charm if env.juju is not None else None,
             )
 
 
 def _playbook(ref: PlaybookRef, files: Mapping[str, bytes]) -> list[Issue]:
     path = next((c for c in ref.candidates if c in files), None)
     if path is None:
+        hint = f" (or the Juju charm {CHARMS_DIR}/{ref.charm}/)" if ref.charm else ""
         return [
             Issue(
                 ref.pointer,
                 "missing-file",
                 f"primitive {ref.primitive!r} of execution environment {ref.environment!r} "
-                f"needs the playbook {ref.candidates[0]} (or .yaml), which the package lacks",
+                f"needs the playbook {ref.candidates[0]} (or .yaml){hint}, which the package "
+                "lacks",
             )
         ]
     try:
