@@ -121,6 +121,12 @@ VNFD_RULES: tuple[LeafRef, ...] = (
         "df/$1/lcm-operations-configuration/operate-vnf-op-config/day1-2/*/config-primitive/*/name",
         what="config-primitive of this flavour's day1-2",
     ),
+    _ref(
+        "df/*/scaling-aspect/*/aspect-delta-details/deltas/*/kdu-resource-delta/*/id",
+        "df/$1/kdu-resource-profile/*/id",
+        what="kdu-resource-profile of this flavour",
+    ),
+    _ref("df/*/kdu-resource-profile/*/kdu-name", "kdu/*/name", what="kdu"),
     _ref("df/*/healing-aspect/*/healing-policy/*/vdu-id", "vdu/*/id", what="vdu"),
     _ref(f"{_DAY12}/id", "id", "vdu/*/id", "kdu/*/name", what="VNFD id, vdu or kdu"),
     *(

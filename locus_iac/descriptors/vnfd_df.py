@@ -180,11 +180,21 @@ class VirtualLinkBitRateDelta(Keyed):
     bit_rate_requirements: BitRateRequirements | None = None
 
 
+class KduResourceDelta(Keyed):
+    """OSM: deltas/kdu-resource-delta (``id`` is a kdu-resource-profile of the flavour)."""
+
+    number_of_instances: Uint32 | None = None
+
+
 class ScalingDelta(Keyed):
-    """SOL006 v3.3.1 etsi-nfv-vnf: scaling-aspect/aspect-delta-details/deltas."""
+    """SOL006 v3.3.1 etsi-nfv-vnf: scaling-aspect/aspect-delta-details/deltas.
+
+    OSM adds ``kdu-resource-delta`` to scale a Kubernetes resource of a KDU.
+    """
 
     vdu_delta: tuple[VduDelta, ...] = ()
     virtual_link_bit_rate_delta: tuple[VirtualLinkBitRateDelta, ...] = ()
+    kdu_resource_delta: tuple[KduResourceDelta, ...] = ()
 
 
 class AspectDeltaDetails(YangModel):
@@ -253,6 +263,15 @@ class HealingAspect(Keyed):
     healing_policy: tuple[HealingPolicy, ...] = ()
 
 
+class KduResourceProfile(Keyed):
+    """OSM: df/kdu-resource-profile (a scalable Kubernetes resource, e.g. a Deployment)."""
+
+    kdu_name: str
+    resource_name: str
+    min_number_of_instances: Uint32 | None = None
+    max_number_of_instances: Uint32 | None = None
+
+
 class VnfDf(Keyed):
     """SOL006 v3.3.1 etsi-nfv-vnf: df (deployment flavour)."""
 
@@ -269,6 +288,7 @@ class VnfDf(Keyed):
     monitoring_parameter: tuple[MonitoringParameter, ...] = ()
     scaling_aspect: tuple[ScalingAspect, ...] = ()
     healing_aspect: tuple[HealingAspect, ...] = ()
+    kdu_resource_profile: tuple[KduResourceProfile, ...] = ()
 
     @property
     def day1_2(self) -> tuple[Day12, ...]:

@@ -55,6 +55,10 @@ OSM_SOL006_AUGMENTS = {
     "action-on-recovery",  # healing-policy
     "day1",  # healing-policy: rerun Day-1 after recovery
     "port-security-disable-strategy",  # int-cpd / ext-cpd
+    "kdu-resource-profile",  # df: a scalable resource of a KDU
+    "kdu-name",  # kdu-resource-profile
+    "resource-name",  # kdu-resource-profile
+    "kdu-resource-delta",  # scaling-aspect deltas
 }
 
 _NODE = re.compile(r"^\s*(?:leaf|leaf-list|container|list)\s+([\w.-]+)\s*\{", re.M)

@@ -45,6 +45,10 @@ CASES: list[tuple[str, list[Any], list[Any], str]] = [
     ("edge_knf_vnfd.yaml", ["vnfd"], ["ext-cpd", 1, "k8s-cluster-net"], "user-net"),
     ("edge_knf_vnfd.yaml", ["vnfd"], ["kdu", 0, "service", 0, "external-connection-point-ref"],
      "nope"),
+    ("scalable_knf_vnfd.yaml", ["vnfd"], ["df", 0, "kdu-resource-profile", 0, "kdu-name"], "x"),
+    ("scalable_knf_vnfd.yaml", ["vnfd"],
+     ["df", 0, *SCALING[2:], "aspect-delta-details", "deltas", 0, "kdu-resource-delta", 0, "id"],
+     "x"),
     ("sol006_vnfd.yaml", ["etsi-nfv-vnfd:vnfd"], ["df", 0, "default-instantiation-level"], "x"),
     ("sol006_vnfd.yaml", ["etsi-nfv-vnfd:vnfd"],
      ["df", 0, "instantiation-level", 0, "scaling-info", 0, "scaling-aspect-id"], "x"),
@@ -122,4 +126,28 @@ def test_references_are_checked_even_when_the_schema_fails() -> None:
     assert pairs(issues_of(to_text(data))) == {
         ("/vnfd/vdu/1/name", "missing-field"),
         ("/vnfd/df/0/vdu-profile/0/id", "broken-reference"),
+    }
+
+
+def test_nested_ns_profile_references() -> None:
+    text = """
+nsd:
+  nsd:
+  - id: composite
+    nested-nsd-id: [inner]
+    virtual-link-desc: [{id: vl}]
+    df:
+    - id: d
+      ns-profile:
+      - id: p
+        nsd-id: other
+        virtual-link-connectivity:
+        - virtual-link-profile-id: vl
+          constituent-cpd-id: [{constituent-base-element-id: q, constituent-cpd-id: sap}]
+"""
+    base = "/nsd/nsd/0/df/0/ns-profile/0"
+    assert pairs(issues_of(text)) == {
+        (f"{base}/nsd-id", "broken-reference"),
+        (f"{base}/virtual-link-connectivity/0/constituent-cpd-id/0/constituent-base-element-id",
+         "broken-reference"),
     }
