@@ -5,6 +5,12 @@ built from stack outputs, the primitive parameter checks, the typed task results
 Day-0 template rendering.
 """
 
+from locus_iac.config.day0 import (
+    Day0Context,
+    render_cloud_init,
+    render_helm_values,
+    render_template,
+)
 from locus_iac.config.day12 import ConfigRunner, VnfConfigTarget, raise_for_failure
 from locus_iac.config.inventory import Inventory, SshTarget, inventory_from_outputs
 from locus_iac.config.primitives import (
@@ -19,6 +25,7 @@ from locus_iac.config.runner import run_playbook, task_result
 
 __all__ = [
     "ConfigRunner",
+    "Day0Context",
     "Inventory",
     "PlaybookRun",
     "ResolvedPlaybook",
@@ -31,6 +38,9 @@ __all__ = [
     "inventory_from_outputs",
     "ordered_initial",
     "raise_for_failure",
+    "render_cloud_init",
+    "render_helm_values",
+    "render_template",
     "resolve_playbook",
     "run_playbook",
     "task_result",
