@@ -22,6 +22,7 @@ UNSAFE_CODES = frozenset(
         "link-member",
         "special-file",
         "duplicate-member",
+        "path-conflict",
         "too-many-files",
         "member-too-large",
         "archive-too-large",
@@ -134,6 +135,24 @@ class MemberCollector:
         self.files[parts] = data
         if executable:
             self.executable.add(parts)
+
+    def conflicts(self) -> list[Issue]:
+        """Files that are also used as folders (``a`` and ``a/b``): refused, unpackable."""
+        issues = []
+        for parts in self.files:
+            for depth in range(1, len(parts)):
+                if parts[:depth] in self.files:
+                    name = "/".join(parts)
+                    folder = "/".join(parts[:depth])
+                    issues.append(
+                        Issue(
+                            member_pointer(name),
+                            "path-conflict",
+                            f"{name!r} lies under {folder!r}, which is a file",
+                        )
+                    )
+                    break
+        return issues
 
     def reject(self, name: str, code: str, message: str) -> None:
         self.issues.append(Issue(member_pointer(name), code, message))

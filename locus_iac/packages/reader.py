@@ -8,6 +8,7 @@ descriptor's own JSON pointers, missing artifacts with the pointer of the leaf n
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Mapping
@@ -68,25 +69,40 @@ class Package:
     def extract(self, dest: Path) -> Path:
         """Write the package's files under ``dest`` (created if needed) and return it.
 
-        Paths were checked when the package was read; each target is checked again to
-        resolve inside ``dest`` and is opened without following a symbolic link.
+        Paths were checked when the package was read. Writing never follows a symbolic
+        link found under ``dest`` (a linked folder or file there is refused before anything
+        is created through it), so nothing lands outside ``dest``.
         """
         root = dest.resolve()
         root.mkdir(parents=True, exist_ok=True)
         for rel, data in sorted(self.files.items()):
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.parent.resolve().is_relative_to(root):
-                raise UnsafeArchiveError(
-                    f"{self.name}: {rel!r} would be written outside {root}",
-                    [Issue(member_pointer(rel), "path-traversal", "escapes the destination")],
-                )
+            parts = rel.split("/")
+            folder = root
+            for part in parts[:-1]:
+                folder = folder / part
+                if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                    raise self._unsafe_target(rel, folder)
+                if not folder.exists():
+                    folder.mkdir()
             mode = 0o755 if rel in self.executable else 0o644
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(target, flags, mode)
+            try:
+                fd = os.open(folder / parts[-1], flags, mode)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise self._unsafe_target(rel, folder / parts[-1]) from None
+                raise
             with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), mode)
                 handle.write(data)
         return root
+
+    def _unsafe_target(self, rel: str, where: Path) -> UnsafeArchiveError:
+        message = f"{where} is a symbolic link or not a folder; {rel!r} is not written through it"
+        return UnsafeArchiveError(
+            f"{self.name}: cannot extract safely",
+            [Issue(member_pointer(rel), "link-member", message)],
+        )
 
 
 @dataclass(frozen=True)
@@ -213,7 +229,7 @@ def _top_folder(collector: MemberCollector, fmt: PackageFormat) -> tuple[str, li
 
 
 def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> PackageCheck:
-    issues = list(collector.issues)
+    issues = [*collector.issues, *collector.conflicts()]
     if any(i.code in UNSAFE_CODES or i.code == "corrupt-archive" for i in issues):
         return PackageCheck(name, tuple(issues))  # never look inside an unsafe or broken one
     top, layout_issues = _top_folder(collector, fmt)

@@ -45,6 +45,7 @@ def _codes(data: bytes, limits: PackageLimits | None = None) -> list[tuple[str, 
         (Member("pkg/disk", kind=tarfile.BLKTYPE), ("/archive/pkg/disk", "special-file")),
         (Member("pkg/pipe", kind=tarfile.FIFOTYPE), ("/archive/pkg/pipe", "special-file")),
         (Member("pkg/tiny.yaml", b"again"), ("/archive/pkg/tiny.yaml", "duplicate-member")),
+        (Member("pkg/tiny.yaml/x", b"x"), ("/archive/pkg/tiny.yaml/x", "path-conflict")),
     ],
 )
 def test_unsafe_tar_member_is_refused(member: Member, expected: tuple[str, str]) -> None:

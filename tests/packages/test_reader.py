@@ -142,8 +142,32 @@ def test_extract_refuses_a_destination_subfolder_that_links_outside(tmp_path: Pa
     with pytest.raises(ValidationError):
         package.extract(dest)
     assert list(outside.iterdir()) == []
+    (dest / "scripts").unlink()
+    (source / "scripts" / "deeper").mkdir()
+    (source / "scripts" / "deeper" / "x.sh").write_text("echo\n")
+    (dest / "scripts").mkdir()
+    (dest / "scripts" / "deeper").symlink_to(outside)  # a link two levels down
+    with pytest.raises(ValidationError):
+        read_package(source).extract(dest)
+    assert list(outside.iterdir()) == []
 
 
 def test_unreadable_path_is_an_issue_not_a_crash(tmp_path: Path) -> None:
     check = inspect_package(tmp_path / "vanished.tar.gz")
     assert [i.code for i in check.issues] == ["unreadable"]
+
+
+def test_extract_never_writes_through_a_linked_file(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "tiny.yaml").write_bytes(MINIMAL_VNFD)
+    package = read_package(source)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "tiny.yaml").symlink_to(victim)
+    with pytest.raises(ValidationError) as caught:
+        package.extract(dest)
+    assert caught.value.issues[0].code == "link-member"
+    assert victim.read_text() == "keep me"
