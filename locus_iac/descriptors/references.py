@@ -169,6 +169,11 @@ NSD_RULES: tuple[LeafRef, ...] = (
     ),
     _ref("df/*/pnf-profile/*/pnfd-id", "pnfd-id/*", what="entry of this NSD's pnfd-id list"),
     _ref(
+        f"df/*/ns-profile/*/{_VLC}/constituent-cpd-id/*/constituent-base-element-id",
+        "df/$1/ns-profile/$2/id",
+        what="id of the enclosing ns-profile",
+    ),
+    _ref(
         f"df/*/pnf-profile/*/{_VLC}/virtual-link-profile-id",
         "df/$1/virtual-link-profile/*/id",
         "virtual-link-desc/*/id",
