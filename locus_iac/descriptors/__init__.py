@@ -26,6 +26,12 @@ Issue codes (stable; ``Issue.path`` is a JSON pointer into the document as writt
 
 When the model cannot be built (schema issues), the in-descriptor references and list keys
 are still checked, on the raw data, so one pass reports everything.
+
+Not modelled (reported as ``unknown-field``): SOL006 ``vnf-package-change-info`` and
+``lcm-operations-coordination``, VNFD ``configurable-properties/vnfm-interface-info``, NSD
+``dependencies``/``monitored-info``, OSM's SFC-style ``vnffgd`` (``position-desc-id``...),
+OSM EPA leaves (``mempage-size``, ``numa-node-policy``, CPU thread policies), Juju
+``relation`` lists, PDUs, and an NST ``netslicefgd`` or ``instantiation-parameters``.
 """
 
 from locus_iac.descriptors.api import Descriptor, dump_descriptor, parse_descriptor
