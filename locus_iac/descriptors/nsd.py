@@ -242,6 +242,68 @@ class NsDf(Keyed):
         return next((p for p in self.virtual_link_profile if p.id == profile_id), None)
 
 
+class ProfileRef(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-ns: nfp-position-element/desc profile choice."""
+
+    vnf_profile_id: str | None = None
+    pnf_profile_id: str | None = None
+    ns_profile_id: str | None = None
+
+
+class CpdRef(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-ns: nfp-position-element/desc constituent-cpd-id choice."""
+
+    vnfd_id: str | None = None
+    cpd_id: str | None = None
+    pnfd_id: str | None = None
+    pnf_cpd_id: str | None = None
+    nsd_id: str | None = None
+    sap_cpd_id: str | None = None
+
+
+class NfpPositionDesc(YangModel):
+    """SOL006 v3.3.1 etsi-nfv-ns: vnffgd/nfp-position-element/desc."""
+
+    vnf_profile: ProfileRef | None = None
+    pnf_profile: ProfileRef | None = None
+    ns_profile: ProfileRef | None = None
+    vnf: CpdRef | None = None
+    pnf: CpdRef | None = None
+    ns: CpdRef | None = None
+
+
+class NfpPositionElement(Keyed):
+    """SOL006 v3.3.1 etsi-nfv-ns: vnffgd/nfp-position-element."""
+
+    desc: NfpPositionDesc | None = None
+
+
+class PositionDesc(Keyed):
+    """SOL006 v3.3.1 etsi-nfv-ns: vnffgd/nfpd/position-desc."""
+
+    nfp_position_element_id: tuple[str, ...] = ()
+    forwarding_behaviour: str | None = None
+    forwarding_behavior_input_parameters: str | None = None
+
+
+class Nfpd(Keyed):
+    """SOL006 v3.3.1 etsi-nfv-ns: vnffgd/nfpd (a network forwarding path)."""
+
+    rule: str | None = None
+    position_desc: tuple[PositionDesc, ...] = ()
+
+
+class Vnffgd(Keyed):
+    """SOL006 v3.3.1 etsi-nfv-ns: vnffgd (VNF forwarding graph)."""
+
+    vnf_profile_id: tuple[str, ...] = ()
+    pnf_profile_id: tuple[str, ...] = ()
+    nested_ns_profile_id: tuple[str, ...] = ()
+    virtual_link_profile_id: str | None = None
+    nfp_position_element: tuple[NfpPositionElement, ...] = ()
+    nfpd: tuple[Nfpd, ...] = ()
+
+
 class LifecycleScriptNs(YangModel):
     """SOL006 v3.3.1 etsi-nfv-ns: nsd/lifecycle-management-script."""
 
@@ -264,6 +326,7 @@ class Nsd(Keyed):
     pnfd_id: tuple[str, ...] = ()
     sapd: tuple[Sapd, ...] = ()
     virtual_link_desc: tuple[NsVirtualLinkDesc, ...] = ()
+    vnffgd: tuple[Vnffgd, ...] = ()
     autoscale_rule: tuple[str, ...] = ()
     lifecycle_management_script: tuple[LifecycleScriptNs, ...] = ()
     df: tuple[NsDf, ...] = ()

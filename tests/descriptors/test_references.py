@@ -151,3 +151,32 @@ nsd:
         (f"{base}/virtual-link-connectivity/0/constituent-cpd-id/0/constituent-base-element-id",
          "broken-reference"),
     }
+
+
+def test_vnffgd_references() -> None:
+    text = """
+nsd:
+  nsd:
+  - id: chain
+    vnfd-id: [a]
+    virtual-link-desc: [{id: vl}]
+    vnffgd:
+    - id: fg
+      vnf-profile-id: [p1, p9]
+      virtual-link-profile-id: vlp
+      nfp-position-element:
+      - id: e1
+        desc: {vnf-profile: {vnf-profile-id: p1}, vnf: {vnfd-id: a, cpd-id: c}}
+      nfpd:
+      - id: path
+        position-desc: [{id: pos1, nfp-position-element-id: [e1, e2]}]
+    df:
+    - id: d
+      vnf-profile: [{id: p1, vnfd-id: a}]
+      virtual-link-profile: [{id: vlp, virtual-link-desc-id: vl}]
+"""
+    assert pairs(issues_of(text)) == {
+        ("/nsd/nsd/0/vnffgd/0/vnf-profile-id/1", "broken-reference"),
+        ("/nsd/nsd/0/vnffgd/0/nfpd/0/position-desc/0/nfp-position-element-id/1",
+         "broken-reference"),
+    }
