@@ -72,9 +72,7 @@ def parse_descriptor(text: str | bytes, source: str = "<input>") -> Descriptor:
     model_cls = MODELS[located.kind]
     model, schema_issues = validate_model(model_cls, located.raw, located.pointer)
     issues += schema_issues
-    parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in located.pointer.split("/")[1:])
-    path = tuple(int(p) if p.isdigit() else p for p in parts)
-    issues += duplicate_list_keys(model_cls, located.raw, path)
+    issues += duplicate_list_keys(model_cls, located.raw, located.path)
     issues += check_internal_references(located.kind, located.raw, located.pointer)
     if issues or model is None:
         raise _fail(source, issues)

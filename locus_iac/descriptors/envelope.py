@@ -45,8 +45,13 @@ class Located:
     """The raw descriptor found in a document, where it is, and what kind it is."""
 
     kind: DescriptorKind
-    pointer: str
+    path: tuple[str | int, ...]
     raw: Any
+
+    @property
+    def pointer(self) -> str:
+        """The JSON pointer of the descriptor in its document (``/nsd/nsd/0``)."""
+        return json_pointer(*self.path)
 
 
 def _type_name(value: Any) -> str:
@@ -81,9 +86,9 @@ def _locate_list_or_object(
         index, issues = _one_of_list(value, path, what)
         if index < 0:
             return None, issues
-        return Located(kind, json_pointer(*path, index), value[index]), issues
+        return Located(kind, (*path, index), value[index]), issues
     if isinstance(value, dict):
-        return Located(kind, json_pointer(*path), value), []
+        return Located(kind, path, value), []
     message = f"expected the {what} (a mapping or a list of one), found {_type_name(value)}"
     return None, [Issue(json_pointer(*path), "wrong-type", message)]
 
@@ -150,7 +155,7 @@ def locate_descriptor(document: Any) -> tuple[Located | None, list[Issue]]:
         located, more = _locate_nsd(key, value)
     elif kind is DescriptorKind.VNFD:
         if isinstance(value, dict):
-            located, more = Located(kind, json_pointer(key), value), []
+            located, more = Located(kind, (key,), value), []
         else:
             message = f"expected the VNFD as a mapping, found {_type_name(value)}"
             located, more = None, [Issue(json_pointer(key), "wrong-type", message)]
