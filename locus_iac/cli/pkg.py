@@ -25,6 +25,26 @@ app = typer.Typer(
 )
 
 _PATH_HELP = "A package folder, a .tar.gz package, a CSAR zip or a descriptor YAML."
+_PACKAGE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip", ".csar", ".yaml", ".yml")
+
+
+def _is_package_folder(folder: Path) -> bool:
+    return (folder / "TOSCA-Metadata").is_dir() or any(
+        child.is_file() and child.suffix in (".yaml", ".yml") for child in folder.iterdir()
+    )
+
+
+def _expand_with(path: Path, subject: Path) -> list[Path]:
+    """A ``--with`` folder that is not a package stands for the packages directly inside it."""
+    if not path.is_dir() or _is_package_folder(path):
+        return [path]
+    inside = sorted(
+        child
+        for child in path.iterdir()
+        if (child.is_dir() and _is_package_folder(child))
+        or (child.is_file() and child.name.endswith(_PACKAGE_SUFFIXES))
+    )
+    return [child for child in inside if child.resolve() != subject.resolve()]
 
 
 def _validation_result(path: Path, with_paths: list[Path]) -> tuple[PackageCheck, list[Issue]]:
@@ -32,7 +52,8 @@ def _validation_result(path: Path, with_paths: list[Path]) -> tuple[PackageCheck
     subject = inspect_package(path)
     issues = list(subject.issues)
     others = []
-    for other_path in with_paths:
+    expanded = [p for given in with_paths for p in _expand_with(given, path)]
+    for other_path in expanded:
         other = inspect_package(other_path)
         if other.package is None or other.issues:
             issues.extend(
@@ -54,7 +75,8 @@ def validate(
         [],
         "--with",
         exists=True,
-        help="A package or descriptor that cross-references resolve against (repeatable).",
+        help="A package or descriptor that cross-references resolve against (repeatable); "
+        "a folder of packages stands for each package in it.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:

@@ -62,6 +62,11 @@ def test_with_resolves_cross_references() -> None:
     assert (code, body["valid"], body["errors"]) == (0, True, [])
 
 
+def test_with_a_folder_of_packages_uses_each_but_the_subject() -> None:
+    code, body = _json(str(EXAMPLES / "cloud_ns"), "--with", str(EXAMPLES))
+    assert (code, body["errors"]) == (0, [])
+
+
 def test_human_output_lists_path_message_and_code() -> None:
     code, output = _run("validate", str(EXAMPLES / "cloud_ns"))
     assert code == 1
