@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -235,7 +236,7 @@ class StackDriver:
         remove_stack: bool = True,
         op_occ_id: str | None = None,
     ) -> OperationResult:
-        """Delete every resource of the stack, then (by default) the stack and its workspace."""
+        """Delete every resource of the stack, then (by default) the stack and its work dir."""
         records: list[ProgressRecord] = []
         with self._engine_errors("destroy", ns_instance_id):
             stack = self._stack(ns_instance_id)
@@ -244,6 +245,8 @@ class StackDriver:
             )
             if remove_stack:
                 stack.workspace.remove_stack(ns_instance_id)
+        if remove_stack:
+            shutil.rmtree(self._settings.workspaces_dir / ns_instance_id, ignore_errors=True)
         counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
         _log(ns_instance_id, "destroy", op_occ_id).info("destroy done: %s", counts)
         return OperationResult(operation="destroy", counts=counts, records=records)

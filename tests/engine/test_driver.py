@@ -135,6 +135,7 @@ def test_lifecycle_preview_up_refresh_destroy(
 
     gone = driver.destroy("ns-a")
     assert gone.counts.deleted == 4
+    assert not work_dir.exists()
     with pytest.raises(NotFound):
         driver.outputs("ns-a")
 

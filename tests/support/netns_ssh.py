@@ -7,6 +7,7 @@ dedicated test user with a freshly generated ed25519 key.
 
 Where network namespaces cannot be made (no root, no ``ip``), :func:`start_hosts` falls back
 to ``sshd`` on 127.0.0.1 with a free port per host; ``SshHost.netns`` is then ``None``.
+``LOCUS_TEST_SSH_LOOPBACK=1`` forces that fallback (to test it where namespaces work).
 
 Needs: root, ``ip`` (iproute2), ``/usr/sbin/sshd`` (openssh-server) and ``ssh-keygen``.
 :func:`unavailable_reason` says why the hosts cannot be made here, for ``pytest.skip``.
@@ -241,7 +242,7 @@ def start_hosts(workdir: Path, count: int = 2) -> Iterator[SshTestbed]:
     tag = uuid.uuid4().hex[:6]
     keys_dir = Path("/run/locus-ssh-test") / tag
     key, public = _authorize(workdir, keys_dir)
-    use_netns = _netns_usable()
+    use_netns = os.environ.get("LOCUS_TEST_SSH_LOOPBACK") != "1" and _netns_usable()
     hosts: list[SshHost] = []
     try:
         for index in range(count):
