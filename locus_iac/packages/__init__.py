@@ -9,7 +9,8 @@ YAML and ``cloud_init/``, ``ansible/``, ``helm-charts/``, ``icons/``, ``scripts/
 for archives that must not be unpacked). See :mod:`locus_iac.packages.artifacts` for the
 files a descriptor may name (the Day-1/2 playbook convention is
 ``ansible/<execution-environment-id>/<primitive>.yml``) and
-:mod:`locus_iac.packages.checksums` for ``checksums.txt``.
+:mod:`locus_iac.packages.checksums` for ``checksums.txt`` (and
+:mod:`locus_iac.packages.manifest` for the SOL004 ``.mf`` manifest of a CSAR).
 """
 
 from locus_iac.packages.artifacts import PlaybookRef, check_artifacts, day12_playbooks

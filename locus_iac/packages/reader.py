@@ -27,6 +27,7 @@ from locus_iac.packages._zip import ZIP_MAGICS, read_zip
 from locus_iac.packages.artifacts import check_artifacts
 from locus_iac.packages.checksums import CHECKSUMS_FILE, verify_checksums
 from locus_iac.packages.limits import DEFAULT_LIMITS, PackageLimits
+from locus_iac.packages.manifest import find_manifest, verify_manifest
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,9 @@ def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> Pack
     issues.extend(found)
     if path is None:
         return PackageCheck(name, tuple(issues))
+    manifest = find_manifest(files, path)
+    if manifest is not None:
+        issues.extend(verify_manifest(files, manifest, prefix))
     descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues)
     if descriptor is None:
         return PackageCheck(name, tuple(issues))
