@@ -92,23 +92,28 @@ class _State:
         return (float(used) if objective is Objective.MIN_SPREAD else -float(used)), cost
 
 
-def solve_heuristic(problem: Problem, *, time_limit: float, seed: int = 0) -> dict[str, str] | None:
-    """A placement satisfying every constraint, or ``None`` if none was found in time."""
+def solve_heuristic(
+    problem: Problem, *, time_limit: float, seed: int = 0, max_attempts: int = 30
+) -> dict[str, str] | None:
+    """A placement satisfying every constraint, or ``None`` if none was found.
+
+    Gives up after ``time_limit`` seconds or ``max_attempts`` failed constructions.
+    """
     deadline = time.monotonic() + time_limit
     rng = random.Random(seed)
     blocks, member_of = _blocks(problem)
     if blocks is None:
         return None
     attempt = 0
-    while time.monotonic() < deadline:
+    while attempt < max_attempts and time.monotonic() < deadline:
         state = _new_state(problem, blocks, member_of)
-        if state is not None and _construct(state, rng, perturb=attempt > 0, deadline=deadline):
-            _improve(state, rng, deadline)
-            return {f: state.site_of[b] for b, blk in enumerate(blocks) for f in blk.members}
         if state is None:
             return None
+        if _construct(state, rng, perturb=attempt > 0, deadline=deadline):
+            _improve(state, rng, deadline)
+            return {f: state.site_of[b] for b, blk in enumerate(blocks) for f in blk.members}
         attempt += 1
-    log.info("heuristic found no placement in %.1f s (%d attempts)", time_limit, attempt)
+    log.info("heuristic found no placement (%d constructions tried)", attempt)
     return None
 
 

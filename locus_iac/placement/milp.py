@@ -22,6 +22,7 @@ import logging
 import re
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -97,7 +98,7 @@ def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) ->
     if any(not d for d in domains.values()):
         return None
     x = {
-        (f, s): pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+        (f, s): _binary(lp, f"x_{i}_{j}")
         for i, f in enumerate(problem.functions)
         for j, s in enumerate(problem.sites)
         if s in domains[f]
@@ -110,7 +111,7 @@ def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) ->
     y: dict[str, Any] = {}
     objective = problem.request.objective
     if with_spread and objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
-        y = {s: pulp.LpVariable(f"y_{j}", cat=pulp.LpBinary) for j, s in enumerate(problem.sites)}
+        y = {s: _binary(lp, f"y_{j}") for j, s in enumerate(problem.sites)}
         for s, used in y.items():
             at_s = [var for (_, site), var in x.items() if site == s]
             if objective is Objective.MIN_SPREAD:
@@ -119,6 +120,14 @@ def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) ->
             else:
                 lp += used <= pulp.lpSum(at_s)
     return _Model(lp, x, y)
+
+
+def _binary(lp: pulp.LpProblem, name: str) -> Any:
+    """A binary variable of ``lp`` (``add_variable`` from PuLP 3.3, ``LpVariable`` before)."""
+    add = getattr(lp, "add_variable", None)
+    if add is not None:
+        return add(name, cat=pulp.LpBinary)
+    return pulp.LpVariable(name, cat=pulp.LpBinary)
 
 
 def _capacity(
@@ -203,14 +212,17 @@ def _run(
 ) -> tuple[MilpStatus, float | None]:
     with tempfile.TemporaryDirectory(prefix="locus-cbc-") as tmp:
         log_path = Path(tmp) / "cbc.log"
-        solver = pulp.PULP_CBC_CMD(
-            msg=False,
-            timeLimit=max(time_limit, 0.1),
-            threads=1,
-            logPath=str(log_path),
-            warmStart=warm,
-        )
-        lp.solve(solver)
+        with warnings.catch_warnings():
+            # PuLP 3.x flags the bundled CBC as going away in 4.0 (pyproject pins < 4)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=max(time_limit, 0.1),
+                threads=1,
+                logPath=str(log_path),
+                warmStart=warm,
+            )
+            lp.solve(solver)
         text = log_path.read_text(errors="replace") if log_path.exists() else ""
     match = _BOUND.search(text)
     bound = float(match.group(1)) if match else None

@@ -1,0 +1,110 @@
+"""Solvers against brute force on small instances, and constraint checks on larger ones."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from locus_iac.placement import (
+    Objective,
+    PlacementInfeasible,
+    PlacementNotFound,
+    PlacementRequest,
+    PlacementStatus,
+    compile_problem,
+    place,
+    violations,
+)
+from locus_iac.sites import SiteCatalog
+
+from .instances import brute_force, random_catalog, random_request
+
+SEEDS = range(10)
+
+
+def _instance(
+    seed: int, objective: Objective, n_functions: int = 0, n_sites: int = 0, scale: float = 1.0
+) -> tuple[PlacementRequest, SiteCatalog]:
+    rng = random.Random(seed)
+    catalog = random_catalog(rng, n_sites or rng.randint(2, 4), scale)
+    request = random_request(rng, catalog, n_functions or rng.randint(2, 6), objective)
+    return request, catalog
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_milp_matches_brute_force(objective: Objective, seed: int) -> None:
+    request, catalog = _instance(seed, objective)
+    problem = compile_problem(request, catalog)
+    reference = brute_force(problem)
+    if reference is None:
+        with pytest.raises(PlacementInfeasible):
+            place(request, catalog, solver="milp", time_limit=20)
+        return
+    decision = place(request, catalog, solver="milp", time_limit=20)
+    assert decision.status is PlacementStatus.OPTIMAL
+    assert decision.optimality_gap == 0.0
+    assert violations(problem, decision.assignment) == []
+    best_value, best_cost = reference[1]
+    assert problem.score(decision.assignment)[0] == pytest.approx(best_value, abs=1e-6)
+    # ties on the objective are broken by total cost
+    assert decision.total_cost == pytest.approx(best_cost, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heuristic_is_valid_and_never_beats_the_optimum(objective: Objective, seed: int) -> None:
+    request, catalog = _instance(seed, objective)
+    problem = compile_problem(request, catalog)
+    reference = brute_force(problem)
+    if reference is None:
+        with pytest.raises(PlacementInfeasible):
+            place(request, catalog, solver="heuristic", time_limit=5)
+        return
+    try:
+        decision = place(request, catalog, solver="heuristic", time_limit=5)
+    except PlacementInfeasible:
+        pytest.fail("heuristic mode reported a feasible instance as infeasible")
+    except PlacementNotFound:  # a heuristic may miss a tight solution; it must say so
+        return
+    assert decision.solver == "heuristic"
+    assert violations(problem, decision.assignment) == []
+    assert problem.score(decision.assignment) >= (reference[1][0] - 1e-6, -1.0)
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+@pytest.mark.parametrize("seed", range(2))
+def test_larger_instances_heuristic_valid_and_not_better_than_milp(
+    objective: Objective, seed: int
+) -> None:
+    request, catalog = _instance(seed, objective, n_functions=60, n_sites=12, scale=4)
+    problem = compile_problem(request, catalog)
+    heuristic = place(request, catalog, solver="heuristic", time_limit=5)
+    assert violations(problem, heuristic.assignment) == []
+    assert set(heuristic.assignment) == {f.id for f in request.functions}
+    assert len(heuristic.explanations) == len(request.functions)
+    exact = place(request, catalog, solver="milp", time_limit=8)
+    assert violations(problem, exact.assignment) == []
+    if exact.status is PlacementStatus.OPTIMAL:
+        assert problem.score(heuristic.assignment)[0] >= problem.score(exact.assignment)[0] - 1e-6
+
+
+def test_auto_mode_uses_the_exact_solver_on_small_problems() -> None:
+    for seed in SEEDS:
+        request, catalog = _instance(seed, Objective.MIN_EDGE_COST)
+        if brute_force(compile_problem(request, catalog)) is not None:
+            decision = place(request, catalog)
+            assert decision.solver == "milp"
+            assert decision.status is PlacementStatus.OPTIMAL
+            return
+    pytest.fail("no feasible instance among the seeds")
+
+
+def test_auto_mode_uses_the_heuristic_above_the_exact_limit() -> None:
+    request, catalog = _instance(3, Objective.MAX_SPREAD, n_functions=40, n_sites=8, scale=4)
+    decision = place(request, catalog, exact_limit=10, time_limit=5)
+    assert decision.solver == "heuristic"
+    assert decision.status is PlacementStatus.FEASIBLE
+    assert decision.optimality_gap is None
+    assert violations(compile_problem(request, catalog), decision.assignment) == []
