@@ -44,28 +44,28 @@ _WRONG_TYPE_HINTS = {
 }
 
 
-def _model_of(annotation: Any) -> type[YangModel] | None:
+def model_of(annotation: Any) -> type[YangModel] | None:
     """The YangModel inside ``X``, ``X | None`` or ``tuple[X, ...]``, if any."""
     if isinstance(annotation, type) and issubclass(annotation, YangModel):
         return annotation
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType, tuple):
         for arg in get_args(annotation):
-            found = _model_of(arg)
+            found = model_of(arg)
             if found is not None:
                 return found
     return None
 
 
-def _is_list(annotation: Any) -> bool:
+def is_list(annotation: Any) -> bool:
     if get_origin(annotation) is tuple:
         return True
     if get_origin(annotation) in (Union, types.UnionType):
-        return any(_is_list(arg) for arg in get_args(annotation))
+        return any(is_list(arg) for arg in get_args(annotation))
     return False
 
 
-def _field_by_alias(model: type[BaseModel], name: str) -> Any:
+def field_annotation(model: type[BaseModel], name: str) -> Any:
     for field_name, info in model.model_fields.items():
         if (info.alias or field_name) == name or field_name == name:
             return info.annotation
@@ -84,7 +84,7 @@ def _model_at(root: type[YangModel], loc: Sequence[int | str]) -> type[YangModel
             return None
         if isinstance(part, int):
             continue
-        model = _model_of(_field_by_alias(model, part))
+        model = model_of(field_annotation(model, part))
     return model
 
 
@@ -152,13 +152,13 @@ def _key_of(item: dict[str, Any], key_aliases: Sequence[str]) -> tuple[str, ...]
 
 
 @functools.cache
-def _children(model: type[YangModel]) -> tuple[tuple[str, type[YangModel], bool], ...]:
+def yang_children(model: type[YangModel]) -> tuple[tuple[str, type[YangModel], bool], ...]:
     """The (YANG name, child model, is a list) of every container or list field of ``model``."""
     found = []
     for field_name, info in model.model_fields.items():
-        child = _model_of(info.annotation)
+        child = model_of(info.annotation)
         if child is not None:
-            found.append((info.alias or field_name, child, _is_list(info.annotation)))
+            found.append((info.alias or field_name, child, is_list(info.annotation)))
     return tuple(found)
 
 
@@ -168,7 +168,7 @@ def duplicate_list_keys(
     """Report YANG list entries whose key repeats an earlier entry's (on raw data)."""
     if not isinstance(raw, dict):
         return
-    for alias, child, is_list in _children(model):
+    for alias, child, is_list in yang_children(model):
         value = raw.get(alias)
         if value is None:
             continue

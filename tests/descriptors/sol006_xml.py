@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from locus_iac.descriptors._base import YangModel
-from locus_iac.descriptors.schema import _field_by_alias, _is_list, _model_of
+from locus_iac.descriptors.schema import field_annotation, is_list, model_of
 
 
 def _local(tag: str) -> str:
@@ -26,9 +26,9 @@ def element_to_data(element: ET.Element, model: type[YangModel] | None) -> Any:
     data: dict[str, Any] = {}
     for child in children:
         name = _local(child.tag)
-        annotation = _field_by_alias(model, name) if model is not None else None
-        value = element_to_data(child, _model_of(annotation) if annotation else None)
-        if annotation is not None and _is_list(annotation):
+        annotation = field_annotation(model, name) if model is not None else None
+        value = element_to_data(child, model_of(annotation) if annotation else None)
+        if annotation is not None and is_list(annotation):
             data.setdefault(name, []).append(value)
         elif name in data:
             existing = data[name]

@@ -19,7 +19,7 @@ import pytest
 from locus_iac.descriptors import Vnfd, check_references, parse_descriptor
 from locus_iac.descriptors._base import YangModel
 from locus_iac.descriptors.api import MODELS
-from locus_iac.descriptors.schema import _children
+from locus_iac.descriptors.schema import yang_children
 
 from .conftest import to_text
 from .sol006_xml import element_to_data
@@ -81,7 +81,7 @@ def _model_aliases() -> dict[str, set[str]]:
         seen.add(model)
         for name, info in model.model_fields.items():
             aliases.setdefault(info.alias or name, set()).add(model.__name__)
-        for _, child, _ in _children(model):
+        for _, child, _ in yang_children(model):
             walk(child)
 
     for model in MODELS.values():
