@@ -308,16 +308,14 @@ def _filter_resolves(root: Any, target: str, caps: tuple[int, ...]) -> bool:
 
 def _cache_key(root: Any, target: str, caps: tuple[int, ...]) -> tuple[Any, ...]:
     """Targets only depend on the captures they use, and filters on the value they select."""
-    if "[" in target:
-        selected = tuple(
-            _first_value(root, segment[1:-1].partition("=@")[2].split("."), caps)
-            for segment in target.split("/")
-            if segment.startswith("[")
-        )
-        used = [int(n) for n in _CAPTURE.findall(target.split("[", 1)[0])]
-        return target, selected, caps[: max(used, default=0)]
-    used = [int(n) for n in _CAPTURE.findall(target)]
-    return target, caps[: max(used, default=0)]
+    segments = target.split("/")
+    selected = tuple(
+        _first_value(root, segment[1:-1].partition("=@")[2].split("."), caps)
+        for segment in segments
+        if segment.startswith("[")
+    )
+    used = [int(n) for s in segments if not s.startswith("[") for n in _CAPTURE.findall(s)]
+    return target, selected, caps[: max(used, default=0)]
 
 
 def _resolve(root: Any, target: str, caps: tuple[int, ...]) -> set[str] | None:
