@@ -11,7 +11,9 @@ import typer
 
 from locus_iac import __version__
 from locus_iac.cli import function as _function
+from locus_iac.cli import ns as _ns
 from locus_iac.cli import pkg as _pkg
+from locus_iac.cli import plan as _plan
 from locus_iac.cli import serve as _serve
 from locus_iac.cli import testbed as _testbed
 from locus_iac.cli.client import login as _login
@@ -46,8 +48,10 @@ app.add_typer(_function.app, name="function")
 app.add_typer(_login.app, name="login")
 app.add_typer(_login.logout_app, name="logout")
 app.add_typer(_packages.nsd_app, name="nsd")
+app.add_typer(_ns.app, name="ns")
 app.add_typer(_packages.nst_app, name="nst")
 app.add_typer(_pkg.app, name="pkg")
+app.command("plan")(_plan.plan)
 app.add_typer(_serve.app, name="serve")
 app.add_typer(_site.app, name="site")
 app.add_typer(_testbed.app, name="testbed")

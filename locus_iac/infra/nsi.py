@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.infra.program import NsOutputs, build_ns, dns_label
-from locus_iac.infra.resolve import resolve_ns, vpn_issues
+from locus_iac.infra.resolve import relevant_upstream, resolve_ns, vpn_issues
 from locus_iac.infra.spec import NsiSpec
 from locus_iac.infra.topology import LinkPlan, NsPlan, SiteAccess, Upstream, VnfPlan, VpnStackRef
 from locus_iac.sites import Site
@@ -113,7 +113,7 @@ def _merge(
     access: dict[str, SiteAccess] = {}
     for subnet, plan in plans.items():
         sites.update({s.name: s for s in plan.sites})
-        vpn.update({ref.stack: ref for ref in plan.upstream.vpn})
+        vpn.update({ref.stack: ref for ref in spec.nested[subnet].upstream.vpn})
         access.update(plan.access)
         saps.update({f"{subnet}-{sap}": vl_name(subnet, vl) for sap, vl in plan.saps.items()})
         for vnf in plan.vnfs:
@@ -122,6 +122,7 @@ def _merge(
             name = vl_name(subnet, link.id)
             links[name] = _merged_link(links.get(name), link, name)
     first = next(iter(plans.values()), None)
+    upstream = relevant_upstream(Upstream(vpn=tuple(vpn.values())), links.values())
     return NsPlan(
         ns_instance_id=spec.nsi_id,
         name=spec.name or spec.nst.name,
@@ -131,7 +132,7 @@ def _merge(
         saps=saps,
         ssh_public_keys=first.ssh_public_keys if first else (),
         match_flavors=first.match_flavors if first else False,
-        upstream=Upstream(vpn=tuple(vpn.values())),
+        upstream=upstream,
         access=access,
     )
 

@@ -13,6 +13,7 @@ Secret inputs and exports are recorded as ``[secret]``; values only known after 
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from locus_iac.infra.topology import Upstream
+
 log = logging.getLogger(__name__)
 SECRET = "[secret]"
 UNKNOWN = "(unknown during preview)"
@@ -36,6 +39,7 @@ _LOOKUP_IDS = {
     "getSubnet": ("subnet", ("networkId",)),
     "getSecGroup": ("secgroup", ("name",)),
     "getRouter": ("router", ("name",)),
+    "getRole": ("role", ("name",)),
 }
 
 
@@ -221,7 +225,7 @@ class PreviewMocks(pulumi_mocks.Mocks):
 
 
 def run_program(
-    program: Callable[[], None],
+    program: Callable[[], object],
     *,
     project: str = "locus-ns",
     stack: str = "preview",
@@ -244,7 +248,10 @@ def run_program(
         full = {k if ":" in k else f"{project}:{k}": v for k, v in (config or {}).items()}
         secrets = [k if ":" in k else f"{project}:{k}" for k in secret_keys]
         pulumi.runtime.set_all_config(full, secrets)
-        _sync_await(run_pulumi_func(program))
+        def declare() -> None:
+            program()
+
+        _sync_await(run_pulumi_func(declare))
         monitor.plan.outputs.update(_exports())
 
     contextvars.copy_context().run(body)
@@ -260,3 +267,48 @@ def _exports() -> dict[str, Any]:
         secret = _sync_await(out.is_secret())
         resolved[key] = SECRET if secret else _sync_await(out.future())
     return resolved
+
+
+def upstream_placeholders(upstream: Upstream) -> dict[str, dict[str, Any]]:
+    """Stand-in outputs of the VPN stacks an NS plan reads, for an offline run."""
+    outputs: dict[str, dict[str, Any]] = {}
+    for ref in upstream.vpn:
+        outputs[ref.stack] = {
+            "next_hops": {s: later(f"VPN next hop at {s}, stack {ref.stack}") for s in ref.sites},
+            "router_ids": {s: later(f"router at {s}, stack {ref.stack}") for s in ref.sites},
+        }
+    return outputs
+
+
+_KEY_INPUTS = (
+    "name", "cidr", "vcpus", "ram", "disk", "isPublic", "imageId", "imageName", "flavorId",
+    "flavorName", "networkId", "subnetId", "securityGroupIds", "pool", "portId", "floatingIp",
+    "routerId", "destinationCidr", "nextHop", "remoteIpPrefix", "remoteGroupId", "direction",
+    "protocol", "portRangeMin", "portRangeMax", "chart", "namespace", "apiVersion", "kind",
+    "cloud", "context", "stackName",
+)  # fmt: skip
+
+
+def key_inputs(resource: PlannedResource) -> dict[str, Any]:
+    """The inputs a cloud engineer reads in a plan (bulky ones summarised)."""
+    inputs = resource.inputs
+    shown: dict[str, Any] = {k: inputs[k] for k in _KEY_INPUTS if k in inputs}
+    metadata = inputs.get("metadata")
+    if isinstance(metadata, dict) and "name" in metadata:
+        shown["metadata"] = {k: metadata[k] for k in ("name", "namespace") if k in metadata}
+    if isinstance(inputs.get("networks"), list):
+        shown["ports"] = [n.get("port") for n in inputs["networks"] if isinstance(n, dict)]
+    if isinstance(inputs.get("userData"), str):
+        shown["userData"] = f"{len(inputs['userData'].splitlines())} lines of cloud-init"
+    values = inputs.get("values")
+    if isinstance(values, dict):
+        shown["values"] = {
+            k: values[k] for k in ("replicaCount", "podAnnotations", "networks") if k in values
+        }
+    spec = inputs.get("spec")
+    if isinstance(spec, dict) and isinstance(spec.get("config"), str):
+        try:
+            shown["cni"] = json.loads(spec["config"])
+        except ValueError:
+            shown["cni"] = spec["config"]
+    return shown

@@ -76,7 +76,7 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
         saps={s.id: s.virtual_link_desc for s in spec.nsd.sapd if s.virtual_link_desc},
         ssh_public_keys=spec.ssh_public_keys,
         match_flavors=spec.match_flavors,
-        upstream=spec.upstream,
+        upstream=relevant_upstream(spec.upstream, links),
         access=spec.access,
     )
 
@@ -339,6 +339,12 @@ def _pool(site: Site) -> IPv4Network:
         return site.openstack.cidr_pool
     assert site.kubernetes is not None
     return site.kubernetes.cidr_pool
+
+
+def relevant_upstream(upstream: Upstream, links: Iterable[LinkPlan]) -> Upstream:
+    """Only the VPN stacks that join the two ends of some link of the plan."""
+    pairs = [set(link.sites) for link in links if link.crosses_sites]
+    return Upstream(vpn=tuple(ref for ref in upstream.vpn if set(ref.sites) in pairs))
 
 
 def vpn_issues(upstream: Upstream, links: Iterable[LinkPlan]) -> list[Issue]:

@@ -1,0 +1,200 @@
+"""``locus plan``: an offline preview of an NS or netslice program.
+
+Runs the real Pulumi program under the SDK's mocks (no engine, no credentials, no network)
+and prints every resource it declares: type, name, parent (as a tree), dependencies and
+key inputs. ``--json`` prints ``{"id", "kind", "resources": [...], "lookups": [...],
+"outputs": {...}, "counts": {...}}``. Placement: ``--place VNF=SITE`` (VNF is a VNFD id, a
+vnf-profile id, or ``subnet/profile`` in a netslice), else KNFs go to an edge Kubernetes
+site and VNFs to a core OpenStack site.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from locus_iac.cli.output import emit, emit_json, fail
+from locus_iac.errors import Issue, LocusError, ValidationError
+from locus_iac.infra import (
+    NsiPlan,
+    NsiSpec,
+    NsPlan,
+    PreviewMocks,
+    ProgramPlan,
+    build_ns,
+    build_nsi,
+    resolve_ns,
+    resolve_nsi,
+)
+from locus_iac.infra.from_packages import package_folder, spec_from_packages
+from locus_iac.infra.preview import key_inputs, run_program, upstream_placeholders
+from locus_iac.packages import Package, read_package
+from locus_iac.sites import load_sites
+
+PKG_HELP = "The NSD or NST package (folder, .tar.gz or descriptor YAML)."
+WITH_HELP = "The other packages it needs: nested NSDs, VNFDs (repeatable)."
+PLACE_HELP = "VNF=SITE: run this VNFD / vnf-profile (subnet/profile in a netslice) there."
+VPN_HELP = "SITE-A:SITE-B=STACK: the locus-vpn stack joining two sites."
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for i, value in enumerate(values):
+        key, sep, target = value.partition("=")
+        if not sep or not key or not target:
+            raise ValidationError(
+                f"{option} takes KEY=VALUE", [Issue(f"/{option}/{i}", "bad-option", value)]
+            )
+        pairs[key] = target
+    return pairs
+
+
+def _scale(values: list[str]) -> dict[str, dict[str, int]]:
+    scale: dict[str, dict[str, int]] = {}
+    for key, count in _pairs(values, "scale").items():
+        profile, _, unit = key.rpartition(":")
+        if not profile or not count.isdigit():
+            raise ValidationError(
+                "--scale takes PROFILE:VDU=N",
+                [Issue("/scale", "bad-option", f"{key}={count}")],
+            )
+        scale.setdefault(profile, {})[unit] = int(count)
+    return scale
+
+
+def load_plan(
+    pkg: Path,
+    with_: list[Path],
+    sites_file: Path,
+    place: list[str],
+    vpn: list[str],
+    scale: list[str],
+    instance_id: str,
+    workdir: Path,
+) -> NsPlan | NsiPlan:
+    """Read the packages and sites, place, and resolve the NS or NSI plan."""
+    sites = load_sites(sites_file)
+    main = read_package(pkg, name=str(pkg))
+    others: list[Package] = []
+    folders: dict[str, Path] = {}
+    for path in with_:
+        package = read_package(path, name=str(path))
+        others.append(package)
+        folders[package.id] = package_folder(package, path.resolve(), workdir)
+    spec = spec_from_packages(
+        main,
+        others,
+        folders,
+        sites,
+        instance_id=instance_id,
+        place=_pairs(place, "place"),
+        vpn_stacks=_pairs(vpn, "vpn-stack"),
+        scale=_scale(scale),
+    )
+    return resolve_nsi(spec) if isinstance(spec, NsiSpec) else resolve_ns(spec)
+
+
+def preview(plan: NsPlan | NsiPlan) -> ProgramPlan:
+    """Run the program of ``plan`` under mocks."""
+    inner = plan.plan if isinstance(plan, NsiPlan) else plan
+    mocks = PreviewMocks(upstream_placeholders(inner.upstream))
+
+    def program() -> None:
+        if isinstance(plan, NsiPlan):
+            build_nsi(plan)
+        else:
+            build_ns(plan)
+
+    return run_program(program, stack=inner.ns_instance_id, mocks=mocks)
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def plan_document(plan: NsPlan | NsiPlan, result: ProgramPlan) -> dict[str, Any]:
+    """The ``--json`` document."""
+    inner = plan.plan if isinstance(plan, NsiPlan) else plan
+    return {
+        "id": inner.ns_instance_id,
+        "kind": "nsi" if isinstance(plan, NsiPlan) else "ns",
+        "counts": result.count(),
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "parent": _short(r.parent) if r.parent else None,
+                "provider": r.provider,
+                "dependencies": sorted(_short(d) for d in r.dependencies),
+                "inputs": key_inputs(r),
+                "read": r.read,
+            }
+            for r in result.resources
+        ],
+        "lookups": [{"function": lk.token, "args": lk.args} for lk in result.lookups],
+        "outputs": result.outputs,
+    }
+
+
+def _text(document: dict[str, Any]) -> list[str]:
+    resources = document["resources"]
+    by_parent: dict[str | None, list[dict[str, Any]]] = {}
+    names = {r["name"] for r in resources}
+    for res in resources:
+        parent = res["parent"] if res["parent"] in names else None
+        by_parent.setdefault(parent, []).append(res)
+    lines = [
+        f"{document['kind'].upper()} {document['id']}: {len(resources)} resources, "
+        f"{len(document['lookups'])} lookups (offline preview under Pulumi mocks)",
+        "",
+    ]
+
+    def walk(parent: str | None, depth: int) -> None:
+        for res in by_parent.get(parent, []):
+            pad = "  " * depth
+            verb = "read" if res["read"] else "+"
+            lines.append(f"{pad}{verb} {res['type']}  {res['name']}")
+            for key, value in res["inputs"].items():
+                lines.append(f"{pad}    {key}: {json.dumps(value, sort_keys=True)}")
+            if res["dependencies"]:
+                lines.append(f"{pad}    depends on: {', '.join(res['dependencies'])}")
+            walk(res["name"], depth + 1)
+
+    walk(None, 0)
+    lines += ["", "lookups:"]
+    lines += [
+        f"  {lk['function']} {json.dumps(lk['args'], sort_keys=True)}" for lk in document["lookups"]
+    ]
+    lines += ["", "outputs:"]
+    lines += [f"  {k}: {json.dumps(v, sort_keys=True)}" for k, v in document["outputs"].items()]
+    lines += ["", "counts:"]
+    lines += [f"  {n:4d}  {t}" for t, n in sorted(document["counts"].items())]
+    return lines
+
+
+def plan(
+    pkg: Path = typer.Argument(..., exists=True, help=PKG_HELP),
+    with_: list[Path] = typer.Option([], "--with", exists=True, help=WITH_HELP),
+    sites: Path = typer.Option(..., "--sites", exists=True, help="The sites YAML file."),
+    place: list[str] = typer.Option([], "--place", help=PLACE_HELP),
+    vpn_stack: list[str] = typer.Option([], "--vpn-stack", help=VPN_HELP),
+    scale: list[str] = typer.Option([], "--scale", help="PROFILE:VDU=N instances/replicas."),
+    instance_id: str = typer.Option("plan-preview", "--id", help="NS/NSI instance id."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Print the resources the NS/NSI program would declare, without credentials."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="locus-plan-") as tmp:
+            resolved = load_plan(pkg, with_, sites, place, vpn_stack, scale, instance_id, Path(tmp))
+            document = plan_document(resolved, preview(resolved))
+    except LocusError as error:
+        raise fail(error, as_json=as_json) from None
+    if as_json:
+        emit_json(document)
+        return
+    for line in _text(document):
+        emit(line)
