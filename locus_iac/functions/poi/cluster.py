@@ -151,8 +151,8 @@ def _grid_aggregate(features: NDArray[np.float64], side: float
     cells = np.floor(features / side).astype(np.int64)
     _, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
-    sums = np.zeros((counts.size, features.shape[1]))
-    np.add.at(sums, inverse, features)
+    sums = np.column_stack([np.bincount(inverse, weights=features[:, d], minlength=counts.size)
+                            for d in range(features.shape[1])])
     return sums / counts[:, None], counts.astype(np.int64), inverse.astype(np.int64)
 
 

@@ -71,12 +71,16 @@ def haversine_m(
     return result
 
 
-def _duplicate_mask(records: LocationRecords) -> NDArray[np.bool_]:
+def _ue_codes(records: LocationRecords) -> NDArray[np.int64]:
+    _, codes = np.unique(records.ue_id, return_inverse=True)
+    return np.asarray(codes, dtype=np.int64).reshape(-1)
+
+
+def _duplicate_mask(records: LocationRecords, ue_codes: NDArray[np.int64]) -> NDArray[np.bool_]:
     """True for every record that repeats an earlier identical one."""
     n = len(records)
     if n < 2:
         return np.zeros(n, dtype=bool)
-    _, ue_codes = np.unique(records.ue_id, return_inverse=True)
     order = np.lexsort((records.lon, records.lat, records.t, ue_codes))
     same = (
         (np.diff(ue_codes[order]) == 0)
@@ -89,13 +93,13 @@ def _duplicate_mask(records: LocationRecords) -> NDArray[np.bool_]:
     return mask
 
 
-def _speed_outlier_mask(records: LocationRecords, max_speed: float) -> NDArray[np.bool_]:
+def _speed_outlier_mask(records: LocationRecords, ue_codes: NDArray[np.int64],
+                        max_speed: float) -> NDArray[np.bool_]:
     """True for isolated jumps faster than ``max_speed`` (see the module docstring)."""
     n = len(records)
     mask = np.zeros(n, dtype=bool)
     if n < 2:
         return mask
-    _, ue_codes = np.unique(records.ue_id, return_inverse=True)
     order = np.lexsort((records.t, ue_codes))
     ue, t = ue_codes[order], records.t[order]
     lat, lon = records.lat[order], records.lon[order]
@@ -126,15 +130,16 @@ def clean(
     """Apply the cleaning steps; return the kept records and what was removed."""
     params = params or PreprocessParams()
     n = len(records)
-    dup = _duplicate_mask(records) if params.drop_duplicates else np.zeros(n, dtype=bool)
-    current = records.take(~dup)
-    invalid = np.zeros(len(current), dtype=bool)
+    codes = _ue_codes(records)
+    dup = _duplicate_mask(records, codes) if params.drop_duplicates else np.zeros(n, dtype=bool)
+    invalid = np.zeros(n, dtype=bool)
     if params.drop_null_island:
-        invalid = (current.lat == 0.0) & (current.lon == 0.0)
-    current = current.take(~invalid)
+        invalid = (records.lat == 0.0) & (records.lon == 0.0) & ~dup
+    keep = ~(dup | invalid)
+    current, codes = records.take(keep), codes[keep]
     fast = np.zeros(len(current), dtype=bool)
     if params.max_speed_mps is not None:
-        fast = _speed_outlier_mask(current, params.max_speed_mps)
+        fast = _speed_outlier_mask(current, codes, params.max_speed_mps)
     current = current.take(~fast)
     report = PreprocessReport(n, int(dup.sum()), int(invalid.sum()), int(fast.sum()))
     return current, report
