@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class ConfigRunner:
         *,
         op_occ_id: str | None = None,
         on_task: TaskCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
     ) -> list[PlaybookRun]:
         """Run the initial-config-primitives in ``seq`` order; stop at the first failure.
 
@@ -100,6 +101,7 @@ class ConfigRunner:
                 ident=_ident(f"day1-{primitive.seq}-{playbook.primitive}"),
                 on_task=on_task,
                 timeout=self._timeout,
+                should_cancel=should_cancel,
                 log=log,
             )
             runs.append(run)
@@ -115,6 +117,7 @@ class ConfigRunner:
         *,
         op_occ_id: str | None = None,
         on_task: TaskCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
     ) -> PlaybookRun:
         """Run the config-primitive ``primitive_name`` with checked ``params``."""
         log = _OpLogger(logger, {"ns_instance_id": target.ns_instance_id, "op_occ_id": op_occ_id})
@@ -139,6 +142,7 @@ class ConfigRunner:
             ident=_ident(f"day2-{primitive_name}"),
             on_task=on_task,
             timeout=self._timeout,
+            should_cancel=should_cancel,
             log=log,
         )
 

@@ -26,9 +26,8 @@ from locus_iac.descriptors.day12 import (
     SequencedPrimitive,
 )
 from locus_iac.errors import Issue, NotFound, ValidationError, json_pointer
+from locus_iac.packages.artifacts import ANSIBLE_DIR, PLAYBOOK_SUFFIXES
 
-ANSIBLE_DIR = "ansible"
-PLAYBOOK_SUFFIXES = (".yml", ".yaml")
 PARAMS_ROOT = "primitive_params"
 
 

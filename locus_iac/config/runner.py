@@ -104,13 +104,16 @@ def run_playbook(
     ident: str,
     on_task: TaskCallback | None = None,
     timeout: int | None = None,
+    should_cancel: Callable[[], bool] | None = None,
     log: logging.Logger | logging.LoggerAdapter[logging.Logger] = logger,
 ) -> PlaybookRun:
     """Run ``playbook`` (a path inside ``playbook_dir``) against ``inventory``.
 
     ``playbook_dir`` maps relative paths to file contents (the execution environment's
     folder, so playbooks can use their own templates and files). Returns the run with every
-    task result; a failed playbook is a result, not an exception. Raises
+    task result; a failed playbook is a result, not an exception. ``should_cancel`` is
+    polled while the playbook runs; when it returns true the run stops (status
+    ``canceled``), which is how an operation occurrence's cancel reaches Ansible. Raises
     :class:`PermanentError` when ansible-runner itself cannot run.
     """
     tasks: list[TaskResult] = []
@@ -141,6 +144,7 @@ def run_playbook(
                 event_handler=handle,
                 quiet=True,
                 timeout=timeout,
+                cancel_callback=should_cancel,
             )
         except Exception as exc:  # ansible-runner raises plain exceptions of several kinds
             raise PermanentError(

@@ -23,7 +23,7 @@ from locus_iac.engine.progress import (
     SummaryRecord,
     translate_event,
 )
-from locus_iac.engine.results import OperationResult, StackOutput, StackOutputs
+from locus_iac.engine.results import OperationResult, PendingOperation, StackOutput, StackOutputs
 from locus_iac.engine.settings import (
     ENGINE_ENV,
     EngineSettings,
@@ -37,6 +37,7 @@ __all__ = [
     "DiagnosticRecord",
     "EngineSettings",
     "OperationResult",
+    "PendingOperation",
     "Program",
     "ProgressCallback",
     "ProgressRecord",

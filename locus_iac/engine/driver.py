@@ -34,7 +34,12 @@ from locus_iac.engine.progress import (
     ResourceCounts,
     translate_event,
 )
-from locus_iac.engine.results import OperationResult, StackOutput, StackOutputs
+from locus_iac.engine.results import (
+    OperationResult,
+    PendingOperation,
+    StackOutput,
+    StackOutputs,
+)
 from locus_iac.engine.settings import EngineSettings
 from locus_iac.errors import (
     Issue,
@@ -262,13 +267,12 @@ class StackDriver:
         with self._engine_errors("outputs", ns_instance_id):
             return _outputs(self._stack(ns_instance_id).outputs())
 
-    def pending_operations(self, ns_instance_id: str) -> list[dict[str, Any]]:
+    def pending_operations(self, ns_instance_id: str) -> list[PendingOperation]:
         """Operations the engine started but never finished (a crash mid-update leaves them)."""
         with self._engine_errors("export", ns_instance_id):
             state = self._stack(ns_instance_id).export_stack()
         deployment = state.deployment or {}
-        pending = deployment.get("pending_operations") or []
-        return [dict(op) for op in pending]
+        return [_pending(op) for op in deployment.get("pending_operations") or []]
 
     def clear_pending_operations(self, ns_instance_id: str) -> int:
         """Crash recovery: drop the stack's pending operations; return how many were dropped.
@@ -287,10 +291,21 @@ class StackDriver:
             if not pending:
                 return 0
             stack.import_stack(auto.Deployment(version=state.version, deployment=deployment))
-        for op in pending:
-            resource = op.get("resource", {}) if isinstance(op, Mapping) else {}
-            log.warning("dropped pending %s of %s", op.get("type"), resource.get("urn"))
+        for op in map(_pending, pending):
+            log.warning("dropped pending %s of %s", op.type, op.urn)
         return len(pending)
+
+
+def _pending(raw: Any) -> PendingOperation:
+    """A pending operation of the exported checkpoint (``apitype.OperationV2``)."""
+    op = raw if isinstance(raw, Mapping) else {}
+    resource = op.get("resource")
+    resource = resource if isinstance(resource, Mapping) else {}
+    return PendingOperation(
+        type=str(op.get("type", "")),
+        urn=str(resource.get("urn", "")),
+        resource_type=str(resource.get("type", "")),
+    )
 
 
 def _no_program() -> None:

@@ -50,3 +50,13 @@ class OperationResult(BaseModel):
     counts: ResourceCounts
     records: list[ProgressRecord] = Field(default_factory=list)
     outputs: StackOutputs = Field(default_factory=StackOutputs)
+
+
+class PendingOperation(BaseModel):
+    """An operation the engine started but never finished (left by a crash mid-update)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: str = Field(description="creating, updating, deleting, reading, importing")
+    urn: str
+    resource_type: str

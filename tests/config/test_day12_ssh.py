@@ -48,6 +48,10 @@ config-primitive:
       - {name: repeat, data-type: INTEGER, default-value: 1}
   - name: broken
     execution-environment-ref: test-env
+  - name: slow
+    execution-environment-ref: test-env
+    parameter:
+      - {name: target_dir, data-type: STRING, mandatory: true}
 """
 
 PREPARE = """
@@ -112,11 +116,32 @@ BROKEN = """
         fail_msg: the VDU is not ready
 """
 
+SLOW = """
+- name: Take a long time.
+  hosts: vdu-0
+  gather_facts: false
+  tasks:
+    - name: Mark the start.
+      ansible.builtin.file:
+        path: "{{ target_dir }}/started"
+        state: touch
+        mode: "0644"
+    - name: Wait a minute.
+      ansible.builtin.command: sleep 60
+      changed_when: false
+    - name: Mark the end.
+      ansible.builtin.file:
+        path: "{{ target_dir }}/finished"
+        state: touch
+        mode: "0644"
+"""
+
 FILES = {
     "ansible/test-env/prepare.yml": PREPARE.encode(),
     "ansible/test-env/configure.yaml": CONFIGURE.encode(),
     "ansible/test-env/set-greeting.yml": SET_GREETING.encode(),
     "ansible/test-env/broken.yml": BROKEN.encode(),
+    "ansible/test-env/slow.yml": SLOW.encode(),
 }
 
 
@@ -240,3 +265,20 @@ def test_unreachable_host_is_retryable(ssh_testbed: SshTestbed, tmp_path: Path) 
     assert "Connection refused" in run.tasks[0].message
     with pytest.raises(RetryableError, match="unreachable"):
         raise_for_failure(run)
+
+
+def test_a_cancel_request_stops_the_playbook(
+    ssh_testbed: SshTestbed, remote_dir: Path, tmp_path: Path
+) -> None:
+    owner = ssh_testbed.home.stat()
+    remote_dir.mkdir()
+    os.chown(remote_dir, owner.st_uid, owner.st_gid)
+    started = remote_dir / "started"
+    run = ConfigRunner(tmp_path / "data").day2(
+        _target(ssh_testbed), "slow", {"target_dir": str(remote_dir)},
+        should_cancel=started.exists,
+    )
+    assert run.status == "canceled"
+    assert not run.ok
+    assert started.exists() and not (remote_dir / "finished").exists()
+    assert [t.task for t in run.tasks] == ["Mark the start."]

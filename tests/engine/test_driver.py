@@ -160,7 +160,9 @@ def test_clear_pending_operations_unblocks_the_stack(driver: StackDriver) -> Non
     box = next(r for r in latest["resources"] if r["type"] == "locus:test:Box")
     latest["pending_operations"] = [{"resource": box, "type": "creating"}]
     checkpoint.write_text(json.dumps(state))
-    assert len(driver.pending_operations("ns-c")) == 1
+    [pending] = driver.pending_operations("ns-c")
+    assert (pending.type, pending.resource_type) == ("creating", "locus:test:Box")
+    assert pending.urn.endswith("::vdu-0")
 
     assert driver.clear_pending_operations("ns-c") == 1
     assert driver.pending_operations("ns-c") == []
