@@ -1,0 +1,85 @@
+"""``locus plan`` and ``locus ns export`` on the exemplary packages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from locus_iac.cli.main import app
+from locus_iac.infra import NsiPlan, NsPlan
+from locus_iac.infra.plan_file import read_plan
+
+REPO = Path(__file__).resolve().parents[2]
+P = REPO / "examples" / "packages"
+SITES = REPO / "examples" / "sites" / "locus-poc.yaml"
+WITH = [
+    arg
+    for name in ("cloud_ns", "edge_ns", "cloud_vnf", "edge_knf")
+    for arg in ("--with", str(P / name))
+]
+runner = CliRunner()
+
+
+def test_plan_json_of_the_exemplary_netslice() -> None:
+    result = runner.invoke(
+        app, ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["kind"] == "nsi"
+    assert doc["counts"]["openstack:compute/instance:Instance"] == 1
+    assert doc["counts"]["locus:net:SiteLink"] == 1
+    (release,) = [r for r in doc["resources"] if r["type"] == "kubernetes:helm.sh/v3:Release"]
+    assert release["parent"].endswith("edge_nss-1")
+    assert release["provider"].endswith("uma-edge-provider")
+    assert any(d.endswith("cache_net-uma-edge-nad") for d in release["dependencies"])
+    assert "k8s.v1.cni.cncf.io/networks" in release["inputs"]["values"]["podAnnotations"]
+    (flavor,) = [r for r in doc["resources"] if r["type"] == "openstack:compute/flavor:Flavor"]
+    assert flavor["inputs"]["vcpus"] == 4 and flavor["inputs"]["ram"] == 8192
+
+
+def test_plan_text_places_and_scales() -> None:
+    args = [
+        "plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES),
+        "--place", "cloud_vnf=nextworks-lab-core", "--place", "edge_knf=nextworks-lab-edge",
+        "--scale", "cloud_nss/1:cloud_vdu=2",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "nextworks-lab-core-provider" in result.output
+    assert "ote-core" not in result.output
+    assert "   2  openstack:compute/instance:Instance" in result.output
+    assert "   6  openstack:networking/port:Port" in result.output
+
+
+def test_plan_reports_a_wrong_placement_without_traceback() -> None:
+    args = ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES)]
+    result = runner.invoke(app, [*args, "--place", "edge_knf=ote-core", "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc["error"] == "ValidationError"
+    assert {"path": "/placement/1", "code": "wrong-site-kind"}.items() <= doc["errors"][0].items()
+    result = runner.invoke(app, [*args, "--place", "edge_knf=atlantis"])
+    assert result.exit_code == 1
+    assert "unknown site 'atlantis'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ns_export_writes_a_plan_file_that_reads_back(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    local = REPO / "examples" / "sites" / "local.yaml"
+    result = runner.invoke(
+        app,
+        ["ns", "export", str(P / "edge_ns"), "--with", str(P / "edge_knf"),
+         "--sites", str(local), "--id", "ns-1", "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["kind"] == "ns"
+    plan = read_plan(out)
+    assert isinstance(plan, NsPlan) and not isinstance(plan, NsiPlan)
+    assert plan.ns_instance_id == "ns-1"
+    (kdu,) = plan.vnfs[0].kdus
+    assert Path(kdu.chart).is_absolute() and (Path(kdu.chart) / "Chart.yaml").exists()
+    assert not json.loads(out.read_text())["plan"]["vnfs"][0]["kdus"][0]["chart"].startswith("/")
