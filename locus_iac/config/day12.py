@@ -102,6 +102,7 @@ class ConfigRunner:
                 on_task=on_task,
                 timeout=self._timeout,
                 should_cancel=should_cancel,
+                redact=_hidden_values(target.day12, playbook.primitive, params),
                 log=log,
             )
             runs.append(run)
@@ -143,8 +144,22 @@ class ConfigRunner:
             on_task=on_task,
             timeout=self._timeout,
             should_cancel=should_cancel,
+            redact=_hidden_values(target.day12, primitive_name, values),
             log=log,
         )
+
+
+def _hidden_values(day12: Day12, primitive: str, values: Mapping[str, Any]) -> list[str]:
+    """Values of parameters the VNFD marks ``hidden`` (OSM: "hidden by the UI"): secrets.
+
+    A Day-1 primitive's parameters take their declaration from the config-primitive of the
+    same name, when there is one.
+    """
+    declared = day12.primitive(primitive)
+    if declared is None:
+        return []
+    hidden = (p.name for p in declared.parameter if p.hidden)
+    return [str(values[name]) for name in hidden if values.get(name) is not None]
 
 
 def _ident(base: str) -> str:

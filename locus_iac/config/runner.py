@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,7 @@ def run_playbook(
     on_task: TaskCallback | None = None,
     timeout: int | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    redact: Collection[str] = (),
     log: logging.Logger | logging.LoggerAdapter[logging.Logger] = logger,
 ) -> PlaybookRun:
     """Run ``playbook`` (a path inside ``playbook_dir``) against ``inventory``.
@@ -113,14 +114,19 @@ def run_playbook(
     folder, so playbooks can use their own templates and files). Returns the run with every
     task result; a failed playbook is a result, not an exception. ``should_cancel`` is
     polled while the playbook runs; when it returns true the run stops (status
-    ``canceled``), which is how an operation occurrence's cancel reaches Ansible. Raises
+    ``canceled``), which is how an operation occurrence's cancel reaches Ansible. Every value
+    in ``redact`` (secrets, e.g. hidden parameters) is replaced by ``[secret]`` in the task
+    messages and in the kept artifacts. Raises
     :class:`PermanentError` when ansible-runner itself cannot run.
     """
     tasks: list[TaskResult] = []
+    secrets = _secrets(redact)
 
     def handle(event: Mapping[str, Any]) -> bool:
         result = task_result(event)
         if result is not None:
+            if secrets:
+                result = result.model_copy(update={"message": _redact(result.message, secrets)})
             tasks.append(result)
             log.info("%s: %s on %s: %s", primitive, result.task, result.host, result.status)
             if on_task is not None:
@@ -151,6 +157,8 @@ def run_playbook(
                 f"{primitive}: ansible-runner could not run {playbook}: {type(exc).__name__}"
             ) from None
         _scrub_command_file(artifacts_root / ident)
+        if secrets:
+            _redact_artifacts(artifacts_root / ident, secrets)
     run = PlaybookRun(
         primitive=primitive,
         playbook=playbook,
@@ -178,6 +186,40 @@ def _ansible_env() -> dict[str, str]:
         "ANSIBLE_TIMEOUT": "20",
         "PATH": path,
     }
+
+
+_MIN_SECRET = 4
+
+
+def _secrets(values: Collection[str]) -> list[str]:
+    """The forms a secret takes in text, in JSON, and in JSON output kept inside JSON events
+    (escaped once and twice); too-short values are skipped (redacting "1" everywhere would
+    destroy the record and hide nothing)."""
+    forms: set[str] = set()
+    for value in values:
+        if len(value) >= _MIN_SECRET:
+            once = json.dumps(value)[1:-1]
+            forms.update({value, once, json.dumps(once)[1:-1]})
+    return sorted(forms, key=len, reverse=True)
+
+
+def _redact(text: str, secrets: Collection[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[secret]")
+    return text
+
+
+def _redact_artifacts(job_dir: Path, secrets: Collection[str]) -> None:
+    for path in job_dir.rglob("*"):
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        cleaned = _redact(text, secrets)
+        if cleaned != text:
+            path.write_text(cleaned, encoding="utf-8")
 
 
 def _scrub_command_file(job_dir: Path) -> None:

@@ -48,6 +48,11 @@ config-primitive:
       - {name: repeat, data-type: INTEGER, default-value: 1}
   - name: broken
     execution-environment-ref: test-env
+  - name: set-token
+    execution-environment-ref: test-env
+    parameter:
+      - {name: target_dir, data-type: STRING, mandatory: true}
+      - {name: token, data-type: STRING, mandatory: true, hidden: true}
   - name: slow
     execution-environment-ref: test-env
     parameter:
@@ -136,12 +141,28 @@ SLOW = """
         mode: "0644"
 """
 
+SET_TOKEN = """
+- name: Store a token.
+  hosts: vdu-0
+  gather_facts: false
+  tasks:
+    - name: Write the token.
+      ansible.builtin.copy:
+        dest: "{{ target_dir }}/token"
+        content: "{{ token }}"
+        mode: "0600"
+    - name: Say something careless.
+      ansible.builtin.debug:
+        msg: "the token is {{ token }}"
+"""
+
 FILES = {
     "ansible/test-env/prepare.yml": PREPARE.encode(),
     "ansible/test-env/configure.yaml": CONFIGURE.encode(),
     "ansible/test-env/set-greeting.yml": SET_GREETING.encode(),
     "ansible/test-env/broken.yml": BROKEN.encode(),
     "ansible/test-env/slow.yml": SLOW.encode(),
+    "ansible/test-env/set-token.yml": SET_TOKEN.encode(),
 }
 
 
@@ -282,3 +303,23 @@ def test_a_cancel_request_stops_the_playbook(
     assert not run.ok
     assert started.exists() and not (remote_dir / "finished").exists()
     assert [t.task for t in run.tasks] == ["Mark the start."]
+
+
+def test_hidden_parameters_are_redacted_from_results_and_artifacts(
+    ssh_testbed: SshTestbed, remote_dir: Path, tmp_path: Path
+) -> None:
+    owner = ssh_testbed.home.stat()
+    remote_dir.mkdir()
+    os.chown(remote_dir, owner.st_uid, owner.st_gid)
+    token = "tok-\"quoted\"-s3cr3t"
+    run = ConfigRunner(tmp_path / "data").day2(
+        _target(ssh_testbed), "set-token", {"target_dir": str(remote_dir), "token": token}
+    )
+    raise_for_failure(run)
+    assert (remote_dir / "token").read_text() == token  # the host got the real value
+    assert [t.message for t in run.tasks][-1] == "the token is [secret]"
+    files = [p for p in Path(run.artifacts_dir).rglob("*") if p.is_file()]
+    assert any("[secret]" in p.read_text(errors="replace") for p in files)
+    for path in files:
+        text = path.read_text(errors="replace")
+        assert "s3cr3t" not in text, path
