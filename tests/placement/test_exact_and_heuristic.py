@@ -12,6 +12,7 @@ from locus_iac.placement import (
     PlacementNotFound,
     PlacementRequest,
     PlacementStatus,
+    Problem,
     compile_problem,
     place,
     violations,
@@ -32,21 +33,27 @@ def _instance(
     return request, catalog
 
 
+def _small_feasible(
+    seed: int, objective: Objective
+) -> tuple[PlacementRequest, SiteCatalog, Problem, tuple[float, float]]:
+    """The first feasible small random instance from ``seed`` on (by brute force)."""
+    for attempt in range(100):
+        request, catalog = _instance(seed * 100 + attempt, objective, scale=2)
+        problem = compile_problem(request, catalog)
+        reference = brute_force(problem)
+        if reference is not None:
+            return request, catalog, problem, reference[1]
+    raise AssertionError("no feasible instance generated")
+
+
 @pytest.mark.parametrize("objective", list(Objective))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_milp_matches_brute_force(objective: Objective, seed: int) -> None:
-    request, catalog = _instance(seed, objective)
-    problem = compile_problem(request, catalog)
-    reference = brute_force(problem)
-    if reference is None:
-        with pytest.raises(PlacementInfeasible):
-            place(request, catalog, solver="milp", time_limit=20)
-        return
+    request, catalog, problem, (best_value, best_cost) = _small_feasible(seed, objective)
     decision = place(request, catalog, solver="milp", time_limit=20)
     assert decision.status is PlacementStatus.OPTIMAL
     assert decision.optimality_gap == 0.0
     assert violations(problem, decision.assignment) == []
-    best_value, best_cost = reference[1]
     assert problem.score(decision.assignment)[0] == pytest.approx(best_value, abs=1e-6)
     # ties on the objective are broken by total cost
     assert decision.total_cost == pytest.approx(best_cost, rel=1e-5, abs=1e-6)
@@ -55,13 +62,7 @@ def test_milp_matches_brute_force(objective: Objective, seed: int) -> None:
 @pytest.mark.parametrize("objective", list(Objective))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_heuristic_is_valid_and_never_beats_the_optimum(objective: Objective, seed: int) -> None:
-    request, catalog = _instance(seed, objective)
-    problem = compile_problem(request, catalog)
-    reference = brute_force(problem)
-    if reference is None:
-        with pytest.raises(PlacementInfeasible):
-            place(request, catalog, solver="heuristic", time_limit=5)
-        return
+    request, catalog, problem, (best_value, _) = _small_feasible(seed, objective)
     try:
         decision = place(request, catalog, solver="heuristic", time_limit=5)
     except PlacementInfeasible:
@@ -70,7 +71,18 @@ def test_heuristic_is_valid_and_never_beats_the_optimum(objective: Objective, se
         return
     assert decision.solver == "heuristic"
     assert violations(problem, decision.assignment) == []
-    assert problem.score(decision.assignment) >= (reference[1][0] - 1e-6, -1.0)
+    assert problem.score(decision.assignment)[0] >= best_value - 1e-6
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_milp_reports_infeasible_exactly_when_brute_force_finds_nothing(seed: int) -> None:
+    request, catalog = _instance(seed, Objective.MIN_TOTAL_COST)
+    problem = compile_problem(request, catalog)
+    if brute_force(problem) is None:
+        with pytest.raises(PlacementInfeasible):
+            place(request, catalog, solver="milp", time_limit=20)
+    else:
+        assert violations(problem, place(request, catalog, solver="milp").assignment) == []
 
 
 @pytest.mark.parametrize("objective", list(Objective))
