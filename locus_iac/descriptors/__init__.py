@@ -55,6 +55,7 @@ from locus_iac.descriptors.nsd import (
     NsVirtualLinkProfile,
     Sapd,
     VirtualLinkConnectivity,
+    Vnffgd,
     VnfProfile,
 )
 from locus_iac.descriptors.nst import (
@@ -69,6 +70,7 @@ from locus_iac.descriptors.vnfd import K8sCluster, K8sClusterNet, Kdu, KduServic
 from locus_iac.descriptors.vnfd_df import (
     HealingAspect,
     InstantiationLevel,
+    KduResourceProfile,
     ScalingAspect,
     ScalingPolicy,
     VduLevel,
@@ -104,6 +106,7 @@ __all__ = [
     "K8sCluster",
     "K8sClusterNet",
     "Kdu",
+    "KduResourceProfile",
     "KduService",
     "NetsliceSubnet",
     "NetsliceVld",
@@ -135,6 +138,7 @@ __all__ = [
     "VnfProfile",
     "VnfVirtualLinkProfile",
     "Vnfd",
+    "Vnffgd",
     "check_references",
     "dump_descriptor",
     "parse_descriptor",
