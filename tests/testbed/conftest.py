@@ -1,0 +1,82 @@
+"""Fixtures for the integration tests against the local testbed (``locus testbed up``).
+
+Every test here talks to the real Pulumi engine built by ``scripts/bootstrap-tools`` and to the
+real kube-apiserver on 127.0.0.1; they are skipped, with the reason, when either is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from testbed.helpers import REPO, TESTBED_DIR, TOOLS_DIR
+
+
+def _site() -> dict[str, Any] | None:
+    path = TESTBED_DIR / "site.yaml"
+    if not path.exists():
+        return None
+    loaded = yaml.safe_load(path.read_text())
+    return loaded if isinstance(loaded, dict) else None
+
+
+@pytest.fixture(scope="session")
+def site() -> dict[str, Any]:
+    """The site record of a running testbed (skips when the testbed is not up)."""
+    record = _site()
+    if record is None:
+        pytest.skip(f"the local testbed is not up ({TESTBED_DIR}/site.yaml missing): "
+                    "run 'locus testbed up'")
+    tb = record["testbed"]
+    try:
+        ready = httpx.get(
+            record["api_server"] + "/readyz",
+            verify=tb["ca_cert"],
+            cert=(tb["client_cert"], tb["client_key"]),
+            timeout=5.0,
+        )
+    except httpx.HTTPError as exc:
+        pytest.skip(f"the local testbed's API server does not answer ({exc}): "
+                    "run 'locus testbed up'")
+    if not ready.is_success:
+        pytest.skip(f"the local testbed's API server is not ready ({ready.status_code})")
+    return record
+
+
+@pytest.fixture
+def kube(site: dict[str, Any]) -> Iterator[httpx.Client]:
+    """An HTTP client of the testbed's API server with the admin client certificate."""
+    tb = site["testbed"]
+    with httpx.Client(
+        base_url=site["api_server"],
+        verify=tb["ca_cert"],
+        cert=(tb["client_cert"], tb["client_key"]),
+        timeout=10.0,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def pulumi_env(site: dict[str, Any], tmp_path: Path) -> dict[str, str]:
+    """Environment for the built Pulumi engine with a local file backend in tmp_path."""
+    pulumi = TOOLS_DIR / "bin" / "pulumi"
+    home = Path(os.environ.get("PULUMI_HOME", TOOLS_DIR / "pulumi-home"))
+    if not pulumi.exists() or not any((home / "plugins").glob("resource-kubernetes-v*")):
+        pytest.skip(f"the Pulumi tools are not built in {TOOLS_DIR}: run 'locus testbed tools'")
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    return {
+        "PATH": f"{TOOLS_DIR / 'bin'}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+        "PULUMI_HOME": str(home),
+        "PULUMI_BACKEND_URL": backend.as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": "locus-testbed-integration",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
+        "KUBECONFIG": str(site["kubeconfig"]),
+    }
