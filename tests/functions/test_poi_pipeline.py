@@ -19,7 +19,13 @@ from locus_iac.functions.poi import (
     parse_query,
     run_poi,
 )
-from locus_iac.functions.poi.cluster import DbscanParams, HcaParams, cluster, feature_matrix
+from locus_iac.functions.poi.cluster import (
+    DbscanParams,
+    HcaParams,
+    OpticsParams,
+    cluster,
+    feature_matrix,
+)
 from locus_iac.functions.poi.preprocess import Projector
 
 
@@ -62,7 +68,8 @@ def test_cluster_labels_match_truth_for_large_input_paths() -> None:
     for params in (HcaParams(exact_limit=2000), HcaParams(linkage="single", exact_limit=2000,
                                                           distance_threshold_m=40,
                                                           min_cluster_size=200),
-                   DbscanParams(exact_limit=1000, min_samples=40)):
+                   DbscanParams(exact_limit=1000, min_samples=40),
+                   OpticsParams(sample_limit=2000)):
         labels = cluster(features, params)
         ari = adjusted_rand_score(trace.truth[dwell], labels[dwell])
         assert ari > 0.9, f"{params}: ARI {ari:.3f}"

@@ -22,9 +22,10 @@ Scaling choices, so that 100k-1M records stay fast and bounded in memory:
 * **OPTICS** (``min_samples``, ``max_eps_m``, ``xi``, ``min_cluster_size``, by default
   max(30, 1 % of the points): without it the xi extraction splits dense POIs).
   scikit-learn's OPTICS is roughly quadratic in practice; above ``sample_limit`` points it
-  runs on a seeded uniform sample (``min_samples`` scaled by the sampling fraction, at
-  least 2) and every other point takes the label of its nearest sampled point within
-  ``max_eps_m`` (else noise).
+  runs on a seeded uniform sample (``min_samples`` and ``min_cluster_size`` then apply to
+  the sample: scaling ``min_samples`` down by the sampling fraction would be the textbook
+  density equivalent, but below ~10 the xi extraction fragments dense POIs) and every other
+  point takes the label of its nearest sampled point within ``max_eps_m`` (else noise).
 """
 
 from __future__ import annotations
@@ -216,10 +217,8 @@ def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int
         return np.asarray(model.fit_predict(features), dtype=np.int64)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=params.sample_limit, replace=False))
-    scaled = max(2, round(params.min_samples * params.sample_limit / n))
-    log.info("optics: %d points, running on a sample of %d (min_samples %d)",
-             n, params.sample_limit, scaled)
-    model = OPTICS(min_samples=scaled, max_eps=params.max_eps_m, xi=params.xi,
+    log.info("optics: %d points, running on a sample of %d", n, params.sample_limit)
+    model = OPTICS(min_samples=params.min_samples, max_eps=params.max_eps_m, xi=params.xi,
                    min_cluster_size=params.cluster_size_for(params.sample_limit))
     sample_labels = np.asarray(model.fit_predict(features[sample]), dtype=np.int64)
     dist, nearest = cKDTree(features[sample]).query(features, k=1)
