@@ -62,29 +62,7 @@ class EdgeCluster(pulumi.ComponentResource):
             opts=child,
         )
         for ns, namespace in namespaces.items():
-            ns_name = namespace.metadata.apply(lambda m: str(m.name))
-            role = k8s.rbac.v1.Role(
-                f"{name}-mano-role-{ns}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.mano_account, namespace=ns_name),
-                rules=[
-                    k8s.rbac.v1.PolicyRuleArgs(api_groups=list(g), resources=list(r), verbs=["*"])
-                    for g, r in MANO_RULES
-                ],
-                opts=child,
-            )
-            k8s.rbac.v1.RoleBinding(
-                f"{name}-mano-binding-{ns}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=args.mano_account, namespace=ns_name),
-                role_ref=k8s.rbac.v1.RoleRefArgs(
-                    api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name
-                ),
-                subjects=[
-                    k8s.rbac.v1.SubjectArgs(
-                        kind="ServiceAccount", name=args.mano_account, namespace=home_ns
-                    )
-                ],
-                opts=child,
-            )
+            self._rbac(name, ns, namespace.metadata.apply(lambda m: str(m.name)), args, home_ns)
         self.attachments: dict[str, pulumi.Output[str]] = {}
         for nad_name, cidr in args.networks.items():
             nad = k8s.apiextensions.CustomResource(
@@ -103,6 +81,40 @@ class EdgeCluster(pulumi.ComponentResource):
         self.namespaces = list(args.namespaces)
         self.service_account = account.metadata.apply(lambda m: str(m.name))
         self.register_outputs({"service_account": self.service_account})
+
+
+    def _rbac(
+        self,
+        name: str,
+        ns: str,
+        ns_name: pulumi.Output[str],
+        args: EdgeClusterArgs,
+        home_ns: pulumi.Output[str],
+    ) -> None:
+        """A Role with the MANO's rights in one namespace, bound to its ServiceAccount."""
+        child = pulumi.ResourceOptions(parent=self)
+        role = k8s.rbac.v1.Role(
+            f"{name}-mano-role-{ns}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.mano_account, namespace=ns_name),
+            rules=[
+                k8s.rbac.v1.PolicyRuleArgs(api_groups=list(g), resources=list(r), verbs=["*"])
+                for g, r in MANO_RULES
+            ],
+            opts=child,
+        )
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-mano-binding-{ns}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.mano_account, namespace=ns_name),
+            role_ref=k8s.rbac.v1.RoleRefArgs(
+                api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name
+            ),
+            subjects=[
+                k8s.rbac.v1.SubjectArgs(
+                    kind="ServiceAccount", name=args.mano_account, namespace=home_ns
+                )
+            ],
+            opts=child,
+        )
 
 
 def _attachment(nad: str) -> Callable[[list[str]], str]:

@@ -83,10 +83,24 @@ class Tenant(pulumi.ComponentResource):
         openstack.identity.RoleAssignment(
             f"{name}-role", project_id=project.id, user_id=user.id, role_id=role.id, opts=child
         )
-        q = args.quotas
+        self._quotas(name, args.quotas, project.id)
+        mgmt = self._management(name, args, project.id)
+        router_id, data = self._routed_networks(name, args, project.id)
+        group = self._security_group(name, args, project.id)
+        self.project_id = project.id
+        self.router_id = router_id
+        self.management_network_id = mgmt
+        self.data_network_ids = data
+        self.security_group_id = group
+        self.register_outputs(
+            {"project_id": project.id, "router_id": router_id, "management_network_id": mgmt}
+        )
+
+    def _quotas(self, name: str, q: Quotas, project_id: pulumi.Output[str]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
         openstack.compute.QuotaSetV2(
             f"{name}-compute-quota",
-            project_id=project.id,
+            project_id=project_id,
             cores=q.cores,
             ram=q.ram,
             instances=q.instances,
@@ -94,7 +108,7 @@ class Tenant(pulumi.ComponentResource):
         )
         openstack.networking.QuotaV2(
             f"{name}-network-quota",
-            project_id=project.id,
+            project_id=project_id,
             network=q.networks,
             subnet=q.subnets,
             port=q.ports,
@@ -104,7 +118,13 @@ class Tenant(pulumi.ComponentResource):
             security_group_rule=q.security_group_rules,
             opts=child,
         )
-        mgmt = self._management(name, args, project.id)
+
+    def _routed_networks(
+        self, name: str, args: TenantArgs, project_id: pulumi.Output[str]
+    ) -> tuple[pulumi.Output[str], dict[str, pulumi.Output[str]]]:
+        """The router (gateway: the external network floating IPs come from) and the
+        self-service data networks attached to it."""
+        child = pulumi.ResourceOptions(parent=self)
         external = openstack.networking.get_network_output(
             name=args.external_network, external=True, opts=pulumi.InvokeOptions(parent=self)
         )
@@ -112,20 +132,20 @@ class Tenant(pulumi.ComponentResource):
             f"{name}-router",
             name=f"{args.project}-router",
             external_network_id=external.id,
-            tenant_id=project.id,
+            tenant_id=project_id,
             opts=child,
         )
         data: dict[str, pulumi.Output[str]] = {}
         for net_name, cidr in args.data_networks.items():
             network = openstack.networking.Network(
-                f"{name}-{net_name}-net", name=net_name, tenant_id=project.id, opts=child
+                f"{name}-{net_name}-net", name=net_name, tenant_id=project_id, opts=child
             )
             subnet = openstack.networking.Subnet(
                 f"{name}-{net_name}-subnet",
                 name=net_name,
                 network_id=network.id,
                 cidr=cidr,
-                tenant_id=project.id,
+                tenant_id=project_id,
                 dns_nameservers=list(args.dns_nameservers) or None,
                 opts=child,
             )
@@ -133,15 +153,7 @@ class Tenant(pulumi.ComponentResource):
                 f"{name}-{net_name}-router-if", router_id=router.id, subnet_id=subnet.id, opts=child
             )
             data[net_name] = network.id
-        group = self._security_group(name, args, project.id)
-        self.project_id = project.id
-        self.router_id = router.id
-        self.management_network_id = mgmt
-        self.data_network_ids = data
-        self.security_group_id = group
-        self.register_outputs(
-            {"project_id": project.id, "router_id": router.id, "management_network_id": mgmt}
-        )
+        return router.id, data
 
     def _management(
         self, name: str, args: TenantArgs, project_id: pulumi.Output[str]

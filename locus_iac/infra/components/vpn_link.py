@@ -166,7 +166,6 @@ class VpnLink(pulumi.ComponentResource):
             opts=opts,
         )
         labels = {"app": f"{name}-wireguard"}
-        network = f'[{{"name": "{args.edge_transit_nad}", "ips": ["{args.edge_gateway_address}"]}}]'
         k8s.apps.v1.Deployment(
             f"{name}-edge-gateway",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -175,43 +174,41 @@ class VpnLink(pulumi.ComponentResource):
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=1,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=labels),
-                template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(
-                        labels=labels, annotations={MULTUS_ANNOTATION: network}
-                    ),
-                    spec=k8s.core.v1.PodSpecArgs(
-                        containers=[
-                            k8s.core.v1.ContainerArgs(
-                                name="wireguard",
-                                image=args.gateway_image,
-                                security_context=k8s.core.v1.SecurityContextArgs(
-                                    capabilities=k8s.core.v1.CapabilitiesArgs(add=["NET_ADMIN"])
-                                ),
-                                ports=[
-                                    k8s.core.v1.ContainerPortArgs(
-                                        container_port=edge.listen_port, protocol="UDP"
-                                    )
-                                ],
-                                volume_mounts=[
-                                    k8s.core.v1.VolumeMountArgs(
-                                        name="config", mount_path="/config/wg_confs"
-                                    )
-                                ],
-                            )
-                        ],
-                        volumes=[
-                            k8s.core.v1.VolumeArgs(
-                                name="config",
-                                secret=k8s.core.v1.SecretVolumeSourceArgs(
-                                    secret_name=secret.metadata.apply(lambda m: str(m.name))
-                                ),
-                            )
-                        ],
-                    ),
-                ),
+                template=_gateway_pod(args, labels, secret.metadata.apply(lambda m: str(m.name))),
             ),
             opts=opts,
         )
+
+
+def _gateway_pod(
+    args: VpnLinkArgs, labels: dict[str, str], secret_name: pulumi.Output[str]
+) -> k8s.core.v1.PodTemplateSpecArgs:
+    """The edge gateway pod: WireGuard with NET_ADMIN, its config from the Secret, and a
+    Multus interface on the transit NAD at the fixed gateway address."""
+    network = f'[{{"name": "{args.edge_transit_nad}", "ips": ["{args.edge_gateway_address}"]}}]'
+    container = k8s.core.v1.ContainerArgs(
+        name="wireguard",
+        image=args.gateway_image,
+        security_context=k8s.core.v1.SecurityContextArgs(
+            capabilities=k8s.core.v1.CapabilitiesArgs(add=["NET_ADMIN"])
+        ),
+        ports=[k8s.core.v1.ContainerPortArgs(container_port=args.edge.listen_port, protocol="UDP")],
+        volume_mounts=[k8s.core.v1.VolumeMountArgs(name="config", mount_path="/config/wg_confs")],
+    )
+    return k8s.core.v1.PodTemplateSpecArgs(
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            labels=labels, annotations={MULTUS_ANNOTATION: network}
+        ),
+        spec=k8s.core.v1.PodSpecArgs(
+            containers=[container],
+            volumes=[
+                k8s.core.v1.VolumeArgs(
+                    name="config",
+                    secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name),
+                )
+            ],
+        ),
+    )
 
 
 def _render(
