@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,12 @@ from types import MappingProxyType
 from typing import Literal
 
 from locus_iac.descriptors import Descriptor, DescriptorKind, parse_descriptor
+from locus_iac.descriptors.envelope import locate_descriptor
+from locus_iac.descriptors.loader import load_yaml
 from locus_iac.errors import Issue, NotFound, UnsafeArchiveError, ValidationError
 from locus_iac.packages._collect import UNSAFE_CODES, MemberCollector, member_pointer, raise_for
 from locus_iac.packages._dir import read_directory
-from locus_iac.packages._layout import locate_descriptor
+from locus_iac.packages._layout import locate_descriptor as locate_in_package
 from locus_iac.packages._tar import GZIP_MAGIC, read_tar
 from locus_iac.packages._zip import ZIP_MAGICS, read_zip
 from locus_iac.packages.artifacts import check_artifacts
@@ -161,12 +164,14 @@ def inspect_package(
         if name == "<input>":
             name = str(source)
         try:
-            if source.is_dir():
+            mode = source.stat().st_mode
+            if stat.S_ISDIR(mode):
                 return _assemble(read_directory(source.resolve(), limits), "directory", name)
-            size = source.stat().st_size
-            if size > limits.max_archive_bytes:
-                return _too_large(name, size, limits)
-            source = source.read_bytes()
+            if not stat.S_ISREG(mode):
+                message = "not a regular file or folder"
+                return PackageCheck(name, (Issue("", "not-a-package", message),))
+            with source.open("rb") as handle:
+                source = handle.read(limits.max_archive_bytes + 1)
         except OSError as exc:
             return PackageCheck(name, (Issue("", "unreadable", f"cannot read: {exc.strerror}"),))
     if len(source) > limits.max_archive_bytes:
@@ -192,7 +197,7 @@ def _bare_descriptor(data: bytes, name: str, limits: PackageLimits) -> PackageCh
     issues: list[Issue] = []
     descriptor = _parse(data, name, issues)
     if descriptor is None:
-        return PackageCheck(name, tuple(issues))
+        return _refused(name, issues, data)
     package = Package(descriptor, "", MappingProxyType({}), name=name, format="yaml")
     return PackageCheck(name, (), package, descriptor.kind, descriptor.id)
 
@@ -205,6 +210,21 @@ def _parse(data: bytes, source: str, issues: list[Issue]) -> Descriptor | None:
     except RecursionError:
         issues.append(Issue("", "yaml-too-deep", "the YAML document is nested too deeply"))
     return None
+
+
+def _identity(data: bytes) -> tuple[DescriptorKind | None, str | None]:
+    """Kind and id of a descriptor that failed validation, when its envelope says so."""
+    loaded = load_yaml(data)
+    located, _ = locate_descriptor(loaded.data) if loaded.data is not None else (None, [])
+    if located is None:
+        return None, None
+    raw_id = located.raw.get("id") if isinstance(located.raw, dict) else None
+    return located.kind, raw_id if isinstance(raw_id, str) else None
+
+
+def _refused(name: str, issues: list[Issue], data: bytes) -> PackageCheck:
+    kind, ident = _identity(data)
+    return PackageCheck(name, tuple(issues), kind=kind, id=ident)
 
 
 def _top_folder(collector: MemberCollector, fmt: PackageFormat) -> tuple[str, list[Issue]]:
@@ -243,7 +263,7 @@ def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> Pack
     prefix = f"{top}/" if top else ""
     if CHECKSUMS_FILE in files:
         issues.extend(verify_checksums(files[CHECKSUMS_FILE], files, prefix))
-    path, found = locate_descriptor(files, prefix)
+    path, found = locate_in_package(files, prefix)
     issues.extend(found)
     if path is None:
         return PackageCheck(name, tuple(issues))
@@ -252,7 +272,7 @@ def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> Pack
         issues.extend(verify_manifest(files, manifest, prefix))
     descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues)
     if descriptor is None:
-        return PackageCheck(name, tuple(issues))
+        return _refused(name, issues, files[path])
     issues.extend(check_artifacts(descriptor, files))
     log.debug("read %s package %s: %s %s", fmt, name, descriptor.kind, descriptor.id)
     package = Package(

@@ -190,3 +190,29 @@ def test_show_json_and_show_of_an_invalid_package(tmp_path: Path) -> None:
     bad.write_text("nst: 3\n")
     code, output = _run("show", str(bad), "--json")
     assert code == 1 and json.loads(output)["errors"][0]["path"] == "/nst"
+
+
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
+
+
+def test_seed_printed_nsd_is_rejected_naming_the_fields() -> None:
+    code, body = _json(str(SEED / "cloud_nsd.yaml"))
+    assert (code, body["valid"], body["kind"]) == (1, False, "nsd")
+    found = {(e["path"], e["code"]) for e in body["errors"]}  # type: ignore[union-attr]
+    assert ("/nsd/nsd/0/vnf-id", "unknown-field") in found
+    assert ("/nsd/nsd/0/df/0/vnf-profile/0/vnf-id", "unknown-field") in found
+
+
+def test_invalid_descriptor_still_reports_its_kind_and_id(tmp_path: Path) -> None:
+    path = tmp_path / "nsd.yaml"
+    path.write_text("nsd:\n  nsd:\n    - id: broken_ns\n      vnf-id: [x]\n")
+    code, body = _json(str(path))
+    assert (code, body["kind"], body["id"]) == (1, "nsd", "broken_ns")
+
+
+def test_a_device_is_not_read() -> None:
+    code, body = _json("/dev/zero")
+    assert code == 1
+    assert body["errors"] == [
+        {"path": "", "code": "not-a-package", "message": "not a regular file or folder"}
+    ]
