@@ -64,6 +64,11 @@ def _vnfd(summary: Summary, vnfd: Vnfd, package: Package) -> None:
         ("description", vnfd.description or ""),
         ("management CP", vnfd.mgmt_cp or ""),
     ]
+    cluster = vnfd.k8s_cluster
+    if cluster is not None:
+        nets = ", ".join(n.id for n in cluster.nets)
+        cni = f"CNI {', '.join(cluster.cni)}; " if cluster.cni else ""
+        summary.header.append(("k8s cluster", f"{cni}nets {nets}"))
     summary.table(
         "VDUs", ("id", "vCPU", "RAM GB", "disk GB", "image", "ports", "cloud-init"), _vdu_rows(vnfd)
     )
