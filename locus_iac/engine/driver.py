@@ -5,11 +5,12 @@ directory ``<data-dir>/workspaces/<ns-instance-id>``, so operations on different
 never share files and can run in parallel processes. The program is any inline Pulumi
 program (a zero-argument callable), e.g. ``locus_iac.infra.build_ns(spec)``'s.
 
-Every call that reaches the engine goes through :func:`_engine_errors`, the one place where
-Pulumi's exceptions are translated into :mod:`locus_iac.errors`:
+Every call that reaches the engine goes through ``StackDriver._engine_errors``, the one
+place where Pulumi's exceptions are translated into :mod:`locus_iac.errors`:
 
 * another update running / the stack locked -> :class:`RetryableError`
 * the stack does not exist -> :class:`NotFound`
+* a locus error raised by the program itself -> that error, unchanged
 * anything else (program error, provider error, missing CLI) -> :class:`PermanentError`
 
 Messages keep the tail of Pulumi's stderr (secret values are masked by Pulumi) with the
@@ -61,6 +62,21 @@ Program = Callable[[], None]
 ProgressCallback = Callable[[ProgressRecord], None]
 
 
+class _Guarded:
+    """The program, run by the engine, remembering a locus error it raised."""
+
+    def __init__(self, program: Program) -> None:
+        self._program = program
+        self.error: LocusError | None = None
+
+    def __call__(self) -> None:
+        try:
+            self._program()
+        except LocusError as exc:
+            self.error = exc
+            raise
+
+
 def check_stack_name(ns_instance_id: str) -> str:
     """NS instance ids become stack names: letters, digits, ``_ . -`` (Pulumi's rule)."""
     if not _STACK_NAME.match(ns_instance_id):
@@ -91,29 +107,41 @@ class StackDriver:
     # -- engine plumbing -------------------------------------------------------------------
 
     @contextmanager
-    def _engine_errors(self, operation: str, ns_instance_id: str) -> Iterator[None]:
-        """Translate Pulumi's exceptions, once, into the locus error tree."""
+    def _engine_errors(
+        self, operation: str, ns_instance_id: str, program: _Guarded | None = None
+    ) -> Iterator[None]:
+        """Translate Pulumi's exceptions, once, into the locus error tree.
+
+        A locus error raised by the program itself (e.g. a ValidationError of the NS plan)
+        is re-raised as it was, issues and all, instead of the engine's text about it.
+        """
         try:
             yield
         except LocusError:
             raise
-        except pulumi_errors.ConcurrentUpdateError as exc:
-            raise RetryableError(
-                f"{operation} of NS {ns_instance_id}: another operation holds the stack "
-                f"lock: {self._tail(exc)}",
-                delay=5.0,
-            ) from None
-        except pulumi_errors.StackNotFoundError:
-            raise NotFound(f"no stack for NS instance {ns_instance_id}") from None
         except pulumi_errors.CommandError as exc:
-            raise PermanentError(
-                f"{operation} of NS {ns_instance_id} failed: {self._tail(exc)}"
-            ) from None
+            if program is not None and program.error is not None:
+                raise program.error from None
+            raise self._translate(exc, operation, ns_instance_id) from None
         except FileNotFoundError as exc:
             raise PermanentError(
                 f"{operation} of NS {ns_instance_id}: the pulumi CLI was not found "
                 f"({exc.filename}); run scripts/bootstrap-tools"
             ) from None
+
+    def _translate(
+        self, exc: pulumi_errors.CommandError, operation: str, ns_instance_id: str
+    ) -> LocusError:
+        """A held lock is retryable, a missing stack NotFound, anything else permanent."""
+        if isinstance(exc, pulumi_errors.ConcurrentUpdateError):
+            return RetryableError(
+                f"{operation} of NS {ns_instance_id}: another operation holds the stack "
+                f"lock: {self._tail(exc)}",
+                delay=5.0,
+            )
+        if isinstance(exc, pulumi_errors.StackNotFoundError):
+            return NotFound(f"no stack for NS instance {ns_instance_id}")
+        return PermanentError(f"{operation} of NS {ns_instance_id} failed: {self._tail(exc)}")
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._settings.passphrase, "[secret]")
@@ -191,8 +219,9 @@ class StackDriver:
         """What ``up`` would change, without changing anything."""
         records: list[ProgressRecord] = []
         log = _log(ns_instance_id, "preview", op_occ_id)
-        with self._engine_errors("preview", ns_instance_id):
-            stack = self._stack(ns_instance_id, program)
+        guarded = _Guarded(program)
+        with self._engine_errors("preview", ns_instance_id, guarded):
+            stack = self._stack(ns_instance_id, guarded)
             result = stack.preview(on_event=self._events(on_progress, records))
         counts = ResourceCounts.from_summary(_changes(result.change_summary))
         log.info("preview done: %s", counts)
@@ -208,8 +237,9 @@ class StackDriver:
         """Create or update the stack's resources; the result carries the stack outputs."""
         records: list[ProgressRecord] = []
         log = _log(ns_instance_id, "up", op_occ_id)
-        with self._engine_errors("up", ns_instance_id):
-            stack = self._stack(ns_instance_id, program)
+        guarded = _Guarded(program)
+        with self._engine_errors("up", ns_instance_id, guarded):
+            stack = self._stack(ns_instance_id, guarded)
             result = stack.up(on_event=self._events(on_progress, records), show_secrets=False)
         counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
         log.info("up done: %s", counts)

@@ -24,7 +24,7 @@ from locus_iac.engine import (
     SummaryRecord,
     find_pulumi,
 )
-from locus_iac.errors import NotFound, PermanentError, RetryableError, ValidationError
+from locus_iac.errors import Issue, NotFound, PermanentError, RetryableError, ValidationError
 
 PULUMI = find_pulumi()
 needs_pulumi = pytest.mark.skipif(
@@ -146,6 +146,16 @@ def test_program_error_is_permanent_and_names_no_secret(driver: StackDriver) -> 
         driver.up("ns-b", program_with(1, fail=True))
     assert "the program is broken" in caught.value.message
     assert driver.settings.passphrase not in caught.value.message
+
+
+@needs_pulumi
+def test_a_locus_error_of_the_program_comes_back_unchanged(driver: StackDriver) -> None:
+    def program() -> None:
+        raise ValidationError("bad plan", [Issue("/vnfs/0/site", "unknown-site", "no such site")])
+
+    with pytest.raises(ValidationError) as caught:
+        driver.preview("ns-e", program)
+    assert caught.value.issues == (Issue("/vnfs/0/site", "unknown-site", "no such site"),)
 
 
 @needs_pulumi
