@@ -173,6 +173,7 @@ class NetworkService(pulumi.ComponentResource):
             cidr=str(link.cidrs[site.name]),
             namespace=self.namespaces[site.name],
             master_interface=site.kubernetes.multus_master_interface,
+            segment=str(site.kubernetes.cidr_pool),
         )
 
     def _link(self, link: LinkPlan) -> LinkEnds:

@@ -22,6 +22,7 @@ edge = EdgeCluster(
         networks={name: str(cidr) for name, cidr in cfg.networks.items()},
         ipam=cfg.ipam,
         mano_account=cfg.mano_account,
+        segment=str(cfg.segment) if cfg.segment else None,
     ),
     pulumi.ResourceOptions(providers=[cluster]),
 )

@@ -13,7 +13,8 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 
 class EdgeConfig(BaseModel):
     """Keys of ``locus-edge``. ``kubeconfig`` is a path (or unset: ``KUBECONFIG``);
-    ``networks`` maps NAD name to CIDR (site-wide networks such as the VPN transit)."""
+    ``networks`` maps NAD name to CIDR (site-wide networks such as the VPN transit);
+    ``segment`` is the macvlan segment's prefix (the site's ``cidr_pool`` in the sites file)."""
 
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid"
@@ -26,3 +27,4 @@ class EdgeConfig(BaseModel):
     networks: dict[str, IPv4Network] = Field(default_factory=dict)
     ipam: Literal["whereabouts", "host-local"] = "whereabouts"
     mano_account: str = Field(default="locus-mano", pattern=DNS_LABEL)
+    segment: IPv4Network | None = None

@@ -7,6 +7,7 @@ is declared) and asserts on what was registered: counts, types, inputs, dependen
 from __future__ import annotations
 
 import json
+from ipaddress import ip_address, ip_network
 from typing import Any
 
 import pytest
@@ -77,7 +78,10 @@ def test_edge_nads_are_macvlan_on_the_master_interface(nst_plan: ProgramPlan) ->
         assert config["type"] == "macvlan"
         assert config["master"] == "eno1"
         assert config["ipam"]["type"] == "whereabouts"
-        assert config["ipam"]["range"].startswith("192.168.")
+        # addresses of the link's block, with the prefix of the macvlan segment (site pool)
+        assert config["ipam"]["range"] == "192.168.128.0/17"
+        start, end = (ip_address(config["ipam"][k]) for k in ("range_start", "range_end"))
+        assert start.packed[:3] == end.packed[:3] and start < end
 
 
 def test_helm_release_carries_the_multus_annotation(nst_plan: ProgramPlan) -> None:
@@ -108,7 +112,8 @@ def test_cache_link_crossing_sites_is_routed_over_the_vpn(nst_plan: ProgramPlan)
     rule = next(c for c in children if c.type.endswith("SecGroupRule"))
     edge_nad = next(r for r in nst_plan.of_type(NAD) if "cache" in r.name)
     edge_config = json.loads(edge_nad.inputs["spec"]["config"])
-    edge_cidr = edge_config["ipam"]["range"]
+    first = ip_address(edge_config["ipam"]["range_start"])
+    edge_cidr = str(ip_network(f"{first}/24", strict=False))
     assert route.inputs["destinationCidr"] == edge_cidr
     assert route.inputs["nextHop"] == "10.100.255.1"
     assert route.inputs["routerId"] == "router-core-id"

@@ -30,7 +30,7 @@ UPSTREAM = {
         "router_ids": {"ote-core": "r-ote"},
     },
     "locus/locus-vpn/nextworks-lab": {
-        "next_hops": {"nextworks-lab-core": "10.110.255.10", "nextworks-lab-edge": "192.168.255.1"},
+        "next_hops": {"nextworks-lab-core": "10.110.255.10", "nextworks-lab-edge": "172.20.255.1"},
         "router_ids": {"nextworks-lab-core": "r-nxw"},
     },
 }
@@ -122,7 +122,7 @@ def test_example_stack_runs_under_mocks(
         )
         assert plan.outputs["router_ids"] == expected
         (route,) = plan.of_type("openstack:networking/routerRoute:RouterRoute")
-        assert route.inputs["destinationCidr"] in ("192.168.128.0/17", "192.168.0.0/17")
+        assert route.inputs["destinationCidr"] in ("192.168.128.0/17", "172.20.0.0/16")
     else:
         assert counts["kubernetes:helm.sh/v3:Release"] == 1
         expected_servers = 0 if "local" in path.name else 1

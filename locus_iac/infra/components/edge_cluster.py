@@ -26,13 +26,16 @@ MANO_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 
 @dataclass(frozen=True)
 class EdgeClusterArgs:
-    """Inputs of :class:`EdgeCluster`: ``networks`` maps NAD name to its CIDR."""
+    """Inputs of :class:`EdgeCluster`: ``networks`` maps NAD name to its CIDR; ``segment``
+    is the prefix of the master interface's segment (the site's CIDR pool), so that pods on
+    these NADs (the VPN gateway) are on-link for the per-NS links' pods."""
 
     namespaces: Sequence[str]
     master_interface: str
     networks: Mapping[str, str] = field(default_factory=dict)
     ipam: str = "whereabouts"
     mano_account: str = "locus-mano"
+    segment: str | None = None
 
 
 class EdgeCluster(pulumi.ComponentResource):
@@ -72,7 +75,9 @@ class EdgeCluster(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=nad_name, namespace=home_ns, labels=labels
                 ),
-                spec={"config": macvlan_config(nad_name, args.master_interface, args.ipam, cidr)},
+                spec={"config": macvlan_config(
+                        nad_name, args.master_interface, args.ipam, cidr, segment=args.segment
+                    )},
                 opts=child,
             )
             self.attachments[nad_name] = pulumi.Output.all(nad.id, home_ns).apply(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Any
 
 import pulumi
@@ -38,7 +39,8 @@ class VirtualLinkArgs:
 
     ``resource_name`` is the VIM-side name (Neutron network/subnet, NAD name, a DNS label).
     Exactly one of ``cidr`` (create) and ``existing_network`` (look up by name) is set on
-    OpenStack; Kubernetes needs ``cidr``, ``namespace`` and ``master_interface``.
+    OpenStack; Kubernetes needs ``cidr``, ``namespace`` and ``master_interface``, and
+    ``segment`` is the prefix of the master interface's segment (see :func:`macvlan_config`).
     """
 
     kind: SiteKind
@@ -49,6 +51,7 @@ class VirtualLinkArgs:
     master_interface: str = "eth0"
     ipam: str = "whereabouts"
     routes: Sequence[Route] = field(default_factory=tuple)
+    segment: str | None = None
     dns_nameservers: Sequence[str] = field(default_factory=tuple)
 
 
@@ -119,7 +122,12 @@ class VirtualLink(pulumi.ComponentResource):
             args.cidr, *[pulumi.Output.all(r.destination, r.gateway) for r in args.routes]
         ).apply(
             lambda values: macvlan_config(
-                args.resource_name, args.master_interface, args.ipam, values[0], values[1:]
+                args.resource_name,
+                args.master_interface,
+                args.ipam,
+                values[0],
+                values[1:],
+                args.segment,
             )
         )
         nad = k8s.apiextensions.CustomResource(
@@ -149,15 +157,28 @@ def macvlan_config(
     ipam: str,
     cidr: str,
     routes: Sequence[Sequence[str]] = (),
+    segment: str | None = None,
 ) -> str:
     """The CNI configuration (JSON) of a macvlan NAD on ``master`` with IPAM on ``cidr``.
 
-    ``whereabouts`` hands out addresses cluster-wide (pods on different nodes never clash);
-    ``host-local`` is per node and only right on single-node edges.
+    Pods of every macvlan NAD on one master interface share that interface's L2 segment.
+    When ``segment`` (the segment's prefix, the site's CIDR pool) is given, addresses come
+    from ``cidr`` but carry the segment's prefix length, so a gateway anywhere on the
+    segment (the edge VPN gateway) is on-link for routes. ``whereabouts`` hands out
+    addresses cluster-wide (pods on different nodes never clash); ``host-local`` is per
+    node and only right on single-node edges.
     """
-    ipam_conf: dict[str, Any] = {"type": ipam, "range": cidr}
+    block = IPv4Network(cidr)
+    hosts = (str(block.network_address + 1), str(block.broadcast_address - 1))
+    ipam_conf: dict[str, Any]
     if ipam == "host-local":
-        ipam_conf = {"type": "host-local", "subnet": cidr}
+        ipam_conf = {"type": "host-local", "subnet": segment or cidr}
+        if segment:
+            ipam_conf.update(rangeStart=hosts[0], rangeEnd=hosts[1])
+    else:
+        ipam_conf = {"type": ipam, "range": segment or cidr}
+        if segment:
+            ipam_conf.update(range_start=hosts[0], range_end=hosts[1])
     if routes:
         ipam_conf["routes"] = [{"dst": dst, "gw": gw} for dst, gw in routes]
     conf = {
