@@ -13,6 +13,7 @@ from locus_iac import __version__
 from locus_iac.cli import function as _function
 from locus_iac.cli import ns as _ns
 from locus_iac.cli import pkg as _pkg
+from locus_iac.cli import place as _place
 from locus_iac.cli import plan as _plan
 from locus_iac.cli import serve as _serve
 from locus_iac.cli import testbed as _testbed
@@ -51,6 +52,7 @@ app.add_typer(_packages.nsd_app, name="nsd")
 app.add_typer(_ns.app, name="ns")
 app.add_typer(_packages.nst_app, name="nst")
 app.add_typer(_pkg.app, name="pkg")
+app.command("place")(_place.place)
 app.command("plan")(_plan.plan)
 app.add_typer(_serve.app, name="serve")
 app.add_typer(_site.app, name="site")

@@ -172,7 +172,10 @@ def _objective_reason(
         if best is None or delta < best[0]:
             best = (delta, s)
     if best is None:
-        return Reason(code="objective", message="no other site satisfies every constraint")
+        return Reason(
+            code="objective",
+            message="no other site keeps every constraint with the others where they are",
+        )
     (d_value, d_cost), alt = best
     if d_value > EPSILON:
         text = (

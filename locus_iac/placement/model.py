@@ -70,12 +70,17 @@ class Objective(StrEnum):
 
 
 class FunctionDemand(_Frozen):
-    """One VNF/KNF of the NS: every instance of it runs at the same site."""
+    """One VNF/KNF of the NS: every instance of it runs at the same site.
+
+    ``id`` is the NSD vnf-profile id (``subnet/profile`` in a netslice) when built from
+    descriptors; ``vnfd_id`` names the VNFD, for people.
+    """
 
     id: Identifier
     kind: FunctionKind
     per_instance: Resources = Resources()
     instances: Annotated[int, Field(ge=1)] = 1
+    vnfd_id: str | None = None
 
     @property
     def total(self) -> Resources:
