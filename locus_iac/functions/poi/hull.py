@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
+from scipy.spatial import ConvexHull, QhullError
 from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
@@ -100,7 +101,14 @@ def _to_wgs84(geom: Polygon, projector: Projector) -> PolygonGeometry:
 
 
 def _hull(x: NDArray[np.float64], y: NDArray[np.float64]) -> Polygon:
-    hull = shapely.multipoints(np.column_stack((x, y))).convex_hull
+    """Convex hull (qhull on all points: exact, fast); degenerate ones are buffered 1 m."""
+    points = np.column_stack((x, y))
+    try:
+        vertices = ConvexHull(points).vertices
+    except (QhullError, ValueError):  # fewer than 3 points, or all on one line
+        hull = shapely.multipoints(points).convex_hull
+    else:
+        hull = Polygon(points[vertices])
     if not isinstance(hull, Polygon) or hull.area <= 0:
         hull = hull.buffer(DEGENERATE_BUFFER_M, quad_segs=2)
     return orient(hull, sign=1.0)  # RFC 7946 §3.1.6: exterior ring counterclockwise

@@ -44,7 +44,7 @@ class PoiQuery(BaseModel):
     interval: TimeInterval | None = None
     clustering: HcaParams | DbscanParams | OpticsParams = Field(default_factory=DbscanParams)
     preprocess: PreprocessParams = Field(default_factory=PreprocessParams)
-    silhouette_sample: int = Field(default=5000, ge=10)
+    silhouette_sample: int = Field(default=3000, ge=10)
     seed: int = 0
 
     @field_validator("area", mode="before")
