@@ -102,7 +102,8 @@ def test_openapi_document_is_served(api: Api) -> None:
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_error(live_url: str, api: Api, tmp_path: Path) -> None:
-    """Fuzz every operation of the served OpenAPI document; no response may be a 5xx."""
+    """Fuzz the served OpenAPI document (examples, coverage, fuzzing and stateful phases that
+    follow the documented links from created packages); no response may be a 5xx."""
     token = api.headers["Authorization"]
     report = tmp_path / "junit.xml"
     command = [
@@ -121,6 +122,10 @@ def test_schemathesis_finds_no_server_error(live_url: str, api: Api, tmp_path: P
         str(report),
         "--seed",
         "1",
+        # operations that end the fuzzer's own session (revoking its token, changing the
+        # admin password) are covered by test_auth_sites.py instead
+        "--exclude-operation-id-regex",
+        "^(revoke_.*_tokens_.*|update_user_admin_v1_users__user_id__patch)$",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

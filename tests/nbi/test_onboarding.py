@@ -77,7 +77,9 @@ def test_in_use_packages_cannot_be_deleted_until_their_users_are(
     assert refused.headers["content-type"] == "application/problem+json"
     assert "cloud_ns" in refused.json()["detail"]
     assert api.delete(f"/nsd/v1/ns_descriptors/{ids['cloud_ns']}").status_code == 409
-    assert api.delete(f"/nst/v1/netslice_templates/{ids['locus_nst']}").status_code == 204
+    osm_alias = f"/nst/v1/netslice_templates_content/{ids['locus_nst']}"
+    assert api.get(osm_alias).json()["nstId"] == "locus_nst"
+    assert api.delete(osm_alias).status_code == 204
     assert api.delete(f"/nsd/v1/ns_descriptors/{ids['cloud_ns']}").status_code == 204
     assert api.delete(f"/vnfpkgm/v1/vnf_packages/{ids['cloud_vnf']}").status_code == 204
     assert api.get(f"/vnfpkgm/v1/vnf_packages/{ids['cloud_vnf']}").status_code == 404

@@ -19,6 +19,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -53,6 +54,22 @@ def _one(session: Session, api: KindApi, row: PackageRow, root: str) -> BaseMode
     return _views(session, api, [row], root)[0]
 
 
+def _op(api: KindApi, action: str) -> str:
+    return f"{api.kind.value}_{action}"
+
+
+def _links(api: KindApi) -> dict[str, dict[str, object]]:
+    """OpenAPI links from a created resource to the operations on it (clients, fuzzers)."""
+    actions = ("get", "modify", "delete", "upload_content", "fetch_content", "fetch_descriptor")
+    return {
+        action.title().replace("_", ""): {
+            "operationId": _op(api, action),
+            "parameters": {"package_id": "$response.body#/id"},
+        }
+        for action in actions
+    }
+
+
 def build(api: KindApi) -> APIRouter:
     """The router of one package area."""
     router = APIRouter(prefix=api.base, tags=[api.tag])
@@ -61,13 +78,19 @@ def build(api: KindApi) -> APIRouter:
     _collection_routes(router, api, coll, item)
     _content_routes(router, api, item)
     _one_shot_routes(router, api)
+    _osm_aliases(router, api)
     return router
 
 
 def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) -> None:
     info = api.info
 
-    @router.get(coll, response_model=list[info], response_model_exclude_none=True)  # type: ignore[valid-type]
+    @router.get(
+        coll,
+        response_model=list[info],  # type: ignore[valid-type]
+        response_model_exclude_none=True,
+        operation_id=_op(api, "list"),
+    )
     def list_packages(
         request: Request,
         response: Response,
@@ -89,7 +112,14 @@ def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) ->
             response.headers["Link"] = f'<{url}>; rel="next"'
         return body
 
-    @router.post(coll, response_model=info, response_model_exclude_none=True, status_code=201)
+    @router.post(
+        coll,
+        response_model=info,
+        response_model_exclude_none=True,
+        status_code=201,
+        operation_id=_op(api, "create"),
+        responses={201: {"links": _links(api)}},
+    )
     def create_package(
         body: CreatePackageRequest,
         request: Request,
@@ -110,7 +140,9 @@ def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) ->
         response.headers["Location"] = _root(request) + api.self_path(row.id)
         return out
 
-    @router.get(item, response_model=info, response_model_exclude_none=True)
+    @router.get(
+        item, response_model=info, response_model_exclude_none=True, operation_id=_op(api, "get")
+    )
     def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> BaseModel:
@@ -138,9 +170,10 @@ def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) ->
         methods=["PATCH"],
         response_model=api.modifications,
         response_model_exclude_none=True,
+        operation_id=_op(api, "modify"),
     )
 
-    @router.delete(item, status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(item, status_code=status.HTTP_204_NO_CONTENT, operation_id=_op(api, "delete"))
     def delete_package(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
         with svc.db.session() as session:
             cat.delete_package(session, who.project_id, api.kind, package_id)
@@ -153,6 +186,7 @@ def _content_routes(router: APIRouter, api: KindApi, item: str) -> None:
         status_code=status.HTTP_201_CREATED,
         openapi_extra=UPLOAD_BODY,
         responses={201: {"description": "Onboarded"}},
+        operation_id=_op(api, "upload_content"),
     )
     async def upload_content(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
@@ -177,6 +211,7 @@ def _content_routes(router: APIRouter, api: KindApi, item: str) -> None:
         responses={
             200: {"content": {"application/zip": {}, "application/gzip": {}, "text/plain": {}}}
         },
+        operation_id=_op(api, "fetch_content"),
     )
     def fetch_content(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
         """The package exactly as uploaded (archive, or YAML for a bare descriptor)."""
@@ -192,6 +227,7 @@ def _content_routes(router: APIRouter, api: KindApi, item: str) -> None:
         responses={
             200: {"content": {"text/plain": {}, "application/yaml": {}, "application/zip": {}}}
         },
+        operation_id=_op(api, "fetch_descriptor"),
     )
     def fetch_descriptor(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
@@ -224,6 +260,8 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
         status_code=status.HTTP_201_CREATED,
         response_model=ObjectId,
         openapi_extra=UPLOAD_BODY,
+        operation_id=_op(api, "onboard"),
+        responses={201: {"links": _links(api)}},
     )
     async def onboard(
         request: Request, response: Response, who: CallerDep, svc: ServicesDep
@@ -242,6 +280,29 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
         )
         response.headers["Location"] = _root(request) + api.self_path(row.id)
         return ObjectId(id=row.id)
+
+
+def _osm_aliases(router: APIRouter, api: KindApi) -> None:
+    """OSM clients read and delete through ``..._content/{id}`` too: same handlers."""
+    by_path = {
+        (r.path, tuple(sorted(r.methods or ()))): r
+        for r in router.routes
+        if isinstance(r, APIRoute)
+    }
+    item = f"{api.base}/{api.collection}/{{package_id}}"
+    alias = f"/{api.one_shot}/{{package_id}}"
+    for method, action in (("GET", "get"), ("DELETE", "delete")):
+        route = by_path[(item, (method,))]
+        router.add_api_route(
+            alias,
+            route.endpoint,
+            methods=[method],
+            response_model=route.response_model,
+            response_model_exclude_none=route.response_model_exclude_none,
+            status_code=route.status_code,
+            operation_id=_op(api, f"osm_{action}"),
+            summary=f"{route.summary or route.name} (OSM alias)",
+        )
 
 
 ROUTERS = [build(api) for api in KIND_APIS]
