@@ -91,6 +91,9 @@ def test_bad_requests_are_problem_details(
         assert both.json()["errors"][0]["code"] == "records-or-source"
         gone = client.post("/run", json={"source": f"{static_files.url}/none.csv"})
         assert gone.status_code == 502
+        listed = client.post("/run", json=[1, 2])
+        assert listed.status_code == 422
+        assert listed.headers["content-type"].startswith("application/problem+json")
         empty = client.post("/run", json={"records": [], "method": "optics"})
         assert empty.status_code == 201
         assert empty.json()["result"]["features"] == []

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Body, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -39,8 +40,10 @@ from locus_iac.errors import (
     PermanentError,
     RetryableError,
     ValidationError,
+    json_pointer,
 )
 from locus_iac.functions.poi.cluster import METHODS
+from locus_iac.functions.poi.hull import PoiResult
 from locus_iac.functions.poi.pipeline import parse_query, run_poi
 from locus_iac.functions.poi.records import LocationRecords, fetch_records, records_from_objects
 from locus_iac.functions.poi.store import FileResultStore
@@ -107,6 +110,25 @@ def _records_of(body: dict[str, Any]) -> LocationRecords:
     return records_from_objects(items)
 
 
+def _identify(body: dict[str, Any], default_method: str, metrics: PoiMetrics) -> PoiResult:
+    """Parse a ``POST /run`` body, run the pipeline, count the run in the metrics."""
+    method = str(body.get("method", default_method))
+    label = method if method in METHODS else "unknown"
+    started = time.perf_counter()
+    try:
+        query = parse_query({k: v for k, v in body.items() if k not in ("records", "source")},
+                            method=method)
+        records = _records_of(body)
+        result = run_poi(records, query)
+    except LocusError:
+        metrics.runs.labels(label, "failed").inc()
+        raise
+    metrics.runs.labels(label, "succeeded").inc()
+    metrics.duration.labels(label).observe(time.perf_counter() - started)
+    metrics.records.labels(label).inc(len(records))
+    return result
+
+
 def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
                default_method: str = "dbscan") -> FastAPI:
     """The FastAPI application serving the POI function over ``store``.
@@ -125,6 +147,13 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
     async def _locus_error(_: Request, exc: LocusError) -> JSONResponse:
         return _error_response(exc)
 
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        issues = [Issue(json_pointer(*(p for p in e["loc"] if p != "body")),
+                        str(e["type"]).replace("_", "-"), str(e["msg"]))
+                  for e in exc.errors()]
+        return _problem(422, "Invalid input", "the request body is not a JSON object", issues)
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error in the POI service")
@@ -140,20 +169,7 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
 
     @app.post("/run", status_code=201)
     def run(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        method = str(body.get("method", default_method))
-        label = method if method in METHODS else "unknown"
-        started = time.perf_counter()
-        try:
-            query = parse_query({k: v for k, v in body.items()
-                                 if k not in ("records", "source")}, method=method)
-            records = _records_of(body)
-            result = run_poi(records, query)
-        except LocusError:
-            metrics.runs.labels(label, "failed").inc()
-            raise
-        metrics.runs.labels(label, "succeeded").inc()
-        metrics.duration.labels(label).observe(time.perf_counter() - started)
-        metrics.records.labels(label).inc(len(records))
+        result = _identify(body, default_method, metrics)
         result_id = store.save(result)
         return {
             "id": result_id,
