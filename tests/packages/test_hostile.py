@@ -221,3 +221,11 @@ def test_bounded_gunzip_refuses_trailing_garbage() -> None:
     stream = BoundedGunzip(gzip.compress(b"payload") + b"garbage!", PackageLimits())
     with pytest.raises(CorruptArchive):
         stream.read()
+
+
+@pytest.mark.parametrize("field", ["max_files", "max_total_bytes", "max_path_depth"])
+def test_limits_must_be_positive(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        PackageLimits(**{field: 0})
+    with pytest.raises(ValueError, match="max_ratio"):
+        PackageLimits(max_ratio=0.5)
