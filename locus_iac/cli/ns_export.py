@@ -13,7 +13,14 @@ from pathlib import Path
 import typer
 
 from locus_iac.cli.output import emit, fail
-from locus_iac.cli.plan import PKG_HELP, PLACE_HELP, VPN_HELP, WITH_HELP, load_plan
+from locus_iac.cli.plan import (
+    OPTIMISE_HELP,
+    PKG_HELP,
+    PLACE_HELP,
+    VPN_HELP,
+    WITH_HELP,
+    load_plan,
+)
 from locus_iac.errors import LocusError
 from locus_iac.infra.plan_file import write_plan
 
@@ -27,6 +34,7 @@ def export(
     scale: list[str] = typer.Option([], "--scale", help="PROFILE:VDU=N instances/replicas."),
     instance_id: str = typer.Option("", "--id", help="Instance id (default: a new UUID)."),
     output: Path = typer.Option(..., "-o", "--output", help="Plan file (.json or .yaml)."),
+    optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
 ) -> None:
     """Write the plan file of an NS/NSI for stacks/ns (pulumi up by hand)."""
     try:
@@ -39,6 +47,7 @@ def export(
             scale,
             instance_id or str(uuid.uuid4()),
             output.parent.resolve() / "packages",
+            optimise,
         )
         write_plan(resolved, output)
     except LocusError as error:

@@ -4,8 +4,9 @@ Runs the real Pulumi program under the SDK's mocks (no engine, no credentials, n
 and prints every resource it declares: type, name, parent (as a tree), dependencies and
 key inputs. ``--json`` prints ``{"id", "kind", "resources": [...], "lookups": [...],
 "outputs": {...}, "counts": {...}}``. Placement: ``--place VNF=SITE`` (VNF is a VNFD id, a
-vnf-profile id, or ``subnet/profile`` in a netslice), else KNFs go to an edge Kubernetes
-site and VNFs to a core OpenStack site.
+vnf-profile id, or ``subnet/profile`` in a netslice) first; the other functions where the
+placement optimiser puts them, or with ``--no-optimise`` KNFs on an edge Kubernetes site
+and VNFs on a core OpenStack site.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import typer
 
 from locus_iac.cli.output import emit, emit_json, fail
+from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.infra import (
     NsiPlan,
@@ -33,11 +35,17 @@ from locus_iac.infra import (
 from locus_iac.infra.from_packages import package_folder, spec_from_packages
 from locus_iac.infra.preview import key_inputs, run_program, upstream_placeholders
 from locus_iac.packages import Package, read_package
-from locus_iac.sites import load_sites
+from locus_iac.placement import place as place_functions
+from locus_iac.placement.from_descriptors import request_from_descriptors, request_from_netslice
+from locus_iac.sites import SiteCatalog, load_sites
 
 PKG_HELP = "The NSD or NST package (folder, .tar.gz or descriptor YAML)."
 WITH_HELP = "The other packages it needs: nested NSDs, VNFDs (repeatable)."
 PLACE_HELP = "VNF=SITE: run this VNFD / vnf-profile (subnet/profile in a netslice) there."
+OPTIMISE_HELP = (
+    "Place the functions --place leaves open with the placement optimiser (min. total cost); "
+    "--no-optimise: KNFs to an edge Kubernetes site, VNFs to a core OpenStack site."
+)
 VPN_HELP = "SITE-A:SITE-B=STACK: the locus-vpn stack joining two sites."
 
 
@@ -66,6 +74,22 @@ def _scale(values: list[str]) -> dict[str, dict[str, int]]:
     return scale
 
 
+def optimised_placement(main: Package, others: list[Package], sites: SiteCatalog) -> dict[str, str]:
+    """The placement optimiser's sites for every vnf-profile (``subnet/profile`` in a
+    netslice), minimum total cost under capacity and latency bounds."""
+    everything = [main, *others]
+    vnfds = {p.id: p.descriptor.model for p in everything if isinstance(p.descriptor.model, Vnfd)}
+    nsds = {p.id: p.descriptor.model for p in everything if isinstance(p.descriptor.model, Nsd)}
+    model = main.descriptor.model
+    if isinstance(model, Nst):
+        request = request_from_netslice(model, nsds, vnfds)
+    elif isinstance(model, Nsd):
+        request = request_from_descriptors(model, vnfds)
+    else:
+        return {}
+    return dict(place_functions(request, sites, time_limit=20.0).assignment)
+
+
 def load_plan(
     pkg: Path,
     with_: list[Path],
@@ -75,8 +99,10 @@ def load_plan(
     scale: list[str],
     instance_id: str,
     workdir: Path,
+    optimise: bool = True,
 ) -> NsPlan | NsiPlan:
-    """Read the packages and sites, place, and resolve the NS or NSI plan."""
+    """Read the packages and sites, place (``place`` first, then the optimiser or the
+    kind/role rule), and resolve the NS or NSI plan."""
     sites = load_sites(sites_file)
     main = read_package(pkg, name=str(pkg))
     others: list[Package] = []
@@ -85,13 +111,16 @@ def load_plan(
         package = read_package(path, name=str(path))
         others.append(package)
         folders[package.id] = package_folder(package, path.resolve(), workdir)
+    explicit = _pairs(place, "place")
+    suggested = optimised_placement(main, others, sites) if optimise else {}
     spec = spec_from_packages(
         main,
         others,
         folders,
         sites,
         instance_id=instance_id,
-        place=_pairs(place, "place"),
+        place=explicit,
+        suggested=suggested,
         vpn_stacks=_pairs(vpn, "vpn-stack"),
         scale=_scale(scale),
     )
@@ -184,12 +213,15 @@ def plan(
     vpn_stack: list[str] = typer.Option([], "--vpn-stack", help=VPN_HELP),
     scale: list[str] = typer.Option([], "--scale", help="PROFILE:VDU=N instances/replicas."),
     instance_id: str = typer.Option("plan-preview", "--id", help="NS/NSI instance id."),
+    optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print the resources the NS/NSI program would declare, without credentials."""
     try:
         with tempfile.TemporaryDirectory(prefix="locus-plan-") as tmp:
-            resolved = load_plan(pkg, with_, sites, place, vpn_stack, scale, instance_id, Path(tmp))
+            resolved = load_plan(
+                pkg, with_, sites, place, vpn_stack, scale, instance_id, Path(tmp), optimise
+            )
             document = plan_document(resolved, preview(resolved))
     except LocusError as error:
         raise fail(error, as_json=as_json) from None

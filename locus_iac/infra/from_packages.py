@@ -51,6 +51,7 @@ def _placement(
     vnfds: Mapping[str, Vnfd],
     sites: SiteCatalog,
     place: Mapping[str, str],
+    suggested: Mapping[str, str],
     subnet: str | None,
 ) -> dict[str, str]:
     result: dict[str, str] = {}
@@ -58,6 +59,8 @@ def _placement(
         keys = [f"{subnet}/{profile.id}"] if subnet else []
         keys += [profile.vnfd_id] + ([] if subnet else [profile.id])
         chosen = next((place[k] for k in keys if k in place), None)
+        if chosen is None:
+            chosen = suggested.get(f"{subnet}/{profile.id}" if subnet else profile.id)
         if chosen is None:
             vnfd = vnfds.get(profile.vnfd_id)
             if vnfd is None:
@@ -100,11 +103,15 @@ def spec_from_packages(
     vpn_stacks: Mapping[str, str] | None = None,
     scale: Mapping[str, Mapping[str, int]] | None = None,
     parameters: Mapping[str, Mapping[str, str]] | None = None,
+    suggested: Mapping[str, str] | None = None,
 ) -> NsSpec | NsiSpec:
     """The spec of one NS (``main`` is an NSD package) or NSI (an NST package).
 
     ``folders`` maps VNFD ids to their package folders; ``vpn_stacks`` maps
     ``site-a:site-b`` to the stack joining them (default ``locus-vpn/<a>--<b>``).
+    Placement of a profile: ``place`` (by ``subnet/profile``, VNFD id or profile id), else
+    ``suggested`` (an optimiser's answer, by ``subnet/profile`` or profile id), else
+    :func:`default_site`.
     """
     everything = [main, *others]
     vnfds = {p.id: p.descriptor.model for p in everything if isinstance(p.descriptor.model, Vnfd)}
@@ -119,7 +126,7 @@ def spec_from_packages(
             name=nsd.name or nsd.id,
             nsd=nsd,
             vnfds=used,
-            placement=_placement(nsd, used, sites, chosen, subnet),
+            placement=_placement(nsd, used, sites, chosen, suggested or {}, subnet),
             sites=sites,
             package_dirs={v: folders[v] for v in used if v in folders},
             upstream=upstream,

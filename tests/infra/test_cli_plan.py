@@ -23,9 +23,8 @@ runner = CliRunner()
 
 
 def test_plan_json_of_the_exemplary_netslice() -> None:
-    result = runner.invoke(
-        app, ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES), "--json"]
-    )
+    args = ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES), "--no-optimise", "--json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["kind"] == "nsi"
@@ -55,7 +54,7 @@ def test_plan_text_places_and_scales() -> None:
 
 
 def test_plan_reports_a_wrong_placement_without_traceback() -> None:
-    args = ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES)]
+    args = ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES), "--no-optimise"]
     result = runner.invoke(app, [*args, "--place", "edge_knf=ote-core", "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.output)
@@ -67,13 +66,25 @@ def test_plan_reports_a_wrong_placement_without_traceback() -> None:
     assert "Traceback" not in result.output
 
 
+def test_plan_uses_the_placement_optimiser_for_unplaced_functions() -> None:
+    args = ["plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES), "--json"]
+    result = runner.invoke(app, [*args, "--place", "cloud_nss/1=nextworks-lab-core"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    providers = {r["type"].split(":")[0]: r["provider"] for r in doc["resources"] if r["provider"]}
+    assert providers["openstack"].endswith("-nextworks-lab-core-provider")
+    edge = providers["kubernetes"].split("-plan-pre-")[1].removesuffix("-provider")
+    assert edge in {"uma-edge", "nextworks-lab-edge"}
+
+
 def test_ns_export_writes_a_plan_file_that_reads_back(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     local = REPO / "examples" / "sites" / "local.yaml"
     result = runner.invoke(
         app,
         ["ns", "export", str(P / "edge_ns"), "--with", str(P / "edge_knf"),
-         "--sites", str(local), "--id", "ns-1", "-o", str(out)],
+         "--sites", str(local), "--id", "ns-1", "--place", "edge_knf=local-edge",
+         "-o", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["kind"] == "ns"

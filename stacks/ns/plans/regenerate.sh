@@ -4,6 +4,7 @@ set -euo pipefail
 P=examples/packages
 ALL=(--with "$P/cloud_ns" --with "$P/edge_ns" --with "$P/cloud_vnf" --with "$P/edge_knf")
 locus ns export "$P/locus_nst" "${ALL[@]}" --sites examples/sites/locus-poc.yaml \
+  --place cloud_vnf=ote-core --place edge_knf=uma-edge \
   --id 6a1f3a52-4c1e-4d7e-9d0a-5a3c2b1e0f01 \
   --vpn-stack ote-core:uma-edge=locus/locus-vpn/ote -o stacks/ns/plans/exemplary-ote-uma.yaml
 locus ns export "$P/locus_nst" "${ALL[@]}" --sites examples/sites/locus-poc.yaml \
@@ -13,4 +14,5 @@ locus ns export "$P/locus_nst" "${ALL[@]}" --sites examples/sites/locus-poc.yaml
   -o stacks/ns/plans/exemplary-nextworks-lab.yaml
 # the local testbed has no OpenStack: only the edge NS (the KNF) runs there
 locus ns export "$P/edge_ns" --with "$P/edge_knf" --sites examples/sites/local.yaml \
+  --place edge_knf=local-edge \
   --id 3e5d7c9b-1a2f-4b6c-8d0e-7f9a1b2c3d03 -o stacks/ns/plans/edge-local.yaml
