@@ -28,6 +28,7 @@ from locus_iac.catalogue.identity import (
 from locus_iac.catalogue.inspection import PackageInspector
 from locus_iac.catalogue.models import PackageRow, ProjectRow, SiteRow, TokenRow, UserRow
 from locus_iac.catalogue.onboarding import (
+    Artifact,
     Inspected,
     Inspector,
     Reference,
@@ -68,6 +69,7 @@ from locus_iac.catalogue.states import (
 __all__ = [
     "ADMIN",
     "NOUN",
+    "Artifact",
     "Caller",
     "Database",
     "Inspected",

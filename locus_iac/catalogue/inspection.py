@@ -9,13 +9,14 @@ resolves the references to other descriptors with
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
-from locus_iac.catalogue.onboarding import Inspected, Reference
+from locus_iac.catalogue.onboarding import Artifact, Inspected, Reference
 from locus_iac.catalogue.states import PackageKind
 from locus_iac.descriptors import Descriptor, Nsd, Nst, Vnfd, check_references, parse_descriptor
 from locus_iac.errors import Issue, ValidationError, json_pointer
-from locus_iac.packages import DEFAULT_LIMITS, PackageLimits, read_package
+from locus_iac.packages import CHECKSUMS_FILE, DEFAULT_LIMITS, PackageLimits, read_package
 
 
 def _references(descriptor: Descriptor) -> tuple[Reference, ...]:
@@ -67,6 +68,7 @@ class PackageInspector:
                 [Issue("", "yaml-syntax", "the descriptor is not UTF-8 text")],
             ) from exc
         label, version, provider = _labels(descriptor.model)
+        model = descriptor.model
         return Inspected(
             kind=PackageKind(descriptor.kind.value),
             descriptor_id=descriptor.id,
@@ -75,6 +77,12 @@ class PackageInspector:
             provider=provider,
             descriptor_yaml=text,
             references=_references(descriptor),
+            software_version=model.software_version if isinstance(model, Vnfd) else None,
+            artifacts=tuple(
+                Artifact(path, hashlib.sha256(content).hexdigest())
+                for path, content in sorted(package.files.items())
+                if path not in (package.descriptor_path, CHECKSUMS_FILE)
+            ),
             parsed=descriptor,
         )
 

@@ -130,6 +130,8 @@ class PackageRow(Base):
     content_type: Mapped[str | None] = mapped_column(String(64))
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     content_size: Mapped[int | None] = mapped_column()
+    software_version: Mapped[str | None] = mapped_column(String(255))
+    artifacts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

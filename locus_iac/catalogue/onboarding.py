@@ -47,6 +47,14 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Artifact:
+    """A file of the package besides the descriptor (SOL005 ``additionalArtifacts``)."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class Inspected:
     """What the catalogue keeps of a valid upload."""
 
@@ -57,6 +65,8 @@ class Inspected:
     provider: str | None
     descriptor_yaml: str
     references: tuple[Reference, ...] = ()
+    software_version: str | None = None
+    artifacts: tuple[Artifact, ...] = ()
     parsed: object = field(default=None, compare=False, repr=False)
     """The inspector's own parsed form, handed back to :meth:`Inspector.cross_check`."""
 
@@ -204,6 +214,8 @@ def _attach(
     row.content_type = content_type
     row.content_sha256 = hashlib.sha256(data).hexdigest()
     row.content_size = len(data)
+    row.software_version = inspected.software_version
+    row.artifacts = [{"path": a.path, "sha256": a.sha256} for a in inspected.artifacts]
     row.onboarding_state = OnboardingState.ONBOARDED.value
     row.updated_at = utcnow()
     session.add(PackageBlobRow(package_id=row.id, data=data))

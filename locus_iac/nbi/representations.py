@@ -90,7 +90,17 @@ def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
             "vnfProvider": row.provider,
             "vnfProductName": row.descriptor_name,
             "vnfdVersion": row.descriptor_version,
+            "vnfSoftwareVersion": row.software_version,
             "checksum": checksum,
+            "additionalArtifacts": [
+                {
+                    "artifactPath": a["path"],
+                    "checksum": {"algorithm": "SHA-256", "hash": a["sha256"]},
+                }
+                for a in row.artifacts
+            ]
+            if row.artifacts
+            else None,
             "onboardingState": OnboardingState(row.onboarding_state),
             "operationalState": OperationalState(row.operational_state),
             "usageState": _usage(view),

@@ -101,6 +101,15 @@ class Checksum(BaseModel):
     hash: str
 
 
+class PackageArtifact(BaseModel):
+    """SOL005 clause 9.5.3.3 VnfPackageArtifactInfo."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    artifact_path: str = Field(alias="artifactPath")
+    checksum: Checksum
+
+
 class VnfPkgLinks(BaseModel):
     self: Link
     vnfd: Link
@@ -115,8 +124,12 @@ class VnfPkgInfo(_Info):
     vnfd_id: str | None = Field(default=None, alias="vnfdId")
     vnf_provider: str | None = Field(default=None, alias="vnfProvider")
     vnf_product_name: str | None = Field(default=None, alias="vnfProductName")
+    vnf_software_version: str | None = Field(default=None, alias="vnfSoftwareVersion")
     vnfd_version: str | None = Field(default=None, alias="vnfdVersion")
     checksum: Checksum | None = None
+    additional_artifacts: list[PackageArtifact] | None = Field(
+        default=None, alias="additionalArtifacts"
+    )
     onboarding_state: OnboardingState = Field(alias="onboardingState")
     operational_state: OperationalState = Field(alias="operationalState")
     usage_state: UsageState = Field(alias="usageState")

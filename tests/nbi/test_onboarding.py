@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import yaml
 from fastapi.testclient import TestClient
 
@@ -46,6 +48,11 @@ def test_exemplary_service_onboards_and_reads_back(
     assert vnf["onboardingState"] == "ONBOARDED"
     assert vnf["vnfdId"] == "cloud_vnf"
     assert vnf["usageState"] == "IN_USE"  # cloud_ns references it
+    assert vnf["vnfSoftwareVersion"] == "1.0"
+    artifacts = {a["artifactPath"]: a["checksum"]["hash"] for a in vnf["additionalArtifacts"]}
+    cfg = (EXAMPLES / "cloud_vnf" / "cloud_init" / "cloud_vdu.cfg").read_bytes()
+    assert artifacts["cloud_init/cloud_vdu.cfg"] == hashlib.sha256(cfg).hexdigest()
+    assert "ansible/cloud-config/health-check.yml" in artifacts
     nsd = api.get(f"/nsd/v1/ns_descriptors/{ids['cloud_ns']}").json()
     assert nsd["nsdOnboardingState"] == "ONBOARDED"
     assert nsd["vnfPkgIds"] == [ids["cloud_vnf"]]
