@@ -56,7 +56,9 @@ class Inventory(BaseModel):
                 groups.setdefault(t.vdu, {"hosts": {}})["hosts"][t.name] = {}
         common_args = (
             f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={known_hosts} "
-            "-o IdentitiesOnly=yes -o BatchMode=yes"
+            "-o IdentitiesOnly=yes -o BatchMode=yes "
+            # a VM that vanished mid-run must not leave ssh hanging on a dead connection
+            "-o ServerAliveInterval=15 -o ServerAliveCountMax=3"
         )
         return {
             "all": {

@@ -146,7 +146,7 @@ def run_playbook(
                 extravars=dict(extra_vars),
                 artifact_dir=str(artifacts_root),
                 ident=ident,
-                envvars=_ansible_env(),
+                envvars=_ansible_env(root),
                 event_handler=handle,
                 quiet=True,
                 timeout=timeout,
@@ -171,9 +171,14 @@ def run_playbook(
     return run
 
 
-def _ansible_env() -> dict[str, str]:
+def _ansible_env(root: Path) -> dict[str, str]:
     """Ansible settings of every run; ``ansible-playbook`` is the one beside this interpreter
-    (the venv's) when there is one, else the one on ``PATH``."""
+    (the venv's) when there is one, else the one on ``PATH``.
+
+    SSH connection sharing stays within the run (control sockets in its temp dir): a later
+    run never reuses a master connection to an address that now belongs to another VM (a
+    healed VDU keeps its address) or to a host that went away.
+    """
     path = os.environ.get("PATH", "/usr/bin:/bin")
     venv_bin = Path(sys.executable).parent
     if (venv_bin / "ansible-playbook").is_file():
@@ -184,6 +189,7 @@ def _ansible_env() -> dict[str, str]:
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_SSH_RETRIES": "2",
         "ANSIBLE_TIMEOUT": "20",
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(root / "cp"),
         "PATH": path,
     }
 
