@@ -154,3 +154,23 @@ def test_projection_is_metric_and_round_trips() -> None:
     assert abs(y[1] - y[0] - 1110.0) < 5  # 0.01 degree of latitude is ~1.11 km
     _, lat = projector.inverse(x, y)
     assert np.allclose(lat, [37.98, 37.99], atol=1e-9)
+
+
+def test_fast_and_per_record_paths_agree() -> None:
+    """Clean input takes the vectorised path; one bad value sends it to the slow path."""
+    rows = [{"ue_id": f"u{i % 7}", "timestamp": f"2026-03-01T10:{i % 60:02d}:00Z",
+             "latitude": 37.9 + i * 1e-4, "longitude": "23.7"} for i in range(300)]
+    clean_records = parse_records(json.dumps(rows))
+    assert clean_records.t[1] - clean_records.t[0] == 60.0
+    assert clean_records.lon.tolist() == [23.7] * 300
+    rows[5]["timestamp"] = "2026-03-01T10:05:00+01:00"  # an offset: per-record path
+    mixed = parse_records(json.dumps(rows))
+    assert mixed.t[5] == clean_records.t[5] - 3600
+    assert np.array_equal(np.delete(mixed.t, 5), np.delete(clean_records.t, 5))
+    csv_text = "ue_id,timestamp,latitude,longitude\n" + "".join(
+        f"{r['ue_id']},{r['timestamp']},{r['latitude']},{r['longitude']}\n" for r in rows)
+    assert np.array_equal(parse_records(csv_text).t, mixed.t)
+    rows[7]["latitude"] = True
+    with pytest.raises(ValidationError) as caught:
+        parse_records(json.dumps(rows))
+    assert [i.path for i in caught.value.issues] == ["/7/latitude"]

@@ -22,7 +22,7 @@ import io
 import json
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ from locus_iac.errors import (
     ValidationError,
     json_pointer,
 )
+from locus_iac.functions.poi.records_fast import columns_to_records
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +239,12 @@ def records_from_objects(
     items: Iterable[object], *, pointer_prefix: tuple[str | int, ...] = ("records",)
 ) -> LocationRecords:
     """Records from JSON-like objects; raises ValidationError listing every malformed one."""
+    items = list(items)
+    dicts = [item for item in items if isinstance(item, dict)]
+    if len(dicts) == len(items):
+        fast = columns_to_records(*([item.get(f) for item in dicts] for f in FIELDS))
+        if fast is not None:
+            return LocationRecords(*fast)
     issues = _IssueCollector()
     rows: list[tuple[str, float, float, float]] = []
     for index, item in enumerate(items):
@@ -299,6 +306,16 @@ def _csv_columns(header: Sequence[str]) -> dict[str, int]:
     return columns
 
 
+def _csv_fast(reader: Iterator[list[str]], columns: dict[str, int]) -> LocationRecords | None:
+    """The vectorised path (see :mod:`.records_fast`); None when the slow path is needed."""
+    rows = [line for line in reader if line]
+    width = max(columns.values()) + 1
+    if not rows or any(len(line) < width for line in rows):
+        return LocationRecords.empty() if not rows else None
+    fast = columns_to_records(*([line[columns[f]] for line in rows] for f in FIELDS))
+    return LocationRecords(*fast) if fast is not None else None
+
+
 def parse_csv_records(text: str) -> LocationRecords:
     """Records from CSV text with a header row; issues name the CSV line number."""
     reader = csv.reader(io.StringIO(text))
@@ -306,6 +323,11 @@ def parse_csv_records(text: str) -> LocationRecords:
     if header is None:
         return LocationRecords.empty()
     columns = _csv_columns(header)
+    fast = _csv_fast(reader, columns)
+    if fast is not None:
+        return fast
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
     issues = _IssueCollector()
     rows: list[tuple[str, float, float, float]] = []
     index = 0
