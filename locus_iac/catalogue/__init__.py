@@ -38,6 +38,7 @@ from locus_iac.catalogue.onboarding import (
 from locus_iac.catalogue.package_store import (
     NOUN,
     Page,
+    claim_upload,
     create_package,
     delete_package,
     get_package,
@@ -93,6 +94,7 @@ __all__ = [
     "VimAccountIn",
     "VimConfig",
     "authenticate",
+    "claim_upload",
     "create_package",
     "create_project",
     "create_user",

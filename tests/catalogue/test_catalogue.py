@@ -1,0 +1,248 @@
+"""Repositories of the catalogue on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, select
+
+from locus_iac import catalogue as cat
+from locus_iac.catalogue.database import MIGRATIONS
+from locus_iac.catalogue.models import PackageRow
+from locus_iac.catalogue.states import OnboardingState, PackageKind, check_transition
+from locus_iac.errors import (
+    AuthError,
+    Conflict,
+    Forbidden,
+    Issue,
+    NotFound,
+    PermanentError,
+    ValidationError,
+)
+
+HOUR = timedelta(hours=1)
+
+
+class FakeInspector:
+    """Test double: descriptors are ``kind:id[:ref,ref]`` strings; refs name VNFDs."""
+
+    def inspect(self, data: bytes, name: str) -> cat.Inspected:
+        parts = data.decode().split(":")
+        if len(parts) < 2:
+            raise ValidationError("bad", [Issue("", "bad", "not kind:id")])
+        refs = parts[2].split(",") if len(parts) > 2 and parts[2] else []
+        return cat.Inspected(
+            kind=PackageKind(parts[0]),
+            descriptor_id=parts[1],
+            name=parts[1],
+            version="1",
+            provider="p",
+            descriptor_yaml=data.decode(),
+            references=tuple(
+                cat.Reference(PackageKind.VNFD, r, f"/nsd/vnfd-id/{i}") for i, r in enumerate(refs)
+            ),
+        )
+
+    def cross_check(
+        self, subject: cat.Inspected, known: Mapping[tuple[PackageKind, str], str]
+    ) -> list[Issue]:
+        return []
+
+
+def _project(db: cat.Database) -> str:
+    with db.session() as session:
+        cat.ensure_admin(session, "pw")
+        return cat.find_project(session, "admin").id
+
+
+def test_migrations_are_idempotent_and_reversible(db: cat.Database) -> None:
+    db.migrate()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"projects", "users", "tokens", "packages", "package_blobs", "sites"} <= tables
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert "packages" not in inspect(db.engine).get_table_names()
+    db.migrate()
+    assert "software_version" in {c["name"] for c in inspect(db.engine).get_columns("packages")}
+
+
+def test_state_transitions() -> None:
+    check_transition(OnboardingState.CREATED, OnboardingState.UPLOADING)
+    check_transition(OnboardingState.PROCESSING, OnboardingState.ONBOARDED)
+    with pytest.raises(Conflict, match="uploaded once"):
+        check_transition(OnboardingState.ONBOARDED, OnboardingState.UPLOADING)
+    with pytest.raises(Conflict):
+        check_transition(OnboardingState.CREATED, OnboardingState.ONBOARDED)
+
+
+def test_identity(db: cat.Database) -> None:
+    with db.session() as session, pytest.raises(AuthError, match="LOCUS_ADMIN_PASSWORD"):
+        cat.ensure_admin(session, None)
+    project = _project(db)
+    with db.session() as session:
+        assert cat.ensure_admin(session, "other") is False  # the password is not reset
+        cat.create_project(session, "uma")
+        cat.create_user(session, "bob", "bob-pw", ["uma"])
+        with pytest.raises(Conflict):
+            cat.create_user(session, "bob", "x", [])
+    with db.session() as session:
+        with pytest.raises(AuthError):
+            cat.issue_token(session, "bob", "wrong", None, HOUR)
+        with pytest.raises(AuthError):
+            cat.issue_token(session, "nobody", "bob-pw", None, HOUR)
+        with pytest.raises(Forbidden):
+            cat.issue_token(session, "bob", "bob-pw", project, HOUR)
+        issued = cat.issue_token(session, "bob", "bob-pw", "uma", HOUR)
+    assert issued.caller.project_name == "uma" and not issued.caller.admin
+    with db.session() as session:
+        assert cat.authenticate(session, issued.secret).username == "bob"
+        cat.update_user(session, "bob", password="new-pw", projects=None)
+    with db.session() as session, pytest.raises(AuthError):
+        cat.authenticate(session, issued.secret)  # a password change revokes tokens
+    with db.session() as session, pytest.raises(Conflict):
+        cat.delete_project(session, "admin")
+
+
+def test_one_shot_onboarding_and_usage(db: cat.Database) -> None:
+    project = _project(db)
+    inspector = FakeInspector()
+    with pytest.raises(ValidationError) as missing:
+        cat.onboard_new(
+            db,
+            inspector,
+            project_id=project,
+            kind=PackageKind.NSD,
+            data=b"nsd:ns1:vnf1",
+            content_type="text/plain",
+        )
+    assert [i.code for i in missing.value.issues] == ["reference-not-onboarded"]
+    assert missing.value.issues[0].path == "/nsd/vnfd-id/0"
+    with db.session() as session:
+        assert session.scalars(select(PackageRow)).all() == []
+    vnf = cat.onboard_new(
+        db,
+        inspector,
+        project_id=project,
+        kind=PackageKind.VNFD,
+        data=b"vnfd:vnf1",
+        content_type="text/plain",
+    )
+    ns = cat.onboard_new(
+        db,
+        inspector,
+        project_id=project,
+        kind=PackageKind.NSD,
+        data=b"nsd:ns1:vnf1",
+        content_type="text/plain",
+    )
+    with db.session() as session:
+        assert cat.in_use(session, project, PackageKind.VNFD, ["vnf1", "other"]) == {"vnf1"}
+        assert cat.referenced_packages(session, [ns]) == {ns.id: [vnf.id]}
+        with pytest.raises(Conflict, match="in use by ns1"):
+            cat.delete_package(session, project, PackageKind.VNFD, vnf.id)
+    with pytest.raises(Conflict):
+        cat.onboard_new(
+            db,
+            inspector,
+            project_id=project,
+            kind=PackageKind.VNFD,
+            data=b"vnfd:vnf1",
+            content_type="text/plain",
+        )
+
+
+def test_two_step_upload_rolls_back_to_created(db: cat.Database) -> None:
+    project = _project(db)
+    with db.session() as session:
+        row = cat.create_package(session, project, PackageKind.VNFD, name="x")
+    with pytest.raises(ValidationError):
+        cat.upload_content(
+            db,
+            FakeInspector(),
+            project_id=project,
+            kind=PackageKind.VNFD,
+            package_id=row.id,
+            data=b"garbage",
+            content_type="text/plain",
+        )
+    with pytest.raises(ValidationError, match="expected a VNF package"):
+        cat.upload_content(
+            db,
+            FakeInspector(),
+            project_id=project,
+            kind=PackageKind.VNFD,
+            package_id=row.id,
+            data=b"nsd:n",
+            content_type="text/plain",
+        )
+    with db.session() as session:
+        again = cat.get_package(session, project, PackageKind.VNFD, row.id)
+        assert again.onboarding_state == "CREATED" and again.descriptor_id is None
+        assert again.updated_at == row.updated_at
+    cat.upload_content(
+        db,
+        FakeInspector(),
+        project_id=project,
+        kind=PackageKind.VNFD,
+        package_id=row.id,
+        data=b"vnfd:v",
+        content_type="text/plain",
+    )
+    with db.session() as session:
+        done = cat.get_package(session, project, PackageKind.VNFD, row.id)
+        assert done.onboarding_state == "ONBOARDED"
+        assert cat.read_content(session, done) == b"vnfd:v"
+        with pytest.raises(NotFound):
+            cat.get_package(session, "another-project", PackageKind.VNFD, row.id)
+
+
+def test_a_stale_claim_loses(db: cat.Database) -> None:
+    project = _project(db)
+    with db.session() as session:
+        row = cat.create_package(session, project, PackageKind.NSD)
+    with db.session() as first:
+        cat.claim_upload(first, cat.get_package(first, project, PackageKind.NSD, row.id))
+    with db.session() as second, pytest.raises(Conflict):
+        cat.claim_upload(second, row)  # row still says CREATED; the database does not
+
+
+def test_paging(db: cat.Database) -> None:
+    project = _project(db)
+    with db.session() as session:
+        made = [cat.create_package(session, project, PackageKind.NST).id for _ in range(5)]
+    seen: list[str] = []
+    marker = None
+    while True:
+        with db.session() as session:
+            page = cat.list_packages(session, project, PackageKind.NST, marker=marker, limit=2)
+        seen += [r.id for r in page.rows]
+        if page.next_marker is None:
+            break
+        marker = page.next_marker
+    assert seen == made
+    with db.session() as session, pytest.raises(ValidationError):
+        cat.list_packages(session, project, PackageKind.NST, marker="!!", limit=2)
+
+
+def test_secret_box(tmp_path: Path) -> None:
+    box = cat.SecretBox.from_data_dir(tmp_path)
+    key = tmp_path / "secret.key"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    sealed = box.seal({"vim_password": "pw"})
+    assert b"pw" not in sealed
+    assert cat.SecretBox.from_data_dir(tmp_path).open(sealed) == {"vim_password": "pw"}
+    other = cat.SecretBox.from_data_dir(tmp_path / "other")
+    with pytest.raises(PermanentError):
+        other.open(sealed)
+    with pytest.raises(PermanentError):
+        cat.SecretBox(b"not a key")
