@@ -99,9 +99,7 @@ def resolve_nsi(spec: NsiSpec) -> NsiPlan:
     return NsiPlan(nsi_id=spec.nsi_id, plan=merged, shared=shared)
 
 
-def _merge(
-    spec: NsiSpec, plans: dict[str, NsPlan], mapping: dict[tuple[str, str], str]
-) -> NsPlan:
+def _merge(spec: NsiSpec, plans: dict[str, NsPlan], mapping: dict[tuple[str, str], str]) -> NsPlan:
     def vl_name(subnet: str, vl: str) -> str:
         return mapping.get((subnet, vl), f"{subnet}-{vl}")
 
@@ -185,7 +183,5 @@ def build_nsi(plan: NsiPlan, *, export: bool = True) -> NsiOutputs:
     }
     if export:
         pulumi.export("nsi_id", plan.nsi_id)
-        pulumi.export(
-            "shared", {subnet: ref.get_output("links") for subnet, ref in refs.items()}
-        )
+        pulumi.export("shared", {subnet: ref.get_output("links") for subnet, ref in refs.items()})
     return NsiOutputs(ns=ns, shared=refs)

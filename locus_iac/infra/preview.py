@@ -27,6 +27,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from locus_iac.errors import LocusError, PermanentError
 from locus_iac.infra.topology import Upstream
 
 log = logging.getLogger(__name__)
@@ -207,9 +208,7 @@ class PreviewMocks(pulumi_mocks.Mocks):
             state.setdefault("name", args.name)
         return rid, state
 
-    def call(
-        self, args: pulumi_mocks.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         function = args.token.rsplit(":", 1)[-1]
         known = _LOOKUP_IDS.get(function)
         if known is None:
@@ -233,10 +232,11 @@ def run_program(
     secret_keys: Sequence[str] = (),
     mocks: PreviewMocks | None = None,
 ) -> ProgramPlan:
-    """Run ``program`` under mocks (in an isolated context) and return what it declared.
+    r"""Run ``program`` under mocks (in an isolated context) and return what it declared.
 
-    ``config`` keys without a namespace get ``project:``. Exceptions raised by the program
-    propagate unchanged.
+    ``config`` keys without a namespace get ``project:``. :class:`LocusError`\s raised by
+    the program propagate unchanged; anything else (a bug, an SDK error) is translated
+    here, once, into :class:`PermanentError` naming the program's failure.
     """
     monitor = RecordingMonitor(mocks or PreviewMocks())
 
@@ -248,13 +248,20 @@ def run_program(
         full = {k if ":" in k else f"{project}:{k}": v for k, v in (config or {}).items()}
         secrets = [k if ":" in k else f"{project}:{k}" for k in secret_keys]
         pulumi.runtime.set_all_config(full, secrets)
+
         def declare() -> None:
             program()
 
         _sync_await(run_pulumi_func(declare))
         monitor.plan.outputs.update(_exports())
 
-    contextvars.copy_context().run(body)
+    try:
+        contextvars.copy_context().run(body)
+    except LocusError:
+        raise
+    except Exception as exc:
+        log.debug("program failed under mocks", exc_info=True)
+        raise PermanentError(f"the program failed: {type(exc).__name__}: {exc}") from exc
     return monitor.plan
 
 

@@ -19,6 +19,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
+from locus_iac.errors import NotFound
+from locus_iac.infra.components._checks import invalid
 from locus_iac.infra.components.kubernetes_knf import KubernetesKnf, KubernetesKnfArgs
 from locus_iac.infra.components.openstack_vnf import OpenStackVnf, OpenStackVnfArgs
 from locus_iac.infra.components.site_link import SiteLink, SiteLinkArgs, SiteLinkEnd
@@ -191,11 +193,11 @@ class NetworkService(pulumi.ComponentResource):
     def _site_link_end(self, link: LinkPlan, site: Site, peer: str) -> SiteLinkEnd:
         ref = self._plan.upstream.vpn_between(site.name, peer)
         if ref is None:
-            raise ValueError(f"VL {link.id}: no VPN stack joins {site.name} and {peer}")
+            raise invalid(f"VL {link.id}: no VPN stack joins {site.name} and {peer}", "/upstream")
         stack = self._stack_ref(ref.stack)
-        next_hop = _output_item(stack, "next_hops", site.name)
+        next_hop = _output_item(stack, ref.stack, "next_hops", site.name)
         is_openstack = site.kind == SiteKind.OPENSTACK
-        router = _output_item(stack, "router_ids", site.name) if is_openstack else None
+        router = _output_item(stack, ref.stack, "router_ids", site.name) if is_openstack else None
         groups = self.security_groups.get(site.name)
         return SiteLinkEnd(
             site=site.name,
@@ -255,18 +257,18 @@ class NetworkService(pulumi.ComponentResource):
         try:
             return self.links[vl].networks[site]
         except KeyError:
-            raise ValueError(f"VL {vl} has no network at site {site}") from None
+            raise invalid(f"VL {vl} has no network at site {site}", f"/links/{vl}") from None
 
     def _attachment_at(self, vl: str, site: str) -> pulumi.Input[str]:
         try:
             return self.links[vl].attachments[site]
         except KeyError:
-            raise ValueError(f"VL {vl} has no NetworkAttachmentDefinition at {site}") from None
+            raise invalid(f"VL {vl} has no NAD at site {site}", f"/links/{vl}") from None
 
 
 def _pairs(link: LinkPlan) -> list[tuple[str, str]]:
     if len(link.sites) != 2:
-        raise ValueError(f"VL {link.id} spans {len(link.sites)} sites; at most 2 are supported")
+        raise invalid(f"VL {link.id} spans {len(link.sites)} sites; 2 at most", f"/links/{link.id}")
     a, b = link.sites
     return [(a, b), (b, a)]
 
@@ -277,10 +279,12 @@ def _ends(vls: Mapping[str, VirtualLink]) -> LinkEnds:
     return LinkEnds(networks=networks, attachments=attachments)
 
 
-def _output_item(stack: pulumi.StackReference, key: str, item: str) -> pulumi.Output[str]:
+def _output_item(
+    stack: pulumi.StackReference, stack_name: str, key: str, item: str
+) -> pulumi.Output[str]:
     def pick(value: Any) -> str:
         if not isinstance(value, Mapping) or item not in value:
-            raise ValueError(f"stack output {key!r} has no entry for {item!r}")
+            raise NotFound(f"stack {stack_name!r}: output {key!r} has no entry for {item!r}")
         return str(value[item])
 
     return stack.get_output(key).apply(pick)

@@ -47,9 +47,7 @@ class NsSpec(_Frozen):
     sites: SiteCatalog
     parameters: dict[str, dict[str, str]] = Field(default_factory=dict)
     kdu_values: dict[str, dict[str, dict[str, JsonValue]]] = Field(default_factory=dict)
-    scale: dict[str, dict[str, Annotated[int, Field(ge=0, le=1000)]]] = Field(
-        default_factory=dict
-    )
+    scale: dict[str, dict[str, Annotated[int, Field(ge=0, le=1000)]]] = Field(default_factory=dict)
     package_dirs: dict[str, Path] = Field(default_factory=dict)
     ssh_public_keys: tuple[str, ...] = ()
     floating_ips: bool = False

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from locus_iac.errors import NotFound
 from locus_iac.infra import (
     PreviewMocks,
     ProgramPlan,
@@ -212,3 +213,12 @@ def test_build_ns_without_export_registers_no_outputs(
     result = run_program(lambda: build_ns(plan, export=False), mocks=PreviewMocks(VPN_OUTPUTS))
     assert result.outputs == {}
     assert len(result.of_type(SERVER)) == 1
+
+
+def test_missing_upstream_output_is_reported_as_not_found(
+    packages: dict[str, Package], catalog: SiteCatalog
+) -> None:
+    plan = resolve_nsi(exemplary_nsi(packages, catalog))
+    outputs = {stack: {"router_ids": v["router_ids"]} for stack, v in VPN_OUTPUTS.items()}
+    with pytest.raises(NotFound, match="'locus/vpn/core-edge': output 'next_hops' has no entry"):
+        run_program(lambda: build_nsi(plan), mocks=PreviewMocks(outputs))

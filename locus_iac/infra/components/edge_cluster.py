@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from locus_iac.infra.components._checks import invalid
 from locus_iac.infra.components.virtual_link import NAD_API_VERSION, NAD_KIND, macvlan_config
 
 MANO_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -46,7 +47,7 @@ class EdgeCluster(pulumi.ComponentResource):
     ) -> None:
         super().__init__("locus:edge:EdgeCluster", name, None, opts)
         if not args.namespaces:
-            raise ValueError(f"{name}: at least one namespace is needed")
+            raise invalid(f"{name}: at least one namespace is needed")
         child = pulumi.ResourceOptions(parent=self)
         labels = {"app.kubernetes.io/managed-by": "locus"}
         namespaces = {
@@ -75,9 +76,11 @@ class EdgeCluster(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=nad_name, namespace=home_ns, labels=labels
                 ),
-                spec={"config": macvlan_config(
+                spec={
+                    "config": macvlan_config(
                         nad_name, args.master_interface, args.ipam, cidr, segment=args.segment
-                    )},
+                    )
+                },
                 opts=child,
             )
             self.attachments[nad_name] = pulumi.Output.all(nad.id, home_ns).apply(
@@ -86,7 +89,6 @@ class EdgeCluster(pulumi.ComponentResource):
         self.namespaces = list(args.namespaces)
         self.service_account = account.metadata.apply(lambda m: str(m.name))
         self.register_outputs({"service_account": self.service_account})
-
 
     def _rbac(
         self,

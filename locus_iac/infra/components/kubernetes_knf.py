@@ -24,6 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from locus_iac.infra.components._checks import invalid
 from locus_iac.infra.topology import KduPlan, VnfPlan
 
 MULTUS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
@@ -59,7 +60,7 @@ class KubernetesKnf(pulumi.ComponentResource):
         for kdu in args.vnf.kdus:
             missing = sorted(set(kdu.networks) - set(args.attachments))
             if missing:
-                raise ValueError(f"{name}: KDU {kdu.name} uses nets with no NAD: {missing}")
+                raise invalid(f"{name}: KDU {kdu.name} uses nets with no NAD: {missing}")
             release_name = release_name_for(args.ns_instance_id, args.vnf.profile_id, kdu.name)
             values = pulumi.Output.all(
                 args.namespace, *[args.attachments[n] for n in kdu.networks]

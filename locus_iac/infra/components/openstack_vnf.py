@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_openstack as openstack
 
+from locus_iac.infra.components._checks import invalid
 from locus_iac.infra.day0 import render_cloud_init
 from locus_iac.infra.topology import VduPlan, VnfPlan
 
@@ -65,7 +66,7 @@ class OpenStackVnf(pulumi.ComponentResource):
         for vdu in args.vnf.vdus:
             missing = sorted({p.vl for p in vdu.ports} - set(args.networks))
             if missing:
-                raise ValueError(f"{name}: VDU {vdu.id} uses VLs with no network: {missing}")
+                raise invalid(f"{name}: VDU {vdu.id} uses VLs with no network: {missing}")
             flavor_id = self._flavor(name, vdu)
             image_id = self._image(name, vdu)
             self.instances[vdu.id] = [

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import pulumi
 import pulumi_openstack as openstack
 
+from locus_iac.infra.components._checks import invalid
 from locus_iac.infra.components.virtual_link import Route, VirtualLink, VirtualLinkArgs
 from locus_iac.sites import SiteKind
 
@@ -59,7 +60,7 @@ class SiteLink(pulumi.ComponentResource):
     ) -> None:
         super().__init__("locus:net:SiteLink", name, None, opts)
         if args.a.site == args.b.site:
-            raise ValueError(f"{name}: a site link needs two different sites")
+            raise invalid(f"{name}: a site link needs two different sites")
         self.ends = {}
         # An OpenStack end's block may only be known after a lookup, and a Kubernetes end
         # needs its peer's block inside its NAD: OpenStack ends are declared first.
@@ -89,7 +90,7 @@ class SiteLink(pulumi.ComponentResource):
         if end.link.kind != SiteKind.OPENSTACK:
             return
         if end.router_id is None or end.security_group_id is None:
-            raise ValueError(f"{name}: OpenStack end at {end.site} needs a router and a group")
+            raise invalid(f"{name}: OpenStack end at {end.site} needs a router and a group")
         child = pulumi.ResourceOptions(parent=self, provider=end.provider)
         prefix = f"{name}-{end.site}"
         if vl.created and vl.subnet_id is not None:

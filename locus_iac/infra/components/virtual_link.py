@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 
+from locus_iac.infra.components._checks import invalid
 from locus_iac.sites import SiteKind
 
 NAD_API_VERSION = "k8s.cni.cncf.io/v1"
@@ -96,7 +97,7 @@ class VirtualLink(pulumi.ComponentResource):
             self.created = False
             return
         if args.cidr is None:
-            raise ValueError(f"{name}: a new OpenStack network needs a CIDR")
+            raise invalid(f"{name}: a new OpenStack network needs a CIDR")
         network = openstack.networking.Network(
             f"{name}-net", name=args.resource_name, admin_state_up=True, opts=child
         )
@@ -117,7 +118,7 @@ class VirtualLink(pulumi.ComponentResource):
 
     def _kubernetes(self, name: str, args: VirtualLinkArgs) -> None:
         if args.cidr is None or args.namespace is None:
-            raise ValueError(f"{name}: a NetworkAttachmentDefinition needs a CIDR and namespace")
+            raise invalid(f"{name}: a NetworkAttachmentDefinition needs a CIDR and namespace")
         config = pulumi.Output.all(
             args.cidr, *[pulumi.Output.all(r.destination, r.gateway) for r in args.routes]
         ).apply(
