@@ -202,8 +202,12 @@ class StackDriver:
             if record is None:
                 return
             into.append(record)
-            if on_progress is not None:
+            if on_progress is None:
+                return
+            try:
                 on_progress(record)
+            except Exception:  # a failing observer must not break the engine run
+                logger.exception("progress callback failed on event %s", record.sequence)
 
         return handle
 

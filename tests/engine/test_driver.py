@@ -212,3 +212,16 @@ def test_a_second_update_meets_the_lock_and_is_retryable(driver: StackDriver) ->
         release.set()
         worker.join(timeout=120)
     assert len(outcome) == 1
+
+
+@needs_pulumi
+def test_a_failing_progress_observer_does_not_break_the_run(
+    driver: StackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_: ProgressRecord) -> None:
+        raise OSError("database is gone")
+
+    result = driver.preview("ns-f", program_with(1), on_progress=broken)
+    assert result.counts.created == 2
+    assert result.records
+    assert "progress callback failed" in caplog.text
