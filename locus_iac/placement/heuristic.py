@@ -93,28 +93,46 @@ class _State:
 
 
 def solve_heuristic(
-    problem: Problem, *, time_limit: float, seed: int = 0, max_attempts: int = 30
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    max_attempts: int = 30,
+    restarts: int = 8,
 ) -> dict[str, str] | None:
     """A placement satisfying every constraint, or ``None`` if none was found.
 
-    Gives up after ``time_limit`` seconds or ``max_attempts`` failed constructions.
+    After the first complete placement, up to ``restarts`` more constructions from
+    perturbed orders (each improved by local search) run within the first half of the time
+    left, and the best placement is kept. Gives up after ``time_limit`` seconds or
+    ``max_attempts`` failed constructions.
     """
-    deadline = time.monotonic() + time_limit
+    started = time.monotonic()
+    deadline = started + time_limit
     rng = random.Random(seed)
     blocks, member_of = _blocks(problem)
     if blocks is None:
         return None
+    best: dict[str, str] | None = None
     attempt = 0
-    while attempt < max_attempts and time.monotonic() < deadline:
+    solutions = 0
+    explore_until = deadline
+    while attempt < max_attempts and solutions <= restarts and time.monotonic() < explore_until:
         state = _new_state(problem, blocks, member_of)
         if state is None:
             return None
         if _construct(state, rng, perturb=attempt > 0, deadline=deadline):
             _improve(state, rng, deadline)
-            return {f: state.site_of[b] for b, blk in enumerate(blocks) for f in blk.members}
+            found = _assignment(state)
+            if best is None or problem.score(found) < problem.score(best):
+                best = found
+            if solutions == 0:
+                explore_until = time.monotonic() + (deadline - time.monotonic()) / 2
+            solutions += 1
         attempt += 1
-    log.info("heuristic found no placement (%d constructions tried)", attempt)
-    return None
+    if best is None:
+        log.info("heuristic found no placement (%d constructions tried)", attempt)
+    return best
 
 
 def _blocks(problem: Problem) -> tuple[list[_Block] | None, dict[str, int]]:
@@ -188,12 +206,41 @@ def _construct(state: _State, rng: random.Random, *, perturb: bool, deadline: fl
     for b in sorted(range(len(state.blocks)), key=priority):
         if time.monotonic() > deadline:
             return False
-        candidates = [s for s in state.blocks[b].domain if state.fits(b, s)]
-        if not candidates:
+        scored: list[tuple[Move, str]] = []
+        for site in state.blocks[b].domain:
+            if not state.fits(b, site):
+                continue
+            state.place(b, site)
+            ahead = _lookahead(state, b)
+            state.remove(b)
+            if ahead is not None:
+                scored.append((_plus(state.delta(b, None, site), ahead), site))
+        if not scored:
             return False
-        best = min(candidates, key=lambda s: state.delta(b, None, s))
-        state.place(b, best)
+        state.place(b, min(scored)[1])
     return True
+
+
+def _lookahead(state: _State, b: int) -> Move | None:
+    """With ``b`` just placed: the cheapest start each unplaced linked block still has.
+
+    ``None`` when one of them has no site left (placing ``b`` there leads to a dead end).
+    """
+    total: Move = (0.0, 0.0)
+    for other, _ in state.links[b]:
+        if other in state.site_of:
+            continue
+        options = [
+            state.delta(other, None, t) for t in state.blocks[other].domain if state.fits(other, t)
+        ]
+        if not options:
+            return None
+        total = _plus(total, min(options))
+    return total
+
+
+def _plus(a: Move, b: Move) -> Move:
+    return a[0] + b[0], a[1] + b[1]
 
 
 def _better(move: Move) -> bool:
@@ -212,6 +259,8 @@ def _improve(state: _State, rng: random.Random, deadline: float) -> None:
             improved |= _relocate(state, b)
         if not improved:
             improved = _swap_round(state, rng, deadline)
+        if not improved:
+            improved = _pair_round(state, deadline)
 
 
 def _relocate(state: _State, b: int) -> bool:
@@ -235,37 +284,106 @@ def _relocate(state: _State, b: int) -> bool:
     return True
 
 
-def _swap_round(state: _State, rng: random.Random, deadline: float, tries: int = 2000) -> bool:
-    """Try exchanging the sites of random pairs of blocks; True if one improved."""
+def _swap_round(state: _State, rng: random.Random, deadline: float) -> bool:
+    """Exchange the sites of two blocks where that improves; True if any swap was made.
+
+    Pairs are visited in random order; the change is computed from per-block deltas (a
+    swap leaves the number of blocks per site, hence the spread, unchanged) and only
+    improving swaps are checked for feasibility.
+    """
     n = len(state.blocks)
-    if n < 2:
-        return False
-    for _ in range(min(tries, n * (n - 1) // 2)):
+    order = list(range(n))
+    rng.shuffle(order)
+    swapped = False
+    for i, a in enumerate(order):
         if time.monotonic() > deadline:
-            return False
-        a, b = rng.sample(range(n), 2)
-        sa, sb = state.site_of[a], state.site_of[b]
-        if sa == sb or sb not in state.blocks[a].domain or sa not in state.blocks[b].domain:
-            continue
-        before = state.problem.score(_assignment(state))
+            return swapped
+        for b in order[i + 1 :]:
+            sa, sb = state.site_of[a], state.site_of[b]
+            if sa == sb or sb not in state.blocks[a].cost or sa not in state.blocks[b].cost:
+                continue
+            if _better(_swap_delta(state, a, b)) and _try_swap(state, a, b):
+                swapped = True
+    return swapped
+
+
+def _swap_delta(state: _State, a: int, b: int) -> Move:
+    sa, sb = state.site_of[a], state.site_of[b]
+    block_a, block_b = state.blocks[a], state.blocks[b]
+    cost = block_a.cost[sb] - block_a.cost[sa] + block_b.cost[sa] - block_b.cost[sb]
+    objective = state.problem.request.objective
+    if objective is Objective.MIN_TOTAL_COST:
+        return cost, cost
+    if objective is Objective.MIN_EDGE_COST:
+        edge_a, edge_b = block_a.edge_cost, block_b.edge_cost
+        return edge_a[sb] - edge_a[sa] + edge_b[sa] - edge_b[sb], cost
+    if objective is Objective.MAX_CORE_USE:
+        core_a, core_b = block_a.core_share, block_b.core_share
+        return -(core_a[sb] - core_a[sa] + core_b[sa] - core_b[sb]), cost
+    return 0.0, cost
+
+
+def _try_swap(state: _State, a: int, b: int) -> bool:
+    sa, sb = state.site_of[a], state.site_of[b]
+    state.remove(a)
+    state.remove(b)
+    if state.fits(a, sb):
+        state.place(a, sb)
+        if state.fits(b, sa):
+            state.place(b, sa)
+            return True
         state.remove(a)
-        state.remove(b)
-        if state.fits(a, sb):
-            state.place(a, sb)
-            if state.fits(b, sa):
-                state.place(b, sa)
-                if _better(_diff(state.problem.score(_assignment(state)), before)):
-                    return True
-                state.remove(b)
-            state.remove(a)
-        state.place(a, sa)
-        state.place(b, sb)
+    state.place(a, sa)
+    state.place(b, sb)
+    return False
+
+
+def _pair_round(state: _State, deadline: float) -> bool:
+    """Move both ends of a latency-bounded link at once where that improves.
+
+    Single moves cannot leave a site whose neighbourhood the link's bound ties to the peer's
+    site; moving the pair together can. True if any pair moved.
+    """
+    moved = False
+    latency = state.problem.catalog.latency
+    for a, links in list(state.links.items()):
+        for b, bound in links:
+            if a > b:
+                continue
+            if time.monotonic() > deadline:
+                return moved
+            sa, sb = state.site_of[a], state.site_of[b]
+            best: tuple[Move, str, str] | None = None
+            for s in state.blocks[a].domain:
+                move_a = state.delta(a, sa, s)
+                for t in state.blocks[b].domain:
+                    if (s, t) == (sa, sb) or latency(s, t) > bound + EPSILON:
+                        continue
+                    move = _plus(move_a, state.delta(b, sb, t))
+                    if _better(move) and (best is None or move < best[0]):
+                        best = (move, s, t)
+            if best is not None and _try_pair(state, a, b, best[1], best[2]):
+                moved = True
+    return moved
+
+
+def _try_pair(state: _State, a: int, b: int, s: str, t: str) -> bool:
+    """Move ``a`` to ``s`` and ``b`` to ``t`` if that keeps every constraint and improves."""
+    before = state.problem.score(_assignment(state))
+    sa, sb = state.remove(a), state.remove(b)
+    if state.fits(a, s):
+        state.place(a, s)
+        if state.fits(b, t):
+            state.place(b, t)
+            after = state.problem.score(_assignment(state))
+            if _better((after[0] - before[0], after[1] - before[1])):
+                return True
+            state.remove(b)
+        state.remove(a)
+    state.place(a, sa)
+    state.place(b, sb)
     return False
 
 
 def _assignment(state: _State) -> dict[str, str]:
     return {f: state.site_of[b] for b, blk in enumerate(state.blocks) for f in blk.members}
-
-
-def _diff(after: tuple[float, float], before: tuple[float, float]) -> Move:
-    return after[0] - before[0], after[1] - before[1]

@@ -76,7 +76,8 @@ def solve_milp(
     primary = _primary(problem, model) if not feasibility else pulp.lpSum([])
     model.lp.setObjective(primary)
     tie_break = not feasibility and problem.request.objective is not Objective.MIN_TOTAL_COST
-    first_limit = time_limit * (0.75 if tie_break else 1.0)
+    # the time limit covers building the model too, not only CBC
+    first_limit = max(deadline - time.monotonic(), 0.1) * (0.75 if tie_break else 1.0)
     status, bound = _run(model.lp, first_limit)
     if status in ("infeasible", "unknown"):
         return MilpResult(status, bound=bound)
@@ -156,7 +157,8 @@ def _latency(
     for link in problem.bounded_links(enabled):
         a, b = link.ends
         for s in domains[a]:
-            near = [t for t in domains[b] if t in problem.within(link.id, s)]
+            close = problem.within(link.id, s)
+            near = [t for t in domains[b] if t in close]
             if len(near) == len(domains[b]):
                 continue
             lp += x[a, s] <= pulp.lpSum(x[b, t] for t in near)

@@ -87,7 +87,8 @@ class Problem:
         bound = self.links[link_id].max_latency_ms
         if bound is None:
             return frozenset(self.sites)
-        return frozenset(t for t in self.sites if self.catalog.latency(site, t) <= bound + EPSILON)
+        row = self.catalog.latency_ms[site]
+        return frozenset(t for t in self.sites if row[t] <= bound + EPSILON)
 
     def bounded_links(self, enabled: frozenset[Group]) -> list[LinkDemand]:
         """Links between two functions whose latency bound is enforced."""
