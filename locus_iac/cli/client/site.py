@@ -12,7 +12,7 @@ import typer
 from locus_iac.cli.client.api import ApiClient
 from locus_iac.cli.client.tables import show_fields, show_table
 from locus_iac.cli.output import emit, emit_json, fail
-from locus_iac.errors import Issue, LocusError, ValidationError
+from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
 
 app = typer.Typer(
     help="Register sites: OpenStack VIM accounts, Kubernetes clusters.", no_args_is_help=True
@@ -144,7 +144,7 @@ def _find(client: ApiClient, ref: str) -> tuple[str, dict[str, Any]]:
         for site in client.json("GET", path):
             if ref in (site["id"], site["name"]):
                 return path, site
-    raise LocusError(f"no site named {ref!r}")
+    raise NotFound(f"no site named {ref!r}")
 
 
 @app.command()
