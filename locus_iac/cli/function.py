@@ -28,6 +28,7 @@ from locus_iac.functions.poi import (
     run_poi,
 )
 from locus_iac.functions.poi.pipeline import issues_from_pydantic
+from locus_iac.functions.poi.service import ServiceSettings
 from locus_iac.functions.poi.service import serve as serve_poi
 from locus_iac.functions.poi.store import FileResultStore
 from locus_iac.functions.template import build_package, load_template, template_schema
@@ -151,10 +152,14 @@ def poi_serve(
     store: Path = typer.Option(DEFAULT_STORE, "--store", help="Result store directory."),
     default_method: str = typer.Option("dbscan", "--default-method",
                                        envvar="LOCUS_FN_DEFAULT_METHOD"),
+    allow_source: list[str] = typer.Option(
+        [], "--allow-source", help="URL prefix a records source must start with (repeatable; "
+        "default: any http(s) URL)."),
 ) -> None:
     """Serve POI identification over HTTP (POST /run, GET /results/{id}, /health, /metrics)."""
     try:
-        serve_poi(store, host, port, default_method=default_method)
+        settings = ServiceSettings(default_method, tuple(allow_source))
+        serve_poi(store, host, port, settings)
     except LocusError as exc:
         raise fail(exc) from None
 

@@ -11,7 +11,7 @@ import pytest
 
 from locus_iac.errors import PermanentError, RetryableError
 from locus_iac.functions.poi import SyntheticSpec, fetch_records, generate
-from locus_iac.functions.poi.service import create_app
+from locus_iac.functions.poi.service import ServiceSettings, create_app
 from locus_iac.functions.poi.store import FileResultStore
 
 from .httpservers import ServedApp, StaticFiles, free_port
@@ -97,6 +97,22 @@ def test_bad_requests_are_problem_details(
         empty = client.post("/run", json={"records": [], "method": "optics"})
         assert empty.status_code == 201
         assert empty.json()["result"]["features"] == []
+
+
+def test_sources_outside_the_allowed_prefixes_are_refused(
+    tmp_path: Path, static_files: StaticFiles
+) -> None:
+    static_files.routes["/ok.csv"] = (200, "text/csv", _csv(TRACE.records.to_json_records()))
+    settings = ServiceSettings(default_method="hca",
+                               source_prefixes=(f"{static_files.url}/",))
+    with ServedApp(create_app(FileResultStore(tmp_path), settings=settings)) as served:
+        refused = httpx.post(f"{served.url}/run", json={"source": "http://127.0.0.1:1/x"})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["code"] == "source-not-allowed"
+        allowed = httpx.post(f"{served.url}/run", json={"source": f"{static_files.url}/ok.csv"},
+                             timeout=60)
+        assert allowed.status_code == 201, allowed.text
+        assert allowed.json()["result"]["run"]["method"] == "hca"
 
 
 def test_fetch_records_maps_transport_and_status_errors(static_files: StaticFiles) -> None:

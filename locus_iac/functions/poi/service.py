@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,17 @@ def _error_response(error: LocusError) -> JSONResponse:
     return _problem(400, "Bad request", error.message)
 
 
-def _records_of(body: dict[str, Any]) -> LocationRecords:
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """Service configuration: the method used when a request names none, and the URL
+    prefixes a ``source`` must start with (empty: any http(s) URL; set it in a shared
+    cluster so the service cannot be used to reach arbitrary internal addresses)."""
+
+    default_method: str = "dbscan"
+    source_prefixes: tuple[str, ...] = ()
+
+
+def _records_of(body: dict[str, Any], settings: ServiceSettings) -> LocationRecords:
     has_records, has_source = "records" in body, "source" in body
     if has_records == has_source:
         raise ValidationError("give the records inline or a source URL", [
@@ -102,6 +113,10 @@ def _records_of(body: dict[str, Any]) -> LocationRecords:
         if not isinstance(source, str):
             raise ValidationError("invalid source",
                                   [Issue("/source", "invalid-type", "source must be a URL")])
+        if settings.source_prefixes and not source.startswith(settings.source_prefixes):
+            raise ValidationError("source not allowed", [Issue(
+                "/source", "source-not-allowed",
+                f"the source must start with one of: {', '.join(settings.source_prefixes)}")])
         return fetch_records(source)
     items = body["records"]
     if not isinstance(items, list):
@@ -110,15 +125,16 @@ def _records_of(body: dict[str, Any]) -> LocationRecords:
     return records_from_objects(items)
 
 
-def _identify(body: dict[str, Any], default_method: str, metrics: PoiMetrics) -> PoiResult:
+def _identify(body: dict[str, Any], settings: ServiceSettings, metrics: PoiMetrics
+              ) -> PoiResult:
     """Parse a ``POST /run`` body, run the pipeline, count the run in the metrics."""
-    method = str(body.get("method", default_method))
+    method = str(body.get("method", settings.default_method))
     label = method if method in METHODS else "unknown"
     started = time.perf_counter()
     try:
         query = parse_query({k: v for k, v in body.items() if k not in ("records", "source")},
                             method=method)
-        records = _records_of(body)
+        records = _records_of(body, settings)
         result = run_poi(records, query)
     except LocusError:
         metrics.runs.labels(label, "failed").inc()
@@ -129,17 +145,18 @@ def _identify(body: dict[str, Any], default_method: str, metrics: PoiMetrics) ->
     return result
 
 
-def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
-               default_method: str = "dbscan") -> FastAPI:
+def create_app(store: FileResultStore, metrics: PoiMetrics | None = None,
+               settings: ServiceSettings | None = None) -> FastAPI:
     """The FastAPI application serving the POI function over ``store``.
 
-    ``default_method`` is used when a request names no method (the function template's
-    configuration parameter ``default_method``).
+    ``settings.default_method`` is the function template's configuration parameter
+    ``default_method``.
     """
-    if default_method not in METHODS:
+    settings = settings or ServiceSettings()
+    if settings.default_method not in METHODS:
         raise ValidationError("unknown default method", [Issue(
             "/default_method", "unknown-method",
-            f"method {default_method!r} is not one of: {', '.join(METHODS)}")])
+            f"method {settings.default_method!r} is not one of: {', '.join(METHODS)}")])
     metrics = metrics or PoiMetrics()
     app = FastAPI(title="LOCUS SNM-UC1 POI identification", version="1.0.0")
 
@@ -169,7 +186,7 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
 
     @app.post("/run", status_code=201)
     def run(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        result = _identify(body, default_method, metrics)
+        result = _identify(body, settings, metrics)
         result_id = store.save(result)
         return {
             "id": result_id,
@@ -185,11 +202,11 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None, *,
     return app
 
 
-def serve(store_dir: Path, host: str = "127.0.0.1", port: int = 8080, *,
-          default_method: str = "dbscan") -> None:
+def serve(store_dir: Path, host: str = "127.0.0.1", port: int = 8080,
+          settings: ServiceSettings | None = None) -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 
-    app = create_app(FileResultStore(store_dir), default_method=default_method)
+    app = create_app(FileResultStore(store_dir), settings=settings)
     log.info("POI service on http://%s:%d, results in %s", host, port, store_dir)
     uvicorn.run(app, host=host, port=port, log_level="info")
