@@ -12,6 +12,7 @@ Secret inputs and exports are recorded as ``[secret]``; values only known after 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
@@ -245,6 +246,9 @@ def run_program(
         pulumi_mocks.set_mocks(
             monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
         )
+        # a fresh set of pending outputs for this run: the SDK's default one is shared by
+        # every context, so tasks of an earlier, failed run would surface here
+        pulumi_settings.SETTINGS.outputs = set()
         full = {k if ":" in k else f"{project}:{k}": v for k, v in (config or {}).items()}
         secrets = [k if ":" in k else f"{project}:{k}" for k in secret_keys]
         pulumi.runtime.set_all_config(full, secrets)
@@ -252,7 +256,10 @@ def run_program(
         def declare() -> None:
             program()
 
-        _sync_await(run_pulumi_func(declare))
+        try:
+            _sync_await(run_pulumi_func(declare))
+        finally:
+            _cancel_leftovers()
         monitor.plan.outputs.update(_exports())
 
     try:
@@ -263,6 +270,16 @@ def run_program(
         log.debug("program failed under mocks", exc_info=True)
         raise PermanentError(f"the program failed: {type(exc).__name__}: {exc}") from exc
     return monitor.plan
+
+
+def _cancel_leftovers() -> None:
+    """Cancel tasks a failed run left pending, so they cannot fail the next run."""
+    leftovers = list(pulumi_settings.SETTINGS.outputs)
+    pulumi_settings.SETTINGS.outputs = set()
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        _sync_await(asyncio.gather(*leftovers, return_exceptions=True))
 
 
 def _exports() -> dict[str, Any]:
