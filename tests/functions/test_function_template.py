@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from locus_iac.functions.template import (
     build_package,
     load_template,
     package_files,
+    template_schema,
     validate_template,
 )
 from locus_iac.packages import inspect_package, read_package
@@ -128,3 +130,9 @@ def test_generated_vm_package_validates(tmp_path: Path) -> None:
     assert cloud_init.startswith("#cloud-config\n")
     assert "LOCUS_FN_DEFAULT_METHOD=dbscan" in yaml.safe_load(cloud_init)["write_files"][0][
         "content"]
+
+
+def test_example_schema_copy_matches_the_packaged_schema() -> None:
+    """examples/functions/function-template.schema.json is `locus function schema --json`."""
+    copy_path = ROOT / "examples" / "functions" / "function-template.schema.json"
+    assert json.loads(copy_path.read_text()) == template_schema()
