@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Any
 
 import pulumi
@@ -205,6 +206,11 @@ class PreviewMocks(pulumi_mocks.Mocks):
             state.setdefault("address", later(f"floating IP of {args.name}"))
         elif args.typ.endswith("compute/instance:Instance"):
             state.setdefault("accessIpV4", later(f"address of {args.name}"))
+        elif args.typ.endswith("networking/subnet:Subnet") and not state.get("noGateway"):
+            # Neutron's default: the first address of the block
+            cidr = state.get("cidr")
+            if isinstance(cidr, str) and "gatewayIp" not in state:
+                state["gatewayIp"] = str(next(IPv4Network(cidr).hosts()))
         elif args.typ.endswith("compute/keypair:Keypair"):
             state.setdefault("name", args.name)
         return rid, state

@@ -167,7 +167,12 @@ class NetworkService(pulumi.ComponentResource):
         if site.kind == SiteKind.OPENSTACK:
             if existing is not None:
                 return VirtualLinkArgs(SiteKind.OPENSTACK, name, existing_network=existing)
-            return VirtualLinkArgs(SiteKind.OPENSTACK, name, cidr=str(link.cidrs[site.name]))
+            return VirtualLinkArgs(
+                SiteKind.OPENSTACK,
+                name,
+                cidr=str(link.cidrs[site.name]),
+                gateway=link.crosses_sites,
+            )
         assert site.kubernetes is not None
         return VirtualLinkArgs(
             SiteKind.KUBERNETES,

@@ -56,7 +56,7 @@ def test_exemplary_nst_declares_the_expected_resources(nst_plan: ProgramPlan) ->
     assert counts["kubernetes:core/v1:Namespace"] == 1
     # origin_net and the core end of cache_net; mgmt_net reuses the site network
     assert counts[NETWORK] == 2
-    assert len(nst_plan.resources) == 32
+    assert len(nst_plan.resources) == 33
 
 
 def test_cloud_vdu_gets_a_4_vcpu_8_gb_flavor_and_three_ports(nst_plan: ProgramPlan) -> None:
@@ -108,8 +108,10 @@ def test_cache_link_crossing_sites_is_routed_over_the_vpn(nst_plan: ProgramPlan)
         "openstack:networking/routerInterface:RouterInterface",
         "openstack:networking/routerRoute:RouterRoute",
         "openstack:networking/secGroupRule:SecGroupRule",
+        "openstack:networking/subnetRoute:SubnetRoute",
     ]
     route = next(c for c in children if c.type.endswith("RouterRoute"))
+    host_route = next(c for c in children if c.type.endswith("SubnetRoute"))
     rule = next(c for c in children if c.type.endswith("SecGroupRule"))
     edge_nad = next(r for r in nst_plan.of_type(NAD) if "cache" in r.name)
     edge_config = json.loads(edge_nad.inputs["spec"]["config"])
@@ -119,7 +121,13 @@ def test_cache_link_crossing_sites_is_routed_over_the_vpn(nst_plan: ProgramPlan)
     assert route.inputs["nextHop"] == "10.100.255.1"
     assert route.inputs["routerId"] == "router-core-id"
     assert rule.inputs["remoteIpPrefix"] == edge_cidr
+    assert host_route.inputs["destinationCidr"] == edge_cidr
     core_subnet = next(r for r in nst_plan.resources if r.name.endswith("cache_net-core-subnet"))
+    assert core_subnet.inputs["noGateway"] is False  # routed: the router is its gateway
+    gateway = str(next(ip_network(core_subnet.inputs["cidr"]).hosts()))
+    assert host_route.inputs["nextHop"] == gateway
+    origin = next(r for r in nst_plan.resources if r.name.endswith("origin_net-subnet"))
+    assert origin.inputs["noGateway"] is True  # one default route per VM: via mgmt
     assert edge_config["ipam"]["routes"] == [
         {"dst": core_subnet.inputs["cidr"], "gw": "192.168.255.1"}
     ]
@@ -202,7 +210,7 @@ def test_two_programs_in_one_process_do_not_leak(
 ) -> None:
     first = run_nsi(packages, catalog)
     second = run_nsi(packages, catalog)
-    assert len(first.resources) == len(second.resources) == 32
+    assert len(first.resources) == len(second.resources) == 33
     assert all(r.urn.startswith("urn:pulumi:preview::locus-ns::") for r in second.resources)
 
 

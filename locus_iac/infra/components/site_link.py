@@ -6,7 +6,8 @@ segments, one per site, plus what makes them reach each other, declared explicit
 
 * OpenStack end: the VL subnet is attached to the tenant router (``RouterInterface``), the
   router gets a route to the peer end's block via the site's VPN gateway
-  (``RouterRoute``), and the NS security group admits the peer block (``SecGroupRule``).
+  (``RouterRoute``), the subnet hands VMs a host route to that block via the router
+  (``SubnetRoute``), and the NS security group admits the peer block (``SecGroupRule``).
 * Kubernetes end: the NAD's IPAM carries a route to the peer end's block via the edge VPN
   gateway, so the KNF's Multus interface sends that traffic into the tunnel.
 """
@@ -104,6 +105,16 @@ class SiteLink(pulumi.ComponentResource):
             next_hop=end.next_hop,
             opts=child,
         )
+        if vl.gateway_ip is not None and vl.subnet_id is not None:
+            # a host route handed out by DHCP: the VM reaches the peer block through the
+            # router whatever its default route is
+            openstack.networking.SubnetRoute(
+                f"{prefix}-host-route",
+                subnet_id=vl.subnet_id,
+                destination_cidr=peer_cidr,
+                next_hop=vl.gateway_ip,
+                opts=child,
+            )
         openstack.networking.SecGroupRule(
             f"{prefix}-allow-peer",
             security_group_id=end.security_group_id,

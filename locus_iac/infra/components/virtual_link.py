@@ -42,6 +42,8 @@ class VirtualLinkArgs:
     Exactly one of ``cidr`` (create) and ``existing_network`` (look up by name) is set on
     OpenStack; Kubernetes needs ``cidr``, ``namespace`` and ``master_interface``, and
     ``segment`` is the prefix of the master interface's segment (see :func:`macvlan_config`).
+    A new OpenStack subnet has no gateway unless ``gateway`` (a routed link): VMs with
+    several NICs then get one default route, through the management network.
     """
 
     kind: SiteKind
@@ -53,6 +55,7 @@ class VirtualLinkArgs:
     ipam: str = "whereabouts"
     routes: Sequence[Route] = field(default_factory=tuple)
     segment: str | None = None
+    gateway: bool = False
     dns_nameservers: Sequence[str] = field(default_factory=tuple)
 
 
@@ -64,13 +67,14 @@ class VirtualLink(pulumi.ComponentResource):
     subnet_id: pulumi.Output[str] | None
     cidr: pulumi.Output[str]
     attachment: pulumi.Output[str] | None
+    gateway_ip: pulumi.Output[str] | None
     created: bool
 
     def __init__(
         self, name: str, args: VirtualLinkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("locus:net:VirtualLink", name, None, opts)
-        self.network_id = self.subnet_id = self.attachment = None
+        self.network_id = self.subnet_id = self.attachment = self.gateway_ip = None
         if args.kind == SiteKind.OPENSTACK:
             self._openstack(name, args)
         else:
@@ -108,12 +112,14 @@ class VirtualLink(pulumi.ComponentResource):
             cidr=args.cidr,
             ip_version=4,
             enable_dhcp=True,
+            no_gateway=not args.gateway,
             dns_nameservers=list(args.dns_nameservers) or None,
             opts=child,
         )
         self.network_id = network.id
         self.subnet_id = subnet_res.id
         self.cidr = subnet_res.cidr
+        self.gateway_ip = subnet_res.gateway_ip if args.gateway else None
         self.created = True
 
     def _kubernetes(self, name: str, args: VirtualLinkArgs) -> None:
