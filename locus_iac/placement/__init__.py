@@ -8,6 +8,8 @@ conflicting constraints.
 """
 
 from locus_iac.placement.conflicts import ConflictItem, PlacementInfeasible, find_conflict
+from locus_iac.placement.demand import DEFAULT_POD
+from locus_iac.placement.from_descriptors import request_from_descriptors, request_from_netslice
 from locus_iac.placement.model import (
     SAP,
     FunctionDemand,
@@ -25,6 +27,7 @@ from locus_iac.placement.solve import EXACT_LIMIT, PlacementNotFound, SolverChoi
 from locus_iac.placement.verify import violations
 
 __all__ = [
+    "DEFAULT_POD",
     "EXACT_LIMIT",
     "SAP",
     "ConflictItem",
@@ -46,5 +49,7 @@ __all__ = [
     "compile_problem",
     "find_conflict",
     "place",
+    "request_from_descriptors",
+    "request_from_netslice",
     "violations",
 ]

@@ -58,13 +58,21 @@ class PlacementInfeasible(Conflict):
     def __init__(self, conflicts: Sequence[ConflictItem], *, minimal: bool) -> None:
         self.conflicts = tuple(conflicts)
         self.minimal = minimal
-        head = (
-            "no placement satisfies these constraints together; relaxing any one of them "
-            "removes this conflict:"
-            if minimal
-            else "no placement satisfies these constraints together (the time limit ended "
-            "the search for a smaller set):"
-        )
+        if not self.conflicts:
+            head = (
+                "no placement exists (proven by the solver), but the time limit ended the "
+                "search for the constraints that conflict; retry with a longer limit"
+            )
+        elif minimal:
+            head = (
+                "no placement satisfies these constraints together; relaxing any one of them "
+                "removes this conflict:"
+            )
+        else:
+            head = (
+                "no placement satisfies these constraints together (the time limit ended "
+                "the search for a smaller set):"
+            )
         super().__init__("\n".join([head, *(f"  - {c.message}" for c in self.conflicts)]))
 
 

@@ -120,3 +120,24 @@ def test_auto_mode_uses_the_heuristic_above_the_exact_limit() -> None:
     assert decision.status is PlacementStatus.FEASIBLE
     assert decision.optimality_gap is None
     assert violations(compile_problem(request, catalog), decision.assignment) == []
+
+
+@pytest.mark.parametrize("solver", ["milp", "auto"])
+def test_a_short_time_limit_still_gives_a_valid_answer_or_says_so(solver: str) -> None:
+    request, catalog = _instance(5, Objective.MIN_EDGE_COST, n_functions=150, n_sites=15, scale=8)
+    problem = compile_problem(request, catalog)
+    try:
+        decision = place(
+            request,
+            catalog,
+            solver=solver,
+            time_limit=0.5,
+            exact_limit=10**6,  # type: ignore[arg-type]
+        )
+    except PlacementNotFound as exc:
+        assert solver == "milp"  # auto falls back to the heuristic
+        assert "time limit" in str(exc)
+        return
+    assert violations(problem, decision.assignment) == []
+    if decision.status is PlacementStatus.FEASIBLE and decision.solver == "milp":
+        assert decision.optimality_gap is None or decision.optimality_gap >= 0
