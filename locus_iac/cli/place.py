@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from locus_iac.cli.output import EXIT_FAILED, emit, emit_json, fail
+from locus_iac.cli.pkg import _expand_with as expand_with
 from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.packages import read_package
@@ -35,7 +36,10 @@ from locus_iac.placement.from_descriptors import request_from_descriptors, reque
 from locus_iac.sites import load_sites
 
 PKG_HELP = "The NSD or NST package (folder, .tar.gz or descriptor YAML)."
-WITH_HELP = "The other packages it needs: nested NSDs, VNFDs (repeatable)."
+WITH_HELP = (
+    "The other packages it needs: nested NSDs, VNFDs (repeatable); a folder of packages "
+    "stands for each package in it."
+)
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -59,7 +63,8 @@ def load_request(
 ) -> PlacementRequest:
     """The placement request of the NS or netslice in ``pkg`` (descriptors in ``with_``)."""
     main = read_package(pkg, name=str(pkg)).descriptor.model
-    models = [read_package(p, name=str(p)).descriptor.model for p in with_]
+    paths = [p for given in with_ for p in expand_with(given, pkg)]
+    models = [read_package(p, name=str(p)).descriptor.model for p in paths]
     vnfds = {m.id: m for m in models if isinstance(m, Vnfd)}
     nsds = {m.id: m for m in models if isinstance(m, Nsd)}
     if isinstance(main, Nsd):

@@ -119,6 +119,13 @@ def test_cli_places_the_exemplary_netslice() -> None:
     assert {r["code"] for r in vnf["reasons"]} >= {"kind", "latency", "objective"}
 
 
+def test_cli_with_a_folder_of_packages() -> None:
+    args = ["place", str(PKGS / "locus_nst"), "--with", str(PKGS), "--sites", str(SITES)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.output)["assignment"]) == {"cloud_nss/1", "edge_nss/1"}
+
+
 def test_cli_objective_and_latency_change_the_decision() -> None:
     tight = CliRunner().invoke(app, [*NST_ARGS, "--max-latency", "cache_net=16", "--json"])
     assert json.loads(tight.output)["assignment"]["cloud_nss/1"] == "nextworks-lab-core"
