@@ -77,3 +77,22 @@ def test_config_reaches_the_program_namespaced_by_project() -> None:
 
     run_program(program, project="locus-edge", config={"site": "uma", "other:x": "1"})
     assert seen == {"site": "uma", "other": "1"}
+
+
+def test_wireguard_configs_route_each_sites_block_to_the_other() -> None:
+    from locus_iac.infra.components.vpn_link import VpnSide, _render
+
+    core_pair, edge_pair = generate_keypair(), generate_keypair()
+    core = VpnSide("ote-core", "10.255.0.1/30", "10.100.0.0/16", "k", "p")
+    edge = VpnSide("uma-edge", "10.255.0.2/30", "192.168.128.0/17", "k", "p")
+    core_conf = _render(core, edge, cloud_init=True)([core_pair.private_key, edge_pair.public_key])
+    edge_conf = _render(edge, core, cloud_init=False)(
+        [edge_pair.private_key, core_pair.public_key, "203.0.113.7"]
+    )
+    assert core_conf.startswith("#cloud-config\n")
+    assert "AllowedIPs = 192.168.128.0/17, 10.255.0.2/32" in core_conf
+    assert f"PublicKey = {edge_pair.public_key}" in core_conf
+    assert "Endpoint" not in core_conf  # the edge dials in (it is usually behind NAT)
+    assert "AllowedIPs = 10.100.0.0/16, 10.255.0.1/32" in edge_conf
+    assert "Endpoint = 203.0.113.7:51820" in edge_conf
+    assert f"PrivateKey = {edge_pair.private_key}" in edge_conf

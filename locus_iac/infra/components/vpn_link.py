@@ -3,10 +3,12 @@ edge (seed §3.2.1 "preconfigured VPN", §3.4 Figure 16).
 
 Core side: a gateway VM on the tenant data network (its port may forward the edge block:
 ``allowed_address_pairs``), a floating IP as its public endpoint, a security group opening
-the WireGuard UDP port, a cloud-init ``wg-quick`` configuration, and a tenant-router route
-sending the edge block to the gateway. Edge side: a Secret with the WireGuard
-configuration and a one-replica Deployment (``NET_ADMIN``) attached by Multus to the site's
-transit NAD at a fixed address: the next hop of the edge NADs' routes to the core.
+the WireGuard UDP port to the edge's public address, a cloud-init ``wg-quick``
+configuration, and a tenant-router route sending the edge block to the gateway. Edge side:
+a Secret with the WireGuard configuration and a one-replica Deployment (``NET_ADMIN``,
+IP forwarding) attached by Multus to the site's transit NAD at a fixed address: the next
+hop of the edge NADs' routes to the core. The edge dials the core's floating IP (edges are
+usually behind NAT; ``PersistentKeepalive`` keeps the mapping open).
 Private keys are Pulumi secrets from config; only public keys appear in clear.
 """
 
@@ -84,7 +86,7 @@ class VpnLink(pulumi.ComponentResource):
     ) -> None:
         super().__init__("locus:vpn:VpnLink", name, None, opts)
         core_ip = self._core(name, args)
-        self._edge(name, args)
+        self._edge(name, args, self.core_public_address)
         self.next_hops = pulumi.Output.all(core_ip).apply(
             lambda ips: {args.core.site: ips[0], args.edge.site: args.edge_gateway_address}
         )
@@ -121,7 +123,7 @@ class VpnLink(pulumi.ComponentResource):
         )
         user_data: pulumi.Output[str] = pulumi.Output.all(
             core.private_key, core.peer_public_key
-        ).apply(_render(core, edge, args.edge_public_address, cloud_init=True))
+        ).apply(_render(core, edge, cloud_init=True))
         server = openstack.compute.Instance(
             f"{name}-core-gateway",
             name=f"{name}-gateway",
@@ -151,12 +153,12 @@ class VpnLink(pulumi.ComponentResource):
         self.core_public_address = fip.address
         return address
 
-    def _edge(self, name: str, args: VpnLinkArgs) -> None:
+    def _edge(self, name: str, args: VpnLinkArgs, core_endpoint: pulumi.Output[str]) -> None:
         opts = pulumi.ResourceOptions(parent=self, provider=args.edge_provider)
         core, edge = args.core, args.edge
         config: pulumi.Output[str] = pulumi.Output.all(
-            edge.private_key, edge.peer_public_key
-        ).apply(_render(edge, core, None, cloud_init=False))
+            edge.private_key, edge.peer_public_key, core_endpoint
+        ).apply(_render(edge, core, cloud_init=False))
         secret = k8s.core.v1.Secret(
             f"{name}-edge-config",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -211,11 +213,13 @@ def _gateway_pod(
     )
 
 
-def _render(
-    side: VpnSide, peer: VpnSide, endpoint: str | None, *, cloud_init: bool
-) -> Callable[[list[str]], str]:
-    def render(keys: list[str]) -> str:
-        conf = wg_config(side, peer, endpoint, keys[0], keys[1])
+def _render(side: VpnSide, peer: VpnSide, *, cloud_init: bool) -> Callable[[list[str]], str]:
+    """``values``: own private key, peer public key and, for the side that dials, the peer's
+    public address."""
+
+    def render(values: list[str]) -> str:
+        endpoint = values[2] if len(values) > 2 else None
+        conf = wg_config(side, peer, endpoint, values[0], values[1])
         return _cloud_init(conf) if cloud_init else conf
 
     return render
