@@ -173,14 +173,10 @@ def _resolve(
     return known, issues
 
 
-def _attach(
-    session: Session,
-    inspector: Inspector,
-    row: PackageRow,
-    inspected: Inspected,
-    data: bytes,
-    content_type: str,
+def _check_fit(
+    session: Session, inspector: Inspector, row: PackageRow, inspected: Inspected
 ) -> None:
+    """Right kind, no duplicate id in the project, every reference onboarded and valid."""
     kind = PackageKind(row.kind)
     if inspected.kind is not kind:
         raise ValidationError(
@@ -206,6 +202,18 @@ def _attach(
         raise ValidationError(
             f"{kind.value} {inspected.descriptor_id!r} does not fit the catalogue", issues
         )
+
+
+def _attach(
+    session: Session,
+    inspector: Inspector,
+    row: PackageRow,
+    inspected: Inspected,
+    data: bytes,
+    content_type: str,
+) -> None:
+    """Check the upload against the catalogue, then record it: ONBOARDED."""
+    _check_fit(session, inspector, row, inspected)
     row.descriptor_id = inspected.descriptor_id
     row.descriptor_name = inspected.name
     row.descriptor_version = inspected.version
@@ -219,19 +227,16 @@ def _attach(
     row.onboarding_state = OnboardingState.ONBOARDED.value
     row.updated_at = utcnow()
     session.add(PackageBlobRow(package_id=row.id, data=data))
-    for target in {(r.kind, r.id) for r in inspected.references}:
+    for kind, ref in {(r.kind, r.id) for r in inspected.references}:
         session.add(
             PackageRefRow(
-                package_id=row.id,
-                project_id=row.project_id,
-                kind=target[0].value,
-                descriptor_id=target[1],
+                package_id=row.id, project_id=row.project_id, kind=kind.value, descriptor_id=ref
             )
         )
     try:
         session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            f"{kind.value} {inspected.descriptor_id!r} is already in this project"
+            f"{row.kind} {inspected.descriptor_id!r} is already in this project"
         ) from exc
-    log.info("onboarded %s %s as %s", kind.value, inspected.descriptor_id, row.id)
+    log.info("onboarded %s %s as %s", row.kind, inspected.descriptor_id, row.id)

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
@@ -18,6 +19,8 @@ from locus_iac.cli.client.tables import show_fields, show_table
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.errors import LocusError
 from locus_iac.packages import archive_bytes, read_package
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,26 +85,36 @@ def payload(path: Path) -> tuple[bytes, str]:
     return data, "application/yaml"
 
 
-def make_app(area: Area) -> typer.Typer:
-    app = typer.Typer(help=f"Manage {area.noun}s on the NBI.", no_args_is_help=True)
-    json_opt = typer.Option(False, "--json", help="Print JSON.")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
 
-    def run(as_json: bool, action: Any) -> Any:
+
+def run(as_json: bool, action: Callable[[ApiClient], T]) -> T:
+    """Call ``action`` with a client of the logged-in session; errors end the command."""
+    try:
+        client = ApiClient.from_session()
         try:
-            client = ApiClient.from_session()
-            try:
-                return action(client)
-            finally:
-                client.close()
-        except (LocusError, OSError) as exc:
-            error = exc if isinstance(exc, LocusError) else LocusError(str(exc))
-            raise fail(error, as_json=as_json) from None
+            return action(client)
+        finally:
+            client.close()
+    except (LocusError, OSError) as exc:
+        error = exc if isinstance(exc, LocusError) else LocusError(str(exc))
+        raise fail(error, as_json=as_json) from None
 
+
+def make_app(area: Area) -> typer.Typer:
+    """The ``create|upload|list|show|delete`` commands of one package area."""
+    app = typer.Typer(help=f"Manage {area.noun}s on the NBI.", no_args_is_help=True)
+    _create_upload(app, area)
+    _list_show_delete(app, area)
+    return app
+
+
+def _create_upload(app: typer.Typer, area: Area) -> None:
     @app.command()
     def create(
         name: str | None = typer.Option(None, help="Name of the resource."),
         description: str | None = typer.Option(None),
-        as_json: bool = json_opt,
+        as_json: bool = JSON_OPT,
     ) -> None:
         """Create an empty resource (CREATED); fill it with `upload --id`."""
         body = {k: v for k, v in (("name", name), ("description", description)) if v}
@@ -112,7 +125,7 @@ def make_app(area: Area) -> typer.Typer:
     def upload(
         path: Path = typer.Argument(..., exists=True, help="Folder, .tar.gz, .zip or YAML."),
         resource_id: str | None = typer.Option(None, "--id", help="Resource made by `create`."),
-        as_json: bool = json_opt,
+        as_json: bool = JSON_OPT,
     ) -> None:
         """Upload and onboard a package; prints the resource id."""
 
@@ -128,8 +141,10 @@ def make_app(area: Area) -> typer.Typer:
         new_id = run(as_json, action)
         emit_json({"id": new_id}) if as_json else emit(new_id)
 
+
+def _list_show_delete(app: typer.Typer, area: Area) -> None:
     @app.command("list")
-    def list_(as_json: bool = json_opt) -> None:
+    def list_(as_json: bool = JSON_OPT) -> None:
         """List the project's resources (every page)."""
 
         def action(client: ApiClient) -> list[dict[str, Any]]:
@@ -161,7 +176,7 @@ def make_app(area: Area) -> typer.Typer:
     def show(
         resource_id: str,
         descriptor: bool = typer.Option(False, "--descriptor", help="Print the YAML."),
-        as_json: bool = json_opt,
+        as_json: bool = JSON_OPT,
     ) -> None:
         """Show one resource, or its descriptor YAML."""
         if descriptor:
@@ -175,12 +190,10 @@ def make_app(area: Area) -> typer.Typer:
         emit_json(info) if as_json else show_fields(info)
 
     @app.command()
-    def delete(resource_id: str, as_json: bool = json_opt) -> None:
+    def delete(resource_id: str, as_json: bool = JSON_OPT) -> None:
         """Delete a resource (refused while it is in use)."""
         run(as_json, lambda c: c.request("DELETE", f"{area.base}/{resource_id}"))
         emit_json({"deleted": resource_id}) if as_json else emit(f"deleted {resource_id}")
-
-    return app
 
 
 vnfpkg_app = make_app(AREAS["vnfpkg"])

@@ -10,9 +10,10 @@ from typing import Any
 import typer
 
 from locus_iac.cli.client.api import ApiClient
+from locus_iac.cli.client.packages import run
 from locus_iac.cli.client.tables import show_fields, show_table
-from locus_iac.cli.output import emit, emit_json, fail
-from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
+from locus_iac.cli.output import emit, emit_json
+from locus_iac.errors import Issue, NotFound, ValidationError
 
 app = typer.Typer(
     help="Register sites: OpenStack VIM accounts, Kubernetes clusters.", no_args_is_help=True
@@ -41,18 +42,6 @@ def pairs(values: list[str], option: str) -> dict[str, str]:
             )
         found[key] = target
     return found
-
-
-def _run(as_json: bool, action: Any) -> Any:
-    try:
-        client = ApiClient.from_session()
-        try:
-            return action(client)
-        finally:
-            client.close()
-    except (LocusError, OSError) as exc:
-        error = exc if isinstance(exc, LocusError) else LocusError(str(exc))
-        raise fail(error, as_json=as_json) from None
 
 
 def _created(site: dict[str, Any], as_json: bool) -> None:
@@ -84,7 +73,7 @@ def add_openstack(
         }
         return client.json("POST", PATHS[Kind.openstack], json=body)
 
-    _created(_run(as_json, action), as_json)
+    _created(run(as_json, action), as_json)
 
 
 @add_app.command("kubernetes")
@@ -110,7 +99,7 @@ def add_kubernetes(
         }
         return client.json("POST", PATHS[Kind.kubernetes], json=body)
 
-    _created(_run(as_json, action), as_json)
+    _created(run(as_json, action), as_json)
 
 
 @app.command("list")
@@ -123,7 +112,7 @@ def list_sites(as_json: bool = typer.Option(False, "--json")) -> None:
             rows += [{**s, "kind": kind.value} for s in client.json("GET", path)]
         return rows
 
-    rows = _run(as_json, action)
+    rows = run(as_json, action)
     if as_json:
         emit_json(rows)
         return
@@ -150,7 +139,7 @@ def _find(client: ApiClient, ref: str) -> tuple[str, dict[str, Any]]:
 @app.command()
 def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one site (by name or id); credentials are never shown."""
-    _, site = _run(as_json, lambda c: _find(c, ref))
+    _, site = run(as_json, lambda c: _find(c, ref))
     emit_json(site) if as_json else show_fields(site)
 
 
@@ -163,5 +152,5 @@ def delete(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
         client.request("DELETE", f"{path}/{site['id']}")
         return str(site["id"])
 
-    gone = _run(as_json, action)
+    gone = run(as_json, action)
     emit_json({"deleted": gone}) if as_json else emit(f"deleted {ref}")

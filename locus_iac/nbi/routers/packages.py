@@ -75,14 +75,17 @@ def build(api: KindApi) -> APIRouter:
     router = APIRouter(prefix=api.base, tags=[api.tag])
     coll = f"/{api.collection}"
     item = f"{coll}/{{package_id}}"
-    _collection_routes(router, api, coll, item)
-    _content_routes(router, api, item)
+    _list_route(router, api, coll)
+    _create_route(router, api, coll)
+    _item_routes(router, api, item)
+    _upload_route(router, api, item)
+    _download_routes(router, api, item)
     _one_shot_routes(router, api)
     _osm_aliases(router, api)
     return router
 
 
-def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) -> None:
+def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     info = api.info
 
     @router.get(
@@ -112,6 +115,10 @@ def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) ->
             response.headers["Link"] = f'<{url}>; rel="next"'
         return body
 
+
+def _create_route(router: APIRouter, api: KindApi, coll: str) -> None:
+    info = api.info
+
     @router.post(
         coll,
         response_model=info,
@@ -139,6 +146,10 @@ def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) ->
             out = _one(session, api, row, _root(request))
         response.headers["Location"] = _root(request) + api.self_path(row.id)
         return out
+
+
+def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
+    info = api.info
 
     @router.get(
         item, response_model=info, response_model_exclude_none=True, operation_id=_op(api, "get")
@@ -180,7 +191,7 @@ def _collection_routes(router: APIRouter, api: KindApi, coll: str, item: str) ->
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _content_routes(router: APIRouter, api: KindApi, item: str) -> None:
+def _upload_route(router: APIRouter, api: KindApi, item: str) -> None:
     @router.put(
         f"{item}/{api.content}",
         status_code=status.HTTP_201_CREATED,
@@ -205,6 +216,8 @@ def _content_routes(router: APIRouter, api: KindApi, item: str) -> None:
         )
         return Response(status_code=status.HTTP_201_CREATED)
 
+
+def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         f"{item}/{api.content}",
         response_class=Response,
