@@ -15,6 +15,7 @@ import typer
 from locus_iac.cli.output import emit, fail
 from locus_iac.cli.plan import (
     OPTIMISE_HELP,
+    PARAM_HELP,
     PKG_HELP,
     PLACE_HELP,
     VPN_HELP,
@@ -35,6 +36,7 @@ def export(
     instance_id: str = typer.Option("", "--id", help="Instance id (default: a new UUID)."),
     output: Path = typer.Option(..., "-o", "--output", help="Plan file (.json or .yaml)."),
     optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
+    param: list[str] = typer.Option([], "--param", help=PARAM_HELP),
 ) -> None:
     """Write the plan file of an NS/NSI for stacks/ns (pulumi up by hand)."""
     try:
@@ -48,6 +50,7 @@ def export(
             instance_id or str(uuid.uuid4()),
             output.parent.resolve() / "packages",
             optimise,
+            param,
         )
         write_plan(resolved, output)
     except LocusError as error:

@@ -46,6 +46,7 @@ OPTIMISE_HELP = (
     "Place the functions --place leaves open with the placement optimiser (min. total cost); "
     "--no-optimise: KNFs to an edge Kubernetes site, VNFs to a core OpenStack site."
 )
+PARAM_HELP = "PROFILE:NAME=VALUE: a Day0 (cloud-init) parameter of a VNF (repeatable)."
 VPN_HELP = "SITE-A:SITE-B=STACK: the locus-vpn stack joining two sites."
 
 
@@ -90,6 +91,18 @@ def optimised_placement(main: Package, others: list[Package], sites: SiteCatalog
     return dict(place_functions(request, sites, time_limit=20.0).assignment)
 
 
+def _params(values: list[str]) -> dict[str, dict[str, str]]:
+    params: dict[str, dict[str, str]] = {}
+    for key, value in _pairs(values, "param").items():
+        profile, _, name = key.rpartition(":")
+        if not profile or not name:
+            raise ValidationError(
+                "--param takes PROFILE:NAME=VALUE", [Issue("/param", "bad-option", key)]
+            )
+        params.setdefault(profile, {})[name] = value
+    return params
+
+
 def load_plan(
     pkg: Path,
     with_: list[Path],
@@ -100,6 +113,7 @@ def load_plan(
     instance_id: str,
     workdir: Path,
     optimise: bool = True,
+    params: list[str] | None = None,
 ) -> NsPlan | NsiPlan:
     """Read the packages and sites, place (``place`` first, then the optimiser or the
     kind/role rule), and resolve the NS or NSI plan."""
@@ -123,6 +137,7 @@ def load_plan(
         suggested=suggested,
         vpn_stacks=_pairs(vpn, "vpn-stack"),
         scale=_scale(scale),
+        parameters=_params(params or []),
     )
     return resolve_nsi(spec) if isinstance(spec, NsiSpec) else resolve_ns(spec)
 
@@ -214,13 +229,14 @@ def plan(
     scale: list[str] = typer.Option([], "--scale", help="PROFILE:VDU=N instances/replicas."),
     instance_id: str = typer.Option("plan-preview", "--id", help="NS/NSI instance id."),
     optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
+    param: list[str] = typer.Option([], "--param", help=PARAM_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print the resources the NS/NSI program would declare, without credentials."""
     try:
         with tempfile.TemporaryDirectory(prefix="locus-plan-") as tmp:
             resolved = load_plan(
-                pkg, with_, sites, place, vpn_stack, scale, instance_id, Path(tmp), optimise
+                pkg, with_, sites, place, vpn_stack, scale, instance_id, Path(tmp), optimise, param
             )
             document = plan_document(resolved, preview(resolved))
     except LocusError as error:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from ipaddress import IPv4Network
 from pathlib import Path
 
-from locus_iac.descriptors import Nsd, NsDf, Vnfd, VnfProfile
+from locus_iac.descriptors import Nsd, NsDf, SwImageDesc, Vnfd, VnfProfile
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.infra.cidr import CidrAllocator
 from locus_iac.infra.spec import NsSpec
@@ -185,7 +185,7 @@ def _vdus(
                 vcpu=compute.virtual_cpu.num_virtual_cpu or 1,
                 memory_mb=int((compute.virtual_memory.size or 1) * MIB_PER_GIB),
                 disk_gb=int(disk),
-                image=image.image or image.name or image.id,
+                **_image_fields(image),
                 cloud_init=_cloud_init(spec, vnfd, vdu.cloud_init, vdu.cloud_init_file, issues),
                 ports=ports,
             )
@@ -204,6 +204,19 @@ def _ports(
             vl, mgmt = wiring[ext.id]
             by_cpd[inner.cpd] = PortPlan(cpd=inner.cpd, vl=vl, mgmt=mgmt)
     return tuple(by_cpd[c] for c in int_cpds if c in by_cpd)
+
+
+def _image_fields(image: SwImageDesc) -> dict[str, str | None]:
+    """Image by name, or uploaded when ``sw-image-desc/image`` is an http(s) URL."""
+    source = image.image or image.name or image.id
+    fields: dict[str, str | None] = {"image": source}
+    if source.startswith(("http://", "https://")):
+        fields = {"image": image.name or image.id, "image_url": source}
+    if image.disk_format:
+        fields["image_disk_format"] = str(image.disk_format)
+    if image.container_format:
+        fields["image_container_format"] = str(image.container_format)
+    return fields
 
 
 def _vdu_counts(spec: NsSpec, profile: VnfProfile, vnfd: Vnfd) -> dict[str, int]:

@@ -42,6 +42,8 @@ class VduPlan(_Frozen):
     disk_gb: Annotated[int, Field(ge=0)] = 0
     image: str
     image_url: str | None = None
+    image_disk_format: str = "qcow2"
+    image_container_format: str = "bare"
     cloud_init: str | None = None
     ports: tuple[PortPlan, ...] = ()
 

@@ -43,7 +43,7 @@ def test_plan_text_places_and_scales() -> None:
     args = [
         "plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES),
         "--place", "cloud_vnf=nextworks-lab-core", "--place", "edge_knf=nextworks-lab-edge",
-        "--scale", "cloud_nss/1:cloud_vdu=2",
+        "--scale", "cloud_nss/1:cloud_vdu=2", "--param", "cloud_nss/1:edge_url=http://x:8080/",
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -94,3 +94,21 @@ def test_ns_export_writes_a_plan_file_that_reads_back(tmp_path: Path) -> None:
     (kdu,) = plan.vnfs[0].kdus
     assert Path(kdu.chart).is_absolute() and (Path(kdu.chart) / "Chart.yaml").exists()
     assert not json.loads(out.read_text())["plan"]["vnfs"][0]["kdus"][0]["chart"].startswith("/")
+
+
+def test_ns_export_carries_day0_parameters(tmp_path: Path) -> None:
+    out = tmp_path / "cloud.yaml"
+    args = [
+        "ns", "export", str(P / "cloud_ns"), "--with", str(P / "cloud_vnf"), "--sites", str(SITES),
+        "--no-optimise", "--param", "1:edge_url=http://192.168.128.10:8080/", "-o", str(out),
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    plan = read_plan(out)
+    assert isinstance(plan, NsPlan)
+    assert plan.vnfs[0].params == {"edge_url": "http://192.168.128.10:8080/"}
+    assert plan.vnfs[0].site == "ote-core"
+    result = runner.invoke(app, [*args[:-4], "--param", "edge_url", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "param takes KEY=VALUE" in result.output
+    assert "/param/0" in result.output

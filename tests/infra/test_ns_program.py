@@ -7,22 +7,29 @@ is declared) and asserts on what was registered: counts, types, inputs, dependen
 from __future__ import annotations
 
 import json
-from ipaddress import ip_address, ip_network
+from ipaddress import IPv4Network, ip_address, ip_network
 from typing import Any
 
 import pytest
 
+from locus_iac.descriptors import Vnfd
 from locus_iac.errors import NotFound
 from locus_iac.infra import (
+    LinkPlan,
+    NsPlan,
+    PortPlan,
     PreviewMocks,
     ProgramPlan,
+    VduPlan,
+    VnfPlan,
+    allocate_cidrs,
     build_ns,
     build_nsi,
     resolve_nsi,
     run_program,
 )
 from locus_iac.packages import Package
-from locus_iac.sites import SiteCatalog
+from locus_iac.sites import SiteCatalog, SiteKind
 
 from .conftest import VPN_OUTPUTS, exemplary_nsi
 
@@ -89,8 +96,10 @@ def test_helm_release_carries_the_multus_annotation(nst_plan: ProgramPlan) -> No
     (release,) = nst_plan.of_type(RELEASE)
     values = release.inputs["values"]
     networks = values["podAnnotations"]["k8s.v1.cni.cncf.io/networks"].split(", ")
-    nad_names = {f"{r.inputs['metadata']['namespace']}/{r.inputs['metadata']['name']}"
-                 for r in nst_plan.of_type(NAD)}
+    nad_names = {
+        f"{r.inputs['metadata']['namespace']}/{r.inputs['metadata']['name']}"
+        for r in nst_plan.of_type(NAD)
+    }
     assert set(networks) == nad_names
     assert values["replicaCount"] == 1
     assert values["networks"]["cache"].endswith("cache-net")
@@ -230,3 +239,43 @@ def test_missing_upstream_output_is_reported_as_not_found(
     outputs = {stack: {"router_ids": v["router_ids"]} for stack, v in VPN_OUTPUTS.items()}
     with pytest.raises(NotFound, match="'locus/vpn/core-edge': output 'next_hops' has no entry"):
         run_program(lambda: build_nsi(plan), mocks=PreviewMocks(outputs))
+
+
+def test_image_given_as_url_is_uploaded(packages: dict[str, Package], catalog: SiteCatalog) -> None:
+    vnfd = packages["cloud_vnf"].descriptor.model
+    assert isinstance(vnfd, Vnfd)
+    image = vnfd.sw_image_desc[0].model_copy(
+        update={"image": "https://images.example/ubuntu-22.04.qcow2", "disk_format": "qcow2"}
+    )
+    with_url = vnfd.model_copy(update={"sw_image_desc": (image,)})
+    plan = run_nsi(packages, catalog, cloud={"vnfds": {"cloud_vnf": with_url}})
+    (uploaded,) = plan.of_type("openstack:images/image:Image")
+    assert uploaded.inputs["imageSourceUrl"] == "https://images.example/ubuntu-22.04.qcow2"
+    assert uploaded.inputs["name"] == "ubuntu-22.04"
+    assert not [lk for lk in plan.lookups if lk.token.endswith("getImage")]
+    (server,) = plan.of_type(SERVER)
+    assert uploaded.urn in server.dependencies
+
+
+def test_fifty_links_get_fifty_disjoint_subnets(catalog: SiteCatalog) -> None:
+    blocks = allocate_cidrs(IPv4Network("10.100.0.0/16"), [f"vl{i}" for i in range(50)])
+    ports = tuple(PortPlan(cpd=f"eth{i}", vl=f"vl{i}") for i in range(50))
+    vdu = VduPlan(id="vdu", vcpu=1, memory_mb=1024, image="img", ports=ports)
+    plan = NsPlan(
+        ns_instance_id="fifty",
+        name="fifty",
+        sites=(catalog.site("core"),),
+        vnfs=(
+            VnfPlan(profile_id="v", vnfd_id="v", site="core", kind=SiteKind.OPENSTACK, vdus=(vdu,)),
+        ),
+        links=tuple(
+            LinkPlan(id=vl, sites=("core",), cidrs={"core": block}) for vl, block in blocks.items()
+        ),
+    )
+    result = run_program(lambda: build_ns(plan), mocks=PreviewMocks())
+    subnets = [
+        IPv4Network(s.inputs["cidr"]) for s in result.of_type("openstack:networking/subnet:Subnet")
+    ]
+    assert len(subnets) == 50
+    assert all(not a.overlaps(b) for i, a in enumerate(subnets) for b in subnets[i + 1 :])
+    assert len(result.of_type(PORT)) == 50

@@ -108,8 +108,8 @@ class OpenStackVnf(pulumi.ComponentResource):
                 f"{name}-{vdu.id}-image",
                 name=vdu.image,
                 image_source_url=vdu.image_url,
-                container_format="bare",
-                disk_format="qcow2",
+                container_format=vdu.image_container_format,
+                disk_format=vdu.image_disk_format,
                 visibility="private",
                 opts=pulumi.ResourceOptions(parent=self),
             )
