@@ -216,3 +216,10 @@ def test_a_device_is_not_read() -> None:
     assert body["errors"] == [
         {"path": "", "code": "not-a-package", "message": "not a regular file or folder"}
     ]
+
+
+def test_build_to_an_unwritable_place_exits_1_without_traceback(tmp_path: Path) -> None:
+    src = Path(shutil.copytree(EXAMPLES / "cloud_ns", tmp_path / "cloud_ns"))
+    code, output = _run("build", str(src), "-o", "/proc/locus-cannot-write/x.tar.gz")
+    assert code == 1
+    assert "cannot write the package" in output and "Traceback" not in output
