@@ -17,10 +17,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from locus_iac.errors import PermanentError
+from locus_iac.errors import PermanentError, RetryableError
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,17 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        A database that cannot be reached (or, on SQLite, stays locked past the busy
+        timeout) becomes :class:`RetryableError`; nothing of the driver's message leaks.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            log.warning("catalogue database unavailable: %s", type(exc.orig).__name__)
+            raise RetryableError("the catalogue database is unavailable; retry later", 5.0) from exc
 
     def migrate(self) -> None:
         migrate(self.engine)

@@ -243,21 +243,32 @@ def authenticate(session: Session, secret: str) -> Caller:
     )
 
 
-def list_tokens(session: Session, caller: Caller) -> list[TokenRow]:
-    """The caller's live tokens (an administrator sees every user's)."""
-    query = select(TokenRow).where(TokenRow.revoked.is_(False), TokenRow.expires_at > utcnow())
+def list_tokens(session: Session, caller: Caller) -> list[tuple[TokenRow, UserRow, ProjectRow]]:
+    """The caller's live tokens with their user and project (an administrator sees all)."""
+    query = (
+        select(TokenRow, UserRow, ProjectRow)
+        .join(UserRow, UserRow.id == TokenRow.user_id)
+        .join(ProjectRow, ProjectRow.id == TokenRow.project_id)
+        .where(TokenRow.revoked.is_(False), TokenRow.expires_at > utcnow())
+    )
     if not caller.admin:
         query = query.where(TokenRow.user_id == caller.user_id)
-    return list(session.scalars(query.order_by(TokenRow.issued_at)))
+    return [(t, u, p) for t, u, p in session.execute(query.order_by(TokenRow.issued_at))]
 
 
-def find_token(session: Session, token_id: str, caller: Caller) -> TokenRow:
+def find_token(
+    session: Session, token_id: str, caller: Caller
+) -> tuple[TokenRow, UserRow, ProjectRow]:
     row = session.get(TokenRow, token_id)
     if row is None or row.revoked or (not caller.admin and row.user_id != caller.user_id):
         raise NotFound(f"token {token_id!r} not found")
-    return row
+    user = session.get(UserRow, row.user_id)
+    project = session.get(ProjectRow, row.project_id)
+    if user is None or project is None:
+        raise NotFound(f"token {token_id!r} not found")
+    return row, user, project
 
 
 def revoke_token(session: Session, token_id: str, caller: Caller) -> None:
-    find_token(session, token_id, caller).revoked = True
+    find_token(session, token_id, caller)[0].revoked = True
     session.flush()

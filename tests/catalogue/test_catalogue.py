@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 from collections.abc import Mapping
 from datetime import timedelta
@@ -24,6 +25,7 @@ from locus_iac.errors import (
     Issue,
     NotFound,
     PermanentError,
+    RetryableError,
     ValidationError,
 )
 
@@ -246,3 +248,16 @@ def test_secret_box(tmp_path: Path) -> None:
         other.open(sealed)
     with pytest.raises(PermanentError):
         cat.SecretBox(b"not a key")
+
+
+def test_unreachable_database_is_retryable(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once the socket closes
+    db = cat.Database(f"postgresql+psycopg://u:p@127.0.0.1:{port}/none?connect_timeout=2")
+    with pytest.raises(RetryableError, match="unavailable") as caught, db.session() as session:
+        session.execute(select(PackageRow))
+    assert "u:p" not in str(caught.value)
+    with pytest.raises(PermanentError, match="cannot migrate"):
+        db.migrate()
+    db.dispose()

@@ -29,19 +29,19 @@ router = APIRouter(prefix="/admin/v1", tags=["admin"])
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
 
 
-def _token(row: TokenRow, caller: cat.Caller, secret: str | None = None) -> TokenInfo:
-    mine = row.user_id == caller.user_id
+def _token(found: tuple[TokenRow, UserRow, ProjectRow], secret: str | None = None) -> TokenInfo:
+    row, user, project = found
     return TokenInfo.model_validate(
         {
             "id": secret,
             "_id": row.id,
             "expires": row.expires_at.timestamp(),
             "issued_at": row.issued_at.timestamp(),
-            "project_id": row.project_id,
-            "project_name": caller.project_name if row.project_id == caller.project_id else "",
-            "username": caller.username if mine else "",
-            "user_id": row.user_id,
-            "admin": caller.admin if mine else False,
+            "project_id": project.id,
+            "project_name": project.name,
+            "username": user.username,
+            "user_id": user.id,
+            "admin": user.is_admin,
         }
     )
 
@@ -52,14 +52,14 @@ def create_token(body: TokenRequest, svc: ServicesDep) -> TokenInfo:
     lifetime = timedelta(seconds=svc.settings.token_ttl)
     with svc.db.session() as session:
         issued = cat.issue_token(session, body.username, body.password, body.project_id, lifetime)
-        row = cat.find_token(session, issued.caller.token_id, issued.caller)
-        return _token(row, issued.caller, issued.secret)
+        found = cat.find_token(session, issued.caller.token_id, issued.caller)
+        return _token(found, issued.secret)
 
 
 @router.get("/tokens", response_model=list[TokenInfo], response_model_exclude_none=True)
 def list_tokens(who: CallerDep, svc: ServicesDep) -> list[TokenInfo]:
     with svc.db.session() as session:
-        return [_token(row, who) for row in cat.list_tokens(session, who)]
+        return [_token(found) for found in cat.list_tokens(session, who)]
 
 
 @router.delete("/tokens", status_code=status.HTTP_204_NO_CONTENT)
@@ -73,7 +73,7 @@ def revoke_current_token(who: CallerDep, svc: ServicesDep) -> Response:
 @router.get("/tokens/{token_id}", response_model=TokenInfo, response_model_exclude_none=True)
 def get_token(token_id: Ref, who: CallerDep, svc: ServicesDep) -> TokenInfo:
     with svc.db.session() as session:
-        return _token(cat.find_token(session, token_id, who), who)
+        return _token(cat.find_token(session, token_id, who))
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
