@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from locus_iac.placement.model import Objective
@@ -198,26 +198,48 @@ def _new_state(problem: Problem, blocks: list[_Block], member_of: dict[str, int]
 
 
 def _construct(state: _State, rng: random.Random, *, perturb: bool, deadline: float) -> bool:
+    """Place every block; False at a dead end (or when time is up).
+
+    Blocks with one allowed site go first; then, from the most constrained block left, the
+    construction follows the links breadth-first, so that a block is placed next to the
+    peers it was just linked to rather than between two far-apart ones.
+    """
+
     def priority(b: int) -> tuple[float, float]:
         block = state.blocks[b]
         noise = rng.random() * 2 if perturb else 0.0
         return (len(block.domain) + noise, -block.size * (1 + noise))
 
-    for b in sorted(range(len(state.blocks)), key=priority):
-        if time.monotonic() > deadline:
-            return False
-        scored: list[tuple[Move, str]] = []
-        for site in state.blocks[b].domain:
-            if not state.fits(b, site):
+    roots = sorted(range(len(state.blocks)), key=priority)
+    fixed = [b for b in roots if len(state.blocks[b].domain) == 1]
+    queue: deque[int] = deque()
+    for root in fixed + roots:
+        queue.append(root)
+        while queue:
+            b = queue.popleft()
+            if b in state.site_of:
                 continue
-            state.place(b, site)
-            ahead = _lookahead(state, b)
-            state.remove(b)
-            if ahead is not None:
-                scored.append((_plus(state.delta(b, None, site), ahead), site))
-        if not scored:
-            return False
-        state.place(b, min(scored)[1])
+            if time.monotonic() > deadline or not _place_best(state, b):
+                return False
+            if root not in fixed:
+                queue.extend(o for o, _ in state.links[b] if o not in state.site_of)
+    return True
+
+
+def _place_best(state: _State, b: int) -> bool:
+    """Place ``b`` at its best site (with one-step lookahead); False if none is possible."""
+    scored: list[tuple[Move, str]] = []
+    for site in state.blocks[b].domain:
+        if not state.fits(b, site):
+            continue
+        state.place(b, site)
+        ahead = _lookahead(state, b)
+        state.remove(b)
+        if ahead is not None:
+            scored.append((_plus(state.delta(b, None, site), ahead), site))
+    if not scored:
+        return False
+    state.place(b, min(scored)[1])
     return True
 
 
@@ -261,6 +283,8 @@ def _improve(state: _State, rng: random.Random, deadline: float) -> None:
             improved = _swap_round(state, rng, deadline)
         if not improved:
             improved = _pair_round(state, deadline)
+        if not improved:
+            improved = _eject_round(state, rng, deadline)
 
 
 def _relocate(state: _State, b: int) -> bool:
@@ -382,6 +406,54 @@ def _try_pair(state: _State, a: int, b: int, s: str, t: str) -> bool:
         state.remove(a)
     state.place(a, sa)
     state.place(b, sb)
+    return False
+
+
+def _eject_round(state: _State, rng: random.Random, deadline: float) -> bool:
+    """Move a block to a better site that is full, after moving one of its occupants away.
+
+    For each block ``b`` and each site ``s`` better for it where it does not fit, try each
+    block ``d`` at ``s`` moved to another site ``t`` first; keep the pair of moves when both
+    hold every constraint and together improve. True if any such chain was applied.
+    """
+    at: dict[str, list[int]] = defaultdict(list)
+    for block, site in state.site_of.items():
+        at[site].append(block)
+    order = list(range(len(state.blocks)))
+    rng.shuffle(order)
+    for b in order:
+        old = state.site_of[b]
+        for s in state.blocks[b].domain:
+            if time.monotonic() > deadline:
+                return False
+            gain = state.delta(b, old, s)
+            if s == old or not _better(gain):
+                continue
+            for d in list(at[s]):
+                if d != b and _eject(state, b, s, d, gain):
+                    return True
+    return False
+
+
+def _eject(state: _State, b: int, s: str, d: int, gain: Move) -> bool:
+    """Move ``d`` from ``s`` to its best other site, then ``b`` to ``s``, if that improves."""
+    for t in state.blocks[d].domain:
+        if t == s or not _better(_plus(gain, state.delta(d, s, t))):
+            continue
+        before = state.problem.score(_assignment(state))
+        old = state.remove(b)
+        state.remove(d)
+        if state.fits(d, t):
+            state.place(d, t)
+            if state.fits(b, s):
+                state.place(b, s)
+                after = state.problem.score(_assignment(state))
+                if _better((after[0] - before[0], after[1] - before[1])):
+                    return True
+                state.remove(b)
+            state.remove(d)
+        state.place(d, s)
+        state.place(b, old)
     return False
 
 

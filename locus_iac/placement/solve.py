@@ -3,7 +3,8 @@
 ``auto`` runs the exact MILP when the problem is small enough (functions x sites up to
 ``exact_limit``), and the heuristic otherwise or when the MILP has no answer in time; when the
 MILP stops on its time limit with a solution, the heuristic's answer is also computed and the
-better one kept (the MILP bound still gives the gap).
+better one kept (the MILP bound still gives the gap). A large problem the heuristic cannot
+solve goes to the MILP with the time that is left.
 """
 
 from __future__ import annotations
@@ -59,25 +60,7 @@ def place(
     """
     started = time.monotonic()
     problem = compile_problem(request, catalog)
-    use_milp = solver == "milp" or (
-        solver == "auto" and len(problem.functions) * len(problem.sites) <= exact_limit
-    )
-    milp: MilpResult | None = None
-    assignment: dict[str, str] | None = None
-    name: SolverName = "heuristic"
-    if use_milp:
-        share = 1.0 if solver == "milp" else 0.7
-        milp = solve_milp(problem, time_limit=time_limit * share)
-        assignment, name = milp.assignment, "milp"
-        if milp.status == "infeasible":
-            raise _infeasible(problem, explain_time_limit)
-    if solver != "milp" and (milp is None or milp.status != "optimal"):
-        remaining = max(time_limit - (time.monotonic() - started), 1.0)
-        found = solve_heuristic(problem, time_limit=remaining)
-        if found is not None and (
-            assignment is None or problem.score(found) < problem.score(assignment)
-        ):
-            assignment, name = found, "heuristic"
+    assignment, name, milp = _solve(problem, solver, time_limit, exact_limit, explain_time_limit)
     if assignment is None:
         conflict = find_conflict(problem, time_limit=explain_time_limit)
         if conflict is not None:
@@ -88,6 +71,39 @@ def place(
             delay=0.0,
         )
     return _decision(problem, assignment, name, milp, started)
+
+
+def _solve(
+    problem: Problem,
+    solver: SolverChoice,
+    time_limit: float,
+    exact_limit: int,
+    explain_time_limit: float,
+) -> tuple[dict[str, str] | None, SolverName, MilpResult | None]:
+    """Run the solver(s) ``solver`` asks for; the best assignment found, if any."""
+    deadline = time.monotonic() + time_limit
+    small = len(problem.functions) * len(problem.sites) <= exact_limit
+    milp: MilpResult | None = None
+    assignment: dict[str, str] | None = None
+    name: SolverName = "heuristic"
+    if solver == "milp" or (solver == "auto" and small):
+        milp = solve_milp(problem, time_limit=time_limit * (1.0 if solver == "milp" else 0.7))
+        assignment, name = milp.assignment, "milp"
+        if milp.status == "infeasible":
+            raise _infeasible(problem, explain_time_limit)
+    if solver != "milp" and (milp is None or milp.status != "optimal"):
+        found = solve_heuristic(problem, time_limit=max(deadline - time.monotonic(), 1.0))
+        if found is not None and (
+            assignment is None or problem.score(found) < problem.score(assignment)
+        ):
+            assignment, name = found, "heuristic"
+    if assignment is None and solver == "auto" and milp is None:
+        # a large problem the heuristic could not solve: give the exact solver what is left
+        milp = solve_milp(problem, time_limit=max(deadline - time.monotonic(), 1.0))
+        assignment, name = milp.assignment, "milp"
+        if milp.status == "infeasible":
+            raise _infeasible(problem, explain_time_limit)
+    return assignment, name, milp
 
 
 def _infeasible(problem: Problem, time_limit: float) -> PlacementInfeasible:
