@@ -30,6 +30,7 @@ from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.routers import admin, packages, sites
 from locus_iac.nbi.settings import Settings
+from locus_iac.nbi.uploads import BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
         lifespan=lifespan,
     )
     app.state.services = svc
+    app.add_middleware(BodyLimit, limit=svc.settings.max_upload_bytes)
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)

@@ -30,6 +30,16 @@ def _evil_tar() -> bytes:
     return buffer.getvalue()
 
 
+def _gzip_bomb() -> bytes:
+    """A tar.gz of a few KiB that inflates to 32 MiB (ratio far over the package limit)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("pkg/zeros.bin")
+        info.size = 32 * 1024 * 1024
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    return buffer.getvalue()
+
+
 def _assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -63,9 +73,10 @@ def test_nsd_before_its_vnfd_is_refused_with_pointers(
         (b"vnfd: {id: v, unknown-leaf: 1}", {"Content-Type": "text/plain"}, 422),
         (_evil_tar(), GZ, 422),
         (b"\x1f\x8b" + b"\x00" * 64, GZ, 422),
+        (_gzip_bomb(), GZ, 422),
         (b"vnfd: {id: v}", {"Content-Type": "text/plain", "Content-File-MD5": "0" * 32}, 422),
     ],
-    ids=["media-type", "empty", "yaml", "schema", "traversal", "corrupt-gzip", "md5"],
+    ids=["media-type", "empty", "yaml", "schema", "traversal", "corrupt-gzip", "bomb", "md5"],
 )
 def test_rejected_uploads_change_nothing(
     api: Api, app: FastAPI, content: bytes, headers: dict[str, str], status: int
@@ -91,6 +102,8 @@ def test_oversized_upload_is_413(settings: Settings) -> None:
             "/vnfpkgm/v1/vnf_packages_content", content=big, headers={"Content-Type": "text/plain"}
         )
         _assert_problem(response, 413)
+        json_body = {"userDefinedData": {"blob": "x" * 4096}}
+        _assert_problem(api.post("/nsd/v1/ns_descriptors", json=json_body), 413)
         assert snapshot(app) == before
     app.state.services.db.dispose()
 
