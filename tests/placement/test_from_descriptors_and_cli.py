@@ -12,7 +12,7 @@ from locus_iac.cli.main import app
 from locus_iac.descriptors import Nsd, Nst, Vnfd, parse_descriptor
 from locus_iac.errors import ValidationError
 from locus_iac.placement import FunctionKind, Objective
-from locus_iac.placement.demand import DEFAULT_POD
+from locus_iac.placement.demand import DEFAULT_POD, vnf_demand
 from locus_iac.placement.from_descriptors import request_from_descriptors, request_from_netslice
 from locus_iac.sites import Resources
 
@@ -161,3 +161,46 @@ def test_cli_bad_options_are_usage_errors_with_pointers() -> None:
     assert json.loads(result.output)["errors"][0]["code"] == "unknown-site"
     vnf_only = ["place", str(PKGS / "cloud_vnf"), "--sites", str(SITES), "--json"]
     assert json.loads(CliRunner().invoke(app, vnf_only).output)["errors"][0]["code"] == "wrong-kind"
+
+
+def test_knf_replicas_come_from_its_kdu_resource_profiles() -> None:
+    document = (PKGS / "edge_knf" / "edge_knfd.yaml").read_text()
+    document = document.replace(
+        "    - id: default-df\n",
+        "    - id: default-df\n      kdu-resource-profile:\n        - id: cache-pods\n"
+        "          kdu-name: edge-cache\n          resource-name: edge-cache\n"
+        "          min-number-of-instances: 3\n",
+    )
+    knf = parse_descriptor(document).model
+    assert isinstance(knf, Vnfd)
+    kind, demand, issues = vnf_demand(knf, None, None, "/df/0/vnf-profile/0")
+    assert kind is FunctionKind.CONTAINER and issues == []
+    assert demand == DEFAULT_POD.scaled(3)
+
+
+def test_vnfd_mixing_vdus_and_kdus_is_refused() -> None:
+    _, _, vnfds = _examples()
+    mixed = vnfds["edge_knf"].model_copy(update={"vdu": vnfds["cloud_vnf"].vdu})
+    _, _, issues = vnf_demand(mixed, None, None, "/df/0/vnf-profile/0")
+    assert [i.code for i in issues] == ["mixed-vnf"]
+
+
+def test_vdu_instances_follow_the_instantiation_level() -> None:
+    _, _, vnfds = _examples()
+    cloud = vnfds["cloud_vnf"]
+    document = (
+        (PKGS / "cloud_vnf" / "cloud_vnfd.yaml")
+        .read_text()
+        .replace(
+            "              number-of-instances: 1\n", "              number-of-instances: 3\n", 1
+        )
+    )
+    three = parse_descriptor(document).model
+    assert isinstance(three, Vnfd)
+    _, one_vm, _ = vnf_demand(cloud, None, None, "")
+    _, three_vms, _ = vnf_demand(three, None, None, "")
+    assert three_vms == one_vm.scaled(3)
+    _, _, issues = vnf_demand(cloud, "no-such-df", None, "/df/0/vnf-profile/0")
+    assert [(i.path, i.code) for i in issues] == [
+        ("/df/0/vnf-profile/0/flavour-id", "broken-reference")
+    ]
