@@ -122,6 +122,14 @@ def test_login_onboard_list_show_delete(server: str, cli: CliRunner, tmp_path: P
     assert "in use" in (in_use.stderr if hasattr(in_use, "stderr") else in_use.output)
     assert cli.invoke(app, ["nst", "delete", ids["locus_nst"]]).exit_code == 0
 
+    token = json.loads(session.read_text())["token"]
+    assert cli.invoke(app, ["logout"]).exit_code == 0
+    assert not session.exists()
+    revoked = httpx.get(
+        f"{server}/nsd/v1/ns_descriptors", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert revoked.status_code == 401
+
 
 def test_site_add_list_show_delete(server: str, cli: CliRunner, tmp_path: Path) -> None:
     assert cli.invoke(app, ["login", "--url", server, "--password", "cli-pw"]).exit_code == 0
