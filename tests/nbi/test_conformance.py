@@ -127,5 +127,7 @@ def test_schemathesis_finds_no_server_error(live_url: str, api: Api, tmp_path: P
         "--exclude-operation-id-regex",
         "^(revoke_.*_tokens_.*|update_user_admin_v1_users__user_id__patch)$",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=900, check=False, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
