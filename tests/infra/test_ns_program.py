@@ -279,3 +279,18 @@ def test_fifty_links_get_fifty_disjoint_subnets(catalog: SiteCatalog) -> None:
     assert len(subnets) == 50
     assert all(not a.overlaps(b) for i, a in enumerate(subnets) for b in subnets[i + 1 :])
     assert len(result.of_type(PORT)) == 50
+
+
+def test_netslice_vld_is_declared_once_and_both_nested_functions_attach_to_it(
+    nst_plan: ProgramPlan,
+) -> None:
+    cache_networks = [r for r in nst_plan.of_type(NETWORK) if "cache_net" in r.name]
+    cache_nads = [r for r in nst_plan.of_type(NAD) if "cache" in r.name]
+    assert len(cache_networks) == len(cache_nads) == 1
+    (network,) = cache_networks
+    cache_port = next(r for r in nst_plan.of_type(PORT) if r.name.endswith("ens6-int"))
+    assert cache_port.inputs["networkId"] == f"{network.name}-id"
+    (release,) = nst_plan.of_type(RELEASE)
+    nad = cache_nads[0].inputs["metadata"]
+    annotation = release.inputs["values"]["podAnnotations"]["k8s.v1.cni.cncf.io/networks"]
+    assert f"{nad['namespace']}/{nad['name']}" in annotation.split(", ")
