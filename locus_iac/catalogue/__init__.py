@@ -47,6 +47,7 @@ from locus_iac.catalogue.package_store import (
     modify_package,
     read_content,
     referenced_packages,
+    require_onboarded,
 )
 from locus_iac.catalogue.secrets import SecretBox
 from locus_iac.catalogue.site_accounts import (
@@ -122,6 +123,7 @@ __all__ = [
     "read_content",
     "referenced_packages",
     "register_site",
+    "require_onboarded",
     "revoke_token",
     "site_credentials",
     "update_user",

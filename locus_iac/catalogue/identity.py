@@ -16,11 +16,18 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from locus_iac.catalogue.models import MembershipRow, ProjectRow, TokenRow, UserRow, utcnow
+from locus_iac.catalogue.models import (
+    MembershipRow,
+    PackageRow,
+    ProjectRow,
+    SiteRow,
+    TokenRow,
+    UserRow,
+    utcnow,
+)
 from locus_iac.errors import AuthError, Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
@@ -96,14 +103,18 @@ def list_projects(session: Session) -> list[ProjectRow]:
 
 
 def delete_project(session: Session, ref: str) -> None:
+    """Delete an empty project (its memberships and tokens go with it); 409 otherwise."""
     row = find_project(session, ref)
     if row.name == ADMIN:
         raise Conflict("the admin project cannot be deleted")
+    owned = sum(
+        session.scalar(select(func.count()).where(model.project_id == row.id)) or 0
+        for model in (PackageRow, SiteRow)
+    )
+    if owned:
+        raise Conflict(f"project {row.name!r} still owns {owned} package(s) or site(s)")
     session.delete(row)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"project {row.name!r} still owns resources") from exc
+    session.flush()
 
 
 # -- users ----------------------------------------------------------------------------------

@@ -207,12 +207,18 @@ def set_state(
         raise Conflict(f"package {package_id!r} is no longer {current.value}")
 
 
-def read_content(session: Session, row: PackageRow) -> bytes:
+def require_onboarded(row: PackageRow) -> None:
+    """:class:`Conflict` unless the package's content is onboarded (SOL005: 409)."""
     if row.onboarding_state != OnboardingState.ONBOARDED:
         raise Conflict(
             f"{NOUN[PackageKind(row.kind)]} {row.id!r} has no content yet "
             f"(onboardingState {row.onboarding_state})"
         )
+
+
+def read_content(session: Session, row: PackageRow) -> bytes:
+    """The package bytes as uploaded."""
+    require_onboarded(row)
     blob = session.get(PackageBlobRow, row.id)
     if blob is None:
         raise NotFound(f"content of {row.id!r} not found")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 
 import yaml
 from fastapi.testclient import TestClient
@@ -141,3 +143,48 @@ def test_lists_page_with_opaque_marker_and_link_header(settings: Settings) -> No
         bad = api.get("/nsd/v1/ns_descriptors", params={"nextpage_opaque_marker": "%%%"})
         assert bad.status_code == 422
     app.state.services.db.dispose()
+
+
+def _zip_of(folder: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted((EXAMPLES / folder).rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{folder}/{path.relative_to(EXAMPLES / folder)}")
+    return buffer.getvalue()
+
+
+def test_descriptor_negotiation(api: Api, example_packages: dict[str, bytes]) -> None:
+    zipped = _zip_of("edge_knf")
+    made = api.post(
+        "/vnfpkgm/v1/vnf_packages_content",
+        content=zipped,
+        headers={"Content-Type": "application/zip"},
+    )
+    assert made.status_code == 201, made.text
+    vnfd = f"/vnfpkgm/v1/vnf_packages/{made.json()['id']}/vnfd"
+    as_zip = api.get(vnfd, headers={"Accept": "application/zip"})
+    assert as_zip.headers["content-type"] == "application/zip"
+    assert as_zip.content == zipped
+    tgz = api.post(
+        "/vnfpkgm/v1/vnf_packages_content", content=example_packages["cloud_vnf"], headers=GZ
+    )
+    refused = api.get(
+        f"/vnfpkgm/v1/vnf_packages/{tgz.json()['id']}/vnfd", headers={"Accept": "application/zip"}
+    )
+    assert refused.status_code == 406 and "package_content" in refused.json()["detail"]
+    assert api.get(vnfd, headers={"Accept": "application/json"}).status_code == 406
+    assert (
+        api.get(vnfd, headers={"Accept": "text/*"}).headers["content-type"].startswith("text/plain")
+    )
+
+
+def test_a_project_with_packages_cannot_be_deleted(
+    api: Api, example_packages: dict[str, bytes]
+) -> None:
+    api.post("/admin/v1/projects", json={"name": "p2"})
+    api.post("/admin/v1/users", json={"username": "u2", "password": "pw", "projects": ["p2"]})
+    other = Api(api.client, login(api.client, "u2", "pw"))
+    assert other.post("/vnfpkgm/v1/vnf_packages", json={}).status_code == 201
+    refused = api.delete("/admin/v1/projects/p2")
+    assert refused.status_code == 409 and "1 package" in refused.json()["detail"]

@@ -251,18 +251,17 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
         )
         with svc.db.session() as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
-            data = cat.read_content(session, row)
-            text = row.descriptor_yaml or ""
-        if wanted != "application/zip":
-            return Response(content=text, media_type=wanted)
-        if row.content_type != "application/zip":
-            raise HttpProblem(
-                406,
-                "Not Acceptable",
-                f"the package was uploaded as {row.content_type}, not as a zip: "
-                f"GET {api.self_path(row.id)}/{api.content} returns it as uploaded",
-            )
-        return Response(content=data, media_type="application/zip")
+            cat.require_onboarded(row)
+            if wanted != "application/zip":
+                return Response(content=row.descriptor_yaml or "", media_type=wanted)
+            if row.content_type != "application/zip":
+                raise HttpProblem(
+                    406,
+                    "Not Acceptable",
+                    f"the package was uploaded as {row.content_type}, not as a zip: "
+                    f"GET {api.self_path(row.id)}/{api.content} returns it as uploaded",
+                )
+            return Response(content=cat.read_content(session, row), media_type="application/zip")
 
 
 def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
