@@ -18,6 +18,7 @@ from locus_iac.cli.plan import (
     PARAM_HELP,
     PKG_HELP,
     PLACE_HELP,
+    RESERVE_HELP,
     VPN_HELP,
     WITH_HELP,
     load_plan,
@@ -37,6 +38,7 @@ def export(
     output: Path = typer.Option(..., "-o", "--output", help="Plan file (.json or .yaml)."),
     optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
     param: list[str] = typer.Option([], "--param", help=PARAM_HELP),
+    reserve: list[str] = typer.Option([], "--reserve", help=RESERVE_HELP),
 ) -> None:
     """Write the plan file of an NS/NSI for stacks/ns (pulumi up by hand)."""
     try:
@@ -51,6 +53,7 @@ def export(
             output.parent.resolve() / "packages",
             optimise,
             param,
+            reserve,
         )
         write_plan(resolved, output)
     except LocusError as error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ OPTIMISE_HELP = (
     "--no-optimise: KNFs to an edge Kubernetes site, VNFs to a core OpenStack site."
 )
 PARAM_HELP = "PROFILE:NAME=VALUE: a Day0 (cloud-init) parameter of a VNF (repeatable)."
+RESERVE_HELP = "SITE=CIDR: a block links at SITE must not use (VPN transit, other NSs)."
 VPN_HELP = "SITE-A:SITE-B=STACK: the locus-vpn stack joining two sites."
 
 
@@ -103,6 +105,19 @@ def _params(values: list[str]) -> dict[str, dict[str, str]]:
     return params
 
 
+def _reserved(values: list[str]) -> dict[str, list[IPv4Network]]:
+    reserved: dict[str, list[IPv4Network]] = {}
+    for i, value in enumerate(values):
+        site, _, cidr = value.partition("=")
+        try:
+            reserved.setdefault(site, []).append(IPv4Network(cidr))
+        except ValueError:
+            raise ValidationError(
+                "--reserve takes SITE=CIDR", [Issue(f"/reserve/{i}", "bad-option", value)]
+            ) from None
+    return reserved
+
+
 def load_plan(
     pkg: Path,
     with_: list[Path],
@@ -114,6 +129,7 @@ def load_plan(
     workdir: Path,
     optimise: bool = True,
     params: list[str] | None = None,
+    reserve: list[str] | None = None,
 ) -> NsPlan | NsiPlan:
     """Read the packages and sites, place (``place`` first, then the optimiser or the
     kind/role rule), and resolve the NS or NSI plan."""
@@ -138,6 +154,7 @@ def load_plan(
         vpn_stacks=_pairs(vpn, "vpn-stack"),
         scale=_scale(scale),
         parameters=_params(params or []),
+        reserved=_reserved(reserve or []),
     )
     return resolve_nsi(spec) if isinstance(spec, NsiSpec) else resolve_ns(spec)
 
@@ -230,13 +247,24 @@ def plan(
     instance_id: str = typer.Option("plan-preview", "--id", help="NS/NSI instance id."),
     optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
     param: list[str] = typer.Option([], "--param", help=PARAM_HELP),
+    reserve: list[str] = typer.Option([], "--reserve", help=RESERVE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print the resources the NS/NSI program would declare, without credentials."""
     try:
         with tempfile.TemporaryDirectory(prefix="locus-plan-") as tmp:
             resolved = load_plan(
-                pkg, with_, sites, place, vpn_stack, scale, instance_id, Path(tmp), optimise, param
+                pkg,
+                with_,
+                sites,
+                place,
+                vpn_stack,
+                scale,
+                instance_id,
+                Path(tmp),
+                optimise,
+                param,
+                reserve,
             )
             document = plan_document(resolved, preview(resolved))
     except LocusError as error:

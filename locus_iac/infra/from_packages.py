@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import TypeVar
 
@@ -104,6 +105,7 @@ def spec_from_packages(
     scale: Mapping[str, Mapping[str, int]] | None = None,
     parameters: Mapping[str, Mapping[str, str]] | None = None,
     suggested: Mapping[str, str] | None = None,
+    reserved: Mapping[str, Sequence[IPv4Network]] | None = None,
 ) -> NsSpec | NsiSpec:
     """The spec of one NS (``main`` is an NSD package) or NSI (an NST package).
 
@@ -111,7 +113,8 @@ def spec_from_packages(
     ``site-a:site-b`` to the stack joining them (default ``locus-vpn/<a>--<b>``).
     Placement of a profile: ``place`` (by ``subnet/profile``, VNFD id or profile id), else
     ``suggested`` (an optimiser's answer, by ``subnet/profile`` or profile id), else
-    :func:`default_site`.
+    :func:`default_site`. ``reserved`` lists, per site, blocks links must not use (the VPN
+    transit network, other NS instances).
     """
     everything = [main, *others]
     vnfds = {p.id: p.descriptor.model for p in everything if isinstance(p.descriptor.model, Vnfd)}
@@ -132,6 +135,7 @@ def spec_from_packages(
             upstream=upstream,
             scale=_scoped(scale or {}, subnet),
             parameters=_scoped(parameters or {}, subnet),
+            reserved_cidrs={site: tuple(blocks) for site, blocks in (reserved or {}).items()},
         )
 
     model = main.descriptor.model

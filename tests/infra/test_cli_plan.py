@@ -100,7 +100,8 @@ def test_ns_export_carries_day0_parameters(tmp_path: Path) -> None:
     out = tmp_path / "cloud.yaml"
     args = [
         "ns", "export", str(P / "cloud_ns"), "--with", str(P / "cloud_vnf"), "--sites", str(SITES),
-        "--no-optimise", "--param", "1:edge_url=http://192.168.128.10:8080/", "-o", str(out),
+        "--no-optimise", "--param", "1:edge_url=http://192.168.128.10:8080/",
+        "--reserve", "ote-core=10.100.0.0/23", "-o", str(out),
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -108,7 +109,9 @@ def test_ns_export_carries_day0_parameters(tmp_path: Path) -> None:
     assert isinstance(plan, NsPlan)
     assert plan.vnfs[0].params == {"edge_url": "http://192.168.128.10:8080/"}
     assert plan.vnfs[0].site == "ote-core"
-    result = runner.invoke(app, [*args[:-4], "--param", "edge_url", "-o", str(out)])
+    blocks = [str(b) for link in plan.links for b in link.cidrs.values()]
+    assert blocks == ["10.100.2.0/24", "10.100.3.0/24"]  # cache, origin: after the reserved /23
+    result = runner.invoke(app, [*args[:-6], "--param", "edge_url", "-o", str(out)])
     assert result.exit_code == 1
     assert "param takes KEY=VALUE" in result.output
     assert "/param/0" in result.output
