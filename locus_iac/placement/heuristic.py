@@ -412,49 +412,60 @@ def _try_pair(state: _State, a: int, b: int, s: str, t: str) -> bool:
 def _eject_round(state: _State, rng: random.Random, deadline: float) -> bool:
     """Move a block to a better site that is full, after moving one of its occupants away.
 
-    For each block ``b`` and each site ``s`` better for it where it does not fit, try each
-    block ``d`` at ``s`` moved to another site ``t`` first; keep the pair of moves when both
-    hold every constraint and together improve. True if any such chain was applied.
+    For each block ``b`` and each site ``s`` better for it, try each block ``d`` at ``s``
+    moved to another site ``t`` first; keep both moves when they hold every constraint and
+    together improve. Only for the cost and core-use objectives, whose changes add up move
+    by move (a spread objective gains nothing from freeing capacity). True if any applied.
     """
-    at: dict[str, list[int]] = defaultdict(list)
+    if state.problem.request.objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+        return False
+    at: dict[str, set[int]] = defaultdict(set)
     for block, site in state.site_of.items():
-        at[site].append(block)
+        at[site].add(block)
     order = list(range(len(state.blocks)))
     rng.shuffle(order)
+    applied = False
     for b in order:
         old = state.site_of[b]
         for s in state.blocks[b].domain:
             if time.monotonic() > deadline:
-                return False
+                return applied
             gain = state.delta(b, old, s)
             if s == old or not _better(gain):
                 continue
-            for d in list(at[s]):
-                if d != b and _eject(state, b, s, d, gain):
-                    return True
-    return False
+            moved = next(
+                ((d, t) for d in sorted(at[s]) if (t := _eject(state, b, s, d, gain))), None
+            )
+            if moved is not None:
+                d, t = moved
+                at[s] -= {d}
+                at[t].add(d)
+                at[old] -= {b}
+                at[s].add(b)
+                applied = True
+                break
+    return applied
 
 
-def _eject(state: _State, b: int, s: str, d: int, gain: Move) -> bool:
-    """Move ``d`` from ``s`` to its best other site, then ``b`` to ``s``, if that improves."""
+def _eject(state: _State, b: int, s: str, d: int, gain: Move) -> str | None:
+    """Move ``d`` from ``s`` to another site ``t``, then ``b`` to ``s``, if both fit and the
+    two moves together improve; the site ``t`` used, or ``None``."""
+    if d == b:
+        return None
     for t in state.blocks[d].domain:
         if t == s or not _better(_plus(gain, state.delta(d, s, t))):
             continue
-        before = state.problem.score(_assignment(state))
         old = state.remove(b)
         state.remove(d)
         if state.fits(d, t):
             state.place(d, t)
             if state.fits(b, s):
                 state.place(b, s)
-                after = state.problem.score(_assignment(state))
-                if _better((after[0] - before[0], after[1] - before[1])):
-                    return True
-                state.remove(b)
+                return t
             state.remove(d)
         state.place(d, s)
         state.place(b, old)
-    return False
+    return None
 
 
 def _assignment(state: _State) -> dict[str, str]:
