@@ -16,7 +16,13 @@ from locus_iac.infra.components.vpn_link import VpnLink, VpnLinkArgs
 from locus_iac.infra.day0 import render_cloud_init
 from locus_iac.infra.nsi import NsiOutputs, NsiPlan, build_nsi, resolve_nsi
 from locus_iac.infra.preview import PlannedResource, PreviewMocks, ProgramPlan, run_program
-from locus_iac.infra.program import LinkEnds, NetworkService, NsOutputs, build_ns
+from locus_iac.infra.program import (
+    LinkEnds,
+    NetworkService,
+    NetworkServiceArgs,
+    NsOutputs,
+    build_ns,
+)
 from locus_iac.infra.resolve import resolve_ns
 from locus_iac.infra.spec import NsiSpec, NsSpec
 from locus_iac.infra.topology import (
@@ -42,6 +48,7 @@ __all__ = [
     "LinkEnds",
     "LinkPlan",
     "NetworkService",
+    "NetworkServiceArgs",
     "NsOutputs",
     "NsPlan",
     "NsSpec",

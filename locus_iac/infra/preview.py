@@ -8,6 +8,10 @@ name, parent, dependencies and inputs. No engine, no credentials, no network.
 
 Secret inputs and exports are recorded as ``[secret]``; values only known after a real
 ``up`` (addresses, ids of looked-up objects) read ``(known after up: ...)``.
+
+This module leans on the SDK's mock machinery beyond ``set_mocks`` (the wire signatures of
+secrets and resource references, the root-resource context variable, the set of pending
+outputs): it is written against pulumi 3.x and kept in this one place.
 """
 
 from __future__ import annotations

@@ -58,21 +58,27 @@ def dns_label(*parts: str, limit: int = 63) -> str:
     return _NOT_DNS.sub("-", raw).strip("-")[:limit].rstrip("-")
 
 
+@dataclass(frozen=True)
+class NetworkServiceArgs:
+    """Inputs of :class:`NetworkService`: the plan, and VLs declared elsewhere (a netslice
+    VLD, a shared NS) that this NS attaches to instead of declaring them."""
+
+    plan: NsPlan
+    external_links: Mapping[str, LinkEnds] = field(default_factory=dict)
+
+
 class NetworkService(pulumi.ComponentResource):
-    """Every resource of one NS instance."""
+    """Every resource of one NS instance (``locus:ns:NetworkService``)."""
 
     name: str
     vnfs: dict[str, OpenStackVnf | KubernetesKnf]
     links: dict[str, LinkEnds]
 
     def __init__(
-        self,
-        name: str,
-        plan: NsPlan,
-        external_links: Mapping[str, LinkEnds] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: NetworkServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("locus:ns:NetworkService", name, None, opts)
+        plan = args.plan
         self._name = name
         self.name = name
         self._plan = plan
@@ -83,7 +89,7 @@ class NetworkService(pulumi.ComponentResource):
         self.namespaces: dict[str, pulumi.Output[str]] = {}
         for site in plan.sites:
             self._site_scaffolding(site)
-        self.links = dict(external_links or {})
+        self.links = dict(args.external_links)
         for link in plan.links:
             if link.id not in self.links:
                 self.links[link.id] = self._link(link)
@@ -310,7 +316,7 @@ def build_ns(
     """
     log.info("declaring NS instance %s (%d VNFs)", plan.ns_instance_id, len(plan.vnfs))
     name = dns_label(plan.name or "ns", plan.ns_instance_id[:8])
-    component = NetworkService(name, plan, external_links, opts)
+    component = NetworkService(name, NetworkServiceArgs(plan, external_links or {}), opts)
     management = pulumi.Output.all(
         **{
             vnf_id: vnf.management_addresses

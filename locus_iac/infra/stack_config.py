@@ -22,10 +22,14 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 def _value(raw: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+    """Structured values (objects, lists) arrive as JSON; scalars stay text and pydantic
+    converts them (``"51820"`` -> 51820), so a numeric-looking name stays a name."""
+    if raw.lstrip().startswith(("{", "[")):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
 
 
 def read_stack_config(model: type[M], config: pulumi.Config | None = None) -> M:

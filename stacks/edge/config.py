@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -22,7 +22,7 @@ class EdgeConfig(BaseModel):
 
     kubeconfig: str | None = None
     context: str | None = None
-    namespaces: tuple[str, ...] = Field(min_length=1)
+    namespaces: tuple[Annotated[str, Field(pattern=DNS_LABEL)], ...] = Field(min_length=1)
     master_interface: str = Field(min_length=1, max_length=15)
     networks: dict[str, IPv4Network] = Field(default_factory=dict)
     ipam: Literal["whereabouts", "host-local"] = "whereabouts"

@@ -1,9 +1,11 @@
 """``KubernetesKnf``: the KDUs of one KNF as Helm releases (seed §4.3.3, §5.1 Figure 36).
 
 Each KDU (OSM ``kdu/helm-chart``) becomes a Helm release of the package's chart in the NS
-instance's namespace. Its values carry the replica count, the Day0 parameters and the
-Multus annotation ``k8s.v1.cni.cncf.io/networks`` naming the NetworkAttachmentDefinitions
-of the KNF's ``k8s-cluster`` nets, so every pod gets one extra macvlan interface per net.
+instance's namespace (one per NS instance and site, declared by ``NetworkService`` so that
+the KNFs and NADs of one NS share it). Its values carry the replica count, the Day0
+parameters and the Multus annotation ``k8s.v1.cni.cncf.io/networks`` naming the
+NetworkAttachmentDefinitions of the KNF's ``k8s-cluster`` nets, so every pod gets one extra
+macvlan interface per net.
 
 Values: ``replicaCount`` and ``podAnnotations`` (the layout ``helm create`` generates) and,
 for charts that build the annotation themselves like the example ``edge-cache`` chart,
