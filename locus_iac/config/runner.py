@@ -130,7 +130,10 @@ def run_playbook(
             tasks.append(result)
             log.info("%s: %s on %s: %s", primitive, result.task, result.host, result.status)
             if on_task is not None:
-                on_task(result)
+                try:
+                    on_task(result)
+                except Exception:  # a failing observer must not break the playbook run
+                    log.exception("task callback failed for %s on %s", result.task, result.host)
         return True
 
     artifacts_root.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,9 @@
 """Real SSH test hosts in network namespaces, for Day1/Day2 tests with real Ansible.
 
 Each host is a network namespace made by the test, joined to the test's own namespace by a
-veth pair with link-local addresses (169.254.77.0/24, /30 per host: the traffic never leaves
-the pair), with an ``sshd`` of its own listening on the namespace side. Ansible connects as a
-dedicated test user with a freshly generated ed25519 key.
+veth pair with link-local addresses (a 169.254.X.0/24 no interface uses yet, /30 per host:
+the traffic never leaves the pair), with an ``sshd`` of its own listening on the namespace
+side. Ansible connects as a dedicated test user with a freshly generated ed25519 key.
 
 Where network namespaces cannot be made (no root, no ``ip``), :func:`start_hosts` falls back
 to ``sshd`` on 127.0.0.1 with a free port per host; ``SshHost.netns`` is then ``None``.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -30,7 +31,7 @@ from pathlib import Path
 
 SSHD = Path("/usr/sbin/sshd")
 TEST_USER = "locus-ssh-test"
-_SUBNET = "169.254.77"
+_SUBNET_PREFIX = "169.254"
 
 
 @dataclass
@@ -157,20 +158,37 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_netns_host(workdir: Path, keys_dir: Path, index: int, tag: str) -> SshHost:
+def _start_netns_host(
+    workdir: Path, keys_dir: Path, index: int, tag: str, subnet: str
+) -> SshHost:
     netns = f"lcs{tag}{index}"
     _run("ip", "netns", "add", netns)
     try:
-        return _wire_and_serve(workdir, keys_dir, index, netns)
+        return _wire_and_serve(workdir, keys_dir, index, netns, subnet)
     except BaseException:
         with suppress(subprocess.CalledProcessError):
             _run("ip", "netns", "del", netns)
         raise
 
 
-def _wire_and_serve(workdir: Path, keys_dir: Path, index: int, netns: str) -> SshHost:
+def _free_subnet() -> str:
+    """A 169.254.X prefix no interface has an address in (two test runs never collide)."""
+    shown = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, timeout=30,
+        check=True,
+    ).stdout
+    for octet in random.sample(range(64, 192), 128):
+        prefix = f"{_SUBNET_PREFIX}.{octet}"
+        if f" {prefix}." not in shown:
+            return prefix
+    raise RuntimeError("no free 169.254.X.0/24 for the SSH test hosts")
+
+
+def _wire_and_serve(
+    workdir: Path, keys_dir: Path, index: int, netns: str, subnet: str
+) -> SshHost:
     outer, inner = f"{netns}a", f"{netns}b"
-    local, remote = f"{_SUBNET}.{4 * index + 1}", f"{_SUBNET}.{4 * index + 2}"
+    local, remote = f"{subnet}.{4 * index + 1}", f"{subnet}.{4 * index + 2}"
     _run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
     _run("ip", "link", "set", inner, "netns", netns)
     _run("ip", "addr", "add", f"{local}/30", "dev", outer)
@@ -243,11 +261,12 @@ def start_hosts(workdir: Path, count: int = 2) -> Iterator[SshTestbed]:
     keys_dir = Path("/run/locus-ssh-test") / tag
     key, public = _authorize(workdir, keys_dir)
     use_netns = os.environ.get("LOCUS_TEST_SSH_LOOPBACK") != "1" and _netns_usable()
+    subnet = _free_subnet() if use_netns else ""
     hosts: list[SshHost] = []
     try:
         for index in range(count):
             hosts.append(
-                _start_netns_host(workdir, keys_dir, index, tag)
+                _start_netns_host(workdir, keys_dir, index, tag, subnet)
                 if use_netns
                 else _start_loopback_host(workdir, keys_dir, index)
             )
