@@ -14,6 +14,7 @@ import typer
 
 from locus_iac.cli.output import emit, fail
 from locus_iac.cli.plan import (
+    FIP_HELP,
     OPTIMISE_HELP,
     PARAM_HELP,
     PKG_HELP,
@@ -21,6 +22,7 @@ from locus_iac.cli.plan import (
     RESERVE_HELP,
     VPN_HELP,
     WITH_HELP,
+    PlanInputs,
     load_plan,
 )
 from locus_iac.errors import LocusError
@@ -39,22 +41,24 @@ def export(
     optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
     param: list[str] = typer.Option([], "--param", help=PARAM_HELP),
     reserve: list[str] = typer.Option([], "--reserve", help=RESERVE_HELP),
+    floating_ips: bool = typer.Option(False, "--floating-ips", help=FIP_HELP),
 ) -> None:
     """Write the plan file of an NS/NSI for stacks/ns (pulumi up by hand)."""
     try:
-        resolved = load_plan(
-            pkg,
-            with_,
-            sites,
-            place,
-            vpn_stack,
-            scale,
-            instance_id or str(uuid.uuid4()),
-            output.parent.resolve() / "packages",
-            optimise,
-            param,
-            reserve,
+        inputs = PlanInputs(
+            pkg=pkg,
+            with_=with_,
+            sites=sites,
+            instance_id=instance_id or str(uuid.uuid4()),
+            place=place,
+            vpn=vpn_stack,
+            scale=scale,
+            params=param,
+            reserve=reserve,
+            optimise=optimise,
+            floating_ips=floating_ips,
         )
+        resolved = load_plan(inputs, output.parent.resolve() / "packages")
         write_plan(resolved, output)
     except LocusError as error:
         raise fail(error) from None

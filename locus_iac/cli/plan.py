@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ OPTIMISE_HELP = (
 )
 PARAM_HELP = "PROFILE:NAME=VALUE: a Day0 (cloud-init) parameter of a VNF (repeatable)."
 RESERVE_HELP = "SITE=CIDR: a block links at SITE must not use (VPN transit, other NSs)."
+FIP_HELP = "Give every VDU's management port a floating IP (the site's external network)."
 VPN_HELP = "SITE-A:SITE-B=STACK: the locus-vpn stack joining two sites."
 
 
@@ -118,43 +120,49 @@ def _reserved(values: list[str]) -> dict[str, list[IPv4Network]]:
     return reserved
 
 
-def load_plan(
-    pkg: Path,
-    with_: list[Path],
-    sites_file: Path,
-    place: list[str],
-    vpn: list[str],
-    scale: list[str],
-    instance_id: str,
-    workdir: Path,
-    optimise: bool = True,
-    params: list[str] | None = None,
-    reserve: list[str] | None = None,
-) -> NsPlan | NsiPlan:
-    """Read the packages and sites, place (``place`` first, then the optimiser or the
-    kind/role rule), and resolve the NS or NSI plan."""
-    sites = load_sites(sites_file)
-    main = read_package(pkg, name=str(pkg))
+@dataclass(frozen=True)
+class PlanInputs:
+    """What ``plan`` and ``ns export`` take from the command line (option strings as typed)."""
+
+    pkg: Path
+    with_: list[Path]
+    sites: Path
+    instance_id: str
+    place: list[str] = field(default_factory=list)
+    vpn: list[str] = field(default_factory=list)
+    scale: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+    reserve: list[str] = field(default_factory=list)
+    optimise: bool = True
+    floating_ips: bool = False
+
+
+def load_plan(inputs: PlanInputs, workdir: Path) -> NsPlan | NsiPlan:
+    """Read the packages and sites, place (``--place`` first, then the optimiser or the
+    kind/role rule), and resolve the NS or NSI plan; archives are unpacked under
+    ``workdir``."""
+    sites = load_sites(inputs.sites)
+    main = read_package(inputs.pkg, name=str(inputs.pkg))
     others: list[Package] = []
     folders: dict[str, Path] = {}
-    for path in with_:
+    for path in inputs.with_:
         package = read_package(path, name=str(path))
         others.append(package)
         folders[package.id] = package_folder(package, path.resolve(), workdir)
-    explicit = _pairs(place, "place")
-    suggested = optimised_placement(main, others, sites) if optimise else {}
+    suggested = optimised_placement(main, others, sites) if inputs.optimise else {}
     spec = spec_from_packages(
         main,
         others,
         folders,
         sites,
-        instance_id=instance_id,
-        place=explicit,
+        instance_id=inputs.instance_id,
+        place=_pairs(inputs.place, "place"),
         suggested=suggested,
-        vpn_stacks=_pairs(vpn, "vpn-stack"),
-        scale=_scale(scale),
-        parameters=_params(params or []),
-        reserved=_reserved(reserve or []),
+        vpn_stacks=_pairs(inputs.vpn, "vpn-stack"),
+        scale=_scale(inputs.scale),
+        parameters=_params(inputs.params),
+        reserved=_reserved(inputs.reserve),
+        floating_ips=inputs.floating_ips,
     )
     return resolve_nsi(spec) if isinstance(spec, NsiSpec) else resolve_ns(spec)
 
@@ -248,24 +256,26 @@ def plan(
     optimise: bool = typer.Option(True, help=OPTIMISE_HELP),
     param: list[str] = typer.Option([], "--param", help=PARAM_HELP),
     reserve: list[str] = typer.Option([], "--reserve", help=RESERVE_HELP),
+    floating_ips: bool = typer.Option(False, "--floating-ips", help=FIP_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print the resources the NS/NSI program would declare, without credentials."""
     try:
         with tempfile.TemporaryDirectory(prefix="locus-plan-") as tmp:
-            resolved = load_plan(
-                pkg,
-                with_,
-                sites,
-                place,
-                vpn_stack,
-                scale,
-                instance_id,
-                Path(tmp),
-                optimise,
-                param,
-                reserve,
+            inputs = PlanInputs(
+                pkg=pkg,
+                with_=with_,
+                sites=sites,
+                instance_id=instance_id,
+                place=place,
+                vpn=vpn_stack,
+                scale=scale,
+                params=param,
+                reserve=reserve,
+                optimise=optimise,
+                floating_ips=floating_ips,
             )
+            resolved = load_plan(inputs, Path(tmp))
             document = plan_document(resolved, preview(resolved))
     except LocusError as error:
         raise fail(error, as_json=as_json) from None

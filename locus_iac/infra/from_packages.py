@@ -106,6 +106,7 @@ def spec_from_packages(
     parameters: Mapping[str, Mapping[str, str]] | None = None,
     suggested: Mapping[str, str] | None = None,
     reserved: Mapping[str, Sequence[IPv4Network]] | None = None,
+    floating_ips: bool = False,
 ) -> NsSpec | NsiSpec:
     """The spec of one NS (``main`` is an NSD package) or NSI (an NST package).
 
@@ -136,6 +137,7 @@ def spec_from_packages(
             scale=_scoped(scale or {}, subnet),
             parameters=_scoped(parameters or {}, subnet),
             reserved_cidrs={site: tuple(blocks) for site, blocks in (reserved or {}).items()},
+            floating_ips=floating_ips,
         )
 
     model = main.descriptor.model

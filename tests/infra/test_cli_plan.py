@@ -44,6 +44,7 @@ def test_plan_text_places_and_scales() -> None:
         "plan", str(P / "locus_nst"), *WITH, "--sites", str(SITES),
         "--place", "cloud_vnf=nextworks-lab-core", "--place", "edge_knf=nextworks-lab-edge",
         "--scale", "cloud_nss/1:cloud_vdu=2", "--param", "cloud_nss/1:edge_url=http://x:8080/",
+        "--floating-ips",
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -51,6 +52,8 @@ def test_plan_text_places_and_scales() -> None:
     assert "ote-core" not in result.output
     assert "   2  openstack:compute/instance:Instance" in result.output
     assert "   6  openstack:networking/port:Port" in result.output
+    assert "   2  openstack:networking/floatingIp:FloatingIp" in result.output
+    assert 'pool: "floating"' in result.output
 
 
 def test_plan_reports_a_wrong_placement_without_traceback() -> None:

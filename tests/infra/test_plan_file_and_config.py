@@ -55,13 +55,14 @@ class _Example(BaseModel):
 
 def test_stack_config_is_read_and_validated_up_front() -> None:
     seen: list[_Example] = []
-    config = {"siteName": "uma", "listenPort": "4500", "namespaces": '["a", "b"]'}
+    config = {"siteName": "1234", "listenPort": "4500", "namespaces": '["a", "b"]'}
     run_program(
         lambda: seen.append(read_stack_config(_Example, pulumi.Config())),
         project="p",
         config=config,
     )
-    assert seen == [_Example(site_name="uma", listen_port=4500, namespaces=("a", "b"))]
+    # a numeric-looking name stays text; numbers and lists are converted
+    assert seen == [_Example(site_name="1234", listen_port=4500, namespaces=("a", "b"))]
 
 
 def test_stack_config_errors_name_every_key() -> None:
