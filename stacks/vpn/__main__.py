@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
 from config import VpnConfig
 
+from locus_iac.errors import NotFound
 from locus_iac.infra import VpnLink, VpnLinkArgs
 from locus_iac.infra.components.vpn_link import VpnSide
 from locus_iac.infra.stack_config import read_stack_config
@@ -21,7 +22,19 @@ edge_key = secrets.require_secret("edgePrivateKey")
 core_public = core_key.apply(lambda k: keypair_from_private(k, where="/corePrivateKey").public_key)
 edge_public = edge_key.apply(lambda k: keypair_from_private(k, where="/edgePrivateKey").public_key)
 tenant = pulumi.StackReference("tenant", stack_name=cfg.tenant_stack)
-data_network = tenant.get_output("data_network_ids").apply(lambda ids: ids[cfg.data_network])
+
+
+def data_network_id(ids: dict[str, str] | None) -> str:
+    """The tenant data network the gateway VM sits on (the tenant stack's output)."""
+    if not ids or cfg.data_network not in ids:
+        known = ", ".join(sorted(ids or {})) or "none"
+        raise NotFound(
+            f"tenant stack {cfg.tenant_stack}: no data network {cfg.data_network!r} ({known})"
+        )
+    return ids[cfg.data_network]
+
+
+data_network = tenant.get_output("data_network_ids").apply(data_network_id)
 kubeconfig = cfg.edge_kubeconfig and os.path.expanduser(os.path.expandvars(cfg.edge_kubeconfig))
 
 link = VpnLink(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from locus_iac.errors import ValidationError
+from locus_iac.errors import NotFound, ValidationError
 from locus_iac.infra import PreviewMocks, ProgramPlan, generate_keypair, run_program
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -152,3 +152,10 @@ def test_bad_config_names_the_key(monkeypatch: pytest.MonkeyPatch, in_project: N
     with pytest.raises(ValidationError) as err:
         run_stack(STACKS / "edge" / "Pulumi.uma.yaml", monkeypatch, {"locus-edge:namespaces": "[]"})
     assert [i.path for i in err.value.issues] == ["/locus-edge:namespaces"]
+
+
+def test_vpn_stack_names_a_missing_tenant_network(
+    monkeypatch: pytest.MonkeyPatch, in_project: None
+) -> None:
+    with pytest.raises(NotFound, match="no data network 'locus-data'"):
+        run_stack(STACKS / "vpn" / "Pulumi.ote.yaml", monkeypatch, {"locus-vpn:tenantStack": "x"})
