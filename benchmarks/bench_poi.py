@@ -105,7 +105,7 @@ def _ari(trace: SyntheticTrace, labels: np.ndarray) -> float:
 
 def _query(method: str, size: int) -> PoiQuery:
     minimum = max(10, size // 1000)
-    params = {"hca": {"min_cluster_size": max(5, size // 1000)},
+    params = {"hca": {"min_cluster_size": max(10, size // 1000)},
               "dbscan": {"min_samples": minimum}, "optics": {}}[method]
     return parse_query({"method": method, "params": params})
 

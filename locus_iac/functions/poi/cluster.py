@@ -60,7 +60,7 @@ class HcaParams(_Common):
     method: Literal["hca"] = "hca"
     distance_threshold_m: float = Field(default=150.0, gt=0)
     linkage: Literal["average", "complete", "single", "ward"] = "average"
-    min_cluster_size: int = Field(default=5, ge=1)
+    min_cluster_size: int = Field(default=10, ge=1)
     exact_limit: int = Field(default=5000, ge=2, le=20000)
 
 
