@@ -8,9 +8,12 @@ Measured side by side on this machine (numbers printed, never asserted):
 2. The in-process cost per engine event (translate + fold into the progress view) and per
    state transition of an operation occurrence, compared with the engine's own time per
    event.
+3. With ``--ansible`` (root, sshd, ip): ``ConfigRunner.day2`` vs ``ansible-playbook`` run by
+   hand with the same inventory and playbook, against an SSH test host in a network
+   namespace (tests/support/netns_ssh.py): what locus adds around Ansible per primitive.
 
-Run: ``.venv/bin/python benchmarks/bench_engine.py [--runs N]`` (needs the pulumi CLI on PATH
-or in ${LOCUS_TOOLS_DIR:-~/.cache/locus-iac/tools}/bin).
+Run: ``.venv/bin/python benchmarks/bench_engine.py [--runs N] [--ansible]`` (needs the pulumi
+CLI on PATH or in ${LOCUS_TOOLS_DIR:-~/.cache/locus-iac/tools}/bin).
 """
 
 from __future__ import annotations
@@ -127,16 +130,76 @@ def bench_in_process(repeat: int) -> None:
     print(f"per occurrence state transition    {per_transition * 1e6:7.1f} us")
 
 
+PLAYBOOK = b"""
+- name: Bench.
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Write a value.
+      ansible.builtin.copy:
+        dest: "~/locus-bench-{{ inventory_hostname }}"
+        content: "{{ value }}"
+        mode: "0644"
+"""
+
+
+def bench_ansible(runs: int) -> None:
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from support.netns_ssh import start_hosts, unavailable_reason
+
+    from locus_iac.config import ConfigRunner, VnfConfigTarget, inventory_from_outputs
+    from locus_iac.descriptors.day12 import Day12
+
+    reason = unavailable_reason()
+    if reason is not None:
+        print(f"Ansible comparison skipped: {reason}")
+        return
+    day12 = Day12.model_validate({
+        "id": "b", "execution-environment-list": [{"id": "env"}],
+        "config-primitive": [{"name": "bench", "parameter": [{"name": "value"}]}],
+    })
+    with tempfile.TemporaryDirectory() as tmp, start_hosts(Path(tmp), count=1) as testbed:
+        host = testbed.hosts[0]
+        inventory = inventory_from_outputs(
+            {"v": {host.name: host.address}}, "v", user=testbed.user,
+            private_key_file=testbed.private_key, port=host.port,
+        )
+        target = VnfConfigTarget(ns_instance_id="bench", vnf_profile_id="v", day12=day12,
+                                 files={"ansible/env/bench.yml": PLAYBOOK}, inventory=inventory)
+        runner = ConfigRunner(Path(tmp) / "data")
+        (Path(tmp) / "bench.yml").write_bytes(PLAYBOOK)
+        (Path(tmp) / "hosts.json").write_text(json.dumps(inventory.as_ansible(Path(tmp) / "kh")))
+        playbook_bin = Path(sys.executable).parent / "ansible-playbook"
+        cmd = [str(playbook_bin), "-i", str(Path(tmp) / "hosts.json"), "-e", "value=x",
+               str(Path(tmp) / "bench.yml")]
+        ours, bare = [], []
+        for i in range(runs):
+            ours.append(timed(lambda i=i: runner.day2(target, "bench", {"value": f"v{i}"})))
+            bare.append(timed(lambda: subprocess.run(cmd, check=True, capture_output=True)))
+        mo, mb = statistics.median(ours), statistics.median(bare)
+        print(f"Day-2 primitive on 1 host, {runs} runs each (median):")
+        print(f"  ConfigRunner.day2    {mo * 1000:8.1f} ms")
+        print(f"  ansible-playbook     {mb * 1000:8.1f} ms")
+        print(f"  locus overhead       {(mo - mb) * 1000:8.1f} ms  (ratio {mo / mb:.3f})")
+        (testbed.home / f"locus-bench-{host.name}").unlink(missing_ok=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--boxes", type=int, default=5)
+    parser.add_argument("--ansible", action="store_true", help="also compare Day-2 runs")
     args = parser.parse_args()
     bench_in_process(repeat=2000)
     if find_pulumi() is not None:
         bench_up(args.runs, args.boxes)
     else:
         print("pulumi CLI not found: engine comparison skipped")
+    if args.ansible:
+        bench_ansible(args.runs)
 
 
 if __name__ == "__main__":

@@ -225,3 +225,26 @@ def test_a_failing_progress_observer_does_not_break_the_run(
     assert result.counts.created == 2
     assert result.records
     assert "progress callback failed" in caplog.text
+
+
+@needs_pulumi
+def test_two_instances_run_in_parallel_in_their_own_stacks(driver: StackDriver) -> None:
+    results: dict[str, object] = {}
+
+    def run(ns: str, boxes: int) -> None:
+        try:
+            results[ns] = driver.up(ns, program_with(boxes))
+        except Exception as exc:  # recorded for the assertion below
+            results[ns] = exc
+
+    threads = [threading.Thread(target=run, args=(f"ns-p{i}", i + 1)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    created = {ns: getattr(r, "counts", r) for ns, r in results.items()}
+    assert created == {"ns-p0": ResourceCounts(created=2), "ns-p1": ResourceCounts(created=3)}
+    assert driver.outputs("ns-p0").get("management") == {"vnf1": {"vdu-0": "169.254.9.2"}}
+    assert len(driver.outputs("ns-p1").get("management")["vnf1"]) == 2
+    for ns in results:
+        driver.destroy(ns)
