@@ -16,9 +16,11 @@ from locus_iac.config.inventory import Inventory, SshTarget, inventory_from_outp
 from locus_iac.config.primitives import (
     ResolvedPlaybook,
     check_primitive_params,
+    day12_entries,
     initial_params,
     ordered_initial,
     resolve_playbook,
+    vnf_day12,
 )
 from locus_iac.config.results import PlaybookRun, TaskResult, TaskStatus
 from locus_iac.config.runner import run_playbook, task_result
@@ -34,6 +36,7 @@ __all__ = [
     "TaskStatus",
     "VnfConfigTarget",
     "check_primitive_params",
+    "day12_entries",
     "initial_params",
     "inventory_from_outputs",
     "ordered_initial",
@@ -44,4 +47,5 @@ __all__ = [
     "resolve_playbook",
     "run_playbook",
     "task_result",
+    "vnf_day12",
 ]

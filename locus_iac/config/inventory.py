@@ -42,6 +42,16 @@ class Inventory(BaseModel):
     private_key_file: Path
     python_interpreter: str = "auto_silent"
 
+    def for_vdu(self, vdu_id: str) -> Inventory:
+        """Only the instances of VDU ``vdu_id`` (for a VDU-level day1-2 entry)."""
+        targets = tuple(t for t in self.targets if t.vdu == vdu_id)
+        if not targets:
+            raise ValidationError(
+                f"no management address for VDU {vdu_id!r}",
+                [Issue(f"/vdu/{vdu_id}", "no-management-address", "no instance of this VDU")],
+            )
+        return self.model_copy(update={"targets": targets})
+
     def as_ansible(self, known_hosts: Path) -> dict[str, Any]:
         """The YAML/JSON inventory document ansible-runner writes to ``inventory/hosts``."""
         hosts: dict[str, dict[str, Any]] = {}

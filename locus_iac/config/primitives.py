@@ -25,6 +25,7 @@ from locus_iac.descriptors.day12 import (
     ParameterValue,
     SequencedPrimitive,
 )
+from locus_iac.descriptors.vnfd import Vnfd
 from locus_iac.errors import Issue, NotFound, ValidationError, json_pointer
 from locus_iac.packages.artifacts import ANSIBLE_DIR, PLAYBOOK_SUFFIXES
 
@@ -180,3 +181,24 @@ def _initial_value(
 def ordered_initial(day12: Day12) -> Sequence[SequencedPrimitive]:
     """The initial-config-primitives in ``seq`` order."""
     return sorted(day12.initial_config_primitive, key=lambda p: int(p.seq))
+
+
+def day12_entries(vnfd: Vnfd, flavour_id: str | None = None) -> tuple[Day12, ...]:
+    """The day1-2 entries of a deployment flavour (the VNFD's first when not named).
+
+    An entry whose ``id`` is the VNFD id configures the whole VNF; one whose ``id`` is a VDU
+    id configures that VDU's instances only (see :meth:`Inventory.for_vdu`).
+    """
+    if not vnfd.df:
+        return ()
+    flavour = next((d for d in vnfd.df if d.id == flavour_id), None) if flavour_id else vnfd.df[0]
+    if flavour is None:
+        raise NotFound(f"VNFD {vnfd.id!r} has no deployment flavour {flavour_id!r}")
+    lcm = flavour.lcm_operations_configuration
+    op = lcm.operate_vnf_op_config if lcm is not None else None
+    return tuple(op.day1_2) if op is not None else ()
+
+
+def vnf_day12(vnfd: Vnfd, flavour_id: str | None = None) -> Day12 | None:
+    """The VNF-level day1-2 entry (``id`` = the VNFD id), if the flavour has one."""
+    return next((d for d in day12_entries(vnfd, flavour_id) if d.id == vnfd.id), None)

@@ -5,19 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from locus_iac.config import (
     TaskStatus,
     check_primitive_params,
+    day12_entries,
     initial_params,
     inventory_from_outputs,
     ordered_initial,
     resolve_playbook,
     task_result,
+    vnf_day12,
 )
 from locus_iac.descriptors.day12 import ConfigPrimitive, Day12
+from locus_iac.descriptors.vnfd import Vnfd
 from locus_iac.errors import NotFound, ValidationError
+from locus_iac.packages import read_package
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/packages/cloud_vnf"
 
@@ -115,6 +118,10 @@ def test_inventory_from_stack_outputs(tmp_path: Path) -> None:
                                            "ansible_user": "ubuntu"}
     assert set(doc["children"]["cloud_vdu"]["hosts"]) == {"cloud_vdu-0", "cloud_vdu-1"}
     assert doc["vars"]["ansible_ssh_private_key_file"] == str(key)
+    only = inv.for_vdu("cloud_vdu")
+    assert [t.name for t in only.targets] == ["cloud_vdu-0", "cloud_vdu-1"]
+    with pytest.raises(ValidationError, match="no management address for VDU 'x'"):
+        inv.for_vdu("x")
     with pytest.raises(ValidationError) as caught:
         inventory_from_outputs({"cloud": {}}, "edge", user="u", private_key_file=key)
     assert caught.value.issues[0].path == "/outputs/management/edge"
@@ -154,15 +161,14 @@ def test_runner_events_become_task_results() -> None:
 
 @pytest.mark.skipif(not EXAMPLE.is_dir(), reason="example package absent")
 def test_the_example_vnfd_primitives() -> None:
-    vnfd = yaml.safe_load((EXAMPLE / "cloud_vnfd.yaml").read_text())
-    flavour = vnfd["vnfd"]["df"][0]
-    day12 = Day12.model_validate(
-        flavour["lcm-operations-configuration"]["operate-vnf-op-config"]["day1-2"][0]
-    )
-    files = {
-        f"ansible/cloud-config/{p.name}": p.read_bytes()
-        for p in (EXAMPLE / "ansible/cloud-config").iterdir()
-    }
+    package = read_package(EXAMPLE)
+    vnfd = package.descriptor.model
+    assert isinstance(vnfd, Vnfd)
+    day12 = vnf_day12(vnfd)
+    assert day12 is not None and day12.id == "cloud_vnf"
+    assert day12_entries(vnfd, "default-df") == (day12,)
+    with pytest.raises(NotFound, match="no deployment flavour 'big'"):
+        day12_entries(vnfd, "big")
     action = day12.primitive("set-edge-endpoint")
     assert action is not None
     assert check_primitive_params(action, {"edge_url": "http://e:8080/"}) == {
@@ -171,5 +177,7 @@ def test_the_example_vnfd_primitives() -> None:
         check_primitive_params(action, {})
     assert caught.value.issues[0].path == "/primitive_params/edge_url"
     first = ordered_initial(day12)[0]
-    assert resolve_playbook(day12, first, files).playbook == "set-edge-endpoint.yml"
+    resolved = resolve_playbook(day12, first, package.files)
+    assert (resolved.environment, resolved.playbook) == ("cloud-config", "set-edge-endpoint.yml")
+    assert set(resolved.files) == {"set-edge-endpoint.yml", "health-check.yml"}
     assert initial_params(first, {"edge_url": "http://e/"}, "/p") == {"edge_url": "http://e/"}
