@@ -138,16 +138,20 @@ def allowed_events(state: LcmOperationState) -> frozenset[LcmEvent]:
 def transition(current: LcmOperationState, event: LcmEvent) -> LcmOperationState:
     """Return the state that ``event`` moves an occurrence in ``current`` to.
 
-    Raises :class:`~locus_iac.errors.Conflict` naming the state and the event when the
-    transition is not in :data:`TRANSITIONS` (SOL005 answers such a request with 409).
+    Raises :class:`~locus_iac.errors.Conflict` when the transition is not in
+    :data:`TRANSITIONS` (SOL005 answers such a request with 409); the message names the
+    current state, the event, the state moves the event does make and what is allowed now.
     """
     try:
         return TRANSITIONS[(current, event)]
     except KeyError:
-        allowed = ", ".join(sorted(allowed_events(current))) or "none"
+        allowed = ", ".join(sorted(allowed_events(current))) or "none, it is final"
+        moves = ", ".join(
+            f"{src.value} -> {dst.value}" for (src, ev), dst in TRANSITIONS.items() if ev is event
+        )
         raise Conflict(
-            f"cannot {event.value} an operation occurrence in state {current.value} "
-            f"(allowed from {current.value}: {allowed})"
+            f"cannot {event.value} an operation occurrence in state {current.value}: "
+            f"{event.value} moves {moves}; allowed from {current.value}: {allowed}"
         ) from None
 
 

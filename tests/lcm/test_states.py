@@ -62,9 +62,22 @@ def test_forbidden_transition_is_a_conflict_naming_state_and_event(
 ) -> None:
     with pytest.raises(Conflict) as caught:
         transition(state, event)
-    assert state.value in caught.value.message
-    assert event.value in caught.value.message
+    message = caught.value.message
+    assert message.startswith(f"cannot {event.value} an operation occurrence in state {state}:")
+    for (src, ev), dst in EXPECTED.items():
+        if ev is event:
+            assert f"{src} -> {dst}" in message
     assert event not in allowed_events(state)
+
+
+def test_conflict_message_example() -> None:
+    with pytest.raises(Conflict) as caught:
+        transition(S.PROCESSING, E.RETRY)
+    assert caught.value.message == (
+        "cannot retry an operation occurrence in state PROCESSING: retry moves "
+        "FAILED_TEMP -> PROCESSING; allowed from PROCESSING: cancel, complete, error, "
+        "interrupted, partially_complete"
+    )
 
 
 def test_final_states_accept_nothing() -> None:
