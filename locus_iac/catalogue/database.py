@@ -17,17 +17,17 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from locus_iac.errors import PermanentError, RetryableError
+from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
@@ -39,14 +39,18 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """Create the engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
+
+    On SQLite, ``readonly`` engines start deferred transactions (a WAL snapshot that never
+    takes the write lock, so reads run side by side); the others ``BEGIN IMMEDIATE``.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -72,24 +76,37 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.read_engine = make_engine(url, readonly=True) if sqlite else self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
+
+        ``readonly`` sessions must not write (on SQLite they do not hold the write lock).
 
         A database that cannot be reached (or, on SQLite, stays locked past the busy
         timeout) becomes :class:`RetryableError`; nothing of the driver's message leaks.
         """
         try:
-            with self._sessions() as session, session.begin():
+            factory = self._reads if readonly else self._sessions
+            with factory() as session, session.begin():
                 yield session
         except OperationalError as exc:
             log.warning("catalogue database unavailable: %s", type(exc.orig).__name__)
             raise RetryableError("the catalogue database is unavailable; retry later", 5.0) from exc
+        except DataError as exc:  # input that passed validation but the backend refuses
+            log.warning("catalogue refused a value: %s", type(exc.orig).__name__)
+            raise ValidationError(
+                "a value cannot be stored (too long, or contains a NUL character)",
+                [Issue("", "unstorable-value", "the database refused a value of the request")],
+            ) from exc
 
     def migrate(self) -> None:
         migrate(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

@@ -37,7 +37,7 @@ def caller(
     """The authenticated caller (``Authorization: Bearer <token>``), else 401."""
     if credentials is None or not credentials.credentials:
         raise AuthError("missing bearer token: get one with POST /admin/v1/tokens")
-    with services(request).db.session() as session:
+    with services(request).db.session(readonly=True) as session:
         return authenticate(session, credentials.credentials)
 
 

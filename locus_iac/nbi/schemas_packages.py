@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.catalogue import OnboardingState, OperationalState, UsageState
 
-Text = Annotated[str, Field(max_length=1024)]
+Text = Annotated[str, Field(max_length=255)]
 
 
 class CreatePackageRequest(BaseModel):

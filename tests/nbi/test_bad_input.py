@@ -185,3 +185,13 @@ def test_unexpected_errors_are_500_without_exception_text(settings: Settings) ->
         assert "secret" not in str(body)
         assert snapshot(app) == before
     app.state.services.db.dispose()
+
+
+def test_values_the_database_cannot_store_are_client_errors(api: Api, database_url: str) -> None:
+    too_long = api.post("/vnfpkgm/v1/vnf_packages", json={"name": "0" * 256})
+    assert too_long.status_code == 400
+    with_nul = api.post("/vnfpkgm/v1/vnf_packages", json={"name": "a\x00b"})
+    if database_url.startswith("postgresql"):  # PostgreSQL text cannot hold NUL
+        _assert_problem(with_nul, 422)
+    else:
+        assert with_nul.status_code == 201

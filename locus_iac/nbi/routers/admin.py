@@ -58,7 +58,7 @@ def create_token(body: TokenRequest, svc: ServicesDep) -> TokenInfo:
 
 @router.get("/tokens", response_model=list[TokenInfo], response_model_exclude_none=True)
 def list_tokens(who: CallerDep, svc: ServicesDep) -> list[TokenInfo]:
-    with svc.db.session() as session:
+    with svc.db.session(readonly=True) as session:
         return [_token(found) for found in cat.list_tokens(session, who)]
 
 
@@ -72,7 +72,7 @@ def revoke_current_token(who: CallerDep, svc: ServicesDep) -> Response:
 
 @router.get("/tokens/{token_id}", response_model=TokenInfo, response_model_exclude_none=True)
 def get_token(token_id: Ref, who: CallerDep, svc: ServicesDep) -> TokenInfo:
-    with svc.db.session() as session:
+    with svc.db.session(readonly=True) as session:
         return _token(cat.find_token(session, token_id, who))
 
 
@@ -91,7 +91,7 @@ def _project(row: ProjectRow) -> ProjectOut:
 
 @router.get("/projects", response_model=list[ProjectOut])
 def list_projects(_: AdminDep, svc: ServicesDep) -> list[ProjectOut]:
-    with svc.db.session() as session:
+    with svc.db.session(readonly=True) as session:
         return [_project(row) for row in cat.list_projects(session)]
 
 
@@ -107,7 +107,7 @@ def create_project(
 
 @router.get("/projects/{project_id}", response_model=ProjectOut)
 def get_project(project_id: Ref, _: AdminDep, svc: ServicesDep) -> ProjectOut:
-    with svc.db.session() as session:
+    with svc.db.session(readonly=True) as session:
         return _project(cat.find_project(session, project_id))
 
 
@@ -133,7 +133,7 @@ def _user(row: UserRow, projects: list[str]) -> UserOut:
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(_: AdminDep, svc: ServicesDep) -> list[UserOut]:
-    with svc.db.session() as session:
+    with svc.db.session(readonly=True) as session:
         return [
             _user(row, [p.name for p in cat.user_projects(session, row.id)])
             for row in cat.list_users(session)
@@ -156,7 +156,7 @@ async def create_user(body: UserIn, _: AdminDep, svc: ServicesDep, response: Res
 
 @router.get("/users/{user_id}", response_model=UserOut)
 def get_user(user_id: Ref, _: AdminDep, svc: ServicesDep) -> UserOut:
-    with svc.db.session() as session:
+    with svc.db.session(readonly=True) as session:
         row = cat.find_user(session, user_id)
         return _user(row, [p.name for p in cat.user_projects(session, row.id)])
 

@@ -101,7 +101,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         svc: ServicesDep,
         nextpage_opaque_marker: Marker = None,
     ) -> list[BaseModel]:
-        with svc.db.session() as session:
+        with svc.db.session(readonly=True) as session:
             page = cat.list_packages(
                 session,
                 who.project_id,
@@ -157,7 +157,7 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> BaseModel:
-        with svc.db.session() as session:
+        with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
             return _one(session, api, row, _root(request))
 
@@ -228,7 +228,7 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
     )
     def fetch_content(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
         """The package exactly as uploaded (archive, or YAML for a bare descriptor)."""
-        with svc.db.session() as session:
+        with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
             data = cat.read_content(session, row)
         media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
@@ -249,7 +249,7 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
         wanted = preferred(
             request.headers.get("accept"), ("text/plain", "application/yaml", "application/zip")
         )
-        with svc.db.session() as session:
+        with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
             cat.require_onboarded(row)
             if wanted != "application/zip":

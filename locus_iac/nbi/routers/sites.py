@@ -76,12 +76,12 @@ def create_k8s_cluster(
 def _routes(collection: str, kind: cat.SiteType) -> None:
     @router.get(f"/{collection}", response_model=list[SiteOut], name=f"list_{collection}")
     def list_sites(who: CallerDep, svc: ServicesDep) -> list[SiteOut]:
-        with svc.db.session() as session:
+        with svc.db.session(readonly=True) as session:
             return [_out(row) for row in cat.list_sites(session, who.project_id, kind)]
 
     @router.get(f"/{collection}/{{site_id}}", response_model=SiteOut, name=f"get_{collection}")
     def get_site(site_id: Ref, who: CallerDep, svc: ServicesDep) -> SiteOut:
-        with svc.db.session() as session:
+        with svc.db.session(readonly=True) as session:
             return _out(cat.find_site(session, who.project_id, kind, site_id))
 
     @router.delete(
