@@ -7,6 +7,9 @@ import random
 import pytest
 
 from locus_iac.placement import (
+    FunctionDemand,
+    FunctionKind,
+    LinkDemand,
     Objective,
     PlacementInfeasible,
     PlacementNotFound,
@@ -17,9 +20,9 @@ from locus_iac.placement import (
     place,
     violations,
 )
-from locus_iac.sites import SiteCatalog
+from locus_iac.sites import Resources, SiteCatalog, SiteKind, SiteRole, UnitCost
 
-from .instances import brute_force, random_catalog, random_request
+from .instances import brute_force, make_site, random_catalog, random_request
 
 SEEDS = range(10)
 
@@ -141,3 +144,38 @@ def test_a_short_time_limit_still_gives_a_valid_answer_or_says_so(solver: str) -
     assert violations(problem, decision.assignment) == []
     if decision.status is PlacementStatus.FEASIBLE and decision.solver == "milp":
         assert decision.optimality_gap is None or decision.optimality_gap >= 0
+
+
+def test_heuristic_follows_chains_of_tight_links() -> None:
+    """Sites on a line 10 ms apart, a chain of 40 functions whose links allow one hop: the
+    capacity forces the chain to snake along the line, which a construction placing
+    functions between two far-apart peers would miss."""
+    kinds = [SiteKind.OPENSTACK, SiteKind.KUBERNETES]
+    sites = tuple(
+        make_site(
+            f"s{i}",
+            kinds[i % 2],
+            SiteRole.EDGE,
+            Resources(vcpu=24, memory_gb=64, storage_gb=100, pods=20),
+            UnitCost(vcpu=0.01 * (i + 1)),
+        )
+        for i in range(8)
+    )
+    latency = {f"s{i}": {f"s{j}": 10.0 * (j - i) for j in range(i + 1, 8)} for i in range(8)}
+    catalog = SiteCatalog(sites=sites, latency_ms=latency)
+    functions = tuple(
+        FunctionDemand(
+            id=f"f{i}",
+            kind=FunctionKind.VM if i % 2 == 0 else FunctionKind.CONTAINER,
+            per_instance=Resources(vcpu=4, memory_gb=4, pods=0 if i % 2 == 0 else 1),
+        )
+        for i in range(40)
+    )
+    links = tuple(
+        LinkDemand(id=f"l{i}", ends=(f"f{i}", f"f{i + 1}"), max_latency_ms=10.0) for i in range(39)
+    )
+    request = PlacementRequest(functions=functions, links=links)
+    problem = compile_problem(request, catalog)
+    decision = place(request, catalog, solver="heuristic", time_limit=10)
+    assert violations(problem, decision.assignment) == []
+    assert len(set(decision.assignment.values())) == 8  # 6 functions per site at most
