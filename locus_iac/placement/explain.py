@@ -88,6 +88,13 @@ def _latency_reasons(problem: Problem, assignment: Assignment, f: str) -> list[R
         if link.to_sap:
             anchor, what = problem.request.sap_site, "the users"
             if anchor is None:
+                reasons.append(
+                    Reason(
+                        code="latency",
+                        message=f"link {link.id} to the users (<= {bound:g} ms) not enforced: "
+                        "no SAP site given",
+                    )
+                )
                 continue
         else:
             peer = link.ends[1] if link.ends[0] == f else link.ends[0]

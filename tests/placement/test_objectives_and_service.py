@@ -149,3 +149,10 @@ def test_duplicate_function_ids_are_rejected() -> None:
     assert [(i.path, i.code) for i in info.value.issues] == [
         ("/functions/1/id", "duplicate-function")
     ]
+
+
+def test_sap_links_without_a_sap_site_are_reported_as_not_enforced() -> None:
+    catalog = load_sites(SITES / "locus-poc.yaml")
+    decision = place(_exemplary(40.0).model_copy(update={"sap_site": None}), catalog)
+    why = {e.function: e for e in decision.explanations}["edge-knf"]
+    assert any("not enforced: no SAP site given" in r.message for r in why.reasons)

@@ -6,6 +6,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 
 import pytest
+import yaml
 
 from locus_iac.errors import NotFound, ValidationError
 from locus_iac.sites import (
@@ -190,3 +191,8 @@ def test_resources_helpers() -> None:
     assert not demand.fits_in(Resources(vcpu=2, memory_gb=4, storage_gb=10))
     cost = UnitCost(vcpu=1, memory_gb=0.5, storage_gb=0.1, pod=2)
     assert cost.of(demand) == pytest.approx(2 + 2 + 1 + 2)
+
+
+def test_catalog_round_trips_through_yaml() -> None:
+    catalog = load_sites(EXAMPLES / "locus-poc.yaml")
+    assert load_sites(yaml.safe_dump(catalog.as_yaml_dict())) == catalog
