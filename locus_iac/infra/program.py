@@ -79,7 +79,6 @@ class NetworkService(pulumi.ComponentResource):
     ) -> None:
         super().__init__("locus:ns:NetworkService", name, None, opts)
         plan = args.plan
-        self._name = name
         self.name = name
         self._plan = plan
         self._stack_refs: dict[str, pulumi.StackReference] = {}
@@ -103,7 +102,7 @@ class NetworkService(pulumi.ComponentResource):
 
     def _site_scaffolding(self, site: Site) -> None:
         access = self._plan.access.get(site.name)
-        prefix = f"{self._name}-{site.name}"
+        prefix = f"{self.name}-{site.name}"
         label = dns_label("locus", self._plan.ns_instance_id)
         if site.kind == SiteKind.OPENSTACK:
             self.providers[site.name] = openstack.Provider(
@@ -190,7 +189,7 @@ class NetworkService(pulumi.ComponentResource):
         )
 
     def _link(self, link: LinkPlan) -> LinkEnds:
-        prefix = f"{self._name}-{link.id}"
+        prefix = f"{self.name}-{link.id}"
         if not link.crosses_sites:
             site = self._plan.site(link.sites[0])
             vl = VirtualLink(prefix, self._link_args(link, site), self._opts(site.name))
@@ -222,7 +221,7 @@ class NetworkService(pulumi.ComponentResource):
     def _stack_ref(self, stack: str) -> pulumi.StackReference:
         if stack not in self._stack_refs:
             self._stack_refs[stack] = pulumi.StackReference(
-                f"{self._name}-ref-{dns_label(stack)}",
+                f"{self.name}-ref-{dns_label(stack)}",
                 stack_name=stack,
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -234,7 +233,7 @@ class NetworkService(pulumi.ComponentResource):
         plan = self._plan
         vnf = next(v for v in plan.vnfs if v.profile_id == profile_id)
         site = plan.site(vnf.site)
-        name = f"{self._name}-{profile_id}"
+        name = f"{self.name}-{profile_id}"
         if vnf.kind == SiteKind.OPENSTACK:
             networks = {
                 port.vl: self._network_at(port.vl, site.name)

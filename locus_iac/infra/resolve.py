@@ -58,8 +58,9 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
     df = _ns_df(spec.nsd, spec.df_id, issues)
     vnfs: list[VnfPlan] = []
     if df is not None:
-        for profile in df.vnf_profile:
-            vnf = _vnf(spec, profile, issues)
+        df_index = spec.nsd.df.index(df)
+        for i, profile in enumerate(df.vnf_profile):
+            vnf = _vnf(spec, profile, issues, ("nsd", "df", df_index, "vnf-profile", i))
             if vnf is not None:
                 vnfs.append(vnf)
     links = _links(spec, vnfs, issues)
@@ -94,10 +95,14 @@ def _ns_df(nsd: Nsd, df_id: str | None, issues: _Issues) -> NsDf | None:
     return found
 
 
-def _vnf(spec: NsSpec, profile: VnfProfile, issues: _Issues) -> VnfPlan | None:
+def _vnf(
+    spec: NsSpec, profile: VnfProfile, issues: _Issues, where: tuple[str | int, ...]
+) -> VnfPlan | None:
     vnfd = spec.vnfds.get(profile.vnfd_id)
     if vnfd is None:
-        issues.add("unresolved-reference", f"VNFD {profile.vnfd_id!r} not given", "vnfds")
+        issues.add(
+            "unresolved-reference", f"VNFD {profile.vnfd_id!r} not given", *where, "vnfd-id"
+        )
         return None
     site_name = spec.placement.get(profile.id)
     if site_name is None:
@@ -116,7 +121,7 @@ def _vnf(spec: NsSpec, profile: VnfProfile, issues: _Issues) -> VnfPlan | None:
             profile.id,
         )
         return None
-    wiring = _wiring(profile, vnfd, issues)
+    wiring = _wiring(profile, vnfd, issues, where)
     common = {
         "profile_id": profile.id,
         "vnfd_id": vnfd.id,
@@ -130,22 +135,24 @@ def _vnf(spec: NsSpec, profile: VnfProfile, issues: _Issues) -> VnfPlan | None:
     return VnfPlan(**common, vdus=vdus, floating_ip=spec.floating_ips)
 
 
-def _wiring(profile: VnfProfile, vnfd: Vnfd, issues: _Issues) -> dict[str, tuple[str, bool]]:
+def _wiring(
+    profile: VnfProfile, vnfd: Vnfd, issues: _Issues, where: tuple[str | int, ...]
+) -> dict[str, tuple[str, bool]]:
     """ext-cpd id -> (NS VL id, is the management CP), from virtual-link-connectivity."""
     wiring: dict[str, tuple[str, bool]] = {}
     for i, conn in enumerate(profile.virtual_link_connectivity):
-        for cpd in conn.constituent_cpd_id:
+        for j, cpd in enumerate(conn.constituent_cpd_id):
             if cpd.constituent_cpd_id is None:
                 continue
             if vnfd.ext_cpd_by_id(cpd.constituent_cpd_id) is None:
                 issues.add(
                     "broken-reference",
                     f"VNFD {vnfd.id} has no ext-cpd {cpd.constituent_cpd_id!r}",
-                    "nsd",
-                    "vnf-profile",
-                    profile.id,
+                    *where,
                     "virtual-link-connectivity",
                     i,
+                    "constituent-cpd-id",
+                    j,
                 )
                 continue
             mgmt = cpd.constituent_cpd_id == vnfd.mgmt_cp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from locus_iac.errors import ValidationError
-from locus_iac.infra import Upstream, resolve_ns, resolve_nsi
+from locus_iac.infra import NsSpec, Upstream, resolve_ns, resolve_nsi
 from locus_iac.packages import Package
 from locus_iac.sites import SiteCatalog
 
@@ -100,3 +100,27 @@ def test_missing_cloud_init_file_is_reported(
     assert [(i.path, i.code) for i in err.value.issues] == [
         ("/package_dirs/cloud_vnf", "missing-artifact")
     ]
+
+
+def test_unknown_ext_cpd_points_into_the_nsd(
+    packages: dict[str, Package], catalog: SiteCatalog
+) -> None:
+    spec = nested_spec(packages, catalog, "cloud_ns", "cloud_vnf", "core")
+    (vnfd,) = spec.vnfds.values()
+    trimmed = vnfd.model_copy(update={"ext_cpd": vnfd.ext_cpd[:2]})  # drops cp_origin-ext
+    with pytest.raises(ValidationError) as err:
+        resolve_ns(spec.model_copy(update={"vnfds": {vnfd.id: trimmed}}))
+    (issue,) = err.value.issues
+    assert issue.code == "broken-reference"
+    assert issue.path == (
+        "/nsd/df/0/vnf-profile/0/virtual-link-connectivity/2/constituent-cpd-id/0"
+    )
+
+
+def test_ns_spec_round_trips_through_json(
+    packages: dict[str, Package], catalog: SiteCatalog
+) -> None:
+    spec = nested_spec(packages, catalog, "cloud_ns", "cloud_vnf", "core", scale={"1": {"x": 2}})
+    again = NsSpec.model_validate_json(spec.model_dump_json(by_alias=True))
+    assert again == spec
+    assert resolve_ns(again) == resolve_ns(spec)
