@@ -191,6 +191,18 @@ def plan_document(plan: NsPlan | NsiPlan, result: ProgramPlan) -> dict[str, Any]
     return {
         "id": inner.ns_instance_id,
         "kind": "nsi" if isinstance(plan, NsiPlan) else "ns",
+        "placement": {
+            v.profile_id: {"vnfd": v.vnfd_id, "site": v.site, "kind": v.kind.value}
+            for v in inner.vnfs
+        },
+        "links": {
+            link.id: {
+                "sites": list(link.sites),
+                "existing": link.existing,
+                "cidrs": {site: str(block) for site, block in link.cidrs.items()},
+            }
+            for link in inner.links
+        },
         "counts": result.count(),
         "resources": [
             {
@@ -209,6 +221,17 @@ def plan_document(plan: NsPlan | NsiPlan, result: ProgramPlan) -> dict[str, Any]
     }
 
 
+def _link_line(vl: str, link: dict[str, Any]) -> str:
+    ends = []
+    for site in link["sites"]:
+        if site in link["existing"]:
+            ends.append(f"{site} existing network {link['existing'][site]!r}")
+        else:
+            ends.append(f"{site} {link['cidrs'][site]}")
+    kind = "site link over the VPN" if len(ends) > 1 else "one site"
+    return f"  {vl}: {' <-> '.join(ends)} ({kind})"
+
+
 def _text(document: dict[str, Any]) -> list[str]:
     resources = document["resources"]
     by_parent: dict[str | None, list[dict[str, Any]]] = {}
@@ -220,6 +243,15 @@ def _text(document: dict[str, Any]) -> list[str]:
         f"{document['kind'].upper()} {document['id']}: {len(resources)} resources, "
         f"{len(document['lookups'])} lookups (offline preview under Pulumi mocks)",
         "",
+        "placement:",
+        *(
+            f"  {profile}: {p['vnfd']} -> {p['site']} ({p['kind']})"
+            for profile, p in document["placement"].items()
+        ),
+        "links:",
+        *(_link_line(vl, link) for vl, link in document["links"].items()),
+        "",
+        "resources:",
     ]
 
     def walk(parent: str | None, depth: int) -> None:

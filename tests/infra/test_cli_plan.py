@@ -49,6 +49,9 @@ def test_plan_text_places_and_scales() -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "nextworks-lab-core-provider" in result.output
+    assert "  cloud_nss-1: cloud_vnf -> nextworks-lab-core (openstack)" in result.output
+    assert "  mgmt_net: nextworks-lab-core existing network 'VM_MGMT' (one site)" in result.output
+    assert "  cache_net: nextworks-lab-core 10.110.0.0/24 <-> nextworks-lab-edge" in result.output
     assert "ote-core" not in result.output
     assert "   2  openstack:compute/instance:Instance" in result.output
     assert "   6  openstack:networking/port:Port" in result.output
