@@ -62,7 +62,7 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
         for i, profile in enumerate(df.vnf_profile):
             vnf = _vnf(spec, profile, issues, ("nsd", "df", df_index, "vnf-profile", i))
             if vnf is not None:
-                vnfs.append(vnf)
+                vnfs.extend(_instances(vnf, _ns_instances(spec, df, profile.id)))
     links = _links(spec, vnfs, issues)
     issues.items.extend(vpn_issues(spec.upstream, links))
     if issues.items:
@@ -80,6 +80,27 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
         upstream=relevant_upstream(spec.upstream, links),
         access=spec.access,
     )
+
+
+def _ns_instances(spec: NsSpec, df: NsDf, profile_id: str) -> int:
+    """VNF instances of one profile: the NS instantiation level's ``vnf-to-level-mapping``,
+    else the profile's ``min-number-of-instances``, else 1 (SOL006 nsd/df)."""
+    level_id = spec.ns_instantiation_level_id or df.default_instantiation_level
+    levels = {level.id: level for level in df.ns_instantiation_level}
+    level = levels.get(level_id or "") or next(iter(levels.values()), None)
+    for mapping in level.vnf_to_level_mapping if level else ():
+        if mapping.vnf_profile_id == profile_id and mapping.number_of_instances is not None:
+            return max(mapping.number_of_instances, 1)
+    profile = df.vnf_profile_by_id(profile_id)
+    return max(profile.min_number_of_instances or 1, 1) if profile else 1
+
+
+def _instances(vnf: VnfPlan, count: int) -> list[VnfPlan]:
+    """``count`` instances of one VNF profile: the first keeps the profile id (scaling out
+    never renames it), the others are ``<profile>-<n>``."""
+    return [vnf] + [
+        vnf.model_copy(update={"profile_id": f"{vnf.profile_id}-{n}"}) for n in range(1, count)
+    ]
 
 
 def _ns_df(nsd: Nsd, df_id: str | None, issues: _Issues) -> NsDf | None:

@@ -30,6 +30,10 @@ class _Frozen(BaseModel):
 class NsSpec(_Frozen):
     """Everything needed to derive the program of one NS instance.
 
+    ``ns_instantiation_level_id`` picks the NS level (how many instances of each VNF
+    profile); ``instantiation_level_id`` the VNF level (how many instances of each VDU) when
+    the vnf-profile names none.
+
     ``placement`` maps NSD vnf-profile ids to site names; ``parameters`` maps vnf-profile
     ids to Day0 parameters (cloud-init variables); ``kdu_values`` maps vnf-profile id, then
     KDU name, to Helm values; ``scale`` maps vnf-profile id, then VDU id or KDU name, to an
@@ -43,6 +47,7 @@ class NsSpec(_Frozen):
     vnfds: dict[str, Vnfd]
     df_id: str | None = None
     instantiation_level_id: str | None = None
+    ns_instantiation_level_id: str | None = None
     placement: dict[str, str]
     sites: SiteCatalog
     parameters: dict[str, dict[str, str]] = Field(default_factory=dict)

@@ -124,3 +124,19 @@ def test_ns_spec_round_trips_through_json(
     again = NsSpec.model_validate_json(spec.model_dump_json(by_alias=True))
     assert again == spec
     assert resolve_ns(again) == resolve_ns(spec)
+
+
+def test_vnf_profile_instances_become_separate_vnfs(
+    packages: dict[str, Package], catalog: SiteCatalog
+) -> None:
+    spec = nested_spec(packages, catalog, "cloud_ns", "cloud_vnf", "core")
+    df = spec.nsd.df[0]
+    twice = df.model_copy(
+        update={
+            "vnf_profile": (df.vnf_profile[0].model_copy(update={"min_number_of_instances": 2}),)
+        }
+    )
+    plan = resolve_ns(spec.model_copy(update={"nsd": spec.nsd.model_copy(update={"df": (twice,)})}))
+    assert [v.profile_id for v in plan.vnfs] == ["1", "1-1"]
+    assert all(v.vdus == plan.vnfs[0].vdus for v in plan.vnfs)
+    assert {link.id for link in plan.links} == {"mgmt_net", "cache_net", "origin_net"}
