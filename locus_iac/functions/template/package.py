@@ -163,9 +163,15 @@ def _configure_playbook(template: FunctionTemplate) -> list[dict[str, Any]]:
             "hosts": "localhost",
             "gather_facts": False,
             "tasks": [{
+                "name": "Check that the KDU's Helm release and namespace are known.",
+                "ansible.builtin.assert": {
+                    "that": ["kdu_release is defined", "kdu_namespace is defined"],
+                    "fail_msg": "pass kdu_release and kdu_namespace (the KDU's Helm release "
+                                "and namespace) with the primitive's parameters"},
+            }, {
                 "name": "Set the configuration as container environment (rolls the pods).",
                 "ansible.builtin.command": {"argv": [
-                    "kubectl", "--namespace", "{{ kdu_namespace | default('default') }}",
+                    "kubectl", "--namespace", "{{ kdu_namespace }}",
                     "set", "env", f"deployment/{{{{ kdu_release }}}}-{template.name}",
                     *assignments]},
                 "changed_when": True,
