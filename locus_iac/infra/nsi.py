@@ -169,9 +169,12 @@ def _merged_link(current: LinkPlan | None, link: LinkPlan, name: str) -> LinkPla
     )
 
 
-def build_nsi(plan: NsiPlan, *, export: bool = True) -> NsiOutputs:
+def build_nsi(plan: NsiPlan | NsiSpec, *, export: bool = True) -> NsiOutputs:
     """Declare the netslice instance: the merged NS program plus references to the stacks
-    of shared subnets (re-exported as ``shared``: subnet -> that stack's ``links``)."""
+    of shared subnets (re-exported as ``shared``: subnet -> that stack's ``links``). An
+    :class:`NsiSpec` is resolved first (:func:`resolve_nsi`)."""
+    if isinstance(plan, NsiSpec):
+        plan = resolve_nsi(plan)
     ns = build_ns(plan.plan, export=export)
     refs = {
         subnet: pulumi.StackReference(

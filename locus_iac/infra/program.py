@@ -25,6 +25,8 @@ from locus_iac.infra.components.kubernetes_knf import KubernetesKnf, KubernetesK
 from locus_iac.infra.components.openstack_vnf import OpenStackVnf, OpenStackVnfArgs
 from locus_iac.infra.components.site_link import SiteLink, SiteLinkArgs, SiteLinkEnd
 from locus_iac.infra.components.virtual_link import VirtualLink, VirtualLinkArgs
+from locus_iac.infra.resolve import resolve_ns
+from locus_iac.infra.spec import NsSpec
 from locus_iac.infra.topology import LinkPlan, NsPlan
 from locus_iac.sites import Site, SiteKind
 
@@ -301,7 +303,7 @@ def _output_item(
 
 
 def build_ns(
-    plan: NsPlan,
+    plan: NsPlan | NsSpec,
     *,
     external_links: Mapping[str, LinkEnds] | None = None,
     export: bool = True,
@@ -311,8 +313,11 @@ def build_ns(
 
     Stack outputs (when ``export``): ``management`` (VNF profile -> ``vdu-index`` -> the
     address Day1 connects to), ``services`` (KNF profile -> KDU -> service DNS name),
-    ``saps`` (SAP id -> site -> network id or NAD).
+    ``saps`` (SAP id -> site -> network id or NAD). An :class:`NsSpec` is resolved first
+    (:func:`~locus_iac.infra.resolve.resolve_ns`).
     """
+    if isinstance(plan, NsSpec):
+        plan = resolve_ns(plan)
     log.info("declaring NS instance %s (%d VNFs)", plan.ns_instance_id, len(plan.vnfs))
     name = dns_label(plan.name or "ns", plan.ns_instance_id[:8])
     component = NetworkService(name, NetworkServiceArgs(plan, external_links or {}), opts)

@@ -294,3 +294,14 @@ def test_netslice_vld_is_declared_once_and_both_nested_functions_attach_to_it(
     nad = cache_nads[0].inputs["metadata"]
     annotation = release.inputs["values"]["podAnnotations"]["k8s.v1.cni.cncf.io/networks"]
     assert f"{nad['namespace']}/{nad['name']}" in annotation.split(", ")
+
+
+def test_build_functions_accept_the_spec_itself(
+    packages: dict[str, Package], catalog: SiteCatalog
+) -> None:
+    spec = exemplary_nsi(packages, catalog)
+    from_spec = run_program(lambda: build_nsi(spec), mocks=PreviewMocks(VPN_OUTPUTS))
+    assert from_spec.count() == run_nsi(packages, catalog).count()
+    cloud = spec.nested["cloud_nss"]
+    alone = run_program(lambda: build_ns(cloud), mocks=PreviewMocks())
+    assert len(alone.of_type(SERVER)) == 1 and alone.of_type(RELEASE) == []
