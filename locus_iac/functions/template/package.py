@@ -193,6 +193,18 @@ def _configure_playbook(template: FunctionTemplate) -> list[dict[str, Any]]:
     }]
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line strings as literal blocks (readable cloud-config files)."""
+
+
+def _str_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_block)
+
+
 def _cloud_init(template: FunctionTemplate) -> str:
     env = "".join(f"{_env_name(p)}={p.default}\n"
                   for p in template.requirements.configuration.parameters
@@ -210,7 +222,7 @@ def _cloud_init(template: FunctionTemplate) -> str:
                    ["systemctl", "daemon-reload"],
                    ["systemctl", "enable", "--now", f"{template.name}.service"]],
     }
-    return "#cloud-config\n" + yaml.safe_dump(config, sort_keys=False)
+    return "#cloud-config\n" + yaml.dump(config, Dumper=_BlockDumper, sort_keys=False)
 
 
 def package_files(template: FunctionTemplate, template_text: str) -> dict[str, str]:
