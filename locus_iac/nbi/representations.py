@@ -33,7 +33,7 @@ class KindApi:
     descriptor: str
     one_shot: str
     tag: str
-    info: type[sp._Info]
+    info: type[sp.PackageInfo]
     modifications: type[sp.PackageModifications]
     render: Callable[[View, KindApi], BaseModel]
 

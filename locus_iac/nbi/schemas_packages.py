@@ -63,7 +63,9 @@ class ProblemDetails(BaseModel):
     errors: list[dict[str, str]] | None = None
 
 
-class _Info(BaseModel):
+class PackageInfo(BaseModel):
+    """Members common to every package info resource (id, names, userDefinedData)."""
+
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     id: str
@@ -81,7 +83,7 @@ class NsdLinks(BaseModel):
     nsd_content: Link
 
 
-class NsdInfo(_Info):
+class NsdInfo(PackageInfo):
     """SOL005 clause 5.5.2.2 NsdInfo."""
 
     nsd_id: str | None = Field(default=None, alias="nsdId")
@@ -118,7 +120,7 @@ class VnfPkgLinks(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
-class VnfPkgInfo(_Info):
+class VnfPkgInfo(PackageInfo):
     """SOL005 clause 9.5.2.5 VnfPkgInfo."""
 
     vnfd_id: str | None = Field(default=None, alias="vnfdId")
@@ -142,7 +144,7 @@ class NstLinks(BaseModel):
     nst_content: Link
 
 
-class NstInfo(_Info):
+class NstInfo(PackageInfo):
     """A netslice template resource (OSM ``/nst/v1``), shaped like SOL005 NsdInfo."""
 
     nst_id: str | None = Field(default=None, alias="nstId")
