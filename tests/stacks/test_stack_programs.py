@@ -11,6 +11,7 @@ import json
 import runpy
 import sys
 from collections.abc import Iterator
+from ipaddress import IPv4Interface
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import yaml
 
 from locus_iac.errors import NotFound, ValidationError
 from locus_iac.infra import PreviewMocks, ProgramPlan, generate_keypair, run_program
+from locus_iac.sites import load_sites
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 EXAMPLES = sorted(STACKS.glob("*/Pulumi.*.yaml"))
@@ -159,3 +161,22 @@ def test_vpn_stack_names_a_missing_tenant_network(
 ) -> None:
     with pytest.raises(NotFound, match="no data network 'locus-data'"):
         run_stack(STACKS / "vpn" / "Pulumi.ote.yaml", monkeypatch, {"locus-vpn:tenantStack": "x"})
+
+
+def test_example_stacks_agree_with_the_poc_sites_file() -> None:
+    sites = load_sites(STACKS.parent / "examples" / "sites" / "locus-poc.yaml")
+    for name in ("ote", "nextworks-lab"):
+        cfg = yaml.safe_load((STACKS / "vpn" / f"Pulumi.{name}.yaml").read_text())["config"]
+        core, edge = sites.site(cfg["locus-vpn:coreSite"]), sites.site(cfg["locus-vpn:edgeSite"])
+        assert core.vpn is not None and edge.vpn is not None
+        assert cfg["locus-vpn:coreRoutedBlock"] == str(core.vpn.subnet)
+        assert cfg["locus-vpn:edgeRoutedBlock"] == str(edge.vpn.subnet)
+        assert cfg["locus-vpn:edgePublicAddress"] == edge.vpn.public_address
+        gateway = IPv4Interface(cfg["locus-vpn:edgeGatewayAddress"]).ip
+        assert gateway in edge.vpn.subnet  # on the edge's macvlan segment
+    for name, site in (("uma", "uma-edge"), ("nextworks-lab", "nextworks-lab-edge")):
+        cfg = yaml.safe_load((STACKS / "edge" / f"Pulumi.{name}.yaml").read_text())["config"]
+        k8s = sites.site(site).kubernetes
+        assert k8s is not None
+        assert cfg["locus-edge:masterInterface"] == k8s.multus_master_interface
+        assert cfg["locus-edge:segment"] == str(k8s.cidr_pool)
