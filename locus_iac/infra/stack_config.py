@@ -11,6 +11,7 @@ resource is declared. Secrets are not read here: use ``Config.require_secret``.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, TypeVar
 
 import pulumi
@@ -54,3 +55,15 @@ def read_stack_config(model: type[M], config: pulumi.Config | None = None) -> M:
                 message = f"set it with: pulumi config set {loc[0] if loc else ''}"
             issues.append(Issue(json_pointer(head, *loc[1:]), code, message))
         raise ValidationError(f"stack configuration of {cfg.name} is invalid", issues) from None
+
+
+def expand_path(value: str, key: str, *subpath: str) -> str:
+    """``~`` and ``$VARS`` expanded; a variable that is not set is an error naming the
+    config key (rather than a provider failing later on a literal ``${...}`` path)."""
+    expanded = os.path.expanduser(os.path.expandvars(value))
+    if "$" in expanded:
+        raise ValidationError(
+            f"config {key}: {value!r} names an environment variable that is not set",
+            [Issue(json_pointer(key, *subpath), "unset-variable", f"{value}: unset variable")],
+        )
+    return expanded

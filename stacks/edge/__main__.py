@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import pulumi
 import pulumi_kubernetes as k8s
 from config import EdgeConfig
 
 from locus_iac.infra import EdgeCluster, EdgeClusterArgs
-from locus_iac.infra.stack_config import read_stack_config
+from locus_iac.infra.stack_config import expand_path, read_stack_config
 
 cfg = read_stack_config(EdgeConfig)
-kubeconfig = os.path.expanduser(os.path.expandvars(cfg.kubeconfig)) if cfg.kubeconfig else None
+kubeconfig = expand_path(cfg.kubeconfig, "locus-edge:kubeconfig") if cfg.kubeconfig else None
 cluster = k8s.Provider("edge", kubeconfig=kubeconfig, context=cfg.context)
 edge = EdgeCluster(
     pulumi.get_stack(),

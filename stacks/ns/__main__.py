@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pulumi
@@ -11,7 +10,7 @@ from config import NsConfig
 
 from locus_iac.infra import NsiPlan, NsPlan, SiteAccess, build_ns, build_nsi
 from locus_iac.infra.plan_file import read_plan
-from locus_iac.infra.stack_config import read_stack_config
+from locus_iac.infra.stack_config import expand_path, read_stack_config
 
 log = logging.getLogger("locus-ns")
 
@@ -24,7 +23,7 @@ def with_access(plan: NsPlan, cfg: NsConfig) -> NsPlan:
         kubeconfig = cfg.kubeconfigs.get(site)
         access[site] = SiteAccess(
             cloud=cfg.clouds.get(site, current.cloud),
-            kubeconfig=os.path.expanduser(os.path.expandvars(kubeconfig))
+            kubeconfig=expand_path(kubeconfig, "locus-ns:kubeconfigs", site)
             if kubeconfig
             else current.kubeconfig,
             context=cfg.contexts.get(site, current.context),

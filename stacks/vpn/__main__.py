@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_openstack as openstack
@@ -12,7 +10,7 @@ from config import VpnConfig
 from locus_iac.errors import NotFound
 from locus_iac.infra import VpnLink, VpnLinkArgs
 from locus_iac.infra.components.vpn_link import VpnSide
-from locus_iac.infra.stack_config import read_stack_config
+from locus_iac.infra.stack_config import expand_path, read_stack_config
 from locus_iac.infra.wireguard import keypair_from_private
 
 cfg = read_stack_config(VpnConfig)
@@ -35,7 +33,9 @@ def data_network_id(ids: dict[str, str] | None) -> str:
 
 
 data_network = tenant.get_output("data_network_ids").apply(data_network_id)
-kubeconfig = cfg.edge_kubeconfig and os.path.expanduser(os.path.expandvars(cfg.edge_kubeconfig))
+kubeconfig = (
+    expand_path(cfg.edge_kubeconfig, "locus-vpn:edgeKubeconfig") if cfg.edge_kubeconfig else None
+)
 
 link = VpnLink(
     f"{cfg.core_site}-{cfg.edge_site}",

@@ -65,6 +65,7 @@ def run_stack(
     secrets = {f"{project}:{k}": v for k, v in SECRETS.get(project, {}).items()}
     config.update(secrets)
     config.update(overrides or {})
+    monkeypatch.setenv("LOCUS_TESTBED_KUBECONFIG", "/tmp/locus-testbed/kubeconfig")
     monkeypatch.chdir(path.parent)
     monkeypatch.syspath_prepend(str(path.parent))
     sys.modules.pop("config", None)
@@ -180,3 +181,21 @@ def test_example_stacks_agree_with_the_poc_sites_file() -> None:
         assert k8s is not None
         assert cfg["locus-edge:masterInterface"] == k8s.multus_master_interface
         assert cfg["locus-edge:segment"] == str(k8s.cidr_pool)
+
+
+def test_unset_kubeconfig_variable_names_the_config_key(
+    monkeypatch: pytest.MonkeyPatch, in_project: None
+) -> None:
+    monkeypatch.delenv("LOCUS_TESTBED_KUBECONFIG", raising=False)
+    ns_local = STACKS / "ns" / "Pulumi.local.yaml"
+    project, config = example_config(ns_local)
+    monkeypatch.chdir(ns_local.parent)
+    monkeypatch.syspath_prepend(str(ns_local.parent))
+    sys.modules.pop("config", None)
+    with pytest.raises(ValidationError) as err:
+        run_program(
+            lambda: runpy.run_path(str(ns_local.parent / "__main__.py"), run_name="__main__"),
+            project=project,
+            config=config,
+        )
+    assert [i.path for i in err.value.issues] == ["/locus-ns:kubeconfigs/local-edge"]
