@@ -19,3 +19,7 @@ locus ns export "$P/locus_nst" "${ALL[@]}" --sites examples/sites/locus-poc.yaml
 locus ns export "$P/edge_ns" --with "$P/edge_knf" --sites examples/sites/local.yaml \
   --place edge_knf=local-edge \
   --id 3e5d7c9b-1a2f-4b6c-8d0e-7f9a1b2c3d03 -o stacks/ns/plans/edge-local.yaml
+# UMA alone: the edge NS (the KNF) on the UMA Kubernetes edge
+locus ns export "$P/edge_ns" --with "$P/edge_knf" --sites examples/sites/locus-poc.yaml \
+  --place edge_knf=uma-edge --reserve uma-edge=192.168.255.0/24 \
+  --id 9d2e4f6a-8b1c-4d3e-a5f7-0b9c8d7e6f04 -o stacks/ns/plans/edge-uma.yaml
