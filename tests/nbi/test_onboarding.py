@@ -88,6 +88,7 @@ def test_in_use_packages_cannot_be_deleted_until_their_users_are(
     assert api.delete(f"/nsd/v1/ns_descriptors/{ids['cloud_ns']}").status_code == 409
     osm_alias = f"/nst/v1/netslice_templates_content/{ids['locus_nst']}"
     assert api.get(osm_alias).json()["nstId"] == "locus_nst"
+    assert len(api.get("/nst/v1/netslice_templates_content").json()) == 1
     assert api.delete(osm_alias).status_code == 204
     assert api.delete(f"/nsd/v1/ns_descriptors/{ids['cloud_ns']}").status_code == 204
     assert api.delete(f"/vnfpkgm/v1/vnf_packages/{ids['cloud_vnf']}").status_code == 204

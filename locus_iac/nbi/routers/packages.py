@@ -295,16 +295,20 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
 
 
 def _osm_aliases(router: APIRouter, api: KindApi) -> None:
-    """OSM clients read and delete through ``..._content/{id}`` too: same handlers."""
+    """OSM clients list, read and delete through ``..._content[/{id}]`` too: same handlers."""
     by_path = {
         (r.path, tuple(sorted(r.methods or ()))): r
         for r in router.routes
         if isinstance(r, APIRoute)
     }
-    item = f"{api.base}/{api.collection}/{{package_id}}"
-    alias = f"/{api.one_shot}/{{package_id}}"
-    for method, action in (("GET", "get"), ("DELETE", "delete")):
-        route = by_path[(item, (method,))]
+    coll = f"{api.base}/{api.collection}"
+    aliases = (
+        (coll, f"/{api.one_shot}", "GET", "list"),
+        (f"{coll}/{{package_id}}", f"/{api.one_shot}/{{package_id}}", "GET", "get"),
+        (f"{coll}/{{package_id}}", f"/{api.one_shot}/{{package_id}}", "DELETE", "delete"),
+    )
+    for path, alias, method, action in aliases:
+        route = by_path[(path, (method,))]
         router.add_api_route(
             alias,
             route.endpoint,
