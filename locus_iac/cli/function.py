@@ -19,19 +19,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.errors import Issue, LocusError, ValidationError
-from locus_iac.functions.poi import (
-    SyntheticSpec,
-    fetch_records,
-    generate,
-    load_records_file,
-    parse_query,
-    run_poi,
-)
-from locus_iac.functions.poi.pipeline import issues_from_pydantic
-from locus_iac.functions.poi.service import ServiceSettings
-from locus_iac.functions.poi.service import serve as serve_poi
-from locus_iac.functions.poi.store import FileResultStore
 from locus_iac.functions.template import build_package, load_template, template_schema
+
+# The POI commands import locus_iac.functions.poi (scikit-learn, SciPy, pyproj: seconds of
+# start-up) inside their bodies, so that every other `locus` command starts fast.
 
 app = typer.Typer(help="LOCUS functions: template, packaging, POI identification.",
                   no_args_is_help=True)
@@ -119,6 +110,9 @@ def poi_run(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the GeoJSON here."),
 ) -> None:
     """Identify POIs in a records file or URL; print (or write) the GeoJSON result."""
+    from locus_iac.functions.poi import fetch_records, load_records_file, parse_query, run_poi
+    from locus_iac.functions.poi.store import FileResultStore
+
     try:
         if (input_file is None) == (source is None):
             raise ValidationError("give --input or --source", [
@@ -157,6 +151,9 @@ def poi_serve(
         "default: any http(s) URL)."),
 ) -> None:
     """Serve POI identification over HTTP (POST /run, GET /results/{id}, /health, /metrics)."""
+    from locus_iac.functions.poi.service import ServiceSettings
+    from locus_iac.functions.poi.service import serve as serve_poi
+
     try:
         settings = ServiceSettings(default_method, tuple(allow_source))
         serve_poi(store, host, port, settings)
@@ -175,6 +172,9 @@ def poi_synth(
     truth: Path | None = typer.Option(None, "--truth", help="Also write the true POIs (JSON)."),
 ) -> None:
     """Generate synthetic UE traces with known POIs (seeded)."""
+    from locus_iac.functions.poi import SyntheticSpec, generate
+    from locus_iac.functions.poi.pipeline import issues_from_pydantic
+
     try:
         spec = SyntheticSpec(n_records=records, n_ues=ues, n_pois=pois, spread_m=spread_m,
                              seed=seed)
