@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -135,16 +136,21 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def tls_context(record: TestbedRecord) -> ssl.SSLContext:
+    """TLS settings of the admin client: the testbed CA and the admin client certificate."""
+    context = ssl.create_default_context(cafile=str(record.ca_cert))
+    context.load_cert_chain(str(record.client_cert), str(record.client_key))
+    return context
+
+
 def _api(site: Site) -> dict[str, Any]:
-    record = site.testbed
-    cert = (str(record.client_cert), str(record.client_key))
     try:
         with httpx.Client(
-            base_url=site.api_server, verify=str(record.ca_cert), cert=cert, timeout=5.0
+            base_url=site.api_server, verify=tls_context(site.testbed), timeout=5.0
         ) as client:
             ready = client.get("/readyz")
             nodes = client.get("/api/v1/nodes").json().get("items", []) if ready.is_success else []
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError) as exc:
         return {"ready": False, "error": str(exc), "nodes": []}
     return {
         "ready": ready.is_success,

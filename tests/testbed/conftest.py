@@ -7,6 +7,7 @@ real kube-apiserver on 127.0.0.1; they are skipped, with the reason, when either
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,14 @@ def _site() -> dict[str, Any] | None:
     return loaded if isinstance(loaded, dict) else None
 
 
+def admin_tls(record: dict[str, Any]) -> ssl.SSLContext:
+    """The testbed CA and the admin client certificate (httpx ignores cert= with a CA path)."""
+    tb = record["testbed"]
+    context = ssl.create_default_context(cafile=tb["ca_cert"])
+    context.load_cert_chain(tb["client_cert"], tb["client_key"])
+    return context
+
+
 @pytest.fixture(scope="session")
 def site() -> dict[str, Any]:
     """The site record of a running testbed (skips when the testbed is not up)."""
@@ -33,14 +42,8 @@ def site() -> dict[str, Any]:
     if record is None:
         pytest.skip(f"the local testbed is not up ({TESTBED_DIR}/site.yaml missing): "
                     "run 'locus testbed up'")
-    tb = record["testbed"]
     try:
-        ready = httpx.get(
-            record["api_server"] + "/readyz",
-            verify=tb["ca_cert"],
-            cert=(tb["client_cert"], tb["client_key"]),
-            timeout=5.0,
-        )
+        ready = httpx.get(record["api_server"] + "/readyz", verify=admin_tls(record), timeout=5.0)
     except httpx.HTTPError as exc:
         pytest.skip(f"the local testbed's API server does not answer ({exc}): "
                     "run 'locus testbed up'")
@@ -52,13 +55,7 @@ def site() -> dict[str, Any]:
 @pytest.fixture
 def kube(site: dict[str, Any]) -> Iterator[httpx.Client]:
     """An HTTP client of the testbed's API server with the admin client certificate."""
-    tb = site["testbed"]
-    with httpx.Client(
-        base_url=site["api_server"],
-        verify=tb["ca_cert"],
-        cert=(tb["client_cert"], tb["client_key"]),
-        timeout=10.0,
-    ) as client:
+    with httpx.Client(base_url=site["api_server"], verify=admin_tls(site), timeout=10.0) as client:
         yield client
 
 
