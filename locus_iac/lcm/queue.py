@@ -1,0 +1,393 @@
+"""The durable NS LCM operation queue: NS instances and operation occurrences as DB rows.
+
+* Accepting an operation (SOL005 v3.7.1 clauses 6.4.4-6.4.8) checks the NS state, takes the
+  per-instance lock with a compare-and-set ``UPDATE ns_instances SET current_op_occ_id = :op
+  WHERE id = :ns AND current_op_occ_id IS NULL`` and inserts the occurrence in ``PROCESSING``.
+  A second request while an occurrence is open (``PROCESSING``, ``ROLLING_BACK`` or
+  ``FAILED_TEMP``) gets :class:`~locus_iac.errors.Conflict` naming the blocking occurrence.
+* A worker claims a runnable occurrence (running state, unclaimed) with a conditional
+  ``UPDATE ... WHERE claimed_by IS NULL AND state = :state``: exactly one claimer wins.
+* Every state change goes through :meth:`OperationOccurrence.apply` (the transition table of
+  :mod:`locus_iac.lcm.states`); a final state updates the NS state and releases the lock.
+* The task resources (clauses 6.4.10-6.4.14) ``retry``, ``rollback``, ``fail`` and
+  ``cancel`` are :func:`request_task`.
+
+Every function works inside the caller's transaction (a :class:`sqlalchemy.orm.Session`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
+from locus_iac.catalogue.models import new_id, utcnow
+from locus_iac.config.results import TaskResult
+from locus_iac.engine.progress import ProgressRecord, StackProgress
+from locus_iac.errors import Conflict, NotFound
+from locus_iac.lcm.occurrence import CancelMode, OperationError, OperationOccurrence
+from locus_iac.lcm.states import (
+    LcmEvent,
+    LcmOperationState,
+    LcmOperationType,
+    NsState,
+    ns_state_after,
+    require_ns_state,
+)
+
+log = logging.getLogger(__name__)
+
+_RUNNING = (LcmOperationState.PROCESSING.value, LcmOperationState.ROLLING_BACK.value)
+
+
+class Task(StrEnum):
+    """The task resources of an operation occurrence (SOL005 v3.7.1 clauses 6.4.10-6.4.14)."""
+
+    RETRY = "retry"
+    ROLLBACK = "rollback"
+    FAIL = "fail"
+    CANCEL = "cancel"
+
+
+# -- row <-> domain model --------------------------------------------------------------------
+
+
+def to_occurrence(row: OpOccRow) -> OperationOccurrence:
+    """The domain model of one occurrence row."""
+    progress = row.progress or {}
+    return OperationOccurrence.model_validate(
+        {
+            "id": row.id,
+            "ns_instance_id": row.ns_instance_id,
+            "operation": row.operation,
+            "state": row.state,
+            "start_time": row.start_time,
+            "state_entered_time": row.state_entered_time,
+            "is_automatic_invocation": row.is_automatic_invocation,
+            "operation_params": row.operation_params or {},
+            "is_cancel_pending": row.is_cancel_pending,
+            "cancel_mode": row.cancel_mode,
+            "error": row.error,
+            **progress,
+        }
+    )
+
+
+def _store(row: OpOccRow, occ: OperationOccurrence) -> None:
+    row.state = occ.state.value
+    row.state_entered_time = occ.state_entered_time
+    row.is_cancel_pending = occ.is_cancel_pending
+    row.cancel_mode = occ.cancel_mode.value if occ.cancel_mode else None
+    row.error = occ.error.model_dump(mode="json") if occ.error else None
+    row.progress = occ.model_dump(
+        mode="json",
+        include={
+            "current_step",
+            "stack_progress",
+            "stack_records",
+            "task_results",
+            "dropped_records",
+        },
+    )
+
+
+# -- NS instances ----------------------------------------------------------------------------
+
+
+def create_instance(
+    session: Session,
+    project_id: str,
+    *,
+    name: str,
+    nsd_id: str,
+    nsd_info_id: str,
+    description: str | None = None,
+) -> NsInstanceRow:
+    """A new NS instance in ``NOT_INSTANTIATED`` (SOL005 clause 6.4.2.3.1)."""
+    now = utcnow()
+    row = NsInstanceRow(
+        project_id=project_id,
+        name=name,
+        description=description,
+        nsd_id=nsd_id,
+        nsd_info_id=nsd_info_id,
+        ns_state=NsState.NOT_INSTANTIATED.value,
+        instantiate_params={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_instance(session: Session, project_id: str, ns_instance_id: str) -> NsInstanceRow:
+    row = session.scalar(
+        select(NsInstanceRow).where(
+            NsInstanceRow.id == ns_instance_id, NsInstanceRow.project_id == project_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"NS instance {ns_instance_id!r} not found")
+    return row
+
+
+def list_instances(session: Session, project_id: str) -> Sequence[NsInstanceRow]:
+    query = (
+        select(NsInstanceRow)
+        .where(NsInstanceRow.project_id == project_id)
+        .order_by(NsInstanceRow.created_at, NsInstanceRow.id)
+    )
+    return session.scalars(query).all()
+
+
+def delete_instance(session: Session, project_id: str, ns_instance_id: str) -> None:
+    """Delete an NS instance identifier: only ``NOT_INSTANTIATED`` and with no open operation."""
+    row = get_instance(session, project_id, ns_instance_id)
+    if row.ns_state != NsState.NOT_INSTANTIATED.value:
+        raise Conflict(
+            f"NS instance {ns_instance_id} is {row.ns_state}: terminate it before deleting it"
+        )
+    if row.current_op_occ_id is not None:
+        raise Conflict(_blocked_message(session, ns_instance_id, row.current_op_occ_id))
+    session.delete(row)
+
+
+# -- operations ------------------------------------------------------------------------------
+
+
+def _blocked_message(session: Session, ns_instance_id: str, op_occ_id: str) -> str:
+    blocking = session.get(OpOccRow, op_occ_id)
+    what = f"{blocking.operation} in state {blocking.state}" if blocking else "an operation"
+    return (
+        f"NS instance {ns_instance_id} is busy: operation occurrence {op_occ_id} ({what}) "
+        "is still open; wait for it, or retry / rollback / fail it"
+    )
+
+
+def start_operation(
+    session: Session,
+    project_id: str,
+    ns_instance_id: str,
+    operation: LcmOperationType,
+    params: dict[str, Any],
+    *,
+    automatic: bool = False,
+) -> OperationOccurrence:
+    """Accept an LCM operation: NS-state guard, per-instance lock, occurrence in PROCESSING."""
+    instance = get_instance(session, project_id, ns_instance_id)
+    if instance.current_op_occ_id is not None:
+        raise Conflict(_blocked_message(session, ns_instance_id, instance.current_op_occ_id))
+    require_ns_state(NsState(instance.ns_state), operation)
+    occ = OperationOccurrence(
+        id=new_id(), ns_instance_id=ns_instance_id, operation=operation, operation_params=params
+    )
+    locked = session.execute(
+        update(NsInstanceRow)
+        .where(NsInstanceRow.id == ns_instance_id, NsInstanceRow.current_op_occ_id.is_(None))
+        .values(current_op_occ_id=occ.id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(locked, "rowcount", 0) != 1:
+        session.refresh(instance)
+        blocking = instance.current_op_occ_id or "?"
+        raise Conflict(_blocked_message(session, ns_instance_id, blocking))
+    row = OpOccRow(
+        id=occ.id,
+        project_id=project_id,
+        ns_instance_id=ns_instance_id,
+        operation=operation.value,
+        start_time=occ.start_time,
+        is_automatic_invocation=automatic,
+        operation_params=params,
+        attempts=0,
+    )
+    _store(row, occ)
+    session.add(row)
+    session.flush()
+    session.refresh(instance)
+    log.info("accepted %s of NS instance %s as %s", operation.value, ns_instance_id, occ.id)
+    return occ
+
+
+def get_occurrence_row(session: Session, op_occ_id: str, project_id: str | None = None) -> OpOccRow:
+    query = select(OpOccRow).where(OpOccRow.id == op_occ_id)
+    if project_id is not None:
+        query = query.where(OpOccRow.project_id == project_id)
+    row = session.scalar(query.with_for_update())
+    if row is None:
+        raise NotFound(f"NS LCM operation occurrence {op_occ_id!r} not found")
+    return row
+
+
+def get_occurrence(session: Session, project_id: str, op_occ_id: str) -> OperationOccurrence:
+    return to_occurrence(get_occurrence_row(session, op_occ_id, project_id))
+
+
+def list_occurrences(
+    session: Session, project_id: str, ns_instance_id: str | None = None
+) -> list[OperationOccurrence]:
+    query = select(OpOccRow).where(OpOccRow.project_id == project_id)
+    if ns_instance_id is not None:
+        query = query.where(OpOccRow.ns_instance_id == ns_instance_id)
+    rows = session.scalars(query.order_by(OpOccRow.start_time, OpOccRow.id)).all()
+    return [to_occurrence(row) for row in rows]
+
+
+def apply_event(
+    session: Session,
+    op_occ_id: str,
+    event: LcmEvent,
+    *,
+    error: OperationError | None = None,
+    instance_params: dict[str, Any] | None = None,
+) -> OperationOccurrence:
+    """Apply ``event`` to an occurrence (Conflict if the transition is not allowed).
+
+    Entering a running state (retry, rollback) puts the occurrence back in the queue; a final
+    state updates the NS state (and, on success, the instance parameters) and releases the
+    per-instance lock.
+    """
+    row = get_occurrence_row(session, op_occ_id)
+    occ = to_occurrence(row).apply(event, error=error)
+    _store(row, occ)
+    if occ.state.is_running or occ.state is LcmOperationState.FAILED_TEMP:
+        row.claimed_by = None
+        row.worker_pid = None
+    if occ.state.is_final:
+        _close(session, row, occ, instance_params)
+    session.flush()
+    log.info("occurrence %s: %s -> %s", op_occ_id, event.value, occ.state.value)
+    return occ
+
+
+def _close(
+    session: Session,
+    row: OpOccRow,
+    occ: OperationOccurrence,
+    instance_params: dict[str, Any] | None,
+) -> None:
+    instance = session.get(NsInstanceRow, row.ns_instance_id)
+    if instance is None:  # pragma: no cover - FK cascade removes occurrences with it
+        return
+    instance.ns_state = ns_state_after(
+        NsState(instance.ns_state), occ.operation, occ.state
+    ).value
+    if instance_params is not None and occ.state is LcmOperationState.COMPLETED:
+        instance.instantiate_params = instance_params
+    if instance.current_op_occ_id == row.id:
+        instance.current_op_occ_id = None
+    instance.updated_at = utcnow()
+    row.claimed_by = None
+    row.worker_pid = None
+
+
+def request_task(
+    session: Session, project_id: str, op_occ_id: str, task: Task
+) -> OperationOccurrence:
+    """A client's retry / rollback / fail / cancel of an occurrence (409 when not allowed).
+
+    ``rollback`` is offered for INSTANTIATE (it destroys what was created). ``cancel`` of an
+    occurrence no worker has picked up yet takes effect at once; otherwise it is marked
+    pending and the worker supervisor stops the worker, then moves it to ``FAILED_TEMP``.
+    """
+    row = get_occurrence_row(session, op_occ_id, project_id)
+    occ = to_occurrence(row)
+    if task is Task.RETRY:
+        return apply_event(session, op_occ_id, LcmEvent.RETRY)
+    if task is Task.FAIL:
+        return apply_event(session, op_occ_id, LcmEvent.FAIL)
+    if task is Task.ROLLBACK:
+        if occ.operation is not LcmOperationType.INSTANTIATE:
+            raise Conflict(
+                f"rollback is supported for INSTANTIATE only; {occ.id} is {occ.operation.value}: "
+                "retry or fail it"
+            )
+        return apply_event(session, op_occ_id, LcmEvent.ROLLBACK)
+    pending = occ.request_cancel(CancelMode.FORCEFUL)
+    if row.claimed_by is None:
+        return apply_event(
+            session,
+            op_occ_id,
+            LcmEvent.CANCEL,
+            error=OperationError(title="Cancelled", detail="cancelled before a worker started"),
+        )
+    _store(row, pending)
+    session.flush()
+    return pending
+
+
+# -- worker side -----------------------------------------------------------------------------
+
+
+def runnable(session: Session, limit: int) -> list[str]:
+    """Ids of occurrences waiting for a worker, oldest first."""
+    query = (
+        select(OpOccRow.id)
+        .where(OpOccRow.state.in_(_RUNNING), OpOccRow.claimed_by.is_(None))
+        .order_by(OpOccRow.state_entered_time, OpOccRow.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query).all())
+
+
+def claim(session: Session, op_occ_id: str, worker: str) -> bool:
+    """Claim one occurrence for ``worker``; False when someone else claimed it first."""
+    result = session.execute(
+        update(OpOccRow)
+        .where(
+            OpOccRow.id == op_occ_id,
+            OpOccRow.claimed_by.is_(None),
+            OpOccRow.state.in_(_RUNNING),
+        )
+        .values(claimed_by=worker, attempts=OpOccRow.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def set_worker_pid(session: Session, op_occ_id: str, worker: str, pid: int) -> None:
+    session.execute(
+        update(OpOccRow)
+        .where(OpOccRow.id == op_occ_id, OpOccRow.claimed_by == worker)
+        .values(worker_pid=pid)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claimed(session: Session, worker: str | None = None) -> list[OpOccRow]:
+    """Occurrences in a running state held by ``worker`` (any worker when None)."""
+    query = select(OpOccRow).where(OpOccRow.state.in_(_RUNNING), OpOccRow.claimed_by.isnot(None))
+    if worker is not None:
+        query = query.where(OpOccRow.claimed_by == worker)
+    return list(session.scalars(query).all())
+
+
+def record_progress(
+    session: Session,
+    op_occ_id: str,
+    *,
+    step: str | None = None,
+    records: Iterable[ProgressRecord] = (),
+    task_results: Iterable[TaskResult] = (),
+) -> bool:
+    """Add progress to an occurrence; returns True when a cancellation is pending."""
+    row = get_occurrence_row(session, op_occ_id)
+    occ = to_occurrence(row)
+    if step is not None:
+        occ = occ.with_step(step)
+    occ = occ.with_stack_records(records).with_task_results(task_results)
+    _store(row, occ)
+    return occ.is_cancel_pending
+
+
+def reset_stack_progress(session: Session, op_occ_id: str) -> None:
+    """Start a new engine operation's counts (each of preview/up/destroy counts on its own)."""
+    row = get_occurrence_row(session, op_occ_id)
+    occ = to_occurrence(row).model_copy(update={"stack_progress": StackProgress()})
+    _store(row, occ)

@@ -1,0 +1,62 @@
+"""Crash recovery of the operation queue (run at server start-up, before any worker).
+
+An occurrence that is claimed by a worker and still ``PROCESSING`` or ``ROLLING_BACK`` when
+the server starts was interrupted: its worker died with the previous server (or was killed).
+Each one moves to ``FAILED_TEMP`` (event ``interrupted``, :mod:`locus_iac.lcm.states`) with an
+error saying so, and the runner makes its stack usable again (the engine refuses to update a
+stack whose last update never finished: :meth:`StackDriver.clear_pending_operations`). The
+client then decides: ``retry``, ``rollback`` or ``fail`` (SOL005 v3.7.1 clause 6.4.11-6.4.14).
+
+Occurrences that no worker had claimed yet stay queued and are simply picked up.
+This assumes one server (one supervisor) per database.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from locus_iac.catalogue import Database
+from locus_iac.errors import LocusError
+from locus_iac.lcm import queue
+from locus_iac.lcm.occurrence import OperationError
+from locus_iac.lcm.runner import OperationRunner
+from locus_iac.lcm.states import LcmEvent
+
+log = logging.getLogger(__name__)
+
+
+def interrupt(
+    db: Database, runner: OperationRunner | None, op_occ_id: str, reason: str
+) -> None:
+    """Move one interrupted occurrence to FAILED_TEMP and clear its stack's pending operations."""
+    with db.session() as session:
+        occ = queue.apply_event(
+            session,
+            op_occ_id,
+            LcmEvent.INTERRUPTED,
+            error=OperationError(title="Interrupted", detail=reason),
+        )
+    log.warning(
+        "occurrence %s (%s of NS instance %s) interrupted: %s",
+        occ.id,
+        occ.operation.value,
+        occ.ns_instance_id,
+        reason,
+    )
+    if runner is None:
+        return
+    try:
+        runner.recover(occ.ns_instance_id)
+    except LocusError as exc:
+        log.error("cannot clean up the stack of NS instance %s: %s", occ.ns_instance_id, exc)
+
+
+def recover(db: Database, runner: OperationRunner | None) -> list[str]:
+    """Mark every occurrence interrupted by a crash FAILED_TEMP; return their ids."""
+    with db.session() as session:
+        ids = [row.id for row in queue.claimed(session)]
+    for op_occ_id in ids:
+        interrupt(db, runner, op_occ_id, "the server or its worker stopped during the operation")
+    if ids:
+        log.warning("recovered %d interrupted operation occurrence(s)", len(ids))
+    return ids

@@ -1,0 +1,75 @@
+"""Settings of the lifecycle engine's workers, from the environment.
+
+=========================  ===============================================================
+``LOCUS_LCM_RUNNER``        ``module:factory`` of the operation runner
+                            (default :data:`~locus_iac.lcm.runner.DEFAULT_RUNNER`)
+``LOCUS_LCM_WORKERS``       worker processes running at the same time (default 4)
+``LOCUS_LCM_POLL``          seconds between two looks at the queue (default 0.5)
+``LOCUS_LCM_GRACE``         seconds a stopped worker gets before SIGKILL (default 10)
+=========================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from locus_iac.errors import Issue, ValidationError
+from locus_iac.lcm.runner import DEFAULT_RUNNER
+
+_ENV = {
+    "runner": "LOCUS_LCM_RUNNER",
+    "max_workers": "LOCUS_LCM_WORKERS",
+    "poll_interval": "LOCUS_LCM_POLL",
+    "grace": "LOCUS_LCM_GRACE",
+}
+
+
+class LcmSettings(BaseModel):
+    """Where the queue is, which runner executes operations, how many workers at once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str = Field(repr=False)
+    data_dir: Path
+    runner: str = DEFAULT_RUNNER
+    max_workers: Annotated[int, Field(ge=1, le=256)] = 4
+    poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
+    grace: Annotated[float, Field(ge=0, le=600)] = 10.0
+
+    @classmethod
+    def from_env(
+        cls, database_url: str, data_dir: Path, env: Mapping[str, str] | None = None
+    ) -> LcmSettings:
+        source = os.environ if env is None else env
+        values: dict[str, object] = {
+            field: source[var] for field, var in _ENV.items() if source.get(var)
+        }
+        try:
+            return cls.model_validate(
+                {**values, "database_url": database_url, "data_dir": data_dir}
+            )
+        except PydanticValidationError as exc:
+            issues = [
+                Issue(
+                    "/" + _ENV.get(str(err["loc"][0]), str(err["loc"][0])),
+                    "invalid-setting",
+                    err["msg"],
+                )
+                for err in exc.errors()
+            ]
+            raise ValidationError("invalid lifecycle engine settings", issues) from None
+
+    def worker_env(self) -> dict[str, str]:
+        """Environment of a worker process (the parent's plus where to find the queue)."""
+        return {
+            **os.environ,
+            "LOCUS_DATABASE_URL": self.database_url,
+            "LOCUS_DATA_DIR": str(self.data_dir),
+            "LOCUS_LCM_RUNNER": self.runner,
+        }

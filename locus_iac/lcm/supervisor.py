@@ -1,0 +1,180 @@
+"""The worker supervisor: claims queued occurrences and runs each in its own process.
+
+One thread of the server process looks at the queue every ``poll_interval`` seconds. For each
+runnable occurrence (up to ``max_workers`` at once) it claims the row for itself and starts
+``python -m locus_iac.lcm.worker`` in a new session (its own process group, so the Pulumi
+and Ansible processes it starts can be stopped with it). Different NS instances thus run in
+parallel; one instance never has two (the per-instance lock of :mod:`locus_iac.lcm.queue`).
+
+It also watches its workers: one that exits while its occurrence is still running died
+(``kill -9``, crash) and the occurrence goes to ``FAILED_TEMP``; one whose occurrence got a
+cancel request is stopped (SIGTERM, then SIGKILL after ``grace``) and the occurrence is
+cancelled. :meth:`Supervisor.stop` stops every worker: no process outlives the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+
+from locus_iac.catalogue import Database
+from locus_iac.errors import LocusError
+from locus_iac.lcm import queue
+from locus_iac.lcm.occurrence import OperationError
+from locus_iac.lcm.recovery import interrupt
+from locus_iac.lcm.runner import OperationRunner
+from locus_iac.lcm.settings import LcmSettings
+from locus_iac.lcm.states import LcmEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Worker:
+    op_occ_id: str
+    process: subprocess.Popen[bytes]
+
+
+def spawn_worker(settings: LcmSettings, op_occ_id: str, worker: str) -> subprocess.Popen[bytes]:
+    """Start the worker process of one claimed occurrence (in its own process group)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "locus_iac.lcm.worker", op_occ_id, worker],
+        env=settings.worker_env(),
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def stop_process_group(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the worker's process group, SIGKILL it after ``grace`` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        break
+    with contextlib.suppress(ProcessLookupError):  # children that outlived the worker
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+class Supervisor:
+    """Runs queued operation occurrences in worker processes (see the module docstring)."""
+
+    def __init__(
+        self, db: Database, settings: LcmSettings, runner: OperationRunner | None
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._runner = runner
+        self.name = f"supervisor-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._workers: dict[str, _Worker] = {}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+        log.info("%s started (%d workers at most)", self.name, self._settings.max_workers)
+
+    def wake(self) -> None:
+        """Look at the queue now (an operation was just accepted)."""
+        self._wake.set()
+
+    def worker_pids(self) -> dict[str, int]:
+        """Running workers: occurrence id -> process id."""
+        return {op: w.process.pid for op, w in list(self._workers.items())}
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except LocusError as exc:
+                log.error("%s: %s", self.name, exc)
+            except Exception:
+                log.exception("%s: unexpected failure; continuing", self.name)
+            self._wake.wait(self._settings.poll_interval)
+            self._wake.clear()
+
+    def tick(self) -> None:
+        """One round: reap finished workers, honour cancellations, start new workers."""
+        self._reap()
+        self._cancel_pending()
+        free = self._settings.max_workers - len(self._workers)
+        if free <= 0 or self._stop.is_set():
+            return
+        with self._db.session() as session:
+            candidates = queue.runnable(session, free)
+        for op_occ_id in candidates:
+            with self._db.session() as session:
+                if not queue.claim(session, op_occ_id, self.name):
+                    continue
+            process = spawn_worker(self._settings, op_occ_id, self.name)
+            self._workers[op_occ_id] = _Worker(op_occ_id, process)
+            with self._db.session() as session:
+                queue.set_worker_pid(session, op_occ_id, self.name, process.pid)
+            log.info("occurrence %s: worker process %d started", op_occ_id, process.pid)
+
+    def _still_claimed(self, op_occ_id: str) -> bool:
+        with self._db.session(readonly=True) as session:
+            return any(row.id == op_occ_id for row in queue.claimed(session, self.name))
+
+    def _reap(self) -> None:
+        for op_occ_id, worker in list(self._workers.items()):
+            code = worker.process.poll()
+            if code is None:
+                continue
+            del self._workers[op_occ_id]
+            stop_process_group(worker.process, 0)  # leftovers of its group
+            if self._still_claimed(op_occ_id):
+                interrupt(
+                    self._db,
+                    self._runner,
+                    op_occ_id,
+                    f"the worker process {worker.process.pid} exited with code {code} "
+                    "before finishing",
+                )
+
+    def _cancel_pending(self) -> None:
+        with self._db.session(readonly=True) as session:
+            pending = {row.id for row in queue.claimed(session, self.name) if row.is_cancel_pending}
+        for op_occ_id in pending:
+            worker = self._workers.pop(op_occ_id, None)
+            if worker is not None:
+                stop_process_group(worker.process, self._settings.grace)
+            if not self._still_claimed(op_occ_id):
+                continue  # the worker recorded its result before it was stopped
+            with self._db.session() as session:
+                occ = queue.apply_event(
+                    session,
+                    op_occ_id,
+                    LcmEvent.CANCEL,
+                    error=OperationError(title="Cancelled", detail="cancelled on request"),
+                )
+            if self._runner is not None:
+                try:
+                    self._runner.recover(occ.ns_instance_id)
+                except LocusError as exc:
+                    log.error("cannot clean up NS instance %s: %s", occ.ns_instance_id, exc)
+
+    def stop(self) -> None:
+        """Stop the loop and every worker; their occurrences go to FAILED_TEMP."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        for op_occ_id, worker in list(self._workers.items()):
+            stop_process_group(worker.process, self._settings.grace)
+            del self._workers[op_occ_id]
+            if self._still_claimed(op_occ_id):
+                interrupt(self._db, self._runner, op_occ_id, "the server stopped")
+        log.info("%s stopped", self.name)

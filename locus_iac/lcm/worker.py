@@ -1,0 +1,167 @@
+"""One worker process runs one operation occurrence: ``python -m locus_iac.lcm.worker OP WORKER``.
+
+The supervisor (:mod:`locus_iac.lcm.supervisor`) claims the occurrence for ``WORKER`` in the
+database, then starts this module in a new process group. The process reads the queue's
+database URL and the runner spec from its environment (never from the command line, which
+other users of the host can read), checks it still holds the claim, runs the operation
+(``PROCESSING``) or its rollback (``ROLLING_BACK``) and records the result:
+``complete`` / ``error`` or ``rollback_complete`` / ``rollback_error``.
+
+If the process dies (``kill -9``, OOM, host crash) the occurrence stays claimed in a running
+state; the supervisor or the next start-up's recovery moves it to ``FAILED_TEMP``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+
+from locus_iac.catalogue import Database
+from locus_iac.catalogue.instances import NsInstanceRow
+from locus_iac.config.results import TaskResult
+from locus_iac.engine.progress import ProgressRecord
+from locus_iac.errors import LocusError
+from locus_iac.lcm import queue
+from locus_iac.lcm.occurrence import OperationError
+from locus_iac.lcm.runner import DEFAULT_RUNNER, Job, OperationRunner, Outcome, load_runner
+from locus_iac.lcm.states import LcmEvent, LcmOperationState
+
+log = logging.getLogger(__name__)
+
+_FLUSH_SECONDS = 1.0
+
+
+class DbReporter:
+    """Stores a runner's progress on the occurrence; engine records are batched (1 s)."""
+
+    def __init__(self, db: Database, op_occ_id: str) -> None:
+        self._db = db
+        self._op = op_occ_id
+        self._buffer: list[ProgressRecord] = []
+        self._last_flush = time.monotonic()
+        self._cancel = False
+
+    def _write(
+        self, *, step: str | None = None, results: Iterable[TaskResult] = ()
+    ) -> None:
+        records, self._buffer = self._buffer, []
+        with self._db.session() as session:
+            self._cancel = queue.record_progress(
+                session, self._op, step=step, records=records, task_results=results
+            )
+        self._last_flush = time.monotonic()
+
+    def step(self, name: str) -> None:
+        log.info("occurrence %s: step %s", self._op, name)
+        self._write(step=name)
+
+    def stack_record(self, record: ProgressRecord) -> None:
+        self._buffer.append(record)
+        if time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
+            self._write()
+
+    def task_results(self, results: Iterable[TaskResult]) -> None:
+        self._write(results=list(results))
+
+    def cancel_requested(self) -> bool:
+        self._write()
+        return self._cancel
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._write()
+
+
+def load_job(db: Database, op_occ_id: str, worker: str) -> tuple[Job, LcmOperationState] | None:
+    """The job of a claimed occurrence, or None if ``worker`` does not hold the claim."""
+    with db.session() as session:
+        row = queue.get_occurrence_row(session, op_occ_id)
+        if row.claimed_by != worker or row.state not in (
+            LcmOperationState.PROCESSING.value,
+            LcmOperationState.ROLLING_BACK.value,
+        ):
+            return None
+        instance = session.get(NsInstanceRow, row.ns_instance_id)
+        if instance is None:  # pragma: no cover - FK cascade
+            return None
+        job = Job(
+            op_occ_id=row.id,
+            ns_instance_id=row.ns_instance_id,
+            project_id=row.project_id,
+            nsd_id=instance.nsd_id,
+            nsd_info_id=instance.nsd_info_id,
+            operation=row.operation,
+            operation_params=row.operation_params or {},
+            instance_params=instance.instantiate_params or {},
+            attempt=row.attempts,
+        )
+        return job, LcmOperationState(row.state)
+
+
+def execute(db: Database, runner: OperationRunner, op_occ_id: str, worker: str) -> None:
+    """Run one claimed occurrence to its next state (in this process)."""
+    loaded = load_job(db, op_occ_id, worker)
+    if loaded is None:
+        log.warning("occurrence %s is not claimed by %s any more; nothing to do", op_occ_id, worker)
+        return
+    job, state = loaded
+    rolling_back = state is LcmOperationState.ROLLING_BACK
+    reporter = DbReporter(db, op_occ_id)
+    outcome = Outcome()
+    error: OperationError | None = None
+    try:
+        if rolling_back:
+            runner.rollback(job, reporter)
+        else:
+            outcome = runner.run(job, reporter)
+    except LocusError as exc:
+        error = OperationError(title=type(exc).__name__, detail=str(exc))
+    except Exception:  # a bug in a runner must not leave the occurrence PROCESSING
+        ref = uuid.uuid4().hex[:12]
+        log.exception("occurrence %s failed unexpectedly (reference %s)", op_occ_id, ref)
+        error = OperationError(
+            title="Internal error", detail=f"unexpected failure; see the server log ({ref})"
+        )
+    reporter.flush()
+    if error is None:
+        event = LcmEvent.ROLLBACK_COMPLETE if rolling_back else LcmEvent.COMPLETE
+    else:
+        event = LcmEvent.ROLLBACK_ERROR if rolling_back else LcmEvent.ERROR
+    with db.session() as session:
+        queue.apply_event(
+            session, op_occ_id, event, error=error, instance_params=outcome.instance_params
+        )
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of a worker process; exit code 0 once the result is recorded."""
+    logging.basicConfig(
+        level=os.environ.get("LOCUS_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s worker %(process)d %(name)s: %(message)s",
+    )
+    if len(argv) != 2:
+        log.error("usage: python -m locus_iac.lcm.worker OP_OCC_ID WORKER")
+        return 2
+    op_occ_id, worker = argv
+    url = os.environ.get("LOCUS_DATABASE_URL")
+    if not url:
+        log.error("LOCUS_DATABASE_URL is not set")
+        return 2
+    db = Database(url)
+    try:
+        runner = load_runner(os.environ.get("LOCUS_LCM_RUNNER") or DEFAULT_RUNNER)
+        execute(db, runner, op_occ_id, worker)
+    except LocusError as exc:
+        log.error("occurrence %s: %s", op_occ_id, exc)
+        return 1
+    finally:
+        db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
