@@ -12,6 +12,7 @@ from locus_iac.config.day0 import (
     render_template,
 )
 from locus_iac.config.day12 import ConfigRunner, VnfConfigTarget, raise_for_failure
+from locus_iac.config.events import TaskCallback, task_result
 from locus_iac.config.inventory import Inventory, SshTarget, inventory_from_outputs
 from locus_iac.config.primitives import (
     ResolvedPlaybook,
@@ -23,7 +24,7 @@ from locus_iac.config.primitives import (
     vnf_day12,
 )
 from locus_iac.config.results import PlaybookRun, TaskResult, TaskStatus
-from locus_iac.config.runner import run_playbook, task_result
+from locus_iac.config.runner import run_playbook
 
 __all__ = [
     "ConfigRunner",
@@ -32,6 +33,7 @@ __all__ = [
     "PlaybookRun",
     "ResolvedPlaybook",
     "SshTarget",
+    "TaskCallback",
     "TaskResult",
     "TaskStatus",
     "VnfConfigTarget",

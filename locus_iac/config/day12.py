@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from locus_iac.config.events import TaskCallback
 from locus_iac.config.inventory import Inventory
 from locus_iac.config.primitives import (
     check_primitive_params,
@@ -28,7 +29,7 @@ from locus_iac.config.primitives import (
     resolve_playbook,
 )
 from locus_iac.config.results import PlaybookRun, TaskStatus
-from locus_iac.config.runner import TaskCallback, run_playbook
+from locus_iac.config.runner import run_playbook
 from locus_iac.descriptors.day12 import Day12
 from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
 

@@ -2,8 +2,10 @@
 
 Each run gets a fresh ``private_data_dir`` in a temporary directory (inventory, extra vars,
 the playbook folder) that is deleted afterwards; the job artifacts (event files, stdout)
-are kept under ``artifacts_root`` in the data dir, named by ``ident``. ansible-runner's own
-exceptions are translated here, once, into :class:`~locus_iac.errors.PermanentError`.
+are kept under ``artifacts_root`` in the data dir, named by ``ident``. ansible-runner runs
+in a child interpreter (:mod:`locus_iac.config._ansible_child`, which says why) that
+streams task results back line by line; its failures are translated here, once, into
+:class:`~locus_iac.errors.PermanentError`.
 
 Secrets: the private key stays a file path in the inventory; extra vars go to the
 temporary directory only; log lines carry host, task and status, never variables.
@@ -14,63 +16,25 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import signal
+import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import ansible_runner
-
+from locus_iac.config.events import TaskCallback
 from locus_iac.config.inventory import Inventory
-from locus_iac.config.results import PlaybookRun, TaskResult, TaskStatus
+from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
 logger = logging.getLogger(__name__)
 
-_MAX_MESSAGE = 1000
-_STATUS_BY_EVENT = {
-    "runner_on_ok": TaskStatus.OK,
-    "runner_on_failed": TaskStatus.FAILED,
-    "runner_on_unreachable": TaskStatus.UNREACHABLE,
-    "runner_on_skipped": TaskStatus.SKIPPED,
-}
-
-TaskCallback = Callable[[TaskResult], None]
-
-
-def _message(res: Mapping[str, Any], status: TaskStatus) -> str:
-    """A short human message from a module result (``msg``, else stderr for failures)."""
-    msg = res.get("msg")
-    text = msg if isinstance(msg, str) else ""
-    if not text and status.is_failure:
-        stderr = res.get("stderr") or res.get("module_stderr") or ""
-        text = stderr if isinstance(stderr, str) else ""
-    return text.strip()[:_MAX_MESSAGE]
-
-
-def task_result(event: Mapping[str, Any]) -> TaskResult | None:
-    """Translate one ansible-runner event into a :class:`TaskResult` (``None`` if not a task)."""
-    status = _STATUS_BY_EVENT.get(str(event.get("event", "")))
-    data = event.get("event_data")
-    if status is None or not isinstance(data, Mapping):
-        return None
-    res = data.get("res")
-    res = res if isinstance(res, Mapping) else {}
-    if status is TaskStatus.OK and res.get("changed"):
-        status = TaskStatus.CHANGED
-    return TaskResult(
-        playbook=str(data.get("playbook", "")),
-        play=str(data.get("play", "")),
-        host=str(data.get("host", "")),
-        task=str(data.get("task", "")),
-        action=str(data.get("task_action", data.get("resolved_action", ""))),
-        status=status,
-        message=_message(res, status),
-        ignored=bool(data.get("ignore_errors")) and status is TaskStatus.FAILED,
-    )
-
-
+_CHILD = "locus_iac.config._ansible_child"
+_POLL_SECONDS = 0.5
 
 
 def _prepare(
@@ -122,56 +86,105 @@ def run_playbook(
     tasks: list[TaskResult] = []
     secrets = _secrets(redact)
 
-    def handle(event: Mapping[str, Any]) -> bool:
-        result = task_result(event)
-        if result is not None:
-            if secrets:
-                result = result.model_copy(update={"message": _redact(result.message, secrets)})
-            tasks.append(result)
-            log.info("%s: %s on %s: %s", primitive, result.task, result.host, result.status)
-            if on_task is not None:
-                try:
-                    on_task(result)
-                except Exception:  # a failing observer must not break the playbook run
-                    log.exception("task callback failed for %s on %s", result.task, result.host)
-        return True
+    def record(result: TaskResult) -> None:
+        if secrets:
+            result = result.model_copy(update={"message": _redact(result.message, secrets)})
+        tasks.append(result)
+        log.info("%s: %s on %s: %s", primitive, result.task, result.host, result.status)
+        if on_task is not None:
+            try:
+                on_task(result)
+            except Exception:  # a failing observer must not break the playbook run
+                log.exception("task callback failed for %s on %s", result.task, result.host)
 
     artifacts_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="locus-ansible-") as tmp:
         root = Path(tmp)
         project, inv_dir = _prepare(root, playbook_dir, inventory)
-        try:
-            runner = ansible_runner.run(
-                private_data_dir=str(root),
-                project_dir=str(project),
-                playbook=playbook,
-                inventory=str(inv_dir / "hosts.json"),
-                extravars=dict(extra_vars),
-                artifact_dir=str(artifacts_root),
-                ident=ident,
-                envvars=_ansible_env(root),
-                event_handler=handle,
-                quiet=True,
-                timeout=timeout,
-                cancel_callback=should_cancel,
-            )
-        except Exception as exc:  # ansible-runner raises plain exceptions of several kinds
-            raise PermanentError(
-                f"{primitive}: ansible-runner could not run {playbook}: {type(exc).__name__}"
-            ) from None
+        spec = {
+            "private_data_dir": str(root),
+            "project_dir": str(project),
+            "playbook": playbook,
+            "inventory": str(inv_dir / "hosts.json"),
+            "extravars": dict(extra_vars),
+            "artifact_dir": str(artifacts_root),
+            "ident": ident,
+            "envvars": _ansible_env(root),
+            "timeout": timeout,
+        }
+        status, rc = _run_child(spec, root, record, should_cancel, f"{primitive}: {playbook}")
         _scrub_command_file(artifacts_root / ident)
         if secrets:
             _redact_artifacts(artifacts_root / ident, secrets)
     run = PlaybookRun(
         primitive=primitive,
         playbook=playbook,
-        status=str(runner.status),
-        rc=int(runner.rc if runner.rc is not None else -1),
+        status=status,
+        rc=rc,
         tasks=tasks,
         artifacts_dir=str(artifacts_root / ident),
     )
     log.info("%s: playbook %s %s (rc=%s)", primitive, playbook, run.status, run.rc)
     return run
+
+
+def _lines(stream: IO[str]) -> Iterator[str | None]:
+    """The child's protocol lines, read in a thread; ``None`` while nothing arrived."""
+    inbox: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            inbox.put(line)
+        inbox.put(None)
+
+    threading.Thread(target=pump, name="ansible-child-reader", daemon=True).start()
+    while True:
+        try:
+            line = inbox.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            yield None
+            continue
+        if line is None:
+            return
+        yield line
+
+
+def _run_child(
+    spec: Mapping[str, Any],
+    root: Path,
+    record: Callable[[TaskResult], None],
+    should_cancel: Callable[[], bool] | None,
+    what: str,
+) -> tuple[str, int]:
+    """Run the child, feed its task results to ``record``; return (status, rc)."""
+    env = {**os.environ, "GRPC_ENABLE_FORK_SUPPORT": "false"}
+    with (root / "child.stderr").open("w", encoding="utf-8") as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", _CHILD],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, env=env,
+        )
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write(json.dumps(spec))
+        child.stdin.close()
+        final: dict[str, Any] = {}
+        cancel_sent = False
+        for line in _lines(child.stdout):
+            if line is None:
+                if should_cancel is not None and not cancel_sent and should_cancel():
+                    child.send_signal(signal.SIGTERM)
+                    cancel_sent = True
+                continue
+            message = json.loads(line)
+            if message.get("kind") == "task":
+                record(TaskResult.model_validate(message["task"]))
+            else:
+                final = message
+        child.wait()
+    if final.get("kind") != "done":
+        cause = final.get("error") or f"the ansible-runner process exited with {child.returncode}"
+        raise PermanentError(f"{what}: ansible-runner could not run: {cause}")
+    rc = final.get("rc")
+    return str(final.get("status")), int(rc) if isinstance(rc, int) else -1
 
 
 def _ansible_env(root: Path) -> dict[str, str]:
