@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import ssl
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ pytestmark = pytest.mark.testbed
 
 
 def converge(private_dir: Path) -> dict[str, Any]:
+    private_dir.mkdir()
     runner = ansible_runner.run(
         private_data_dir=str(private_dir),
         playbook=str(REPO / "playbooks" / "local-testbed.yml"),
@@ -31,7 +35,11 @@ def converge(private_dir: Path) -> dict[str, Any]:
     return stats
 
 
-def test_second_converge_changes_nothing(site: dict[str, Any], tmp_path: Path) -> None:
+def test_second_converge_changes_nothing(
+    site: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ansible-runner looks ansible-playbook up on PATH: the one beside this interpreter.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     converge(tmp_path / "first")
     second = converge(tmp_path / "second")
     assert second["changed"].get("localhost", 0) == 0
@@ -62,6 +70,6 @@ def test_multus_crd_is_served(kube: httpx.Client) -> None:
 
 
 def test_anonymous_requests_are_refused(site: dict[str, Any]) -> None:
-    tb = site["testbed"]
-    answer = httpx.get(site["api_server"] + "/api/v1/namespaces", verify=tb["ca_cert"])
+    trust_only = ssl.create_default_context(cafile=site["testbed"]["ca_cert"])
+    answer = httpx.get(site["api_server"] + "/api/v1/namespaces", verify=trust_only)
     assert answer.status_code == 401
