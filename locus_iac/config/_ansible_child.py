@@ -8,9 +8,13 @@ both, so Ansible runs here: a fresh interpreter started with ``subprocess`` (no 
 handlers run), with gRPC fork support off for good measure.
 
 Protocol: the run's settings arrive as one JSON document on stdin (extra vars included, so
-they never show in a process list); each task result leaves as one JSON line on stdout
-(``{"kind": "task", ...}``), then ``{"kind": "done", "status", "rc"}`` or
+they never show in a process list); each task event (``runner_on_*``, cut to the fields
+:func:`locus_iac.config.events.task_result` reads) leaves as one JSON line on stdout
+(``{"kind": "event", ...}``), then ``{"kind": "done", "status", "rc"}`` or
 ``{"kind": "error", "error": <exception class>}``. SIGTERM cancels the playbook.
+
+It is run as a script (``python -P <this file>``), importing nothing of locus-iac, so that it
+starts fast.
 """
 
 from __future__ import annotations
@@ -25,7 +29,22 @@ from typing import IO, Any
 
 import ansible_runner
 
-from locus_iac.config.events import task_result
+_EVENT_DATA = ("playbook", "play", "host", "task", "task_action", "resolved_action",
+               "ignore_errors")
+_RESULT = ("changed", "msg", "stderr", "module_stderr")
+
+
+def _task_event(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The part of a ``runner_on_*`` event the parent translates; ``None`` for others."""
+    name = str(event.get("event", ""))
+    data = event.get("event_data")
+    if not name.startswith("runner_on_") or not isinstance(data, Mapping):
+        return None
+    kept = {k: data[k] for k in _EVENT_DATA if k in data}
+    res = data.get("res")
+    if isinstance(res, Mapping):
+        kept["res"] = {k: res[k] for k in _RESULT if k in res}
+    return {"event": name, "event_data": kept}
 
 
 def _protocol_stream() -> IO[str]:
@@ -51,9 +70,9 @@ def main() -> int:
         out.write(json.dumps(message) + "\n")
 
     def handle(event: Mapping[str, Any]) -> bool:
-        result = task_result(event)
-        if result is not None:
-            emit({"kind": "task", "task": result.model_dump(mode="json")})
+        task = _task_event(event)
+        if task is not None:
+            emit({"kind": "event", "event": task})
         return True
 
     try:

@@ -26,14 +26,14 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from locus_iac.config.events import TaskCallback
+from locus_iac.config.events import TaskCallback, task_result
 from locus_iac.config.inventory import Inventory
 from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
 logger = logging.getLogger(__name__)
 
-_CHILD = "locus_iac.config._ansible_child"
+_CHILD = Path(__file__).with_name("_ansible_child.py")
 _POLL_SECONDS = 0.5
 
 
@@ -160,7 +160,8 @@ def _run_child(
     env = {**os.environ, "GRPC_ENABLE_FORK_SUPPORT": "false"}
     with (root / "child.stderr").open("w", encoding="utf-8") as errors:
         child = subprocess.Popen(
-            [sys.executable, "-m", _CHILD],
+            # -P: the script's folder (this package) must not shadow other modules
+            [sys.executable, "-P", str(_CHILD)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, env=env,
         )
         assert child.stdin is not None and child.stdout is not None
@@ -175,10 +176,12 @@ def _run_child(
                     cancel_sent = True
                 continue
             message = json.loads(line)
-            if message.get("kind") == "task":
-                record(TaskResult.model_validate(message["task"]))
-            else:
+            if message.get("kind") != "event":
                 final = message
+                continue
+            result = task_result(message["event"])
+            if result is not None:
+                record(result)
         child.wait()
     if final.get("kind") != "done":
         cause = final.get("error") or f"the ansible-runner process exited with {child.returncode}"
