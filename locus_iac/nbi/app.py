@@ -26,9 +26,10 @@ from locus_iac.catalogue import (
 )
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.errors import LocusError
+from locus_iac.lcm.service import LcmService
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
-from locus_iac.nbi.routers import admin, packages, sites
+from locus_iac.nbi.routers import admin, nslcm, packages, sites
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.uploads import BodyLimit
 
@@ -84,7 +85,11 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        lcm = LcmService.from_env(svc.db, svc.settings.data_dir)  # recovery, then workers
+        lcm.start()
+        _app.state.lcm = lcm
         yield
+        lcm.stop()  # no worker process outlives the server
         svc.db.dispose()
 
     app = FastAPI(
@@ -102,6 +107,7 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)
+    app.include_router(nslcm.router)
     for router in packages.ROUTERS:
         app.include_router(router)
     return app

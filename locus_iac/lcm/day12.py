@@ -1,0 +1,182 @@
+"""Day1 and Day2 of an NS instance: Ansible playbooks of the VNF packages (seed §4.4).
+
+Day1 runs, right after ``up``, the ``initial-config-primitive`` entries of every VNF's
+day1-2 configuration against an inventory built from the stack output ``management``
+(:func:`locus_iac.config.inventory_from_outputs`), with the NS instance's SSH key. Day2
+(``action``) runs one ``config-primitive`` of one VNF profile; its parameters are checked
+against the VNFD (:func:`locus_iac.config.check_primitive_params`, inside
+:meth:`ConfigRunner.day2`). Task results are stored on the occurrence as they arrive.
+
+The key pair of an instance is created once in its work folder (private key 0600); the public
+key is injected by Day0 (cloud-init). Kubernetes KNFs have no SSH inventory: a KNF whose VNFD
+declares Day1 primitives is reported, not silently skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from locus_iac.config import (
+    ConfigRunner,
+    VnfConfigTarget,
+    inventory_from_outputs,
+    raise_for_failure,
+    vnf_day12,
+)
+from locus_iac.descriptors import Vnfd
+from locus_iac.descriptors.day12 import Day12
+from locus_iac.errors import Issue, ValidationError
+from locus_iac.infra import NsSpec
+from locus_iac.lcm.requests import ActionRequest
+from locus_iac.lcm.runner import Job, Reporter
+from locus_iac.sites import SiteKind
+
+_KEY = "id_ed25519"
+
+
+def instance_key(workdir: Path) -> tuple[Path, str]:
+    """The NS instance's SSH key: (private key file, public key line); created on first use."""
+    folder = workdir / "ssh"
+    private = folder / _KEY
+    public = folder / f"{_KEY}.pub"
+    if not private.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        line = key.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
+        public.write_text(line.decode() + " locus-ns\n")
+    return private, public.read_text().strip()
+
+
+def _files(folder: Path | None) -> dict[str, bytes]:
+    if folder is None or not folder.is_dir():
+        return {}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _target(
+    spec: NsSpec,
+    profile_id: str,
+    vnfd: Vnfd,
+    day12: Day12,
+    outputs: Mapping[str, Any],
+    key: Path,
+) -> VnfConfigTarget:
+    site = spec.sites.site(spec.placement[profile_id])
+    if site.kind is SiteKind.KUBERNETES:
+        raise ValidationError(
+            f"Day1/Day2 of KNF {profile_id!r} is not supported",
+            [
+                Issue(
+                    f"/vnfd/{vnfd.id}/day1-2",
+                    "knf-day12",
+                    "Ansible targets are reached over SSH; a Kubernetes KNF has no SSH hosts",
+                )
+            ],
+        )
+    access = day12.config_access.ssh_access if day12.config_access else None
+    user = (access.default_user if access else None) or "ubuntu"
+    management = outputs.get("management")
+    inventory = inventory_from_outputs(
+        management if isinstance(management, Mapping) else None,
+        profile_id,
+        user=user,
+        private_key_file=key,
+    )
+    return VnfConfigTarget(
+        ns_instance_id=spec.ns_instance_id,
+        vnf_profile_id=profile_id,
+        day12=day12,
+        files=_files(spec.package_dirs.get(vnfd.id)),
+        inventory=inventory,
+    )
+
+
+def _profiles(spec: NsSpec) -> list[tuple[str, Vnfd]]:
+    df = spec.nsd.df_by_id(spec.df_id) if spec.df_id else (spec.nsd.df[0] if spec.nsd.df else None)
+    if df is None:
+        return []
+    return [(p.id, spec.vnfds[p.vnfd_id]) for p in df.vnf_profile if p.vnfd_id in spec.vnfds]
+
+
+def run_day1(
+    data_dir: Path, job: Job, spec: NsSpec, outputs: Mapping[str, Any], report: Reporter
+) -> None:
+    """Day1 of every VNF profile that has initial-config-primitives (in profile order)."""
+    key, _ = instance_key(data_dir / "instances" / job.ns_instance_id)
+    runner = ConfigRunner(data_dir)
+    for profile_id, vnfd in _profiles(spec):
+        day12 = vnf_day12(vnfd)
+        if day12 is None or not day12.initial_config_primitive:
+            continue
+        report.step(f"day1: {profile_id}")
+        target = _target(spec, profile_id, vnfd, day12, outputs, key)
+        runs = runner.day1(
+            target,
+            spec.parameters.get(profile_id, {}),
+            op_occ_id=job.op_occ_id,
+            on_task=lambda result: report.task_results([result]),
+            should_cancel=report.cancel_requested,
+        )
+        for run in runs:
+            raise_for_failure(run)
+
+
+def run_day2(
+    data_dir: Path,
+    job: Job,
+    spec: NsSpec,
+    outputs: Mapping[str, Any],
+    request: ActionRequest,
+    report: Reporter,
+) -> None:
+    """One Day2 primitive of one VNF profile."""
+    profiles = dict(_profiles(spec))
+    profile_id = request.member_vnf_index or (next(iter(profiles)) if len(profiles) == 1 else "")
+    vnfd = profiles.get(profile_id)
+    if vnfd is None:
+        raise ValidationError(
+            "unknown VNF profile",
+            [
+                Issue(
+                    "/member_vnf_index",
+                    "unknown-profile",
+                    f"name one of: {', '.join(sorted(profiles))}",
+                )
+            ],
+        )
+    day12 = vnf_day12(vnfd)
+    if day12 is None:
+        raise ValidationError(
+            f"VNF {profile_id!r} has no day1-2 configuration",
+            [Issue("/primitive", "unknown-primitive", f"VNFD {vnfd.id} declares no primitives")],
+        )
+    key, _ = instance_key(data_dir / "instances" / job.ns_instance_id)
+    report.step(f"day2: {profile_id} {request.primitive}")
+    target = _target(spec, profile_id, vnfd, day12, outputs, key)
+    run = ConfigRunner(data_dir).day2(
+        target,
+        request.primitive,
+        request.primitive_params,
+        op_occ_id=job.op_occ_id,
+        on_task=lambda result: report.task_results([result]),
+        should_cancel=report.cancel_requested,
+    )
+    raise_for_failure(run)

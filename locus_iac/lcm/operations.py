@@ -1,0 +1,231 @@
+"""The product's operation runner: NS LCM operations as steps on one Pulumi stack.
+
+Each NS instance is one stack of project ``locus-ns`` named after the instance id
+(:class:`locus_iac.engine.StackDriver`); the program is :func:`locus_iac.infra.build_ns` of
+the spec built from the catalogue (:mod:`locus_iac.lcm.inputs`).
+
+=============  ==============================================================================
+INSTANTIATE    resolve spec -> preview -> up -> Day1 (initial-config-primitives)
+SCALE          new instance / replica counts (ScaleVnfData) -> preview -> up
+HEAL           refresh (reads what really exists: drift, out-of-band deletions) -> up
+ACTION         Day2 primitive of one VNF profile, parameters checked against the VNFD
+TERMINATE      destroy, then remove the stack
+rollback       of an INSTANTIATE: destroy what was created, remove the stack
+recover        after a crash: drop the stack's pending operations
+=============  ==============================================================================
+
+Worker processes build the runner with :func:`runner_from_env` (``LOCUS_DATABASE_URL``,
+``LOCUS_DATA_DIR``, ``LOCUS_SECRET_KEY``, ``PULUMI_BACKEND_URL``...).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from locus_iac.catalogue import Database, SecretBox
+from locus_iac.engine import EngineSettings, StackDriver
+from locus_iac.errors import Issue, NotFound, ValidationError
+from locus_iac.infra import NsSpec, build_ns, resolve_ns
+from locus_iac.lcm.day12 import instance_key, run_day1, run_day2
+from locus_iac.lcm.inputs import build_spec
+from locus_iac.lcm.requests import (
+    ActionRequest,
+    InstantiateNsRequest,
+    ScaleDirection,
+    ScaleNsRequest,
+)
+from locus_iac.lcm.runner import Job, Outcome, Reporter
+from locus_iac.lcm.states import LcmOperationType
+
+log = logging.getLogger(__name__)
+
+
+class StackRunner:
+    """Runs NS LCM operations with the Pulumi engine and Ansible (see the module docstring)."""
+
+    def __init__(self, db: Database, box: SecretBox, driver: StackDriver, data_dir: Path) -> None:
+        self._db = db
+        self._box = box
+        self._driver = driver
+        self._data_dir = data_dir
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def _workdir(self, job: Job) -> Path:
+        return self._data_dir / "instances" / job.ns_instance_id
+
+    def _spec(self, job: Job, request: InstantiateNsRequest) -> NsSpec:
+        _, public_key = instance_key(self._workdir(job))
+        with self._db.session(readonly=True) as session:
+            spec = build_spec(
+                session,
+                self._box,
+                project_id=job.project_id,
+                ns_instance_id=job.ns_instance_id,
+                nsd_info_id=job.nsd_info_id,
+                request=request,
+                workdir=self._workdir(job),
+            )
+        return spec.model_copy(update={"ssh_public_keys": (*spec.ssh_public_keys, public_key)})
+
+    def _deploy(self, job: Job, spec: NsSpec, report: Reporter) -> dict[str, Any]:
+        """preview then up; returns the public stack outputs."""
+        program: Callable[[], None] = lambda: _declare(spec)  # noqa: E731
+        report.step("preview")
+        self._driver.preview(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
+        report.step("up")
+        result = self._driver.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
+        return result.outputs.public()
+
+    # -- operations ------------------------------------------------------------------------
+
+    def run(self, job: Job, report: Reporter) -> Outcome:
+        handlers = {
+            LcmOperationType.INSTANTIATE: self._instantiate,
+            LcmOperationType.SCALE: self._scale,
+            LcmOperationType.HEAL: self._heal,
+            LcmOperationType.ACTION: self._action,
+            LcmOperationType.TERMINATE: self._terminate,
+        }
+        handler = handlers.get(job.operation)
+        if handler is None:
+            raise ValidationError(
+                f"{job.operation.value} is not supported",
+                [
+                    Issue(
+                        "/lcmOperationType",
+                        "unsupported",
+                        "instantiate, scale, heal, action, terminate",
+                    )
+                ],
+            )
+        return handler(job, report)
+
+    def _instantiate(self, job: Job, report: Reporter) -> Outcome:
+        report.step("resolve")
+        request = InstantiateNsRequest.model_validate(job.operation_params)
+        spec = self._spec(job, request)
+        resolve_ns(spec)  # every wiring problem before anything is created
+        outputs = self._deploy(job, spec, report)
+        run_day1(self._data_dir, job, spec, outputs, report)
+        report.step("done")
+        return Outcome(instance_params=request.model_dump(mode="json"))
+
+    def _scale(self, job: Job, report: Reporter) -> Outcome:
+        report.step("resolve")
+        current = InstantiateNsRequest.model_validate(job.instance_params)
+        spec = self._spec(job, current)
+        request = ScaleNsRequest.model_validate(job.operation_params)
+        scaled = scaled_counts(spec, request)
+        params = current.additional_params.model_copy(update={"scale": scaled})
+        wanted = current.model_copy(update={"additional_params": params})
+        self._deploy(job, spec.model_copy(update={"scale": scaled}), report)
+        report.step("done")
+        return Outcome(instance_params=wanted.model_dump(mode="json"))
+
+    def _heal(self, job: Job, report: Reporter) -> Outcome:
+        current = InstantiateNsRequest.model_validate(job.instance_params)
+        spec = self._spec(job, current)
+        report.step("refresh")
+        self._driver.refresh(job.ns_instance_id, report.stack_record, job.op_occ_id)
+        self._deploy(job, spec, report)
+        report.step("done")
+        return Outcome()
+
+    def _action(self, job: Job, report: Reporter) -> Outcome:
+        request = ActionRequest.model_validate(job.operation_params)
+        current = InstantiateNsRequest.model_validate(job.instance_params)
+        spec = self._spec(job, current)
+        outputs = self._driver.outputs(job.ns_instance_id).public()
+        run_day2(self._data_dir, job, spec, outputs, request, report)
+        report.step("done")
+        return Outcome()
+
+    def _terminate(self, job: Job, report: Reporter) -> Outcome:
+        report.step("destroy")
+        self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
+        shutil.rmtree(self._workdir(job), ignore_errors=True)
+        report.step("done")
+        return Outcome(instance_params={})
+
+    def rollback(self, job: Job, report: Reporter) -> None:
+        """Undo a failed instantiate: destroy what the stack holds, remove the stack."""
+        report.step("rollback: destroy")
+        try:
+            self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
+        except NotFound:
+            log.info("NS instance %s has no stack: nothing to roll back", job.ns_instance_id)
+        shutil.rmtree(self._workdir(job), ignore_errors=True)
+        report.step("rolled back")
+
+    def recover(self, ns_instance_id: str) -> None:
+        try:
+            dropped = self._driver.clear_pending_operations(ns_instance_id)
+        except NotFound:
+            return
+        if dropped:
+            log.warning("NS instance %s: %d pending operation(s) cleared", ns_instance_id, dropped)
+
+
+def _declare(spec: NsSpec) -> None:
+    build_ns(spec)
+
+
+def scaled_counts(spec: NsSpec, request: ScaleNsRequest) -> dict[str, dict[str, int]]:
+    """The instance/replica counts after ``request`` (SOL005 ScaleVnfData; 1 step = 1)."""
+    plan = resolve_ns(spec)
+    counts: dict[str, dict[str, int]] = {}
+    for vnf in plan.vnfs:
+        current = {v.id: v.count for v in vnf.vdus} | {k.name: k.replicas for k in vnf.kdus}
+        counts[vnf.profile_id] = current
+    result = {profile: dict(values) for profile, values in spec.scale.items()}
+    issues: list[Issue] = []
+    for i, data in enumerate(request.scale_vnf_data):
+        where = f"/scaleVnfData/{i}"
+        known = counts.get(data.member_vnf_index)
+        if known is None:
+            issues.append(
+                Issue(
+                    f"{where}/memberVnfIndex",
+                    "unknown-profile",
+                    f"no VNF profile {data.member_vnf_index!r}; known: {', '.join(sorted(counts))}",
+                )
+            )
+            continue
+        target = data.vdu_id or (next(iter(known)) if len(known) == 1 else None)
+        if target is None or target not in known:
+            issues.append(
+                Issue(f"{where}/vduId", "unknown-vdu", f"name one of: {', '.join(sorted(known))}")
+            )
+            continue
+        now = result.get(data.member_vnf_index, {}).get(target, known[target])
+        if data.instances is not None:
+            new = data.instances
+        elif data.scale_vnf_type is ScaleDirection.SCALE_IN:
+            new = now - data.number_of_steps
+        elif data.scale_vnf_type is ScaleDirection.SCALE_OUT:
+            new = now + data.number_of_steps
+        else:
+            issues.append(Issue(where, "no-target", "give scaleVnfType or instances"))
+            continue
+        if new < 0:
+            issues.append(Issue(where, "below-zero", f"{target} has {now}; cannot go below 0"))
+            continue
+        result.setdefault(data.member_vnf_index, {})[target] = new
+    if issues:
+        raise ValidationError("invalid scale request", issues)
+    return result
+
+
+def runner_from_env() -> StackRunner:
+    """The runner of a worker process, from its environment (see the module docstring)."""
+    data_dir = Path(os.environ.get("LOCUS_DATA_DIR") or "locus-data").resolve()
+    url = os.environ.get("LOCUS_DATABASE_URL") or f"sqlite:///{data_dir / 'locus.db'}"
+    box = SecretBox.from_data_dir(data_dir, os.environ.get("LOCUS_SECRET_KEY"))
+    driver = StackDriver(EngineSettings.from_env(data_dir))
+    return StackRunner(Database(url), box, driver, data_dir)

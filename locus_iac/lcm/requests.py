@@ -1,0 +1,142 @@
+"""Typed bodies of the NS LCM requests (SOL005 v3.7.1 clause 6.5.2, OSM NBI spellings).
+
+The NBI parses each request into one of these models; the occurrence stores its JSON
+(``operationParams``) and the runner parses it back, so no raw dict travels between them.
+Field names are the SOL005 camelCase ones; OSM's snake_case names are accepted as aliases
+where OSM clients send them (``member_vnf_index``, ``primitive_params``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class CreateNsRequest(_Body):
+    """``CreateNsRequest`` (clause 6.5.2.7); ``nsdId`` is the NSD id or its package id."""
+
+    nsd_id: Name = Field(validation_alias=AliasChoices("nsdId", "nsId", "nsd_id"))
+    ns_name: Name = Field(validation_alias=AliasChoices("nsName", "ns_name"))
+    ns_description: Annotated[str, Field(max_length=4096)] | None = Field(
+        default=None, validation_alias=AliasChoices("nsDescription", "ns_description")
+    )
+
+
+class InstantiateAdditionalParams(_Body):
+    """locus's ``additionalParamsForNs``: where each VNF profile goes and its parameters.
+
+    ``placement`` maps a VNF profile id (or VNFD id) to a registered site name (a
+    ``k8sclusters`` or ``vim_accounts`` entry); profiles not named go to the default site of
+    their kind (KNF: the first edge Kubernetes cluster; VNF: the first core OpenStack VIM).
+    """
+
+    placement: dict[Name, Name] = Field(default_factory=dict)
+    parameters: dict[Name, dict[Name, str]] = Field(
+        default_factory=dict, description="profile id -> Day0/Day1 parameter -> value"
+    )
+    scale: dict[Name, dict[Name, Annotated[int, Field(ge=0, le=1000)]]] = Field(
+        default_factory=dict, description="profile id -> VDU id -> instances / replicas"
+    )
+
+
+class InstantiateNsRequest(_Body):
+    """``InstantiateNsRequest`` (clause 6.5.2.11) as locus uses it."""
+
+    ns_flavour_id: Name | None = Field(
+        default=None, validation_alias=AliasChoices("nsFlavourId", "ns_flavour_id")
+    )
+    vim_account_id: Name | None = Field(
+        default=None,
+        validation_alias=AliasChoices("vimAccountId", "vim_account_id"),
+        description="OSM: the site every profile goes to unless placement says otherwise",
+    )
+    additional_params: InstantiateAdditionalParams = Field(
+        default_factory=InstantiateAdditionalParams,
+        validation_alias=AliasChoices("additionalParamsForNs", "additionalParams"),
+    )
+
+
+class CreateAndInstantiateRequest(CreateNsRequest, InstantiateNsRequest):
+    """OSM's ``ns_instances_content`` body: create + instantiate in one request."""
+
+
+class ScaleDirection(StrEnum):
+    """``ScaleVnfType`` (clause 6.5.4.6)."""
+
+    SCALE_OUT = "SCALE_OUT"
+    SCALE_IN = "SCALE_IN"
+
+
+class ScaleVnfData(_Body):
+    """``ScaleVnfData`` (clause 6.5.3.20), addressed by VNF profile and VDU.
+
+    Either a step (``scaleVnfType`` with ``numberOfSteps``, one step = one instance or one
+    KNF replica) or ``instances``, the number wanted.
+    """
+
+    member_vnf_index: Name = Field(
+        validation_alias=AliasChoices("memberVnfIndex", "member_vnf_index", "vnfInstanceId")
+    )
+    vdu_id: Name | None = Field(default=None, validation_alias=AliasChoices("vduId", "vdu_id"))
+    scale_vnf_type: ScaleDirection | None = Field(
+        default=None, validation_alias=AliasChoices("scaleVnfType", "scale_vnf_type")
+    )
+    number_of_steps: Annotated[int, Field(ge=1, le=100)] = Field(
+        default=1, validation_alias=AliasChoices("numberOfSteps", "number_of_steps")
+    )
+    instances: Annotated[int, Field(ge=0, le=1000)] | None = None
+
+
+class ScaleType(StrEnum):
+    SCALE_VNF = "SCALE_VNF"
+
+
+class ScaleNsRequest(_Body):
+    """``ScaleNsRequest`` (clause 6.5.2.14): ``SCALE_VNF`` only."""
+
+    scale_type: ScaleType = Field(validation_alias=AliasChoices("scaleType", "scale_type"))
+    scale_vnf_data: list[ScaleVnfData] = Field(
+        min_length=1, validation_alias=AliasChoices("scaleVnfData", "scale_vnf_data")
+    )
+    timeout: Annotated[int, Field(ge=1)] | None = None
+
+
+class ActionRequest(_Body):
+    """OSM ``NsActionRequest``: a Day2 primitive of one VNF profile (or the NS)."""
+
+    member_vnf_index: Name | None = Field(
+        default=None, validation_alias=AliasChoices("memberVnfIndex", "member_vnf_index")
+    )
+    vdu_id: Name | None = Field(default=None, validation_alias=AliasChoices("vduId", "vdu_id"))
+    primitive: Name
+    primitive_params: dict[Name, Any] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("primitiveParameters", "primitive_params"),
+    )
+    timeout: Annotated[int, Field(ge=1)] | None = None
+
+
+class HealNsRequest(_Body):
+    """``HealNsRequest`` (clause 6.5.2.13): locus refreshes the stack and re-applies it."""
+
+    degree_healing: str | None = Field(
+        default=None, validation_alias=AliasChoices("degreeHealing", "degree_healing")
+    )
+    timeout: Annotated[int, Field(ge=1)] | None = None
+
+
+class TerminateNsRequest(_Body):
+    """``TerminateNsRequest`` (clause 6.5.2.15)."""
+
+    termination_time: str | None = Field(
+        default=None, validation_alias=AliasChoices("terminationTime", "termination_time")
+    )
+    timeout: Annotated[int, Field(ge=1)] | None = None

@@ -1,0 +1,411 @@
+"""``/nslcm/v1``: NS instances and their LCM operation occurrences (seed Annex B.4).
+
+ETSI GS NFV-SOL005 v3.7.1 clause 6 (NS lifecycle management interface) with OSM's
+``ns_instances_content`` (create + instantiate in one request) and ``action`` (Day2
+primitive). Operations are accepted with ``202 Accepted`` and a ``Location`` of the new
+``ns_lcm_op_occs`` resource; a worker process carries them out (:mod:`locus_iac.lcm`).
+An operation on an NS instance that already has an open occurrence is ``409`` naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from locus_iac.catalogue.instances import NsInstanceRow
+from locus_iac.lcm import queue
+from locus_iac.lcm.occurrence import OperationOccurrence
+from locus_iac.lcm.packages import find_nsd
+from locus_iac.lcm.queue import Task
+from locus_iac.lcm.requests import (
+    ActionRequest,
+    CreateAndInstantiateRequest,
+    CreateNsRequest,
+    HealNsRequest,
+    InstantiateNsRequest,
+    ScaleNsRequest,
+    TerminateNsRequest,
+)
+from locus_iac.lcm.states import LcmOperationType, allowed_events
+from locus_iac.nbi.context import CallerDep, ServicesDep
+
+router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"])
+Id = Annotated[str, Path(min_length=1, max_length=36)]
+BASE = "/nslcm/v1"
+_EVENTS_SHOWN = 50
+
+
+class Link(BaseModel):
+    href: str
+
+
+class NsInstance(BaseModel):
+    """``NsInstance`` (SOL005 v3.7.1 clause 6.5.2.10), the attributes locus keeps."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    object_id: str = Field(alias="_id")
+    ns_instance_name: str = Field(alias="nsInstanceName")
+    ns_instance_description: str | None = Field(alias="nsInstanceDescription")
+    nsd_id: str = Field(alias="nsdId")
+    nsd_info_id: str = Field(alias="nsdInfoId")
+    ns_state: str = Field(alias="nsState")
+    current_op_occ_id: str | None = Field(alias="currentLcmOpOccId")
+    additional_params: dict[str, Any] = Field(alias="additionalParams")
+    links: dict[str, Link] = Field(alias="_links")
+
+
+class Progress(BaseModel):
+    """locus's progress view of an occurrence (an extension of ``NsLcmOpOcc``)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    current_step: str | None = Field(alias="currentStep")
+    resources: dict[str, int]
+    events: list[dict[str, Any]] = Field(description="the latest Pulumi progress records")
+    events_total: int = Field(alias="eventsTotal")
+    task_results: list[dict[str, Any]] = Field(alias="taskResults")
+
+
+class NsLcmOpOcc(BaseModel):
+    """``NsLcmOpOcc`` (SOL005 v3.7.1 clause 6.5.2.3) plus ``progress``."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    operation_state: str = Field(alias="operationState")
+    state_entered_time: str = Field(alias="stateEnteredTime")
+    ns_instance_id: str = Field(alias="nsInstanceId")
+    lcm_operation_type: str = Field(alias="lcmOperationType")
+    start_time: str = Field(alias="startTime")
+    is_automatic_invocation: bool = Field(alias="isAutomaticInvocation")
+    operation_params: dict[str, Any] = Field(alias="operationParams")
+    is_cancel_pending: bool = Field(alias="isCancelPending")
+    cancel_mode: str | None = Field(alias="cancelMode")
+    error: dict[str, Any] | None
+    progress: Progress
+    links: dict[str, Link] = Field(alias="_links")
+
+
+class Accepted(BaseModel):
+    """The answer to a create-and-instantiate or an operation request (Annex B.4)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str = Field(description="the NS instance (content) or the occurrence (operations)")
+    ns_instance_id: str = Field(alias="nsInstanceId")
+    ns_lcm_op_occ_id: str = Field(alias="nsLcmOpOccId")
+    nslcmop_id: str = Field(description="OSM's name of nsLcmOpOccId")
+
+
+def _instance(row: NsInstanceRow) -> NsInstance:
+    me = f"{BASE}/ns_instances/{row.id}"
+    links = {"self": Link(href=me)}
+    if row.ns_state == "NOT_INSTANTIATED":
+        links["instantiate"] = Link(href=f"{me}/instantiate")
+    else:
+        for op in ("scale", "action", "heal", "terminate"):
+            links[op] = Link(href=f"{me}/{op}")
+    if row.current_op_occ_id:
+        links["currentLcmOpOcc"] = Link(href=f"{BASE}/ns_lcm_op_occs/{row.current_op_occ_id}")
+    return NsInstance(
+        id=row.id,
+        object_id=row.id,
+        ns_instance_name=row.name,
+        ns_instance_description=row.description,
+        nsd_id=row.nsd_id,
+        nsd_info_id=row.nsd_info_id,
+        ns_state=row.ns_state,
+        current_op_occ_id=row.current_op_occ_id,
+        additional_params=row.instantiate_params or {},
+        links=links,
+    )
+
+
+def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
+    me = f"{BASE}/ns_lcm_op_occs/{occ.id}"
+    links = {
+        "self": Link(href=me),
+        "nsInstance": Link(href=f"{BASE}/ns_instances/{occ.ns_instance_id}"),
+    }
+    for event in sorted(allowed_events(occ.state)):
+        if event.value in {t.value for t in Task}:
+            links[event.value] = Link(href=f"{me}/{event.value}")
+    if occ.state.is_running and not occ.is_cancel_pending:
+        links["cancel"] = Link(href=f"{me}/cancel")
+    counts = occ.stack_progress.counts
+    progress = Progress(
+        current_step=occ.current_step,
+        resources=counts.model_dump(),
+        events=[r.model_dump(mode="json") for r in occ.stack_records[-_EVENTS_SHOWN:]],
+        events_total=len(occ.stack_records) + occ.dropped_records,
+        task_results=[t.model_dump(mode="json") for t in occ.task_results],
+    )
+    return NsLcmOpOcc(
+        id=occ.id,
+        operation_state=occ.state.value,
+        state_entered_time=occ.state_entered_time.isoformat(),
+        ns_instance_id=occ.ns_instance_id,
+        lcm_operation_type=occ.operation.value,
+        start_time=occ.start_time.isoformat(),
+        is_automatic_invocation=occ.is_automatic_invocation,
+        operation_params=occ.operation_params,
+        is_cancel_pending=occ.is_cancel_pending,
+        cancel_mode=occ.cancel_mode.value if occ.cancel_mode else None,
+        error=occ.error.model_dump() if occ.error else None,
+        progress=progress,
+        links=links,
+    )
+
+
+def _wake(request: Request) -> None:
+    lcm = getattr(request.app.state, "lcm", None)
+    if lcm is not None:
+        lcm.wake()
+
+
+def _accepted(
+    request: Request, response: Response, ns_id: str, op_id: str, *, content: bool
+) -> Accepted:
+    _wake(request)
+    response.headers["Location"] = (
+        f"{str(request.base_url).rstrip('/')}{BASE}/ns_lcm_op_occs/{op_id}"
+    )
+    return Accepted(
+        id=ns_id if content else op_id,
+        ns_instance_id=ns_id,
+        ns_lcm_op_occ_id=op_id,
+        nslcmop_id=op_id,
+    )
+
+
+# -- NS instances ----------------------------------------------------------------------------
+
+
+@router.post("/ns_instances", response_model=NsInstance, status_code=status.HTTP_201_CREATED)
+def create_ns_instance(
+    body: CreateNsRequest, who: CallerDep, svc: ServicesDep, request: Request, response: Response
+) -> NsInstance:
+    """Create an NS instance identifier in ``NOT_INSTANTIATED`` (SOL005 clause 6.4.2.3.1)."""
+    with svc.db.session() as session:
+        nsd = find_nsd(session, who.project_id, body.nsd_id)
+        row = queue.create_instance(
+            session,
+            who.project_id,
+            name=body.ns_name,
+            description=body.ns_description,
+            nsd_id=nsd.descriptor_id or body.nsd_id,
+            nsd_info_id=nsd.id,
+        )
+    response.headers["Location"] = (
+        f"{str(request.base_url).rstrip('/')}{BASE}/ns_instances/{row.id}"
+    )
+    return _instance(row)
+
+
+@router.post("/ns_instances_content", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+def create_and_instantiate(
+    body: CreateAndInstantiateRequest,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """Create an NS instance and instantiate it (OSM; seed Annex B Table 19)."""
+    params = InstantiateNsRequest.model_validate(
+        body.model_dump(include=set(InstantiateNsRequest.model_fields))
+    )
+    with svc.db.session() as session:
+        nsd = find_nsd(session, who.project_id, body.nsd_id)
+        row = queue.create_instance(
+            session,
+            who.project_id,
+            name=body.ns_name,
+            description=body.ns_description,
+            nsd_id=nsd.descriptor_id or body.nsd_id,
+            nsd_info_id=nsd.id,
+        )
+        occ = queue.start_operation(
+            session,
+            who.project_id,
+            row.id,
+            LcmOperationType.INSTANTIATE,
+            params.model_dump(mode="json"),
+        )
+    return _accepted(request, response, row.id, occ.id, content=True)
+
+
+@router.get("/ns_instances", response_model=list[NsInstance])
+def list_ns_instances(who: CallerDep, svc: ServicesDep) -> list[NsInstance]:
+    with svc.db.session(readonly=True) as session:
+        return [_instance(row) for row in queue.list_instances(session, who.project_id)]
+
+
+@router.get("/ns_instances/{ns_instance_id}", response_model=NsInstance)
+def get_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> NsInstance:
+    with svc.db.session(readonly=True) as session:
+        return _instance(queue.get_instance(session, who.project_id, ns_instance_id))
+
+
+@router.delete("/ns_instances/{ns_instance_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> Response:
+    """Delete an NS instance identifier (only ``NOT_INSTANTIATED``; clause 6.4.3.3.5)."""
+    with svc.db.session() as session:
+        queue.delete_instance(session, who.project_id, ns_instance_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _operation(
+    operation: LcmOperationType,
+    body: BaseModel,
+    ns_instance_id: str,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    with svc.db.session() as session:
+        occ = queue.start_operation(
+            session, who.project_id, ns_instance_id, operation, body.model_dump(mode="json")
+        )
+    return _accepted(request, response, ns_instance_id, occ.id, content=False)
+
+
+_ACCEPTED: dict[str, Any] = {"response_model": Accepted, "status_code": status.HTTP_202_ACCEPTED}
+
+
+@router.post("/ns_instances/{ns_instance_id}/instantiate", **_ACCEPTED)
+def instantiate(
+    ns_instance_id: Id,
+    body: InstantiateNsRequest,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """Instantiate (clause 6.4.4): resolve, preview, up, Day1."""
+    return _operation(
+        LcmOperationType.INSTANTIATE, body, ns_instance_id, who, svc, request, response
+    )
+
+
+@router.post("/ns_instances/{ns_instance_id}/scale", **_ACCEPTED)
+def scale(
+    ns_instance_id: Id,
+    body: ScaleNsRequest,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """Scale VNFs / KNF replicas (clause 6.4.6; Annex B Table 20)."""
+    return _operation(LcmOperationType.SCALE, body, ns_instance_id, who, svc, request, response)
+
+
+@router.post("/ns_instances/{ns_instance_id}/action", **_ACCEPTED)
+def action(
+    ns_instance_id: Id,
+    body: ActionRequest,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+) -> Accepted:
+    """Run a Day2 primitive (OSM; Annex B Table 21)."""
+    return _operation(LcmOperationType.ACTION, body, ns_instance_id, who, svc, request, response)
+
+
+@router.post("/ns_instances/{ns_instance_id}/heal", **_ACCEPTED)
+def heal(
+    ns_instance_id: Id,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+    body: HealNsRequest | None = None,
+) -> Accepted:
+    """Heal (clause 6.4.7): refresh the stack from reality, then re-apply it."""
+    return _operation(
+        LcmOperationType.HEAL, body or HealNsRequest(), ns_instance_id, who, svc, request, response
+    )
+
+
+@router.post("/ns_instances/{ns_instance_id}/terminate", **_ACCEPTED)
+def terminate(
+    ns_instance_id: Id,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+    body: TerminateNsRequest | None = None,
+) -> Accepted:
+    """Terminate (clause 6.4.8; Annex B Table 22): destroy the stack's resources and it."""
+    return _operation(
+        LcmOperationType.TERMINATE,
+        body or TerminateNsRequest(),
+        ns_instance_id,
+        who,
+        svc,
+        request,
+        response,
+    )
+
+
+# -- operation occurrences -------------------------------------------------------------------
+
+
+@router.get("/ns_lcm_op_occs", response_model=list[NsLcmOpOcc])
+def list_op_occs(
+    who: CallerDep,
+    svc: ServicesDep,
+    ns_instance_id: Annotated[str | None, Query(alias="nsInstanceId", max_length=36)] = None,
+) -> list[NsLcmOpOcc]:
+    with svc.db.session(readonly=True) as session:
+        return [
+            _occurrence(occ)
+            for occ in queue.list_occurrences(session, who.project_id, ns_instance_id)
+        ]
+
+
+@router.get("/ns_lcm_op_occs/{op_occ_id}", response_model=NsLcmOpOcc)
+def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep) -> NsLcmOpOcc:
+    """An occurrence with its progress (Annex B Table 23)."""
+    with svc.db.session(readonly=True) as session:
+        row = queue.get_occurrence_row(session, op_occ_id, who.project_id)
+        return _occurrence(queue.to_occurrence(row))
+
+
+def _task(
+    task: Task, op_occ_id: str, who: CallerDep, svc: ServicesDep, request: Request
+) -> NsLcmOpOcc:
+    with svc.db.session() as session:
+        occ = queue.request_task(session, who.project_id, op_occ_id, task)
+    _wake(request)
+    return _occurrence(occ)
+
+
+@router.post("/ns_lcm_op_occs/{op_occ_id}/retry", **{**_ACCEPTED, "response_model": NsLcmOpOcc})
+def retry(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
+    """Retry a FAILED_TEMP occurrence (clause 6.4.11)."""
+    return _task(Task.RETRY, op_occ_id, who, svc, request)
+
+
+@router.post("/ns_lcm_op_occs/{op_occ_id}/rollback", **{**_ACCEPTED, "response_model": NsLcmOpOcc})
+def rollback(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
+    """Roll back a FAILED_TEMP instantiate (clause 6.4.12): destroy what was created."""
+    return _task(Task.ROLLBACK, op_occ_id, who, svc, request)
+
+
+@router.post("/ns_lcm_op_occs/{op_occ_id}/fail", response_model=NsLcmOpOcc)
+def fail(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
+    """Mark a FAILED_TEMP occurrence FAILED for good (clause 6.4.14)."""
+    return _task(Task.FAIL, op_occ_id, who, svc, request)
+
+
+@router.post("/ns_lcm_op_occs/{op_occ_id}/cancel", **{**_ACCEPTED, "response_model": NsLcmOpOcc})
+def cancel(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
+    """Cancel a running occurrence (clause 6.4.10); it ends in FAILED_TEMP."""
+    return _task(Task.CANCEL, op_occ_id, who, svc, request)
