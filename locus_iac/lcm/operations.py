@@ -14,8 +14,7 @@ rollback       of an INSTANTIATE: destroy what was created, remove the stack
 recover        after a crash: drop the stack's pending operations
 =============  ==============================================================================
 
-Worker processes build the runner with :func:`runner_from_env` (``LOCUS_DATABASE_URL``,
-``LOCUS_DATA_DIR``, ``LOCUS_SECRET_KEY``, ``PULUMI_BACKEND_URL``...).
+The server and its worker processes build the runner with :func:`runner_from_env`.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from locus_iac.lcm.requests import (
     ScaleDirection,
     ScaleNsRequest,
 )
-from locus_iac.lcm.runner import Job, Outcome, Reporter
+from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
 from locus_iac.lcm.states import LcmOperationType
 
 log = logging.getLogger(__name__)
@@ -222,10 +221,9 @@ def scaled_counts(spec: NsSpec, request: ScaleNsRequest) -> dict[str, dict[str, 
     return result
 
 
-def runner_from_env() -> StackRunner:
-    """The runner of a worker process, from its environment (see the module docstring)."""
-    data_dir = Path(os.environ.get("LOCUS_DATA_DIR") or "locus-data").resolve()
-    url = os.environ.get("LOCUS_DATABASE_URL") or f"sqlite:///{data_dir / 'locus.db'}"
-    box = SecretBox.from_data_dir(data_dir, os.environ.get("LOCUS_SECRET_KEY"))
-    driver = StackDriver(EngineSettings.from_env(data_dir))
-    return StackRunner(Database(url), box, driver, data_dir)
+def runner_from_env(context: RunnerContext) -> StackRunner:
+    """The runner of the server and its workers: engine settings from the environment
+    (``PULUMI_BACKEND_URL``...), site credentials decrypted with the server's key."""
+    box = SecretBox.from_data_dir(context.data_dir, os.environ.get("LOCUS_SECRET_KEY"))
+    driver = StackDriver(EngineSettings.from_env(context.data_dir))
+    return StackRunner(Database(context.database_url), box, driver, context.data_dir)

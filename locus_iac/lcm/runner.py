@@ -1,15 +1,18 @@
 """What a worker runs: the operation runner interface, the job it gets, how it reports.
 
-The lifecycle engine does not know how an operation is carried out: a worker process loads
-an :class:`OperationRunner` from configuration (``LOCUS_LCM_RUNNER=module:factory``, a
-callable without arguments returning the runner) and calls it. The product's runner is
-:func:`locus_iac.lcm.operations.runner_from_env` (Pulumi + Ansible); tests pass their own.
+The lifecycle engine does not know how an operation is carried out: the server and each
+worker process load an :class:`OperationRunner` from configuration
+(``LOCUS_LCM_RUNNER=module:factory``, a callable taking a :class:`RunnerContext`). The
+product's runner is :func:`locus_iac.lcm.operations.runner_from_env` (Pulumi + Ansible);
+tests pass their own.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +23,14 @@ from locus_iac.errors import Issue, ValidationError
 from locus_iac.lcm.states import LcmOperationType
 
 DEFAULT_RUNNER = "locus_iac.lcm.operations:runner_from_env"
+
+
+@dataclass(frozen=True)
+class RunnerContext:
+    """Where the runner works: the queue's database and the server's data dir."""
+
+    database_url: str = field(repr=False)
+    data_dir: Path
 
 
 class Job(BaseModel):
@@ -77,8 +88,8 @@ class OperationRunner(Protocol):
         ...
 
 
-def load_runner(spec: str) -> OperationRunner:
-    """Import ``module:factory`` and call the factory; a clear error when that fails."""
+def load_runner(spec: str, context: RunnerContext) -> OperationRunner:
+    """Import ``module:factory`` and call it with ``context``; a clear error when that fails."""
     module_name, _, attr = spec.partition(":")
     issue_path = "/LOCUS_LCM_RUNNER"
     if not module_name or not attr:
@@ -92,7 +103,7 @@ def load_runner(spec: str) -> OperationRunner:
             "invalid operation runner",
             [Issue(issue_path, "not-importable", f"cannot import {spec}: {exc}")],
         ) from None
-    runner = factory()
+    runner = factory(context)
     if not isinstance(runner, OperationRunner):
         raise ValidationError(
             "invalid operation runner",

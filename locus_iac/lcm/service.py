@@ -13,7 +13,7 @@ from pathlib import Path
 
 from locus_iac.catalogue import Database
 from locus_iac.lcm.recovery import recover
-from locus_iac.lcm.runner import load_runner
+from locus_iac.lcm.runner import RunnerContext, load_runner
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.supervisor import Supervisor
 
@@ -33,7 +33,8 @@ class LcmService:
         return cls(db, LcmSettings.from_env(db.url, data_dir))
 
     def start(self) -> None:
-        runner = load_runner(self.settings.runner)
+        context = RunnerContext(self.settings.database_url, self.settings.data_dir)
+        runner = load_runner(self.settings.runner, context)
         recovered = recover(self._db, runner)
         if recovered:
             log.warning("interrupted operation occurrences now FAILED_TEMP: %s", recovered)

@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import NsInstanceRow
@@ -27,7 +28,14 @@ from locus_iac.engine.progress import ProgressRecord
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
 from locus_iac.lcm.occurrence import OperationError
-from locus_iac.lcm.runner import DEFAULT_RUNNER, Job, OperationRunner, Outcome, load_runner
+from locus_iac.lcm.runner import (
+    DEFAULT_RUNNER,
+    Job,
+    OperationRunner,
+    Outcome,
+    RunnerContext,
+    load_runner,
+)
 from locus_iac.lcm.states import LcmEvent, LcmOperationState
 
 log = logging.getLogger(__name__)
@@ -153,7 +161,9 @@ def main(argv: list[str]) -> int:
         return 2
     db = Database(url)
     try:
-        runner = load_runner(os.environ.get("LOCUS_LCM_RUNNER") or DEFAULT_RUNNER)
+        data_dir = Path(os.environ.get("LOCUS_DATA_DIR") or "locus-data").resolve()
+        context = RunnerContext(url, data_dir)
+        runner = load_runner(os.environ.get("LOCUS_LCM_RUNNER") or DEFAULT_RUNNER, context)
         execute(db, runner, op_occ_id, worker)
     except LocusError as exc:
         log.error("occurrence %s: %s", op_occ_id, exc)

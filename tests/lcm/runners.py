@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from locus_iac.errors import PermanentError
-from locus_iac.lcm.runner import Job, Outcome, Reporter
+from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
 
 ENV = "LOCUS_TEST_RUNNER_DIR"
 
@@ -47,5 +47,5 @@ class FileControlledRunner:
             out.write(ns_instance_id + "\n")
 
 
-def from_env() -> FileControlledRunner:
+def from_env(context: RunnerContext) -> FileControlledRunner:
     return FileControlledRunner(Path(os.environ[ENV]))

@@ -1,0 +1,284 @@
+"""``locus ns create|instantiate|scale|action|heal|terminate|show|list|ops``: NS LCM over HTTP.
+
+Operations print the id of the new operation occurrence; with ``--wait`` the command polls
+``/nslcm/v1/ns_lcm_op_occs/{id}`` and keeps one live line on stderr (state, current step,
+resources created/updated/deleted, Ansible tasks) until the occurrence is no longer
+``PROCESSING``/``ROLLING_BACK``; it exits non-zero unless it ends ``COMPLETED``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from typing import Any
+
+import typer
+
+from locus_iac.cli.client.api import ApiClient
+from locus_iac.cli.client.packages import JSON_OPT, run
+from locus_iac.cli.client.tables import show_fields, show_table
+from locus_iac.cli.output import emit, emit_json
+from locus_iac.errors import Issue, PermanentError, ValidationError
+
+BASE = "/nslcm/v1"
+RUNNING = ("PROCESSING", "ROLLING_BACK")
+WAIT_OPT = typer.Option(False, "--wait", help="Follow the operation until it ends.")
+POLL_OPT = typer.Option(1.0, "--poll", min=0.1, help="Seconds between two looks (--wait).")
+
+
+class OpTask(StrEnum):
+    """Task resources of an operation occurrence (SOL005 clauses 6.4.10-6.4.14)."""
+
+    RETRY = "retry"
+    ROLLBACK = "rollback"
+    FAIL = "fail"
+    CANCEL = "cancel"
+
+
+def _pairs(values: list[str], option: str, *, integer: bool = False) -> dict[str, Any]:
+    """``KEY=VALUE`` options as a mapping (``VALUE`` parsed as JSON when it is JSON)."""
+    result: dict[str, Any] = {}
+    issues = []
+    for i, item in enumerate(values):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            issues.append(Issue(f"/{option}/{i}", "bad-format", f"{item!r}: use KEY=VALUE"))
+            continue
+        if integer:
+            if not value.isdigit():
+                issues.append(Issue(f"/{option}/{i}", "not-a-count", f"{value!r} is no count"))
+                continue
+            result[key] = int(value)
+            continue
+        try:
+            result[key] = json.loads(value)
+        except ValueError:
+            result[key] = value
+    if issues:
+        raise ValidationError(f"invalid --{option}", issues)
+    return result
+
+
+def progress_line(occ: dict[str, Any]) -> str:
+    """One line of progress: state, step, resource counts, Ansible tasks."""
+    progress = occ.get("progress") or {}
+    counts = progress.get("resources") or {}
+    tasks = progress.get("taskResults") or []
+    failed = sum(1 for t in tasks if t.get("status") in ("failed", "unreachable"))
+    return (
+        f"{occ.get('lcmOperationType')} {occ.get('operationState')} "
+        f"step={progress.get('currentStep') or '-'} "
+        f"created={counts.get('created', 0)} updated={counts.get('updated', 0)} "
+        f"deleted={counts.get('deleted', 0)} failed={counts.get('failed', 0)} "
+        f"tasks={len(tasks)}" + (f" task-failures={failed}" if failed else "")
+    )
+
+
+def follow(client: ApiClient, op_id: str, poll: float) -> dict[str, Any]:
+    """Poll an occurrence until it leaves the running states; a live line on stderr."""
+    last = ""
+    while True:
+        occ: dict[str, Any] = client.json("GET", f"{BASE}/ns_lcm_op_occs/{op_id}")
+        line = progress_line(occ)
+        if line != last:
+            typer.echo(f"\r\033[K{line}", nl=False, err=True)
+            last = line
+        if occ.get("operationState") not in RUNNING:
+            typer.echo("", err=True)
+            return occ
+        time.sleep(poll)
+
+
+def _submit(path: str, body: dict[str, Any], wait: bool, poll: float, as_json: bool) -> None:
+    def action(client: ApiClient) -> dict[str, Any]:
+        accepted: dict[str, Any] = client.json("POST", path, json=body)
+        if not wait:
+            return accepted
+        occ = follow(client, str(accepted["nsLcmOpOccId"]), poll)
+        if occ.get("operationState") != "COMPLETED":
+            error = occ.get("error") or {}
+            raise PermanentError(
+                f"operation {occ['id']} ended {occ.get('operationState')}: "
+                f"{error.get('detail', 'no detail')}"
+            )
+        return {**accepted, "operationState": occ["operationState"]}
+
+    result = run(as_json, action)
+    if as_json:
+        emit_json(result)
+    else:
+        emit(str(result.get("nsLcmOpOccId")))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the NS LCM commands to the ``locus ns`` group."""
+    _instances(app)
+    _operations(app)
+    _reads(app)
+
+
+def _instances(app: typer.Typer) -> None:
+    @app.command()
+    def create(
+        nsd: str = typer.Argument(..., help="NSD id or NSD package id."),
+        name: str = typer.Option(..., "--name", help="NS instance name."),
+        description: str | None = typer.Option(None, "--description"),
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Create an NS instance (NOT_INSTANTIATED); prints its id."""
+        body = {"nsdId": nsd, "nsName": name, "nsDescription": description}
+        info = run(as_json, lambda c: c.json("POST", f"{BASE}/ns_instances", json=body))
+        emit_json(info) if as_json else emit(info["id"])
+
+    @app.command()
+    def instantiate(
+        ns_id: str,
+        place: list[str] = typer.Option([], "--place", help="PROFILE=SITE (repeatable)."),
+        param: list[str] = typer.Option([], "--param", help="PROFILE=JSON object of params."),
+        scale: list[str] = typer.Option([], "--scale", help="PROFILE=JSON {vdu: count}."),
+        site: str | None = typer.Option(None, "--site", help="Site for every profile."),
+        flavour: str | None = typer.Option(None, "--flavour", help="NS deployment flavour."),
+        wait: bool = WAIT_OPT,
+        poll: float = POLL_OPT,
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Instantiate an NS instance (preview, up, Day1)."""
+        additional = {
+            "placement": _pairs(place, "place"),
+            "parameters": _pairs(param, "param"),
+            "scale": _pairs(scale, "scale"),
+        }
+        body: dict[str, Any] = {"additionalParamsForNs": additional}
+        if site:
+            body["vimAccountId"] = site
+        if flavour:
+            body["nsFlavourId"] = flavour
+        _submit(f"{BASE}/ns_instances/{ns_id}/instantiate", body, wait, poll, as_json)
+
+
+def _operations(app: typer.Typer) -> None:
+    @app.command()
+    def scale(
+        ns_id: str,
+        profile: str = typer.Option(..., "--profile", help="VNF profile (member-vnf-index)."),
+        vdu: str | None = typer.Option(None, "--vdu", help="VDU id or KDU name."),
+        to: int | None = typer.Option(None, "--to", min=0, help="Instances / replicas wanted."),
+        out: int | None = typer.Option(None, "--out", min=1, help="Scale out by N steps."),
+        in_: int | None = typer.Option(None, "--in", min=1, help="Scale in by N steps."),
+        wait: bool = WAIT_OPT,
+        poll: float = POLL_OPT,
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Scale one VDU / KDU of a VNF profile (SCALE_VNF)."""
+        data: dict[str, Any] = {"memberVnfIndex": profile, "vduId": vdu}
+        if to is not None:
+            data["instances"] = to
+        elif out is not None:
+            data.update(scaleVnfType="SCALE_OUT", numberOfSteps=out)
+        elif in_ is not None:
+            data.update(scaleVnfType="SCALE_IN", numberOfSteps=in_)
+        body = {"scaleType": "SCALE_VNF", "scaleVnfData": [data]}
+        _submit(f"{BASE}/ns_instances/{ns_id}/scale", body, wait, poll, as_json)
+
+    @app.command()
+    def action(
+        ns_id: str,
+        primitive: str = typer.Argument(..., help="Day2 primitive name."),
+        profile: str | None = typer.Option(None, "--profile", help="VNF profile."),
+        param: list[str] = typer.Option([], "--param", help="NAME=VALUE (repeatable)."),
+        wait: bool = WAIT_OPT,
+        poll: float = POLL_OPT,
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """Run a Day2 primitive (its parameters are checked against the VNFD)."""
+        body = {
+            "member_vnf_index": profile,
+            "primitive": primitive,
+            "primitive_params": _pairs(param, "param"),
+        }
+        _submit(f"{BASE}/ns_instances/{ns_id}/action", body, wait, poll, as_json)
+
+    @app.command()
+    def heal(
+        ns_id: str, wait: bool = WAIT_OPT, poll: float = POLL_OPT, as_json: bool = JSON_OPT
+    ) -> None:
+        """Heal: refresh the stack from what exists, then re-apply it."""
+        _submit(f"{BASE}/ns_instances/{ns_id}/heal", {}, wait, poll, as_json)
+
+    @app.command()
+    def terminate(
+        ns_id: str, wait: bool = WAIT_OPT, poll: float = POLL_OPT, as_json: bool = JSON_OPT
+    ) -> None:
+        """Terminate: destroy every resource and the stack."""
+        _submit(f"{BASE}/ns_instances/{ns_id}/terminate", {}, wait, poll, as_json)
+
+
+def _reads(app: typer.Typer) -> None:
+    @app.command("list")
+    def list_(as_json: bool = JSON_OPT) -> None:
+        """List the project's NS instances."""
+        items = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_instances"))
+        if as_json:
+            emit_json(items)
+            return
+        show_table(
+            [
+                ("ID", "id"),
+                ("NAME", "nsInstanceName"),
+                ("NSD", "nsdId"),
+                ("STATE", "nsState"),
+                ("OPEN OPERATION", "currentLcmOpOccId"),
+            ],
+            items,
+        )
+
+    @app.command()
+    def show(ns_id: str, as_json: bool = JSON_OPT) -> None:
+        """Show one NS instance."""
+        info = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_instances/{ns_id}"))
+        emit_json(info) if as_json else show_fields(info)
+
+    @app.command()
+    def ops(
+        ns_id: str | None = typer.Argument(None, help="Only this NS instance's operations."),
+        op_id: str | None = typer.Option(None, "--id", help="Show one occurrence in full."),
+        task: OpTask | None = typer.Option(None, "--task", help="Act on the occurrence --id."),
+        wait: bool = WAIT_OPT,
+        poll: float = POLL_OPT,
+        as_json: bool = JSON_OPT,
+    ) -> None:
+        """List operation occurrences; --id shows one; --task acts on it."""
+        if task and not op_id:
+            raise typer.BadParameter("--task needs --id", param_hint="--task")
+        if op_id and task:
+
+            def do(client: ApiClient) -> dict[str, Any]:
+                occ: dict[str, Any] = client.json(
+                    "POST", f"{BASE}/ns_lcm_op_occs/{op_id}/{task.value}"
+                )
+                return follow(client, op_id, poll) if wait else occ
+
+            occ = run(as_json, do)
+            emit_json(occ) if as_json else emit(progress_line(occ))
+            return
+        if op_id:
+            occ = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_lcm_op_occs/{op_id}"))
+            emit_json(occ) if as_json else show_fields(occ)
+            return
+        params = {"nsInstanceId": ns_id} if ns_id else {}
+        items = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_lcm_op_occs", params=params))
+        if as_json:
+            emit_json(items)
+            return
+        show_table(
+            [
+                ("ID", "id"),
+                ("NS", "nsInstanceId"),
+                ("TYPE", "lcmOperationType"),
+                ("STATE", "operationState"),
+                ("STEP", "progress.currentStep"),
+                ("STARTED", "startTime"),
+            ],
+            items,
+        )

@@ -1,0 +1,157 @@
+"""``locus ns ...`` against a real ``locus serve`` process whose operation runner is the test
+runner of tests/lcm/runners.py (configuration, no engine): the whole lifecycle with
+``--wait``, and a server stop that leaves no worker process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from locus_iac.cli.main import app
+
+from .harness import EXAMPLES, REPO
+
+LOCUS = str(Path(sys.executable).parent / "locus")
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def runner_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "runner"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def server(tmp_path: Path, runner_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _port()
+    env = {
+        **os.environ,
+        "LOCUS_ADMIN_PASSWORD": "cli-pw",
+        "LOCUS_LCM_RUNNER": "tests.lcm.runners:from_env",
+        "LOCUS_TEST_RUNNER_DIR": str(runner_dir),
+        "LOCUS_LCM_POLL": "0.1",
+        "LOCUS_LCM_GRACE": "2",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    env.pop("LOCUS_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [LOCUS, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("locus serve did not start")
+        time.sleep(0.2)
+    yield url, proc
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("LOCUS_CONFIG_DIR", str(tmp_path / "config"))
+    return CliRunner()
+
+
+def _ok(cli: CliRunner, *args: str) -> str:
+    done = cli.invoke(app, list(args))
+    assert done.exit_code == 0, done.output
+    return done.stdout.strip()
+
+
+def _login_and_onboard(cli: CliRunner, url: str) -> None:
+    _ok(cli, "login", "--url", url, "--password", "cli-pw")
+    _ok(cli, "vnfpkg", "upload", str(EXAMPLES / "edge_knf"))
+    _ok(cli, "nsd", "upload", str(EXAMPLES / "edge_ns"))
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_lifecycle_with_wait(server: tuple[str, subprocess.Popen[bytes]], cli: CliRunner) -> None:
+    url, _ = server
+    _login_and_onboard(cli, url)
+    ns = _ok(cli, "ns", "create", "edge_ns", "--name", "edge")
+    _ok(cli, "ns", "instantiate", ns, "--place", "1=local", "--wait", "--poll", "0.1")
+    assert json.loads(_ok(cli, "ns", "show", ns, "--json"))["nsState"] == "INSTANTIATED"
+    _ok(cli, "ns", "scale", ns, "--profile", "1", "--to", "3", "--wait", "--poll", "0.1")
+    _ok(cli, "ns", "action", ns, "touch", "--profile", "1", "--param", "f=1", "--wait")
+    _ok(cli, "ns", "heal", ns, "--wait", "--poll", "0.1")
+    _ok(cli, "ns", "terminate", ns, "--wait", "--poll", "0.1")
+    ops = json.loads(_ok(cli, "ns", "ops", ns, "--json"))
+    assert [(o["lcmOperationType"], o["operationState"]) for o in ops] == [
+        ("INSTANTIATE", "COMPLETED"),
+        ("SCALE", "COMPLETED"),
+        ("ACTION", "COMPLETED"),
+        ("HEAL", "COMPLETED"),
+        ("TERMINATE", "COMPLETED"),
+    ]
+    listed = json.loads(_ok(cli, "ns", "list", "--json"))
+    assert [(i["id"], i["nsState"]) for i in listed] == [(ns, "NOT_INSTANTIATED")]
+
+
+def test_failed_operation_exits_non_zero_then_retry(
+    server: tuple[str, subprocess.Popen[bytes]], cli: CliRunner, runner_dir: Path
+) -> None:
+    url, _ = server
+    _login_and_onboard(cli, url)
+    ns = _ok(cli, "ns", "create", "edge_ns", "--name", "edge")
+    (runner_dir / "fail").touch()
+    done = cli.invoke(app, ["ns", "instantiate", ns, "--wait", "--poll", "0.1"])
+    assert done.exit_code == 1
+    assert "FAILED_TEMP" in done.output and "failed on purpose" in done.output
+    op = json.loads(_ok(cli, "ns", "ops", ns, "--json"))[0]["id"]
+    (runner_dir / "fail").unlink()
+    line = _ok(cli, "ns", "ops", "--id", op, "--task", "retry", "--wait", "--poll", "0.1")
+    assert "INSTANTIATE COMPLETED" in line
+
+
+def test_stopping_the_server_stops_its_workers(
+    server: tuple[str, subprocess.Popen[bytes]], cli: CliRunner, runner_dir: Path
+) -> None:
+    url, proc = server
+    _login_and_onboard(cli, url)
+    (runner_dir / "block").touch()
+    ns = _ok(cli, "ns", "create", "edge_ns", "--name", "edge")
+    op = _ok(cli, "ns", "instantiate", ns)
+    pid_file = runner_dir / f"{op}.1.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the worker never started"
+        time.sleep(0.1)
+    pid = int(pid_file.read_text())
+    assert _alive(pid)
+    proc.terminate()
+    # a graceful stop: uvicorn runs the lifespan shutdown, then re-raises SIGTERM
+    assert proc.wait(timeout=30) in (0, -15)
+    assert not _alive(pid)
