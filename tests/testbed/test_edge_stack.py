@@ -3,13 +3,15 @@
 This goes through the whole chain a person uses: the pulumi CLI, the Python language host
 and the Kubernetes provider plugin built by scripts/bootstrap-tools. The project is copied to
 tmp_path (stack init writes an encryption salt into the stack file) with its virtualenv
-pointed at the repository's .venv; results are checked through the Kubernetes API.
+pointed at the repository's .venv and its namespaces suffixed; results are checked through
+the Kubernetes API.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,14 @@ def test_edge_stack_up_and_destroy(
     settings = yaml.safe_load((project / "Pulumi.yaml").read_text())
     settings["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
     (project / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
-    config = yaml.safe_load((project / "Pulumi.local.yaml").read_text())["config"]
-    namespaces = config["locus-edge:namespaces"]
+    # Namespaces get a unique suffix so that runs sharing one testbed never collide; the rest
+    # of Pulumi.local.yaml is used as it is.
+    stack_file = yaml.safe_load((project / "Pulumi.local.yaml").read_text())
+    config = stack_file["config"]
+    suffix = uuid.uuid4().hex[:6]
+    namespaces = [f"{ns}-{suffix}" for ns in config["locus-edge:namespaces"]]
+    config["locus-edge:namespaces"] = namespaces
+    (project / "Pulumi.local.yaml").write_text(yaml.safe_dump(stack_file))
 
     env = {**pulumi_env, "LOCUS_TESTBED_KUBECONFIG": str(site["kubeconfig"]),
            "HOME": str(Path.home())}
