@@ -1,0 +1,172 @@
+"""The exemplary service's edge NS through the NBI on the local testbed, for real.
+
+``POST /nslcm/v1/ns_instances_content`` of the onboarded ``edge_ns`` (KNF ``edge_knf``) on the
+registered k8scluster of the testbed; the server's worker processes run the real Pulumi
+engine and Kubernetes provider. The KNF is scaled 1 -> 3 -> 1, a Day2 action is refused
+with a clear error (the edge KNF declares no primitive), it is healed after an out-of-band
+deletion of its NetworkAttachmentDefinition and terminated. Every outcome is checked through
+the Kubernetes API.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from locus_iac.nbi import Settings, create_app
+from locus_iac.packages import archive_bytes, read_package
+from testbed.helpers import REPO, wait_for
+
+pytestmark = pytest.mark.testbed
+
+BASE = "/nslcm/v1"
+EXAMPLES = REPO / "examples" / "packages"
+GZ = {"Content-Type": "application/gzip"}
+
+
+@pytest.fixture
+def api(
+    site: dict[str, Any],
+    pulumi_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    for key, value in pulumi_env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("LOCUS_LCM_RUNNER", raising=False)  # the product's runner
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'locus.db'}",
+        admin_password="tb-admin",
+    )
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        token = client.post(
+            "/admin/v1/tokens", json={"username": "admin", "password": "tb-admin"}
+        ).json()["id"]
+        yield client, {"Authorization": f"Bearer {token}"}
+    app.state.services.db.dispose()
+
+
+def _wait(
+    client: TestClient, auth: dict[str, str], op: str, timeout: float = 600
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"{BASE}/ns_lcm_op_occs/{op}", headers=auth).json()
+        if body["operationState"] not in ("PROCESSING", "ROLLING_BACK"):
+            return body
+        assert time.monotonic() < deadline, f"{op} still {body['operationState']}: {body}"
+        time.sleep(1)
+
+
+def _run(
+    client: TestClient, auth: dict[str, str], ns: str, op: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    response = client.post(f"{BASE}/ns_instances/{ns}/{op}", json=body, headers=auth)
+    assert response.status_code == 202, response.text
+    return _wait(client, auth, response.json()["nsLcmOpOccId"])
+
+
+def _namespace(kube: httpx.Client, ns: str) -> str:
+    found = kube.get(
+        "/api/v1/namespaces", params={"labelSelector": "app.kubernetes.io/managed-by=locus"}
+    )
+    names = [
+        item["metadata"]["name"]
+        for item in found.json()["items"]
+        if ns[:8] in item["metadata"]["name"]
+    ]
+    assert len(names) == 1, names
+    return str(names[0])
+
+
+def _replicas(kube: httpx.Client, namespace: str) -> list[int]:
+    deployments = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments").json()["items"]
+    return [int(d["spec"]["replicas"]) for d in deployments]
+
+
+def _nads(kube: httpx.Client, namespace: str) -> list[str]:
+    url = f"/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}/network-attachment-definitions"
+    return sorted(item["metadata"]["name"] for item in kube.get(url).json()["items"])
+
+
+def test_edge_ns_whole_lifecycle(
+    api: tuple[TestClient, dict[str, str]], site: dict[str, Any], kube: httpx.Client
+) -> None:
+    client, auth = api
+    for base, folder in (
+        ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
+        ("/nsd/v1/ns_descriptors_content", "edge_ns"),
+    ):
+        data = archive_bytes(read_package(EXAMPLES / folder))
+        response = client.post(base, content=data, headers={**auth, **GZ})
+        assert response.status_code == 201, response.text
+    kubeconfig = Path(site["kubeconfig"]).read_text()
+    registered = client.post(
+        "/admin/v1/k8sclusters",
+        json={"name": "local", "credentials": kubeconfig, "namespace": "default"},
+        headers=auth,
+    )
+    assert registered.status_code == 201, registered.text
+
+    created = client.post(
+        f"{BASE}/ns_instances_content",
+        json={"nsdId": "edge_ns", "nsName": "edge", "vimAccountId": "local"},
+        headers=auth,
+    )
+    assert created.status_code == 202, created.text
+    ns = created.json()["id"]
+    done = _wait(client, auth, created.json()["nsLcmOpOccId"])
+    assert done["operationState"] == "COMPLETED", done["error"]
+    assert done["progress"]["resources"]["created"] > 0
+    assert done["progress"]["eventsTotal"] > 0
+    namespace = _namespace(kube, ns)
+    assert _replicas(kube, namespace) == [1]
+    nads = _nads(kube, namespace)
+    assert nads
+
+    for count in (3, 1):
+        scale = {
+            "scaleType": "SCALE_VNF",
+            "scaleVnfData": [{"memberVnfIndex": "1", "instances": count}],
+        }
+        scaled = _run(client, auth, ns, "scale", scale)
+        assert scaled["operationState"] == "COMPLETED", scaled["error"]
+        wait_for(f"{count} replicas", lambda c=count: _replicas(kube, namespace) == [c])
+
+    action = _run(
+        client,
+        auth,
+        ns,
+        "action",
+        {"member_vnf_index": "1", "primitive": "restart", "primitive_params": {}},
+    )
+    assert action["operationState"] == "FAILED_TEMP"
+    assert "no day1-2 configuration" in action["error"]["detail"]
+    failed = client.post(f"{BASE}/ns_lcm_op_occs/{action['id']}/fail", headers=auth)
+    assert failed.json()["operationState"] == "FAILED"
+
+    url = f"/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}/network-attachment-definitions"
+    assert kube.delete(f"{url}/{nads[0]}").status_code == 200  # out of band
+    wait_for("the NAD to be gone", lambda: nads[0] not in _nads(kube, namespace))
+    healed = _run(client, auth, ns, "heal", {})
+    assert healed["operationState"] == "COMPLETED", healed["error"]
+    assert _nads(kube, namespace) == nads
+
+    terminated = _run(client, auth, ns, "terminate", {})
+    assert terminated["operationState"] == "COMPLETED", terminated["error"]
+    wait_for(
+        "the namespace to be gone",
+        lambda: kube.get(f"/api/v1/namespaces/{namespace}").status_code == 404,
+        timeout=180,
+    )
+    state = client.get(f"{BASE}/ns_instances/{ns}", headers=auth).json()["nsState"]
+    assert state == "NOT_INSTANTIATED"
+    assert client.delete(f"{BASE}/ns_instances/{ns}", headers=auth).status_code == 204
