@@ -11,7 +11,7 @@ HEAL           refresh (reads what really exists: drift, out-of-band deletions) 
 ACTION         Day2 primitive of one VNF profile, parameters checked against the VNFD
 TERMINATE      destroy, then remove the stack
 rollback       of an INSTANTIATE: destroy what was created, remove the stack
-recover        after a crash: drop the stack's pending operations
+recover        after a crash: release the dead engine's lock, drop pending operations
 =============  ==============================================================================
 
 The server and its worker processes build the runner with :func:`runner_from_env`.
@@ -28,7 +28,7 @@ from typing import Any
 
 from locus_iac.catalogue import Database, SecretBox
 from locus_iac.engine import EngineSettings, StackDriver
-from locus_iac.errors import Issue, NotFound, ValidationError
+from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
 from locus_iac.infra import NsSpec, build_ns, resolve_ns
 from locus_iac.lcm.day12 import instance_key, run_day1, run_day2
 from locus_iac.lcm.inputs import build_spec
@@ -163,6 +163,14 @@ class StackRunner:
         report.step("rolled back")
 
     def recover(self, ns_instance_id: str) -> None:
+        """After the worker died: release the lock its engine left (``pulumi cancel``; on a
+        file backend that deletes the stale lock file), then drop pending operations."""
+        try:
+            self._driver.cancel(ns_instance_id)
+        except NotFound:
+            return
+        except LocusError as exc:
+            log.info("NS instance %s: nothing to cancel (%s)", ns_instance_id, exc)
         try:
             dropped = self._driver.clear_pending_operations(ns_instance_id)
         except NotFound:

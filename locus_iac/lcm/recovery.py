@@ -3,8 +3,10 @@
 An occurrence that is claimed by a worker and still ``PROCESSING`` or ``ROLLING_BACK`` when
 the server starts was interrupted: its worker died with the previous server (or was killed).
 Each one moves to ``FAILED_TEMP`` (event ``interrupted``, :mod:`locus_iac.lcm.states`) with an
-error saying so, and the runner makes its stack usable again (the engine refuses to update a
-stack whose last update never finished: :meth:`StackDriver.clear_pending_operations`). The
+error saying so, and the runner makes its stack usable again: the killed engine's lock is
+released (``pulumi cancel``; on a file backend the lock file outlives the process) and the
+pending operations are dropped (the engine refuses to update a stack whose last update never
+finished: :meth:`StackDriver.clear_pending_operations`). The
 client then decides: ``retry``, ``rollback`` or ``fail`` (SOL005 v3.7.1 clause 6.4.11-6.4.14).
 
 Occurrences that no worker had claimed yet stay queued and are simply picked up.

@@ -1,4 +1,4 @@
-"""Operation runners for the queue tests (test doubles: no engine, no Ansible).
+"""Operation runners for the queue tests (test doubles of the product's runner).
 
 Configured through the environment, so a worker *process* gets the same behaviour:
 ``LOCUS_TEST_RUNNER_DIR`` is a folder the runner and the test share.
@@ -7,6 +7,9 @@ Configured through the environment, so a worker *process* gets the same behaviou
 * ``<dir>/fail`` exists: ``run`` raises :class:`PermanentError`.
 * Every ``run`` writes ``<dir>/<op id>.<attempt>.pid``; ``rollback`` and ``recover`` append
   a line to ``<dir>/rollbacks`` / ``<dir>/recovered``.
+
+:class:`FileControlledRunner` needs nothing; :class:`EngineRunner` runs the real Pulumi engine
+with a test inline program.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import os
 import time
 from pathlib import Path
 
+import pulumi
+
+from locus_iac.engine import EngineSettings, StackDriver
 from locus_iac.errors import PermanentError
 from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
 
@@ -49,3 +55,55 @@ class FileControlledRunner:
 
 def from_env(context: RunnerContext) -> FileControlledRunner:
     return FileControlledRunner(Path(os.environ[ENV]))
+
+
+class _Box(pulumi.ComponentResource):
+    """A resource without a provider: the engine records it for real."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("locus:test:Box", name, None, None)
+        self.register_outputs({})
+
+
+class EngineRunner:
+    """The real Pulumi engine (file backend in the data dir) with a test inline program.
+
+    The program declares box ``a``, blocks while ``<dir>/block`` exists (reporting step
+    ``blocked``), then declares box ``b`` and exports the attempt number.
+    """
+
+    def __init__(self, folder: Path, driver: StackDriver) -> None:
+        self.folder = folder
+        self.driver = driver
+
+    def run(self, job: Job, report: Reporter) -> Outcome:
+        (self.folder / f"{job.op_occ_id}.{job.attempt}.pid").write_text(str(os.getpid()))
+
+        def program() -> None:
+            _Box("a")
+            if (self.folder / "block").exists():
+                report.step("blocked")
+                while (self.folder / "block").exists():
+                    time.sleep(0.05)
+            _Box("b")
+            pulumi.export("attempt", job.attempt)
+
+        report.step("up")
+        result = self.driver.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
+        report.step("done")
+        return Outcome(instance_params={"attempt": result.outputs.get("attempt")})
+
+    def rollback(self, job: Job, report: Reporter) -> None:
+        self.driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
+
+    def recover(self, ns_instance_id: str) -> None:
+        self.driver.cancel(ns_instance_id)  # the dead engine's lock (file backend)
+        dropped = self.driver.clear_pending_operations(ns_instance_id)
+        with (self.folder / "recovered").open("a") as out:
+            out.write(f"{ns_instance_id} {dropped}\n")
+
+
+def engine_from_env(context: RunnerContext) -> EngineRunner:
+    return EngineRunner(
+        Path(os.environ[ENV]), StackDriver(EngineSettings.from_env(context.data_dir))
+    )
