@@ -1,4 +1,5 @@
-"""The NSD package an NS instance is created from (SOL005: ``nsdId`` of CreateNsRequest)."""
+"""Checks against the catalogue: the NSD an NS instance is created from (SOL005 ``nsdId``)
+and a Day2 action's primitive and parameters (against the VNFD)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue import PackageKind, require_onboarded
+from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.config import check_primitive_params, vnf_day12
+from locus_iac.descriptors import Vnfd
 from locus_iac.errors import Issue, ValidationError
+from locus_iac.lcm.inputs import load_packages
+from locus_iac.lcm.requests import ActionRequest
 
 
 def find_nsd(session: Session, project_id: str, ref: str) -> PackageRow:
@@ -30,3 +36,49 @@ def find_nsd(session: Session, project_id: str, ref: str) -> PackageRow:
         )
     require_onboarded(row)
     return row
+
+
+def check_action(session: Session, instance: NsInstanceRow, request: ActionRequest) -> None:
+    """Check a Day2 ``action`` against the VNFD before accepting it (422, no occurrence).
+
+    The VNF profile (``member_vnf_index``; optional when the NSD has one profile) must exist,
+    its VNFD must declare the primitive, and the parameters must match the primitive's
+    (unknown, missing mandatory and mistyped ones are all reported).
+    """
+    main, others = load_packages(session, instance.project_id, instance.nsd_info_id)
+    nsd = main.descriptor.model
+    profiles = {p.id: p.vnfd_id for df in getattr(nsd, "df", ())[:1] for p in df.vnf_profile}
+    profile = request.member_vnf_index or (next(iter(profiles)) if len(profiles) == 1 else None)
+    if profile not in profiles:
+        raise ValidationError(
+            "unknown VNF profile",
+            [
+                Issue(
+                    "/member_vnf_index",
+                    "unknown-profile",
+                    f"name one of: {', '.join(sorted(profiles))}",
+                )
+            ],
+        )
+    vnfd = next(p.descriptor.model for p in others if p.id == profiles[profile])
+    if not isinstance(vnfd, Vnfd):  # pragma: no cover - load_packages reads VNF packages
+        raise ValidationError("not a VNFD", [Issue("/member_vnf_index", "wrong-kind", "")])
+    day12 = vnf_day12(vnfd)
+    primitive = day12.primitive(request.primitive) if day12 else None
+    if (
+        day12 is None
+        or primitive is None
+        or (request.primitive in day12.blacklist_config_primitive)
+    ):
+        known = [p.name for p in day12.config_primitive] if day12 else []
+        raise ValidationError(
+            f"VNF {profile!r} has no primitive {request.primitive!r}",
+            [
+                Issue(
+                    "/primitive",
+                    "unknown-primitive",
+                    f"VNFD {vnfd.id} declares: {', '.join(known) or 'no primitive'}",
+                )
+            ],
+        )
+    check_primitive_params(primitive, request.primitive_params)

@@ -53,17 +53,17 @@ def lcm_api(runner_dir: Path, app: FastAPI) -> Iterator[Api]:
 
 @pytest.fixture
 def nsd(lcm_api: Api, example_packages: dict[str, bytes]) -> str:
-    """The edge NSD of the exemplary service, onboarded with its KNF package."""
+    """The cloud NSD of the exemplary service (its VNF declares Day2 primitives)."""
     for base, coll, content, name in (
-        ("/vnfpkgm/v1", "vnf_packages", "package_content", "edge_knf"),
-        ("/nsd/v1", "ns_descriptors", "nsd_content", "edge_ns"),
+        ("/vnfpkgm/v1", "vnf_packages", "package_content", "cloud_vnf"),
+        ("/nsd/v1", "ns_descriptors", "nsd_content", "cloud_ns"),
     ):
         created = lcm_api.post(f"{base}/{coll}", json={})
         assert created.status_code == 201, created.text
         url = f"{base}/{coll}/{created.json()['id']}/{content}"
         uploaded = lcm_api.put(url, content=example_packages[name], headers=GZ)
         assert uploaded.status_code == 201, uploaded.text
-    return "edge_ns"
+    return "cloud_ns"
 
 
 def create(api: Api, nsd: str, name: str = "ns") -> str:
@@ -114,14 +114,18 @@ def assert_conflict(response: Any, *words: str) -> None:
 
 
 SCALE = {"scaleType": "SCALE_VNF", "scaleVnfData": [{"memberVnfIndex": "1", "instances": 3}]}
-ACTION = {"member_vnf_index": "1", "primitive": "touch", "primitive_params": {"f": "x"}}
+ACTION = {
+    "member_vnf_index": "1",
+    "primitive": "set-edge-endpoint",
+    "primitive_params": {"edge_url": "http://edge.example:8080"},
+}
 
 
 def test_create_read_delete(lcm_api: Api, nsd: str) -> None:
     response = lcm_api.post(f"{BASE}/ns_instances", json={"nsdId": nsd, "nsName": "a"})
     assert response.status_code == 201
     ns = response.json()
-    assert ns["nsState"] == "NOT_INSTANTIATED" and ns["nsdId"] == "edge_ns"
+    assert ns["nsState"] == "NOT_INSTANTIATED" and ns["nsdId"] == "cloud_ns"
     assert response.headers["Location"].endswith(f"{BASE}/ns_instances/{ns['id']}")
     assert "instantiate" in ns["_links"]
     assert [i["id"] for i in lcm_api.get(f"{BASE}/ns_instances").json()] == [ns["id"]]
@@ -296,3 +300,42 @@ def _project_of(api: Api, ns: str) -> str:
         row = session.get(NsInstanceRow, ns)
         assert row is not None
         return str(row.project_id)
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "code"),
+    [
+        (
+            {"member_vnf_index": "9", "primitive": "health-check"},
+            "/member_vnf_index",
+            "unknown-profile",
+        ),
+        ({"member_vnf_index": "1", "primitive": "reboot"}, "/primitive", "unknown-primitive"),
+        (
+            {"member_vnf_index": "1", "primitive": "set-edge-endpoint"},
+            "/primitive_params/edge_url",
+            "missing-parameter",
+        ),
+        (
+            {
+                "member_vnf_index": "1",
+                "primitive": "set-edge-endpoint",
+                "primitive_params": {"edge_url": "u", "bogus": 1},
+            },
+            "/primitive_params/bogus",
+            "unknown-parameter",
+        ),
+    ],
+)
+def test_action_is_checked_against_the_vnfd_before_it_is_accepted(
+    lcm_api: Api, nsd: str, body: dict[str, Any], path: str, code: str
+) -> None:
+    ns = create(lcm_api, nsd)
+    wait_until(lcm_api, start(lcm_api, ns, "instantiate"), state="COMPLETED")
+    response = lcm_api.post(f"{BASE}/ns_instances/{ns}/action", json=body)
+    assert response.status_code == 422, response.text
+    assert {"path": path, "code": code} in [
+        {"path": e["path"], "code": e["code"]} for e in response.json()["errors"]
+    ]
+    ops = lcm_api.get(f"{BASE}/ns_lcm_op_occs", params={"nsInstanceId": ns}).json()
+    assert [o["lcmOperationType"] for o in ops] == ["INSTANTIATE"]

@@ -89,8 +89,8 @@ def _ok(cli: CliRunner, *args: str) -> str:
 
 def _login_and_onboard(cli: CliRunner, url: str) -> None:
     _ok(cli, "login", "--url", url, "--password", "cli-pw")
-    _ok(cli, "vnfpkg", "upload", str(EXAMPLES / "edge_knf"))
-    _ok(cli, "nsd", "upload", str(EXAMPLES / "edge_ns"))
+    _ok(cli, "vnfpkg", "upload", str(EXAMPLES / "cloud_vnf"))
+    _ok(cli, "nsd", "upload", str(EXAMPLES / "cloud_ns"))
 
 
 def _alive(pid: int) -> bool:
@@ -101,11 +101,13 @@ def _alive(pid: int) -> bool:
 def test_lifecycle_with_wait(server: tuple[str, subprocess.Popen[bytes]], cli: CliRunner) -> None:
     url, _ = server
     _login_and_onboard(cli, url)
-    ns = _ok(cli, "ns", "create", "edge_ns", "--name", "edge")
+    ns = _ok(cli, "ns", "create", "cloud_ns", "--name", "cloud")
     _ok(cli, "ns", "instantiate", ns, "--place", "1=local", "--wait", "--poll", "0.1")
     assert json.loads(_ok(cli, "ns", "show", ns, "--json"))["nsState"] == "INSTANTIATED"
     _ok(cli, "ns", "scale", ns, "--profile", "1", "--to", "3", "--wait", "--poll", "0.1")
-    _ok(cli, "ns", "action", ns, "touch", "--profile", "1", "--param", "f=1", "--wait")
+    _ok(cli, "ns", "action", ns, "health-check", "--profile", "1", "--wait", "--poll", "0.1")
+    refused = cli.invoke(app, ["ns", "action", ns, "set-edge-endpoint", "--profile", "1"])
+    assert refused.exit_code == 1 and "/primitive_params/edge_url" in refused.output
     _ok(cli, "ns", "heal", ns, "--wait", "--poll", "0.1")
     _ok(cli, "ns", "terminate", ns, "--wait", "--poll", "0.1")
     ops = json.loads(_ok(cli, "ns", "ops", ns, "--json"))
@@ -125,7 +127,7 @@ def test_failed_operation_exits_non_zero_then_retry(
 ) -> None:
     url, _ = server
     _login_and_onboard(cli, url)
-    ns = _ok(cli, "ns", "create", "edge_ns", "--name", "edge")
+    ns = _ok(cli, "ns", "create", "cloud_ns", "--name", "cloud")
     (runner_dir / "fail").touch()
     done = cli.invoke(app, ["ns", "instantiate", ns, "--wait", "--poll", "0.1"])
     assert done.exit_code == 1
@@ -142,7 +144,7 @@ def test_stopping_the_server_stops_its_workers(
     url, proc = server
     _login_and_onboard(cli, url)
     (runner_dir / "block").touch()
-    ns = _ok(cli, "ns", "create", "edge_ns", "--name", "edge")
+    ns = _ok(cli, "ns", "create", "cloud_ns", "--name", "cloud")
     op = _ok(cli, "ns", "instantiate", ns)
     pid_file = runner_dir / f"{op}.1.pid"
     deadline = time.monotonic() + 60

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.lcm import queue
 from locus_iac.lcm.occurrence import OperationOccurrence
-from locus_iac.lcm.packages import find_nsd
+from locus_iac.lcm.packages import check_action, find_nsd
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.requests import (
     ActionRequest,
@@ -314,7 +314,9 @@ def action(
     request: Request,
     response: Response,
 ) -> Accepted:
-    """Run a Day2 primitive (OSM; Annex B Table 21)."""
+    """Run a Day2 primitive (OSM; Annex B Table 21); checked against the VNFD first (422)."""
+    with svc.db.session(readonly=True) as session:
+        check_action(session, queue.get_instance(session, who.project_id, ns_instance_id), body)
     return _operation(LcmOperationType.ACTION, body, ns_instance_id, who, svc, request, response)
 
 
