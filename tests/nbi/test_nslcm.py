@@ -1,4 +1,5 @@
-"""NS lifecycle through the API (Annex B.4, SOL005 clause 6): states, 409s, concurrency, crash.
+"""NS lifecycle through the API (Annex B.4, SOL005 clause 6): states, 409s, concurrency, crash,
+and the bodies against the TST010 JSON schemas.
 
 The operation runner is the file-controlled test runner of tests/lcm/runners.py, given to the
 server as configuration (``LOCUS_LCM_RUNNER``): these tests need no Pulumi engine; worker
@@ -7,6 +8,7 @@ processes, the durable queue and recovery are the real ones.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -17,6 +19,9 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from jsonschema import Draft7Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
 
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.lcm import queue
@@ -25,7 +30,7 @@ from locus_iac.lcm.states import LcmOperationType
 from locus_iac.lcm.supervisor import spawn_worker
 from locus_iac.nbi import Settings, create_app
 
-from .harness import GZ, REPO, Api, login
+from .harness import CONFORMANCE, GZ, REPO, Api, login
 
 BASE = "/nslcm/v1"
 DEADLINE = 60.0
@@ -219,6 +224,7 @@ def test_failure_retry_rollback_fail(lcm_api: Api, nsd: str, runner_dir: Path) -
     op = start(lcm_api, ns, "instantiate")
     failed = wait_until(lcm_api, op, state="FAILED_TEMP")
     assert "failed on purpose" in failed["error"]["detail"]
+    assert failed["error"]["status"] == 500  # SOL013 ProblemDetails (a PermanentError)
     assert {"retry", "rollback", "fail"} <= set(failed["_links"])
     retried = lcm_api.post(f"{BASE}/ns_lcm_op_occs/{op}/retry")
     assert retried.status_code == 202
@@ -339,3 +345,56 @@ def test_action_is_checked_against_the_vnfd_before_it_is_accepted(
     ]
     ops = lcm_api.get(f"{BASE}/ns_lcm_op_occs", params={"nsInstanceId": ns}).json()
     assert [o["lcmOperationType"] for o in ops] == ["INSTANTIATE"]
+
+
+# -- ETSI TST010 SOL005 JSON schemas (NSLifecycleManagement-API), read, never copied --
+
+SCHEMAS = (
+    CONFORMANCE / "etsi-nfv-tst010-sol005" / "SOL005" / "NSLifecycleManagement-API" / "schemas"
+)
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_bytes().decode("cp1252", errors="replace"))
+
+
+def _check(name: str, body: Any) -> None:
+    registry: Registry[Any] = Registry().with_resources(
+        (p.name, DRAFT7.create_resource(_load(p))) for p in SCHEMAS.glob("*.json")
+    )
+    validator = Draft7Validator(_load(SCHEMAS / name), registry=registry)
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in validator.iter_errors(body)
+        if not _tst010_defect(name, list(e.absolute_path), e.message)
+    ]
+    assert errors == []
+
+
+def _tst010_defect(schema: str, path: list[Any], message: str) -> bool:
+    """Two defects of the TST010 NsLcmOpOcc schema against SOL005 v3.7.1 clause 6.5.2.3: it
+    requires ``statusEnteredTime`` (SOL005: ``stateEnteredTime``) and types
+    ``operationParams`` as the operation-type enum (SOL005: the request body, an object)."""
+    if not schema.startswith("NsLcmOpOcc"):
+        return False
+    if "'statusEnteredTime' is a required property" in message:
+        return True
+    return path[-1:] == ["operationParams"]
+
+
+@pytest.mark.skipif(not SCHEMAS.is_dir(), reason=f"conformance material absent: {SCHEMAS}")
+def test_ns_instances_and_occurrences_match_tst010(
+    lcm_api: Api, nsd: str, runner_dir: Path
+) -> None:
+    ns = create(lcm_api, nsd)
+    _check("NsInstance.schema.json", lcm_api.get(f"{BASE}/ns_instances/{ns}").json())
+    _check("NsInstances.schema.json", lcm_api.get(f"{BASE}/ns_instances").json())
+    done = wait_until(lcm_api, start(lcm_api, ns, "instantiate"), state="COMPLETED")
+    _check("NsLcmOpOcc.schema.json", done)
+    (runner_dir / "fail").touch()
+    failed = wait_until(lcm_api, start(lcm_api, ns, "heal"), state="FAILED_TEMP")
+    _check("NsLcmOpOcc.schema.json", failed)
+    _check("NsLcmOpOccs.schema.json", lcm_api.get(f"{BASE}/ns_lcm_op_occs").json())
+    conflict = lcm_api.post(f"{BASE}/ns_instances/{ns}/terminate", json={})
+    assert conflict.status_code == 409
+    _check("ProblemDetails.schema.json", conflict.json())

@@ -12,11 +12,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.lcm import queue
-from locus_iac.lcm.occurrence import OperationOccurrence
+from locus_iac.lcm.occurrence import OperationError, OperationOccurrence
 from locus_iac.lcm.packages import check_action, find_nsd
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.requests import (
@@ -49,7 +55,7 @@ class NsInstance(BaseModel):
     id: str
     object_id: str = Field(alias="_id")
     ns_instance_name: str = Field(alias="nsInstanceName")
-    ns_instance_description: str | None = Field(alias="nsInstanceDescription")
+    ns_instance_description: str = Field(alias="nsInstanceDescription")
     nsd_id: str = Field(alias="nsdId")
     nsd_info_id: str = Field(alias="nsdInfoId")
     ns_state: str = Field(alias="nsState")
@@ -89,6 +95,15 @@ class NsLcmOpOcc(BaseModel):
     progress: Progress
     links: dict[str, Link] = Field(alias="_links")
 
+    @model_serializer(mode="wrap")
+    def _absent_not_null(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """SOL005: ``cancelMode`` and ``error`` are absent (not null) when they do not apply."""
+        data: dict[str, Any] = handler(self)
+        for key in ("cancelMode", "error"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
 
 class Accepted(BaseModel):
     """The answer to a create-and-instantiate or an operation request (Annex B.4)."""
@@ -115,7 +130,7 @@ def _instance(row: NsInstanceRow) -> NsInstance:
         id=row.id,
         object_id=row.id,
         ns_instance_name=row.name,
-        ns_instance_description=row.description,
+        ns_instance_description=row.description or "",
         nsd_id=row.nsd_id,
         nsd_info_id=row.nsd_info_id,
         ns_state=row.ns_state,
@@ -123,6 +138,15 @@ def _instance(row: NsInstanceRow) -> NsInstance:
         additional_params=row.instantiate_params or {},
         links=links,
     )
+
+
+#: SOL013 ProblemDetails needs a ``status``: the one the failure would have had as a response.
+_ERROR_STATUS = {"ValidationError": 422, "NotFound": 404, "Conflict": 409, "RetryableError": 503}
+
+
+def _problem(error: OperationError) -> dict[str, Any]:
+    """An occurrence's ``error`` as SOL013 ProblemDetails (``status``, ``detail``, ``title``)."""
+    return {**error.model_dump(), "status": _ERROR_STATUS.get(error.title, 500)}
 
 
 def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
@@ -155,7 +179,7 @@ def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
         operation_params=occ.operation_params,
         is_cancel_pending=occ.is_cancel_pending,
         cancel_mode=occ.cancel_mode.value if occ.cancel_mode else None,
-        error=occ.error.model_dump() if occ.error else None,
+        error=_problem(occ.error) if occ.error else None,
         progress=progress,
         links=links,
     )
