@@ -75,9 +75,9 @@ class StackRunner:
     def _deploy(self, job: Job, spec: NsSpec, report: Reporter) -> dict[str, Any]:
         """preview then up; returns the public stack outputs."""
         program: Callable[[], None] = lambda: _declare(spec)  # noqa: E731
-        report.step("preview")
+        report.engine_run("preview")
         self._driver.preview(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
-        report.step("up")
+        report.engine_run("up")
         result = self._driver.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
         return result.outputs.public()
 
@@ -130,7 +130,7 @@ class StackRunner:
     def _heal(self, job: Job, report: Reporter) -> Outcome:
         current = InstantiateNsRequest.model_validate(job.instance_params)
         spec = self._spec(job, current)
-        report.step("refresh")
+        report.engine_run("refresh")
         self._driver.refresh(job.ns_instance_id, report.stack_record, job.op_occ_id)
         self._deploy(job, spec, report)
         report.step("done")
@@ -146,7 +146,7 @@ class StackRunner:
         return Outcome()
 
     def _terminate(self, job: Job, report: Reporter) -> Outcome:
-        report.step("destroy")
+        report.engine_run("destroy")
         self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
         shutil.rmtree(self._workdir(job), ignore_errors=True)
         report.step("done")
@@ -154,7 +154,7 @@ class StackRunner:
 
     def rollback(self, job: Job, report: Reporter) -> None:
         """Undo a failed instantiate: destroy what the stack holds, remove the stack."""
-        report.step("rollback: destroy")
+        report.engine_run("rollback: destroy")
         try:
             self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
         except NotFound:

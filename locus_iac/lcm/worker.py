@@ -67,6 +67,12 @@ class DbReporter:
         log.info("occurrence %s: step %s", self._op, name)
         self._write(step=name)
 
+    def engine_run(self, name: str) -> None:
+        self.flush()
+        with self._db.session() as session:
+            queue.reset_stack_progress(session, self._op)
+        self.step(name)
+
     def stack_record(self, record: ProgressRecord) -> None:
         self._buffer.append(record)
         if time.monotonic() - self._last_flush >= _FLUSH_SECONDS:

@@ -260,3 +260,42 @@ def test_execute_ignores_an_occurrence_claimed_by_another_worker(
     execute(db, runner, op, "w2")
     assert _state(db, project, op) is S.PROCESSING
     assert not list(runner_dir.glob("*.pid"))
+
+
+def test_reporter_counts_each_engine_run_on_its_own(db: Database, project: str) -> None:
+    from datetime import UTC, datetime
+
+    from locus_iac.engine import ResourceEvent, ResourceOp, ResourcePhase
+    from locus_iac.lcm.worker import DbReporter
+
+    op = _start(db, project, _instance(db, project))
+
+    def created(seq: int, planning: bool) -> ResourceEvent:
+        return ResourceEvent(
+            sequence=seq,
+            timestamp=datetime.now(UTC),
+            urn=f"urn:{seq}",
+            type="t",
+            name="n",
+            op=ResourceOp.CREATE,
+            raw_op="create",
+            phase=ResourcePhase.DONE,
+            planning=planning,
+        )
+
+    report = DbReporter(db, op)
+    report.engine_run("preview")
+    report.stack_record(created(1, True))
+    report.engine_run("up")  # flushes the preview's record, then counts from zero
+    report.stack_record(created(2, False))
+    report.stack_record(created(3, False))
+    report.flush()
+    with db.session(readonly=True) as session:
+        occ = queue.get_occurrence(session, project, op)
+    assert occ.current_step == "up"
+    assert occ.stack_progress.counts.created == 2
+    assert [r.planning for r in occ.stack_records if isinstance(r, ResourceEvent)] == [
+        True,
+        False,
+        False,
+    ]
