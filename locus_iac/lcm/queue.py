@@ -215,18 +215,21 @@ def start_operation(
     return occ
 
 
-def get_occurrence_row(session: Session, op_occ_id: str, project_id: str | None = None) -> OpOccRow:
+def get_occurrence_row(
+    session: Session, op_occ_id: str, project_id: str | None = None, *, lock: bool = True
+) -> OpOccRow:
+    """The row of an occurrence, locked for update unless ``lock`` is False (reads)."""
     query = select(OpOccRow).where(OpOccRow.id == op_occ_id)
     if project_id is not None:
         query = query.where(OpOccRow.project_id == project_id)
-    row = session.scalar(query.with_for_update())
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise NotFound(f"NS LCM operation occurrence {op_occ_id!r} not found")
     return row
 
 
 def get_occurrence(session: Session, project_id: str, op_occ_id: str) -> OperationOccurrence:
-    return to_occurrence(get_occurrence_row(session, op_occ_id, project_id))
+    return to_occurrence(get_occurrence_row(session, op_occ_id, project_id, lock=False))
 
 
 def list_occurrences(
@@ -275,9 +278,7 @@ def _close(
     instance = session.get(NsInstanceRow, row.ns_instance_id)
     if instance is None:  # pragma: no cover - FK cascade removes occurrences with it
         return
-    instance.ns_state = ns_state_after(
-        NsState(instance.ns_state), occ.operation, occ.state
-    ).value
+    instance.ns_state = ns_state_after(NsState(instance.ns_state), occ.operation, occ.state).value
     if instance_params is not None and occ.state is LcmOperationState.COMPLETED:
         instance.instantiate_params = instance_params
     if instance.current_op_occ_id == row.id:

@@ -112,7 +112,7 @@ class Supervisor:
         free = self._settings.max_workers - len(self._workers)
         if free <= 0 or self._stop.is_set():
             return
-        with self._db.session() as session:
+        with self._db.session(readonly=True) as session:  # no write lock while idle
             candidates = queue.runnable(session, free)
         for op_occ_id in candidates:
             with self._db.session() as session:

@@ -400,8 +400,7 @@ def list_op_occs(
 def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep) -> NsLcmOpOcc:
     """An occurrence with its progress (Annex B Table 23)."""
     with svc.db.session(readonly=True) as session:
-        row = queue.get_occurrence_row(session, op_occ_id, who.project_id)
-        return _occurrence(queue.to_occurrence(row))
+        return _occurrence(queue.get_occurrence(session, who.project_id, op_occ_id))
 
 
 def _task(
