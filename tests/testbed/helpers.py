@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,3 +28,13 @@ def wait_for(
             return last
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+def pulumi(env: dict[str, str], cwd: Path, *args: str) -> str:
+    """Run the built pulumi CLI in ``cwd``; fail the test with its output when it fails."""
+    done = subprocess.run(
+        [str(TOOLS_DIR / "bin" / "pulumi"), *args, "--non-interactive"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout

@@ -10,7 +10,6 @@ the Kubernetes API.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,11 @@ import httpx
 import pytest
 import yaml
 
-from testbed.helpers import REPO, TOOLS_DIR, wait_for
+from testbed.helpers import REPO, pulumi, wait_for
 
 pytestmark = pytest.mark.testbed
 
 EDGE = REPO / "stacks" / "edge"
-
-
-def pulumi(env: dict[str, str], cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        [str(TOOLS_DIR / "bin" / "pulumi"), *args, "--non-interactive"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )
-    assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 def test_edge_stack_up_and_destroy(
