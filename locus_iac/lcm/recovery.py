@@ -15,7 +15,11 @@ This assumes one server (one supervisor) per database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+from pathlib import Path
 
 from locus_iac.catalogue import Database
 from locus_iac.errors import LocusError
@@ -27,9 +31,7 @@ from locus_iac.lcm.states import LcmEvent
 log = logging.getLogger(__name__)
 
 
-def interrupt(
-    db: Database, runner: OperationRunner | None, op_occ_id: str, reason: str
-) -> None:
+def interrupt(db: Database, runner: OperationRunner | None, op_occ_id: str, reason: str) -> None:
     """Move one interrupted occurrence to FAILED_TEMP and clear its stack's pending operations."""
     with db.session() as session:
         occ = queue.apply_event(
@@ -53,10 +55,46 @@ def interrupt(
         log.error("cannot clean up the stack of NS instance %s: %s", occ.ns_instance_id, exc)
 
 
+_WORKER_MARKS = (b"locus_iac.lcm.worker", b"pulumi")
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Processes of process group ``pgid`` that a worker started (Linux ``/proc``)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z" and any(m in cmdline for m in _WORKER_MARKS):
+            members.append(int(stat.parent.name))
+    return members
+
+
+def stop_orphans(worker_pid: int | None) -> int:
+    """Kill what is left of a dead server's worker (its own process group): a worker outlives
+    a server killed with SIGKILL, and must not go on changing the stack after recovery."""
+    if worker_pid is None:
+        return 0
+    members = _group_members(worker_pid)
+    if members:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(worker_pid, signal.SIGKILL)
+        log.warning("killed %d leftover process(es) of worker %d", len(members), worker_pid)
+    return len(members)
+
+
 def recover(db: Database, runner: OperationRunner | None) -> list[str]:
-    """Mark every occurrence interrupted by a crash FAILED_TEMP; return their ids."""
+    """Mark every occurrence interrupted by a crash FAILED_TEMP; return their ids.
+
+    Leftover processes of their workers are killed first (see :func:`stop_orphans`).
+    """
     with db.session() as session:
-        ids = [row.id for row in queue.claimed(session)]
+        claimed = [(row.id, row.worker_pid) for row in queue.claimed(session)]
+    for _, pid in claimed:
+        stop_orphans(pid)
+    ids = [op_occ_id for op_occ_id, _ in claimed]
     for op_occ_id in ids:
         interrupt(db, runner, op_occ_id, "the server or its worker stopped during the operation")
     if ids:

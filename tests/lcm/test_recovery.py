@@ -182,3 +182,25 @@ def test_stopping_the_supervisor_leaves_no_worker_behind(
     sup.stop()
     assert not alive(pid)
     assert occurrence(db, project, op).state is S.FAILED_TEMP
+
+
+def test_recovery_kills_the_worker_a_killed_server_left_running(
+    db: Database,
+    project: str,
+    lcm_settings: LcmSettings,
+    runner: FileControlledRunner,
+    runner_dir: Path,
+) -> None:
+    """``kill -9`` of the server leaves its workers (own process groups) running: start-up
+    recovery kills them before it marks their occurrences FAILED_TEMP."""
+    (runner_dir / "block").touch()
+    _, op = start_instantiate(db, project)
+    with db.session() as session:
+        assert queue.claim(session, op, "killed-server")
+    worker = spawn_worker(lcm_settings, op, "killed-server")
+    with db.session() as session:
+        queue.set_worker_pid(session, op, "killed-server", worker.pid)
+    wait_for("the worker to block", blocked(db, project, op))
+    assert recover(db, runner) == [op]
+    assert worker.wait(timeout=10) == -signal.SIGKILL
+    assert occurrence(db, project, op).state is S.FAILED_TEMP
