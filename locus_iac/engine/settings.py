@@ -4,7 +4,10 @@
 * secrets: the ``passphrase`` provider, with ``LOCUS_PULUMI_PASSPHRASE`` or a key file
   ``<data-dir>/pulumi-passphrase`` created once with mode 0600;
 * CLI: ``pulumi`` found on ``PATH`` or in ``${LOCUS_TOOLS_DIR:-~/.cache/locus-iac/tools}/bin``
-  (where ``scripts/bootstrap-tools`` builds it).
+  (where ``scripts/bootstrap-tools`` builds it); when it comes from the tools dir, the engine
+  runs with that ``bin`` first on ``PATH`` (language host) and, unless ``PULUMI_HOME`` is set,
+  with the tools dir's ``pulumi-home`` (provider plugins), so ``locus serve`` needs no
+  sourced environment.
 """
 
 from __future__ import annotations
@@ -50,6 +53,19 @@ def find_pulumi(env: Mapping[str, str] | None = None) -> Path | None:
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return candidate
     return None
+
+
+def tools_env(pulumi_binary: Path | None, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """PATH and PULUMI_HOME for an engine found in the tools dir (nothing for one on PATH)."""
+    env = os.environ if env is None else env
+    tools = default_tools_dir(env)
+    if pulumi_binary is None or pulumi_binary.parent != tools / "bin":
+        return {}
+    extra = {"PATH": os.pathsep.join(filter(None, [str(tools / "bin"), env.get("PATH")]))}
+    plugins_home = tools / "pulumi-home"
+    if not env.get("PULUMI_HOME") and plugins_home.is_dir():
+        extra["PULUMI_HOME"] = str(plugins_home)
+    return extra
 
 
 def load_or_create_passphrase(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
@@ -100,11 +116,13 @@ class EngineSettings:
         backend = env.get("PULUMI_BACKEND_URL") or (data_dir / "pulumi-state").as_uri()
         if backend.startswith("file://"):
             Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+        pulumi_binary = find_pulumi(env)
         return cls(
             data_dir=data_dir,
             backend_url=backend,
             passphrase=load_or_create_passphrase(data_dir, env),
-            pulumi_binary=find_pulumi(env),
+            pulumi_binary=pulumi_binary,
+            extra_env=tools_env(pulumi_binary, env),
         )
 
     @property

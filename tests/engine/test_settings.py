@@ -1,0 +1,40 @@
+"""Engine settings: an engine built into the tools dir runs with its plugins and host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from locus_iac.engine.settings import EngineSettings, tools_env
+
+
+def _tools(tmp_path: Path) -> Path:
+    tools = tmp_path / "tools"
+    (tools / "bin").mkdir(parents=True)
+    (tools / "pulumi-home" / "plugins").mkdir(parents=True)
+    binary = tools / "bin" / "pulumi"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+    return tools
+
+
+def test_engine_from_tools_dir_gets_its_bin_and_plugin_home(tmp_path: Path) -> None:
+    tools = _tools(tmp_path)
+    env = {"LOCUS_TOOLS_DIR": str(tools), "PATH": "/usr/bin"}
+    settings = EngineSettings.from_env(tmp_path / "data", env)
+    assert settings.pulumi_binary == tools / "bin" / "pulumi"
+    engine_env = settings.engine_env()
+    assert engine_env["PATH"] == f"{tools / 'bin'}:/usr/bin"
+    assert engine_env["PULUMI_HOME"] == str(tools / "pulumi-home")
+
+
+def test_explicit_pulumi_home_is_kept(tmp_path: Path) -> None:
+    tools = _tools(tmp_path)
+    env = {"LOCUS_TOOLS_DIR": str(tools), "PATH": "/usr/bin", "PULUMI_HOME": "/elsewhere"}
+    assert "PULUMI_HOME" not in tools_env(tools / "bin" / "pulumi", env)
+
+
+def test_engine_on_path_changes_nothing(tmp_path: Path) -> None:
+    tools = _tools(tmp_path)
+    env = {"LOCUS_TOOLS_DIR": str(tools), "PATH": "/usr/bin"}
+    assert tools_env(Path("/usr/local/bin/pulumi"), env) == {}
+    assert tools_env(None, env) == {}
