@@ -9,7 +9,9 @@ parallel; one instance never has two (the per-instance lock of :mod:`locus_iac.l
 It also watches its workers: one that exits while its occurrence is still running died
 (``kill -9``, crash) and the occurrence goes to ``FAILED_TEMP``; one whose occurrence got a
 cancel request is stopped (SIGTERM, then SIGKILL after ``grace``) and the occurrence is
-cancelled. :meth:`Supervisor.stop` stops every worker: no process outlives the server.
+cancelled; one that runs past the request's ``timeout`` (seconds) is stopped the same way and
+its occurrence goes to ``FAILED_TEMP``. :meth:`Supervisor.stop` stops every worker: no
+process outlives the server.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 class _Worker:
     op_occ_id: str
     process: subprocess.Popen[bytes]
+    deadline: float | None = None  # monotonic; from the request's ``timeout`` (seconds)
 
 
 def spawn_worker(settings: LcmSettings, op_occ_id: str, worker: str) -> subprocess.Popen[bytes]:
@@ -109,6 +113,7 @@ class Supervisor:
         """One round: reap finished workers, honour cancellations, start new workers."""
         self._reap()
         self._cancel_pending()
+        self._expire()
         free = self._settings.max_workers - len(self._workers)
         if free <= 0 or self._stop.is_set():
             return
@@ -119,9 +124,12 @@ class Supervisor:
                 if not queue.claim(session, op_occ_id, self.name):
                     continue
             process = spawn_worker(self._settings, op_occ_id, self.name)
-            self._workers[op_occ_id] = _Worker(op_occ_id, process)
             with self._db.session() as session:
                 queue.set_worker_pid(session, op_occ_id, self.name, process.pid)
+                params = queue.get_occurrence_row(session, op_occ_id, lock=False).operation_params
+            timeout = (params or {}).get("timeout")
+            deadline = time.monotonic() + timeout if isinstance(timeout, int) else None
+            self._workers[op_occ_id] = _Worker(op_occ_id, process, deadline)
             log.info("occurrence %s: worker process %d started", op_occ_id, process.pid)
 
     def _still_claimed(self, op_occ_id: str) -> bool:
@@ -143,6 +151,17 @@ class Supervisor:
                     f"the worker process {worker.process.pid} exited with code {code} "
                     "before finishing",
                 )
+
+    def _expire(self) -> None:
+        """Stop workers past their request's ``timeout``; the occurrence goes FAILED_TEMP."""
+        now = time.monotonic()
+        for op_occ_id, worker in list(self._workers.items()):
+            if worker.deadline is None or now < worker.deadline:
+                continue
+            del self._workers[op_occ_id]
+            stop_process_group(worker.process, self._settings.grace)
+            if self._still_claimed(op_occ_id):
+                interrupt(self._db, self._runner, op_occ_id, "the operation timed out")
 
     def _cancel_pending(self) -> None:
         with self._db.session(readonly=True) as session:

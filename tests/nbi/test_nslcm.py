@@ -398,3 +398,16 @@ def test_ns_instances_and_occurrences_match_tst010(
     conflict = lcm_api.post(f"{BASE}/ns_instances/{ns}/terminate", json={})
     assert conflict.status_code == 409
     _check("ProblemDetails.schema.json", conflict.json())
+
+
+def test_an_operation_past_its_timeout_is_stopped(lcm_api: Api, nsd: str, runner_dir: Path) -> None:
+    ns = create(lcm_api, nsd)
+    wait_until(lcm_api, start(lcm_api, ns, "instantiate"), state="COMPLETED")
+    (runner_dir / "block").touch()
+    op = start(lcm_api, ns, "heal", {"timeout": 1})  # blocked: only the timeout ends it
+    failed = wait_until(lcm_api, op, state="FAILED_TEMP")
+    assert failed["error"]["detail"] == "the operation timed out"
+    pid_file = runner_dir / f"{op}.1.pid"  # absent if the worker was stopped while starting
+    if pid_file.exists():
+        stat = Path(f"/proc/{pid_file.read_text()}/stat")
+        assert not stat.exists() or stat.read_text().split()[2] == "Z"
