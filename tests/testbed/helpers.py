@@ -17,7 +17,7 @@ TESTBED_DIR = Path(os.environ.get("LOCUS_TESTBED_DIR", Path.home() / ".cache/loc
 
 
 def wait_for(
-    what: str, probe: Callable[[], Any], timeout: float = 90.0, interval: float = 1.0
+    what: str, probe: Callable[[], Any], timeout: float = 180.0, interval: float = 1.0
 ) -> Any:
     """Poll ``probe`` until it returns a truthy value; fail the test with ``what`` otherwise."""
     deadline = time.monotonic() + timeout
