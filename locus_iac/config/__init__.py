@@ -5,12 +5,7 @@ built from stack outputs, the primitive parameter checks, the typed task results
 Day-0 template rendering.
 """
 
-from locus_iac.config.day0 import (
-    Day0Context,
-    render_cloud_init,
-    render_helm_values,
-    render_template,
-)
+from locus_iac.config.day0 import Day0Context, render_cloud_init, render_helm_values
 from locus_iac.config.day12 import ConfigRunner, VnfConfigTarget, raise_for_failure
 from locus_iac.config.events import TaskCallback, task_result
 from locus_iac.config.inventory import Inventory, SshTarget, inventory_from_outputs
@@ -25,6 +20,7 @@ from locus_iac.config.primitives import (
 )
 from locus_iac.config.results import PlaybookRun, TaskResult, TaskStatus
 from locus_iac.config.runner import run_playbook
+from locus_iac.infra.templates import render_template
 
 __all__ = [
     "ConfigRunner",

@@ -16,20 +16,16 @@ variable, never an empty string in a VM's configuration.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
-import jinja2
 import yaml
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.errors import Issue, ValidationError
+from locus_iac.infra.templates import render_template
 
 CLOUD_INIT_DIR = "cloud_init"
-_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
 
 
 class Day0Context(BaseModel):
@@ -54,49 +50,6 @@ class Day0Context(BaseModel):
             **more,
         )
         return values
-
-
-def _line_in(source: str, tb: TracebackType | None) -> int | None:
-    """The template line the error happened on (Jinja2 rewrites frames to the template)."""
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == source:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
-
-
-def render_template(text: str, variables: Mapping[str, Any], *, source: str) -> str:
-    """Render ``text`` (the package file ``source``) strictly; see module docstring."""
-    env = ImmutableSandboxedEnvironment(
-        # the file name given here is what Jinja2 puts in the rewritten traceback frames
-        loader=jinja2.FunctionLoader(lambda name: (text, source, lambda: True)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-    )
-    pointer = "/" + source.replace("~", "~0")
-    try:
-        return env.get_template(source).render(dict(variables))
-    except jinja2.TemplateSyntaxError as exc:
-        raise ValidationError(
-            f"{source}: template does not parse",
-            [Issue(pointer, "bad-template", f"{source} line {exc.lineno}: {exc.message}")],
-        ) from None
-    except jinja2.UndefinedError as exc:
-        found = _UNDEFINED_NAME.search(str(exc.message))
-        name = found.group(1) if found else str(exc.message)
-        line = _line_in(source, exc.__traceback__)
-        where = f" line {line}" if line else ""
-        raise ValidationError(
-            f"{source}: template uses {name!r}, which was not given",
-            [Issue(pointer, "undefined-variable",
-                   f"{source}{where}: variable {name!r} is undefined")],
-        ) from None
-    except jinja2.TemplateError as exc:  # security errors of the sandbox and the like
-        raise ValidationError(
-            f"{source}: template failed", [Issue(pointer, "bad-template", str(exc))]
-        ) from None
 
 
 def render_cloud_init(

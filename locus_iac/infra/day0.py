@@ -2,23 +2,14 @@
 
 OSM renders a VDU's ``cloud-init-file`` as a Jinja2 template whose variables are the
 instantiation ``additionalParams`` of the VNF (SOL006 vdu/cloud-init-file). The same here,
-in a sandbox and with strict undefined variables: a template naming a parameter nobody
-passed is an error naming that parameter, not an empty string in a VM's config.
+through the one strict, sandboxed renderer of :mod:`locus_iac.infra.templates`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import jinja2
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from locus_iac.errors import Issue, ValidationError
-
-_ENV = ImmutableSandboxedEnvironment(
-    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
-)
+from locus_iac.infra.templates import render_template
 
 
 def render_cloud_init(
@@ -36,8 +27,8 @@ def render_cloud_init(
 
     Variables: every parameter by name, plus ``params`` (all of them), ``ns_instance_id``,
     ``vnf`` (the vnf-profile id), ``vdu``, ``index`` (0-based instance number) and
-    ``ssh_public_keys``. Raises :class:`ValidationError` for a syntax error or a variable
-    that is not defined.
+    ``ssh_public_keys``. Raises :class:`~locus_iac.errors.ValidationError` for a syntax
+    error, a forbidden construct or a variable that is not defined.
     """
     context: dict[str, object] = dict(params)
     context.update(
@@ -48,20 +39,4 @@ def render_cloud_init(
         index=index,
         ssh_public_keys=list(ssh_public_keys),
     )
-    try:
-        return _ENV.from_string(template).render(context)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ValidationError(
-            f"{source}: cloud-init template does not parse",
-            [Issue("", "bad-template", f"line {exc.lineno}: {exc.message}")],
-        ) from None
-    except SecurityError as exc:
-        raise ValidationError(
-            f"{source}: cloud-init template does something the sandbox forbids",
-            [Issue("", "unsafe-template", str(exc))],
-        ) from None
-    except jinja2.UndefinedError as exc:
-        raise ValidationError(
-            f"{source}: cloud-init template needs a parameter that was not given",
-            [Issue(f"/additionalParams/{vnf}", "missing-parameter", str(exc.message))],
-        ) from None
+    return render_template(template, context, source=source)
