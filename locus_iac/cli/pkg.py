@@ -16,6 +16,7 @@ import typer
 
 from locus_iac.cli import _pkg_show
 from locus_iac.cli.output import EXIT_FAILED, emit, emit_json, fail
+from locus_iac.cli.package_paths import expand_all
 from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.packages import PackageCheck, build_package, inspect_package, validate_set
 
@@ -25,34 +26,12 @@ app = typer.Typer(
 )
 
 _PATH_HELP = "A package folder, a .tar.gz package, a CSAR zip or a descriptor YAML."
-_PACKAGE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip", ".csar", ".yaml", ".yml")
-
-
-def _is_package_folder(folder: Path) -> bool:
-    return (folder / "TOSCA-Metadata").is_dir() or any(
-        child.is_file() and child.suffix in (".yaml", ".yml") for child in folder.iterdir()
-    )
-
-
-def _expand_with(path: Path, subject: Path) -> list[Path]:
-    """A ``--with`` folder that is not a package stands for the packages directly inside it."""
-    if not path.is_dir() or _is_package_folder(path):
-        return [path]
-    inside = sorted(
-        child
-        for child in path.iterdir()
-        if (child.is_dir() and _is_package_folder(child))
-        or (child.is_file() and child.name.endswith(_PACKAGE_SUFFIXES))
-    )
-    return [child for child in inside if child.resolve() != subject.resolve()]
-
-
 def _validation_result(path: Path, with_paths: list[Path]) -> tuple[PackageCheck, list[Issue]]:
     """The subject's own check and all its problems, cross-references included."""
     subject = inspect_package(path)
     issues = list(subject.issues)
     others = []
-    expanded = [p for given in with_paths for p in _expand_with(given, path)]
+    expanded = expand_all(with_paths, path)
     for other_path in expanded:
         other = inspect_package(other_path)
         if other.package is None or other.issues:

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 from locus_iac.cli.output import EXIT_FAILED, emit, emit_json, fail
-from locus_iac.cli.pkg import _expand_with as expand_with
+from locus_iac.cli.package_paths import expand_all
 from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.packages import read_package
@@ -63,7 +63,7 @@ def load_request(
 ) -> PlacementRequest:
     """The placement request of the NS or netslice in ``pkg`` (descriptors in ``with_``)."""
     main = read_package(pkg, name=str(pkg)).descriptor.model
-    paths = [p for given in with_ for p in expand_with(given, pkg)]
+    paths = expand_all(with_, pkg)
     models = [read_package(p, name=str(p)).descriptor.model for p in paths]
     vnfds = {m.id: m for m in models if isinstance(m, Vnfd)}
     nsds = {m.id: m for m in models if isinstance(m, Nsd)}

@@ -21,6 +21,7 @@ from typing import Any
 import typer
 
 from locus_iac.cli.output import emit, emit_json, fail
+from locus_iac.cli.package_paths import expand_all
 from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.infra import (
@@ -145,7 +146,7 @@ def load_plan(inputs: PlanInputs, workdir: Path) -> NsPlan | NsiPlan:
     main = read_package(inputs.pkg, name=str(inputs.pkg))
     others: list[Package] = []
     folders: dict[str, Path] = {}
-    for path in inputs.with_:
+    for path in expand_all(inputs.with_, inputs.pkg):
         package = read_package(path, name=str(path))
         others.append(package)
         folders[package.id] = package_folder(package, path.resolve(), workdir)
