@@ -4,58 +4,25 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from support.servers import LOCUS, free_port, locus_serve
 from typer.testing import CliRunner
 
 from locus_iac.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "packages"
-LOCUS = str(Path(sys.executable).parent / "locus")
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = _port()
-    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": "cli-pw"}
-    env.pop("LOCUS_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [LOCUS, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(
-                f"locus serve did not start: {proc.stderr.read() if proc.stderr else ''}"
-            )
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with locus_serve(tmp_path / "data", {"LOCUS_ADMIN_PASSWORD": "cli-pw"}) as (url, _):
+        yield url
 
 
 @pytest.fixture
@@ -71,7 +38,7 @@ def test_serve_refuses_to_start_without_admin_password(tmp_path: Path) -> None:
         if k not in ("LOCUS_ADMIN_PASSWORD", "LOCUS_DATABASE_URL")
     }
     done = subprocess.run(
-        [LOCUS, "serve", "--port", str(_port()), "--data-dir", str(tmp_path / "d")],
+        [LOCUS, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "d")],
         env=env,
         capture_output=True,
         text=True,

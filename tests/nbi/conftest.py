@@ -7,7 +7,6 @@ those cases are skipped with that reason.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -17,22 +16,15 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from support.databases import database_url
+from support.servers import free_port
 
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
 
-from .harness import EXAMPLES, PASSWORD, PG_ENV, Api, free_port, login, wipe_postgres
+from .harness import EXAMPLES, PASSWORD, Api, login
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'catalogue.db'}"
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"PostgreSQL case: set {PG_ENV} to a database the tests may wipe")
-    wipe_postgres(url)
-    return url
+__all__ = ["database_url"]
 
 
 @pytest.fixture

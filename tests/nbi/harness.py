@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "packages"
 CONFORMANCE = REPO.parent / "shared" / "conformance"
 PASSWORD = "admin-pw"
-PG_ENV = "LOCUS_TEST_POSTGRES_URL"
 GZ = {"Content-Type": "application/gzip"}
-
-
-def wipe_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @dataclass
@@ -58,9 +47,3 @@ def login(client: TestClient, username: str = "admin", password: str = PASSWORD)
     response = client.post("/admin/v1/tokens", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['id']}"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

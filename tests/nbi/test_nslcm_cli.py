@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from support.servers import locus_serve
 from typer.testing import CliRunner
 
 from locus_iac.cli.main import app
 
 from .harness import EXAMPLES, REPO
-
-LOCUS = str(Path(sys.executable).parent / "locus")
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -40,9 +30,7 @@ def runner_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(tmp_path: Path, runner_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _port()
     env = {
-        **os.environ,
         "LOCUS_ADMIN_PASSWORD": "cli-pw",
         "LOCUS_LCM_RUNNER": "tests.lcm.runners:from_env",
         "LOCUS_TEST_RUNNER_DIR": str(runner_dir),
@@ -50,29 +38,8 @@ def server(tmp_path: Path, runner_dir: Path) -> Iterator[tuple[str, subprocess.P
         "LOCUS_LCM_GRACE": "2",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
-    env.pop("LOCUS_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [LOCUS, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("locus serve did not start")
-        time.sleep(0.2)
-    yield url, proc
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with locus_serve(tmp_path / "data", env) as running:
+        yield running
 
 
 @pytest.fixture

@@ -1,0 +1,61 @@
+"""A real ``locus serve`` process on a free 127.0.0.1 port, for tests of HTTP clients."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+LOCUS = str(Path(sys.executable).parent / "locus")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def locus_serve(
+    data_dir: Path, env: Mapping[str, str], *, timeout: float = 60
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start ``locus serve`` with ``env`` added to this process's environment (always on the
+    default SQLite database of ``data_dir``); yield its URL and process once it answers;
+    stop it afterwards."""
+    port = free_port()
+    full_env = {**os.environ, **env}
+    full_env.pop("LOCUS_DATABASE_URL", None)
+    log = data_dir.parent / f"locus-serve-{port}.log"  # a file: a full pipe would block it
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [LOCUS, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            env=full_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            output = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"locus serve did not start: {output}")
+        time.sleep(0.2)
+    try:
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
