@@ -47,7 +47,14 @@ def make_program(namespace: str, kubeconfig: str, replicas: dict[str, int]) -> A
         labels = {"app": "edge-knf"}
         k8s.apps.v1.Deployment(
             "edge-knf",
-            metadata={"name": "edge-knf", "namespace": namespace},
+            # Readiness is checked below through the Kubernetes API (wait_running); Pulumi's own
+            # await of Deployment status hung once for 10 min on this testbed (Debian's etcd 3.4
+            # makes kube-apiserver disable watch progress), so it is skipped here.
+            metadata={
+                "name": "edge-knf",
+                "namespace": namespace,
+                "annotations": {"pulumi.com/skipAwait": "true"},
+            },
             spec={
                 "replicas": replicas["n"],
                 "selector": {"matchLabels": labels},
