@@ -335,6 +335,9 @@ def build_ns(
             if isinstance(vnf, KubernetesKnf)
         }
     ).apply(dict)
+    kdus = pulumi.Output.all(
+        **{k: v.kdus for k, v in component.vnfs.items() if isinstance(v, KubernetesKnf)}
+    ).apply(dict)
     saps = pulumi.Output.all(
         **{
             sap: pulumi.Output.all(**_link_map(component.links[vl])).apply(dict)
@@ -346,6 +349,7 @@ def build_ns(
         pulumi.export("ns_instance_id", plan.ns_instance_id)
         pulumi.export("management", management)
         pulumi.export("services", services)
+        pulumi.export("kdus", kdus)  # KNF profile -> KDU -> release, namespace, service
         pulumi.export("saps", saps)
         links = {
             vl: pulumi.Output.all(**_link_map(e)).apply(dict) for vl, e in component.links.items()

@@ -48,10 +48,12 @@ class KubernetesKnfArgs:
 
 class KubernetesKnf(pulumi.ComponentResource):
     """The Helm releases of one KNF; ``service_endpoints`` maps KDU name to the in-cluster
-    DNS name of its service."""
+    DNS name of its service; ``kdus`` maps KDU name to ``release``, ``namespace`` and
+    ``service`` (what Day1/Day2 playbooks need to find the KDU)."""
 
     releases: dict[str, k8s.helm.v3.Release]
     service_endpoints: pulumi.Output[dict[str, str]]
+    kdus: pulumi.Output[dict[str, dict[str, str]]]
 
     def __init__(
         self, name: str, args: KubernetesKnfArgs, opts: pulumi.ResourceOptions | None = None
@@ -86,7 +88,15 @@ class KubernetesKnf(pulumi.ComponentResource):
                 fullname, ".", args.namespace, ".svc.cluster.local"
             )
         self.service_endpoints = pulumi.Output.all(**endpoints).apply(dict)
-        self.register_outputs({"service_endpoints": self.service_endpoints})
+        names = {
+            k: release_name_for(args.ns_instance_id, args.vnf.profile_id, k) for k in endpoints
+        }
+        self.kdus = pulumi.Output.all(args.namespace, self.service_endpoints).apply(
+            lambda v: {
+                k: {"release": r, "namespace": v[0], "service": v[1][k]} for k, r in names.items()
+            }
+        )
+        self.register_outputs({"service_endpoints": self.service_endpoints, "kdus": self.kdus})
 
 
 def release_name_for(ns_instance_id: str, profile_id: str, kdu: str) -> str:
