@@ -6,17 +6,15 @@ Lists use keyset paging on ``(created_at, id)`` so a page costs the same at any 
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session, aliased
 
 from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
+from locus_iac.catalogue.paging import keyset_page
 from locus_iac.catalogue.states import (
     UPLOADABLE,
     OnboardingState,
@@ -24,7 +22,7 @@ from locus_iac.catalogue.states import (
     PackageKind,
     check_transition,
 )
-from locus_iac.errors import Conflict, Issue, NotFound, ValidationError
+from locus_iac.errors import Conflict, NotFound
 
 NOUN: dict[PackageKind, str] = {
     PackageKind.VNFD: "VNF package",
@@ -91,42 +89,16 @@ def in_use(session: Session, project_id: str, kind: PackageKind, ids: Iterable[s
     return set(session.scalars(query))
 
 
-def encode_marker(row: PackageRow) -> str:
-    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_marker(marker: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4)).decode()
-        stamp, package_id = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), package_id
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError(
-            "invalid paging marker",
-            [Issue("/nextpage_opaque_marker", "invalid-marker", "not a marker this server issued")],
-        ) from exc
-
-
 def list_packages(
     session: Session, project_id: str, kind: PackageKind, *, marker: str | None, limit: int
 ) -> Page:
     """One page of the project's packages of ``kind``, oldest first (SOL013 clause 5.4.2)."""
     query = select(PackageRow).where(PackageRow.project_id == project_id, PackageRow.kind == kind)
-    if marker:
-        stamp, last_id = _decode_marker(marker)
-        query = query.where(
-            or_(
-                PackageRow.created_at > stamp,
-                and_(PackageRow.created_at == stamp, PackageRow.id > last_id),
-            )
-        )
-    query = query.order_by(PackageRow.created_at, PackageRow.id).limit(limit + 1)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    used = in_use(session, project_id, kind, (r.descriptor_id or "" for r in rows))
-    return Page(rows, frozenset(used), encode_marker(rows[-1]) if more and rows else None)
+    page = keyset_page(
+        session, query, PackageRow.created_at, PackageRow.id, marker=marker, limit=limit
+    )
+    used = in_use(session, project_id, kind, (r.descriptor_id or "" for r in page.rows))
+    return Page(page.rows, frozenset(used), page.next_marker)
 
 
 def modify_package(

@@ -22,11 +22,12 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import new_id, utcnow
+from locus_iac.catalogue.paging import KeysetPage, keyset_page
 from locus_iac.config.results import TaskResult
 from locus_iac.engine.progress import ProgressRecord, StackProgress
 from locus_iac.errors import Conflict, NotFound
@@ -138,12 +139,23 @@ def get_instance(session: Session, project_id: str, ns_instance_id: str) -> NsIn
 
 
 def list_instances(session: Session, project_id: str) -> Sequence[NsInstanceRow]:
+    """Every NS instance of the project, oldest first (see :func:`page_instances`)."""
     query = (
         select(NsInstanceRow)
         .where(NsInstanceRow.project_id == project_id)
         .order_by(NsInstanceRow.created_at, NsInstanceRow.id)
     )
     return session.scalars(query).all()
+
+
+def page_instances(
+    session: Session, project_id: str, *, marker: str | None, limit: int
+) -> KeysetPage[NsInstanceRow]:
+    """One page of the project's NS instances, oldest first (SOL013 clause 5.4.2.1)."""
+    query = select(NsInstanceRow).where(NsInstanceRow.project_id == project_id)
+    return keyset_page(
+        session, query, NsInstanceRow.created_at, NsInstanceRow.id, marker=marker, limit=limit
+    )
 
 
 def delete_instance(session: Session, project_id: str, ns_instance_id: str) -> None:
@@ -232,14 +244,34 @@ def get_occurrence(session: Session, project_id: str, op_occ_id: str) -> Operati
     return to_occurrence(get_occurrence_row(session, op_occ_id, project_id, lock=False))
 
 
-def list_occurrences(
-    session: Session, project_id: str, ns_instance_id: str | None = None
-) -> list[OperationOccurrence]:
+def _occurrences_query(project_id: str, ns_instance_id: str | None) -> Select[OpOccRow]:
     query = select(OpOccRow).where(OpOccRow.project_id == project_id)
     if ns_instance_id is not None:
         query = query.where(OpOccRow.ns_instance_id == ns_instance_id)
+    return query
+
+
+def list_occurrences(
+    session: Session, project_id: str, ns_instance_id: str | None = None
+) -> list[OperationOccurrence]:
+    """Every occurrence (of one NS instance), oldest first (see :func:`page_occurrences`)."""
+    query = _occurrences_query(project_id, ns_instance_id)
     rows = session.scalars(query.order_by(OpOccRow.start_time, OpOccRow.id)).all()
     return [to_occurrence(row) for row in rows]
+
+
+def page_occurrences(
+    session: Session,
+    project_id: str,
+    ns_instance_id: str | None = None,
+    *,
+    marker: str | None,
+    limit: int,
+) -> KeysetPage[OperationOccurrence]:
+    """One page of occurrences by start time (SOL013 clause 5.4.2.1)."""
+    query = _occurrences_query(project_id, ns_instance_id)
+    page = keyset_page(session, query, OpOccRow.start_time, OpOccRow.id, marker=marker, limit=limit)
+    return page.map(to_occurrence)
 
 
 def apply_event(

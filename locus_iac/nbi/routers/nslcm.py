@@ -36,6 +36,7 @@ from locus_iac.lcm.requests import (
 )
 from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.paging import Marker, link_next
 
 router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"])
 Id = Annotated[str, Path(min_length=1, max_length=36)]
@@ -263,9 +264,21 @@ def create_and_instantiate(
 
 
 @router.get("/ns_instances", response_model=list[NsInstance])
-def list_ns_instances(who: CallerDep, svc: ServicesDep) -> list[NsInstance]:
+def list_ns_instances(
+    request: Request,
+    response: Response,
+    who: CallerDep,
+    svc: ServicesDep,
+    nextpage_opaque_marker: Marker = None,
+) -> list[NsInstance]:
+    """One page of the project's NS instances; ``Link: rel="next"`` names the next one."""
     with svc.db.session(readonly=True) as session:
-        return [_instance(row) for row in queue.list_instances(session, who.project_id)]
+        page = queue.page_instances(
+            session, who.project_id, marker=nextpage_opaque_marker, limit=svc.settings.page_size
+        )
+        body = [_instance(row) for row in page.rows]
+    link_next(request, response, page.next_marker)
+    return body
 
 
 @router.get("/ns_instances/{ns_instance_id}", response_model=NsInstance)
@@ -385,15 +398,24 @@ def terminate(
 
 @router.get("/ns_lcm_op_occs", response_model=list[NsLcmOpOcc])
 def list_op_occs(
+    request: Request,
+    response: Response,
     who: CallerDep,
     svc: ServicesDep,
     ns_instance_id: Annotated[str | None, Query(alias="nsInstanceId", max_length=36)] = None,
+    nextpage_opaque_marker: Marker = None,
 ) -> list[NsLcmOpOcc]:
+    """One page of occurrences (of one NS instance); ``Link: rel="next"`` names the next."""
     with svc.db.session(readonly=True) as session:
-        return [
-            _occurrence(occ)
-            for occ in queue.list_occurrences(session, who.project_id, ns_instance_id)
-        ]
+        page = queue.page_occurrences(
+            session,
+            who.project_id,
+            ns_instance_id,
+            marker=nextpage_opaque_marker,
+            limit=svc.settings.page_size,
+        )
+    link_next(request, response, page.next_marker)
+    return [_occurrence(occ) for occ in page.rows]
 
 
 @router.get("/ns_lcm_op_occs/{op_occ_id}", response_model=NsLcmOpOcc)

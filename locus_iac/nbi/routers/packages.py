@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.paging import Marker, link_next
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.representations import KIND_APIS, KindApi, View
 from locus_iac.nbi.schemas_packages import CreatePackageRequest, ObjectId, PackageModifications
 from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, preferred, read_upload
 
 Ref = Annotated[str, Path(min_length=1, max_length=64)]
-Marker = Annotated[str | None, Query(max_length=512)]
 
 
 def _root(request: Request) -> str:
@@ -110,9 +110,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
                 limit=svc.settings.page_size,
             )
             body = _views(session, api, list(page.rows), _root(request))
-        if page.next_marker:
-            url = request.url.include_query_params(nextpage_opaque_marker=page.next_marker)
-            response.headers["Link"] = f'<{url}>; rel="next"'
+        link_next(request, response, page.next_marker)
         return body
 
 

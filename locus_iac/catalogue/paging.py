@@ -1,0 +1,80 @@
+"""Keyset paging of list resources (ETSI GS NFV-SOL013 v3.4.1 clause 5.4.2.1).
+
+Every list of the NBI (packages, NS instances, NS LCM operation occurrences, ...) pages the
+same way: rows are ordered by a timestamp then their id, a page holds at most ``limit`` rows,
+and the opaque marker of the next page encodes the ``(timestamp, id)`` of the page's last
+row. The next page is the rows strictly after that key, so a page costs the same at any
+depth (with an index on ``(..., timestamp, id)``) and rows created meanwhile never shift it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from locus_iac.errors import Issue, ValidationError
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+MARKER_PARAM = "nextpage_opaque_marker"
+
+
+@dataclass(frozen=True, slots=True)
+class KeysetPage(Generic[R]):
+    """One page of a list and the marker of the next page (None on the last page)."""
+
+    rows: Sequence[R]
+    next_marker: str | None
+
+    def map(self, convert: Callable[[R], T]) -> KeysetPage[T]:
+        """The same page with every row converted (e.g. a row to its domain model)."""
+        return KeysetPage([convert(row) for row in self.rows], self.next_marker)
+
+
+def encode_marker(stamp: datetime, key: str) -> str:
+    """The opaque marker standing for the position just after ``(stamp, key)``."""
+    raw = f"{stamp.isoformat()}|{key}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_marker(marker: str) -> tuple[datetime, str]:
+    """``(stamp, key)`` of a marker from :func:`encode_marker`; a 422-style error otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(marker + "=" * (-len(marker) % 4)).decode()
+        stamp, key = raw.split("|", 1)
+        return datetime.fromisoformat(stamp), key
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError(
+            "invalid paging marker",
+            [Issue(f"/{MARKER_PARAM}", "invalid-marker", "not a marker this server issued")],
+        ) from exc
+
+
+def keyset_page(
+    session: Session,
+    query: Select[R],
+    stamp: InstrumentedAttribute[datetime],
+    key: InstrumentedAttribute[str],
+    *,
+    marker: str | None,
+    limit: int,
+) -> KeysetPage[R]:
+    """One page of ``query`` (already filtered, not ordered) ordered by ``(stamp, key)``."""
+    if marker:
+        after_stamp, after_key = decode_marker(marker)
+        query = query.where(or_(stamp > after_stamp, and_(stamp == after_stamp, key > after_key)))
+    rows = list(session.scalars(query.order_by(stamp, key).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not (more and rows):
+        return KeysetPage(rows, None)
+    last: Any = rows[-1]
+    return KeysetPage(rows, encode_marker(getattr(last, stamp.key), getattr(last, key.key)))
