@@ -12,6 +12,7 @@ import typer
 from locus_iac import __version__
 from locus_iac.cli import function as _function
 from locus_iac.cli import ns as _ns
+from locus_iac.cli import nsi as _nsi
 from locus_iac.cli import pkg as _pkg
 from locus_iac.cli import place as _place
 from locus_iac.cli import plan as _plan
@@ -50,6 +51,7 @@ app.add_typer(_login.app, name="login")
 app.add_typer(_login.logout_app, name="logout")
 app.add_typer(_packages.nsd_app, name="nsd")
 app.add_typer(_ns.app, name="ns")
+app.add_typer(_nsi.app, name="nsi")
 app.add_typer(_packages.nst_app, name="nst")
 app.add_typer(_pkg.app, name="pkg")
 app.command("place")(_place.place)

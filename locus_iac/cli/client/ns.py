@@ -8,23 +8,27 @@ resources created/updated/deleted, Ansible tasks) until the occurrence is no lon
 
 from __future__ import annotations
 
-import json
-import time
 from enum import StrEnum
 from typing import Any
 
 import typer
 
-from locus_iac.cli.client.api import ApiClient
+from locus_iac.cli.client.lifecycle import (
+    POLL_OPT,
+    WAIT_OPT,
+    OccurrenceApi,
+    checked,
+    fetch_all,
+    line_head,
+    pairs,
+    submit,
+    task,
+)
 from locus_iac.cli.client.packages import JSON_OPT, run
 from locus_iac.cli.client.tables import show_fields, show_table
 from locus_iac.cli.output import emit, emit_json
-from locus_iac.errors import Issue, PermanentError, ValidationError
 
 BASE = "/nslcm/v1"
-RUNNING = ("PROCESSING", "ROLLING_BACK")
-WAIT_OPT = typer.Option(False, "--wait", help="Follow the operation until it ends.")
-POLL_OPT = typer.Option(1.0, "--poll", min=0.1, help="Seconds between two looks (--wait).")
 
 
 class OpTask(StrEnum):
@@ -36,30 +40,6 @@ class OpTask(StrEnum):
     CANCEL = "cancel"
 
 
-def _pairs(values: list[str], option: str, *, integer: bool = False) -> dict[str, Any]:
-    """``KEY=VALUE`` options as a mapping (``VALUE`` parsed as JSON when it is JSON)."""
-    result: dict[str, Any] = {}
-    issues = []
-    for i, item in enumerate(values):
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            issues.append(Issue(f"/{option}/{i}", "bad-format", f"{item!r}: use KEY=VALUE"))
-            continue
-        if integer:
-            if not value.isdigit():
-                issues.append(Issue(f"/{option}/{i}", "not-a-count", f"{value!r} is no count"))
-                continue
-            result[key] = int(value)
-            continue
-        try:
-            result[key] = json.loads(value)
-        except ValueError:
-            result[key] = value
-    if issues:
-        raise ValidationError(f"invalid --{option}", issues)
-    return result
-
-
 def progress_line(occ: dict[str, Any]) -> str:
     """One line of progress: state, step, resource counts, Ansible tasks."""
     progress = occ.get("progress") or {}
@@ -67,48 +47,19 @@ def progress_line(occ: dict[str, Any]) -> str:
     tasks = progress.get("taskResults") or []
     failed = sum(1 for t in tasks if t.get("status") in ("failed", "unreachable"))
     return (
-        f"{occ.get('lcmOperationType')} {occ.get('operationState')} "
-        f"step={progress.get('currentStep') or '-'} "
+        f"{line_head(occ)} "
         f"created={counts.get('created', 0)} updated={counts.get('updated', 0)} "
         f"deleted={counts.get('deleted', 0)} failed={counts.get('failed', 0)} "
         f"tasks={len(tasks)}" + (f" task-failures={failed}" if failed else "")
     )
 
 
-def follow(client: ApiClient, op_id: str, poll: float) -> dict[str, Any]:
-    """Poll an occurrence until it leaves the running states; a live line on stderr."""
-    last = ""
-    while True:
-        occ: dict[str, Any] = client.json("GET", f"{BASE}/ns_lcm_op_occs/{op_id}")
-        line = progress_line(occ)
-        if line != last:
-            typer.echo(f"\r\033[K{line}", nl=False, err=True)
-            last = line
-        if occ.get("operationState") not in RUNNING:
-            typer.echo("", err=True)
-            return occ
-        time.sleep(poll)
+OCCURRENCES = OccurrenceApi(f"{BASE}/ns_lcm_op_occs", "nsLcmOpOccId", progress_line)
 
 
 def _submit(path: str, body: dict[str, Any], wait: bool, poll: float, as_json: bool) -> None:
-    def action(client: ApiClient) -> dict[str, Any]:
-        accepted: dict[str, Any] = client.json("POST", path, json=body)
-        if not wait:
-            return accepted
-        occ = follow(client, str(accepted["nsLcmOpOccId"]), poll)
-        if occ.get("operationState") != "COMPLETED":
-            error = occ.get("error") or {}
-            raise PermanentError(
-                f"operation {occ['id']} ended {occ.get('operationState')}: "
-                f"{error.get('detail', 'no detail')}"
-            )
-        return {**accepted, "operationState": occ["operationState"]}
-
-    result = run(as_json, action)
-    if as_json:
-        emit_json(result)
-    else:
-        emit(str(result.get("nsLcmOpOccId")))
+    result = submit(OCCURRENCES, path, body, wait, poll, as_json)
+    emit_json(result) if as_json else emit(str(result.get("nsLcmOpOccId")))
 
 
 def register(app: typer.Typer) -> None:
@@ -144,11 +95,14 @@ def _instances(app: typer.Typer) -> None:
         as_json: bool = JSON_OPT,
     ) -> None:
         """Instantiate an NS instance (preview, up, Day1)."""
-        additional = {
-            "placement": _pairs(place, "place"),
-            "parameters": _pairs(param, "param"),
-            "scale": _pairs(scale, "scale"),
-        }
+        additional = checked(
+            as_json,
+            lambda: {
+                "placement": pairs(place, "place"),
+                "parameters": pairs(param, "param"),
+                "scale": pairs(scale, "scale"),
+            },
+        )
         body: dict[str, Any] = {"additionalParamsForNs": additional}
         if site:
             body["vimAccountId"] = site
@@ -195,7 +149,7 @@ def _operations(app: typer.Typer) -> None:
         body = {
             "member_vnf_index": profile,
             "primitive": primitive,
-            "primitive_params": _pairs(param, "param"),
+            "primitive_params": checked(as_json, lambda: pairs(param, "param")),
         }
         _submit(f"{BASE}/ns_instances/{ns_id}/action", body, wait, poll, as_json)
 
@@ -218,7 +172,7 @@ def _reads(app: typer.Typer) -> None:
     @app.command("list")
     def list_(as_json: bool = JSON_OPT) -> None:
         """List the project's NS instances."""
-        items = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_instances"))
+        items = run(as_json, lambda c: fetch_all(c, f"{BASE}/ns_instances"))
         if as_json:
             emit_json(items)
             return
@@ -243,23 +197,16 @@ def _reads(app: typer.Typer) -> None:
     def ops(
         ns_id: str | None = typer.Argument(None, help="Only this NS instance's operations."),
         op_id: str | None = typer.Option(None, "--id", help="Show one occurrence in full."),
-        task: OpTask | None = typer.Option(None, "--task", help="Act on the occurrence --id."),
+        op_task: OpTask | None = typer.Option(None, "--task", help="Act on the occurrence --id."),
         wait: bool = WAIT_OPT,
         poll: float = POLL_OPT,
         as_json: bool = JSON_OPT,
     ) -> None:
         """List operation occurrences; --id shows one; --task acts on it."""
-        if task and not op_id:
+        if op_task and not op_id:
             raise typer.BadParameter("--task needs --id", param_hint="--task")
-        if op_id and task:
-
-            def do(client: ApiClient) -> dict[str, Any]:
-                occ: dict[str, Any] = client.json(
-                    "POST", f"{BASE}/ns_lcm_op_occs/{op_id}/{task.value}"
-                )
-                return follow(client, op_id, poll) if wait else occ
-
-            occ = run(as_json, do)
+        if op_id and op_task:
+            occ = task(OCCURRENCES, op_id, op_task.value, wait=wait, poll=poll, as_json=as_json)
             emit_json(occ) if as_json else emit(progress_line(occ))
             return
         if op_id:
@@ -267,7 +214,7 @@ def _reads(app: typer.Typer) -> None:
             emit_json(occ) if as_json else show_fields(occ)
             return
         params = {"nsInstanceId": ns_id} if ns_id else {}
-        items = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_lcm_op_occs", params=params))
+        items = run(as_json, lambda c: fetch_all(c, f"{BASE}/ns_lcm_op_occs", params))
         if as_json:
             emit_json(items)
             return
