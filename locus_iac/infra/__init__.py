@@ -14,7 +14,8 @@ from locus_iac.infra.components.tenant import Tenant, TenantArgs
 from locus_iac.infra.components.virtual_link import Route, VirtualLink, VirtualLinkArgs
 from locus_iac.infra.components.vpn_link import VpnLink, VpnLinkArgs
 from locus_iac.infra.day0 import render_cloud_init
-from locus_iac.infra.nsi import NsiOutputs, NsiPlan, build_nsi, resolve_nsi
+from locus_iac.infra.netslice_links import netslice_blocks
+from locus_iac.infra.nsi import NsiOutputs, NsiPlan, build_nsi, netslice_bindings, resolve_nsi
 from locus_iac.infra.preview import PlannedResource, PreviewMocks, ProgramPlan, run_program
 from locus_iac.infra.program import (
     LinkEnds,
@@ -22,12 +23,15 @@ from locus_iac.infra.program import (
     NetworkServiceArgs,
     NsOutputs,
     build_ns,
+    dns_label,
+    ns_namespace,
 )
 from locus_iac.infra.resolve import resolve_ns
 from locus_iac.infra.spec import NsiSpec, NsSpec
 from locus_iac.infra.topology import (
     KduPlan,
     LinkPlan,
+    NetsliceLink,
     NsPlan,
     PortPlan,
     SiteAccess,
@@ -47,6 +51,7 @@ __all__ = [
     "KubernetesKnfArgs",
     "LinkEnds",
     "LinkPlan",
+    "NetsliceLink",
     "NetworkService",
     "NetworkServiceArgs",
     "NsOutputs",
@@ -80,7 +85,11 @@ __all__ = [
     "allocate_cidrs",
     "build_ns",
     "build_nsi",
+    "dns_label",
     "generate_keypair",
+    "netslice_bindings",
+    "netslice_blocks",
+    "ns_namespace",
     "render_cloud_init",
     "resolve_ns",
     "resolve_nsi",

@@ -3,7 +3,8 @@
 One NS instance is one Pulumi stack (DESIGN.md). The program declares, under one
 ``locus:ns:NetworkService`` component: a provider per site, a security group (and key pair)
 per OpenStack site, a namespace per Kubernetes site, every virtual link (a ``SiteLink`` when
-its ends are at two sites), every VNF (``OpenStackVnf``) and KNF (``KubernetesKnf``), and
+its ends are at two sites, or when it is a netslice VL with ends of other nested NS stacks
+at other sites: ``LinkPlan.peers``), every VNF (``OpenStackVnf``) and KNF (``KubernetesKnf``), and
 exports the management addresses (Day1 targets), SAP endpoints and KNF service endpoints.
 """
 
@@ -60,6 +61,12 @@ def dns_label(*parts: str, limit: int = 63) -> str:
     return _NOT_DNS.sub("-", raw).strip("-")[:limit].rstrip("-")
 
 
+def ns_namespace(ns_instance_id: str) -> str:
+    """The Kubernetes namespace of an NS instance at every Kubernetes site (also the
+    namespace of its NADs, which other nested NSs of a netslice attach to)."""
+    return dns_label("locus", ns_instance_id)
+
+
 @dataclass(frozen=True)
 class NetworkServiceArgs:
     """Inputs of :class:`NetworkService`: the plan, and VLs declared elsewhere (a netslice
@@ -105,7 +112,7 @@ class NetworkService(pulumi.ComponentResource):
     def _site_scaffolding(self, site: Site) -> None:
         access = self._plan.access.get(site.name)
         prefix = f"{self.name}-{site.name}"
-        label = dns_label("locus", self._plan.ns_instance_id)
+        label = ns_namespace(self._plan.ns_instance_id)
         if site.kind == SiteKind.OPENSTACK:
             self.providers[site.name] = openstack.Provider(
                 f"{prefix}-provider",
@@ -170,21 +177,19 @@ class NetworkService(pulumi.ComponentResource):
 
     def _link_args(self, link: LinkPlan, site: Site) -> VirtualLinkArgs:
         existing = link.existing.get(site.name)
-        name = dns_label(self._plan.ns_instance_id[:8], link.id)
+        name = link.name or dns_label(self._plan.ns_instance_id[:8], link.id)
+        block = link.cidrs.get(site.name)
+        cidr = str(block) if block is not None else None
         if site.kind == SiteKind.OPENSTACK:
             if existing is not None:
                 return VirtualLinkArgs(SiteKind.OPENSTACK, name, existing_network=existing)
-            return VirtualLinkArgs(
-                SiteKind.OPENSTACK,
-                name,
-                cidr=str(link.cidrs[site.name]),
-                gateway=link.crosses_sites,
-            )
+            return VirtualLinkArgs(SiteKind.OPENSTACK, name, cidr=cidr, gateway=link.routed)
         assert site.kubernetes is not None
         return VirtualLinkArgs(
             SiteKind.KUBERNETES,
             name,
-            cidr=str(link.cidrs[site.name]),
+            cidr=cidr,
+            existing_network=existing,
             namespace=self.namespaces[site.name],
             master_interface=site.kubernetes.multus_master_interface,
             segment=str(site.kubernetes.cidr_pool),
@@ -192,32 +197,65 @@ class NetworkService(pulumi.ComponentResource):
 
     def _link(self, link: LinkPlan) -> LinkEnds:
         prefix = f"{self.name}-{link.id}"
-        if not link.crosses_sites:
+        if not link.routed:
             site = self._plan.site(link.sites[0])
             vl = VirtualLink(prefix, self._link_args(link, site), self._opts(site.name))
-            return _ends({site.name: vl})
-        a, b = (self._site_link_end(link, self._plan.site(s), peer) for s, peer in _pairs(link))
-        component = SiteLink(
-            prefix, SiteLinkArgs(link.id, a, b), pulumi.ResourceOptions(parent=self)
-        )
-        return _ends(component.ends)
+            vls = {site.name: vl}
+        else:
+            if len(link.sites) > 2:
+                where = f"/links/{link.id}"
+                raise invalid(f"VL {link.id} spans {len(link.sites)} sites; 2 at most", where)
+            ends = [self._site_link_end(link, self._plan.site(s)) for s in link.sites]
+            peers = {s: str(block) for s, block in link.peers.items()}
+            component = SiteLink(
+                prefix, SiteLinkArgs(link.id, ends, peers), pulumi.ResourceOptions(parent=self)
+            )
+            vls = component.ends
+        if link.name is not None:
+            self._admit_netslice_segment(link, prefix)
+        return _ends(vls)
 
-    def _site_link_end(self, link: LinkPlan, site: Site, peer: str) -> SiteLinkEnd:
-        ref = self._plan.upstream.vpn_between(site.name, peer)
-        if ref is None:
-            raise invalid(f"VL {link.id}: no VPN stack joins {site.name} and {peer}", "/upstream")
-        stack = self._stack_ref(ref.stack)
-        next_hop = _output_item(stack, ref.stack, "next_hops", site.name)
-        is_openstack = site.kind == SiteKind.OPENSTACK
-        router = _output_item(stack, ref.stack, "router_ids", site.name) if is_openstack else None
+    def _admit_netslice_segment(self, link: LinkPlan, prefix: str) -> None:
+        """A netslice VL's segment at an OpenStack site may be shared with other nested NSs
+        (other security groups): admit its block in this NS's group."""
+        for site_name in link.sites:
+            block = link.cidrs.get(site_name)
+            groups = self.security_groups.get(site_name)
+            if block is None or not groups:
+                continue
+            openstack.networking.SecGroupRule(
+                f"{prefix}-{site_name}-allow-netslice",
+                security_group_id=groups[0],
+                direction="ingress",
+                ethertype="IPv4",
+                remote_ip_prefix=str(block),
+                description=f"locus netslice VL {link.name}: nested NSs on one segment",
+                opts=self._opts(site_name),
+            )
+
+    def _site_link_end(self, link: LinkPlan, site: Site) -> SiteLinkEnd:
+        next_hops: dict[str, pulumi.Input[str]] = {}
+        router: pulumi.Output[str] | None = None
+        for local, other in link.site_pairs:
+            if local != site.name:
+                continue
+            ref = self._plan.upstream.vpn_between(site.name, other)
+            if ref is None:
+                message = f"VL {link.id}: no VPN stack joins {site.name} and {other}"
+                raise invalid(message, "/upstream")
+            stack = self._stack_ref(ref.stack)
+            next_hops[other] = _output_item(stack, ref.stack, "next_hops", site.name)
+            if site.kind == SiteKind.OPENSTACK and router is None:
+                router = _output_item(stack, ref.stack, "router_ids", site.name)
         groups = self.security_groups.get(site.name)
         return SiteLinkEnd(
             site=site.name,
             link=self._link_args(link, site),
-            next_hop=next_hop,
+            next_hops=next_hops,
             router_id=router,
             security_group_id=groups[0] if groups else None,
             provider=self.providers[site.name],
+            attached=site.name in link.attached,
         )
 
     def _stack_ref(self, stack: str) -> pulumi.StackReference:
@@ -276,13 +314,6 @@ class NetworkService(pulumi.ComponentResource):
             return self.links[vl].attachments[site]
         except KeyError:
             raise invalid(f"VL {vl} has no NAD at site {site}", f"/links/{vl}") from None
-
-
-def _pairs(link: LinkPlan) -> list[tuple[str, str]]:
-    if len(link.sites) != 2:
-        raise invalid(f"VL {link.id} spans {len(link.sites)} sites; 2 at most", f"/links/{link.id}")
-    a, b = link.sites
-    return [(a, b), (b, a)]
 
 
 def _ends(vls: Mapping[str, VirtualLink]) -> LinkEnds:

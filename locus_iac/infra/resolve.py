@@ -11,7 +11,9 @@ The SOL006 walk, in one place (seed §4.1.1.1, §4.3.3):
   ``cloud-init-file`` -> the package's ``cloud_init/<file>``; ``kdu/helm-chart`` -> the
   package's ``helm-charts/<chart>`` when present, else the chart reference as written.
 * NS VLs -> an existing VIM network (site ``network_mappings``, OSM ``vim-network-name``,
-  the site management network for a management VL), else a CIDR block per site.
+  the site management network for a management VL), else a CIDR block per site; a VL bound
+  to a netslice VLD (``netslice_links``) takes the NSI's name, blocks and attachments
+  (:mod:`locus_iac.infra.netslice_links`), and the site allocators skip those blocks.
 
 Every problem is collected and raised in one :class:`ValidationError` whose issue paths
 point into the spec (``/placement/1``, ``/vnfds/cloud_vnf/vdu/0``...).
@@ -27,6 +29,7 @@ from pathlib import Path
 from locus_iac.descriptors import Nsd, NsDf, SwImageDesc, Vnfd, VnfProfile
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.infra.cidr import CidrAllocator
+from locus_iac.infra.netslice_links import bound_link, netslice_blocks
 from locus_iac.infra.spec import NsSpec
 from locus_iac.infra.topology import (
     KduPlan,
@@ -121,9 +124,7 @@ def _vnf(
 ) -> VnfPlan | None:
     vnfd = spec.vnfds.get(profile.vnfd_id)
     if vnfd is None:
-        issues.add(
-            "unresolved-reference", f"VNFD {profile.vnfd_id!r} not given", *where, "vnfd-id"
-        )
+        issues.add("unresolved-reference", f"VNFD {profile.vnfd_id!r} not given", *where, "vnfd-id")
         return None
     site_name = spec.placement.get(profile.id)
     if site_name is None:
@@ -328,12 +329,23 @@ def _links(spec: NsSpec, vnfs: list[VnfPlan], issues: _Issues) -> list[LinkPlan]
             sites = sites_of.setdefault(vl, [])
             if vnf.site not in sites:
                 sites.append(vnf.site)
+    for vl_id in spec.netslice_links:
+        if spec.nsd.virtual_link_desc_by_id(vl_id) is None:
+            message = f"NSD {spec.nsd.id} has no virtual-link-desc {vl_id!r}"
+            issues.add("broken-reference", message, "netslice_links", vl_id)
+    fixed = netslice_blocks({"": spec.netslice_links})
     allocators: dict[str, CidrAllocator] = {}
     links = []
     for vl_id, site_names in sites_of.items():
         vld = spec.nsd.virtual_link_desc_by_id(vl_id)
         if vld is None:
             issues.add("broken-reference", f"NSD has no virtual-link-desc {vl_id!r}", "nsd")
+            continue
+        binding = spec.netslice_links.get(vl_id)
+        if binding is not None:
+            link, problems = bound_link(spec, vl_id, bool(vld.mgmt_network), site_names, binding)
+            issues.items.extend(problems)
+            links.append(link.model_copy(update={"vim_network_name": vld.vim_network_name}))
             continue
         existing: dict[str, str] = {}
         cidrs: dict[str, IPv4Network] = {}
@@ -344,9 +356,8 @@ def _links(spec: NsSpec, vnfs: list[VnfPlan], issues: _Issues) -> list[LinkPlan]
                 existing[name] = found
                 continue
             if name not in allocators:
-                allocators[name] = CidrAllocator(
-                    _pool(site), spec.cidr_prefix, spec.reserved_cidrs.get(name, ())
-                )
+                reserved = (*spec.reserved_cidrs.get(name, ()), *fixed.get(name, ()))
+                allocators[name] = CidrAllocator(_pool(site), spec.cidr_prefix, reserved)
             cidrs[name] = allocators[name].allocate(vl_id)
         links.append(
             LinkPlan(
@@ -383,23 +394,32 @@ def _pool(site: Site) -> IPv4Network:
 
 
 def relevant_upstream(upstream: Upstream, links: Iterable[LinkPlan]) -> Upstream:
-    """Only the VPN stacks that join the two ends of some link of the plan."""
-    pairs = [set(link.sites) for link in links if link.crosses_sites]
+    """Only the VPN stacks that join the two ends of some link of the plan (its own ends,
+    or one of its ends and a netslice peer)."""
+    pairs = [{a, b} for link in links for a, b in link.site_pairs]
     return Upstream(vpn=tuple(ref for ref in upstream.vpn if set(ref.sites) in pairs))
 
 
 def vpn_issues(upstream: Upstream, links: Iterable[LinkPlan]) -> list[Issue]:
-    """A link with ends at two sites needs a VPN stack joining them; three sites: unsupported."""
+    """A link with ends at two sites, or with an end here and a netslice peer at another
+    site, needs a VPN stack joining each such pair of sites; three local sites: unsupported."""
     issues = _Issues()
     for link in links:
         if len(link.sites) > 2:
             issues.add("unsupported", f"VL {link.id} spans more than two sites", "placement")
-        elif link.crosses_sites and upstream.vpn_between(*link.sites) is None:
-            a, b = link.sites
-            issues.add(
-                "no-vpn",
-                f"VL {link.id} joins {a} and {b}, but no VPN stack joins them (upstream.vpn)",
-                "upstream",
-                "vpn",
-            )
+            continue
+        seen: list[set[str]] = []
+        for a, b in link.site_pairs:
+            if {a, b} in seen:
+                continue
+            seen.append({a, b})
+            if upstream.vpn_between(a, b) is None:
+                what = "netslice peer " if b in link.peers else ""
+                issues.add(
+                    "no-vpn",
+                    f"VL {link.id} joins {a} and {what}{b}, but no VPN stack joins them "
+                    "(upstream.vpn)",
+                    "upstream",
+                    "vpn",
+                )
     return issues.items

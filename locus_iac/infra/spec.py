@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.infra.cidr import DEFAULT_PREFIX
-from locus_iac.infra.topology import SiteAccess, Upstream
+from locus_iac.infra.topology import NetsliceLink, SiteAccess, Upstream
 from locus_iac.sites import SiteCatalog
 
 
@@ -39,6 +39,10 @@ class NsSpec(_Frozen):
     KDU name, to Helm values; ``scale`` maps vnf-profile id, then VDU id or KDU name, to an
     instance/replica count overriding the instantiation level. ``reserved_cidrs`` lists,
     per site, blocks other NS instances already use.
+
+    ``netslice_links`` binds VLs of this NSD (by virtual-link-desc id) to the netslice VLDs
+    of the NSI this NS is nested in (:class:`NetsliceLink`): the NSI fixes their VIM-side
+    name and blocks, and says where another nested NS already created the network.
     """
 
     ns_instance_id: Annotated[str, Field(min_length=1, max_length=63)]
@@ -61,6 +65,7 @@ class NsSpec(_Frozen):
     reserved_cidrs: dict[str, tuple[IPv4Network, ...]] = Field(default_factory=dict)
     upstream: Upstream = Upstream()
     access: dict[str, SiteAccess] = Field(default_factory=dict)
+    netslice_links: dict[str, NetsliceLink] = Field(default_factory=dict)
 
 
 class NsiSpec(_Frozen):

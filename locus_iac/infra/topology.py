@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 from locus_iac.sites import Site, SiteKind
 
 Count = Annotated[int, Field(ge=0, le=1000)]
+_DNS_LABEL = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
 
 class _Frozen(BaseModel):
@@ -86,6 +87,12 @@ class LinkPlan(_Frozen):
     ``vim_network_name`` (OSM) or the site's ``network_mappings`` name an existing network:
     nothing is created for it. Otherwise every site in ``cidrs`` gets its own block; a link
     with ends at two sites is a site link, routed over the sites' VPN.
+
+    A VL bound to a netslice VLD (:class:`NetsliceLink`) also has ``name`` (the VIM-side
+    name shared by every nested NS stack), ``attached`` (sites whose network another nested
+    NS owns: ``existing`` names it, nothing is created and its shared routes are the
+    owner's) and ``peers`` (the blocks of the VLD's ends at sites where this NS has none:
+    routed over the VPN like the far end of a site link).
     """
 
     id: str
@@ -94,10 +101,42 @@ class LinkPlan(_Frozen):
     vim_network_name: str | None = None
     existing: dict[str, str] = Field(default_factory=dict)
     cidrs: dict[str, IPv4Network] = Field(default_factory=dict)
+    name: str | None = None
+    attached: tuple[str, ...] = ()
+    peers: dict[str, IPv4Network] = Field(default_factory=dict)
 
     @property
     def crosses_sites(self) -> bool:
         return len(self.sites) > 1
+
+    @property
+    def routed(self) -> bool:
+        """Whether some end must reach a block at another site (over the VPN)."""
+        return self.crosses_sites or bool(self.peers)
+
+    @property
+    def site_pairs(self) -> list[tuple[str, str]]:
+        """Every (local site, other end's site) pair the link routes between."""
+        others = (*self.sites, *(p for p in self.peers if p not in self.sites))
+        return [(a, b) for a in self.sites for b in others if a != b]
+
+
+class NetsliceLink(_Frozen):
+    """How one nested NS joins a netslice VLD (OSM NST ``netslice-vld``, seed §5.1 Fig. 39).
+
+    A netslice is a set of nested NS stacks plus the links between them (DESIGN.md); the
+    NSI fixes, for every netslice VLD, one VIM-side ``name`` (Neutron network/subnet name,
+    NAD name: a DNS label), the address block of its end at every site it reaches
+    (``cidrs``, allocated jointly so that nothing overlaps) and, at sites where an earlier
+    nested NS (the owner) already created the network, what to attach to (``attach``: the
+    Neutron network name on OpenStack, the NAD ``namespace/name`` on Kubernetes).
+    :func:`locus_iac.infra.nsi.netslice_bindings` computes them;
+    ``NsSpec.netslice_links`` carries them into each nested NS.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=63, pattern=_DNS_LABEL)]
+    cidrs: dict[str, IPv4Network] = Field(default_factory=dict)
+    attach: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
 
 
 class VpnStackRef(_Frozen):

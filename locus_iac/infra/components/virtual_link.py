@@ -4,7 +4,8 @@ OpenStack (seed §3.2.2, self-service networking): a Neutron network and subnet 
 from the site's CIDR pool, or, when the VL names an existing VIM network (OSM
 ``vim-network-name``, the site's ``network_mappings``), a lookup of that network and
 nothing created. Kubernetes (seed §3.2.3): a Multus ``NetworkAttachmentDefinition`` with
-a macvlan interface on the site's master interface and cluster-wide IPAM on the VL's block.
+a macvlan interface on the site's master interface and cluster-wide IPAM on the VL's block,
+or, for a netslice VL another nested NS owns, a reference to that NAD.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class VirtualLinkArgs:
     Exactly one of ``cidr`` (create) and ``existing_network`` (look up by name) is set on
     OpenStack; Kubernetes needs ``cidr``, ``namespace`` and ``master_interface``, and
     ``segment`` is the prefix of the master interface's segment (see :func:`macvlan_config`).
+    On Kubernetes, ``existing_network`` is the ``namespace/name`` of a NAD declared
+    elsewhere (a netslice VL another nested NS owns): no NAD is declared, the attachment is
+    that reference and ``cidr`` its block.
     A new OpenStack subnet has no gateway unless ``gateway`` (a routed link): VMs with
     several NICs then get one default route, through the management network.
     """
@@ -123,6 +127,15 @@ class VirtualLink(pulumi.ComponentResource):
         self.created = True
 
     def _kubernetes(self, name: str, args: VirtualLinkArgs) -> None:
+        if args.existing_network is not None:
+            # a NAD another stack owns (a netslice VL): Multus accepts the cross-namespace
+            # reference as it is; the block is the one the owner declared
+            if args.cidr is None:
+                raise invalid(f"{name}: the block of NAD {args.existing_network} is needed")
+            self.cidr = pulumi.Output.from_input(args.cidr)
+            self.attachment = pulumi.Output.from_input(args.existing_network)
+            self.created = False
+            return
         if args.cidr is None or args.namespace is None:
             raise invalid(f"{name}: a NetworkAttachmentDefinition needs a CIDR and namespace")
         config = pulumi.Output.all(
