@@ -37,6 +37,9 @@ class NsInstanceRow(Base):
     ns_state: Mapped[str] = mapped_column(String(24))
     instantiate_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     current_op_occ_id: Mapped[str | None] = mapped_column(String(36))
+    nsi_id: Mapped[str | None] = mapped_column(
+        String(36), default=None, doc="the netslice instance that created it (a nested NS)"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -105,7 +105,8 @@ def write_access(box: SecretBox, rows: list[SiteRow], folder: Path) -> dict[str,
     return access
 
 
-def _package(session: Session, row: PackageRow) -> Package:
+def package_of(session: Session, row: PackageRow) -> Package:
+    """The package of a catalogue row, read (and checked) from its stored bytes."""
     return read_package(read_content(session, row), name=row.name or row.id)
 
 
@@ -119,7 +120,7 @@ def load_packages(
             "the NS descriptor of this instance is gone",
             [Issue("/nsdInfoId", "unknown-nsd", f"no NSD package {nsd_info_id}")],
         )
-    main = _package(session, nsd_row)
+    main = package_of(session, nsd_row)
     wanted = list(getattr(main.descriptor.model, "vnfd_id", ()))
     rows = session.scalars(
         select(PackageRow).where(
@@ -134,7 +135,7 @@ def load_packages(
             "VNF packages of the NSD are missing",
             [Issue("/nsdId", "missing-vnfd", f"onboard VNFD {v}") for v in missing],
         )
-    return main, [_package(session, r) for r in rows]
+    return main, [package_of(session, r) for r in rows]
 
 
 def _resolve_site(ref: str, rows: list[SiteRow]) -> str:
@@ -182,7 +183,7 @@ def build_spec(
     if not isinstance(spec, NsSpec):  # pragma: no cover - main is an NSD package
         raise ValidationError("not an NS descriptor", [Issue("/nsdId", "wrong-kind", "an NSD")])
     access = write_access(box, rows, workdir / "access")
-    update: dict[str, Any] = {"access": access}
+    update: dict[str, Any] = {"access": access, "netslice_links": params.netslice_links}
     if request.ns_flavour_id:
         update["df_id"] = request.ns_flavour_id
     return spec.model_copy(update=update)

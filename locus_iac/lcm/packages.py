@@ -16,26 +16,33 @@ from locus_iac.lcm.inputs import load_packages
 from locus_iac.lcm.requests import ActionRequest
 
 
-def find_nsd(session: Session, project_id: str, ref: str) -> PackageRow:
-    """The onboarded NSD package whose NSD id or package id is ``ref``.
+def find_descriptor(session: Session, project_id: str, kind: PackageKind, ref: str) -> PackageRow:
+    """The onboarded package of ``kind`` whose descriptor id or package id is ``ref``.
 
-    An unknown reference is a :class:`ValidationError` at ``/nsdId`` (the request names
-    something that does not exist); a package without content is a Conflict.
+    An unknown reference is a :class:`ValidationError` at ``/nsdId`` or ``/nstId`` (the
+    request names something that does not exist); a package without content is a Conflict.
     """
     row = session.scalar(
         select(PackageRow).where(
             PackageRow.project_id == project_id,
-            PackageRow.kind == PackageKind.NSD.value,
+            PackageRow.kind == kind.value,
             or_(PackageRow.id == ref, PackageRow.descriptor_id == ref),
         )
     )
     if row is None:
+        what = "NS descriptor" if kind is PackageKind.NSD else "netslice template"
+        pointer = f"/{kind.value}Id"
         raise ValidationError(
-            "unknown NS descriptor",
-            [Issue("/nsdId", "unknown-nsd", f"no NS descriptor {ref!r} in this project")],
+            f"unknown {what}",
+            [Issue(pointer, f"unknown-{kind.value}", f"no {what} {ref!r} in this project")],
         )
     require_onboarded(row)
     return row
+
+
+def find_nsd(session: Session, project_id: str, ref: str) -> PackageRow:
+    """The onboarded NSD package whose NSD id or package id is ``ref`` (``/nsdId``)."""
+    return find_descriptor(session, project_id, PackageKind.NSD, ref)
 
 
 def check_action(session: Session, instance: NsInstanceRow, request: ActionRequest) -> None:

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from locus_iac.infra import NetsliceLink
+
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
 
@@ -44,6 +46,11 @@ class InstantiateAdditionalParams(_Body):
     )
     scale: dict[Name, dict[Name, Annotated[int, Field(ge=0, le=1000)]]] = Field(
         default_factory=dict, description="profile id -> VDU id -> instances / replicas"
+    )
+    netslice_links: dict[Name, NetsliceLink] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("netsliceLinks", "netslice_links"),
+        description="set by the netslice LCM: nested VL id -> how it joins the netslice VLD",
     )
 
 
@@ -140,3 +147,54 @@ class TerminateNsRequest(_Body):
         default=None, validation_alias=AliasChoices("terminationTime", "termination_time")
     )
     timeout: Annotated[int, Field(ge=1)] | None = None
+
+
+# -- netslice instances (OSM NBI ``/nsilcm/v1``, seed Annex B.5) -------------------------------
+
+
+class CreateNsiRequest(_Body):
+    """Create a netslice instance of an NST (``nstId``: the NST id or its package id)."""
+
+    nst_id: Name = Field(validation_alias=AliasChoices("nstId", "netSliceTemplateId", "nst_id"))
+    nsi_name: Name = Field(validation_alias=AliasChoices("nsiName", "nsi_name"))
+    nsi_description: Annotated[str, Field(max_length=4096)] | None = Field(
+        default=None, validation_alias=AliasChoices("nsiDescription", "nsi_description")
+    )
+
+
+class NsiSubnetParams(_Body):
+    """OSM ``InstantiateNsiRequest.netslice-subnet[]``: one nested NS's own parameters."""
+
+    id: Name
+    vim_account_id: Name | None = Field(
+        default=None, validation_alias=AliasChoices("vimAccountId", "vim_account_id")
+    )
+    additional_params: InstantiateAdditionalParams = Field(
+        default_factory=InstantiateAdditionalParams,
+        validation_alias=AliasChoices("additionalParamsForNs", "additionalParams"),
+    )
+
+
+class InstantiateNsiRequest(_Body):
+    """OSM ``InstantiateNsiRequest``: a default site and per-subnet parameters."""
+
+    vim_account_id: Name | None = Field(
+        default=None, validation_alias=AliasChoices("vimAccountId", "vim_account_id")
+    )
+    netslice_subnet: list[NsiSubnetParams] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("netslice-subnet", "netsliceSubnet", "netslice_subnet"),
+    )
+
+
+class CreateAndInstantiateNsiRequest(CreateNsiRequest, InstantiateNsiRequest):
+    """OSM's ``netslice_instances_content`` body (Annex B Table 24)."""
+
+
+class NsiActionRequest(ActionRequest):
+    """OSM ``NsiActionRequest`` (Annex B Table 25): a Day2 primitive of one nested NS,
+    named by its netslice subnet."""
+
+    netslice_subnet_id: Name = Field(
+        validation_alias=AliasChoices("netsliceSubnetId", "nssId", "nss_id", "netslice_subnet_id")
+    )

@@ -6,6 +6,9 @@ runnable occurrence (up to ``max_workers`` at once) it claims the row for itself
 and Ansible processes it starts can be stopped with it). Different NS instances thus run in
 parallel; one instance never has two (the per-instance lock of :mod:`locus_iac.lcm.queue`).
 
+Each round first lets the netslice coordinator (:mod:`locus_iac.lcm.nsi_coordinator`)
+advance netslice operations, which start nested NS operations through the same queue.
+
 It also watches its workers: one that exits while its occurrence is still running died
 (``kill -9``, crash) and the occurrence goes to ``FAILED_TEMP``; one whose occurrence got a
 cancel request is stopped (SIGTERM, then SIGKILL after ``grace``) and the occurrence is
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from locus_iac.catalogue import Database
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
+from locus_iac.lcm.nsi_coordinator import NsiCoordinator
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.recovery import interrupt
 from locus_iac.lcm.runner import OperationRunner
@@ -81,6 +85,7 @@ class Supervisor:
         self._runner = runner
         self.name = f"supervisor-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._workers: dict[str, _Worker] = {}
+        self._coordinator = NsiCoordinator(db)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -110,7 +115,9 @@ class Supervisor:
             self._wake.clear()
 
     def tick(self) -> None:
-        """One round: reap finished workers, honour cancellations, start new workers."""
+        """One round: advance netslice operations (they start NS operations), reap finished
+        workers, honour cancellations, start new workers."""
+        self._coordinator.tick()
         self._reap()
         self._cancel_pending()
         self._expire()

@@ -29,7 +29,7 @@ from locus_iac.errors import LocusError
 from locus_iac.lcm.service import LcmService
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
-from locus_iac.nbi.routers import admin, nslcm, packages, sites
+from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.uploads import BodyLimit
 
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
     app.include_router(admin.router)
     app.include_router(sites.router)
     app.include_router(nslcm.router)
+    app.include_router(nsilcm.router)
     for router in packages.ROUTERS:
         app.include_router(router)
     return app

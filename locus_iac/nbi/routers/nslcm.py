@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from locus_iac.catalogue.instances import NsInstanceRow
-from locus_iac.lcm import queue
-from locus_iac.lcm.occurrence import OperationError, OperationOccurrence
+from locus_iac.lcm import nsi_queue, queue
+from locus_iac.lcm.occurrence import OperationOccurrence
 from locus_iac.lcm.packages import check_action, find_nsd
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.requests import (
@@ -36,16 +36,13 @@ from locus_iac.lcm.requests import (
 )
 from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.lifecycle import Link, location, problem, wake_engine
 from locus_iac.nbi.paging import Marker, link_next
 
 router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"])
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nslcm/v1"
 _EVENTS_SHOWN = 50
-
-
-class Link(BaseModel):
-    href: str
 
 
 class NsInstance(BaseModel):
@@ -141,15 +138,6 @@ def _instance(row: NsInstanceRow) -> NsInstance:
     )
 
 
-#: SOL013 ProblemDetails needs a ``status``: the one the failure would have had as a response.
-_ERROR_STATUS = {"ValidationError": 422, "NotFound": 404, "Conflict": 409, "RetryableError": 503}
-
-
-def _problem(error: OperationError) -> dict[str, Any]:
-    """An occurrence's ``error`` as SOL013 ProblemDetails (``status``, ``detail``, ``title``)."""
-    return {**error.model_dump(), "status": _ERROR_STATUS.get(error.title, 500)}
-
-
 def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
     me = f"{BASE}/ns_lcm_op_occs/{occ.id}"
     links = {
@@ -180,25 +168,17 @@ def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
         operation_params=occ.operation_params,
         is_cancel_pending=occ.is_cancel_pending,
         cancel_mode=occ.cancel_mode.value if occ.cancel_mode else None,
-        error=_problem(occ.error) if occ.error else None,
+        error=problem(occ.error.model_dump()) if occ.error else None,
         progress=progress,
         links=links,
     )
 
 
-def _wake(request: Request) -> None:
-    lcm = getattr(request.app.state, "lcm", None)
-    if lcm is not None:
-        lcm.wake()
-
-
 def _accepted(
     request: Request, response: Response, ns_id: str, op_id: str, *, content: bool
 ) -> Accepted:
-    _wake(request)
-    response.headers["Location"] = (
-        f"{str(request.base_url).rstrip('/')}{BASE}/ns_lcm_op_occs/{op_id}"
-    )
+    wake_engine(request)
+    response.headers["Location"] = location(request, f"{BASE}/ns_lcm_op_occs/{op_id}")
     return Accepted(
         id=ns_id if content else op_id,
         ns_instance_id=ns_id,
@@ -225,9 +205,7 @@ def create_ns_instance(
             nsd_id=nsd.descriptor_id or body.nsd_id,
             nsd_info_id=nsd.id,
         )
-    response.headers["Location"] = (
-        f"{str(request.base_url).rstrip('/')}{BASE}/ns_instances/{row.id}"
-    )
+    response.headers["Location"] = location(request, f"{BASE}/ns_instances/{row.id}")
     return _instance(row)
 
 
@@ -291,6 +269,7 @@ def get_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> NsI
 def delete_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> Response:
     """Delete an NS instance identifier (only ``NOT_INSTANTIATED``; clause 6.4.3.3.5)."""
     with svc.db.session() as session:
+        nsi_queue.require_standalone(session, who.project_id, ns_instance_id)
         queue.delete_instance(session, who.project_id, ns_instance_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -381,7 +360,10 @@ def terminate(
     response: Response,
     body: TerminateNsRequest | None = None,
 ) -> Accepted:
-    """Terminate (clause 6.4.8; Annex B Table 22): destroy the stack's resources and it."""
+    """Terminate (clause 6.4.8; Annex B Table 22): destroy the stack's resources and it.
+    A nested NS of a netslice is terminated with its netslice (409 here)."""
+    with svc.db.session(readonly=True) as session:
+        nsi_queue.require_standalone(session, who.project_id, ns_instance_id)
     return _operation(
         LcmOperationType.TERMINATE,
         body or TerminateNsRequest(),
@@ -430,7 +412,7 @@ def _task(
 ) -> NsLcmOpOcc:
     with svc.db.session() as session:
         occ = queue.request_task(session, who.project_id, op_occ_id, task)
-    _wake(request)
+    wake_engine(request)
     return _occurrence(occ)
 
 

@@ -1,0 +1,288 @@
+"""Netslice instances and their LCM operation occurrences as catalogue rows (Annex B.5).
+
+The same rules as the NS queue (:mod:`locus_iac.lcm.queue`): an operation is accepted after
+the netslice-state guard (SOL005 states, :data:`~locus_iac.lcm.states.REQUIRED_NS_STATE`)
+and a compare-and-set on ``nsi_instances.current_op_occ_id`` (a second request gets 409
+naming the open occurrence); every state change goes through
+:func:`~locus_iac.lcm.states.transition`. The occurrence carries its plan
+(:class:`~locus_iac.lcm.nsi_records.NsiProgress`): NS LCM operations on the nested NSs that
+:mod:`locus_iac.lcm.nsi_coordinator` starts one after the other.
+
+``retry`` of a ``FAILED_TEMP`` netslice occurrence retries the nested NS occurrence that
+failed (or starts it anew when that one is closed); ``fail`` closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
+from locus_iac.catalogue.models import new_id, utcnow
+from locus_iac.catalogue.netslices import NsiInstanceRow, NsiOpOccRow
+from locus_iac.catalogue.paging import KeysetPage, keyset_page
+from locus_iac.errors import Conflict, NotFound
+from locus_iac.lcm import queue
+from locus_iac.lcm.nsi_records import NestedNs, NsiProgress, nested_of, progress_of
+from locus_iac.lcm.queue import Task
+from locus_iac.lcm.states import (
+    LcmEvent,
+    LcmOperationState,
+    LcmOperationType,
+    NsState,
+    ns_state_after,
+    require_ns_state,
+    transition,
+)
+
+log = logging.getLogger(__name__)
+
+
+# -- netslice instances ----------------------------------------------------------------------
+
+
+def create_nsi(
+    session: Session,
+    project_id: str,
+    *,
+    name: str,
+    nst_id: str,
+    nst_info_id: str,
+    description: str | None = None,
+) -> NsiInstanceRow:
+    """A new netslice instance in ``NOT_INSTANTIATED``."""
+    now = utcnow()
+    row = NsiInstanceRow(
+        project_id=project_id,
+        name=name,
+        description=description,
+        nst_id=nst_id,
+        nst_info_id=nst_info_id,
+        nsi_state=NsState.NOT_INSTANTIATED.value,
+        instantiate_params={},
+        nested=[],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_nsi(session: Session, project_id: str, nsi_id: str) -> NsiInstanceRow:
+    row = session.scalar(
+        select(NsiInstanceRow).where(
+            NsiInstanceRow.id == nsi_id, NsiInstanceRow.project_id == project_id
+        )
+    )
+    if row is None:
+        raise NotFound(f"netslice instance {nsi_id!r} not found")
+    return row
+
+
+def page_nsis(
+    session: Session, project_id: str, *, marker: str | None, limit: int
+) -> KeysetPage[NsiInstanceRow]:
+    """One page of the project's netslice instances, oldest first (SOL013 clause 5.4.2.1)."""
+    query = select(NsiInstanceRow).where(NsiInstanceRow.project_id == project_id)
+    return keyset_page(
+        session, query, NsiInstanceRow.created_at, NsiInstanceRow.id, marker=marker, limit=limit
+    )
+
+
+def delete_nsi(session: Session, project_id: str, nsi_id: str) -> None:
+    """Delete a ``NOT_INSTANTIATED`` netslice instance and the nested NS instances it created."""
+    row = get_nsi(session, project_id, nsi_id)
+    if row.nsi_state != NsState.NOT_INSTANTIATED.value:
+        raise Conflict(f"netslice instance {nsi_id} is {row.nsi_state}: terminate it first")
+    if row.current_op_occ_id is not None:
+        raise Conflict(_blocked_message(session, nsi_id, row.current_op_occ_id))
+    for nested in nested_of(row.nested):
+        if nested.reused or nested.ns_instance_id is None:
+            continue
+        ns = session.get(NsInstanceRow, nested.ns_instance_id)
+        if ns is not None and ns.nsi_id == nsi_id:
+            queue.delete_instance(session, project_id, ns.id)
+    session.delete(row)
+
+
+def require_standalone(session: Session, project_id: str, ns_instance_id: str) -> None:
+    """409 when the NS instance is a nested NS of a netslice (terminate/delete the netslice)."""
+    row = queue.get_instance(session, project_id, ns_instance_id)
+    if row.nsi_id is not None and session.get(NsiInstanceRow, row.nsi_id) is not None:
+        raise Conflict(
+            f"NS instance {ns_instance_id} is a nested NS of netslice instance {row.nsi_id}: "
+            "terminate or delete the netslice instance instead"
+        )
+
+
+def users_of(session: Session, project_id: str, ns_instance_id: str, but: str) -> list[str]:
+    """Instantiated netslices other than ``but`` whose nested NSs include ``ns_instance_id``."""
+    rows = session.scalars(
+        select(NsiInstanceRow).where(
+            NsiInstanceRow.project_id == project_id,
+            NsiInstanceRow.id != but,
+            NsiInstanceRow.nsi_state == NsState.INSTANTIATED.value,
+        )
+    ).all()
+    return [
+        row.id
+        for row in rows
+        if any(n.ns_instance_id == ns_instance_id for n in nested_of(row.nested))
+    ]
+
+
+# -- operations ------------------------------------------------------------------------------
+
+
+def _blocked_message(session: Session, nsi_id: str, op_occ_id: str) -> str:
+    blocking = session.get(NsiOpOccRow, op_occ_id)
+    what = f"{blocking.operation} in state {blocking.state}" if blocking else "an operation"
+    return (
+        f"netslice instance {nsi_id} is busy: operation occurrence {op_occ_id} ({what}) is "
+        "still open; wait for it, or retry / fail it"
+    )
+
+
+def start_nsi_operation(
+    session: Session,
+    nsi: NsiInstanceRow,
+    operation: LcmOperationType,
+    params: dict[str, Any],
+    progress: NsiProgress,
+    *,
+    nested: Sequence[NestedNs] | None = None,
+) -> NsiOpOccRow:
+    """Accept a netslice operation with its plan: state guard, lock, occurrence PROCESSING.
+
+    ``nested`` (instantiate) replaces the netslice's nested NS records in the same
+    transaction."""
+    if nsi.current_op_occ_id is not None:
+        raise Conflict(_blocked_message(session, nsi.id, nsi.current_op_occ_id))
+    require_ns_state(NsState(nsi.nsi_state), operation)
+    op_id = new_id()
+    locked = session.execute(
+        update(NsiInstanceRow)
+        .where(NsiInstanceRow.id == nsi.id, NsiInstanceRow.current_op_occ_id.is_(None))
+        .values(current_op_occ_id=op_id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(locked, "rowcount", 0) != 1:
+        session.refresh(nsi)
+        raise Conflict(_blocked_message(session, nsi.id, nsi.current_op_occ_id or "?"))
+    now = utcnow()
+    row = NsiOpOccRow(
+        id=op_id,
+        project_id=nsi.project_id,
+        nsi_instance_id=nsi.id,
+        operation=operation.value,
+        state=LcmOperationState.PROCESSING.value,
+        start_time=now,
+        state_entered_time=now,
+        operation_params=params,
+        progress=progress.model_dump(mode="json"),
+        attempts=1,
+    )
+    session.add(row)
+    if nested is not None:
+        nsi.nested = [n.model_dump(mode="json") for n in nested]
+    session.flush()
+    session.refresh(nsi)
+    log.info("accepted %s of netslice instance %s as %s", operation.value, nsi.id, op_id)
+    return row
+
+
+def get_nsi_occurrence(
+    session: Session, op_occ_id: str, project_id: str | None = None, *, lock: bool = False
+) -> NsiOpOccRow:
+    query = select(NsiOpOccRow).where(NsiOpOccRow.id == op_occ_id)
+    if project_id is not None:
+        query = query.where(NsiOpOccRow.project_id == project_id)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound(f"netslice LCM operation occurrence {op_occ_id!r} not found")
+    return row
+
+
+def page_nsi_occurrences(
+    session: Session, project_id: str, nsi_id: str | None, *, marker: str | None, limit: int
+) -> KeysetPage[NsiOpOccRow]:
+    """One page of netslice occurrences (of one netslice instance), oldest first."""
+    query = select(NsiOpOccRow).where(NsiOpOccRow.project_id == project_id)
+    if nsi_id is not None:
+        query = query.where(NsiOpOccRow.nsi_instance_id == nsi_id)
+    return keyset_page(
+        session, query, NsiOpOccRow.start_time, NsiOpOccRow.id, marker=marker, limit=limit
+    )
+
+
+def running(session: Session) -> list[str]:
+    """Ids of netslice occurrences the coordinator has to drive, oldest first."""
+    query = (
+        select(NsiOpOccRow.id)
+        .where(NsiOpOccRow.state == LcmOperationState.PROCESSING.value)
+        .order_by(NsiOpOccRow.state_entered_time, NsiOpOccRow.id)
+    )
+    return list(session.scalars(query).all())
+
+
+def apply_nsi_event(
+    session: Session,
+    row: NsiOpOccRow,
+    event: LcmEvent,
+    *,
+    error: dict[str, Any] | None = None,
+    instantiate_params: dict[str, Any] | None = None,
+) -> None:
+    """Move an occurrence (409 when not allowed); a final state updates the netslice state
+    and releases its lock."""
+    state = transition(LcmOperationState(row.state), event)
+    row.state = state.value
+    row.state_entered_time = utcnow()
+    if state is LcmOperationState.FAILED_TEMP:
+        row.error = error
+    elif state is LcmOperationState.PROCESSING:
+        row.error = None
+    if state.is_final:
+        nsi = session.get(NsiInstanceRow, row.nsi_instance_id)
+        if nsi is not None:
+            operation = LcmOperationType(row.operation)
+            nsi.nsi_state = ns_state_after(NsState(nsi.nsi_state), operation, state).value
+            if state is LcmOperationState.COMPLETED and instantiate_params is not None:
+                nsi.instantiate_params = instantiate_params
+            if nsi.current_op_occ_id == row.id:
+                nsi.current_op_occ_id = None
+            nsi.updated_at = utcnow()
+    session.flush()
+    log.info("netslice occurrence %s: %s -> %s", row.id, event.value, state.value)
+
+
+def request_nsi_task(session: Session, project_id: str, op_occ_id: str, task: Task) -> NsiOpOccRow:
+    """``retry`` or ``fail`` a ``FAILED_TEMP`` netslice occurrence (409 otherwise)."""
+    row = get_nsi_occurrence(session, op_occ_id, project_id, lock=True)
+    if task is Task.FAIL:
+        apply_nsi_event(session, row, LcmEvent.FAIL)
+        return row
+    if task is not Task.RETRY:
+        raise Conflict(f"{task.value} is not offered for netslice occurrences: retry or fail")
+    apply_nsi_event(session, row, LcmEvent.RETRY)
+    progress = progress_of(row.progress)
+    for i, step in enumerate(progress.steps):
+        if step.done or step.ns_lcm_op_occ_id is None:
+            continue
+        nested_row = session.get(OpOccRow, step.ns_lcm_op_occ_id)
+        state = LcmOperationState(nested_row.state) if nested_row else None
+        if state is LcmOperationState.FAILED_TEMP:
+            queue.request_task(session, project_id, step.ns_lcm_op_occ_id, Task.RETRY)
+            step = step.model_copy(update={"operation_state": LcmOperationState.PROCESSING})
+        elif state is None or state.is_final:  # closed for good: start it anew
+            step = step.model_copy(update={"ns_lcm_op_occ_id": None, "operation_state": None})
+        progress = progress.replaced(i, step)
+    row.progress = progress.model_dump(mode="json")
+    row.attempts += 1
+    session.flush()
+    return row
