@@ -16,8 +16,9 @@ is declared once (a ``SiteLink`` when its ends are at two sites) and every neste
 attaches to it. Nested resources are prefixed with their subnet id.
 
 Subnets marked ``is-shared-nss`` and named in ``shared_stack_refs`` are deployed by their
-own stack: this program only reads them through ``StackReference`` (their ``links`` and
-endpoints are re-exported under ``shared``); it does not declare routes towards them.
+own stack (their ``NsSpec`` may be left out of ``nested``): this program only reads them
+through ``StackReference`` (their ``links`` and endpoints are re-exported under
+``shared``); it does not declare routes towards them.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def _netslice_map(spec: NsiSpec) -> tuple[_VldMap, list[Issue]]:
         for j, ref in enumerate(vld.nss_connection_point_ref):
             where = json_pointer("nst", "netslice-vld", i, "nss-connection-point-ref", j)
             nested = spec.nested.get(ref.nss_ref)
+            if nested is None and ref.nss_ref in spec.shared_stack_refs:
+                continue  # deployed by its own stack
             if nested is None:
                 issues.append(Issue(where, "unresolved-reference", f"no NS for {ref.nss_ref}"))
                 continue
@@ -90,7 +93,8 @@ def _netslice_map(spec: NsiSpec) -> tuple[_VldMap, list[Issue]]:
 def resolve_nsi(spec: NsiSpec) -> NsiPlan:
     """Resolve every deployed subnet (CIDRs allocated jointly) and merge them."""
     _, _, merged = _resolve_subnets(spec)
-    shared = {s: ref for s, ref in spec.shared_stack_refs.items() if s in spec.nested}
+    subnets = {s.id for s in spec.nst.netslice_subnet} | set(spec.nested)
+    shared = {s: ref for s, ref in spec.shared_stack_refs.items() if s in subnets}
     return NsiPlan(nsi_id=spec.nsi_id, plan=merged, shared=shared)
 
 
@@ -100,7 +104,7 @@ def _resolve_subnets(spec: NsiSpec) -> tuple[dict[str, NsPlan], _VldMap, NsPlan]
     with every problem found."""
     mapping, issues = _netslice_map(spec)
     for i, subnet in enumerate(spec.nst.netslice_subnet):
-        if subnet.id not in spec.nested:
+        if subnet.id not in spec.nested and subnet.id not in spec.shared_stack_refs:
             where = json_pointer("nst", "netslice-subnet", i)
             issues.append(Issue(where, "unresolved-reference", f"no NS spec for {subnet.id}"))
     if issues:
@@ -217,7 +221,9 @@ def netslice_bindings(spec: NsiSpec) -> dict[str, dict[str, NetsliceLink]]:
       is not supported across stacks: an ``unsupported`` issue.
 
     Subnets in ``shared_stack_refs`` are deployed elsewhere and ignored, as in
-    :func:`resolve_nsi`: they get no binding and own nothing. A subnet with no end on a
+    :func:`resolve_nsi` (their ``NsSpec`` may be left out of ``nested``): they get no
+    binding, own nothing, and their ends are neither blocks nor peers of anyone's binding
+    (joining them is the caller's business). A subnet with no end on a
     VLD it names in the NST (no VNF on that VL) gets no binding for it. Raises
     :class:`ValidationError` (JSON pointers into ``spec``) for every problem found.
     """

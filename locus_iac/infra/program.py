@@ -3,9 +3,10 @@
 One NS instance is one Pulumi stack (DESIGN.md). The program declares, under one
 ``locus:ns:NetworkService`` component: a provider per site, a security group (and key pair)
 per OpenStack site, a namespace per Kubernetes site, every virtual link (a ``SiteLink`` when
-its ends are at two sites, or when it is a netslice VL with ends of other nested NS stacks
-at other sites: ``LinkPlan.peers``), every VNF (``OpenStackVnf``) and KNF (``KubernetesKnf``), and
-exports the management addresses (Day1 targets), SAP endpoints and KNF service endpoints.
+its ends are at two sites, or when it is a netslice VL whose other ends, declared by other
+nested NS stacks, are at other sites: ``LinkPlan.peers``), every VNF (``OpenStackVnf``) and
+KNF (``KubernetesKnf``), and exports the management addresses (Day1 targets), SAP
+endpoints and KNF service endpoints.
 """
 
 from __future__ import annotations

@@ -278,6 +278,18 @@ def test_shared_subnets_get_no_binding_and_own_nothing(poc_nsi: NsiSpec) -> None
     bindings = netslice_bindings(shared)
     assert set(bindings) == {"edge_nss"}
     assert set(bindings["edge_nss"]["cache_net"].cidrs) == {"uma-edge"}
+    # a shared subnet deployed elsewhere needs no spec here
+    without = shared.model_copy(update={"nested": {"edge_nss": shared.nested["edge_nss"]}})
+    assert netslice_bindings(without) == bindings
+    missing = poc_nsi.model_copy(update={"nested": without.nested})
+    with pytest.raises(ValidationError) as err:
+        netslice_bindings(missing)
+    assert [(i.path, i.code) for i in err.value.issues] == [
+        ("/nst/netslice-vld/0/nss-connection-point-ref/0", "unresolved-reference"),
+        ("/nst/netslice-vld/3/nss-connection-point-ref/0", "unresolved-reference"),
+        ("/nst/netslice-vld/4/nss-connection-point-ref/0", "unresolved-reference"),
+        ("/nst/netslice-subnet/0", "unresolved-reference"),
+    ]
 
 
 # -- errors ---------------------------------------------------------------------------------
