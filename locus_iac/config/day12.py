@@ -1,4 +1,4 @@
-"""Day-1 and Day-2 configuration of a VNF with Ansible (locus-iac's replacement for Juju).
+"""Day-1 and Day-2 configuration of a VNF or KNF with Ansible (locus-iac's replacement for Juju).
 
 Day 1: right after ``up``, every ``initial-config-primitive`` of the VNF's day1-2 entry runs
 in ``seq`` order, each as its playbook against the VNF's hosts; the first failure stops the
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from locus_iac.config.events import TaskCallback
-from locus_iac.config.inventory import Inventory
+from locus_iac.config.kube_inventory import AnsibleInventory
 from locus_iac.config.primitives import (
     check_primitive_params,
     initial_params,
@@ -46,7 +46,7 @@ class VnfConfigTarget:
     vnf_profile_id: str
     day12: Day12
     files: Mapping[str, bytes] = field(repr=False)
-    inventory: Inventory
+    inventory: AnsibleInventory
 
 
 class _OpLogger(logging.LoggerAdapter[logging.Logger]):

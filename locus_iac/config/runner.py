@@ -7,8 +7,8 @@ in a child interpreter (:mod:`locus_iac.config._ansible_child`, which says why) 
 streams task results back line by line; its failures are translated here, once, into
 :class:`~locus_iac.errors.PermanentError`.
 
-Secrets: the private key stays a file path in the inventory; extra vars go to the
-temporary directory only; log lines carry host, task and status, never variables.
+Secrets: the private key and the kubeconfig stay file paths in the inventory; extra vars go
+to the temporary directory only; log lines carry host, task and status, never variables.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from locus_iac.config.events import TaskCallback, task_result
-from locus_iac.config.inventory import Inventory
+from locus_iac.config.kube_inventory import AnsibleInventory
 from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
@@ -38,7 +38,7 @@ _POLL_SECONDS = 0.5
 
 
 def _prepare(
-    root: Path, playbook_dir: Mapping[str, bytes], inventory: Inventory
+    root: Path, playbook_dir: Mapping[str, bytes], inventory: AnsibleInventory
 ) -> tuple[Path, Path]:
     project = root / "project"
     for rel, data in playbook_dir.items():
@@ -62,7 +62,7 @@ def run_playbook(
     primitive: str,
     playbook: str,
     playbook_dir: Mapping[str, bytes],
-    inventory: Inventory,
+    inventory: AnsibleInventory,
     extra_vars: Mapping[str, Any],
     artifacts_root: Path,
     ident: str,

@@ -1,15 +1,22 @@
 """Day1 and Day2 of an NS instance: Ansible playbooks of the VNF packages (seed §4.4).
 
-Day1 runs, right after ``up``, the ``initial-config-primitive`` entries of every VNF's
-day1-2 configuration against an inventory built from the stack output ``management``
-(:func:`locus_iac.config.inventory_from_outputs`), with the NS instance's SSH key. Day2
-(``action``) runs one ``config-primitive`` of one VNF profile; its parameters are checked
-against the VNFD (:func:`locus_iac.config.check_primitive_params`, inside
-:meth:`ConfigRunner.day2`). Task results are stored on the occurrence as they arrive.
+Day1 runs, right after ``up``, the ``initial-config-primitive`` entries of every VNF's and
+KNF's day1-2 configuration; Day2 (``action``) runs one ``config-primitive`` of one VNF profile,
+its parameters checked against the VNFD (:func:`locus_iac.config.check_primitive_params`,
+inside :meth:`ConfigRunner.day2`). Task results are stored on the occurrence as they arrive;
+values of ``hidden`` parameters are redacted.
 
-The key pair of an instance is created once in its work folder (private key 0600); the public
-key is injected by Day0 (cloud-init). Kubernetes KNFs have no SSH inventory: a KNF whose VNFD
-declares Day1 primitives is reported, not silently skipped.
+One code path for both kinds; only the inventory differs, chosen by the kind of the site the
+profile is placed on:
+
+* OpenStack VNF: its VDU instances over SSH, from the stack output ``management``
+  (:func:`locus_iac.config.inventory_from_outputs`), with the NS instance's SSH key. The key
+  pair is created once in the instance's work folder (private key 0600); the public key is
+  injected by Day0 (cloud-init).
+* Kubernetes KNF: its KDUs, from the stack output ``kdus`` (Helm release, namespace,
+  service; :func:`locus_iac.config.kubernetes_inventory_from_outputs`), run locally against
+  the cluster's API with the NS instance's decrypted kubeconfig file (``spec.access``; its
+  path only).
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from locus_iac.config import (
+    AnsibleInventory,
     ConfigRunner,
     VnfConfigTarget,
     inventory_from_outputs,
+    kubernetes_inventory_from_outputs,
     raise_for_failure,
     vnf_day12,
 )
@@ -71,41 +80,51 @@ def _files(folder: Path | None) -> dict[str, bytes]:
     }
 
 
+def _inventory(
+    spec: NsSpec,
+    profile_id: str,
+    vnfd: Vnfd,
+    day12: Day12,
+    outputs: Mapping[str, Any],
+    workdir: Path,
+) -> AnsibleInventory:
+    """The hosts of one VNF profile: its KDUs (Kubernetes site) or its VDUs (OpenStack)."""
+    site = spec.sites.site(spec.placement[profile_id])
+    if site.kind is SiteKind.KUBERNETES:
+        access = spec.access.get(site.name)
+        kdus = outputs.get("kdus")
+        return kubernetes_inventory_from_outputs(
+            kdus if isinstance(kdus, Mapping) else None,
+            profile_id,
+            [kdu.name for kdu in vnfd.kdu],
+            kubeconfig=Path(access.kubeconfig) if access and access.kubeconfig else None,
+            context=access.context if access else None,
+        )
+    key, _ = instance_key(workdir)
+    ssh = day12.config_access.ssh_access if day12.config_access else None
+    management = outputs.get("management")
+    return inventory_from_outputs(
+        management if isinstance(management, Mapping) else None,
+        profile_id,
+        user=(ssh.default_user if ssh else None) or "ubuntu",
+        private_key_file=key,
+    )
+
+
 def _target(
     spec: NsSpec,
     profile_id: str,
     vnfd: Vnfd,
     day12: Day12,
     outputs: Mapping[str, Any],
-    key: Path,
+    workdir: Path,
 ) -> VnfConfigTarget:
-    site = spec.sites.site(spec.placement[profile_id])
-    if site.kind is SiteKind.KUBERNETES:
-        raise ValidationError(
-            f"Day1/Day2 of KNF {profile_id!r} is not supported",
-            [
-                Issue(
-                    f"/vnfd/{vnfd.id}/day1-2",
-                    "knf-day12",
-                    "Ansible targets are reached over SSH; a Kubernetes KNF has no SSH hosts",
-                )
-            ],
-        )
-    access = day12.config_access.ssh_access if day12.config_access else None
-    user = (access.default_user if access else None) or "ubuntu"
-    management = outputs.get("management")
-    inventory = inventory_from_outputs(
-        management if isinstance(management, Mapping) else None,
-        profile_id,
-        user=user,
-        private_key_file=key,
-    )
     return VnfConfigTarget(
         ns_instance_id=spec.ns_instance_id,
         vnf_profile_id=profile_id,
         day12=day12,
         files=_files(spec.package_dirs.get(vnfd.id)),
-        inventory=inventory,
+        inventory=_inventory(spec, profile_id, vnfd, day12, outputs, workdir),
     )
 
 
@@ -120,14 +139,14 @@ def run_day1(
     data_dir: Path, job: Job, spec: NsSpec, outputs: Mapping[str, Any], report: Reporter
 ) -> None:
     """Day1 of every VNF profile that has initial-config-primitives (in profile order)."""
-    key, _ = instance_key(data_dir / "instances" / job.ns_instance_id)
+    workdir = data_dir / "instances" / job.ns_instance_id
     runner = ConfigRunner(data_dir)
     for profile_id, vnfd in _profiles(spec):
         day12 = vnf_day12(vnfd)
         if day12 is None or not day12.initial_config_primitive:
             continue
         report.step(f"day1: {profile_id}")
-        target = _target(spec, profile_id, vnfd, day12, outputs, key)
+        target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
         runs = runner.day1(
             target,
             spec.parameters.get(profile_id, {}),
@@ -168,9 +187,9 @@ def run_day2(
             f"VNF {profile_id!r} has no day1-2 configuration",
             [Issue("/primitive", "unknown-primitive", f"VNFD {vnfd.id} declares no primitives")],
         )
-    key, _ = instance_key(data_dir / "instances" / job.ns_instance_id)
+    workdir = data_dir / "instances" / job.ns_instance_id
     report.step(f"day2: {profile_id} {request.primitive}")
-    target = _target(spec, profile_id, vnfd, day12, outputs, key)
+    target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
     run = ConfigRunner(data_dir).day2(
         target,
         request.primitive,

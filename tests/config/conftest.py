@@ -1,4 +1,5 @@
-"""Fixtures for the config tests: real SSH hosts in network namespaces."""
+"""Fixtures for the config tests: real SSH hosts in network namespaces and the local
+testbed's Kubernetes API server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kubernetes import client, config  # the client the kubernetes.core modules use
 from support.netns_ssh import SshTestbed, start_hosts, unavailable_reason
+from testbed.helpers import TESTBED_DIR
 
 
 @pytest.fixture(scope="module")
@@ -26,3 +29,17 @@ def remote_dir(ssh_testbed: SshTestbed) -> Iterator[Path]:
     path = ssh_testbed.home / f"t-{uuid.uuid4().hex[:8]}"
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def testbed_kubeconfig() -> Path:
+    """The kubeconfig of the running local testbed (skips when it is not up)."""
+    path = TESTBED_DIR / "kubeconfig"
+    if not path.is_file():
+        pytest.skip(f"the local testbed is not up ({path} missing): run 'locus testbed up'")
+    try:
+        api = config.new_client_from_config(config_file=str(path))
+        client.VersionApi(api).get_code(_request_timeout=5)
+    except Exception as exc:  # any failure to reach it means: no testbed for this run
+        pytest.skip(f"the local testbed's API server does not answer: {exc}")
+    return path

@@ -1,0 +1,132 @@
+"""Day1 and Day2 of the example edge KNF with real Ansible (kubernetes.core) against the local
+testbed's API server: the package's own playbooks act on a Deployment labelled like the one
+its Helm chart creates, and every effect is read back through the Kubernetes API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client, config
+from testbed.helpers import REPO
+
+from locus_iac.config import (
+    ConfigRunner,
+    KduTarget,
+    KubernetesInventory,
+    TaskStatus,
+    VnfConfigTarget,
+    raise_for_failure,
+    vnf_day12,
+)
+from locus_iac.descriptors import Vnfd
+from locus_iac.errors import PermanentError
+from locus_iac.packages import read_package
+
+pytestmark = pytest.mark.testbed
+
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+
+
+def _deployment(name: str, release: str) -> dict[str, Any]:
+    labels = {"app": "vcache-edge", "app.kubernetes.io/instance": release}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "vcache-edge", "image": "python:3.12-alpine"}]},
+            },
+        },
+    }
+
+
+@pytest.fixture
+def apps(testbed_kubeconfig: Path) -> Iterator[tuple[client.AppsV1Api, str]]:
+    """A fresh namespace on the testbed (deleted afterwards) and an apps/v1 client."""
+    api = config.new_client_from_config(config_file=str(testbed_kubeconfig))
+    core = client.CoreV1Api(api)
+    namespace = f"locus-cfgtest-{uuid.uuid4().hex[:8]}"
+    core.create_namespace({"metadata": {"name": namespace}})
+    try:
+        yield client.AppsV1Api(api), namespace
+    finally:
+        core.delete_namespace(namespace)
+
+
+def _target(kubeconfig: Path, namespace: str, release: str) -> VnfConfigTarget:
+    package = read_package(REPO / "examples" / "packages" / "edge_knf")
+    vnfd = package.descriptor.model
+    assert isinstance(vnfd, Vnfd)
+    day12 = vnf_day12(vnfd)
+    assert day12 is not None
+    kdu = KduTarget(
+        name="edge-cache",
+        vnf_profile_id="1",
+        release=release,
+        namespace=namespace,
+        service=f"{release}-edge-cache.{namespace}.svc.cluster.local",
+    )
+    return VnfConfigTarget(
+        ns_instance_id=f"test-{namespace}",
+        vnf_profile_id="1",
+        day12=day12,
+        files=package.files,
+        inventory=KubernetesInventory(targets=(kdu,), kubeconfig=kubeconfig),
+    )
+
+
+def test_edge_knf_day1_then_day2_restart(
+    apps: tuple[client.AppsV1Api, str], testbed_kubeconfig: Path, tmp_path: Path
+) -> None:
+    api, namespace = apps
+    release = "edge-cache-1-cfgtest"
+    name = f"{release}-edge-cache"
+    api.create_namespaced_deployment(namespace, _deployment(name, release))
+    target = _target(testbed_kubeconfig, namespace, release)
+    runner = ConfigRunner(tmp_path / "data", timeout=300)
+
+    runs = runner.day1(target, {}, op_occ_id="op-day1")
+    assert [r.primitive for r in runs] == ["mark-configured"]
+    raise_for_failure(runs[0])
+    assert {t.host for t in runs[0].tasks} == {"edge-cache"}
+    assert any(t.status is TaskStatus.CHANGED for t in runs[0].tasks)
+    deployment = api.read_namespaced_deployment(name, namespace)
+    assert deployment.metadata.labels["locus/configured"] == "true"
+    assert deployment.metadata.annotations["locus/service"] == target.inventory.targets[0].service
+
+    again = runner.day1(target, {}, op_occ_id="op-day1-again")
+    raise_for_failure(again[0])
+    assert [t.task for t in again[0].tasks if t.status is TaskStatus.CHANGED] == []  # idempotent
+
+    stamps = []
+    for reason in ("cache warm-up", "cache warm-up"):
+        run = runner.day2(target, "restart", {"reason": reason}, op_occ_id=f"op-{len(stamps)}")
+        raise_for_failure(run)
+        template = api.read_namespaced_deployment(name, namespace).spec.template.metadata
+        assert template.annotations["locus/restart-reason"] == reason
+        stamps.append(template.annotations[RESTARTED_AT])
+    assert stamps[0] != stamps[1]  # every restart is a new rollout, like kubectl's
+
+    default = runner.day2(target, "restart", {}, op_occ_id="op-default")
+    raise_for_failure(default)
+    template = api.read_namespaced_deployment(name, namespace).spec.template.metadata
+    assert template.annotations["locus/restart-reason"] == "day2 restart"  # VNFD default
+
+
+def test_a_release_without_deployment_fails_clearly(
+    apps: tuple[client.AppsV1Api, str], testbed_kubeconfig: Path, tmp_path: Path
+) -> None:
+    _, namespace = apps
+    target = _target(testbed_kubeconfig, namespace, "no-such-release")
+    run = ConfigRunner(tmp_path / "data", timeout=300).day2(target, "restart", {})
+    assert not run.ok
+    with pytest.raises(PermanentError, match="no Deployment of release no-such-release"):
+        raise_for_failure(run)
