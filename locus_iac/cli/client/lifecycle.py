@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ import typer
 
 from locus_iac.cli.client.api import ApiClient
 from locus_iac.cli.client.packages import run
+from locus_iac.cli.client.paging import fetch_all
 from locus_iac.cli.output import fail
 from locus_iac.errors import Issue, LocusError, PermanentError, ValidationError
 
@@ -28,6 +29,21 @@ RUNNING = ("PROCESSING", "ROLLING_BACK")
 
 Record = dict[str, Any]
 T = TypeVar("T")
+
+__all__ = [
+    "POLL_OPT",
+    "WAIT_OPT",
+    "OccurrenceApi",
+    "checked",
+    "fetch_all",
+    "follow",
+    "line_head",
+    "pairs",
+    "parse_items",
+    "require_completed",
+    "submit",
+    "task",
+]
 
 
 @dataclass(frozen=True)
@@ -74,20 +90,6 @@ def checked(as_json: bool, build: Callable[[], T]) -> T:
 def pairs(values: list[str], option: str, *, integer: bool = False) -> dict[str, Any]:
     """``KEY=VALUE`` options as a mapping (see :func:`parse_items`)."""
     return dict(parse_items(values, option, integer=integer))
-
-
-def fetch_all(
-    client: ApiClient, path: str, params: Mapping[str, str] | None = None
-) -> list[Record]:
-    """Every item of a paged list: follows ``Link: rel="next"`` (SOL013 clause 5.4.2.1)."""
-    items: list[Record] = []
-    response = client.request("GET", path, params=dict(params or {}))
-    while True:
-        items += response.json()
-        nxt = response.links.get("next", {}).get("url")
-        if not nxt:
-            return items
-        response = client.request("GET", nxt)
 
 
 def line_head(occ: Record) -> str:

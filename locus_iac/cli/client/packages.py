@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import typer
 
 from locus_iac.cli.client.api import ApiClient
+from locus_iac.cli.client.paging import fetch_all
 from locus_iac.cli.client.tables import show_fields, show_table
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.errors import LocusError
@@ -147,17 +148,7 @@ def _list_show_delete(app: typer.Typer, area: Area) -> None:
     def list_(as_json: bool = JSON_OPT) -> None:
         """List the project's resources (every page)."""
 
-        def action(client: ApiClient) -> list[dict[str, Any]]:
-            items: list[dict[str, Any]] = []
-            response = client.request("GET", area.base)
-            while True:
-                items += response.json()
-                nxt = response.links.get("next", {}).get("url")
-                if not nxt:
-                    return items
-                response = client.request("GET", nxt)
-
-        items = run(as_json, action)
+        items = run(as_json, lambda c: fetch_all(c, area.base))
         if as_json:
             emit_json(items)
             return
