@@ -2,10 +2,12 @@
 
 ``POST /nslcm/v1/ns_instances_content`` of the onboarded ``edge_ns`` (KNF ``edge_knf``) on the
 registered k8scluster of the testbed; the server's worker processes run the real Pulumi
-engine and Kubernetes provider. The KNF is scaled 1 -> 3 -> 1, a Day2 action is refused
-with a clear error (the edge KNF declares no primitive), it is healed after an out-of-band
-deletion of its NetworkAttachmentDefinition and terminated. Every outcome is checked through
-the Kubernetes API.
+engine and Kubernetes provider, and real Ansible (kubernetes.core) for Day1/Day2. Instantiate
+ends with the KNF's Day1 primitive (``mark-configured`` labels the KDU's Deployment). The KNF
+is scaled 1 -> 3 -> 1, acted on with its Day2 primitive ``restart`` (a rollout restart: the
+pod template gets a new ``restartedAt`` annotation) after bad actions are refused with JSON
+pointers, healed after an out-of-band deletion of its NetworkAttachmentDefinition and
+terminated. Every outcome is checked through the Kubernetes API.
 """
 
 from __future__ import annotations
@@ -92,6 +94,47 @@ def _replicas(kube: httpx.Client, namespace: str) -> list[int]:
     return [int(d["spec"]["replicas"]) for d in deployments]
 
 
+def _deployment(kube: httpx.Client, namespace: str) -> dict[str, Any]:
+    deployments = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments").json()["items"]
+    assert len(deployments) == 1, [d["metadata"]["name"] for d in deployments]
+    return dict(deployments[0])
+
+
+def _action(
+    client: TestClient, auth: dict[str, str], ns: str, primitive: str, params: dict[str, Any]
+) -> httpx.Response:
+    body = {"member_vnf_index": "1", "primitive": primitive, "primitive_params": params}
+    return client.post(f"{BASE}/ns_instances/{ns}/action", json=body, headers=auth)
+
+
+def _check_day2_restart(
+    client: TestClient, auth: dict[str, str], ns: str, kube: httpx.Client, namespace: str
+) -> None:
+    """Bad actions are refused (422, nothing runs); ``restart`` rolls the KDU's pods."""
+    for primitive, params, path in (
+        ("reboot", {}, "/primitive"),  # the VNFD declares no such primitive
+        ("restart", {"reason": 5}, "/primitive_params/reason"),  # data-type STRING
+    ):
+        refused = _action(client, auth, ns, primitive, params)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["path"] == path
+    before = _deployment(kube, namespace)["spec"]["template"]["metadata"]
+    assert "kubectl.kubernetes.io/restartedAt" not in (before.get("annotations") or {})
+    accepted = _action(client, auth, ns, "restart", {"reason": "testbed day2"})
+    assert accepted.status_code == 202, accepted.text
+    done = _wait(client, auth, accepted.json()["nsLcmOpOccId"])
+    assert done["operationState"] == "COMPLETED", done["error"]
+    tasks = done["progress"]["taskResults"]
+    assert {t["host"] for t in tasks} == {"edge-cache"}
+    assert {t["status"] for t in tasks} <= {"ok", "changed"}
+    assert any(
+        t["status"] == "changed" and t["action"] == "kubernetes.core.k8s" for t in tasks
+    ), tasks
+    after = _deployment(kube, namespace)["spec"]["template"]["metadata"]["annotations"]
+    assert after["locus/restart-reason"] == "testbed day2"
+    assert after["kubectl.kubernetes.io/restartedAt"]
+
+
 def _nads(kube: httpx.Client, namespace: str) -> list[str]:
     url = f"/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}/network-attachment-definitions"
     return sorted(item["metadata"]["name"] for item in kube.get(url).json()["items"])
@@ -130,6 +173,9 @@ def test_edge_ns_whole_lifecycle(
         assert done["progress"]["eventsTotal"] > 0
         namespace = _namespace(kube, ns)
         assert _replicas(kube, namespace) == [1]
+        day1 = done["progress"]["taskResults"]  # Day1: mark-configured, by real Ansible
+        assert day1 and {t["host"] for t in day1} == {"edge-cache"}, day1
+        assert _deployment(kube, namespace)["metadata"]["labels"]["locus/configured"] == "true"
         nads = _nads(kube, namespace)
         assert nads
 
@@ -142,13 +188,9 @@ def test_edge_ns_whole_lifecycle(
             assert scaled["operationState"] == "COMPLETED", scaled["error"]
             wait_for(f"{count} replicas", lambda c=count: _replicas(kube, namespace) == [c])
 
-        action = client.post(
-            f"{BASE}/ns_instances/{ns}/action",
-            json={"member_vnf_index": "1", "primitive": "restart", "primitive_params": {}},
-            headers=auth,
-        )
-        assert action.status_code == 422, action.text  # checked against the VNFD: no primitive
-        assert action.json()["errors"][0]["path"] == "/primitive"
+        labels = _deployment(kube, namespace)["metadata"]["labels"]
+        assert labels["locus/configured"] == "true"  # Day1's mark survives Helm upgrades
+        _check_day2_restart(client, auth, ns, kube, namespace)
 
         url = f"/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}/network-attachment-definitions"
         assert kube.delete(f"{url}/{nads[0]}").status_code == 200  # out of band
