@@ -29,7 +29,14 @@ from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.netslices import NsiInstanceRow
 from locus_iac.descriptors import Nsd, Nst
 from locus_iac.errors import Issue, ValidationError, json_pointer
-from locus_iac.infra import NetsliceLink, NsiSpec, NsSpec, netslice_bindings, ns_namespace
+from locus_iac.infra import (
+    NetsliceLink,
+    NsiSpec,
+    NsSpec,
+    netslice_bindings,
+    ns_namespace,
+    resolve_ns,
+)
 from locus_iac.lcm import queue
 from locus_iac.lcm.inputs import build_spec, package_of
 from locus_iac.lcm.nsi_queue import users_of
@@ -166,15 +173,19 @@ def plan_instantiate(
                     shared=subnet.is_shared_nss,
                 )
             )
-    spec = NsiSpec(
-        nsi_id=nsi.id,
-        name=nsi.name,
-        nst=nst,
-        nested=specs,
-        shared_stack_refs={s: n.ns_instance_id or "" for s, n in reused.items()},
-    )
-    bindings = netslice_bindings(spec) if specs else {}
-    _join_reused(session, nsi.project_id, nst, specs, reused, bindings)
+        spec = NsiSpec(
+            nsi_id=nsi.id,
+            name=nsi.name,
+            nst=nst,
+            nested=specs,
+            shared_stack_refs={s: n.ns_instance_id or "" for s, n in reused.items()},
+        )
+        bindings = netslice_bindings(spec) if specs else {}  # reads the unpacked packages
+        _join_reused(session, nsi.project_id, nst, specs, reused, bindings)
+        for subnet_id, nested_spec in specs.items():  # every wiring problem now: 422
+            resolve_ns(
+                nested_spec.model_copy(update={"netslice_links": bindings.get(subnet_id, {})})
+            )
     steps: list[NestedStep] = []
     for i, item in enumerate(nested):
         if item.reused:
@@ -276,11 +287,12 @@ def _attached(existing: NetsliceLink, owner_ns: str, spec: NsSpec, where: str) -
 
 
 def plan_terminate(session: Session, nsi: NsiInstanceRow) -> NsiProgress:
-    """Terminate the nested NSs this netslice created, last first; keep shared ones in use."""
+    """Terminate the nested NSs, last first; a shared one (created here or reused) is kept
+    while another instantiated netslice still uses it."""
     steps: list[NestedStep] = []
     kept: list[str] = []
     for nested in reversed(nested_of(nsi.nested)):
-        if nested.reused or nested.ns_instance_id is None:
+        if nested.ns_instance_id is None:
             continue
         row = session.get(NsInstanceRow, nested.ns_instance_id)
         if row is None or row.ns_state != NsState.INSTANTIATED.value:

@@ -95,18 +95,22 @@ def page_nsis(
 
 
 def delete_nsi(session: Session, project_id: str, nsi_id: str) -> None:
-    """Delete a ``NOT_INSTANTIATED`` netslice instance and the nested NS instances it created."""
+    """Delete a ``NOT_INSTANTIATED`` netslice instance and the nested NS instances it created
+    (a shared one that another netslice still uses is handed over to that netslice)."""
     row = get_nsi(session, project_id, nsi_id)
     if row.nsi_state != NsState.NOT_INSTANTIATED.value:
         raise Conflict(f"netslice instance {nsi_id} is {row.nsi_state}: terminate it first")
     if row.current_op_occ_id is not None:
         raise Conflict(_blocked_message(session, nsi_id, row.current_op_occ_id))
     for nested in nested_of(row.nested):
-        if nested.reused or nested.ns_instance_id is None:
+        ns = session.get(NsInstanceRow, nested.ns_instance_id) if nested.ns_instance_id else None
+        if ns is None or ns.nsi_id != nsi_id:  # not (or no longer) this netslice's
             continue
-        ns = session.get(NsInstanceRow, nested.ns_instance_id)
-        if ns is not None and ns.nsi_id == nsi_id:
-            queue.delete_instance(session, project_id, ns.id)
+        users = users_of(session, project_id, ns.id, but=nsi_id)
+        if users:  # a shared NS another netslice still uses: it goes with that one now
+            ns.nsi_id = users[0]
+            continue
+        queue.delete_instance(session, project_id, ns.id)
     session.delete(row)
 
 

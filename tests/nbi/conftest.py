@@ -7,6 +7,7 @@ those cases are skipped with that reason.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from support.servers import free_port
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
 
-from .harness import EXAMPLES, PASSWORD, Api, login
+from .harness import EXAMPLES, PASSWORD, REPO, Api, login
 
 __all__ = ["database_url"]
 
@@ -76,3 +77,23 @@ def live_url(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def runner_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "runner"
+    folder.mkdir()
+    monkeypatch.setenv("LOCUS_TEST_RUNNER_DIR", str(folder))
+    monkeypatch.setenv("LOCUS_LCM_RUNNER", "tests.lcm.runners:from_env")
+    monkeypatch.setenv("LOCUS_LCM_POLL", "0.05")
+    monkeypatch.setenv("LOCUS_LCM_GRACE", "2")
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)  # the worker processes
+    monkeypatch.syspath_prepend(str(REPO))  # the server (recovery)
+    return folder
+
+
+@pytest.fixture
+def lcm_api(runner_dir: Path, app: FastAPI) -> Iterator[Api]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client, login(client))

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,30 +29,10 @@ from locus_iac.lcm.states import LcmOperationType
 from locus_iac.lcm.supervisor import spawn_worker
 from locus_iac.nbi import Settings, create_app
 
-from .harness import CONFORMANCE, GZ, REPO, Api, login
+from .harness import CONFORMANCE, GZ, Api, login
 
 BASE = "/nslcm/v1"
 DEADLINE = 60.0
-
-
-@pytest.fixture
-def runner_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "runner"
-    folder.mkdir()
-    monkeypatch.setenv("LOCUS_TEST_RUNNER_DIR", str(folder))
-    monkeypatch.setenv("LOCUS_LCM_RUNNER", "tests.lcm.runners:from_env")
-    monkeypatch.setenv("LOCUS_LCM_POLL", "0.05")
-    monkeypatch.setenv("LOCUS_LCM_GRACE", "2")
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    monkeypatch.setenv("PYTHONPATH", path)  # the worker processes
-    monkeypatch.syspath_prepend(str(REPO))  # the server (recovery)
-    return folder
-
-
-@pytest.fixture
-def lcm_api(runner_dir: Path, app: FastAPI) -> Iterator[Api]:
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield Api(client, login(client))
 
 
 @pytest.fixture
