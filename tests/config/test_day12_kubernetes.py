@@ -4,12 +4,14 @@ its Helm chart creates, and every effect is read back through the Kubernetes API
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from kubernetes import client, config
 from testbed.helpers import REPO
 
@@ -23,6 +25,7 @@ from locus_iac.config import (
     vnf_day12,
 )
 from locus_iac.descriptors import Vnfd
+from locus_iac.descriptors.day12 import Day12
 from locus_iac.errors import PermanentError
 from locus_iac.packages import read_package
 
@@ -130,3 +133,63 @@ def test_a_release_without_deployment_fails_clearly(
     assert not run.ok
     with pytest.raises(PermanentError, match="no Deployment of release no-such-release"):
         raise_for_failure(run)
+
+
+SECRET_DAY12 = """
+id: token-knf
+execution-environment-list:
+  - id: kube-env
+config-primitive:
+  - name: set-token
+    parameter:
+      - {name: token, data-type: STRING, mandatory: true, hidden: true}
+"""
+
+SET_TOKEN = """
+- name: Store a token in a Secret of the KDU's namespace.
+  hosts: kdus
+  gather_facts: false
+  module_defaults:
+    group/kubernetes.core.k8s:
+      kubeconfig: "{{ locus_kubeconfig }}"
+  tasks:
+    - name: Ensure the token Secret holds the token.
+      kubernetes.core.k8s:
+        state: present
+        definition:
+          apiVersion: v1
+          kind: Secret
+          metadata:
+            name: "{{ locus_helm_release }}-token"
+            namespace: "{{ locus_namespace }}"
+          stringData:
+            token: "{{ token }}"
+    - name: Say something careless.
+      ansible.builtin.debug:
+        msg: "the token of {{ locus_kdu }} is {{ token }}"
+"""
+
+
+def test_hidden_parameters_of_a_knf_primitive_are_redacted(
+    apps: tuple[client.AppsV1Api, str], testbed_kubeconfig: Path, tmp_path: Path
+) -> None:
+    _, namespace = apps
+    kdu = KduTarget(name="db", vnf_profile_id="2", release="db-2-cfgtest", namespace=namespace)
+    target = VnfConfigTarget(
+        ns_instance_id="ns-token",
+        vnf_profile_id="2",
+        day12=Day12.model_validate(yaml.safe_load(SECRET_DAY12)),
+        files={"ansible/kube-env/set-token.yml": SET_TOKEN.encode()},
+        inventory=KubernetesInventory(targets=(kdu,), kubeconfig=testbed_kubeconfig),
+    )
+    token = f"tok-{uuid.uuid4().hex}"
+    run = ConfigRunner(tmp_path / "data", timeout=300).day2(target, "set-token", {"token": token})
+    raise_for_failure(run)
+    messages = [t.message for t in run.tasks]
+    assert "the token of db is [secret]" in messages
+    assert not any(token in m for m in messages)
+    kept = [p for p in Path(run.artifacts_dir).rglob("*") if p.is_file()]
+    assert kept and not any(token in p.read_text(errors="replace") for p in kept)
+    api = config.new_client_from_config(config_file=str(testbed_kubeconfig))
+    secret = client.CoreV1Api(api).read_namespaced_secret("db-2-cfgtest-token", namespace)
+    assert base64.b64decode(secret.data["token"]).decode() == token  # the effect is real
