@@ -2,7 +2,7 @@
 submitting an LCM operation then following its occurrence with one live line.
 
 An operation request answers ``202`` with the id of its operation occurrence (SOL005
-clause 6.4.4 ``NsLcmOpOcc``, OSM ``nsilcmop``); with ``--wait`` the occurrence is polled
+v3.7.1 clause 6.5.2.3 ``NsLcmOpOcc``, OSM ``nsilcmop``); with ``--wait`` the occurrence is polled
 until it leaves the running states, its progress shown as one line on stderr rewritten in
 place, and the command fails (exit 1) unless the occurrence ends ``COMPLETED``.
 """
