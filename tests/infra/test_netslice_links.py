@@ -153,6 +153,11 @@ def test_second_edge_ns_attaches_to_the_owners_nad(
     networks = annotation(second)
     assert f"{ns_namespace(FIRST_ID)}/{name}" in networks
     assert sum(n.startswith(f"{ns_namespace(SECOND_ID)}/") for n in networks) == 2
+    # charts that build the annotation themselves (edge-cache) get the NAD's own namespace
+    (release,) = second.of_type(RELEASE)
+    values = release.inputs["values"]["networks"]
+    assert (values["user"], values["userNamespace"]) == (name, ns_namespace(FIRST_ID))
+    assert values["cacheNamespace"] == values["namespace"] == ns_namespace(SECOND_ID)
 
 
 def test_second_cloud_ns_looks_up_the_owners_network(

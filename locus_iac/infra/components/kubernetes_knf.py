@@ -10,7 +10,8 @@ macvlan interface per net.
 Values: ``replicaCount`` and ``podAnnotations`` (the layout ``helm create`` generates) and,
 for charts that build the annotation themselves like the example ``edge-cache`` chart,
 ``networks``: ``namespace`` plus one key per net naming its NAD (the net id, and the net id
-without a ``_net``/``-net`` suffix: ``cache_net`` -> ``cache``). Helm values given for the
+without a ``_net``/``-net`` suffix: ``cache_net`` -> ``cache``) and ``<key>Namespace``, the
+namespace of that NAD (another nested NS's, when the net is a netslice link it attaches to). Helm values given for the
 KDU at instantiation are merged first, the keys above win; Day0 parameters of the VNF go
 under ``locus.params``. The service endpoint assumes the usual ``<release>-<chart>`` name.
 """
@@ -133,9 +134,10 @@ def helm_values(
     networks: dict[str, Any] = dict(values.get("networks") or {})
     networks["namespace"] = namespace
     for net, attachment in attachments.items():
-        nad = attachment.split("/", 1)[-1]
-        networks[net] = nad
-        networks[_short(net)] = nad
+        nad_namespace, _, nad = attachment.rpartition("/")
+        for key in (net, _short(net)):
+            networks[key] = nad
+            networks[f"{key}Namespace"] = nad_namespace or namespace
     values.update(replicaCount=kdu.replicas, podAnnotations=annotations, networks=networks)
     if params:
         values["locus"] = {"params": dict(params)}

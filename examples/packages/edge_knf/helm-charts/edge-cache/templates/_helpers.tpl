@@ -11,8 +11,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Multus networks annotation: JSON form, so that fixed cache addresses can be asked for. */}}
 {{- define "edge-cache.networks" -}}
-{{- $user := dict "name" .Values.networks.user "namespace" .Values.networks.namespace -}}
-{{- $cache := dict "name" .Values.networks.cache "namespace" .Values.networks.namespace -}}
+{{- $default := .Values.networks.namespace -}}
+{{- $user := dict "name" .Values.networks.user "namespace" (.Values.networks.userNamespace | default $default) -}}
+{{- $cache := dict "name" .Values.networks.cache "namespace" (.Values.networks.cacheNamespace | default $default) -}}
 {{- if .Values.networks.cacheIps -}}
 {{- $_ := set $cache "ips" .Values.networks.cacheIps -}}
 {{- end -}}
