@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from kubernetes import client, config  # the client the kubernetes.core modules use
@@ -43,3 +44,44 @@ def testbed_kubeconfig() -> Path:
     except Exception as exc:  # any failure to reach it means: no testbed for this run
         pytest.skip(f"the local testbed's API server does not answer: {exc}")
     return path
+
+
+class EdgeRelease(NamedTuple):
+    """A Deployment labelled like the example edge chart's, in a fresh testbed namespace."""
+
+    apps: client.AppsV1Api
+    namespace: str
+    release: str
+    deployment: str
+
+
+@pytest.fixture
+def edge_release(testbed_kubeconfig: Path) -> Iterator[EdgeRelease]:
+    """A namespace on the testbed holding the Deployment of release ``edge-cache-1-cfgtest``
+    (selected by ``app.kubernetes.io/instance``, as the edge KNF's playbooks do); the
+    namespace is deleted afterwards."""
+    api = config.new_client_from_config(config_file=str(testbed_kubeconfig))
+    core = client.CoreV1Api(api)
+    namespace = f"locus-cfgtest-{uuid.uuid4().hex[:8]}"
+    release = "edge-cache-1-cfgtest"
+    labels = {"app": "vcache-edge", "app.kubernetes.io/instance": release}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": f"{release}-edge-cache", "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "vcache-edge", "image": "python:3.12-alpine"}]},
+            },
+        },
+    }
+    core.create_namespace({"metadata": {"name": namespace}})
+    try:
+        apps = client.AppsV1Api(api)
+        apps.create_namespaced_deployment(namespace, deployment)
+        yield EdgeRelease(apps, namespace, release, f"{release}-edge-cache")
+    finally:
+        core.delete_namespace(namespace)

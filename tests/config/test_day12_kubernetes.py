@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -31,37 +29,10 @@ from locus_iac.packages import read_package
 
 pytestmark = pytest.mark.testbed
 
+# the conftest fixture edge_release: (apps/v1 client, namespace, release, Deployment name)
+EdgeRelease = tuple[client.AppsV1Api, str, str, str]
+
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
-
-
-def _deployment(name: str, release: str) -> dict[str, Any]:
-    labels = {"app": "vcache-edge", "app.kubernetes.io/instance": release}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "vcache-edge", "image": "python:3.12-alpine"}]},
-            },
-        },
-    }
-
-
-@pytest.fixture
-def apps(testbed_kubeconfig: Path) -> Iterator[tuple[client.AppsV1Api, str]]:
-    """A fresh namespace on the testbed (deleted afterwards) and an apps/v1 client."""
-    api = config.new_client_from_config(config_file=str(testbed_kubeconfig))
-    core = client.CoreV1Api(api)
-    namespace = f"locus-cfgtest-{uuid.uuid4().hex[:8]}"
-    core.create_namespace({"metadata": {"name": namespace}})
-    try:
-        yield client.AppsV1Api(api), namespace
-    finally:
-        core.delete_namespace(namespace)
 
 
 def _target(kubeconfig: Path, namespace: str, release: str) -> VnfConfigTarget:
@@ -87,12 +58,9 @@ def _target(kubeconfig: Path, namespace: str, release: str) -> VnfConfigTarget:
 
 
 def test_edge_knf_day1_then_day2_restart(
-    apps: tuple[client.AppsV1Api, str], testbed_kubeconfig: Path, tmp_path: Path
+    edge_release: EdgeRelease, testbed_kubeconfig: Path, tmp_path: Path
 ) -> None:
-    api, namespace = apps
-    release = "edge-cache-1-cfgtest"
-    name = f"{release}-edge-cache"
-    api.create_namespaced_deployment(namespace, _deployment(name, release))
+    api, namespace, release, name = edge_release
     target = _target(testbed_kubeconfig, namespace, release)
     runner = ConfigRunner(tmp_path / "data", timeout=300)
 
@@ -125,9 +93,9 @@ def test_edge_knf_day1_then_day2_restart(
 
 
 def test_a_release_without_deployment_fails_clearly(
-    apps: tuple[client.AppsV1Api, str], testbed_kubeconfig: Path, tmp_path: Path
+    edge_release: EdgeRelease, testbed_kubeconfig: Path, tmp_path: Path
 ) -> None:
-    _, namespace = apps
+    namespace = edge_release[1]
     target = _target(testbed_kubeconfig, namespace, "no-such-release")
     run = ConfigRunner(tmp_path / "data", timeout=300).day2(target, "restart", {})
     assert not run.ok
@@ -171,9 +139,9 @@ SET_TOKEN = """
 
 
 def test_hidden_parameters_of_a_knf_primitive_are_redacted(
-    apps: tuple[client.AppsV1Api, str], testbed_kubeconfig: Path, tmp_path: Path
+    edge_release: EdgeRelease, testbed_kubeconfig: Path, tmp_path: Path
 ) -> None:
-    _, namespace = apps
+    namespace = edge_release[1]
     kdu = KduTarget(name="db", vnf_profile_id="2", release="db-2-cfgtest", namespace=namespace)
     target = VnfConfigTarget(
         ns_instance_id="ns-token",
