@@ -90,6 +90,31 @@ def test_edge_knf_day1_then_day2_restart(
     raise_for_failure(default)
     template = api.read_namespaced_deployment(name, namespace).spec.template.metadata
     assert template.annotations["locus/restart-reason"] == "day2 restart"  # VNFD default
+    _assert_no_credentials_in(tmp_path / "data", testbed_kubeconfig)
+
+
+def _assert_no_credentials_in(folder: Path, kubeconfig: Path) -> None:
+    """No credential of the kubeconfig (base64 or decoded) is in any kept artifact."""
+    loaded = yaml.safe_load(kubeconfig.read_text())
+    secrets = [
+        value
+        for entry in loaded.get("users") or []
+        for key, value in (entry.get("user") or {}).items()
+        if key in ("client-key-data", "token", "password")
+    ]
+    assert secrets, "the testbed kubeconfig should carry a credential to look for"
+    forms = set(secrets)
+    for value in secrets:
+        try:
+            decoded = base64.b64decode(value).decode()
+        except ValueError:
+            continue
+        forms.update(line for line in decoded.splitlines() if len(line) > 40)
+    kept = [p for p in folder.rglob("*") if p.is_file()]
+    assert kept
+    for path in kept:
+        text = path.read_text(errors="replace")
+        assert not any(form in text for form in forms), f"credential in {path}"
 
 
 def test_a_release_without_deployment_fails_clearly(
