@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.config.results import TaskResult
-from locus_iac.engine.progress import ProgressRecord, StackProgress
+from locus_iac.engine.progress import ProgressRecord, ResourceCounts, StackProgress
 from locus_iac.errors import Conflict
 from locus_iac.lcm.states import LcmEvent, LcmOperationState, LcmOperationType, transition
 
@@ -69,6 +69,9 @@ class OperationOccurrence(BaseModel):
     stack_records: list[ProgressRecord] = Field(default_factory=list)
     task_results: list[TaskResult] = Field(default_factory=list)
     dropped_records: int = Field(default=0, description="progress records beyond the cap")
+    preview: ResourceCounts | None = Field(
+        default=None, description="what the preview before ``up`` said would change"
+    )
 
     def apply(
         self, event: LcmEvent, *, at: datetime | None = None, error: OperationError | None = None
@@ -135,6 +138,10 @@ class OperationOccurrence(BaseModel):
                 "current_step": step,
             }
         )
+
+    def with_preview(self, counts: ResourceCounts) -> OperationOccurrence:
+        """Attach the preview's summary (taken right before ``up``)."""
+        return self.model_copy(update={"preview": counts})
 
     def with_task_results(self, results: Iterable[TaskResult]) -> OperationOccurrence:
         """Add Ansible task results (Day1/Day2)."""

@@ -73,10 +73,13 @@ class StackRunner:
         return spec.model_copy(update={"ssh_public_keys": (*spec.ssh_public_keys, public_key)})
 
     def _deploy(self, job: Job, spec: NsSpec, report: Reporter) -> dict[str, Any]:
-        """preview then up; returns the public stack outputs."""
+        """preview (its summary kept on the occurrence) then up; returns the public outputs."""
         program: Callable[[], None] = lambda: _declare(spec)  # noqa: E731
         report.engine_run("preview")
-        self._driver.preview(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
+        preview = self._driver.preview(
+            job.ns_instance_id, program, report.stack_record, job.op_occ_id
+        )
+        report.preview(preview.counts)
         report.engine_run("up")
         result = self._driver.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
         return result.outputs.public()

@@ -29,7 +29,7 @@ from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import new_id, utcnow
 from locus_iac.catalogue.paging import KeysetPage, keyset_page
 from locus_iac.config.results import TaskResult
-from locus_iac.engine.progress import ProgressRecord, StackProgress
+from locus_iac.engine.progress import ProgressRecord, ResourceCounts, StackProgress
 from locus_iac.errors import Conflict, NotFound
 from locus_iac.lcm.occurrence import CancelMode, OperationError, OperationOccurrence
 from locus_iac.lcm.states import (
@@ -93,6 +93,7 @@ def _store(row: OpOccRow, occ: OperationOccurrence) -> None:
             "stack_records",
             "task_results",
             "dropped_records",
+            "preview",
         },
     )
 
@@ -408,12 +409,15 @@ def record_progress(
     step: str | None = None,
     records: Iterable[ProgressRecord] = (),
     task_results: Iterable[TaskResult] = (),
+    preview: ResourceCounts | None = None,
 ) -> bool:
     """Add progress to an occurrence; returns True when a cancellation is pending."""
     row = get_occurrence_row(session, op_occ_id)
     occ = to_occurrence(row)
     if step is not None:
         occ = occ.with_step(step)
+    if preview is not None:
+        occ = occ.with_preview(preview)
     occ = occ.with_stack_records(records).with_task_results(task_results)
     _store(row, occ)
     return occ.is_cancel_pending

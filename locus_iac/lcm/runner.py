@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.config.results import TaskResult
-from locus_iac.engine.progress import ProgressRecord
+from locus_iac.engine.progress import ProgressRecord, ResourceCounts
 from locus_iac.errors import Issue, ValidationError
 from locus_iac.lcm.states import LcmOperationType
 
@@ -70,6 +70,10 @@ class Reporter(Protocol):
         ...
 
     def stack_record(self, record: ProgressRecord) -> None: ...
+
+    def preview(self, counts: ResourceCounts) -> None:
+        """What the preview before ``up`` says will change (kept on the occurrence)."""
+        ...
 
     def task_results(self, results: Iterable[TaskResult]) -> None: ...
 

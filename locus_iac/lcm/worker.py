@@ -24,7 +24,7 @@ from pathlib import Path
 from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.config.results import TaskResult
-from locus_iac.engine.progress import ProgressRecord
+from locus_iac.engine.progress import ProgressRecord, ResourceCounts
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
 from locus_iac.lcm.occurrence import OperationError
@@ -54,12 +54,16 @@ class DbReporter:
         self._cancel = False
 
     def _write(
-        self, *, step: str | None = None, results: Iterable[TaskResult] = ()
+        self,
+        *,
+        step: str | None = None,
+        results: Iterable[TaskResult] = (),
+        preview: ResourceCounts | None = None,
     ) -> None:
         records, self._buffer = self._buffer, []
         with self._db.session() as session:
             self._cancel = queue.record_progress(
-                session, self._op, step=step, records=records, task_results=results
+                session, self._op, step=step, records=records, task_results=results, preview=preview
             )
         self._last_flush = time.monotonic()
 
@@ -77,6 +81,9 @@ class DbReporter:
         self._buffer.append(record)
         if time.monotonic() - self._last_flush >= _FLUSH_SECONDS:
             self._write()
+
+    def preview(self, counts: ResourceCounts) -> None:
+        self._write(preview=counts)
 
     def task_results(self, results: Iterable[TaskResult]) -> None:
         self._write(results=list(results))

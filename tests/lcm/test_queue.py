@@ -299,3 +299,23 @@ def test_reporter_counts_each_engine_run_on_its_own(db: Database, project: str) 
         False,
         False,
     ]
+
+
+def test_the_preview_summary_stays_on_the_occurrence_across_engine_runs(
+    db: Database, project: str
+) -> None:
+    from locus_iac.engine import ResourceCounts
+    from locus_iac.lcm.worker import DbReporter
+
+    op = _start(db, project, _instance(db, project))
+    report = DbReporter(db, op)
+    report.engine_run("preview")
+    report.preview(ResourceCounts(created=12, same=1))
+    report.engine_run("up")  # the up's counts start from zero; the preview's summary stays
+    with db.session(readonly=True) as session:
+        occ = queue.get_occurrence(session, project, op)
+    assert occ.preview == ResourceCounts(created=12, same=1)
+    assert occ.stack_progress.counts == ResourceCounts()
+    _event(db, op, LcmEvent.COMPLETE)
+    with db.session(readonly=True) as session:
+        assert queue.get_occurrence(session, project, op).preview is not None

@@ -72,6 +72,9 @@ class Progress(BaseModel):
     events: list[dict[str, Any]] = Field(description="the latest Pulumi progress records")
     events_total: int = Field(alias="eventsTotal")
     task_results: list[dict[str, Any]] = Field(alias="taskResults")
+    preview: dict[str, int] | None = Field(
+        default=None, description="what the preview before up said would change"
+    )
 
 
 class NsLcmOpOcc(BaseModel):
@@ -156,6 +159,7 @@ def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
         events=[r.model_dump(mode="json") for r in occ.stack_records[-_EVENTS_SHOWN:]],
         events_total=len(occ.stack_records) + occ.dropped_records,
         task_results=[t.model_dump(mode="json") for t in occ.task_results],
+        preview=occ.preview.model_dump() if occ.preview else None,
     )
     return NsLcmOpOcc(
         id=occ.id,
