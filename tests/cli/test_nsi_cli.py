@@ -265,7 +265,11 @@ def test_create_then_instantiate_with_per_subnet_options(cli: CliRunner, double:
     assert "INSTANTIATE PROCESSING step=nested-ns nested: core=COMPLETED edge=PROCESSING" in (
         done.stderr
     )
-    assert "INSTANTIATE COMPLETED step=- nested: core=COMPLETED edge=COMPLETED" in done.stderr
+    assert done.stderr.splitlines() == [  # not a terminal: one line per change, no escapes
+        "INSTANTIATE PROCESSING step=nested-ns nested: core=PROCESSING edge=-",
+        "INSTANTIATE PROCESSING step=nested-ns nested: core=COMPLETED edge=PROCESSING",
+        "INSTANTIATE COMPLETED step=- nested: core=COMPLETED edge=COMPLETED",
+    ]
 
 
 def test_create_instantiate_one_shot_prints_the_instance(cli: CliRunner, double: Double) -> None:

@@ -10,6 +10,7 @@ place, and the command fails (exit 1) unless the occurrence ends ``COMPLETED``.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,16 +103,19 @@ def line_head(occ: Record) -> str:
 
 
 def follow(client: ApiClient, api: OccurrenceApi, op_id: str, poll: float) -> Record:
-    """Poll an occurrence until it leaves the running states; a live line on stderr."""
+    """Poll an occurrence until it leaves the running states. On a terminal, one live line
+    on stderr rewritten in place; otherwise (a log, a pipe) one line per change."""
+    live = sys.stderr.isatty()
     last = ""
     while True:
         occ: Record = client.json("GET", f"{api.occurrences}/{op_id}")
         line = api.line(occ)
         if line != last:
-            typer.echo(f"\r\033[K{line}", nl=False, err=True)
+            typer.echo(f"\r\033[K{line}" if live else line, nl=not live, err=True)
             last = line
         if occ.get("operationState") not in RUNNING:
-            typer.echo("", err=True)
+            if live:
+                typer.echo("", err=True)
             return occ
         time.sleep(poll)
 
