@@ -7,6 +7,7 @@ tests/lcm/runners.py, no engine).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterator
@@ -18,7 +19,13 @@ from fastapi.testclient import TestClient
 from support.servers import locus_serve
 from typer.testing import CliRunner
 
+from locus_iac.catalogue import Database, create_project
+from locus_iac.catalogue.instances import NsInstanceRow
+from locus_iac.catalogue.models import utcnow
+from locus_iac.catalogue.paging import encode_marker
 from locus_iac.cli.main import app
+from locus_iac.errors import ValidationError
+from locus_iac.lcm import queue
 from locus_iac.nbi import Settings, create_app
 
 from .harness import EXAMPLES, GZ, REPO, Api, login
@@ -71,6 +78,40 @@ def test_ns_instances_page_with_marker_and_link(
         assert bad.json()["errors"][0]["path"] == "/nextpage_opaque_marker"
         assert _pages(api, f"{BASE}/ns_lcm_op_occs") == [[]]
     application.state.services.db.dispose()
+
+
+def test_keyset_pages_break_timestamp_ties_by_id(database_url: str) -> None:
+    """Rows created in the same instant are neither skipped nor repeated across pages."""
+    db = Database(database_url)
+    db.migrate()
+    stamp = utcnow()
+    with db.session() as session:
+        project = create_project(session, "ties").id
+        for i in range(5):
+            session.add(
+                NsInstanceRow(
+                    id=f"ns-{4 - i}", project_id=project, name=f"n{i}", nsd_id="d",
+                    nsd_info_id="i", ns_state="NOT_INSTANTIATED", instantiate_params={},
+                    created_at=stamp, updated_at=stamp,
+                )
+            )  # fmt: skip
+    seen: list[str] = []
+    marker: str | None = None
+    with db.session(readonly=True) as session:
+        while True:
+            page = queue.page_instances(session, project, marker=marker, limit=2)
+            seen += [row.id for row in page.rows]
+            if page.next_marker is None:
+                break
+            marker = page.next_marker
+        assert seen == [f"ns-{i}" for i in range(5)]
+        past_the_end = encode_marker(stamp, "ns-4")
+        assert queue.page_instances(session, project, marker=past_the_end, limit=2).rows == []
+        with pytest.raises(ValidationError) as refused:
+            forged = base64.urlsafe_b64encode(b"yesterday|ns-1").decode()  # not a timestamp
+            queue.page_instances(session, project, marker=forged, limit=2)
+        assert refused.value.issues[0].path == "/nextpage_opaque_marker"
+    db.dispose()
 
 
 @pytest.fixture
