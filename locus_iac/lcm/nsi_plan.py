@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,72 +131,97 @@ def _ns_row(session: Session, nsi: NsiInstanceRow, subnet: str, nsd_ref: str) ->
     return row
 
 
+@dataclass
+class _Draft:
+    """The nested NSs of an instantiation as they are worked out (NST order)."""
+
+    nested: list[NestedNs] = field(default_factory=list)
+    requests: dict[str, InstantiateNsRequest] = field(default_factory=dict)
+    specs: dict[str, NsSpec] = field(default_factory=dict)
+    reused: dict[str, NestedNs] = field(default_factory=dict)
+
+
+def _draft(
+    session: Session,
+    box: SecretBox,
+    nsi: NsiInstanceRow,
+    nst: Nst,
+    request: InstantiateNsiRequest,
+    scratch: Path,
+) -> _Draft:
+    """Reuse or create the nested NS of every subnet and build the specs of the new ones."""
+    per_subnet = _subnet_params(nst, request)
+    draft = _Draft()
+    for subnet in nst.netslice_subnet:
+        found = _reusable(session, nsi, subnet.id, subnet.nsd_ref) if subnet.is_shared_nss else None
+        if found is not None:
+            draft.reused[subnet.id] = found
+            draft.nested.append(found.model_copy(update={"reused": True, "params": {}}))
+            continue
+        row = _ns_row(session, nsi, subnet.id, subnet.nsd_ref)
+        own = per_subnet.get(subnet.id)
+        ns_request = InstantiateNsRequest(
+            vim_account_id=(own.vim_account_id if own else None) or request.vim_account_id,
+            additional_params=own.additional_params if own else InstantiateAdditionalParams(),
+        )
+        draft.requests[subnet.id] = ns_request
+        draft.specs[subnet.id] = build_spec(
+            session,
+            box,
+            project_id=nsi.project_id,
+            ns_instance_id=row.id,
+            nsd_info_id=row.nsd_info_id,
+            request=ns_request,
+            workdir=scratch / subnet.id,
+        )
+        draft.nested.append(
+            NestedNs(
+                netslice_subnet_id=subnet.id,
+                nsd_id=row.nsd_id,
+                ns_instance_id=row.id,
+                shared=subnet.is_shared_nss,
+            )
+        )
+    return draft
+
+
+def _bindings(
+    session: Session, nsi: NsiInstanceRow, nst: Nst, draft: _Draft
+) -> dict[str, dict[str, NetsliceLink]]:
+    """The netslice links of every new nested NS, each nested NS checked with them (422)."""
+    spec = NsiSpec(
+        nsi_id=nsi.id,
+        name=nsi.name,
+        nst=nst,
+        nested=draft.specs,
+        shared_stack_refs={s: n.ns_instance_id or "" for s, n in draft.reused.items()},
+    )
+    bindings = netslice_bindings(spec) if draft.specs else {}
+    _join_reused(session, nsi.project_id, nst, draft.specs, draft.reused, bindings)
+    for subnet_id, nested_spec in draft.specs.items():
+        resolve_ns(nested_spec.model_copy(update={"netslice_links": bindings.get(subnet_id, {})}))
+    return bindings
+
+
 def plan_instantiate(
     session: Session, box: SecretBox, nsi: NsiInstanceRow, request: InstantiateNsiRequest
 ) -> tuple[list[NestedNs], NsiProgress]:
     """The nested NSs of the netslice and the plan that instantiates them (see module doc)."""
     _, _, nst = load_nst(session, nsi.project_id, nsi.nst_info_id)
-    per_subnet = _subnet_params(nst, request)
+    with tempfile.TemporaryDirectory(prefix="locus-nsi-") as scratch:  # unpacked packages
+        draft = _draft(session, box, nsi, nst, request, Path(scratch))
+        bindings = _bindings(session, nsi, nst, draft)
     nested: list[NestedNs] = []
-    requests: dict[str, InstantiateNsRequest] = {}
-    reused: dict[str, NestedNs] = {}
-    specs: dict[str, NsSpec] = {}
-    with tempfile.TemporaryDirectory(prefix="locus-nsi-") as scratch:
-        for subnet in nst.netslice_subnet:
-            found = (
-                _reusable(session, nsi, subnet.id, subnet.nsd_ref) if subnet.is_shared_nss else None
-            )
-            if found is not None:
-                reused[subnet.id] = found
-                nested.append(found.model_copy(update={"reused": True, "params": {}}))
-                continue
-            row = _ns_row(session, nsi, subnet.id, subnet.nsd_ref)
-            own = per_subnet.get(subnet.id)
-            ns_request = InstantiateNsRequest(
-                vim_account_id=(own.vim_account_id if own else None) or request.vim_account_id,
-                additional_params=own.additional_params if own else InstantiateAdditionalParams(),
-            )
-            requests[subnet.id] = ns_request
-            specs[subnet.id] = build_spec(
-                session,
-                box,
-                project_id=nsi.project_id,
-                ns_instance_id=row.id,
-                nsd_info_id=row.nsd_info_id,
-                request=ns_request,
-                workdir=Path(scratch) / subnet.id,
-            )
-            nested.append(
-                NestedNs(
-                    netslice_subnet_id=subnet.id,
-                    nsd_id=row.nsd_id,
-                    ns_instance_id=row.id,
-                    shared=subnet.is_shared_nss,
-                )
-            )
-        spec = NsiSpec(
-            nsi_id=nsi.id,
-            name=nsi.name,
-            nst=nst,
-            nested=specs,
-            shared_stack_refs={s: n.ns_instance_id or "" for s, n in reused.items()},
-        )
-        bindings = netslice_bindings(spec) if specs else {}  # reads the unpacked packages
-        _join_reused(session, nsi.project_id, nst, specs, reused, bindings)
-        for subnet_id, nested_spec in specs.items():  # every wiring problem now: 422
-            resolve_ns(
-                nested_spec.model_copy(update={"netslice_links": bindings.get(subnet_id, {})})
-            )
     steps: list[NestedStep] = []
-    for i, item in enumerate(nested):
-        if item.reused:
+    for item in draft.nested:
+        if item.reused or item.ns_instance_id is None:
+            nested.append(item)
             continue
+        ns_request = draft.requests[item.netslice_subnet_id]
         links = bindings.get(item.netslice_subnet_id, {})
-        ns_request = requests[item.netslice_subnet_id]
         params = ns_request.additional_params.model_copy(update={"netslice_links": links})
         body = ns_request.model_copy(update={"additional_params": params}).model_dump(mode="json")
-        nested[i] = item.model_copy(update={"params": body})
-        assert item.ns_instance_id is not None
+        nested.append(item.model_copy(update={"params": body}))
         steps.append(
             NestedStep(
                 netslice_subnet_id=item.netslice_subnet_id,
