@@ -170,6 +170,8 @@ def test_edge_ns_whole_lifecycle(
         done = _wait(client, auth, created.json()["nsLcmOpOccId"])
         assert done["operationState"] == "COMPLETED", done["error"]
         assert done["progress"]["resources"]["created"] > 0
+        # the preview before up said what up then did
+        assert done["progress"]["preview"]["created"] == done["progress"]["resources"]["created"]
         assert done["progress"]["eventsTotal"] > 0
         namespace = _namespace(kube, ns)
         assert _replicas(kube, namespace) == [1]
