@@ -56,8 +56,13 @@ def render_template(text: str, variables: Mapping[str, Any], *, source: str) -> 
         where = f" line {line}" if line else ""
         raise ValidationError(
             f"{source}: template uses {name!r}, which was not given",
-            [Issue(pointer, "undefined-variable",
-                   f"{source}{where}: variable {name!r} is undefined")],
+            [
+                Issue(
+                    pointer,
+                    "undefined-variable",
+                    f"{source}{where}: variable {name!r} is undefined",
+                )
+            ],
         ) from None
     except jinja2.TemplateError as exc:  # security errors of the sandbox and the like
         raise ValidationError(
