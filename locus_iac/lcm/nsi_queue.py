@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
@@ -169,14 +169,7 @@ def start_nsi_operation(
         raise Conflict(_blocked_message(session, nsi.id, nsi.current_op_occ_id))
     require_ns_state(NsState(nsi.nsi_state), operation)
     op_id = new_id()
-    locked = session.execute(
-        update(NsiInstanceRow)
-        .where(NsiInstanceRow.id == nsi.id, NsiInstanceRow.current_op_occ_id.is_(None))
-        .values(current_op_occ_id=op_id, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(locked, "rowcount", 0) != 1:
-        session.refresh(nsi)
+    if not queue.take_lock(session, nsi, op_id):
         raise Conflict(_blocked_message(session, nsi.id, nsi.current_op_occ_id or "?"))
     now = utcnow()
     row = NsiOpOccRow(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import new_id, utcnow
+from locus_iac.catalogue.netslices import NsiInstanceRow
 from locus_iac.catalogue.paging import KeysetPage, keyset_page
 from locus_iac.config.results import TaskResult
 from locus_iac.engine.progress import ProgressRecord, ResourceCounts, StackProgress
@@ -183,6 +184,23 @@ def _blocked_message(session: Session, ns_instance_id: str, op_occ_id: str) -> s
     )
 
 
+def take_lock(session: Session, instance: NsInstanceRow | NsiInstanceRow, op_occ_id: str) -> bool:
+    """The per-instance lock: ``current_op_occ_id`` set by a compare-and-set (``WHERE
+    current_op_occ_id IS NULL``), so exactly one of concurrent requests gets it on every
+    backend. False (and ``instance`` refreshed) when another occurrence holds it."""
+    table = type(instance)
+    locked = session.execute(
+        update(table)
+        .where(table.id == instance.id, table.current_op_occ_id.is_(None))
+        .values(current_op_occ_id=op_occ_id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(locked, "rowcount", 0) == 1:
+        return True
+    session.refresh(instance)
+    return False
+
+
 def start_operation(
     session: Session,
     project_id: str,
@@ -200,14 +218,7 @@ def start_operation(
     occ = OperationOccurrence(
         id=new_id(), ns_instance_id=ns_instance_id, operation=operation, operation_params=params
     )
-    locked = session.execute(
-        update(NsInstanceRow)
-        .where(NsInstanceRow.id == ns_instance_id, NsInstanceRow.current_op_occ_id.is_(None))
-        .values(current_op_occ_id=occ.id, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(locked, "rowcount", 0) != 1:
-        session.refresh(instance)
+    if not take_lock(session, instance, occ.id):
         blocking = instance.current_op_occ_id or "?"
         raise Conflict(_blocked_message(session, ns_instance_id, blocking))
     row = OpOccRow(
