@@ -165,6 +165,9 @@ def test_cli_follows_every_page(server: str, cli: CliRunner) -> None:
     table = _ok(cli, "ns", "list")
     assert all(f"ns{i}" in table for i in range(5))
 
+    bad = cli.invoke(app, ["ns", "instantiate", made[0], "--place", "1"])  # no '='
+    assert bad.exit_code == 1 and "/place/0" in bad.stderr and "Traceback" not in bad.output
+
     wait = ("--wait", "--poll", "0.1")
     _ok(cli, "ns", "instantiate", made[0], "--place", "1=local", *wait)
     _ok(cli, "ns", "heal", made[0], *wait)
