@@ -3,6 +3,11 @@
 A registration splits into public settings (stored as JSON) and credentials (the OpenStack
 password, the kubeconfig), which are sealed with :class:`SecretBox` and never returned by
 the API nor logged: ``repr`` of the models masks them (pydantic ``SecretStr``).
+
+The NBI registers subclasses of these bodies that add what placement needs (role, capacity,
+use, unit cost, latency to other sites; :mod:`locus_iac.nbi.schemas_admin`): that is public
+data, stored with the public settings. Latencies hold both ways, so a site may not declare a
+latency to another site that disagrees with what that site already declares back.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.models import SiteRow
 from locus_iac.catalogue.secrets import SecretBox
-from locus_iac.errors import Conflict, NotFound
+from locus_iac.errors import Conflict, Issue, NotFound, ValidationError, json_pointer
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
@@ -72,6 +77,9 @@ class K8sClusterIn(BaseModel):
     )
 
 
+LATENCY = "latency_ms"
+"""Public setting of the placement extension: other site name -> one-way latency in ms."""
+
 SECRET_FIELDS: dict[SiteType, str] = {
     SiteType.VIM_ACCOUNT: "vim_password",
     SiteType.K8S_CLUSTER: "credentials",
@@ -94,16 +102,42 @@ def register_site(
     if duplicate is not None:
         raise Conflict(f"a {kind.value} named {site.name!r} already exists in this project")
     secret_value: SecretStr = getattr(site, secret_field)
+    public = site.model_dump(mode="json", exclude={secret_field})
+    issues = _latency_disagreements(session, project_id, site.name, public.get(LATENCY) or {})
+    if issues:
+        raise ValidationError("the declared latencies disagree with other sites", issues)
     row = SiteRow(
         project_id=project_id,
         kind=kind.value,
         name=site.name,
-        public=site.model_dump(mode="json", exclude={secret_field}),
+        public=public,
         secret=box.seal({secret_field: secret_value.get_secret_value()}),
     )
     session.add(row)
     session.flush()
     return row
+
+
+def _latency_disagreements(
+    session: Session, project_id: str, name: str, declared: dict[str, Any]
+) -> list[Issue]:
+    """Issues for each latency of ``declared`` that another registered site states otherwise."""
+    issues: list[Issue] = []
+    rows = session.scalars(select(SiteRow).where(SiteRow.project_id == project_id))
+    for row in rows:
+        mine = declared.get(row.name)
+        theirs = (row.public.get(LATENCY) or {}).get(name)
+        if mine is None or theirs is None or float(mine) == float(theirs):
+            continue
+        issues.append(
+            Issue(
+                json_pointer(LATENCY, row.name),
+                "latency-mismatch",
+                f"{row.kind} {row.name!r} declares {float(theirs):g} ms to {name!r}, this "
+                f"site {float(mine):g} ms: latencies hold both ways; give the same value or none",
+            )
+        )
+    return issues
 
 
 def list_sites(session: Session, project_id: str, kind: SiteType) -> list[SiteRow]:

@@ -3,19 +3,27 @@
 Sites come from the project's registered ``k8sclusters`` and ``vim_accounts`` (seed Annex B.1,
 OSM NBI), mapped to :class:`locus_iac.sites.Site`: a Kubernetes cluster is an ``edge`` site
 whose namespace and Multus interface are the registered ones; an OpenStack VIM account is a
-``core`` site. Where each VNF profile goes is, in this order: the request's
-``additionalParams.placement`` (profile id or VNFD id -> site name), the OSM
-``vimAccountId`` (every profile, a site name or id), else the default site of its kind (a
-KNF on the first edge Kubernetes cluster). A cluster's kubeconfig is decrypted into the NS
-instance's work folder (mode 0600) and only its path reaches the program.
+``core`` site. The locus placement extension of a registration (``role``, ``capacity``,
+``used``, ``cost``, ``latency_ms``) overrides the role and fills capacity, use, unit costs and
+the latency matrix (symmetric; a pair no site declares stays at 0 ms, as without it).
+
+Where each VNF profile goes is, in this order: the request's ``additionalParams.placement``
+(profile id or VNFD id -> site name), the OSM ``vimAccountId`` (every profile, a site name or
+id), else the default site of its kind (a KNF on the first edge Kubernetes cluster). At
+instantiation, :func:`locus_iac.lcm.placing.place_instance` fills ``placement`` for the
+profiles the request leaves open with the optimiser's answer when sites declare capacity.
+A cluster's kubeconfig is decrypted into the NS instance's work folder (mode 0600) and only
+its path reaches the program.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +43,21 @@ from locus_iac.sites import (
     SiteCatalog,
     SiteKind,
     SiteRole,
+    UnitCost,
 )
+
+log = logging.getLogger(__name__)
+_LATENCY = TypeAdapter(dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]])
+
+
+def _placement_fields(public: dict[str, Any], default_role: SiteRole) -> dict[str, Any]:
+    """Role, capacity, use and unit costs of the registration's placement extension."""
+    return {
+        "role": public.get("role") or default_role,
+        "capacity": Resources.model_validate(public.get("capacity") or {}),
+        "used": Resources.model_validate(public.get("used") or {}),
+        "cost": UnitCost.model_validate(public.get("cost") or {}),
+    }
 
 
 def _site(row: SiteRow) -> Site:
@@ -44,8 +66,7 @@ def _site(row: SiteRow) -> Site:
         return Site(
             name=row.name,
             kind=SiteKind.KUBERNETES,
-            role=SiteRole.EDGE,
-            capacity=Resources(),
+            **_placement_fields(public, SiteRole.EDGE),
             kubernetes=KubernetesNetworking(
                 namespace=public.get("namespace") or "default",
                 multus_master_interface=public.get("multus_master_interface") or "eth0",
@@ -56,8 +77,7 @@ def _site(row: SiteRow) -> Site:
     return Site(
         name=row.name,
         kind=SiteKind.OPENSTACK,
-        role=SiteRole.CORE,
-        capacity=Resources(),
+        **_placement_fields(public, SiteRole.CORE),
         openstack=OpenStackNetworking(
             management_network=config.get("management_network_name") or "mgmt",
             network_mappings=config.get("network_mappings") or {},
@@ -67,8 +87,24 @@ def _site(row: SiteRow) -> Site:
     )
 
 
+def _latencies(rows: list[SiteRow]) -> dict[str, dict[str, float]]:
+    """The latency matrix from the sites' declarations: one value holds both ways (the larger
+    if two declarations disagree), a pair nobody declares is 0 ms, unknown names are ignored."""
+    names = [row.name for row in rows]
+    declared: dict[frozenset[str], float] = {}
+    for row in rows:
+        stated = _LATENCY.validate_python(row.public.get("latency_ms") or {})
+        for other, value in stated.items():
+            if other == row.name or other not in names:
+                log.debug("site %s: latency to unregistered site %s ignored", row.name, other)
+                continue
+            pair = frozenset((row.name, other))
+            declared[pair] = max(declared.get(pair, 0.0), value)
+    return {a: {b: declared.get(frozenset((a, b)), 0.0) for b in names if b != a} for a in names}
+
+
 def load_sites(session: Session, project_id: str) -> tuple[SiteCatalog, list[SiteRow]]:
-    """The project's registered sites as a site catalogue (no latencies: 0 between sites)."""
+    """The project's registered sites as a site catalogue, with their declared latencies."""
     rows = list(
         session.scalars(
             select(SiteRow).where(SiteRow.project_id == project_id).order_by(SiteRow.created_at)
@@ -81,12 +117,12 @@ def load_sites(session: Session, project_id: str) -> tuple[SiteCatalog, list[Sit
         )
     try:
         sites = tuple(_site(row) for row in rows)
+        latency = _latencies(rows)
     except PydanticValidationError as exc:
         raise ValidationError(
             "a registered site cannot be used as a deployment target",
             [Issue("/sites", "bad-site", e["msg"]) for e in exc.errors()],
         ) from None
-    latency = {a.name: {b.name: 0.0 for b in sites if b.name != a.name} for a in sites}
     return SiteCatalog(sites=sites, latency_ms=latency), rows
 
 
@@ -138,7 +174,8 @@ def load_packages(
     return main, [package_of(session, r) for r in rows]
 
 
-def _resolve_site(ref: str, rows: list[SiteRow]) -> str:
+def resolve_site(ref: str, rows: list[SiteRow]) -> str:
+    """The name of the registered site named ``ref`` or whose id is ``ref``."""
     for row in rows:
         if ref in (row.name, row.id):
             return row.name
@@ -163,12 +200,12 @@ def build_spec(
     params = request.additional_params
     place: dict[str, str] = {}
     if request.vim_account_id:
-        site = _resolve_site(request.vim_account_id, rows)
+        site = resolve_site(request.vim_account_id, rows)
         nsd = main.descriptor.model
         for df in getattr(nsd, "df", ()):
             for profile in df.vnf_profile:
                 place[profile.id] = site
-    place.update({k: _resolve_site(v, rows) for k, v in params.placement.items()})
+    place.update({k: resolve_site(v, rows) for k, v in params.placement.items()})
     folders = {p.id: p.extract(workdir / "packages" / p.id) for p in others}
     spec = spec_from_packages(
         main,

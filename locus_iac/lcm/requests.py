@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from locus_iac.infra import NetsliceLink
+from locus_iac.placement import Objective
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
@@ -36,11 +37,19 @@ class InstantiateAdditionalParams(_Body):
     """locus's ``additionalParamsForNs``: where each VNF profile goes and its parameters.
 
     ``placement`` maps a VNF profile id (or VNFD id) to a registered site name (a
-    ``k8sclusters`` or ``vim_accounts`` entry); profiles not named go to the default site of
-    their kind (KNF: the first edge Kubernetes cluster; VNF: the first core OpenStack VIM).
+    ``k8sclusters`` or ``vim_accounts`` entry). Profiles not named (and no ``vimAccountId``)
+    are placed by the optimiser when registered sites declare capacity, minimising or
+    maximising ``placementObjective`` (default ``min-total-cost``); the answer is written back
+    into ``placement``. Otherwise they go to the default site of their kind (KNF: the first
+    edge Kubernetes cluster; VNF: the first core OpenStack VIM).
     """
 
     placement: dict[Name, Name] = Field(default_factory=dict)
+    placement_objective: Objective | None = Field(
+        default=None,
+        validation_alias=AliasChoices("placementObjective", "placement_objective"),
+        description="locus: what the optimiser optimises (seed §4.1.1.2)",
+    )
     parameters: dict[Name, dict[Name, str]] = Field(
         default_factory=dict, description="profile id -> Day0/Day1 parameter -> value"
     )

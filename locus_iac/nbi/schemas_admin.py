@@ -1,10 +1,14 @@
-"""Request and response bodies of ``/admin/v1``: tokens, users, projects (OSM NBI names)."""
+"""Request and response bodies of ``/admin/v1``: tokens, users, projects (OSM NBI names), and
+the site registration bodies with locus's placement extension."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from locus_iac import catalogue as cat
+from locus_iac.sites import RESOURCE_FIELDS, Resources, SiteRole, UnitCost
 
 Name = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
@@ -74,3 +78,74 @@ class UserOut(_Out):
 
 class ObjectId(_Out):
     id: str
+
+
+# -- sites: the locus placement extension of the OSM registration bodies ----------------------
+
+LatencyMs = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+SiteName = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class SitePlacementIn(_In):
+    """What placement needs to know about a site (seed §4.1.1.2): a locus extension of the
+    ``/admin/v1/k8sclusters`` and ``/admin/v1/vim_accounts`` bodies.
+
+    Every field is optional and public (kept with the site's public settings and returned by
+    GET; never a secret). ``capacity`` and ``used`` are :class:`locus_iac.sites.Resources`
+    (vCPUs, memory and storage in GB, pods), ``cost`` a :class:`locus_iac.sites.UnitCost`
+    (per unit and hour), ``latency_ms`` the one-way latency in milliseconds to other
+    registered sites by name (the same value holds both ways). A site that declares no
+    ``capacity`` is never chosen by the optimiser (see :mod:`locus_iac.lcm.placing`).
+    """
+
+    capacity: Resources | None = Field(
+        default=None, description="locus: resources dedicated to the MANO at this site"
+    )
+    used: Resources | None = Field(
+        default=None, description="locus: part of the capacity already taken by others"
+    )
+    cost: UnitCost | None = Field(
+        default=None, description="locus: cost per resource unit and hour"
+    )
+    latency_ms: dict[SiteName, LatencyMs] = Field(
+        default_factory=dict,
+        description="locus: other registered site name -> one-way latency in ms",
+    )
+
+    @field_validator("used")
+    @classmethod
+    def _used_needs_capacity(cls, used: Resources | None, info: ValidationInfo) -> Resources | None:
+        if used is None or "capacity" not in info.data:  # capacity itself is invalid
+            return used
+        capacity = info.data["capacity"]
+        if capacity is None:
+            raise ValueError("used needs capacity: declare the site's capacity too")
+        over = [r for r in RESOURCE_FIELDS if used.amount(r) > capacity.amount(r)]
+        if over:
+            detail = ", ".join(
+                f"{r} {used.amount(r):g} > capacity {capacity.amount(r):g}" for r in over
+            )
+            raise ValueError(f"used exceeds capacity: {detail}")
+        return used
+
+    @field_validator("latency_ms")
+    @classmethod
+    def _not_to_itself(cls, latency: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        name = info.data.get("name")
+        if name is not None and name in latency:
+            raise ValueError(f"latency_ms names the site itself ({name!r})")
+        return latency
+
+
+class VimAccountRegistration(SitePlacementIn, cat.VimAccountIn):
+    """``POST /admin/v1/vim_accounts``: OSM fields plus the placement extension (a core site
+    unless ``role`` says otherwise)."""
+
+    role: SiteRole = Field(default=SiteRole.CORE, description="locus: edge or core")
+
+
+class K8sClusterRegistration(SitePlacementIn, cat.K8sClusterIn):
+    """``POST /admin/v1/k8sclusters``: OSM fields plus the placement extension (an edge site
+    unless ``role`` says otherwise)."""
+
+    role: SiteRole = Field(default=SiteRole.EDGE, description="locus: edge or core")

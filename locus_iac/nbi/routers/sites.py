@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import SiteRow
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
 
 router = APIRouter(prefix="/admin/v1", tags=["sites"])
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
@@ -55,7 +56,7 @@ def _register(
 
 @router.post("/vim_accounts", response_model=SiteOut, status_code=status.HTTP_201_CREATED)
 def create_vim_account(
-    body: cat.VimAccountIn, who: CallerDep, svc: ServicesDep, response: Response
+    body: VimAccountRegistration, who: CallerDep, svc: ServicesDep, response: Response
 ) -> SiteOut:
     """Register an OpenStack project (auth URL, project, user, password, region, networks)."""
     row = _register(svc, who, body)
@@ -65,7 +66,7 @@ def create_vim_account(
 
 @router.post("/k8sclusters", response_model=SiteOut, status_code=status.HTTP_201_CREATED)
 def create_k8s_cluster(
-    body: cat.K8sClusterIn, who: CallerDep, svc: ServicesDep, response: Response
+    body: K8sClusterRegistration, who: CallerDep, svc: ServicesDep, response: Response
 ) -> SiteOut:
     """Register a Kubernetes cluster (kubeconfig, namespace, Multus interface and nets)."""
     row = _register(svc, who, body)

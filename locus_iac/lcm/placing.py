@@ -1,0 +1,214 @@
+"""Where the VNF profiles of an NS go at instantiation: the Service Orchestrator's placement
+(seed §4.1.1.2: compute and storage needs, link latency, cost of each edge or core site).
+
+The request places a profile explicitly through ``additionalParams.placement`` (profile id or
+VNFD id -> site) or, for every profile, through ``vimAccountId``. The profiles it leaves open
+are placed by :func:`locus_iac.placement.place` when registered sites declare a
+``capacity`` (the locus extension of ``/admin/v1/k8sclusters`` and ``/admin/v1/vim_accounts``):
+
+* only sites that declare a capacity are candidates: a site without one has unknown room, so
+  the optimiser never picks it;
+* explicit placements on such sites are pins (they take capacity and anchor latency bounds);
+  functions placed on sites without a declared capacity are left out of the problem, with
+  the links to them;
+* a profile whose kind (VM on OpenStack, containers on Kubernetes) no declaring site can run
+  keeps today's default (the first site of its kind);
+* the objective is ``additionalParams.placementObjective`` (default ``min-total-cost``).
+
+When no registered site declares a capacity, nothing changes: open profiles go to the first
+site of their kind, exactly as without this module. The decision is written back into the
+request's ``placement`` (so scale, heal and action rebuild the same spec) and summarised,
+with the optimiser's reasons, for the operation occurrence. An infeasible placement is a
+:class:`~locus_iac.errors.ValidationError` whose issues are the smallest set of conflicting
+constraints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from locus_iac.catalogue.models import SiteRow
+from locus_iac.descriptors import Nsd, Vnfd
+from locus_iac.errors import Issue, ValidationError, json_pointer
+from locus_iac.lcm.inputs import load_packages, load_sites, resolve_site
+from locus_iac.lcm.requests import InstantiateNsRequest
+from locus_iac.placement import (
+    GroupKind,
+    Objective,
+    PlacementDecision,
+    PlacementInfeasible,
+    PlacementRequest,
+    place,
+    request_from_descriptors,
+)
+from locus_iac.sites import SiteCatalog
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OBJECTIVE = Objective.MIN_TOTAL_COST
+TIME_LIMIT = 20.0
+"""Seconds the optimiser (and, for an infeasible request, the conflict search) may take."""
+
+_WHERE = "/additionalParams/placement"
+
+
+@dataclass(frozen=True)
+class PlacementChoice:
+    """The optimiser's decision for the profiles a request left open.
+
+    ``chosen`` maps those profile ids to site names; ``decision`` is the whole answer
+    (objective value, solver, one explanation per function, pins included).
+    """
+
+    decision: PlacementDecision
+    chosen: Mapping[str, str]
+
+    def summary(self) -> str:
+        """One line for the occurrence: each chosen site with the optimiser's reasons."""
+        why = {e.function: e.why for e in self.decision.explanations}
+        parts = [
+            f"{profile} -> {site}" + (f" ({why[profile]})" if why.get(profile) else "")
+            for profile, site in sorted(self.chosen.items())
+        ]
+        d = self.decision
+        return (
+            f"placement: {'; '.join(parts)} [{d.objective.value} = {d.objective_value:.4g} "
+            f"{d.objective.unit}, total {d.total_cost:.4g}/h, {d.solver} {d.status.value}]"
+        )
+
+    def apply(self, request: InstantiateNsRequest) -> InstantiateNsRequest:
+        """``request`` with the chosen sites (and the objective used) in its parameters."""
+        params = request.additional_params.model_copy(
+            update={
+                "placement": {**request.additional_params.placement, **self.chosen},
+                "placement_objective": self.decision.objective,
+            }
+        )
+        return request.model_copy(update={"additional_params": params})
+
+
+def declares_capacity(row: SiteRow) -> bool:
+    """True when the site's registration states its capacity (the placement extension)."""
+    return row.public.get("capacity") is not None
+
+
+def place_instance(
+    session: Session, *, project_id: str, nsd_info_id: str, request: InstantiateNsRequest
+) -> PlacementChoice | None:
+    """The optimiser's placement of the profiles ``request`` leaves open, from the project's
+    registered sites and the NS's packages; ``None`` when it has nothing to decide (every
+    profile placed, ``vimAccountId`` given, or no site declares a capacity)."""
+    if request.vim_account_id:
+        return None
+    catalog, rows = load_sites(session, project_id)
+    if not any(declares_capacity(row) for row in rows):
+        return None
+    main, others = load_packages(session, project_id, nsd_info_id)
+    nsd = main.descriptor.model
+    if not isinstance(nsd, Nsd):  # pragma: no cover - an NS instance always has an NSD
+        raise ValidationError("not an NS descriptor", [Issue("/nsdId", "wrong-kind", "an NSD")])
+    vnfds = {p.id: p.descriptor.model for p in others if isinstance(p.descriptor.model, Vnfd)}
+    return choose_placement(catalog, rows, nsd, vnfds, request)
+
+
+def choose_placement(
+    catalog: SiteCatalog,
+    rows: Sequence[SiteRow],
+    nsd: Nsd,
+    vnfds: Mapping[str, Vnfd],
+    request: InstantiateNsRequest,
+) -> PlacementChoice | None:
+    """Run the optimiser for the profiles ``request`` leaves open (see the module docstring).
+
+    ``catalog`` and ``rows`` are the registered sites (:func:`locus_iac.lcm.inputs.load_sites`).
+    Raises :class:`ValidationError` when no placement satisfies the constraints.
+    """
+    declared = {row.name for row in rows if declares_capacity(row)}
+    if request.vim_account_id or not declared:
+        return None
+    params = request.additional_params
+    objective = params.placement_objective or DEFAULT_OBJECTIVE
+    whole = request_from_descriptors(nsd, vnfds, df_id=request.ns_flavour_id, objective=objective)
+    explicit = _explicit(whole, params.placement, list(rows))
+    runnable = {s.kind for s in catalog.sites if s.name in declared}
+    open_ = [
+        f.id for f in whole.functions if f.id not in explicit and f.kind.site_kind in runnable
+    ]
+    if not open_:
+        return None
+    pins = {f: site for f, site in explicit.items() if site in declared}
+    problem = _restricted(whole, set(open_) | set(pins), pins)
+    candidates = _candidates(catalog, declared)
+    try:
+        decision = place(problem, candidates, time_limit=TIME_LIMIT, explain_time_limit=TIME_LIMIT)
+    except PlacementInfeasible as exc:
+        raise _infeasible(exc) from None
+    chosen = {f: decision.assignment[f] for f in open_}
+    log.info("placement of NSD %s (%s): %s", nsd.id, objective.value, chosen)
+    return PlacementChoice(decision=decision, chosen=chosen)
+
+
+def _explicit(
+    whole: PlacementRequest, placement: Mapping[str, str], rows: list[SiteRow]
+) -> dict[str, str]:
+    """Profile id -> site name of the profiles the request places (VNFD id keys first, as
+    :func:`locus_iac.infra.from_packages.spec_from_packages` reads them)."""
+    found: dict[str, str] = {}
+    for function in whole.functions:
+        keys = [function.vnfd_id, function.id]
+        ref = next((placement[k] for k in keys if k is not None and k in placement), None)
+        if ref is not None:
+            found[function.id] = resolve_site(ref, rows)
+    return found
+
+
+def _restricted(
+    whole: PlacementRequest, keep: set[str], pins: Mapping[str, str]
+) -> PlacementRequest:
+    """``whole`` reduced to the functions in ``keep`` (links and rules among them), pinned."""
+    return whole.model_copy(
+        update={
+            "functions": tuple(f for f in whole.functions if f.id in keep),
+            "links": tuple(
+                link for link in whole.links if all(e in keep for e in link.function_ends)
+            ),
+            "affinity": tuple(p for p in whole.affinity if set(p) <= keep),
+            "anti_affinity": tuple(p for p in whole.anti_affinity if set(p) <= keep),
+            "pins": dict(pins),
+        }
+    )
+
+
+def _candidates(catalog: SiteCatalog, names: set[str]) -> SiteCatalog:
+    """The sites that declare a capacity, with the latencies among them."""
+    sites = tuple(s for s in catalog.sites if s.name in names)
+    latency = {
+        a.name: {b.name: catalog.latency(a.name, b.name) for b in sites if b.name != a.name}
+        for a in sites
+    }
+    return SiteCatalog(sites=sites, latency_ms=latency)
+
+
+def _infeasible(exc: PlacementInfeasible) -> ValidationError:
+    """The conflict as issues: one per constraint that cannot hold with the others."""
+    issues = [
+        Issue(
+            json_pointer("additionalParams", "placement", item.key[0])
+            if item.kind is GroupKind.PIN
+            else _WHERE,
+            f"placement-{item.kind.value}",
+            item.message,
+        )
+        for item in exc.conflicts
+    ]
+    if not issues:
+        issues = [Issue(_WHERE, "placement-infeasible", exc.message)]
+    return ValidationError(
+        "no placement of the open VNF profiles satisfies the constraints on the registered "
+        "sites (declare more capacity, place a profile explicitly or relax a constraint)",
+        issues,
+    )
