@@ -15,8 +15,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
-from testbed.helpers import REPO, TESTBED_DIR, TOOLS_DIR
+from locus_iac.nbi import Settings, create_app
+from testbed.helpers import REPO, TESTBED_DIR, TOOLS_DIR, Nbi
 
 
 def _site() -> dict[str, Any] | None:
@@ -77,3 +79,30 @@ def pulumi_env(site: dict[str, Any], tmp_path: Path) -> dict[str, str]:
         "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
         "KUBECONFIG": str(site["kubeconfig"]),
     }
+
+
+@pytest.fixture
+def nbi(
+    site: dict[str, Any],
+    pulumi_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Nbi]:
+    """The NBI on a fresh SQLite database, the testbed registered as site ``local``."""
+    for key, value in pulumi_env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("LOCUS_LCM_RUNNER", raising=False)  # the product's runner
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'locus.db'}",
+        admin_password="tb-admin",
+    )
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        token = client.post(
+            "/admin/v1/tokens", json={"username": "admin", "password": "tb-admin"}
+        ).json()["id"]
+        api = Nbi(client, token)
+        api.register_testbed(site)
+        yield api
+    app.state.services.db.dispose()

@@ -13,47 +13,17 @@ terminated. Every outcome is checked through the Kubernetes API.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from locus_iac.nbi import Settings, create_app
-from locus_iac.packages import archive_bytes, read_package
-from testbed.helpers import REPO, wait_for
+from testbed.helpers import Nbi, wait_for
 
 pytestmark = pytest.mark.testbed
 
 BASE = "/nslcm/v1"
-EXAMPLES = REPO / "examples" / "packages"
-GZ = {"Content-Type": "application/gzip"}
-
-
-@pytest.fixture
-def api(
-    site: dict[str, Any],
-    pulumi_env: dict[str, str],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    for key, value in pulumi_env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("LOCUS_LCM_RUNNER", raising=False)  # the product's runner
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'locus.db'}",
-        admin_password="tb-admin",
-    )
-    app = create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        token = client.post(
-            "/admin/v1/tokens", json={"username": "admin", "password": "tb-admin"}
-        ).json()["id"]
-        yield client, {"Authorization": f"Bearer {token}"}
-    app.state.services.db.dispose()
 
 
 def _wait(
@@ -140,24 +110,9 @@ def _nads(kube: httpx.Client, namespace: str) -> list[str]:
     return sorted(item["metadata"]["name"] for item in kube.get(url).json()["items"])
 
 
-def test_edge_ns_whole_lifecycle(
-    api: tuple[TestClient, dict[str, str]], site: dict[str, Any], kube: httpx.Client
-) -> None:
-    client, auth = api
-    for base, folder in (
-        ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
-        ("/nsd/v1/ns_descriptors_content", "edge_ns"),
-    ):
-        data = archive_bytes(read_package(EXAMPLES / folder))
-        response = client.post(base, content=data, headers={**auth, **GZ})
-        assert response.status_code == 201, response.text
-    kubeconfig = Path(site["kubeconfig"]).read_text()
-    registered = client.post(
-        "/admin/v1/k8sclusters",
-        json={"name": "local", "credentials": kubeconfig, "namespace": "default"},
-        headers=auth,
-    )
-    assert registered.status_code == 201, registered.text
+def test_edge_ns_whole_lifecycle(nbi: Nbi, kube: httpx.Client) -> None:
+    client, auth = nbi.client, nbi.auth
+    nbi.onboard("edge_knf", "edge_ns")
 
     created = client.post(
         f"{BASE}/ns_instances_content",

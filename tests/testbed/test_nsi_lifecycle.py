@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,57 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from locus_iac.infra import dns_label, ns_namespace
-from locus_iac.nbi import Settings, create_app
-from locus_iac.packages import archive_bytes, read_package
-from testbed.helpers import REPO, wait_for
+from testbed.helpers import Nbi, wait_for
 
 pytestmark = pytest.mark.testbed
 
 BASE = "/nsilcm/v1"
-EXAMPLES = REPO / "examples" / "packages"
 MULTUS = "k8s.v1.cni.cncf.io/networks"
-
-
-@pytest.fixture
-def nbi(
-    site: dict[str, Any],
-    pulumi_env: dict[str, str],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    for key, value in pulumi_env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("LOCUS_LCM_RUNNER", raising=False)  # the product's runner
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'locus.db'}",
-        admin_password="tb-admin",
-    )
-    app = create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        token = client.post(
-            "/admin/v1/tokens", json={"username": "admin", "password": "tb-admin"}
-        ).json()["id"]
-        auth = {"Authorization": f"Bearer {token}"}
-        for base, folder in (
-            ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
-            ("/nsd/v1/ns_descriptors_content", "edge_ns"),
-            ("/nst/v1/netslice_templates_content", "edge_nst"),
-        ):
-            data = archive_bytes(read_package(EXAMPLES / folder))
-            response = client.post(
-                base, content=data, headers={**auth, "Content-Type": "application/gzip"}
-            )
-            assert response.status_code == 201, response.text
-        cluster = {
-            "name": "local",
-            "credentials": Path(site["kubeconfig"]).read_text(),
-            "namespace": "default",
-        }
-        registered = client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
-        assert registered.status_code == 201, registered.text
-        yield client, auth
-    app.state.services.db.dispose()
 
 
 def _wait(client: TestClient, auth: dict[str, str], op: str, timeout: float = 900) -> Any:
@@ -99,10 +52,9 @@ def _gone(kube: httpx.Client, namespace: str) -> bool:
     return kube.get(f"/api/v1/namespaces/{namespace}").status_code == 404
 
 
-def test_edge_netslice_whole_lifecycle(
-    nbi: tuple[TestClient, dict[str, str]], kube: httpx.Client
-) -> None:
-    client, auth = nbi
+def test_edge_netslice_whole_lifecycle(nbi: Nbi, kube: httpx.Client) -> None:
+    client, auth = nbi.client, nbi.auth
+    nbi.onboard("edge_knf", "edge_ns", "edge_nst")
     body = {"nstId": "edge_nst", "nsiName": "tb-slice", "vimAccountId": "local"}
     created = client.post(f"{BASE}/netslice_instances_content", json=body, headers=auth)
     assert created.status_code == 202, created.text
