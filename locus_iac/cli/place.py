@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from locus_iac.cli.options import text_pairs
 from locus_iac.cli.output import EXIT_FAILED, emit, emit_json, fail
 from locus_iac.cli.package_paths import expand_all
 from locus_iac.descriptors import Nsd, Nst, Vnfd
@@ -40,18 +41,6 @@ WITH_HELP = (
     "The other packages it needs: nested NSDs, VNFDs (repeatable); a folder of packages "
     "stands for each package in it."
 )
-
-
-def _pairs(values: list[str], option: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for i, value in enumerate(values):
-        key, sep, target = value.partition("=")
-        if not sep or not key or not target:
-            raise ValidationError(
-                f"--{option} takes KEY=VALUE", [Issue(f"/{option}/{i}", "bad-option", value)]
-            )
-        pairs[key] = target
-    return pairs
 
 
 def load_request(
@@ -186,8 +175,8 @@ def place(
         catalog = load_sites(sites)
         request = with_overrides(
             load_request(pkg, with_, objective, df, level),
-            _pairs(max_latency, "max-latency"),
-            _pairs(pin, "pin"),
+            text_pairs(max_latency, "max-latency"),
+            text_pairs(pin, "pin"),
             sap_site,
         )
         chosen: SolverChoice = solver  # type: ignore[assignment]

@@ -20,6 +20,7 @@ from typing import Any
 
 import typer
 
+from locus_iac.cli.options import text_pairs
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.cli.package_paths import expand_all
 from locus_iac.descriptors import Nsd, Nst, Vnfd
@@ -55,21 +56,9 @@ FIP_HELP = "Give every VDU's management port a floating IP (the site's external 
 VPN_HELP = "SITE-A:SITE-B=STACK: the locus-vpn stack joining two sites."
 
 
-def _pairs(values: list[str], option: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for i, value in enumerate(values):
-        key, sep, target = value.partition("=")
-        if not sep or not key or not target:
-            raise ValidationError(
-                f"{option} takes KEY=VALUE", [Issue(f"/{option}/{i}", "bad-option", value)]
-            )
-        pairs[key] = target
-    return pairs
-
-
 def _scale(values: list[str]) -> dict[str, dict[str, int]]:
     scale: dict[str, dict[str, int]] = {}
-    for key, count in _pairs(values, "scale").items():
+    for key, count in text_pairs(values, "scale").items():
         profile, _, unit = key.rpartition(":")
         if not profile or not count.isdigit():
             raise ValidationError(
@@ -98,7 +87,7 @@ def optimised_placement(main: Package, others: list[Package], sites: SiteCatalog
 
 def _params(values: list[str]) -> dict[str, dict[str, str]]:
     params: dict[str, dict[str, str]] = {}
-    for key, value in _pairs(values, "param").items():
+    for key, value in text_pairs(values, "param").items():
         profile, _, name = key.rpartition(":")
         if not profile or not name:
             raise ValidationError(
@@ -157,9 +146,9 @@ def load_plan(inputs: PlanInputs, workdir: Path) -> NsPlan | NsiPlan:
         folders,
         sites,
         instance_id=inputs.instance_id,
-        place=_pairs(inputs.place, "place"),
+        place=text_pairs(inputs.place, "place"),
         suggested=suggested,
-        vpn_stacks=_pairs(inputs.vpn, "vpn-stack"),
+        vpn_stacks=text_pairs(inputs.vpn, "vpn-stack"),
         scale=_scale(inputs.scale),
         parameters=_params(inputs.params),
         reserved=_reserved(inputs.reserve),
