@@ -1,0 +1,441 @@
+"""Placement at instantiation: registered sites with capacity, cost and latency (the locus
+extension of the site registration), mapped to the site catalogue, and the optimiser's choice
+for the VNF profiles a request leaves open (seed §4.1.1.2).
+
+The choice is exercised directly on a real catalogue database (sites registered, packages
+onboarded), the way the runner's INSTANTIATE does before it builds the spec.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from locus_iac.catalogue import (
+    Database,
+    PackageInspector,
+    PackageKind,
+    SecretBox,
+    onboard_new,
+    register_site,
+)
+from locus_iac.catalogue.models import PackageRow, SiteRow
+from locus_iac.errors import ValidationError
+from locus_iac.lcm.inputs import build_spec, load_sites
+from locus_iac.lcm.placing import PlacementChoice, place_instance
+from locus_iac.lcm.requests import InstantiateNsRequest
+from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
+from locus_iac.packages import archive_bytes, read_package
+from locus_iac.placement import DEFAULT_POD, Objective
+from locus_iac.sites import Resources, SiteKind, SiteRole, UnitCost
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "packages"
+ROOMY = {"vcpu": 8, "memory_gb": 16, "storage_gb": 100, "pods": 20}
+VM_ROOMY = {"vcpu": 32, "memory_gb": 64, "storage_gb": 500}
+
+# Two profiles of the edge KNF joined by cache_net, whose flavour bounds latency to 5 ms.
+PAIR_NSD = """
+nsd:
+  nsd:
+    - id: pair_ns
+      name: pair_ns
+      version: "1.0"
+      vnfd-id: [edge_knf]
+      virtual-link-desc:
+        - id: external_net
+          mgmt-network: true
+        - id: cache_net
+          df:
+            - id: tight
+              qos: {latency: 5, packet-delay-variation: 1}
+      df:
+        - id: default-df
+          vnf-profile:
+%s
+"""
+PAIR_PROFILE = """            - id: %s
+              vnfd-id: edge_knf
+              virtual-link-connectivity:
+                - virtual-link-profile-id: external_net
+                  constituent-cpd-id:
+                    - {constituent-base-element-id: %s, constituent-cpd-id: cp_ext-ext}
+                - virtual-link-profile-id: cache_net
+                  constituent-cpd-id:
+                    - {constituent-base-element-id: %s, constituent-cpd-id: cp_cache-ext}
+"""
+
+
+@pytest.fixture
+def project(db: Database) -> str:
+    from locus_iac.catalogue import create_project
+
+    with db.session() as session:
+        return create_project(session, "placing").id
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> SecretBox:
+    return SecretBox.from_data_dir(tmp_path / "keys")
+
+
+def _onboard(db: Database, project: str, kind: PackageKind, source: Path) -> str:
+    data = archive_bytes(read_package(source))
+    row = onboard_new(
+        db,
+        PackageInspector(),
+        project_id=project,
+        kind=kind,
+        data=data,
+        content_type="application/gzip",
+    )
+    return row.id
+
+
+@pytest.fixture
+def edge_ns(db: Database, project: str) -> str:
+    """The exemplary edge NS (one KNF profile, id "1"); its NSD package id."""
+    _onboard(db, project, PackageKind.VNFD, EXAMPLES / "edge_knf")
+    return _onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
+
+
+@pytest.fixture
+def pair_ns(db: Database, project: str, tmp_path: Path) -> str:
+    """An NS of two edge KNF profiles ("a", "b") whose cache link allows 5 ms."""
+    _onboard(db, project, PackageKind.VNFD, EXAMPLES / "edge_knf")
+    folder = tmp_path / "pair_ns"
+    folder.mkdir()
+    profiles = "".join(PAIR_PROFILE % (p, p, p) for p in ("a", "b"))
+    (folder / "pair_nsd.yaml").write_text(PAIR_NSD % profiles.rstrip("\n"))
+    return _onboard(db, project, PackageKind.NSD, folder)
+
+
+def _k8s(db: Database, box: SecretBox, project: str, name: str, **extra: Any) -> None:
+    body = K8sClusterRegistration.model_validate(
+        {"name": name, "credentials": "apiVersion: v1\nkind: Config\n", **extra}
+    )
+    with db.session() as session:
+        register_site(session, box, project, body)
+
+
+def _vim(db: Database, box: SecretBox, project: str, name: str, **extra: Any) -> None:
+    body = VimAccountRegistration.model_validate(
+        {
+            "name": name,
+            "vim_url": "https://keystone.example:5000/v3",
+            "vim_tenant_name": "locus",
+            "vim_user": "mano",
+            "vim_password": "pw",
+            **extra,
+        }
+    )
+    with db.session() as session:
+        register_site(session, box, project, body)
+
+
+def _choose(db: Database, project: str, nsd: str, body: dict[str, Any]) -> PlacementChoice | None:
+    request = InstantiateNsRequest.model_validate(body)
+    with db.session(readonly=True) as session:
+        return place_instance(session, project_id=project, nsd_info_id=nsd, request=request)
+
+
+def _spec_placement(
+    db: Database, box: SecretBox, project: str, nsd: str, request: InstantiateNsRequest, tmp: Path
+) -> dict[str, str]:
+    with db.session(readonly=True) as session:
+        spec = build_spec(
+            session,
+            box,
+            project_id=project,
+            ns_instance_id="ns-1",
+            nsd_info_id=nsd,
+            request=request,
+            workdir=tmp / "work",
+        )
+    return dict(spec.placement)
+
+
+# -- the site mapping ---------------------------------------------------------------------------
+
+
+def test_declared_fields_reach_the_site_catalogue(
+    db: Database, box: SecretBox, project: str
+) -> None:
+    _k8s(
+        db,
+        box,
+        project,
+        "edge-a",
+        role="core",
+        capacity=ROOMY,
+        used={"vcpu": 2, "pods": 3},
+        cost={"vcpu": 0.05, "pod": 0.01},
+        latency_ms={"core-1": 12.5, "not-registered": 3},
+    )
+    _k8s(db, box, project, "edge-b")
+    _vim(db, box, project, "core-1", capacity=VM_ROOMY, cost={"storage_gb": 0.001})
+    with db.session(readonly=True) as session:
+        catalog, _ = load_sites(session, project)
+    a, b, core = (catalog.site(n) for n in ("edge-a", "edge-b", "core-1"))
+    assert a.role is SiteRole.CORE and a.kind is SiteKind.KUBERNETES
+    assert a.capacity == Resources.model_validate(ROOMY)
+    assert a.used == Resources(vcpu=2, pods=3)
+    assert a.cost == UnitCost(vcpu=0.05, pod=0.01)
+    assert a.free().pods == 17
+    # what is not declared stays as before: role by kind, no capacity, no cost
+    assert b.role is SiteRole.EDGE and b.capacity == Resources() and b.cost == UnitCost()
+    assert core.role is SiteRole.CORE and core.cost.storage_gb == 0.001
+    # one declaration holds both ways; undeclared pairs stay at 0; unknown names are ignored
+    assert catalog.latency("edge-a", "core-1") == catalog.latency("core-1", "edge-a") == 12.5
+    assert catalog.latency("edge-b", "core-1") == 0.0
+    assert "not-registered" not in catalog.latency_ms["edge-a"]
+
+
+def test_two_declarations_of_one_pair_keep_the_larger(
+    db: Database, box: SecretBox, project: str
+) -> None:
+    _k8s(db, box, project, "edge-a", latency_ms={"edge-b": 9, "edge-c": 2})
+    _k8s(db, box, project, "edge-b")
+    _k8s(db, box, project, "edge-c", latency_ms={"edge-a": 2})
+    with db.session() as session:  # written behind the API's back (which refuses it)
+        session.execute(
+            update(SiteRow)
+            .where(SiteRow.name == "edge-b")
+            .values(public={"latency_ms": {"edge-a": 4}})
+        )
+    with db.session(readonly=True) as session:
+        catalog, _ = load_sites(session, project)
+    assert catalog.latency("edge-a", "edge-b") == catalog.latency("edge-b", "edge-a") == 9.0
+    assert catalog.latency("edge-c", "edge-a") == 2.0 and catalog.latency("edge-b", "edge-c") == 0
+
+
+def test_a_disagreeing_latency_is_refused_at_registration(
+    db: Database, box: SecretBox, project: str
+) -> None:
+    _k8s(db, box, project, "edge-a", latency_ms={"edge-b": 4})
+    with pytest.raises(ValidationError) as caught:
+        _k8s(db, box, project, "edge-b", latency_ms={"edge-a": 6})
+    (issue,) = caught.value.issues
+    assert issue.path == "/latency_ms/edge-a" and issue.code == "latency-mismatch"
+    assert "4 ms" in issue.message and "6 ms" in issue.message
+    _k8s(db, box, project, "edge-b", latency_ms={"edge-a": 4})  # the same value is fine
+
+
+def test_a_corrupt_stored_declaration_is_a_clear_error(
+    db: Database, box: SecretBox, project: str
+) -> None:
+    _k8s(db, box, project, "edge-a", capacity=ROOMY)
+    with db.session() as session:
+        session.execute(update(SiteRow).values(public={"capacity": {"vcpu": -1}}))
+    with db.session(readonly=True) as session, pytest.raises(ValidationError) as caught:
+        load_sites(session, project)
+    assert caught.value.issues[0].code == "bad-site"
+
+
+# -- the choice ---------------------------------------------------------------------------------
+
+
+def test_the_cheaper_site_with_room_is_chosen(
+    db: Database, box: SecretBox, project: str, edge_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0, "pod": 0.5})
+    full = {"pods": 20, "vcpu": 8}
+    _k8s(db, box, project, "edge-full", capacity=ROOMY, used=full, cost={"vcpu": 0.01})
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1, "pod": 0.05})
+    choice = _choose(db, project, edge_ns, {})
+    assert choice is not None
+    assert dict(choice.chosen) == {"1": "edge-cheap"}
+    assert choice.decision.objective is Objective.MIN_TOTAL_COST
+    summary = choice.summary()
+    assert summary.startswith("placement: 1 -> edge-cheap (") and "[min-total-cost = " in summary
+    # the full site would have been the cheapest: capacity ruled it out
+    pods = choice.decision.total_cost / (0.1 * DEFAULT_POD.vcpu + 0.05)
+    assert pods == pytest.approx(round(pods)) and pods >= 1
+
+
+def test_a_full_cheap_site_sends_the_function_to_the_pricier_one(
+    db: Database, box: SecretBox, project: str, edge_ns: str
+) -> None:
+    _k8s(
+        db,
+        box,
+        project,
+        "edge-cheap",
+        capacity={"vcpu": 8, "memory_gb": 16, "pods": 1},
+        used={"pods": 1},
+        cost={"vcpu": 0.01},
+    )
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
+    choice = _choose(db, project, edge_ns, {})
+    assert choice is not None and dict(choice.chosen) == {"1": "edge-pricey"}
+    explanation = next(e for e in choice.decision.explanations if e.function == "1")
+    assert "capacity" in {r.code for r in explanation.reasons}
+
+
+def test_the_objective_comes_from_the_request(
+    db: Database, box: SecretBox, project: str, edge_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.01})
+    _k8s(db, box, project, "core-k8s", role="core", capacity=ROOMY, cost={"vcpu": 1.0})
+    cheapest = _choose(db, project, edge_ns, {})
+    assert cheapest is not None and dict(cheapest.chosen) == {"1": "edge-cheap"}
+    body = {"additionalParamsForNs": {"placementObjective": "max-core-use"}}
+    core = _choose(db, project, edge_ns, body)
+    assert core is not None and dict(core.chosen) == {"1": "core-k8s"}
+    assert core.decision.objective is Objective.MAX_CORE_USE
+    assert "max-core-use" in core.summary()
+
+
+def test_explicit_placement_and_vim_account_win(
+    db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
+) -> None:
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.01})
+    for body in (
+        {"additionalParamsForNs": {"placement": {"1": "edge-pricey"}}},
+        {"additionalParamsForNs": {"placement": {"edge_knf": "edge-pricey"}}},
+        {"vimAccountId": "edge-pricey"},
+    ):
+        assert _choose(db, project, edge_ns, body) is None
+        request = InstantiateNsRequest.model_validate(body)
+        assert _spec_placement(db, box, project, edge_ns, request, tmp_path) == {"1": "edge-pricey"}
+
+
+def test_without_declared_capacity_nothing_changes(
+    db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
+) -> None:
+    _k8s(db, box, project, "edge-first", cost={"vcpu": 9.0})
+    _k8s(db, box, project, "edge-second", cost={"vcpu": 0.01}, latency_ms={"edge-first": 2})
+    assert (
+        _choose(db, project, edge_ns, {"additionalParams": {"placementObjective": "min-spread"}})
+        is None
+    )
+    request = InstantiateNsRequest()
+    assert _spec_placement(db, box, project, edge_ns, request, tmp_path) == {"1": "edge-first"}
+
+
+def test_sites_without_capacity_are_never_chosen(
+    db: Database, box: SecretBox, project: str, edge_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-unknown")  # free of cost, but its room is unknown
+    _k8s(db, box, project, "edge-known", capacity=ROOMY, cost={"vcpu": 0.5})
+    choice = _choose(db, project, edge_ns, {})
+    assert choice is not None and dict(choice.chosen) == {"1": "edge-known"}
+
+
+def test_a_pin_on_a_site_without_capacity_is_honoured_outside_the_problem(
+    db: Database, box: SecretBox, project: str, pair_ns: str, tmp_path: Path
+) -> None:
+    """ "a" stays where the request puts it (a site of unknown room); "b" is optimised among
+    the sites that declare capacity."""
+    _k8s(db, box, project, "edge-unknown")
+    _k8s(db, box, project, "edge-known", capacity=ROOMY, cost={"vcpu": 0.3})
+    body = {"additionalParamsForNs": {"placement": {"a": "edge-unknown"}}}
+    choice = _choose(db, project, pair_ns, body)
+    assert choice is not None and dict(choice.chosen) == {"b": "edge-known"}
+    assert choice.decision.assignment == {"b": "edge-known"}
+    placed = choice.apply(InstantiateNsRequest.model_validate(body))
+    assert placed.additional_params.placement == {"a": "edge-unknown", "b": "edge-known"}
+    spec = _spec_placement(db, box, project, pair_ns, placed, tmp_path)
+    assert spec == {"a": "edge-unknown", "b": "edge-known"}
+
+
+def test_latency_bound_and_pins_shape_the_choice(
+    db: Database, box: SecretBox, project: str, pair_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-a", capacity=ROOMY, cost={"vcpu": 0.5})
+    _k8s(db, box, project, "edge-b", capacity=ROOMY, cost={"vcpu": 0.2}, latency_ms={"edge-a": 3})
+    _k8s(
+        db,
+        box,
+        project,
+        "edge-far",
+        capacity=ROOMY,
+        cost={"vcpu": 0.01},
+        latency_ms={"edge-a": 40, "edge-b": 40},
+    )
+    pinned = {"additionalParamsForNs": {"placement": {"a": "edge-a"}}}
+    choice = _choose(db, project, pair_ns, pinned)
+    assert choice is not None
+    # edge-far is the cheapest but 40 ms from the pinned "a": the 5 ms link rules it out
+    assert dict(choice.chosen) == {"b": "edge-b"}
+    assert choice.decision.assignment == {"a": "edge-a", "b": "edge-b"}
+    # unpinned, both go to the far cheap site together (0 ms within one site)
+    free = _choose(db, project, pair_ns, {})
+    assert free is not None and dict(free.chosen) == {"a": "edge-far", "b": "edge-far"}
+
+
+def test_an_infeasible_placement_names_the_conflict(
+    db: Database, box: SecretBox, project: str, pair_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-a", capacity={"vcpu": 8, "memory_gb": 16, "pods": 1})
+    _k8s(db, box, project, "edge-far", capacity=ROOMY, latency_ms={"edge-a": 40})
+    with pytest.raises(ValidationError) as caught:
+        _choose(db, project, pair_ns, {"additionalParams": {"placement": {"a": "edge-a"}}})
+    issues = caught.value.issues
+    # "a" is pinned to edge-a, which has room for one pod; "b" must be within 5 ms of it
+    codes = {i.code for i in issues}
+    assert codes == {"placement-pin", "placement-latency", "placement-capacity"}
+    pin = next(i for i in issues if i.code == "placement-pin")
+    assert pin.path == "/additionalParams/placement/a" and "edge-a" in pin.message
+    assert "no placement" in caught.value.message
+
+
+def test_every_site_full_is_infeasible_on_capacity(
+    db: Database, box: SecretBox, project: str, edge_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-a", capacity=ROOMY, used={"pods": 20})
+    with pytest.raises(ValidationError) as caught:
+        _choose(db, project, edge_ns, {})
+    (issue,) = caught.value.issues
+    assert issue.code == "placement-capacity" and issue.path == "/additionalParams/placement"
+    assert "edge-a" in issue.message and "pods" in issue.message
+
+
+def test_a_kind_no_declaring_site_runs_keeps_its_default(
+    db: Database, box: SecretBox, project: str, tmp_path: Path
+) -> None:
+    """Only Kubernetes sites declare capacity: the VNF (a VM) goes to the first OpenStack VIM
+    as before; once a VIM declares capacity, the VNF is placed among the declaring VIMs."""
+    _onboard(db, project, PackageKind.VNFD, EXAMPLES / "cloud_vnf")
+    nsd = _onboard(db, project, PackageKind.NSD, EXAMPLES / "cloud_ns")
+    _vim(db, box, project, "core-1")
+    _k8s(db, box, project, "edge-a", capacity=ROOMY)
+    assert _choose(db, project, nsd, {}) is None
+    request = InstantiateNsRequest()
+    assert _spec_placement(db, box, project, nsd, request, tmp_path) == {"1": "core-1"}
+    _vim(db, box, project, "core-2", capacity=VM_ROOMY, cost={"vcpu": 0.01})
+    choice = _choose(db, project, nsd, {})
+    assert choice is not None and dict(choice.chosen) == {"1": "core-2"}
+
+
+def test_the_decision_is_persisted_and_rebuilt(
+    db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
+) -> None:
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
+    body = {"additionalParamsForNs": {"parameters": {"1": {"greeting": "hi"}}}}
+    request = InstantiateNsRequest.model_validate(body)
+    choice = _choose(db, project, edge_ns, body)
+    assert choice is not None
+    stored = choice.apply(request).model_dump(mode="json")  # what INSTANTIATE leaves
+    assert stored["additional_params"]["placement"] == {"1": "edge-cheap"}
+    assert stored["additional_params"]["placement_objective"] == "min-total-cost"
+    assert stored["additional_params"]["parameters"] == {"1": {"greeting": "hi"}}
+    again = InstantiateNsRequest.model_validate(stored)  # what scale, heal, action read
+    # a cheaper site registered later moves nothing: the profile is placed now
+    _k8s(db, box, project, "edge-cheaper", capacity=ROOMY, cost={"vcpu": 0.001})
+    assert _choose(db, project, edge_ns, stored) is None
+    assert _spec_placement(db, box, project, edge_ns, again, tmp_path) == {"1": "edge-cheap"}
+    # the same request, still open, now goes to the new site
+    fresh = _choose(db, project, edge_ns, body)
+    assert fresh is not None and dict(fresh.chosen) == {"1": "edge-cheaper"}
+
+
+def test_packages_are_read_from_the_catalogue(db: Database, project: str, edge_ns: str) -> None:
+    """Guard: the fixtures really onboarded packages (a silent skip would pass the tests)."""
+    with db.session(readonly=True) as session:
+        row = session.get(PackageRow, edge_ns)
+        assert row is not None and row.descriptor_id == "edge_ns"
