@@ -3,11 +3,13 @@ extension of the site registration), mapped to the site catalogue, and the optim
 for the VNF profiles a request leaves open (seed §4.1.1.2).
 
 The choice is exercised directly on a real catalogue database (sites registered, packages
-onboarded), the way the runner's INSTANTIATE does before it builds the spec.
+onboarded), the way the runner's INSTANTIATE does before it builds the spec, and once through
+the product's runner with an engine double (the decision kept for SCALE).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,14 @@ from locus_iac.catalogue import (
     register_site,
 )
 from locus_iac.catalogue.models import PackageRow, SiteRow
+from locus_iac.engine import OperationResult, ResourceCounts
 from locus_iac.errors import ValidationError
 from locus_iac.lcm.inputs import build_spec, load_sites
+from locus_iac.lcm.operations import StackRunner
 from locus_iac.lcm.placing import PlacementChoice, place_instance
 from locus_iac.lcm.requests import InstantiateNsRequest
+from locus_iac.lcm.runner import Job
+from locus_iac.lcm.states import LcmOperationType
 from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
 from locus_iac.packages import archive_bytes, read_package
 from locus_iac.placement import DEFAULT_POD, Objective
@@ -439,3 +445,99 @@ def test_packages_are_read_from_the_catalogue(db: Database, project: str, edge_n
     with db.session(readonly=True) as session:
         row = session.get(PackageRow, edge_ns)
         assert row is not None and row.descriptor_id == "edge_ns"
+
+
+# -- through the product's runner ---------------------------------------------------------------
+
+
+class _Engine:
+    """Stands in for the Pulumi driver: answers preview and up without deploying anything."""
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    def _result(self, operation: str) -> OperationResult:
+        self.runs.append(operation)
+        return OperationResult(operation=operation, counts=ResourceCounts())
+
+    def preview(self, *_args: Any, **_kwargs: Any) -> OperationResult:
+        return self._result("preview")
+
+    def up(self, *_args: Any, **_kwargs: Any) -> OperationResult:
+        return self._result("up")
+
+
+class _Steps:
+    """A reporter that keeps the steps."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+
+    def step(self, name: str) -> None:
+        self.steps.append(name)
+
+    def engine_run(self, name: str) -> None:
+        self.steps.append(name)
+
+    def stack_record(self, record: Any) -> None: ...
+
+    def preview(self, counts: Any) -> None: ...
+
+    def task_results(self, results: Any) -> None: ...
+
+    def cancel_requested(self) -> bool:
+        return False
+
+
+@pytest.fixture
+def quiet_edge_ns(db: Database, project: str, tmp_path: Path) -> str:
+    """The edge NS with an edge KNF that has no Day1 (nothing for Ansible to reach)."""
+    folder = tmp_path / "edge_knf"
+    shutil.copytree(EXAMPLES / "edge_knf", folder, ignore=shutil.ignore_patterns("ansible"))
+    vnfd = folder / "edge_knfd.yaml"
+    text = vnfd.read_text()
+    vnfd.write_text(text[: text.index("      lcm-operations-configuration:")])
+    _onboard(db, project, PackageKind.VNFD, folder)
+    return _onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
+
+
+def test_instantiate_reports_and_keeps_the_decision_for_scale(
+    db: Database, box: SecretBox, project: str, quiet_edge_ns: str, tmp_path: Path
+) -> None:
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
+    engine = _Engine()
+    runner = StackRunner(db, box, engine, tmp_path / "data")  # type: ignore[arg-type]
+    job = Job(
+        op_occ_id="op-1",
+        ns_instance_id="ns-1",
+        project_id=project,
+        nsd_id="edge_ns",
+        nsd_info_id=quiet_edge_ns,
+        operation=LcmOperationType.INSTANTIATE,
+        operation_params={"additionalParamsForNs": {"placementObjective": "min-total-cost"}},
+    )
+    steps = _Steps()
+    outcome = runner.run(job, steps)
+    assert engine.runs == ["preview", "up"]
+    assert steps.steps[0] == "resolve"
+    assert steps.steps[1].startswith("placement: 1 -> edge-cheap (")
+    assert outcome.instance_params is not None
+    assert outcome.instance_params["additional_params"]["placement"] == {"1": "edge-cheap"}
+    # a cheaper site appears; scaling the instance keeps it where it is
+    _k8s(db, box, project, "edge-cheaper", capacity=ROOMY, cost={"vcpu": 0.001})
+    scale = job.model_copy(
+        update={
+            "op_occ_id": "op-2",
+            "operation": LcmOperationType.SCALE,
+            "operation_params": {
+                "scaleType": "SCALE_VNF",
+                "scaleVnfData": [{"memberVnfIndex": "1", "scaleVnfType": "SCALE_OUT"}],
+            },
+            "instance_params": outcome.instance_params,
+        }
+    )
+    scaled = runner.run(scale, _Steps())
+    assert scaled.instance_params is not None
+    assert scaled.instance_params["additional_params"]["placement"] == {"1": "edge-cheap"}
+    assert scaled.instance_params["additional_params"]["scale"] == {"1": {"edge-cache": 2}}
