@@ -8,6 +8,9 @@ are placed by :func:`locus_iac.placement.place` when registered sites declare a
 
 * only sites that declare a capacity are candidates: a site without one has unknown room, so
   the optimiser never picks it;
+* a site's room is its capacity less its declared ``used`` (what others take) less what the
+  project's instantiated NS instances take there (their stored placement; the demand their
+  descriptors state at the instantiation level, scale operations not counted);
 * explicit placements on such sites are pins (they take capacity and anchor latency bounds);
   functions placed on sites without a declared capacity are left out of the problem, with
   the links to them;
@@ -29,13 +32,18 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.models import SiteRow
 from locus_iac.descriptors import Nsd, Vnfd
-from locus_iac.errors import Issue, ValidationError, json_pointer
+from locus_iac.errors import Issue, LocusError, ValidationError, json_pointer
+from locus_iac.infra.from_packages import default_site
 from locus_iac.lcm.inputs import load_packages, load_sites, resolve_site
 from locus_iac.lcm.requests import InstantiateNsRequest
+from locus_iac.lcm.states import NsState
 from locus_iac.placement import (
     GroupKind,
     Objective,
@@ -45,7 +53,7 @@ from locus_iac.placement import (
     place,
     request_from_descriptors,
 )
-from locus_iac.sites import SiteCatalog
+from locus_iac.sites import RESOURCE_FIELDS, Resources, SiteCatalog
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +115,73 @@ def place_instance(
     catalog, rows = load_sites(session, project_id)
     if not any(declares_capacity(row) for row in rows):
         return None
+    nsd, vnfds = _descriptors(session, project_id, nsd_info_id)
+    committed = committed_use(session, project_id, catalog, rows)
+    return choose_placement(catalog, rows, nsd, vnfds, request, committed=committed)
+
+
+def _descriptors(
+    session: Session, project_id: str, nsd_info_id: str
+) -> tuple[Nsd, dict[str, Vnfd]]:
     main, others = load_packages(session, project_id, nsd_info_id)
     nsd = main.descriptor.model
     if not isinstance(nsd, Nsd):  # pragma: no cover - an NS instance always has an NSD
         raise ValidationError("not an NS descriptor", [Issue("/nsdId", "wrong-kind", "an NSD")])
     vnfds = {p.id: p.descriptor.model for p in others if isinstance(p.descriptor.model, Vnfd)}
-    return choose_placement(catalog, rows, nsd, vnfds, request)
+    return nsd, vnfds
+
+
+def committed_use(
+    session: Session, project_id: str, catalog: SiteCatalog, rows: Sequence[SiteRow]
+) -> dict[str, Resources]:
+    """What the project's instantiated NS instances take at each site: the demand of each
+    VNF profile (its descriptors, at the instantiation level) where its stored parameters
+    put it (``placement``, else ``vimAccountId``, else the default site of its kind). An
+    instance whose packages or sites cannot be read any more is left out, with a warning."""
+    instances = session.scalars(
+        select(NsInstanceRow).where(
+            NsInstanceRow.project_id == project_id,
+            NsInstanceRow.ns_state == NsState.INSTANTIATED.value,
+        )
+    ).all()
+    read: dict[str, tuple[Nsd, dict[str, Vnfd]]] = {}
+    totals: dict[str, Resources] = {}
+    for instance in instances:
+        try:
+            params = InstantiateNsRequest.model_validate(instance.instantiate_params or {})
+            if instance.nsd_info_id not in read:
+                read[instance.nsd_info_id] = _descriptors(session, project_id, instance.nsd_info_id)
+            nsd, vnfds = read[instance.nsd_info_id]
+            demand = request_from_descriptors(nsd, vnfds, df_id=params.ns_flavour_id)
+            where = _sites_of(demand, params, catalog, list(rows), vnfds)
+        except (LocusError, PydanticValidationError) as exc:
+            log.warning("NS instance %s: its use of the sites is not counted: %s", instance.id, exc)
+            continue
+        for function in demand.functions:
+            site = where[function.id]
+            totals[site] = _plus(totals.get(site, Resources()), function.total)
+    return totals
+
+
+def _sites_of(
+    demand: PlacementRequest,
+    params: InstantiateNsRequest,
+    catalog: SiteCatalog,
+    rows: list[SiteRow],
+    vnfds: Mapping[str, Vnfd],
+) -> dict[str, str]:
+    """Where an instantiated NS's profiles are, as its spec was built."""
+    where = _explicit(demand, params.additional_params.placement, rows)
+    everywhere = resolve_site(params.vim_account_id, rows) if params.vim_account_id else None
+    for function in demand.functions:
+        if function.id not in where:
+            vnfd = vnfds[function.vnfd_id or ""]
+            where[function.id] = everywhere or default_site(vnfd, catalog).name
+    return where
+
+
+def _plus(a: Resources, b: Resources) -> Resources:
+    return Resources.model_validate({r: a.amount(r) + b.amount(r) for r in RESOURCE_FIELDS})
 
 
 def choose_placement(
@@ -121,10 +190,13 @@ def choose_placement(
     nsd: Nsd,
     vnfds: Mapping[str, Vnfd],
     request: InstantiateNsRequest,
+    *,
+    committed: Mapping[str, Resources] | None = None,
 ) -> PlacementChoice | None:
     """Run the optimiser for the profiles ``request`` leaves open (see the module docstring).
 
-    ``catalog`` and ``rows`` are the registered sites (:func:`locus_iac.lcm.inputs.load_sites`).
+    ``catalog`` and ``rows`` are the registered sites (:func:`locus_iac.lcm.inputs.load_sites`),
+    ``committed`` what this MANO's NS instances already take per site (:func:`committed_use`).
     Raises :class:`ValidationError` when no placement satisfies the constraints.
     """
     declared = {row.name for row in rows if declares_capacity(row)}
@@ -135,14 +207,12 @@ def choose_placement(
     whole = request_from_descriptors(nsd, vnfds, df_id=request.ns_flavour_id, objective=objective)
     explicit = _explicit(whole, params.placement, list(rows))
     runnable = {s.kind for s in catalog.sites if s.name in declared}
-    open_ = [
-        f.id for f in whole.functions if f.id not in explicit and f.kind.site_kind in runnable
-    ]
+    open_ = [f.id for f in whole.functions if f.id not in explicit and f.kind.site_kind in runnable]
     if not open_:
         return None
     pins = {f: site for f, site in explicit.items() if site in declared}
     problem = _restricted(whole, set(open_) | set(pins), pins)
-    candidates = _candidates(catalog, declared)
+    candidates = _candidates(catalog, declared, committed or {})
     try:
         decision = place(problem, candidates, time_limit=TIME_LIMIT, explain_time_limit=TIME_LIMIT)
     except PlacementInfeasible as exc:
@@ -183,14 +253,30 @@ def _restricted(
     )
 
 
-def _candidates(catalog: SiteCatalog, names: set[str]) -> SiteCatalog:
-    """The sites that declare a capacity, with the latencies among them."""
-    sites = tuple(s for s in catalog.sites if s.name in names)
+def _candidates(
+    catalog: SiteCatalog, names: set[str], committed: Mapping[str, Resources]
+) -> SiteCatalog:
+    """The sites that declare a capacity, their use raised by ``committed`` (up to their
+    capacity), with the latencies among them."""
+    sites = tuple(
+        s.model_copy(update={"used": _capped(s.used, committed.get(s.name), s.capacity)})
+        for s in catalog.sites
+        if s.name in names
+    )
     latency = {
         a.name: {b.name: catalog.latency(a.name, b.name) for b in sites if b.name != a.name}
         for a in sites
     }
     return SiteCatalog(sites=sites, latency_ms=latency)
+
+
+def _capped(used: Resources, more: Resources | None, capacity: Resources) -> Resources:
+    if more is None:
+        return used
+    total = _plus(used, more)
+    return Resources.model_validate(
+        {r: min(total.amount(r), capacity.amount(r)) for r in RESOURCE_FIELDS}
+    )
 
 
 def _infeasible(exc: PlacementInfeasible) -> ValidationError:

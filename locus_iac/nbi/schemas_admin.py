@@ -94,7 +94,8 @@ class SitePlacementIn(_In):
     GET; never a secret). ``capacity`` and ``used`` are :class:`locus_iac.sites.Resources`
     (vCPUs, memory and storage in GB, pods), ``cost`` a :class:`locus_iac.sites.UnitCost`
     (per unit and hour), ``latency_ms`` the one-way latency in milliseconds to other
-    registered sites by name (the same value holds both ways). A site that declares no
+    registered sites by name (the same value holds both ways). ``used`` is what others than
+    this MANO take; the MANO counts its own NS instances itself. A site that declares no
     ``capacity`` is never chosen by the optimiser (see :mod:`locus_iac.lcm.placing`).
     """
 
@@ -102,7 +103,7 @@ class SitePlacementIn(_In):
         default=None, description="locus: resources dedicated to the MANO at this site"
     )
     used: Resources | None = Field(
-        default=None, description="locus: part of the capacity already taken by others"
+        default=None, description="locus: part of the capacity taken by others than this MANO"
     )
     cost: UnitCost | None = Field(
         default=None, description="locus: cost per resource unit and hour"

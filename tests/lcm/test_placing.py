@@ -24,12 +24,13 @@ from locus_iac.catalogue import (
     onboard_new,
     register_site,
 )
+from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.models import PackageRow, SiteRow
 from locus_iac.engine import OperationResult, ResourceCounts
 from locus_iac.errors import ValidationError
 from locus_iac.lcm.inputs import build_spec, load_sites
 from locus_iac.lcm.operations import StackRunner
-from locus_iac.lcm.placing import PlacementChoice, place_instance
+from locus_iac.lcm.placing import PlacementChoice, committed_use, place_instance
 from locus_iac.lcm.requests import InstantiateNsRequest
 from locus_iac.lcm.runner import Job
 from locus_iac.lcm.states import LcmOperationType
@@ -346,6 +347,49 @@ def test_a_pin_on_a_site_without_capacity_is_honoured_outside_the_problem(
     assert placed.additional_params.placement == {"a": "edge-unknown", "b": "edge-known"}
     spec = _spec_placement(db, box, project, pair_ns, placed, tmp_path)
     assert spec == {"a": "edge-unknown", "b": "edge-known"}
+
+
+def _instance(db: Database, project: str, nsd: str, state: str, params: dict[str, Any]) -> None:
+    with db.session() as session:
+        session.add(
+            NsInstanceRow(
+                project_id=project,
+                name="other",
+                nsd_id="edge_ns",
+                nsd_info_id=nsd,
+                ns_state=state,
+                instantiate_params=params,
+            )
+        )
+
+
+def test_room_taken_by_instantiated_ns_instances_is_counted(
+    db: Database, box: SecretBox, project: str, edge_ns: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    one_pod = {"vcpu": 8, "memory_gb": 16, "pods": 1}
+    _k8s(db, box, project, "edge-small", capacity=one_pod, cost={"vcpu": 0.01})
+    _k8s(db, box, project, "edge-cheap", capacity=one_pod, cost={"vcpu": 0.1})
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
+    first = _choose(db, project, edge_ns, {})
+    assert first is not None and dict(first.chosen) == {"1": "edge-small"}
+    # an instance stored without placement sits on the default site: the first edge cluster
+    _instance(db, project, edge_ns, "INSTANTIATED", {})
+    # neither one that is not instantiated nor one whose NSD is gone takes room
+    _instance(db, project, edge_ns, "NOT_INSTANTIATED", {"additional_params": {}})
+    _instance(db, project, "gone", "INSTANTIATED", {})
+    second = _choose(db, project, edge_ns, {})
+    assert second is not None and dict(second.chosen) == {"1": "edge-cheap"}
+    assert "its use of the sites is not counted" in caplog.text
+    # an instance whose stored placement took edge-cheap
+    stored = {"additional_params": {"placement": {"1": "edge-cheap"}}}
+    _instance(db, project, edge_ns, "INSTANTIATED", stored)
+    third = _choose(db, project, edge_ns, {})
+    assert third is not None and dict(third.chosen) == {"1": "edge-pricey"}
+    with db.session(readonly=True) as session:
+        catalog, rows = load_sites(session, project)
+        taken = committed_use(session, project, catalog, rows)
+    assert set(taken) == {"edge-small", "edge-cheap"}
+    assert taken["edge-small"] == taken["edge-cheap"] == DEFAULT_POD
 
 
 def test_latency_bound_and_pins_shape_the_choice(
