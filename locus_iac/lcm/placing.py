@@ -19,11 +19,14 @@ are placed by :func:`locus_iac.placement.place` when registered sites declare a
 * the objective is ``additionalParams.placementObjective`` (default ``min-total-cost``).
 
 When no registered site declares a capacity, nothing changes: open profiles go to the first
-site of their kind, exactly as without this module. The decision is written back into the
-request's ``placement`` (so scale, heal and action rebuild the same spec) and summarised,
-with the optimiser's reasons, for the operation occurrence. An infeasible placement is a
-:class:`~locus_iac.errors.ValidationError` whose issues are the smallest set of conflicting
-constraints.
+site of their kind, exactly as without this module. Neither does it for a nested NS of a
+netslice that carries ``netslice_links``: the netslice plan bound those links to the sites
+its nested specs had (:mod:`locus_iac.lcm.nsi_plan`), so moving a profile would break them.
+
+The decision is written back into the request's ``placement`` (so scale, heal and action
+rebuild the same spec) and summarised, with the optimiser's reasons, for the operation
+occurrence. An infeasible placement is a :class:`~locus_iac.errors.ValidationError` whose
+issues are the smallest set of conflicting constraints.
 """
 
 from __future__ import annotations
@@ -109,8 +112,9 @@ def place_instance(
 ) -> PlacementChoice | None:
     """The optimiser's placement of the profiles ``request`` leaves open, from the project's
     registered sites and the NS's packages; ``None`` when it has nothing to decide (every
-    profile placed, ``vimAccountId`` given, or no site declares a capacity)."""
-    if request.vim_account_id:
+    profile placed, ``vimAccountId`` given, a nested NS whose netslice links are bound, or
+    no site declares a capacity)."""
+    if request.vim_account_id or request.additional_params.netslice_links:
         return None
     catalog, rows = load_sites(session, project_id)
     if not any(declares_capacity(row) for row in rows):
@@ -200,9 +204,9 @@ def choose_placement(
     Raises :class:`ValidationError` when no placement satisfies the constraints.
     """
     declared = {row.name for row in rows if declares_capacity(row)}
-    if request.vim_account_id or not declared:
-        return None
     params = request.additional_params
+    if request.vim_account_id or params.netslice_links or not declared:
+        return None
     objective = params.placement_objective or DEFAULT_OBJECTIVE
     whole = request_from_descriptors(nsd, vnfds, df_id=request.ns_flavour_id, objective=objective)
     explicit = _explicit(whole, params.placement, list(rows))

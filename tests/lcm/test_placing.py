@@ -310,6 +310,21 @@ def test_explicit_placement_and_vim_account_win(
         assert _spec_placement(db, box, project, edge_ns, request, tmp_path) == {"1": "edge-pricey"}
 
 
+def test_a_nested_ns_with_bound_netslice_links_keeps_the_plans_sites(
+    db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
+) -> None:
+    """The netslice plan bound the links to the sites its nested specs had (the defaults):
+    the optimiser must not move the nested NS away from them."""
+    _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
+    link = {"name": "s1-cache", "cidrs": {"edge-pricey": "10.9.0.0/24"}}
+    body = {"additionalParamsForNs": {"netsliceLinks": {"cache_net": link}}}
+    assert _choose(db, project, edge_ns, body) is None
+    request = InstantiateNsRequest.model_validate(body)
+    assert _spec_placement(db, box, project, edge_ns, request, tmp_path) == {"1": "edge-pricey"}
+    assert _choose(db, project, edge_ns, {}) is not None  # the same NS on its own is placed
+
+
 def test_without_declared_capacity_nothing_changes(
     db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
 ) -> None:
