@@ -234,9 +234,15 @@ def _explicit(
     found: dict[str, str] = {}
     for function in whole.functions:
         keys = [function.vnfd_id, function.id]
-        ref = next((placement[k] for k in keys if k is not None and k in placement), None)
-        if ref is not None:
-            found[function.id] = resolve_site(ref, rows)
+        key = next((k for k in keys if k is not None and k in placement), None)
+        if key is None:
+            continue
+        try:
+            found[function.id] = resolve_site(placement[key], rows)
+        except ValidationError:
+            where = json_pointer("additionalParams", "placement", key)
+            message = f"no registered site {placement[key]!r}"
+            raise ValidationError("unknown site", [Issue(where, "unknown-site", message)]) from None
     return found
 
 

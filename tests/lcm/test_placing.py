@@ -325,6 +325,18 @@ def test_a_nested_ns_with_bound_netslice_links_keeps_the_plans_sites(
     assert _choose(db, project, edge_ns, {}) is not None  # the same NS on its own is placed
 
 
+def test_an_unknown_site_in_the_placement_is_named(
+    db: Database, box: SecretBox, project: str, edge_ns: str
+) -> None:
+    _k8s(db, box, project, "edge-a", capacity=ROOMY)
+    body = {"additionalParamsForNs": {"placement": {"edge_knf": "edge-typo"}}}
+    with pytest.raises(ValidationError) as caught:
+        _choose(db, project, edge_ns, body)
+    (issue,) = caught.value.issues
+    assert issue.path == "/additionalParams/placement/edge_knf"
+    assert issue.code == "unknown-site" and "edge-typo" in issue.message
+
+
 def test_without_declared_capacity_nothing_changes(
     db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
 ) -> None:
