@@ -13,7 +13,8 @@ for charts that build the annotation themselves like the example ``edge-cache`` 
 without a ``_net``/``-net`` suffix: ``cache_net`` -> ``cache``) and ``<key>Namespace``, the
 namespace of that NAD (another nested NS's, when the net is a netslice link it attaches
 to). Helm values given for the KDU at instantiation are merged first, the keys above win;
-Day0 parameters of the VNF go under ``locus.params``. The service endpoint assumes the usual ``<release>-<chart>`` name.
+Day0 parameters of the VNF go under ``locus.params``. The service endpoint assumes the
+usual ``<release>-<chart>`` name.
 """
 
 from __future__ import annotations
