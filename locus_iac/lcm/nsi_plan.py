@@ -1,6 +1,8 @@
 """What a netslice operation does, worked out when it is requested (bad input: 422, nothing kept).
 
-* **instantiate** — one nested NS instance per NST ``netslice-subnet`` (NST order). A subnet
+* **instantiate** — one nested NS instance per NST ``netslice-subnet`` (NST order), its open
+  VNF profiles placed by the optimiser when the registered sites declare capacity
+  (:func:`locus_iac.lcm.placing.place_instance`, one subnet after the other). A subnet
   marked ``is-shared-nss`` reuses the NS instance another instantiated netslice created for
   the same subnet and NSD, if there is one. The nested specs are built from the catalogue as
   the NS runner builds them (:func:`locus_iac.lcm.inputs.build_spec`), then
@@ -43,6 +45,7 @@ from locus_iac.lcm.inputs import build_spec, package_of
 from locus_iac.lcm.nsi_queue import users_of
 from locus_iac.lcm.nsi_records import NestedNs, NestedStep, NsiProgress, nested_of
 from locus_iac.lcm.packages import check_action, find_descriptor, find_nsd
+from locus_iac.lcm.placing import place_instance
 from locus_iac.lcm.requests import (
     InstantiateAdditionalParams,
     InstantiateNsiRequest,
@@ -164,6 +167,11 @@ def _draft(
             vim_account_id=(own.vim_account_id if own else None) or request.vim_account_id,
             additional_params=own.additional_params if own else InstantiateAdditionalParams(),
         )
+        choice = place_instance(
+            session, project_id=nsi.project_id, nsd_info_id=row.nsd_info_id, request=ns_request
+        )
+        if choice is not None:  # the sites are fixed now: the netslice links are bound to them
+            ns_request = choice.apply(ns_request)
         draft.requests[subnet.id] = ns_request
         draft.specs[subnet.id] = build_spec(
             session,

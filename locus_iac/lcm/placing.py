@@ -19,9 +19,10 @@ are placed by :func:`locus_iac.placement.place` when registered sites declare a
 * the objective is ``additionalParams.placementObjective`` (default ``min-total-cost``).
 
 When no registered site declares a capacity, nothing changes: open profiles go to the first
-site of their kind, exactly as without this module. Neither does it for a nested NS of a
-netslice that carries ``netslice_links``: the netslice plan bound those links to the sites
-its nested specs had (:mod:`locus_iac.lcm.nsi_plan`), so moving a profile would break them.
+site of their kind, exactly as without this module. The nested NSs of a netslice are placed
+here when the netslice is planned (:mod:`locus_iac.lcm.nsi_plan`, one subnet after the
+other); their netslice links are then bound to those sites, so the runner does not move a
+nested NS that carries ``netslice_links``.
 
 The decision is written back into the request's ``placement`` (so scale, heal and action
 rebuild the same spec) and summarised, with the optimiser's reasons, for the operation

@@ -317,3 +317,29 @@ def test_a_server_crash_mid_netslice_is_recovered_and_retried(
             assert _nsi(api, nsi)["nsiState"] == "INSTANTIATED"
     finally:
         restarted.state.services.db.dispose()
+
+
+def test_nested_ns_go_where_the_optimiser_puts_them(lcm_api: Api) -> None:
+    """No site named: with capacity and cost declared, each nested NS goes to the cheapest
+    cluster with room, and its netslice links are bound at that site."""
+    _onboard(lcm_api, "edge_knf", "edge_ns", "edge_nst")
+    capacity = {"vcpu": 16, "memory_gb": 32, "storage_gb": 100, "pods": 50}
+    for name, price in (("edge-pricey", 1.0), ("edge-cheap", 0.01)):
+        site = {
+            "name": name,
+            "credentials": KUBECONFIG,
+            "capacity": capacity,
+            "cost": {"vcpu": price, "pod": price},
+        }
+        assert lcm_api.post("/admin/v1/k8sclusters", json=site).status_code == 201
+    response = lcm_api.post(
+        f"{BASE}/netslice_instances_content", json={"nstId": "edge_nst", "nsiName": "placed"}
+    )
+    assert response.status_code == 202, response.text
+    _wait(lcm_api, response.json()["nsiLcmOpOccId"], "COMPLETED")
+    for ns in _nested(lcm_api, response.json()["id"]).values():
+        params = _ns(lcm_api, ns)["additionalParams"]["additional_params"]
+        assert params["placement"] == {"1": "edge-cheap"}
+        assert all(
+            set(link["cidrs"]) == {"edge-cheap"} for link in params["netslice_links"].values()
+        )
