@@ -1,6 +1,7 @@
 """Day-0/1/2 configuration: templates rendered for Day 0, Ansible playbooks for Day 1 and 2.
 
-Public API: :class:`ConfigRunner` (Day-1 initial primitives, Day-2 actions), the inventories
+Public API: :class:`ConfigRunner` (Day-1 initial primitives, Day-2 actions, terminate
+primitives), the inventories
 built from stack outputs (VDUs over SSH, KDUs through their cluster's API), the primitive
 parameter checks, the typed task results and the Day-0 template rendering.
 """
@@ -21,6 +22,7 @@ from locus_iac.config.primitives import (
     day12_entries,
     initial_params,
     ordered_initial,
+    ordered_terminate,
     resolve_playbook,
     vnf_day12,
 )
@@ -48,6 +50,7 @@ __all__ = [
     "inventory_from_outputs",
     "kubernetes_inventory_from_outputs",
     "ordered_initial",
+    "ordered_terminate",
     "raise_for_failure",
     "render_cloud_init",
     "render_helm_values",

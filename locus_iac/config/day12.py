@@ -3,7 +3,9 @@
 Day 1: right after ``up``, every ``initial-config-primitive`` of the VNF's day1-2 entry runs
 in ``seq`` order, each as its playbook against the VNF's hosts; the first failure stops the
 sequence. Day 2: an ``action`` runs one ``config-primitive`` with parameters checked against
-the VNFD, passed to the playbook as extra vars.
+the VNFD, passed to the playbook as extra vars. Terminate: before the stack is destroyed,
+every ``terminate-config-primitive`` runs like the initial ones (same parameter syntax, same
+``seq`` order, the first failure stops the sequence).
 
 Results are :class:`~locus_iac.config.results.PlaybookRun` records (task by task) for the
 operation occurrence; :func:`raise_for_failure` turns a failed run into the error tree
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,16 +28,18 @@ from locus_iac.config.primitives import (
     check_primitive_params,
     initial_params,
     ordered_initial,
+    ordered_terminate,
     resolve_playbook,
 )
 from locus_iac.config.results import PlaybookRun, TaskStatus
 from locus_iac.config.runner import run_playbook
-from locus_iac.descriptors.day12 import Day12
+from locus_iac.descriptors.day12 import Day12, SequencedPrimitive
 from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
 
 logger = logging.getLogger(__name__)
 
 _IDENT_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_KINDS = {"day1": "initial-config-primitive", "terminate": "terminate-config-primitive"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,10 @@ class _OpLogger(logging.LoggerAdapter[logging.Logger]):
 
 
 class ConfigRunner:
-    """Runs Day-1 and Day-2 primitives; artifacts go to ``<data-dir>/ansible/<ns>/<op>/``."""
+    """Runs Day-1, Day-2 and terminate primitives.
+
+    Artifacts go to ``<data-dir>/ansible/<ns>/<op>/``.
+    """
 
     def __init__(self, data_dir: Path, timeout: int | None = 1800) -> None:
         self._data_dir = data_dir
@@ -82,16 +89,51 @@ class ConfigRunner:
         All parameters are resolved before anything runs, so a missing instantiation
         parameter is a :class:`ValidationError` without side effects.
         """
+        return self._sequence(
+            target, "day1", ordered_initial(target.day12), instance_params,
+            op_occ_id=op_occ_id, on_task=on_task, should_cancel=should_cancel,
+        )
+
+    def terminate(
+        self,
+        target: VnfConfigTarget,
+        instance_params: Mapping[str, Any],
+        *,
+        op_occ_id: str | None = None,
+        on_task: TaskCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[PlaybookRun]:
+        """Run the terminate-config-primitives (OSM IM day1-2) in ``seq`` order, exactly as
+        Day 1 runs the initial ones: parameters resolved first (``<name>`` takes the
+        instantiation parameter ``name``), the first failure stops the sequence."""
+        return self._sequence(
+            target, "terminate", ordered_terminate(target.day12), instance_params,
+            op_occ_id=op_occ_id, on_task=on_task, should_cancel=should_cancel,
+        )
+
+    def _sequence(
+        self,
+        target: VnfConfigTarget,
+        phase: str,
+        primitives: Sequence[SequencedPrimitive],
+        instance_params: Mapping[str, Any],
+        *,
+        op_occ_id: str | None,
+        on_task: TaskCallback | None,
+        should_cancel: Callable[[], bool] | None,
+    ) -> list[PlaybookRun]:
+        """Sequenced primitives of one phase (``day1``, ``terminate``), in the given order."""
         log = _OpLogger(logger, {"ns_instance_id": target.ns_instance_id, "op_occ_id": op_occ_id})
         where = f"/additionalParamsForVnf/{target.vnf_profile_id}"
+        kind = _KINDS[phase]
         plan = [
             (p, resolve_playbook(target.day12, p, target.files),
-             initial_params(p, instance_params, where))
-            for p in ordered_initial(target.day12)
+             initial_params(p, instance_params, where, kind))
+            for p in primitives
         ]
         runs: list[PlaybookRun] = []
         for primitive, playbook, params in plan:
-            log.info("day1: seq %s primitive %s", primitive.seq, playbook.primitive)
+            log.info("%s: seq %s primitive %s", phase, primitive.seq, playbook.primitive)
             run = run_playbook(
                 primitive=playbook.primitive,
                 playbook=playbook.playbook,
@@ -99,7 +141,7 @@ class ConfigRunner:
                 inventory=target.inventory,
                 extra_vars=params,
                 artifacts_root=self._artifacts(target, op_occ_id),
-                ident=_ident(f"day1-{primitive.seq}-{playbook.primitive}"),
+                ident=_ident(f"{phase}-{primitive.seq}-{playbook.primitive}"),
                 on_task=on_task,
                 timeout=self._timeout,
                 should_cancel=should_cancel,

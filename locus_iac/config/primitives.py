@@ -8,8 +8,8 @@ its ``execution-environment-primitive``) is the playbook ``ansible/E/P.yml`` or 
 Parameters (OSM day1-2 ``config-primitive/parameter``): a Day-2 request is checked against
 the declared list — unknown names, missing mandatory ones and values of the wrong
 ``data-type`` are all reported at once with pointers ``/primitive_params/<name>``; declared
-defaults fill the gaps. Initial (Day-1) primitives carry values; a value ``<name>`` is
-replaced by the instantiation parameter ``name`` (OSM's syntax).
+defaults fill the gaps. Initial (Day-1) and terminate primitives carry values; a value
+``<name>`` is replaced by the instantiation parameter ``name`` (OSM's syntax).
 """
 
 from __future__ import annotations
@@ -140,12 +140,16 @@ def check_primitive_params(primitive: ConfigPrimitive, given: Mapping[str, Any])
 
 
 def initial_params(
-    primitive: SequencedPrimitive, instance_params: Mapping[str, Any], where: str
+    primitive: SequencedPrimitive,
+    instance_params: Mapping[str, Any],
+    where: str,
+    kind: str = "initial-config-primitive",
 ) -> dict[str, Any]:
-    """Values of a Day-1 primitive's parameters; ``<name>`` takes instance parameter ``name``.
+    """Values of a sequenced (Day-1 or terminate) primitive's parameters; ``<name>`` takes
+    instance parameter ``name``.
 
     ``where`` is the JSON pointer of the instantiation parameters of this VNF, used in the
-    issue raised for a ``<name>`` that was not given.
+    issue raised for a ``<name>`` that was not given; ``kind`` names the primitive list.
     """
     values: dict[str, Any] = {}
     issues: list[Issue] = []
@@ -153,7 +157,7 @@ def initial_params(
         values[param.name] = _initial_value(param, instance_params, where, issues)
     if issues:
         raise ValidationError(
-            f"initial-config-primitive {primitive.name!r} needs instantiation parameters",
+            f"{kind} {primitive.name!r} needs instantiation parameters",
             issues,
         )
     return values
@@ -181,6 +185,11 @@ def _initial_value(
 def ordered_initial(day12: Day12) -> Sequence[SequencedPrimitive]:
     """The initial-config-primitives in ``seq`` order."""
     return sorted(day12.initial_config_primitive, key=lambda p: int(p.seq))
+
+
+def ordered_terminate(day12: Day12) -> Sequence[SequencedPrimitive]:
+    """The terminate-config-primitives in ``seq`` order (OSM IM day1-2, run before destroy)."""
+    return sorted(day12.terminate_config_primitive, key=lambda p: int(p.seq))
 
 
 def day12_entries(vnfd: Vnfd, flavour_id: str | None = None) -> tuple[Day12, ...]:

@@ -3,8 +3,9 @@
 Day1 runs, right after ``up``, the ``initial-config-primitive`` entries of every VNF's and
 KNF's day1-2 configuration; Day2 (``action``) runs one ``config-primitive`` of one VNF profile,
 its parameters checked against the VNFD (:func:`locus_iac.config.check_primitive_params`,
-inside :meth:`ConfigRunner.day2`). Task results are stored on the occurrence as they arrive;
-values of ``hidden`` parameters are redacted.
+inside :meth:`ConfigRunner.day2`); TERMINATE runs the ``terminate-config-primitive`` entries
+before the stack is destroyed (:func:`run_terminate`). Task results are stored on the
+occurrence as they arrive; values of ``hidden`` parameters are redacted.
 
 One code path for both kinds; only the inventory differs, chosen by the kind of the site the
 profile is placed on:
@@ -21,6 +22,7 @@ profile is placed on:
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from locus_iac.config import (
     AnsibleInventory,
     ConfigRunner,
+    PlaybookRun,
     VnfConfigTarget,
     inventory_from_outputs,
     kubernetes_inventory_from_outputs,
@@ -45,6 +48,8 @@ from locus_iac.infra import NsSpec
 from locus_iac.lcm.requests import ActionRequest
 from locus_iac.lcm.runner import Job, Reporter
 from locus_iac.sites import SiteKind
+
+log = logging.getLogger(__name__)
 
 _KEY = "id_ed25519"
 
@@ -135,27 +140,83 @@ def _profiles(spec: NsSpec) -> list[tuple[str, Vnfd]]:
     return [(p.id, spec.vnfds[p.vnfd_id]) for p in df.vnf_profile if p.vnfd_id in spec.vnfds]
 
 
+def _exported(spec: NsSpec, profile_id: str, outputs: Mapping[str, Any]) -> bool:
+    """Whether the stack exports the hosts of ``profile_id`` (its KDUs' releases or its VDUs'
+    management addresses): not so for a profile an interrupted ``up`` never created."""
+    site = spec.sites.site(spec.placement[profile_id])
+    key = "kdus" if site.kind is SiteKind.KUBERNETES else "management"
+    per_kind = outputs.get(key)
+    hosts = per_kind.get(profile_id) if isinstance(per_kind, Mapping) else None
+    return isinstance(hosts, Mapping) and bool(hosts)
+
+
 def run_day1(
     data_dir: Path, job: Job, spec: NsSpec, outputs: Mapping[str, Any], report: Reporter
 ) -> None:
     """Day1 of every VNF profile that has initial-config-primitives (in profile order)."""
-    workdir = data_dir / "instances" / job.ns_instance_id
     runner = ConfigRunner(data_dir)
+    workdir = data_dir / "instances" / job.ns_instance_id
     for profile_id, vnfd in _profiles(spec):
         day12 = vnf_day12(vnfd)
         if day12 is None or not day12.initial_config_primitive:
             continue
         report.step(f"day1: {profile_id}")
         target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
-        runs = runner.day1(
-            target,
-            spec.parameters.get(profile_id, {}),
-            op_occ_id=job.op_occ_id,
-            on_task=lambda result: report.task_results([result]),
-            should_cancel=report.cancel_requested,
+        _raise_first_failure(
+            runner.day1(
+                target,
+                spec.parameters.get(profile_id, {}),
+                op_occ_id=job.op_occ_id,
+                on_task=lambda result: report.task_results([result]),
+                should_cancel=report.cancel_requested,
+            )
         )
-        for run in runs:
-            raise_for_failure(run)
+
+
+def run_terminate(
+    data_dir: Path, job: Job, spec: NsSpec, outputs: Mapping[str, Any], report: Reporter
+) -> None:
+    """The terminate-config-primitives of every VNF profile, before anything is destroyed.
+
+    Profiles go in reverse profile order (the mirror of Day1), each one's primitives in
+    ``seq`` order with the parameters of Day1 (``<name>`` = instantiation parameter). A
+    profile whose hosts the stack does not export (never created) is skipped with a log
+    line. Every target is built before the first playbook runs; the first failure raises
+    (:func:`raise_for_failure`) and stops the rest, so the caller destroys nothing.
+    """
+    workdir = data_dir / "instances" / job.ns_instance_id
+    targets: list[VnfConfigTarget] = []
+    for profile_id, vnfd in reversed(_profiles(spec)):
+        day12 = vnf_day12(vnfd)
+        if day12 is None or not day12.terminate_config_primitive:
+            continue
+        if not _exported(spec, profile_id, outputs):
+            log.info(
+                "NS %s: VNF profile %s has no hosts in the stack outputs: "
+                "its terminate-config-primitives are skipped",
+                job.ns_instance_id,
+                profile_id,
+            )
+            report.step(f"terminate: {profile_id} skipped (not deployed)")
+            continue
+        targets.append(_target(spec, profile_id, vnfd, day12, outputs, workdir))
+    runner = ConfigRunner(data_dir)
+    for target in targets:
+        report.step(f"terminate: {target.vnf_profile_id}")
+        _raise_first_failure(
+            runner.terminate(
+                target,
+                spec.parameters.get(target.vnf_profile_id, {}),
+                op_occ_id=job.op_occ_id,
+                on_task=lambda result: report.task_results([result]),
+                should_cancel=report.cancel_requested,
+            )
+        )
+
+
+def _raise_first_failure(runs: list[PlaybookRun]) -> None:
+    for run in runs:
+        raise_for_failure(run)
 
 
 def run_day2(

@@ -9,7 +9,7 @@ INSTANTIATE    resolve spec -> preview -> up -> Day1 (initial-config-primitives)
 SCALE          new instance / replica counts (ScaleVnfData) -> preview -> up
 HEAL           refresh (reads what really exists: drift, out-of-band deletions) -> up
 ACTION         Day2 primitive of one VNF profile, parameters checked against the VNFD
-TERMINATE      destroy, then remove the stack
+TERMINATE      terminate-config-primitives (unless skip_terminate_primitives), destroy, remove
 rollback       of an INSTANTIATE: destroy what was created, remove the stack
 recover        after a crash: release the dead engine's lock, drop pending operations
 =============  ==============================================================================
@@ -30,7 +30,7 @@ from locus_iac.catalogue import Database, SecretBox
 from locus_iac.engine import EngineSettings, StackDriver
 from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
 from locus_iac.infra import NsSpec, build_ns, resolve_ns
-from locus_iac.lcm.day12 import instance_key, run_day1, run_day2
+from locus_iac.lcm.day12 import instance_key, run_day1, run_day2, run_terminate
 from locus_iac.lcm.inputs import build_spec
 from locus_iac.lcm.placing import place_instance
 from locus_iac.lcm.requests import (
@@ -38,6 +38,7 @@ from locus_iac.lcm.requests import (
     InstantiateNsRequest,
     ScaleDirection,
     ScaleNsRequest,
+    TerminateNsRequest,
 )
 from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
 from locus_iac.lcm.states import LcmOperationType
@@ -157,6 +158,23 @@ class StackRunner:
         return Outcome()
 
     def _terminate(self, job: Job, report: Reporter) -> Outcome:
+        """terminate-config-primitives (unless skipped), then destroy. A failed primitive
+        fails the occurrence (FAILED_TEMP) before anything is destroyed: ``retry`` runs it
+        again; ``fail`` then a new TERMINATE with ``skip_terminate_primitives`` gives up on it."""
+        request = TerminateNsRequest.model_validate(job.operation_params)
+        if request.skip_terminate_primitives:
+            report.step("terminate primitives skipped (skip_terminate_primitives)")
+        else:
+            try:
+                outputs = self._driver.outputs(job.ns_instance_id).public()
+            except NotFound:
+                outputs = {}
+            if outputs:
+                current = InstantiateNsRequest.model_validate(job.instance_params)
+                run_terminate(self._data_dir, job, self._spec(job, current), outputs, report)
+            else:
+                log.info("NS %s: no stack outputs, no terminate primitives", job.ns_instance_id)
+                report.step("terminate primitives skipped (the stack has no outputs)")
         report.engine_run("destroy")
         self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
         shutil.rmtree(self._workdir(job), ignore_errors=True)

@@ -150,12 +150,14 @@ class HealNsRequest(_Body):
 
 
 class TerminateNsRequest(_Body):
-    """``TerminateNsRequest`` (clause 6.5.2.15)."""
+    """``TerminateNsRequest`` (clause 6.5.2.15); ``skip_terminate_primitives`` is OSM's NBI
+    flag: destroy without running the VNFs' terminate-config-primitives."""
 
     termination_time: str | None = Field(
         default=None, validation_alias=AliasChoices("terminationTime", "termination_time")
     )
     timeout: Annotated[int, Field(ge=1)] | None = None
+    skip_terminate_primitives: bool = False
 
 
 # -- netslice instances (OSM NBI ``/nsilcm/v1``, seed Annex B.5) -------------------------------
