@@ -1,4 +1,13 @@
-"""``locus site add|list|show|delete``: OpenStack VIM accounts and Kubernetes clusters."""
+"""``locus site add|list|show|delete``: OpenStack VIM accounts and Kubernetes clusters.
+
+``site add`` also takes locus's placement extension of the registration bodies (README
+"Placement at instantiation"): ``--role edge|core``, ``--capacity``/``--used`` (resources:
+``vcpu``, ``memory_gb``, ``storage_gb``, ``pods``), ``--cost`` (per unit and hour: ``vcpu``,
+``memory_gb``, ``storage_gb``, ``pod``) and ``--latency SITE=MS``, each ``KEY=VALUE`` item
+repeatable or comma-separated. A malformed item is reported at ``/<option>/<n>`` (``n``-th
+item, counted across repetitions); the server checks the rest (unknown resources, ``used``
+above ``capacity``, a latency to the site itself) and answers with ``/body/...`` pointers.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +19,10 @@ from typing import Any
 import typer
 
 from locus_iac.cli.client.api import ApiClient
+from locus_iac.cli.client.lifecycle import checked, parse_items
 from locus_iac.cli.client.packages import run
 from locus_iac.cli.client.tables import show_fields, show_table
+from locus_iac.cli.options import text_pairs
 from locus_iac.cli.output import emit, emit_json
 from locus_iac.errors import Issue, NotFound, ValidationError
 
@@ -30,18 +41,53 @@ class Kind(StrEnum):
 PATHS = {Kind.openstack: "/admin/v1/vim_accounts", Kind.kubernetes: "/admin/v1/k8sclusters"}
 
 
-def pairs(values: list[str], option: str) -> dict[str, str]:
-    """``a=b`` option values as a mapping; a ValidationError names the bad one."""
-    found: dict[str, str] = {}
-    for index, value in enumerate(values):
-        key, sep, target = value.partition("=")
-        if not sep or not key or not target:
-            raise ValidationError(
-                f"{option} takes NAME=VALUE, got {value!r}",
-                [Issue(f"/{option.lstrip('-')}/{index}", "invalid-value", "expected NAME=VALUE")],
-            )
-        found[key] = target
-    return found
+class Role(StrEnum):
+    edge = "edge"
+    core = "core"
+
+
+ROLE_OPT = typer.Option(
+    None, "--role", help="edge or core (default: Kubernetes edge, OpenStack core)."
+)
+CAPACITY_OPT = typer.Option(
+    [],
+    "--capacity",
+    help="Resources for the MANO, e.g. vcpu=16,memory_gb=32,storage_gb=200,pods=110.",
+)
+USED_OPT = typer.Option([], "--used", help="Part of --capacity others take, e.g. vcpu=2.")
+COST_OPT = typer.Option(
+    [], "--cost", help="Cost per unit and hour, e.g. vcpu=0.05,memory_gb=0.01,pod=0.001."
+)
+LATENCY_OPT = typer.Option(
+    [], "--latency", help="SITE=MS one-way latency to another registered site, repeatable."
+)
+
+
+def numbers(values: list[str], option: str) -> dict[str, float | int]:
+    """``KEY=NUMBER`` items of ``--option`` (repeated or comma-separated) as a mapping, parsed
+    by the shared ``KEY=VALUE`` parser; every bad item is reported at ``/option/n``."""
+    items = [item for value in values for item in value.split(",") if item.strip()]
+    parsed = parse_items(items, option)
+    issues = [
+        Issue(f"/{option}/{i}", "not-a-number", f"{key}={value!r}: VALUE must be a number")
+        for i, (key, value) in enumerate(parsed)
+        if isinstance(value, bool) or not isinstance(value, int | float)
+    ]
+    if issues:
+        raise ValidationError(f"invalid --{option}", issues)
+    return {key.strip(): value for key, value in parsed}
+
+
+def placement(
+    role: Role | None, capacity: list[str], used: list[str], cost: list[str], latency: list[str]
+) -> dict[str, Any]:
+    """The placement extension of a registration body; only what the options name."""
+    body: dict[str, Any] = {"role": role.value} if role is not None else {}
+    given = {"capacity": capacity, "used": used, "cost": cost}
+    body |= {field: numbers(values, field) for field, values in given.items() if values}
+    if latency:
+        body["latency_ms"] = numbers(latency, "latency")
+    return body
 
 
 def _created(site: dict[str, Any], as_json: bool) -> None:
@@ -57,9 +103,16 @@ def add_openstack(
     password: str | None = typer.Option(None, "--password", help="Default: $OS_PASSWORD."),
     region: str | None = typer.Option(None, "--region"),
     network: list[str] = typer.Option([], "--network", help="VL=NETWORK mapping, repeatable."),
+    role: Role | None = ROLE_OPT,
+    capacity: list[str] = CAPACITY_OPT,
+    used: list[str] = USED_OPT,
+    cost: list[str] = COST_OPT,
+    latency: list[str] = LATENCY_OPT,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Register an OpenStack project as a VIM account."""
+    networks = checked(as_json, lambda: text_pairs(network, "network"))
+    extension = checked(as_json, lambda: placement(role, capacity, used, cost, latency))
     secret = password or os.environ.get("OS_PASSWORD") or typer.prompt("Password", hide_input=True)
 
     def action(client: ApiClient) -> Any:
@@ -69,7 +122,8 @@ def add_openstack(
             "vim_tenant_name": project,
             "vim_user": user,
             "vim_password": secret,
-            "config": {"region_name": region, "network_mappings": pairs(network, "--network")},
+            "config": {"region_name": region, "network_mappings": networks},
+            **extension,
         }
         return client.json("POST", PATHS[Kind.openstack], json=body)
 
@@ -84,9 +138,16 @@ def add_kubernetes(
     multus_interface: str = typer.Option("eth0", "--multus-interface"),
     net: list[str] = typer.Option([], "--net", help="NET=MULTUS_NETWORK, repeatable."),
     vim_account: str | None = typer.Option(None, "--vim-account"),
+    role: Role | None = ROLE_OPT,
+    capacity: list[str] = CAPACITY_OPT,
+    used: list[str] = USED_OPT,
+    cost: list[str] = COST_OPT,
+    latency: list[str] = LATENCY_OPT,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Register a Kubernetes cluster (with Multus) as a site."""
+    nets = checked(as_json, lambda: text_pairs(net, "net"))
+    extension = checked(as_json, lambda: placement(role, capacity, used, cost, latency))
 
     def action(client: ApiClient) -> Any:
         body = {
@@ -94,8 +155,9 @@ def add_kubernetes(
             "credentials": kubeconfig.read_text(),
             "namespace": namespace,
             "multus_master_interface": multus_interface,
-            "nets": pairs(net, "--net"),
+            "nets": nets,
             "vim_account": vim_account,
+            **extension,
         }
         return client.json("POST", PATHS[Kind.kubernetes], json=body)
 
@@ -123,6 +185,11 @@ def list_sites(as_json: bool = typer.Option(False, "--json")) -> None:
             ("ID", "id"),
             ("URL", "vim_url"),
             ("NAMESPACE", "namespace"),
+            ("ROLE", "role"),
+            ("CAPACITY", "capacity"),
+            ("USED", "used"),
+            ("COST", "cost"),
+            ("LATENCY_MS", "latency_ms"),
         ],
         rows,
     )
@@ -138,7 +205,8 @@ def _find(client: ApiClient, ref: str) -> tuple[str, dict[str, Any]]:
 
 @app.command()
 def show(ref: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show one site (by name or id); credentials are never shown."""
+    """Show one site (by name or id), its placement extension included; credentials are
+    never shown."""
     _, site = run(as_json, lambda c: _find(c, ref))
     emit_json(site) if as_json else show_fields(site)
 
