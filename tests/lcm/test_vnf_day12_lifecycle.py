@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,11 +48,13 @@ from locus_iac.catalogue import (
 from locus_iac.config.results import TaskResult, TaskStatus
 from locus_iac.engine import OperationResult, ResourceCounts
 from locus_iac.engine.results import StackOutput, StackOutputs
-from locus_iac.errors import LocusError, RetryableError, ValidationError
+from locus_iac.errors import LocusError, ValidationError
 from locus_iac.infra import PreviewMocks, run_program
+from locus_iac.lcm import queue
 from locus_iac.lcm.operations import StackRunner
 from locus_iac.lcm.runner import Job, Outcome
-from locus_iac.lcm.states import LcmOperationType
+from locus_iac.lcm.states import LcmOperationState, LcmOperationType, NsState
+from locus_iac.lcm.worker import execute
 from locus_iac.nbi.schemas_admin import VimAccountRegistration
 from locus_iac.packages import archive_bytes, read_package
 
@@ -361,7 +362,8 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     assert report.steps[:3] == ["resolve", "preview", "up"]
     assert report.steps[3:] == [f"day1: {PROFILE}", "done"]
     assert edge_file.read_text() == "http://127.0.0.1:9001/\n"
-    assert not CLOUD_DIR.joinpath("edge-url").exists()  # written on the VDU host only
+    here = CLOUD_DIR / "edge-url"  # this machine's own view: the VDU host's file only
+    assert not here.exists() or "9001" not in here.read_text()
     assert {t.host for t in report.tasks} == {"cloud_vdu-0"}
     assert [(t.task, t.status) for t in report.tasks] == [
         ("Check that edge_url is an HTTP URL.", TaskStatus.OK),
@@ -369,7 +371,10 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     ]
     assert outcome.instance_params is not None
     instance = outcome.instance_params
-    assert instance["additional_params"]["placement"] in ({}, {PROFILE: "core-1"})
+    # what ACTION rebuilds the spec from: the request with its Day1 parameter
+    assert instance["additional_params"]["parameters"] == {
+        PROFILE: {"edge_url": "http://127.0.0.1:9001/"}
+    }
     # the Day0 forwarder reads the file on every query: the edge does not answer there
     assert "edge KNF did not answer" in _fetch(vdu)
 
@@ -417,25 +422,36 @@ def test_day2_parameters_are_checked_against_the_vnfd_before_anything_runs(
 def test_a_host_that_refuses_the_key_fails_day1_with_a_clear_error(
     db: Database, project: str, box: SecretBox, cloud_ns: str, vdu: VduHost, tmp_path: Path
 ) -> None:
-    engine = Day0Engine(vdu, accept_key=False)
+    """Through the queue and the worker's execute: what the occurrence shows the user."""
     data = tmp_path / "data"
-    runner = StackRunner(db, box, engine, data)  # type: ignore[arg-type]
-    report = Recorder()
-    with pytest.raises(LocusError) as caught:
-        _instantiate(runner, project, cloud_ns, "http://127.0.0.1:9001/", report)
-    error = caught.value
-    message = str(error)
-    assert isinstance(error, RetryableError)  # unreachable: the VM may still be booting
-    assert "primitive set-edge-endpoint failed" in message and "unreachable" in message
-    assert "cloud_vdu-0" in message
+    runner = StackRunner(db, box, Day0Engine(vdu, accept_key=False), data)  # type: ignore[arg-type]
+    body = {"additionalParamsForNs": {"parameters": {PROFILE: {"edge_url": "http://e.x:1/"}}}}
+    with db.session() as session:
+        ns = queue.create_instance(
+            session, project, name="cloud", nsd_id="cloud_ns", nsd_info_id=cloud_ns
+        ).id
+    with db.session() as session:
+        op = queue.start_operation(session, project, ns, LcmOperationType.INSTANTIATE, body).id
+    with db.session() as session:
+        assert queue.claim(session, op, "w1")
+    execute(db, runner, op, "w1")
+    with db.session(readonly=True) as session:
+        occ = queue.get_occurrence(session, project, op)
+        instance = queue.get_instance(session, project, ns)
+    assert occ.state is LcmOperationState.FAILED_TEMP
+    assert instance.ns_state == NsState.NOT_INSTANTIATED.value
+    assert occ.current_step == f"day1: {PROFILE}"  # never "done"
+    assert occ.error is not None
+    # unreachable is retryable (a VM may still be booting); host, primitive and cause named
+    assert occ.error.title == "RetryableError"
+    detail = occ.error.detail
+    assert detail.startswith("primitive set-edge-endpoint failed (failed, rc=4): unreachable: ")
+    assert "cloud_vdu-0" in detail and "Permission denied (publickey)" in detail
     # the URL check runs on the controller; the first task on the host cannot connect
-    assert [t.status for t in report.tasks] == [TaskStatus.OK, TaskStatus.UNREACHABLE]
-    assert "Permission denied" in report.tasks[-1].message
-    assert report.steps[-1] == f"day1: {PROFILE}"  # never "done"
+    assert [t.status for t in occ.task_results] == [TaskStatus.OK, TaskStatus.UNREACHABLE]
     assert vdu.file(CLOUD_DIR / "edge-url").read_text() == ""  # Day0's empty file, untouched
-    # no traceback and no secret in what the occurrence would show
-    private = (data / "instances" / "ns-cloud-1" / "ssh" / "id_ed25519").read_text()
-    shown = message + "".join(t.message for t in report.tasks)
+    # no traceback, no private key, no site credential in what the occurrence shows
+    private = (data / "instances" / ns / "ssh" / "id_ed25519").read_text()
+    shown = occ.model_dump_json()
     assert "Traceback" not in shown and "vim-secret-pw" not in shown
-    assert private.strip().splitlines()[1] not in shown
-    assert "Traceback" not in "".join(traceback.format_exception_only(error))
+    assert all(line not in shown for line in private.strip().splitlines()[1:-1])
