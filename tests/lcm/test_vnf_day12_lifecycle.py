@@ -402,6 +402,13 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     assert {t.host for t in report.tasks} == {"cloud_vdu-0"}
     assert engine.runs == ["preview", "up"]  # Day2 only read the outputs
 
+    # TERMINATE: the cloud VNF has no terminate primitive; destroy, and the key is gone
+    report = Recorder()
+    job = _job(project, cloud_ns, LcmOperationType.TERMINATE, {}, instance, "op-5")
+    assert runner.run(job, report).instance_params == {}
+    assert engine.runs == ["preview", "up", "destroy"] and report.tasks == []
+    assert not (data / "instances" / "ns-cloud-1").exists()
+
 
 def test_day2_parameters_are_checked_against_the_vnfd_before_anything_runs(
     db: Database, project: str, box: SecretBox, cloud_ns: str, vdu: VduHost, tmp_path: Path
