@@ -72,7 +72,8 @@ class StackRunner:
                 request=request,
                 workdir=self._workdir(job),
             )
-        return spec.model_copy(update={"ssh_public_keys": (*spec.ssh_public_keys, public_key)})
+        # first: the OpenStack key pair carries the first key, and Day1/Day2 log in with it
+        return spec.model_copy(update={"ssh_public_keys": (public_key, *spec.ssh_public_keys)})
 
     def _deploy(self, job: Job, spec: NsSpec, report: Reporter) -> dict[str, Any]:
         """preview (its summary kept on the occurrence) then up; returns the public outputs."""
