@@ -52,6 +52,7 @@ from locus_iac.lcm.requests import (
     InstantiateNsRequest,
     NsiActionRequest,
     NsiSubnetParams,
+    TerminateNsRequest,
 )
 from locus_iac.lcm.states import LcmOperationType, NsState
 from locus_iac.sites import SiteKind
@@ -320,9 +321,12 @@ def _attached(existing: NetsliceLink, owner_ns: str, spec: NsSpec, where: str) -
 # -- terminate and action --------------------------------------------------------------------
 
 
-def plan_terminate(session: Session, nsi: NsiInstanceRow) -> NsiProgress:
-    """Terminate the nested NSs, last first; a shared one (created here or reused) is kept
-    while another instantiated netslice still uses it."""
+def plan_terminate(
+    session: Session, nsi: NsiInstanceRow, request: TerminateNsRequest
+) -> NsiProgress:
+    """Terminate the nested NSs, last first, each with ``request`` (e.g. its
+    ``skip_terminate_primitives``); a shared one (created here or reused) is kept while
+    another instantiated netslice still uses it."""
     steps: list[NestedStep] = []
     kept: list[str] = []
     for nested in reversed(nested_of(nsi.nested)):
@@ -339,6 +343,7 @@ def plan_terminate(session: Session, nsi: NsiInstanceRow) -> NsiProgress:
                 netslice_subnet_id=nested.netslice_subnet_id,
                 ns_instance_id=row.id,
                 operation=LcmOperationType.TERMINATE,
+                operation_params=request.model_dump(mode="json"),
             )
         )
     return NsiProgress(current_step="accepted", steps=tuple(steps), kept=tuple(kept))

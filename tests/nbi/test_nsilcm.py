@@ -343,3 +343,17 @@ def test_nested_ns_go_where_the_optimiser_puts_them(lcm_api: Api) -> None:
         assert all(
             set(link["cidrs"]) == {"edge-cheap"} for link in params["netslice_links"].values()
         )
+
+
+def test_terminate_options_reach_every_nested_ns(slice_api: Api) -> None:
+    nsi, op = _create(slice_api)
+    _wait(slice_api, op, "COMPLETED")
+    response = slice_api.post(
+        f"{BASE}/netslice_instances/{nsi}/terminate", json={"skip_terminate_primitives": True}
+    )
+    assert response.status_code == 202, response.text
+    done = _wait(slice_api, response.json()["nsiLcmOpOccId"], "COMPLETED")
+    for nested in done["progress"]["nested"]:
+        occ = slice_api.get(f"{NS}/ns_lcm_op_occs/{nested['nsLcmOpOccId']}").json()
+        assert occ["lcmOperationType"] == "TERMINATE"
+        assert occ["operationParams"]["skip_terminate_primitives"] is True

@@ -344,13 +344,14 @@ def terminate(
     body: TerminateNsRequest | None = None,
 ) -> NsiAccepted:
     """Terminate the nested NSs in reverse NST order (Annex B Table 26)."""
+    request_body = body or TerminateNsRequest()
     op_id = _operation(
         svc,
         who.project_id,
         nsi_id,
         LcmOperationType.TERMINATE,
-        body or TerminateNsRequest(),
-        plan_terminate,
+        request_body,
+        lambda session, nsi: plan_terminate(session, nsi, request_body),
     )
     return _accepted(request, response, nsi_id, op_id, content=False)
 
