@@ -335,8 +335,10 @@ def test_action_body_and_lists_follow_every_page(cli: CliRunner, double: Double)
             "primitive_params": {"depth": 2, "mode": "full"},
         },
     )
-    for nsi in ids[1:]:
-        _run(cli, "terminate", nsi)
+    _run(cli, "terminate", ids[1])
+    assert double.requests[-1] == ("terminate", {})
+    _run(cli, "terminate", ids[2], "--skip-terminate-primitives")
+    assert double.requests[-1] == ("terminate", {"skip_terminate_primitives": True})
     listed = _run(cli, "list", "--json").stdout
     assert all(f'"id": "{nsi}"' in listed for nsi in ids)
     table = _run(cli, "list").stdout

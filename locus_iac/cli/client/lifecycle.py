@@ -26,6 +26,16 @@ from locus_iac.errors import Issue, LocusError, PermanentError, ValidationError
 
 WAIT_OPT = typer.Option(False, "--wait", help="Follow the operation until it ends.")
 POLL_OPT = typer.Option(1.0, "--poll", min=0.1, help="Seconds between two looks (--wait).")
+SKIP_TERMINATE_OPT = typer.Option(
+    False,
+    "--skip-terminate-primitives",
+    help="Destroy without running the VNFs' terminate-config-primitives first.",
+)
+
+
+def terminate_body(skip_primitives: bool) -> dict[str, Any]:
+    """The body of a terminate request (OSM ``skip_terminate_primitives``)."""
+    return {"skip_terminate_primitives": True} if skip_primitives else {}
 RUNNING = ("PROCESSING", "ROLLING_BACK")
 
 Record = dict[str, Any]

@@ -15,6 +15,7 @@ import typer
 
 from locus_iac.cli.client.lifecycle import (
     POLL_OPT,
+    SKIP_TERMINATE_OPT,
     WAIT_OPT,
     OccurrenceApi,
     checked,
@@ -23,6 +24,7 @@ from locus_iac.cli.client.lifecycle import (
     pairs,
     submit,
     task,
+    terminate_body,
 )
 from locus_iac.cli.client.packages import JSON_OPT, run
 from locus_iac.cli.client.tables import show_fields, show_table
@@ -162,10 +164,16 @@ def _operations(app: typer.Typer) -> None:
 
     @app.command()
     def terminate(
-        ns_id: str, wait: bool = WAIT_OPT, poll: float = POLL_OPT, as_json: bool = JSON_OPT
+        ns_id: str,
+        skip_primitives: bool = SKIP_TERMINATE_OPT,
+        wait: bool = WAIT_OPT,
+        poll: float = POLL_OPT,
+        as_json: bool = JSON_OPT,
     ) -> None:
-        """Terminate: destroy every resource and the stack."""
-        _submit(f"{BASE}/ns_instances/{ns_id}/terminate", {}, wait, poll, as_json)
+        """Terminate: the terminate-config-primitives, then destroy every resource and the
+        stack."""
+        body = terminate_body(skip_primitives)
+        _submit(f"{BASE}/ns_instances/{ns_id}/terminate", body, wait, poll, as_json)
 
 
 def _reads(app: typer.Typer) -> None:

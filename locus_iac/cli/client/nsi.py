@@ -18,6 +18,7 @@ import typer
 
 from locus_iac.cli.client.lifecycle import (
     POLL_OPT,
+    SKIP_TERMINATE_OPT,
     WAIT_OPT,
     OccurrenceApi,
     checked,
@@ -27,6 +28,7 @@ from locus_iac.cli.client.lifecycle import (
     parse_items,
     submit,
     task,
+    terminate_body,
 )
 from locus_iac.cli.client.packages import JSON_OPT, run
 from locus_iac.cli.client.tables import show_fields, show_table
@@ -188,10 +190,15 @@ def _operations(app: typer.Typer) -> None:
 
     @app.command()
     def terminate(
-        nsi_id: str, wait: bool = WAIT_OPT, poll: float = POLL_OPT, as_json: bool = JSON_OPT
+        nsi_id: str,
+        skip_primitives: bool = SKIP_TERMINATE_OPT,
+        wait: bool = WAIT_OPT,
+        poll: float = POLL_OPT,
+        as_json: bool = JSON_OPT,
     ) -> None:
         """Terminate every nested NS of the netslice (shared ones when no longer used)."""
-        _operation(f"{INSTANCES}/{nsi_id}/terminate", {}, wait, poll, as_json)
+        body = terminate_body(skip_primitives)
+        _operation(f"{INSTANCES}/{nsi_id}/terminate", body, wait, poll, as_json)
 
 
 def _operation(path: str, body: dict[str, Any], wait: bool, poll: float, as_json: bool) -> None:
