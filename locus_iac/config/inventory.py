@@ -10,7 +10,7 @@ instance's key file (its path goes into the inventory, never its content).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,11 @@ class Inventory(BaseModel):
                 f"no management address for VDU {vdu_id!r}",
                 [Issue(f"/vdu/{vdu_id}", "no-management-address", "no instance of this VDU")],
             )
+        return self.model_copy(update={"targets": targets})
+
+    def only(self, names: Collection[str]) -> Inventory:
+        """Only the hosts named (e.g. the VDU instances a scale-out added)."""
+        targets = tuple(t for t in self.targets if t.name in names)
         return self.model_copy(update={"targets": targets})
 
     def as_ansible(self, known_hosts: Path) -> dict[str, Any]:

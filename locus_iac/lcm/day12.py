@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from locus_iac.config import (
     AnsibleInventory,
     ConfigRunner,
+    Inventory,
     PlaybookRun,
     VnfConfigTarget,
     inventory_from_outputs,
@@ -151,17 +153,30 @@ def _exported(spec: NsSpec, profile_id: str, outputs: Mapping[str, Any]) -> bool
 
 
 def run_day1(
-    data_dir: Path, job: Job, spec: NsSpec, outputs: Mapping[str, Any], report: Reporter
+    data_dir: Path,
+    job: Job,
+    spec: NsSpec,
+    outputs: Mapping[str, Any],
+    report: Reporter,
+    *,
+    only: Mapping[str, Collection[str]] | None = None,
 ) -> None:
-    """Day1 of every VNF profile that has initial-config-primitives (in profile order)."""
+    """Day1 of every VNF profile that has initial-config-primitives (in profile order);
+    with ``only`` (profile -> VDU instance names, e.g. what a scale-out added), Day1 of just
+    those hosts."""
     runner = ConfigRunner(data_dir)
     workdir = data_dir / "instances" / job.ns_instance_id
     for profile_id, vnfd in _profiles(spec):
         day12 = vnf_day12(vnfd)
         if day12 is None or not day12.initial_config_primitive:
             continue
+        if only is not None and not only.get(profile_id):
+            continue
         report.step(f"day1: {profile_id}")
         target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
+        if only is not None and isinstance(target.inventory, Inventory):
+            hosts = only[profile_id]
+            target = replace(target, inventory=target.inventory.only(hosts))
         _raise_first_failure(
             runner.day1(
                 target,
@@ -251,7 +266,10 @@ def run_day2(
     workdir = data_dir / "instances" / job.ns_instance_id
     report.step(f"day2: {profile_id} {request.primitive}")
     target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
-    run = ConfigRunner(data_dir).day2(
+    if request.vdu_id is not None:
+        target = replace(target, inventory=_one_unit(target, request.vdu_id))
+    runner = ConfigRunner(data_dir, timeout=request.timeout) if request.timeout else None
+    run = (runner or ConfigRunner(data_dir)).day2(
         target,
         request.primitive,
         request.primitive_params,
@@ -260,3 +278,17 @@ def run_day2(
         should_cancel=report.cancel_requested,
     )
     raise_for_failure(run)
+
+
+def _one_unit(target: VnfConfigTarget, unit: str) -> AnsibleInventory:
+    """The hosts of one VDU (OpenStack) or one KDU (Kubernetes): ``vdu_id`` of an action."""
+    inventory = target.inventory
+    try:
+        if isinstance(inventory, Inventory):
+            return inventory.for_vdu(unit)
+        return inventory.for_kdu(unit)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"no host of {unit!r} in VNF profile {target.vnf_profile_id!r}",
+            [Issue("/vdu_id", "unknown-vdu", str(exc))],
+        ) from None

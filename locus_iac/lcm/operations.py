@@ -6,8 +6,10 @@ the spec built from the catalogue (:mod:`locus_iac.lcm.inputs`).
 
 =============  ==============================================================================
 INSTANTIATE    resolve spec -> preview -> up -> Day1 (initial-config-primitives)
-SCALE          new instance / replica counts (ScaleVnfData) -> preview -> up
+SCALE          new instance / replica counts (ScaleVnfData) -> preview -> up -> Day1 of the
+               VDU instances it added
 HEAL           refresh (reads what really exists: drift, out-of-band deletions) -> up
+               (-> Day1 again with ``run-day1``)
 ACTION         Day2 primitive of one VNF profile, parameters checked against the VNFD
 TERMINATE      terminate-config-primitives (unless skip_terminate_primitives), destroy, remove
 rollback       of an INSTANTIATE: destroy what was created, remove the stack
@@ -35,6 +37,7 @@ from locus_iac.lcm.inputs import build_spec
 from locus_iac.lcm.placing import place_instance
 from locus_iac.lcm.requests import (
     ActionRequest,
+    HealNsRequest,
     InstantiateNsRequest,
     ScaleDirection,
     ScaleNsRequest,
@@ -136,16 +139,23 @@ class StackRunner:
         scaled = scaled_counts(spec, request)
         params = current.additional_params.model_copy(update={"scale": scaled})
         wanted = current.model_copy(update={"additional_params": params})
-        self._deploy(job, spec.model_copy(update={"scale": scaled}), report)
+        scaled_spec = spec.model_copy(update={"scale": scaled})
+        outputs = self._deploy(job, scaled_spec, report)
+        added = added_vdu_instances(spec, scaled_spec)
+        if added:  # the new VMs get their Day1 (the existing ones keep theirs)
+            run_day1(self._data_dir, job, scaled_spec, outputs, report, only=added)
         report.step("done")
         return Outcome(instance_params=wanted.model_dump(mode="json"))
 
     def _heal(self, job: Job, report: Reporter) -> Outcome:
+        request = HealNsRequest.model_validate(job.operation_params)
         current = InstantiateNsRequest.model_validate(job.instance_params)
         spec = self._spec(job, current)
         report.engine_run("refresh")
         self._driver.refresh(job.ns_instance_id, report.stack_record, job.op_occ_id)
-        self._deploy(job, spec, report)
+        outputs = self._deploy(job, spec, report)
+        if request.run_day1:
+            run_day1(self._data_dir, job, spec, outputs, report)
         report.step("done")
         return Outcome()
 
@@ -211,6 +221,21 @@ class StackRunner:
 
 def _declare(spec: NsSpec) -> None:
     build_ns(spec)
+
+
+def added_vdu_instances(before: NsSpec, after: NsSpec) -> dict[str, set[str]]:
+    """The VDU instances (inventory host names ``<vdu>-<index>``) ``after`` has and
+    ``before`` has not, per VNF profile; KNF replicas are not hosts and never count."""
+
+    def hosts(spec: NsSpec) -> dict[str, set[str]]:
+        return {
+            vnf.profile_id: {f"{vdu.id}-{i}" for vdu in vnf.vdus for i in range(vdu.count)}
+            for vnf in resolve_ns(spec).vnfs
+        }
+
+    old = hosts(before)
+    added = {p: names - old.get(p, set()) for p, names in hosts(after).items()}
+    return {p: names for p, names in added.items() if names}
 
 
 def scaled_counts(spec: NsSpec, request: ScaleNsRequest) -> dict[str, dict[str, int]]:

@@ -141,10 +141,16 @@ class ActionRequest(_Body):
 
 
 class HealNsRequest(_Body):
-    """``HealNsRequest`` (clause 6.5.2.13): locus refreshes the stack and re-applies it."""
+    """``HealNsRequest`` (clause 6.5.2.13): locus refreshes the stack and re-applies it.
+
+    ``run_day1`` (OSM heal's ``run-day1``) runs every VNF's Day1 again afterwards: a VDU the
+    heal re-created has lost its configuration (the playbooks must be idempotent)."""
 
     degree_healing: str | None = Field(
         default=None, validation_alias=AliasChoices("degreeHealing", "degree_healing")
+    )
+    run_day1: bool = Field(
+        default=False, validation_alias=AliasChoices("runDay1", "run-day1", "run_day1")
     )
     timeout: Annotated[int, Field(ge=1)] | None = None
 
