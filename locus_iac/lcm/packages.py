@@ -49,6 +49,7 @@ def check_action(session: Session, instance: NsInstanceRow, request: ActionReque
     """Check a Day2 ``action`` against the VNFD before accepting it (422, no occurrence).
 
     The VNF profile (``member_vnf_index``; optional when the NSD has one profile) must exist,
+    so must the VDU or KDU ``vdu_id`` names when given,
     its VNFD must declare the primitive, and the parameters must match the primitive's
     (unknown, missing mandatory and mistyped ones are all reported).
     """
@@ -70,6 +71,12 @@ def check_action(session: Session, instance: NsInstanceRow, request: ActionReque
     vnfd = next(p.descriptor.model for p in others if p.id == profiles[profile])
     if not isinstance(vnfd, Vnfd):  # pragma: no cover - load_packages reads VNF packages
         raise ValidationError("not a VNFD", [Issue("/member_vnf_index", "wrong-kind", "")])
+    units = [v.id for v in vnfd.vdu] + [k.name for k in vnfd.kdu]
+    if request.vdu_id is not None and request.vdu_id not in units:
+        raise ValidationError(
+            f"VNF {profile!r} has no VDU or KDU {request.vdu_id!r}",
+            [Issue("/vdu_id", "unknown-vdu", f"VNFD {vnfd.id} has: {', '.join(units)}")],
+        )
     day12 = vnf_day12(vnfd)
     primitive = day12.primitive(request.primitive) if day12 else None
     if (

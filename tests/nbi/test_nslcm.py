@@ -310,6 +310,11 @@ def _project_of(api: Api, ns: str) -> str:
             "/primitive_params/bogus",
             "unknown-parameter",
         ),
+        (
+            {"member_vnf_index": "1", "vdu_id": "no_such_vdu", "primitive": "health-check"},
+            "/vdu_id",
+            "unknown-vdu",
+        ),
     ],
 )
 def test_action_is_checked_against_the_vnfd_before_it_is_accepted(
