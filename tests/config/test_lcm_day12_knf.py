@@ -5,16 +5,15 @@ key is made), the task results reach the occurrence's reporter, the effect is re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client
+from support.reporters import RecordingReporter
 from testbed.helpers import REPO
 
-from locus_iac.config import TaskResult, TaskStatus
-from locus_iac.engine.progress import ProgressRecord
+from locus_iac.config import TaskStatus
 from locus_iac.errors import ValidationError
 from locus_iac.infra import NsSpec, SiteAccess
 from locus_iac.infra.from_packages import spec_from_packages
@@ -33,29 +32,6 @@ from locus_iac.sites import (
 )
 
 EXAMPLES = REPO / "examples" / "packages"
-
-
-class Recorder:
-    """A :class:`locus_iac.lcm.runner.Reporter` that keeps what it is told."""
-
-    def __init__(self) -> None:
-        self.steps: list[str] = []
-        self.tasks: list[TaskResult] = []
-
-    def step(self, name: str) -> None:
-        self.steps.append(name)
-
-    def engine_run(self, name: str) -> None:
-        self.steps.append(name)
-
-    def stack_record(self, record: ProgressRecord) -> None:  # no engine run here
-        raise AssertionError("Day1/Day2 run no engine")
-
-    def task_results(self, results: Iterable[TaskResult]) -> None:
-        self.tasks.extend(results)
-
-    def cancel_requested(self) -> bool:
-        return False
 
 
 def _spec(kubeconfig: Path) -> NsSpec:
@@ -92,7 +68,7 @@ def test_a_knf_without_exported_releases_is_reported_before_anything_runs(
     tmp_path: Path,
 ) -> None:
     spec = _spec(tmp_path / "kubeconfig-local")
-    recorder = Recorder()
+    recorder = RecordingReporter()
     with pytest.raises(ValidationError) as caught:
         run_day1(tmp_path, _job(spec, LcmOperationType.INSTANTIATE), spec, {}, recorder)
     assert [i.path for i in caught.value.issues] == ["/outputs/kdus/1"]
@@ -111,7 +87,7 @@ def test_day1_and_day2_of_the_edge_knf_through_the_lifecycle(
     outputs: dict[str, Any] = {
         "kdus": {"1": {"edge-cache": {"release": release, "namespace": namespace}}}
     }
-    day1 = Recorder()
+    day1 = RecordingReporter()
     run_day1(tmp_path, _job(spec, LcmOperationType.INSTANTIATE), spec, outputs, day1)
     assert day1.steps == ["day1: 1"]
     assert {t.host for t in day1.tasks} == {"edge-cache"}
@@ -121,7 +97,7 @@ def test_day1_and_day2_of_the_edge_knf_through_the_lifecycle(
         "locus/configured": "true",
     }
 
-    day2 = Recorder()
+    day2 = RecordingReporter()
     request = ActionRequest.model_validate(
         {"member_vnf_index": "1", "primitive": "restart", "primitive_params": {"reason": "x1"}}
     )

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import yaml
 from kubernetes import client
+from support.reporters import RecordingReporter
 from testbed.helpers import REPO
 
 from locus_iac.config import (
@@ -30,7 +30,6 @@ from locus_iac.config import (
     raise_for_failure,
 )
 from locus_iac.descriptors.day12 import Day12
-from locus_iac.engine.progress import ProgressRecord
 from locus_iac.engine.results import StackOutputs
 from locus_iac.errors import NotFound, PermanentError, ValidationError
 from locus_iac.infra import NsSpec, SiteAccess
@@ -95,29 +94,6 @@ FAIL = """
       ansible.builtin.fail:
         msg: "cannot drain {{ token }}"
 """
-
-
-class Recorder:
-    """A :class:`locus_iac.lcm.runner.Reporter` that keeps what it is told."""
-
-    def __init__(self) -> None:
-        self.steps: list[str] = []
-        self.tasks: list[TaskResult] = []
-
-    def step(self, name: str) -> None:
-        self.steps.append(name)
-
-    def engine_run(self, name: str) -> None:
-        self.steps.append(name)
-
-    def stack_record(self, record: ProgressRecord) -> None:
-        self.steps.append("record")
-
-    def task_results(self, results: Iterable[TaskResult]) -> None:
-        self.tasks.extend(results)
-
-    def cancel_requested(self) -> bool:
-        return False
 
 
 def _local_inventory() -> KubernetesInventory:
@@ -268,7 +244,7 @@ def test_terminate_runs_the_primitives_then_destroys(
     marker = tmp_path / "marker"
     spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker)), tmp_path / "kc")
     driver = Driver(marker, OUTPUTS)
-    report = Recorder()
+    report = RecordingReporter()
     _runner(tmp_path, spec, driver, monkeypatch).run(_job(spec), report)
     assert marker.read_text() == "rel-1"
     assert driver.destroyed == [True]  # the primitive ran before destroy
@@ -284,7 +260,7 @@ def test_a_failed_terminate_primitive_destroys_nothing(
     marker = tmp_path / "marker"
     spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker, fail=True)), tmp_path / "k")
     driver = Driver(marker, OUTPUTS)
-    report = Recorder()
+    report = RecordingReporter()
     with pytest.raises(PermanentError, match="mark-terminating failed"):
         _runner(tmp_path, spec, driver, monkeypatch).run(_job(spec), report)
     assert driver.destroyed == []
@@ -310,7 +286,7 @@ def test_skipped_terminate_primitives(
     marker = tmp_path / "marker"
     spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker)), tmp_path / "kc")
     driver = Driver(marker, outputs)
-    report = Recorder()
+    report = RecordingReporter()
     _runner(tmp_path, spec, driver, monkeypatch).run(_job(spec, params), report)
     assert driver.destroyed == [False]
     assert report.steps == [f"terminate primitives {step}", "destroy", "done"]
@@ -320,7 +296,7 @@ def test_skipped_terminate_primitives(
 def test_a_profile_the_stack_never_created_is_skipped(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker)), tmp_path / "kc")
-    report = Recorder()
+    report = RecordingReporter()
     run_terminate(tmp_path / "data", _job(spec), spec, {"kdus": {}, "other": 1}, report)
     assert report.steps == ["terminate: 1 skipped (not deployed)"]
     assert not marker.exists()
@@ -347,7 +323,7 @@ def test_mark_terminating_of_the_edge_knf_on_the_testbed(
     apps, namespace, release, name = edge_release
     spec = _edge_spec(EXAMPLES / "edge_knf", testbed_kubeconfig)
     outputs = {"kdus": {"1": {"edge-cache": {"release": release, "namespace": namespace}}}}
-    report = Recorder()
+    report = RecordingReporter()
     run_terminate(tmp_path / "data", _job(spec), spec, outputs, report)
     assert report.steps == ["terminate: 1"]
     assert any(t.status is TaskStatus.CHANGED for t in report.tasks)
@@ -356,7 +332,7 @@ def test_mark_terminating_of_the_edge_knf_on_the_testbed(
 
     # already gone (e.g. a retry after a partial destroy): nothing to mark, not a failure
     apps.delete_namespaced_deployment(name, namespace)
-    again = Recorder()
+    again = RecordingReporter()
     run_terminate(tmp_path / "data", _job(spec), spec, outputs, again)
     assert again.steps == ["terminate: 1"]
     assert not any(t.status is TaskStatus.FAILED for t in again.tasks)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from support.reporters import RecordingReporter
 
 from locus_iac.catalogue import (
     Database,
@@ -538,28 +539,6 @@ class _Engine:
         return self._result("up")
 
 
-class _Steps:
-    """A reporter that keeps the steps."""
-
-    def __init__(self) -> None:
-        self.steps: list[str] = []
-
-    def step(self, name: str) -> None:
-        self.steps.append(name)
-
-    def engine_run(self, name: str) -> None:
-        self.steps.append(name)
-
-    def stack_record(self, record: Any) -> None: ...
-
-    def preview(self, counts: Any) -> None: ...
-
-    def task_results(self, results: Any) -> None: ...
-
-    def cancel_requested(self) -> bool:
-        return False
-
-
 @pytest.fixture
 def quiet_edge_ns(db: Database, project: str, tmp_path: Path) -> str:
     """The edge NS with an edge KNF that has no Day1 (nothing for Ansible to reach)."""
@@ -588,7 +567,7 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
         operation=LcmOperationType.INSTANTIATE,
         operation_params={"additionalParamsForNs": {"placementObjective": "min-total-cost"}},
     )
-    steps = _Steps()
+    steps = RecordingReporter()
     outcome = runner.run(job, steps)
     assert engine.runs == ["preview", "up"]
     assert steps.steps[0] == "resolve"
@@ -608,7 +587,7 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
             "instance_params": outcome.instance_params,
         }
     )
-    scaled = runner.run(scale, _Steps())
+    scaled = runner.run(scale, RecordingReporter())
     assert scaled.instance_params is not None
     assert scaled.instance_params["additional_params"]["placement"] == {"1": "edge-cheap"}
     assert scaled.instance_params["additional_params"]["scale"] == {"1": {"edge-cache": 2}}

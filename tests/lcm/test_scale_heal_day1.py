@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.reporters import RecordingReporter
 
 from locus_iac.catalogue import Database, PackageKind, SecretBox
 from locus_iac.engine import OperationResult, ResourceCounts, StackOutput, StackOutputs
@@ -21,7 +22,7 @@ from locus_iac.lcm.operations import StackRunner
 from locus_iac.lcm.runner import Job
 from locus_iac.lcm.states import LcmOperationType
 
-from .test_placing import EXAMPLES, _onboard, _Steps, _vim
+from .test_placing import EXAMPLES, _onboard, _vim
 
 PROFILE = "1"
 INSTANCE = {"vimAccountId": "core"}
@@ -98,14 +99,16 @@ def test_scale_out_runs_day1_on_the_new_vdu_instances_only(
     engine = _Engine()
     runner = _runner(db, engine, tmp_path)
     engine.count = 3
-    outcome = runner.run(_job(project, cloud_ns, LcmOperationType.SCALE, _scale(3)), _Steps())
+    outcome = runner.run(
+        _job(project, cloud_ns, LcmOperationType.SCALE, _scale(3)), RecordingReporter()
+    )
     assert day1_calls == [{PROFILE: {"cloud_vdu-1", "cloud_vdu-2"}}]
     scaled = outcome.instance_params or {}
     assert scaled["additional_params"]["scale"] == {PROFILE: {"cloud_vdu": 3}}
 
     day1_calls.clear()  # scale in: nothing new, no Day1
     engine.count = 1
-    runner.run(_job(project, cloud_ns, LcmOperationType.SCALE, _scale(1)), _Steps())
+    runner.run(_job(project, cloud_ns, LcmOperationType.SCALE, _scale(1)), RecordingReporter())
     assert day1_calls == []
 
 
@@ -113,9 +116,11 @@ def test_heal_runs_day1_again_only_when_asked(
     db: Database, project: str, cloud_ns: str, tmp_path: Path, day1_calls: list[Any]
 ) -> None:
     runner = _runner(db, _Engine(), tmp_path)
-    runner.run(_job(project, cloud_ns, LcmOperationType.HEAL, {}), _Steps())
+    runner.run(_job(project, cloud_ns, LcmOperationType.HEAL, {}), RecordingReporter())
     assert day1_calls == []
-    runner.run(_job(project, cloud_ns, LcmOperationType.HEAL, {"run-day1": True}), _Steps())
+    runner.run(
+        _job(project, cloud_ns, LcmOperationType.HEAL, {"run-day1": True}), RecordingReporter()
+    )
     assert day1_calls == [None]  # every profile, every host
 
 
@@ -130,5 +135,5 @@ def test_an_action_on_an_unknown_vdu_is_refused_before_ansible(
         "primitiveParameters": {},
     }
     with pytest.raises(ValidationError) as refused:
-        runner.run(_job(project, cloud_ns, LcmOperationType.ACTION, body), _Steps())
+        runner.run(_job(project, cloud_ns, LcmOperationType.ACTION, body), RecordingReporter())
     assert [i.path for i in refused.value.issues] == ["/vdu_id"]

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 import yaml
 from support.netns_ssh import SshHost, SshTestbed, start_hosts, unavailable_reason
+from support.reporters import RecordingReporter
 
 from locus_iac.catalogue import (
     Database,
@@ -45,7 +46,7 @@ from locus_iac.catalogue import (
     onboard_new,
     register_site,
 )
-from locus_iac.config.results import TaskResult, TaskStatus
+from locus_iac.config.results import TaskStatus
 from locus_iac.engine import OperationResult, ResourceCounts
 from locus_iac.engine.results import StackOutput, StackOutputs
 from locus_iac.errors import LocusError, ValidationError
@@ -145,9 +146,22 @@ def vdu(tmp_path: Path) -> Iterator[VduHost]:
             if host.host.netns is None:
                 pytest.skip("loopback fallback: the stack exports addresses, not ports")
             subprocess.run(
-                ["nsenter", "-t", str(host.pid), "-m", "mount", "-t", "tmpfs", "-o",
-                 "mode=0755", "locus-cloud", str(CLOUD_DIR)],
-                check=True, capture_output=True, timeout=30,
+                [
+                    "nsenter",
+                    "-t",
+                    str(host.pid),
+                    "-m",
+                    "mount",
+                    "-t",
+                    "tmpfs",
+                    "-o",
+                    "mode=0755",
+                    "locus-cloud",
+                    str(CLOUD_DIR),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=30,
             )
             sudoers.parent.mkdir(mode=0o755, exist_ok=True)
             sudoers.write_text(f"{testbed.user} ALL=(ALL) NOPASSWD:ALL\n")
@@ -228,30 +242,6 @@ class Day0Engine:
         return 0
 
 
-class Recorder:
-    """A reporter that keeps everything the runner reports."""
-
-    def __init__(self) -> None:
-        self.steps: list[str] = []
-        self.tasks: list[TaskResult] = []
-
-    def step(self, name: str) -> None:
-        self.steps.append(name)
-
-    def engine_run(self, name: str) -> None:
-        self.steps.append(name)
-
-    def stack_record(self, record: Any) -> None: ...
-
-    def preview(self, counts: Any) -> None: ...
-
-    def task_results(self, results: Iterable[TaskResult]) -> None:
-        self.tasks.extend(results)
-
-    def cancel_requested(self) -> bool:
-        return False
-
-
 # -- the catalogue ------------------------------------------------------------------------------
 
 
@@ -263,7 +253,11 @@ def box(tmp_path: Path) -> SecretBox:
 def _onboard(db: Database, project: str, kind: PackageKind, source: Path) -> str:
     data = archive_bytes(read_package(source))
     row = onboard_new(
-        db, PackageInspector(), project_id=project, kind=kind, data=data,
+        db,
+        PackageInspector(),
+        project_id=project,
+        kind=kind,
+        data=data,
         content_type="application/gzip",
     )
     return row.id
@@ -297,8 +291,14 @@ def cloud_ns(db: Database, project: str, box: SecretBox, tmp_path: Path) -> str:
     return _onboard(db, project, PackageKind.NSD, EXAMPLES / "cloud_ns")
 
 
-def _job(project: str, nsd: str, operation: LcmOperationType, params: dict[str, Any],
-         instance: dict[str, Any] | None = None, op: str = "op-1") -> Job:
+def _job(
+    project: str,
+    nsd: str,
+    operation: LcmOperationType,
+    params: dict[str, Any],
+    instance: dict[str, Any] | None = None,
+    op: str = "op-1",
+) -> Job:
     return Job(
         op_occ_id=op,
         ns_instance_id="ns-cloud-1",
@@ -311,14 +311,23 @@ def _job(project: str, nsd: str, operation: LcmOperationType, params: dict[str, 
     )
 
 
-def _instantiate(runner: StackRunner, project: str, nsd: str, edge_url: str,
-                 report: Recorder) -> Outcome:
+def _instantiate(
+    runner: StackRunner, project: str, nsd: str, edge_url: str, report: RecordingReporter
+) -> Outcome:
     body = {"additionalParamsForNs": {"parameters": {PROFILE: {"edge_url": edge_url}}}}
     return runner.run(_job(project, nsd, LcmOperationType.INSTANTIATE, body), report)
 
 
-def _action(runner: StackRunner, project: str, nsd: str, instance: dict[str, Any],
-            primitive: str, params: dict[str, Any], report: Recorder, op: str) -> Outcome:
+def _action(
+    runner: StackRunner,
+    project: str,
+    nsd: str,
+    instance: dict[str, Any],
+    primitive: str,
+    params: dict[str, Any],
+    report: RecordingReporter,
+    op: str,
+) -> Outcome:
     body = {"memberVnfIndex": PROFILE, "primitive": primitive, "primitiveParameters": params}
     job = _job(project, nsd, LcmOperationType.ACTION, body, instance, op)
     return runner.run(job, report)
@@ -335,7 +344,10 @@ def _fetch(vdu: VduHost) -> str:
     while True:
         done = subprocess.run(
             ["nsenter", "-t", str(vdu.pid), "-n", sys.executable, "-c", code],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
         if done.returncode == 0 or time.monotonic() > deadline:
             return done.stdout.strip()
@@ -353,7 +365,7 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     runner = StackRunner(db, box, engine, data)  # type: ignore[arg-type]
     edge_file = vdu.file(CLOUD_DIR / "edge-url")
     # Day1 points the forwarder at an edge endpoint where nothing listens yet
-    report = Recorder()
+    report = RecordingReporter()
     outcome = _instantiate(runner, project, cloud_ns, "http://127.0.0.1:9001/", report)
     assert engine.runs == ["preview", "up"]
     # the key the program gave the VM is the instance's own, from its work folder
@@ -379,7 +391,7 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     assert "edge KNF did not answer" in _fetch(vdu)
 
     # Day2 health-check fails as it should: the task, the host and the primitive are named
-    failing = Recorder()
+    failing = RecordingReporter()
     with pytest.raises(LocusError) as caught:
         _action(runner, project, cloud_ns, instance, "health-check", {}, failing, "op-2")
     message = str(caught.value)
@@ -388,22 +400,30 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     assert failing.tasks[-1].task == "Query the forwarder on the VDU."
 
     # Day2 set-edge-endpoint with a new edge_url, then health-check passes
-    report = Recorder()
+    report = RecordingReporter()
     new_url = f"http://127.0.0.1:{EDGE_PORT}/"
-    _action(runner, project, cloud_ns, instance, "set-edge-endpoint", {"edge_url": new_url},
-            report, "op-3")
+    _action(
+        runner,
+        project,
+        cloud_ns,
+        instance,
+        "set-edge-endpoint",
+        {"edge_url": new_url},
+        report,
+        "op-3",
+    )
     assert report.steps == [f"day2: {PROFILE} set-edge-endpoint", "done"]
     assert edge_file.read_text() == new_url + "\n"
     assert [t.status for t in report.tasks] == [TaskStatus.OK, TaskStatus.CHANGED]
     assert _fetch(vdu) == str(EDGE_DATA)
-    report = Recorder()
+    report = RecordingReporter()
     _action(runner, project, cloud_ns, instance, "health-check", {}, report, "op-4")
     assert [t.status for t in report.tasks] == [TaskStatus.OK, TaskStatus.OK]
     assert {t.host for t in report.tasks} == {"cloud_vdu-0"}
     assert engine.runs == ["preview", "up"]  # Day2 only read the outputs
 
     # TERMINATE: the cloud VNF has no terminate primitive; destroy, and the key is gone
-    report = Recorder()
+    report = RecordingReporter()
     job = _job(project, cloud_ns, LcmOperationType.TERMINATE, {}, instance, "op-5")
     assert runner.run(job, report).instance_params == {}
     assert engine.runs == ["preview", "up", "destroy"] and report.tasks == []
@@ -414,12 +434,20 @@ def test_day2_parameters_are_checked_against_the_vnfd_before_anything_runs(
     db: Database, project: str, box: SecretBox, cloud_ns: str, vdu: VduHost, tmp_path: Path
 ) -> None:
     runner = StackRunner(db, box, Day0Engine(vdu), tmp_path / "data")  # type: ignore[arg-type]
-    outcome = _instantiate(runner, project, cloud_ns, "http://127.0.0.1:9001/", Recorder())
+    outcome = _instantiate(runner, project, cloud_ns, "http://127.0.0.1:9001/", RecordingReporter())
     assert outcome.instance_params is not None
-    report = Recorder()
+    report = RecordingReporter()
     with pytest.raises(ValidationError) as caught:
-        _action(runner, project, cloud_ns, outcome.instance_params, "set-edge-endpoint", {},
-                report, "op-2")
+        _action(
+            runner,
+            project,
+            cloud_ns,
+            outcome.instance_params,
+            "set-edge-endpoint",
+            {},
+            report,
+            "op-2",
+        )
     (issue,) = caught.value.issues
     assert (issue.path, issue.code) == ("/primitive_params/edge_url", "missing-parameter")
     assert report.tasks == []  # no playbook ran

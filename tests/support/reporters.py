@@ -1,0 +1,36 @@
+"""A :class:`locus_iac.lcm.runner.Reporter` for tests: it keeps everything it is told."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from locus_iac.config.results import TaskResult
+from locus_iac.engine import ProgressRecord, ResourceCounts
+
+
+class RecordingReporter:
+    """Steps (engine runs included), engine records, preview summaries and task results."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.records: list[ProgressRecord] = []
+        self.previews: list[ResourceCounts] = []
+        self.tasks: list[TaskResult] = []
+
+    def step(self, name: str) -> None:
+        self.steps.append(name)
+
+    def engine_run(self, name: str) -> None:
+        self.steps.append(name)
+
+    def stack_record(self, record: ProgressRecord) -> None:
+        self.records.append(record)
+
+    def preview(self, counts: ResourceCounts) -> None:
+        self.previews.append(counts)
+
+    def task_results(self, results: Iterable[TaskResult]) -> None:
+        self.tasks.extend(results)
+
+    def cancel_requested(self) -> bool:
+        return False
