@@ -113,7 +113,11 @@ async def _malformed(_request: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     detail = "; ".join(str(i) for i in issues[:5]) or "malformed request"
-    return problem(400, "Bad Request", detail, errors=[i.as_dict() for i in issues])
+    # SOL013 clause 6.4: a body that is not even JSON is a Bad Request; well-formed data that
+    # fails validation against the schema is Unprocessable Entity
+    if any(i.code == "json_invalid" for i in issues):
+        return problem(400, "Bad Request", detail, errors=[i.as_dict() for i in issues])
+    return problem(422, "Unprocessable Entity", detail, errors=[i.as_dict() for i in issues])
 
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:

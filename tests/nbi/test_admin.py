@@ -54,10 +54,16 @@ def test_tokens_list_get_and_revoke_by_id(api: Api) -> None:
     assert api.get(f"/admin/v1/tokens/{public_id}").status_code == 404
 
 
-def test_malformed_bodies_are_400_problems(api: Api) -> None:
+def test_malformed_bodies_are_problems(api: Api) -> None:
+    """SOL013 clause 6.4: not JSON at all is 400; JSON that fails the schema is 422."""
+    garbled = api.post(
+        "/admin/v1/tokens", content=b'{"username": ', headers={"Content-Type": "application/json"}
+    )
+    assert garbled.status_code == 400, garbled.text
+    assert garbled.headers["content-type"] == "application/problem+json"
     response = api.post("/admin/v1/tokens", json={"username": "admin"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"][0]["path"] == "/body/password"
     extra = api.post("/nsd/v1/ns_descriptors", json={"bogus": 1})
-    assert extra.status_code == 400 and extra.headers["content-type"] == "application/problem+json"
+    assert extra.status_code == 422 and extra.headers["content-type"] == "application/problem+json"
     assert api.get("/no/such/path").json()["status"] == 404

@@ -99,7 +99,7 @@ def test_k8s_cluster_registration(api: Api) -> None:
     site = api.get(f"/admin/v1/k8sclusters/{created.json()['id']}").json()
     assert site["multus_master_interface"] == "ens4" and site["nets"]["cache"] == "cache-net"
     bad = api.post("/admin/v1/k8sclusters", json={**body, "name": "x", "namespace": "Not_DNS"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert bad.json()["errors"][0]["path"] == "/body/namespace"
     assert api.delete(f"/admin/v1/k8sclusters/{created.json()['id']}").status_code == 204
     assert api.get("/admin/v1/k8sclusters").json() == []

@@ -117,7 +117,7 @@ def test_bad_values_are_refused_with_json_pointers(
         ("/admin/v1/k8sclusters", _k8s("edge-x", **extra)),
         ("/admin/v1/vim_accounts", _vim("edge-x", **extra)),
     ):
-        errors = _problem(api.post(url, json=body), 400)
+        errors = _problem(api.post(url, json=body), 422)
         assert [e["path"] for e in errors] == [path], errors
         assert words in errors[0]["message"]
         assert api.get(url).json() == []  # nothing registered
