@@ -244,19 +244,8 @@ def run_day2(
 ) -> None:
     """One Day2 primitive of one VNF profile."""
     profiles = dict(_profiles(spec))
-    profile_id = request.member_vnf_index or (next(iter(profiles)) if len(profiles) == 1 else "")
-    vnfd = profiles.get(profile_id)
-    if vnfd is None:
-        raise ValidationError(
-            "unknown VNF profile",
-            [
-                Issue(
-                    "/member_vnf_index",
-                    "unknown-profile",
-                    f"name one of: {', '.join(sorted(profiles))}",
-                )
-            ],
-        )
+    profile_id = request.profile_among(profiles)
+    vnfd = profiles[profile_id]
     day12 = vnf_day12(vnfd)
     if day12 is None:
         raise ValidationError(

@@ -56,18 +56,7 @@ def check_action(session: Session, instance: NsInstanceRow, request: ActionReque
     main, others = load_packages(session, instance.project_id, instance.nsd_info_id)
     nsd = main.descriptor.model
     profiles = {p.id: p.vnfd_id for df in getattr(nsd, "df", ())[:1] for p in df.vnf_profile}
-    profile = request.member_vnf_index or (next(iter(profiles)) if len(profiles) == 1 else None)
-    if profile not in profiles:
-        raise ValidationError(
-            "unknown VNF profile",
-            [
-                Issue(
-                    "/member_vnf_index",
-                    "unknown-profile",
-                    f"name one of: {', '.join(sorted(profiles))}",
-                )
-            ],
-        )
+    profile = request.profile_among(profiles)
     vnfd = next(p.descriptor.model for p in others if p.id == profiles[profile])
     if not isinstance(vnfd, Vnfd):  # pragma: no cover - load_packages reads VNF packages
         raise ValidationError("not a VNFD", [Issue("/member_vnf_index", "wrong-kind", "")])

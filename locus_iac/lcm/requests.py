@@ -8,11 +8,13 @@ where OSM clients send them (``member_vnf_index``, ``primitive_params``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from locus_iac.errors import Issue, ValidationError
 from locus_iac.infra import NetsliceLink
 from locus_iac.placement import Objective
 
@@ -138,6 +140,23 @@ class ActionRequest(_Body):
         validation_alias=AliasChoices("primitiveParameters", "primitive_params"),
     )
     timeout: Annotated[int, Field(ge=1)] | None = None
+
+    def profile_among(self, profiles: Collection[str]) -> str:
+        """The VNF profile this action is for: ``member_vnf_index``, or the only profile;
+        a :class:`ValidationError` at ``/member_vnf_index`` otherwise."""
+        wanted = self.member_vnf_index or (next(iter(profiles)) if len(profiles) == 1 else None)
+        if wanted is None or wanted not in profiles:
+            raise ValidationError(
+                "unknown VNF profile",
+                [
+                    Issue(
+                        "/member_vnf_index",
+                        "unknown-profile",
+                        f"name one of: {', '.join(sorted(profiles))}",
+                    )
+                ],
+            )
+        return wanted
 
 
 class HealNsRequest(_Body):

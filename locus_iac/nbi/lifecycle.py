@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 #: SOL013 ProblemDetails needs a ``status``: the one the failure would have had as a response.
 _ERROR_STATUS = {"ValidationError": 422, "NotFound": 404, "Conflict": 409, "RetryableError": 503}
+
+
+class CamelModel(BaseModel):
+    """A representation whose fields are written under their SOL005/OSM (alias) names."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
 class Link(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from locus_iac import catalogue as cat
-from locus_iac.sites import RESOURCE_FIELDS, Resources, SiteRole, UnitCost
+from locus_iac.sites import Resources, SiteRole, UnitCost, require_within
 
 Name = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
@@ -121,12 +121,7 @@ class SitePlacementIn(_In):
         capacity = info.data["capacity"]
         if capacity is None:
             raise ValueError("used needs capacity: declare the site's capacity too")
-        over = [r for r in RESOURCE_FIELDS if used.amount(r) > capacity.amount(r)]
-        if over:
-            detail = ", ".join(
-                f"{r} {used.amount(r):g} > capacity {capacity.amount(r):g}" for r in over
-            )
-            raise ValueError(f"used exceeds capacity: {detail}")
+        require_within(used, capacity)
         return used
 
     @field_validator("latency_ms")

@@ -16,6 +16,7 @@ from locus_iac.sites.models import (
     SiteRole,
     UnitCost,
     VpnEndpoint,
+    require_within,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "UnitCost",
     "VpnEndpoint",
     "load_sites",
+    "require_within",
 ]

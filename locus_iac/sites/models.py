@@ -129,6 +129,16 @@ class VpnEndpoint(_Frozen):
     listen_port: Annotated[int, Field(ge=1, le=65535)] = 51820
 
 
+def require_within(used: Resources, capacity: Resources) -> None:
+    """``ValueError`` naming every resource whose ``used`` amount exceeds ``capacity``."""
+    over = [r for r in RESOURCE_FIELDS if used.amount(r) > capacity.amount(r)]
+    if over:
+        detail = ", ".join(
+            f"{r} {used.amount(r):g} > capacity {capacity.amount(r):g}" for r in over
+        )
+        raise ValueError(f"used exceeds capacity: {detail}")
+
+
 class Site(_Frozen):
     """One VIM the MANO can deploy to, with its capacity, current use and unit costs."""
 
@@ -162,14 +172,8 @@ class Site(_Frozen):
     @classmethod
     def _used_within_capacity(cls, used: Resources, info: ValidationInfo) -> Resources:
         capacity = info.data.get("capacity")
-        if not isinstance(capacity, Resources):
-            return used
-        over = [r for r in RESOURCE_FIELDS if used.amount(r) > capacity.amount(r)]
-        if over:
-            detail = ", ".join(
-                f"{r} {used.amount(r):g} > capacity {capacity.amount(r):g}" for r in over
-            )
-            raise ValueError(f"used exceeds capacity: {detail}")
+        if isinstance(capacity, Resources):
+            require_within(used, capacity)
         return used
 
     def free(self) -> Resources:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.netslices import NsiInstanceRow, NsiOpOccRow
@@ -30,7 +30,7 @@ from locus_iac.lcm.requests import (
 )
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType
 from locus_iac.nbi.context import CallerDep, Services, ServicesDep
-from locus_iac.nbi.lifecycle import Link, location, problem, wake_engine
+from locus_iac.nbi.lifecycle import CamelModel, Link, location, problem, wake_engine
 from locus_iac.nbi.paging import Marker, link_next
 
 router = APIRouter(prefix="/nsilcm/v1", tags=["nsilcm"])
@@ -38,11 +38,7 @@ Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nsilcm/v1"
 
 
-class _Camel(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
-
-
-class NestedNsView(_Camel):
+class NestedNsView(CamelModel):
     netslice_subnet_id: str = Field(alias="netsliceSubnetId")
     nsd_id: str = Field(alias="nsdId")
     ns_instance_id: str | None = Field(alias="nsInstanceId")
@@ -50,7 +46,7 @@ class NestedNsView(_Camel):
     reused: bool
 
 
-class NetSliceInstance(_Camel):
+class NetSliceInstance(CamelModel):
     """A netslice instance (OSM ``NetSliceInstance``, the attributes locus keeps)."""
 
     id: str
@@ -66,7 +62,7 @@ class NetSliceInstance(_Camel):
     links: dict[str, Link] = Field(alias="_links")
 
 
-class NestedProgressView(_Camel):
+class NestedProgressView(CamelModel):
     netslice_subnet_id: str = Field(alias="netsliceSubnetId")
     ns_instance_id: str = Field(alias="nsInstanceId")
     lcm_operation_type: str = Field(alias="lcmOperationType")
@@ -74,13 +70,13 @@ class NestedProgressView(_Camel):
     operation_state: str | None = Field(alias="operationState")
 
 
-class NsiProgressView(_Camel):
+class NsiProgressView(CamelModel):
     current_step: str | None = Field(alias="currentStep")
     nested: list[NestedProgressView]
     kept: list[str] = Field(description="shared nested NSs left running (used elsewhere)")
 
 
-class NsiLcmOpOcc(_Camel):
+class NsiLcmOpOcc(CamelModel):
     """A netslice LCM operation occurrence (OSM ``NsiLcmOpOcc``) with its progress."""
 
     id: str
@@ -95,7 +91,7 @@ class NsiLcmOpOcc(_Camel):
     links: dict[str, Link] = Field(alias="_links")
 
 
-class NsiAccepted(_Camel):
+class NsiAccepted(CamelModel):
     """The answer to a netslice operation request (Annex B.5)."""
 
     id: str = Field(description="the netslice instance (content) or the occurrence (operations)")

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     model_serializer,
@@ -36,7 +35,7 @@ from locus_iac.lcm.requests import (
 )
 from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.nbi.context import CallerDep, ServicesDep
-from locus_iac.nbi.lifecycle import Link, location, problem, wake_engine
+from locus_iac.nbi.lifecycle import CamelModel, Link, location, problem, wake_engine
 from locus_iac.nbi.paging import Marker, link_next
 
 router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"])
@@ -45,10 +44,8 @@ BASE = "/nslcm/v1"
 _EVENTS_SHOWN = 50
 
 
-class NsInstance(BaseModel):
+class NsInstance(CamelModel):
     """``NsInstance`` (SOL005 v3.7.1 clause 6.5.2.10), the attributes locus keeps."""
-
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     id: str
     object_id: str = Field(alias="_id")
@@ -62,10 +59,8 @@ class NsInstance(BaseModel):
     links: dict[str, Link] = Field(alias="_links")
 
 
-class Progress(BaseModel):
+class Progress(CamelModel):
     """locus's progress view of an occurrence (an extension of ``NsLcmOpOcc``)."""
-
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     current_step: str | None = Field(alias="currentStep")
     resources: dict[str, int]
@@ -77,10 +72,8 @@ class Progress(BaseModel):
     )
 
 
-class NsLcmOpOcc(BaseModel):
+class NsLcmOpOcc(CamelModel):
     """``NsLcmOpOcc`` (SOL005 v3.7.1 clause 6.5.2.3) plus ``progress``."""
-
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     id: str
     operation_state: str = Field(alias="operationState")
@@ -106,10 +99,8 @@ class NsLcmOpOcc(BaseModel):
         return data
 
 
-class Accepted(BaseModel):
+class Accepted(CamelModel):
     """The answer to a create-and-instantiate or an operation request (Annex B.4)."""
-
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     id: str = Field(description="the NS instance (content) or the occurrence (operations)")
     ns_instance_id: str = Field(alias="nsInstanceId")
