@@ -104,8 +104,11 @@ class Soak:
             time.sleep(0.5)
         row = Row(len(self.rows) + 1, operation, state, time.perf_counter() - start, error)
         self.rows.append(row)
-        print(f"{row.number:4d}  {row.operation:<24} {row.state:<12} {row.seconds:8.1f} s"
-              f"  {row.error[:80]}", flush=True)
+        print(
+            f"{row.number:4d}  {row.operation:<24} {row.state:<12} {row.seconds:8.1f} s"
+            f"  {row.error[:80]}",
+            flush=True,
+        )
         if state not in FINAL:
             raise TimeoutError(f"{operation} did not end within {self.timeout} s")
         return accepted
@@ -158,8 +161,10 @@ def summary(rows: list[Row]) -> None:
     kinds = sorted({row.operation.split(" ")[0] for row in rows})
     for kind in kinds:
         times = [row.seconds for row in rows if row.operation.startswith(kind)]
-        print(f"  {kind:<12} n={len(times):3d}  median {statistics.median(times):6.1f} s"
-              f"  max {max(times):6.1f} s")
+        print(
+            f"  {kind:<12} n={len(times):3d}  median {statistics.median(times):6.1f} s"
+            f"  max {max(times):6.1f} s"
+        )
 
 
 def main() -> None:
