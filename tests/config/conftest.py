@@ -3,6 +3,7 @@ testbed's Kubernetes API server."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -11,15 +12,30 @@ from typing import NamedTuple
 
 import pytest
 from kubernetes import client, config  # the client the kubernetes.core modules use
-from support.netns_ssh import SshTestbed, start_hosts, unavailable_reason
+from support.netns_ssh import (
+    SshTestbed,
+    netns_unavailable_reason,
+    start_hosts,
+    unavailable_reason,
+)
 from testbed.helpers import TESTBED_DIR
+
+LOOPBACK_ENV = "LOCUS_TEST_SSH_LOOPBACK"
 
 
 @pytest.fixture(scope="module")
 def ssh_testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshTestbed]:
+    """Two SSH hosts in network namespaces; on sshd at 127.0.0.1 only when
+    ``LOCUS_TEST_SSH_LOOPBACK=1`` asks for it. Where namespaces cannot be made the tests skip
+    and say why (a silent fallback would hide that the namespace path went untested)."""
     reason = unavailable_reason()
     if reason is not None:
         pytest.skip(f"no SSH test hosts: {reason}")
+    if os.environ.get(LOOPBACK_ENV) != "1":
+        netns = netns_unavailable_reason()
+        if netns is not None:
+            pytest.skip(f"no SSH test hosts: network namespaces cannot be made here ({netns}); "
+                        f"{LOOPBACK_ENV}=1 runs these tests against sshd on 127.0.0.1")
     with start_hosts(tmp_path_factory.mktemp("ssh"), count=2) as testbed:
         yield testbed
 

@@ -72,7 +72,6 @@ def test_helm_values_use_management_addresses() -> None:
     assert caught.value.issues[0].code == "bad-values"
 
 
-@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="example package absent")
 def test_the_example_cloud_init_renders() -> None:
     files = {"cloud_init/cloud_vdu.cfg": (EXAMPLE / "cloud_init/cloud_vdu.cfg").read_bytes()}
     text = render_cloud_init(files, "cloud_vdu.cfg", CTX, vdu="cloud_vdu", index=0)

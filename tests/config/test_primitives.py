@@ -159,7 +159,6 @@ def test_runner_events_become_task_results() -> None:
     assert results[0].action == "ansible.builtin.copy"
 
 
-@pytest.mark.skipif(not EXAMPLE.is_dir(), reason="example package absent")
 def test_the_example_vnfd_primitives() -> None:
     package = read_package(EXAMPLE)
     vnfd = package.descriptor.model

@@ -26,7 +26,8 @@ def test_day1_against_the_management_addresses_the_stack_exports(
     ssh_testbed: SshTestbed, remote_dir: Path, tmp_path: Path
 ) -> None:
     if ssh_testbed.hosts[0].netns is None:
-        pytest.skip("loopback fallback: hosts differ by port, the stack exports addresses only")
+        pytest.skip("LOCUS_TEST_SSH_LOOPBACK=1: the hosts differ by port on 127.0.0.1 and the "
+                    "stack exports addresses only")
     addresses = {h.name: h.address for h in ssh_testbed.hosts}
 
     def program() -> None:

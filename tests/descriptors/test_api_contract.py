@@ -8,12 +8,13 @@ import inspect
 import locus_iac.descriptors as descriptors
 from locus_iac.descriptors import Descriptor, DescriptorKind
 
+from .conftest import VALID, load
+
 
 def test_public_functions_and_types_are_exported() -> None:
     for name in ("Descriptor", "DescriptorKind", "parse_descriptor", "check_references",
                  "dump_descriptor", "Vnfd", "Nsd", "Nst"):
         assert name in descriptors.__all__
-        assert hasattr(descriptors, name)
     assert set(descriptors.__all__) <= set(dir(descriptors))
 
 
@@ -36,9 +37,34 @@ def test_signatures() -> None:
     assert list(inspect.signature(descriptors.dump_descriptor).parameters) == ["descriptor"]
 
 
-def test_lookups_exist() -> None:
-    for name in ("vdu_by_id", "compute_desc", "storage_desc", "image_desc", "ext_cpd_by_id",
-                 "df_by_id", "kdu_by_name", "is_knf"):
-        assert hasattr(descriptors.Vnfd, name)
-    assert hasattr(descriptors.Nsd, "df_by_id")
-    assert hasattr(descriptors.Nst, "subnet_by_id")
+def test_lookups_find_what_is_declared_and_nothing_else() -> None:
+    cloud = load(VALID / "cloud_vnfd.yaml").model
+    assert isinstance(cloud, descriptors.Vnfd)
+    vdu = cloud.vdu_by_id("cloud_vdu")
+    assert vdu is not None and vdu.name == "cloud_vdu"
+    compute = cloud.compute_desc("cloud_vdu-compute")
+    assert compute is not None and compute.virtual_cpu.num_virtual_cpu == 4
+    storage = cloud.storage_desc("cloud_vdu-storage")
+    assert storage is not None and storage.size_of_storage == 20
+    image = cloud.image_desc("vCache-ubuntu-52-shrink")
+    assert image is not None and image.image == "vCache-ubuntu-52-shrink"
+    cpd = cloud.ext_cpd_by_id("cp_cache-ext")
+    assert cpd is not None and cpd.int_cpd is not None and cpd.int_cpd.cpd == "ens6-int"
+    df = cloud.df_by_id("default-df")
+    assert df is not None and df.id == "default-df"
+    assert not cloud.is_knf
+    for lookup in (cloud.vdu_by_id, cloud.compute_desc, cloud.storage_desc, cloud.image_desc,
+                   cloud.ext_cpd_by_id, cloud.df_by_id, cloud.kdu_by_name):
+        assert lookup("nope") is None
+    knf = load(VALID / "edge_knf_vnfd.yaml").model
+    assert isinstance(knf, descriptors.Vnfd) and knf.is_knf
+    kdu = knf.kdu_by_name("edge_cache")
+    assert kdu is not None and kdu.name == "edge_cache"
+    nsd = load(VALID / "cloud_nsd.yaml").model
+    assert isinstance(nsd, descriptors.Nsd)
+    assert [nsd.df_by_id("default-df") is not None, nsd.df_by_id("nope")] == [True, None]
+    nst = load(VALID / "locus_nst.yaml").model
+    assert isinstance(nst, descriptors.Nst)
+    subnet = nst.subnet_by_id("edge_nsd")
+    assert subnet is not None and subnet.id == "edge_nsd"
+    assert nst.subnet_by_id("nope") is None

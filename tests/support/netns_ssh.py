@@ -76,17 +76,24 @@ def _run(*args: str) -> None:
     subprocess.run(args, check=True, capture_output=True, timeout=30)
 
 
-def _netns_usable() -> bool:
+def netns_unavailable_reason() -> str | None:
+    """Why a network namespace cannot be made here (``ip netns add`` tried), or ``None``."""
     if shutil.which("ip") is None:
-        return False
+        return "ip not found (apt-get install iproute2)"
     probe = f"lcsprobe{os.getpid()}"
     try:
         _run("ip", "netns", "add", probe)
-    except (subprocess.CalledProcessError, OSError):
-        return False
+    except subprocess.CalledProcessError as exc:
+        return f"'ip netns add' failed: {exc.stderr.decode(errors='replace').strip()}"
+    except OSError as exc:
+        return f"'ip netns add' failed: {exc}"
     with suppress(subprocess.CalledProcessError):
         _run("ip", "netns", "del", probe)
-    return True
+    return None
+
+
+def _netns_usable() -> bool:
+    return netns_unavailable_reason() is None
 
 
 def _ensure_user() -> None:

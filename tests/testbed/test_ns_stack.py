@@ -44,8 +44,7 @@ def copy_project(tmp_path: Path, instance_id: str) -> Path:
 def test_exemplary_edge_ns_up_and_destroy(
     site: dict[str, Any], kube: httpx.Client, pulumi_env: dict[str, str], tmp_path: Path
 ) -> None:
-    if not (NS / "Pulumi.local.yaml").exists():
-        pytest.skip("stacks/ns has no Pulumi.local.yaml")
+    assert (NS / "Pulumi.local.yaml").is_file(), "stacks/ns/Pulumi.local.yaml is committed"
     instance_id = str(uuid.uuid4())
     project = copy_project(tmp_path, instance_id)
     namespace = f"locus-{instance_id}"
