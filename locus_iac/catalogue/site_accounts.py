@@ -12,10 +12,12 @@ latency to another site that disagrees with what that site already declares back
 
 from __future__ import annotations
 
+import re
+import ssl
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,10 +33,44 @@ class SiteType(StrEnum):
     K8S_CLUSTER = "k8scluster"
 
 
-class VimConfig(BaseModel):
-    """OpenStack options of a VIM account (OSM ``config``)."""
+class Interface(StrEnum):
+    """Which Keystone catalog endpoints the MANO uses (clouds.yaml ``interface``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    ADMIN = "admin"
+
+
+def _keystone_v3(version: str | None) -> str | None:
+    if version is None or re.fullmatch(r"v?3(\.\d+)?", version.strip()):
+        return version
+    raise ValueError(f"Keystone {version!r} is not supported: locus speaks Identity v3 only")
+
+
+def _pem(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        ssl.create_default_context(cadata=text)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ValueError(f"not a PEM CA certificate: {exc}") from None
+    return text
+
+
+class VimConfig(BaseModel):
+    """OpenStack options of a VIM account (OSM ``config``; OSM RO's openstack keys).
+
+    Authentication: ``user_domain_name``/``user_domain_id`` and ``project_domain_name``/
+    ``project_domain_id`` (Keystone v3; neither given: the ``default`` domain),
+    ``region_name``, ``APIversion`` (v3 only), ``ca_cert_content`` (PEM; OSM's client reads
+    ``ca_cert`` files into it: a path on the MANO host is refused), ``insecure`` (no TLS
+    verification), ``use_internal_endpoint`` (OSM) or ``interface``. locus extensions:
+    ``project_id`` (scope by id instead of ``vim_tenant_name``) and
+    ``application_credential_id`` (then ``vim_password`` is the application credential's
+    secret and ``vim_user`` is not sent to Keystone).
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     region_name: Name | None = None
     network_mappings: dict[Name, Name] = Field(
@@ -43,10 +79,49 @@ class VimConfig(BaseModel):
     management_network_name: Name | None = None
     security_groups: Name | None = None
     insecure: bool = False
+    user_domain_name: Name | None = None
+    user_domain_id: Name | None = None
+    project_domain_name: Name | None = None
+    project_domain_id: Name | None = None
+    project_id: Name | None = Field(default=None, description="locus: scope by project id")
+    api_version: Annotated[str, AfterValidator(_keystone_v3)] | None = Field(
+        default=None, alias="APIversion", description="OSM: Keystone API version (v3)"
+    )
+    ca_cert_content: Annotated[str, AfterValidator(_pem)] | None = Field(
+        default=None, description="OSM: PEM CA certificate(s) of the Keystone and API endpoints"
+    )
+    ca_cert: str | None = Field(
+        default=None, description="OSM: a path on the MANO host; refused, give ca_cert_content"
+    )
+    use_internal_endpoint: bool = False
+    interface: Interface | None = None
+    application_credential_id: Name | None = Field(
+        default=None, description="locus: authenticate with this application credential"
+    )
+
+    @field_validator("ca_cert")
+    @classmethod
+    def _no_host_files(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(
+                "a CA file on the MANO host is not used: give the PEM text as ca_cert_content"
+            )
+        return value
+
+    @property
+    def endpoint_interface(self) -> Interface:
+        """``interface`` if given, else internal when ``use_internal_endpoint``, else public."""
+        if self.interface is not None:
+            return self.interface
+        return Interface.INTERNAL if self.use_internal_endpoint else Interface.PUBLIC
 
 
 class VimAccountIn(BaseModel):
-    """``POST /admin/v1/vim_accounts``: an OpenStack project the MANO deploys into."""
+    """``POST /admin/v1/vim_accounts``: an OpenStack project the MANO deploys into.
+
+    ``vim_password`` is the user's password, or the application credential's secret when
+    ``config.application_credential_id`` is set.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -29,8 +30,8 @@ from locus_iac.infra.components.site_link import SiteLink, SiteLinkArgs, SiteLin
 from locus_iac.infra.components.virtual_link import VirtualLink, VirtualLinkArgs
 from locus_iac.infra.resolve import resolve_ns
 from locus_iac.infra.spec import NsSpec
-from locus_iac.infra.topology import LinkPlan, NsPlan
-from locus_iac.sites import Site, SiteKind
+from locus_iac.infra.topology import LinkPlan, NsPlan, SiteAccess
+from locus_iac.sites import SECRET_PROVIDER_ARGS, Site, SiteKind, read_cloud
 
 log = logging.getLogger(__name__)
 _NOT_DNS = re.compile(r"[^a-z0-9-]+")
@@ -66,6 +67,24 @@ def ns_namespace(ns_instance_id: str) -> str:
     """The Kubernetes namespace of an NS instance at every Kubernetes site (also the
     namespace of its NADs, which other nested NSs of a netslice attach to)."""
     return dns_label("locus", ns_instance_id)
+
+
+def openstack_provider(
+    name: str, site: Site, access: SiteAccess | None, opts: pulumi.ResourceOptions
+) -> openstack.Provider:
+    """The OpenStack provider of ``site``: from the ``clouds.yaml`` the MANO wrote from the
+    registered VIM account (its settings as provider arguments, password and application
+    credential secret as secret Outputs: encrypted in the stack state, never shown), else
+    the named cloud of the provider's own ``clouds.yaml`` search (``pulumi up`` by hand)."""
+    cloud = (access.cloud if access else None) or site.vim_account or site.name
+    if access is None or access.clouds_yaml is None:
+        return openstack.Provider(name, cloud=cloud, opts=opts)
+    settings = read_cloud(Path(access.clouds_yaml), cloud).provider_args()
+    args: dict[str, Any] = {
+        key: pulumi.Output.secret(value) if key in SECRET_PROVIDER_ARGS else value
+        for key, value in settings.items()
+    }
+    return openstack.Provider(name, opts=opts, **args)
 
 
 @dataclass(frozen=True)
@@ -115,10 +134,8 @@ class NetworkService(pulumi.ComponentResource):
         prefix = f"{self.name}-{site.name}"
         label = ns_namespace(self._plan.ns_instance_id)
         if site.kind == SiteKind.OPENSTACK:
-            self.providers[site.name] = openstack.Provider(
-                f"{prefix}-provider",
-                cloud=(access.cloud if access else None) or site.vim_account or site.name,
-                opts=pulumi.ResourceOptions(parent=self),
+            self.providers[site.name] = openstack_provider(
+                f"{prefix}-provider", site, access, pulumi.ResourceOptions(parent=self)
             )
             self._openstack_scaffolding(site, prefix, label)
         else:

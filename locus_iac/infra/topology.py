@@ -159,14 +159,19 @@ class Upstream(_Frozen):
 
 
 class SiteAccess(_Frozen):
-    """How the program reaches a site's VIM: names only, never secrets.
+    """How the program reaches a site's VIM: names and paths only, never secrets.
 
-    ``cloud`` names an entry of ``clouds.yaml`` (OpenStack); ``kubeconfig`` is a path and
-    ``context`` a context name (Kubernetes). Unset: the provider's own defaults
-    (``OS_CLOUD``/``OS_*`` environment, ``KUBECONFIG`` and its current context).
+    OpenStack: ``clouds_yaml`` is the path of a ``clouds.yaml`` (written by the MANO from the
+    registered VIM account, :func:`locus_iac.sites.write_clouds_yaml`) and ``cloud`` the
+    entry in it; the program reads it and passes its settings to the provider, the secret
+    ones marked secret. ``cloud`` alone names an entry of the provider's own ``clouds.yaml``
+    search (``pulumi up`` by hand). Kubernetes: ``kubeconfig`` is a path and ``context`` a
+    context name. Unset: the provider's own defaults (``OS_CLOUD``/``OS_*`` environment,
+    ``KUBECONFIG`` and its current context).
     """
 
     cloud: str | None = None
+    clouds_yaml: str | None = None
     kubeconfig: str | None = None
     context: str | None = None
 

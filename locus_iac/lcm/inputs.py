@@ -12,31 +12,36 @@ Where each VNF profile goes is, in this order: the request's ``additionalParams.
 id), else the default site of its kind (a KNF on the first edge Kubernetes cluster). At
 instantiation, :func:`locus_iac.lcm.placing.place_instance` fills ``placement`` for the
 profiles the request leaves open with the optimiser's answer when sites declare capacity.
-A cluster's kubeconfig is decrypted into the NS instance's work folder (mode 0600) and only
-its path reaches the program.
+A cluster's kubeconfig, and a ``clouds.yaml`` with every OpenStack VIM account (auth URL,
+user, project, domains, password or application credential, region, CA, interface), are
+decrypted into the NS instance's work folder (mode 0600) at each operation; only their paths
+reach the program, which gives the provider the account's settings (secrets marked secret).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue import PackageKind, SecretBox, SiteType, read_content, site_credentials
+from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import PackageRow, SiteRow
-from locus_iac.errors import Issue, ValidationError
+from locus_iac.descriptors import Vnfd
+from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.infra import NsSpec, SiteAccess
-from locus_iac.infra.from_packages import spec_from_packages
+from locus_iac.infra.from_packages import default_site, spec_from_packages
 from locus_iac.lcm.requests import InstantiateNsRequest
+from locus_iac.lcm.states import NsState
 from locus_iac.packages import Package, read_package
 from locus_iac.sites import (
     KubernetesNetworking,
+    OpenStackAccount,
     OpenStackNetworking,
     Resources,
     Site,
@@ -44,6 +49,9 @@ from locus_iac.sites import (
     SiteKind,
     SiteRole,
     UnitCost,
+    file_name,
+    write_clouds_yaml,
+    write_private,
 )
 
 log = logging.getLogger(__name__)
@@ -127,17 +135,29 @@ def load_sites(session: Session, project_id: str) -> tuple[SiteCatalog, list[Sit
 
 
 def write_access(box: SecretBox, rows: list[SiteRow], folder: Path) -> dict[str, SiteAccess]:
-    """Decrypt each Kubernetes cluster's kubeconfig into ``folder`` (0600); paths only."""
+    """Decrypt the sites' credentials into ``folder`` (0700; files 0600); paths only.
+
+    Each Kubernetes cluster's kubeconfig goes to its own file; every OpenStack VIM account
+    goes into one ``clouds.yaml`` (an entry per site, CA files next to it), so that the
+    program depends on nothing else on the MANO host.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
     access: dict[str, SiteAccess] = {}
+    accounts: dict[str, OpenStackAccount] = {}
     for row in rows:
-        if row.kind != SiteType.K8S_CLUSTER.value:
+        if row.kind == SiteType.VIM_ACCOUNT.value:
+            secret = site_credentials(box, row)
+            accounts[row.name] = OpenStackAccount.from_stored(row.name, row.public, secret)
             continue
-        path = folder / f"kubeconfig-{row.name}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(str(site_credentials(box, row)["credentials"]))
+        path = folder / file_name("kubeconfig", row.name)
+        write_private(path, str(site_credentials(box, row)["credentials"]))
         access[row.name] = SiteAccess(kubeconfig=str(path))
+    if accounts:
+        clouds = write_clouds_yaml(accounts, folder)
+        for name in accounts:
+            access[name] = SiteAccess(cloud=name, clouds_yaml=str(clouds))
+        log.debug("wrote clouds.yaml for %s into %s", sorted(accounts), folder)
     return access
 
 
@@ -224,3 +244,72 @@ def build_spec(
     if request.ns_flavour_id:
         update["df_id"] = request.ns_flavour_id
     return spec.model_copy(update=update)
+
+
+# -- which NS instances use a site (a site in use cannot be deleted) --------------------------
+
+
+def _deployment_params(session: Session, instance: NsInstanceRow) -> InstantiateNsRequest:
+    """Where the instance was placed (its stored parameters), else, while its instantiation
+    runs, what that operation asks for."""
+    params: dict[str, Any] = dict(instance.instantiate_params or {})
+    if not params and instance.current_op_occ_id is not None:
+        op = session.get(OpOccRow, instance.current_op_occ_id)
+        params = dict(op.operation_params or {}) if op is not None else {}
+    return InstantiateNsRequest.model_validate(params)
+
+
+def _sites_of_instance(
+    session: Session, instance: NsInstanceRow, catalog: SiteCatalog, rows: list[SiteRow]
+) -> set[str]:
+    """The site names an NS instance deploys to, as :func:`build_spec` places its profiles:
+    ``placement`` (profile or VNFD id), else ``vimAccountId``, else the default site."""
+    request = _deployment_params(session, instance)
+    placement = request.additional_params.placement
+    everywhere = resolve_site(request.vim_account_id, rows) if request.vim_account_id else None
+    main, others = load_packages(session, instance.project_id, instance.nsd_info_id)
+    vnfds = {p.id: p.descriptor.model for p in others if isinstance(p.descriptor.model, Vnfd)}
+    flavours = list(getattr(main.descriptor.model, "df", ()))
+    chosen = [df for df in flavours if df.id == request.ns_flavour_id] or flavours[:1]
+    used: set[str] = set()
+    for profile in (p for df in chosen for p in df.vnf_profile):
+        key = next((k for k in (profile.vnfd_id, profile.id) if k in placement), None)
+        if key is not None:
+            used.add(resolve_site(placement[key], rows))
+        elif everywhere is not None:
+            used.add(everywhere)
+        elif profile.vnfd_id in vnfds:
+            used.add(default_site(vnfds[profile.vnfd_id], catalog).name)
+    return used
+
+
+def instances_on_site(session: Session, project_id: str, site: SiteRow) -> list[str]:
+    """Ids of the project's NS instances that are deployed, or being deployed, on ``site``.
+
+    An instance whose placement cannot be worked out any more (its packages or parameters
+    are gone) counts as using every site: deleting a site must not orphan what runs there.
+    """
+    instances = session.scalars(
+        select(NsInstanceRow)
+        .where(NsInstanceRow.project_id == project_id)
+        .where(
+            or_(
+                NsInstanceRow.ns_state != NsState.NOT_INSTANTIATED.value,
+                NsInstanceRow.current_op_occ_id.is_not(None),
+            )
+        )
+        .order_by(NsInstanceRow.created_at)
+    ).all()
+    if not instances:
+        return []
+    catalog, rows = load_sites(session, project_id)
+    users: list[str] = []
+    for instance in instances:
+        try:
+            used = _sites_of_instance(session, instance, catalog, rows)
+        except (LocusError, PydanticValidationError) as exc:
+            log.warning("NS instance %s: where it runs is unknown (%s)", instance.id, exc)
+            used = {row.name for row in rows}
+        if site.name in used:
+            users.append(instance.id)
+    return users

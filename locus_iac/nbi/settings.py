@@ -9,6 +9,8 @@
 ``LOCUS_TOKEN_TTL``         token lifetime in seconds (default 3600)
 ``LOCUS_PAGE_SIZE``         items per page of a list (default 100)
 ``LOCUS_MAX_UPLOAD_BYTES``  largest accepted upload (default 64 MiB)
+``LOCUS_VIM_CHECK``         check VIM accounts against Keystone at registration (default
+                            true; ``false`` registers offline, as OSM does)
 =========================  ===============================================================
 """
 
@@ -37,6 +39,7 @@ class Settings(BaseModel):
     token_ttl: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 3600
     page_size: Annotated[int, Field(ge=1, le=10_000)] = 100
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 64 * MIB
+    vim_check: bool = True
 
     @property
     def url(self) -> str:
@@ -53,6 +56,7 @@ class Settings(BaseModel):
             "token_ttl": "LOCUS_TOKEN_TTL",
             "page_size": "LOCUS_PAGE_SIZE",
             "max_upload_bytes": "LOCUS_MAX_UPLOAD_BYTES",
+            "vim_check": "LOCUS_VIM_CHECK",
         }
         values = {field: source[var] for field, var in names.items() if source.get(var)}
         try:

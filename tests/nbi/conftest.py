@@ -35,6 +35,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         admin_password=PASSWORD,
         page_size=100,
+        vim_check=False,  # example Keystone URLs; tests/nbi/test_vim_account_check.py checks
     )
 
 

@@ -30,7 +30,7 @@ def locus_serve(
     default SQLite database of ``data_dir``); yield its URL and process once it answers;
     stop it afterwards."""
     port = free_port()
-    full_env = {**os.environ, **env}
+    full_env = {**os.environ, "LOCUS_VIM_CHECK": "false", **env}  # example Keystone URLs
     full_env.pop("LOCUS_DATABASE_URL", None)
     log = data_dir.parent / f"locus-serve-{port}.log"  # a file: a full pipe would block it
     with log.open("wb") as sink:

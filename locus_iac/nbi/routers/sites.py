@@ -1,23 +1,38 @@
 """``/admin/v1/vim_accounts`` and ``/admin/v1/k8sclusters``: registering sites (OSM NBI).
 
 Credentials (``vim_password``, ``credentials``) are encrypted at rest and never returned:
-responses carry the public settings only.
+responses carry the public settings only (``vim_password`` is absent from every answer).
+
+A VIM account is checked against its Keystone before it is stored
+(:func:`locus_iac.sites.check_account`): a wrong password, an unreachable auth URL, an
+unknown project, missing roles or catalog services answer 422 naming the field. OSM does
+not check at creation; ``?check=false`` (``locus site add openstack --no-check``) or the
+server setting ``LOCUS_VIM_CHECK=false`` registers without asking Keystone.
+
+A site that an NS instance is deployed on (or being deployed on) cannot be deleted: 409.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import SiteRow
+from locus_iac.errors import Conflict
+from locus_iac.lcm.inputs import instances_on_site
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
+from locus_iac.sites import OpenStackAccount, check_account
 
 router = APIRouter(prefix="/admin/v1", tags=["sites"])
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
+Check = Annotated[
+    bool,
+    Query(description="locus: check the credentials against Keystone first (default true)"),
+]
 
 
 class SiteOut(BaseModel):
@@ -56,9 +71,16 @@ def _register(
 
 @router.post("/vim_accounts", response_model=SiteOut, status_code=status.HTTP_201_CREATED)
 def create_vim_account(
-    body: VimAccountRegistration, who: CallerDep, svc: ServicesDep, response: Response
+    body: VimAccountRegistration,
+    who: CallerDep,
+    svc: ServicesDep,
+    response: Response,
+    check: Check = True,
 ) -> SiteOut:
-    """Register an OpenStack project (auth URL, project, user, password, region, networks)."""
+    """Register an OpenStack project (auth URL, project, user, password or application
+    credential, domains, region, CA, networks), checked against Keystone first."""
+    if check and svc.settings.vim_check:
+        check_account(OpenStackAccount.from_registration(body))
     row = _register(svc, who, body)
     response.headers["Location"] = f"/admin/v1/vim_accounts/{row.id}"
     return _out(row)
@@ -92,7 +114,14 @@ def _routes(collection: str, kind: cat.SiteType) -> None:
     )
     def delete_site(site_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
         with svc.db.session() as session:
-            cat.delete_site(session, who.project_id, kind, site_id)
+            row = cat.find_site(session, who.project_id, kind, site_id)
+            users = instances_on_site(session, who.project_id, row)
+            if users:
+                raise Conflict(
+                    f"{kind.value} {row.name!r} is in use by NS instance(s) "
+                    f"{', '.join(users)}: terminate them first"
+                )
+            cat.delete_site(session, who.project_id, kind, row.id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
