@@ -66,12 +66,12 @@ def test_milp_matches_brute_force(objective: Objective, seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_heuristic_is_valid_and_never_beats_the_optimum(objective: Objective, seed: int) -> None:
     request, catalog, problem, (best_value, _) = _small_feasible(seed, objective)
+    # A heuristic may miss a tight solution (PlacementNotFound says so); on these seeds it
+    # finds one every time, so a miss, like a false "infeasible", fails the test.
     try:
         decision = place(request, catalog, solver="heuristic", time_limit=5)
-    except PlacementInfeasible:
-        pytest.fail("heuristic mode reported a feasible instance as infeasible")
-    except PlacementNotFound:  # a heuristic may miss a tight solution; it must say so
-        return
+    except (PlacementInfeasible, PlacementNotFound) as exc:
+        pytest.fail(f"heuristic mode found nothing on a feasible instance: {exc}")
     assert decision.solver == "heuristic"
     assert violations(problem, decision.assignment) == []
     assert problem.score(decision.assignment)[0] >= best_value - 1e-6
@@ -90,19 +90,30 @@ def test_milp_reports_infeasible_exactly_when_brute_force_finds_nothing(seed: in
 
 @pytest.mark.parametrize("objective", list(Objective))
 @pytest.mark.parametrize("seed", range(2))
-def test_larger_instances_heuristic_valid_and_not_better_than_milp(
-    objective: Objective, seed: int
-) -> None:
+def test_larger_instances_heuristic_is_valid(objective: Objective, seed: int) -> None:
     request, catalog = _instance(seed, objective, n_functions=60, n_sites=12, scale=4)
     problem = compile_problem(request, catalog)
     heuristic = place(request, catalog, solver="heuristic", time_limit=5)
     assert violations(problem, heuristic.assignment) == []
     assert set(heuristic.assignment) == {f.id for f in request.functions}
     assert len(heuristic.explanations) == len(request.functions)
-    exact = place(request, catalog, solver="milp", time_limit=8)
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+@pytest.mark.parametrize("seed", range(2))
+def test_heuristic_never_beats_the_proven_milp_optimum(objective: Objective, seed: int) -> None:
+    """30 functions on 8 sites: far beyond brute force (8^30 placements), yet CBC proves the
+    optimum of each of these instances in at most ~1.3 s on this 2-core machine under load, so
+    with 60 s the status is deterministic: asserted, never a reason to skip the comparison."""
+    request, catalog = _instance(seed, objective, n_functions=30, n_sites=8, scale=4)
+    problem = compile_problem(request, catalog)
+    exact = place(request, catalog, solver="milp", time_limit=60)
+    assert exact.status is PlacementStatus.OPTIMAL
+    assert exact.optimality_gap == 0.0
     assert violations(problem, exact.assignment) == []
-    if exact.status is PlacementStatus.OPTIMAL:
-        assert problem.score(heuristic.assignment)[0] >= problem.score(exact.assignment)[0] - 1e-6
+    heuristic = place(request, catalog, solver="heuristic", time_limit=5)
+    assert violations(problem, heuristic.assignment) == []
+    assert problem.score(heuristic.assignment)[0] >= problem.score(exact.assignment)[0] - 1e-6
 
 
 def test_auto_mode_uses_the_exact_solver_on_small_problems() -> None:
