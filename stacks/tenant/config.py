@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from locus_iac.infra.components.tenant import Quotas
@@ -18,13 +18,23 @@ class _Model(BaseModel):
 
 
 class Management(_Model):
-    """The management provider network (seed §5.1 "mgmt network")."""
+    """The management provider network (seed §5.1 "mgmt network"): a ``flat`` or ``vlan``
+    network names its ``physicalNetwork``; a tunnelled one (``vxlan``, ``geneve``) has none."""
 
     name: str = "locus-mgmt"
     cidr: IPv4Network
-    physical_network: str
+    physical_network: str | None = None
     network_type: Literal["flat", "vlan", "vxlan", "geneve"] = "flat"
     segmentation_id: int | None = Field(default=None, ge=1, le=16777215)
+
+    @model_validator(mode="after")
+    def _physnet_matches_type(self) -> Management:
+        tunnelled = self.network_type in ("vxlan", "geneve")
+        if tunnelled and self.physical_network is not None:
+            raise ValueError(f"a {self.network_type} network has no physicalNetwork")
+        if not tunnelled and self.physical_network is None:
+            raise ValueError(f"a {self.network_type} network needs its physicalNetwork")
+        return self
 
 
 class QuotaConfig(_Model):

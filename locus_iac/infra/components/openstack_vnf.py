@@ -165,7 +165,10 @@ class OpenStackVnf(pulumi.ComponentResource):
                 "locus_vnf": args.vnf.profile_id,
                 "locus_vdu": vdu.id,
             },
-            opts=child,
+            # Nova replaces a server whose ports change (a port deleted out of band and
+            # re-created by heal): the new server takes the same, pre-created ports, which
+            # stay bound to the old server until it is gone
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         return self._management(prefix, vdu, server, ports)
 

@@ -17,11 +17,14 @@ import pulumi_openstack as openstack
 
 @dataclass(frozen=True)
 class ProviderNetworkArgs:
-    """The management provider network (Neutron provider attributes)."""
+    """The management provider network (Neutron provider attributes).
+
+    ``physical_network`` names the physnet of a ``flat`` or ``vlan`` network; a tunnelled
+    one (``vxlan``, ``geneve``) has none (a single-host testbed has no spare physnet)."""
 
     name: str
     cidr: str
-    physical_network: str
+    physical_network: str | None = None
     network_type: str = "flat"
     segmentation_id: int | None = None
 

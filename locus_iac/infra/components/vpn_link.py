@@ -131,7 +131,10 @@ class VpnLink(pulumi.ComponentResource):
             flavor_name=args.flavor,
             networks=[openstack.compute.InstanceNetworkArgs(port=port.id)],
             user_data=pulumi.Output.secret(user_data),  # type: ignore[arg-type]  # SDK typing: T unresolved
-            opts=opts,
+            # a replacement takes the same pre-created port: the old server must go first
+            opts=pulumi.ResourceOptions.merge(
+                opts, pulumi.ResourceOptions(delete_before_replace=True)
+            ),
         )
         fip = openstack.networking.FloatingIp(
             f"{name}-core-fip", pool=args.external_network, opts=opts
