@@ -132,6 +132,10 @@ def main() -> None:
         print(f"{label:36} {size:>8} {medians[label]:>10.2f} {p95:>8.2f}")
     ratio = medians["large VNFD (50 VDU, 200 ext-cpd)"] / medians["small VNFD (1 VDU, 3 ext-cpd)"]
     print(f"large/small median ratio: {ratio:.1f}x for {len(large) / len(small):.1f}x the bytes")
+    # refusing the bomb must cost about as much as reading a small descriptor, not its 9**9
+    # expansion (tests/descriptors/test_loading.py checks the refusal, this its cost)
+    bomb = medians["YAML bomb (rejected)"] / medians["small VNFD (1 VDU, 3 ext-cpd)"]
+    print(f"YAML bomb refusal / small VNFD median ratio: {bomb:.3f}x")
 
 
 if __name__ == "__main__":
