@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +9,9 @@ import pytest
 
 from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.infra import NsiSpec, NsSpec
-from locus_iac.infra.topology import (
-    KduPlan,
-    LinkPlan,
-    NsPlan,
-    PortPlan,
-    Upstream,
-    VduPlan,
-    VnfPlan,
-    VpnStackRef,
-)
+from locus_iac.infra.topology import Upstream, VpnStackRef
 from locus_iac.packages import Package, read_package
-from locus_iac.sites import SiteCatalog, SiteKind, load_sites
+from locus_iac.sites import SiteCatalog, load_sites
 
 REPO = Path(__file__).resolve().parents[2]
 SITES_YAML = """
@@ -47,89 +37,12 @@ sites:
 latency_ms:
   core: {edge: 10}
 """
-CLOUD_INIT = """#cloud-config
-hostname: {{ vnf }}-{{ vdu }}-{{ index }}
-write_files:
-  - path: /etc/vcache/edge
-    content: "{{ edge_url }}"
-"""
 VPN_STACK = "locus/vpn/core-edge"
 
 
 @pytest.fixture
 def catalog() -> SiteCatalog:
     return load_sites(SITES_YAML)
-
-
-def cloud_vnf(count: int = 1, floating_ip: bool = False) -> VnfPlan:
-    return VnfPlan(
-        profile_id="cloud",
-        vnfd_id="cloud_vnf",
-        site="core",
-        kind=SiteKind.OPENSTACK,
-        floating_ip=floating_ip,
-        params={"edge_url": "http://edge:8080"},
-        vdus=(
-            VduPlan(
-                id="cloud_vdu",
-                count=count,
-                vcpu=4,
-                memory_mb=8192,
-                disk_gb=20,
-                image="vCache-ubuntu-52-shrink",
-                cloud_init=CLOUD_INIT,
-                ports=(
-                    PortPlan(cpd="ens3-int", vl="mgmt_net", mgmt=True),
-                    PortPlan(cpd="ens6-int", vl="cache_net"),
-                    PortPlan(cpd="ens7-int", vl="origin_net"),
-                ),
-            ),
-        ),
-    )
-
-
-def edge_knf(replicas: int = 1) -> VnfPlan:
-    return VnfPlan(
-        profile_id="edge",
-        vnfd_id="edge_knf",
-        site="edge",
-        kind=SiteKind.KUBERNETES,
-        kdus=(
-            KduPlan(
-                name="edge_cache",
-                chart=str(REPO / "examples/packages/edge_knf/helm-charts/edge_cache"),
-                replicas=replicas,
-                networks=("user_net", "cache_net", "external_net"),
-            ),
-        ),
-    )
-
-
-def exemplary_plan(
-    catalog: SiteCatalog, *, count: int = 1, replicas: int = 1, floating_ip: bool = False
-) -> NsPlan:
-    def block(text: str) -> IPv4Network:
-        return IPv4Network(text)
-
-    return NsPlan(
-        ns_instance_id="0f5c1a2e-7d3b-4c1e-9a55-000000000001",
-        name="locus-nst",
-        sites=catalog.sites,
-        vnfs=(cloud_vnf(count, floating_ip), edge_knf(replicas)),
-        links=(
-            LinkPlan(id="mgmt_net", sites=("core",), mgmt=True, existing={"core": "locus-mgmt"}),
-            LinkPlan(id="origin_net", sites=("core",), cidrs={"core": block("10.100.0.0/24")}),
-            LinkPlan(
-                id="cache_net",
-                sites=("core", "edge"),
-                cidrs={"core": block("10.100.1.0/24"), "edge": block("192.168.128.0/24")},
-            ),
-            LinkPlan(id="user_net", sites=("edge",), cidrs={"edge": block("192.168.129.0/24")}),
-            LinkPlan(id="external_net", sites=("edge",), cidrs={"edge": block("192.168.130.0/24")}),
-        ),
-        saps={"origin": "origin_net", "user": "user_net"},
-        upstream=Upstream(vpn=(VpnStackRef(sites=("core", "edge"), stack=VPN_STACK),)),
-    )
 
 
 VPN_OUTPUTS = {
