@@ -1,44 +1,22 @@
-"""The generated Helm chart renders with the real ``helm`` (skipped where there is none)."""
+"""The generated Helm chart lints and renders with the real ``helm`` (tests/support/helm.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+from support.helm import run_helm
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "examples" / "packages" / "poi_knf" / "helm-charts" / "poi-identification"
 
 
-def _helm() -> str | None:
-    tools = Path(os.environ.get("LOCUS_TOOLS_DIR", Path.home() / ".cache" / "locus-iac" / "tools"))
-    candidate = tools / "bin" / "helm"
-    return shutil.which("helm") or (str(candidate) if candidate.exists() else None)
+def test_chart_lints(helm: Path) -> None:
+    assert "0 chart(s) failed" in run_helm(helm, "lint", str(CHART))
 
 
-HELM = _helm()
-pytestmark = pytest.mark.skipif(
-    HELM is None, reason="no helm binary on PATH or in $LOCUS_TOOLS_DIR/bin")
-
-
-def _helm_run(*args: str) -> str:
-    assert HELM is not None
-    done = subprocess.run([HELM, *args], capture_output=True, text=True, timeout=120,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def test_chart_lints() -> None:
-    assert "0 chart(s) failed" in _helm_run("lint", str(CHART))
-
-
-def test_chart_renders_deployment_and_service() -> None:
-    docs = [d for d in yaml.safe_load_all(_helm_run("template", "poi", str(CHART))) if d]
+def test_chart_renders_deployment_and_service(helm: Path) -> None:
+    docs = [d for d in yaml.safe_load_all(run_helm(helm, "template", "poi", str(CHART))) if d]
     kinds = {d["kind"]: d for d in docs}
     assert set(kinds) == {"Deployment", "Service"}
     deployment, service = kinds["Deployment"], kinds["Service"]

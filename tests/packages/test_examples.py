@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.helm import run_helm
 
 from locus_iac.descriptors import Nsd, Nst, Vnfd
 from locus_iac.packages import archive_bytes, read_package, validate_set
@@ -178,18 +179,16 @@ def test_chart_carries_the_multus_annotation_port_and_service() -> None:
     assert "kind: Service" in (chart / "templates" / "service.yaml").read_text()
 
 
-def test_chart_renders_with_helm_when_available() -> None:
-    helm = shutil.which("helm")
-    if helm is None:
-        pytest.skip("helm is not installed; the chart is rendered by the testbed deploy")
+def test_chart_lints_with_helm(helm: Path) -> None:
     chart = EXAMPLES / "edge_knf" / "helm-charts" / "edge-cache"
-    rendered = subprocess.run(
-        [helm, "template", "demo", str(chart), "--set", "networks.cacheIps={10.0.0.5/24}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    assert "1 chart(s) linted, 0 chart(s) failed" in run_helm(helm, "lint", str(chart))
+
+
+def test_chart_renders_with_helm(helm: Path) -> None:
+    chart = EXAMPLES / "edge_knf" / "helm-charts" / "edge-cache"
+    rendered = run_helm(
+        helm, "template", "demo", str(chart), "--set", "networks.cacheIps={10.0.0.5/24}"
+    )
     docs = {d["kind"]: d for d in yaml.safe_load_all(rendered) if d}
     pod = docs["Deployment"]["spec"]["template"]
     networks = json.loads(pod["metadata"]["annotations"]["k8s.v1.cni.cncf.io/networks"])
