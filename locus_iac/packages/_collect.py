@@ -28,6 +28,11 @@ UNSAFE_CODES = frozenset(
         "archive-too-large",
         "compression-ratio",
         "encrypted-member",
+        "too-many-gzip-members",
+        "overlapping-members",
+        "unsupported-compression",
+        "read-time-exceeded",
+        "read-cancelled",
     }
 )
 
