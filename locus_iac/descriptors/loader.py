@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 #: Deepest nesting of mappings and sequences accepted (SOL006 trees are ~15 deep).
 MAX_DEPTH = 64
+#: Longest integer literal accepted (Python refuses to convert more than 4,300 digits).
+MAX_INT_CHARS = 1000
+_INT_TAG = "tag:yaml.org,2002:int"
 
 try:  # libyaml is much faster; fall back to the pure-Python parser when it is missing
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -117,6 +120,25 @@ def _duplicate_keys(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterat
             yield from _duplicate_keys(item, (*path, index))
 
 
+def _huge_ints(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterator[Issue]:
+    """Integer literals too long to convert (and too long to mean anything in a descriptor)."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _INT_TAG and len(str(node.value)) > MAX_INT_CHARS:
+            yield Issue(
+                json_pointer(*path),
+                "number-too-large",
+                f"an integer of {len(str(node.value))} characters"
+                f"{_where(node.start_mark)}; at most {MAX_INT_CHARS} are accepted",
+            )
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            yield from _huge_ints(key_node, path)
+            yield from _huge_ints(value_node, (*path, _key_text(key_node)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _huge_ints(item, (*path, index))
+
+
 def load_yaml(text: str | bytes) -> LoadedYaml:
     """Read one YAML document safely; problems are returned as issues, never raised."""
     size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
@@ -139,6 +161,9 @@ def load_yaml(text: str | bytes) -> LoadedYaml:
             if node is None:
                 return LoadedYaml(data=None)
             issues = list(_duplicate_keys(node))
+            huge = list(_huge_ints(node))
+            if huge:
+                return LoadedYaml(issues=huge)
             data = loader.construct_document(node)
         finally:
             loader.dispose()
