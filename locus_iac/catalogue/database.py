@@ -9,6 +9,7 @@ which avoids the lock-upgrade deadlocks of deferred transactions under concurren
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +44,31 @@ def _sqlite_pragmas(engine: Engine, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def secure_sqlite_files(url: str) -> None:
+    """Keep a SQLite catalogue private: the database file and its companions 0600.
+
+    The file is created here (empty, 0600) before SQLite opens it, because SQLite gives its
+    ``-wal`` and ``-shm`` files the mode of the database file; files left world-readable by
+    an older version are tightened. A missing folder is created 0700 (an existing one is the
+    owner's business; ``locus serve`` makes its data dir 0700). Does nothing for in-memory
+    databases or PostgreSQL.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(str(parsed.database))
+    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        candidate = path.parent / name
+        if candidate.is_file() and not candidate.is_symlink():
+            candidate.chmod(PRIVATE_FILE)
+
+
 def make_engine(url: str, *, readonly: bool = False) -> Engine:
     """Create the engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
 
@@ -49,6 +76,7 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     takes the write lock, so reads run side by side); the others ``BEGIN IMMEDIATE``.
     """
     if url.startswith("sqlite"):
+        secure_sqlite_files(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_pragmas(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
         return engine

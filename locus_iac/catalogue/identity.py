@@ -239,7 +239,14 @@ def issue_token(
 
 
 def authenticate(session: Session, secret: str) -> Caller:
-    """Resolve a bearer token; :class:`AuthError` if unknown, revoked or expired."""
+    """Resolve a bearer token into the caller's *current* grants.
+
+    The token only says who is calling and in which project they asked to work; what they
+    may do is read from the catalogue at every request: the user must still exist and still
+    be a member of that project (:class:`Forbidden` otherwise, as a fresh login would be),
+    and the administrator role is the user's role now, not when the token was issued.
+    :class:`AuthError` if the token is unknown, revoked or expired.
+    """
     row = session.scalar(select(TokenRow).where(TokenRow.token_hash == _token_hash(secret)))
     if row is None or row.revoked:
         raise AuthError("invalid or revoked token")
@@ -249,6 +256,8 @@ def authenticate(session: Session, secret: str) -> Caller:
     project = session.get(ProjectRow, row.project_id)
     if user is None or project is None:
         raise AuthError("invalid or revoked token")
+    if session.get(MembershipRow, (user.id, project.id)) is None:
+        raise Forbidden(f"user {user.username!r} is no longer a member of project {project.name!r}")
     return Caller(
         row.id, user.id, user.username, project.id, project.name, user.is_admin, row.expires_at
     )
