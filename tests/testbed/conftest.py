@@ -42,13 +42,15 @@ def site() -> dict[str, Any]:
     """The site record of a running testbed (skips when the testbed is not up)."""
     record = _site()
     if record is None:
-        pytest.skip(f"the local testbed is not up ({TESTBED_DIR}/site.yaml missing): "
-                    "run 'locus testbed up'")
+        pytest.skip(
+            f"the local testbed is not up ({TESTBED_DIR}/site.yaml missing): run 'locus testbed up'"
+        )
     try:
         ready = httpx.get(record["api_server"] + "/readyz", verify=admin_tls(record), timeout=5.0)
     except httpx.HTTPError as exc:
-        pytest.skip(f"the local testbed's API server does not answer ({exc}): "
-                    "run 'locus testbed up'")
+        pytest.skip(
+            f"the local testbed's API server does not answer ({exc}): run 'locus testbed up'"
+        )
     if not ready.is_success:
         pytest.skip(f"the local testbed's API server is not ready ({ready.status_code})")
     return record

@@ -43,7 +43,12 @@ def pulumi(env: dict[str, str], cwd: Path, *args: str) -> str:
     """Run the built pulumi CLI in ``cwd``; fail the test with its output when it fails."""
     done = subprocess.run(
         [str(TOOLS_DIR / "bin" / "pulumi"), *args, "--non-interactive"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done.stdout

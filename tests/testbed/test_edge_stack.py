@@ -50,8 +50,11 @@ def test_edge_stack_up_and_destroy(
     config["locus-edge:networks"] = dict([TRANSIT])
     (project / "Pulumi.local.yaml").write_text(yaml.safe_dump(stack_file))
 
-    env = {**pulumi_env, "LOCUS_TESTBED_KUBECONFIG": str(site["kubeconfig"]),
-           "HOME": str(Path.home())}
+    env = {
+        **pulumi_env,
+        "LOCUS_TESTBED_KUBECONFIG": str(site["kubeconfig"]),
+        "HOME": str(Path.home()),
+    }
     pulumi(env, project, "stack", "init", "local")
     try:
         out = pulumi(env, project, "up", "--yes", "--skip-preview")
@@ -64,14 +67,21 @@ def test_edge_stack_up_and_destroy(
         nads = {
             n["metadata"]["name"]: json.loads(n["spec"]["config"])
             for ns in namespaces
-            for n in kube.get(f"/apis/k8s.cni.cncf.io/v1/namespaces/{ns}"
-                              "/network-attachment-definitions").json()["items"]
+            for n in kube.get(
+                f"/apis/k8s.cni.cncf.io/v1/namespaces/{ns}/network-attachment-definitions"
+            ).json()["items"]
         }
         name, cidr = TRANSIT
-        assert nads == {name: {
-            "cniVersion": "0.3.1", "name": name, "type": "macvlan", "master": "eth0",
-            "mode": "bridge", "ipam": {"type": "host-local", "subnet": cidr},
-        }}
+        assert nads == {
+            name: {
+                "cniVersion": "0.3.1",
+                "name": name,
+                "type": "macvlan",
+                "master": "eth0",
+                "mode": "bridge",
+                "ipam": {"type": "host-local", "subnet": cidr},
+            }
+        }
         attachments = json.loads(pulumi(env, project, "stack", "output", "attachments", "--json"))
         assert attachments == {name: f"{home}/{name}"}
         # A second up finds nothing to change.
@@ -80,5 +90,7 @@ def test_edge_stack_up_and_destroy(
     finally:
         pulumi(env, project, "destroy", "--yes", "--skip-preview")
     for ns in namespaces:
-        wait_for(f"namespace {ns} to be gone",
-                 lambda ns=ns: kube.get(f"/api/v1/namespaces/{ns}").status_code == 404)
+        wait_for(
+            f"namespace {ns} to be gone",
+            lambda ns=ns: kube.get(f"/api/v1/namespaces/{ns}").status_code == 404,
+        )

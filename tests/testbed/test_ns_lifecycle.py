@@ -97,9 +97,9 @@ def _check_day2_restart(
     tasks = done["progress"]["taskResults"]
     assert {t["host"] for t in tasks} == {"edge-cache"}
     assert {t["status"] for t in tasks} <= {"ok", "changed"}
-    assert any(
-        t["status"] == "changed" and t["action"] == "kubernetes.core.k8s" for t in tasks
-    ), tasks
+    assert any(t["status"] == "changed" and t["action"] == "kubernetes.core.k8s" for t in tasks), (
+        tasks
+    )
     after = _deployment(kube, namespace)["spec"]["template"]["metadata"]["annotations"]
     assert after["locus/restart-reason"] == "testbed day2"
     assert after["kubectl.kubernetes.io/restartedAt"]

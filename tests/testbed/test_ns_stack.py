@@ -48,17 +48,23 @@ def test_exemplary_edge_ns_up_and_destroy(
     instance_id = str(uuid.uuid4())
     project = copy_project(tmp_path, instance_id)
     namespace = f"locus-{instance_id}"
-    env = {**pulumi_env, "LOCUS_TESTBED_KUBECONFIG": str(site["kubeconfig"]),
-           "HOME": str(Path.home())}
+    env = {
+        **pulumi_env,
+        "LOCUS_TESTBED_KUBECONFIG": str(site["kubeconfig"]),
+        "HOME": str(Path.home()),
+    }
     pulumi(env, project, "stack", "init", "local")
     try:
         pulumi(env, project, "up", "--yes", "--skip-preview")
-        nads = kube.get(f"/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}"
-                        "/network-attachment-definitions").json()["items"]
+        nads = kube.get(
+            f"/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}/network-attachment-definitions"
+        ).json()["items"]
         assert len(nads) == 3
         # Helm 3 keeps each release revision in a Secret of this type in the namespace.
-        releases = kube.get(f"/api/v1/namespaces/{namespace}/secrets",
-                            params={"fieldSelector": "type=helm.sh/release.v1"}).json()
+        releases = kube.get(
+            f"/api/v1/namespaces/{namespace}/secrets",
+            params={"fieldSelector": "type=helm.sh/release.v1"},
+        ).json()
         assert len(releases["items"]) == 1
         deployments = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments").json()
         assert len(deployments["items"]) == 1
@@ -73,5 +79,7 @@ def test_exemplary_edge_ns_up_and_destroy(
         assert any(name in networks for name in nad_names)
     finally:
         pulumi(env, project, "destroy", "--yes", "--skip-preview")
-    wait_for(f"namespace {namespace} to be gone",
-             lambda: kube.get(f"/api/v1/namespaces/{namespace}").status_code == 404)
+    wait_for(
+        f"namespace {namespace} to be gone",
+        lambda: kube.get(f"/api/v1/namespaces/{namespace}").status_code == 404,
+    )

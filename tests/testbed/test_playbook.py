@@ -60,8 +60,10 @@ def test_status_reports_a_healthy_testbed(site: dict[str, Any], kube: httpx.Clie
 
 
 def test_multus_crd_is_served(kube: httpx.Client) -> None:
-    crd = kube.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
-                   "network-attachment-definitions.k8s.cni.cncf.io").json()
+    crd = kube.get(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+        "network-attachment-definitions.k8s.cni.cncf.io"
+    ).json()
     assert crd["spec"]["group"] == "k8s.cni.cncf.io"
     assert [v["name"] for v in crd["spec"]["versions"]] == ["v1"]
     listing = kube.get("/apis/k8s.cni.cncf.io/v1/network-attachment-definitions")
