@@ -30,13 +30,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 from support.servers import free_port
+from typer.testing import CliRunner
 
 from locus_iac.catalogue import VimAccountIn
 from locus_iac.catalogue.instances import NsInstanceRow
+from locus_iac.cli.main import app as cli_app
 from locus_iac.errors import ValidationError
 from locus_iac.sites import OpenStackAccount, check_account
 
 from .harness import GZ, Api
+from .harness import PASSWORD as ADMIN_PASSWORD
 
 PASSWORD = "k3ystone-s3cret"
 APP_SECRET = "app-cred-s3cret"
@@ -471,3 +474,57 @@ def test_a_site_whose_instances_are_not_instantiated_can_go(
             )
         )
     assert api.delete("/admin/v1/vim_accounts/core-a").status_code == 204
+
+
+# -- locus site add openstack ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(live_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("LOCUS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("OS_PASSWORD", raising=False)
+    runner = CliRunner()
+    login = runner.invoke(cli_app, ["login", "--url", live_url, "--password", ADMIN_PASSWORD])
+    assert login.exit_code == 0, login.output
+    return runner
+
+
+def _add(cli: CliRunner, url: str, *options: str) -> Any:
+    base = ["site", "add", "openstack", "core", "--auth-url", url, "--project", "locus"]
+    return cli.invoke(cli_app, [*base, "--user", "mano", *options, "--json"])
+
+
+@pytest.mark.usefixtures("checking")
+def test_cli_site_add_openstack_is_checked(
+    cli: CliRunner, keystone: Keystone, tmp_path: Path
+) -> None:
+    wrong = _add(cli, keystone.url, "--password", "wrong")
+    assert wrong.exit_code == 1, wrong.output
+    assert [e["path"] for e in json.loads(wrong.output)["errors"]] == ["/vim_password"]
+    right = _add(
+        cli,
+        keystone.url,
+        "--password", PASSWORD,
+        "--user-domain", "Default",
+        "--interface", "internal",
+        "--region", "RegionOne",
+    )  # fmt: skip
+    assert right.exit_code == 0, right.output
+    site = json.loads(right.output)
+    assert site["config"]["interface"] == "internal" and "vim_password" not in site
+    user = keystone.state.requests[-1]["identity"]["password"]["user"]
+    assert user["domain"] == {"name": "Default"}
+    assert PASSWORD not in right.output
+
+
+@pytest.mark.usefixtures("checking")
+def test_cli_no_check_registers_offline(cli: CliRunner) -> None:
+    offline = _add(cli, f"http://127.0.0.1:{free_port()}/v3", "--password", "x", "--no-check")
+    assert offline.exit_code == 0, offline.output
+    refused = cli.invoke(
+        cli_app,
+        ["site", "add", "openstack", "other", "--auth-url", f"http://127.0.0.1:{free_port()}/v3",
+         "--project", "p", "--user", "u", "--password", "x", "--json"],
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert [e["path"] for e in json.loads(refused.output)["errors"]] == ["/vim_url"]

@@ -94,14 +94,71 @@ def _created(site: dict[str, Any], as_json: bool) -> None:
     emit_json(site) if as_json else emit(f"{site['name']} {site['id']}")
 
 
+class Interface(StrEnum):
+    public = "public"
+    internal = "internal"
+    admin = "admin"
+
+
+def vim_config(
+    region: str | None,
+    networks: dict[str, str],
+    *,
+    user_domain: str | None,
+    project_domain: str | None,
+    ca_cert: Path | None,
+    insecure: bool,
+    interface: Interface | None,
+    application_credential_id: str | None,
+) -> dict[str, Any]:
+    """The OSM ``config`` of a VIM account: only what the options give (the CA file is
+    read here, like osmclient's ``ca_cert``: the server never reads files of this host)."""
+    given: dict[str, Any] = {
+        "region_name": region,
+        "network_mappings": networks,
+        "user_domain_name": user_domain,
+        "project_domain_name": project_domain,
+        "ca_cert_content": ca_cert.read_text() if ca_cert is not None else None,
+        "insecure": insecure or None,
+        "interface": interface.value if interface is not None else None,
+        "application_credential_id": application_credential_id,
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
 @add_app.command("openstack")
 def add_openstack(
     name: str,
-    auth_url: str = typer.Option(..., "--auth-url", help="Keystone URL (vim_url)."),
+    auth_url: str = typer.Option(..., "--auth-url", help="Keystone v3 URL (vim_url)."),
     project: str = typer.Option(..., "--project", help="OpenStack project (vim_tenant_name)."),
     user: str = typer.Option(..., "--user"),
-    password: str | None = typer.Option(None, "--password", help="Default: $OS_PASSWORD."),
+    password: str | None = typer.Option(
+        None,
+        "--password",
+        help="Password, or the application credential's secret with "
+        "--application-credential-id. Default: $OS_PASSWORD / "
+        "$OS_APPLICATION_CREDENTIAL_SECRET, else prompted.",
+    ),
     region: str | None = typer.Option(None, "--region"),
+    user_domain: str | None = typer.Option(
+        None, "--user-domain", help="User domain name (default: the default domain)."
+    ),
+    project_domain: str | None = typer.Option(
+        None, "--project-domain", help="Project domain name (default: the default domain)."
+    ),
+    ca_cert: Path | None = typer.Option(
+        None, "--ca-cert", exists=True, dir_okay=False, help="PEM CA of the OpenStack APIs."
+    ),
+    insecure: bool = typer.Option(False, "--insecure", help="Do not verify TLS certificates."),
+    interface: Interface | None = typer.Option(
+        None, "--interface", help="Catalog endpoints to use (default: public)."
+    ),
+    application_credential_id: str | None = typer.Option(
+        None, "--application-credential-id", help="Authenticate with this credential."
+    ),
+    no_check: bool = typer.Option(
+        False, "--no-check", help="Register without checking the credentials against Keystone."
+    ),
     network: list[str] = typer.Option([], "--network", help="VL=NETWORK mapping, repeatable."),
     role: Role | None = ROLE_OPT,
     capacity: list[str] = CAPACITY_OPT,
@@ -110,10 +167,22 @@ def add_openstack(
     latency: list[str] = LATENCY_OPT,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Register an OpenStack project as a VIM account."""
+    """Register an OpenStack project as a VIM account. The server checks the credentials,
+    project, roles and catalog against Keystone first (unless --no-check)."""
     networks = checked(as_json, lambda: text_pairs(network, "network"))
     extension = checked(as_json, lambda: placement(role, capacity, used, cost, latency))
-    secret = password or os.environ.get("OS_PASSWORD") or typer.prompt("Password", hide_input=True)
+    env = "OS_APPLICATION_CREDENTIAL_SECRET" if application_credential_id else "OS_PASSWORD"
+    secret = password or os.environ.get(env) or typer.prompt("Password", hide_input=True)
+    config = vim_config(
+        region,
+        networks,
+        user_domain=user_domain,
+        project_domain=project_domain,
+        ca_cert=ca_cert,
+        insecure=insecure,
+        interface=interface,
+        application_credential_id=application_credential_id,
+    )
 
     def action(client: ApiClient) -> Any:
         body = {
@@ -122,10 +191,11 @@ def add_openstack(
             "vim_tenant_name": project,
             "vim_user": user,
             "vim_password": secret,
-            "config": {"region_name": region, "network_mappings": networks},
+            "config": config,
             **extension,
         }
-        return client.json("POST", PATHS[Kind.openstack], json=body)
+        params = {"check": "false"} if no_check else None
+        return client.json("POST", PATHS[Kind.openstack], json=body, params=params)
 
     _created(run(as_json, action), as_json)
 
