@@ -1,0 +1,192 @@
+"""The OpenStack provider plugin built by ``scripts/bootstrap-tools`` serves what the Python SDK
+pulumi-openstack 5.5.3 asks for (issue 12).
+
+The plugin (``tools/go/pulumi-resource-openstack``) wraps terraform-provider-openstack with its
+own token mapping; a token or an input property name the SDK uses and the plugin lacks would fail
+only when a program uses it. So the plugin's schema (its ``GetSchema`` answer over gRPC) is
+compared with everything the installed SDK registers or sends:
+
+* every resource token of the SDK's resource modules (``resource_modules`` in the package's
+  ``__init__``) is a resource of the schema, and the input names of its ``<Class>Args`` are the
+  schema's input properties (``ProviderArgs`` and the provider's inputs likewise);
+* every function token the SDK invokes is a function of the schema, with the argument names
+  the SDK sends (``__args__['name']``) among the function's inputs.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import importlib
+import inspect
+import json
+import os
+import re
+import subprocess
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+pulumi_openstack = pytest.importorskip("pulumi_openstack")
+grpc = pytest.importorskip("grpc")
+from google.protobuf import empty_pb2  # noqa: E402
+from pulumi import _types  # noqa: E402
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc  # noqa: E402
+
+PLUGIN_VERSION = "5.5.3"
+TOOLS_DIR = Path(os.environ.get("LOCUS_TOOLS_DIR", Path.home() / ".cache/locus-iac/tools"))
+PULUMI_HOME = Path(os.environ.get("PULUMI_HOME", TOOLS_DIR / "pulumi-home"))
+PLUGIN = (
+    PULUMI_HOME / "plugins" / f"resource-openstack-v{PLUGIN_VERSION}" / "pulumi-resource-openstack"
+)
+SDK_DIR = Path(pulumi_openstack.__file__).parent
+
+pytestmark = pytest.mark.skipif(not PLUGIN.is_file(), reason="plugin not built")
+
+INVOKE = re.compile(r"""pulumi\.runtime\.invoke(?:_output)?\('(openstack:[^']+)'""")
+SENT_ARG = re.compile(r"""__args__\['(\w+)'\]""")
+
+
+def _serve(plugin: Path) -> Iterator[str]:
+    """Start the plugin without an engine; it prints the port it serves on."""
+    proc = subprocess.Popen(
+        [str(plugin)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        assert port.isdigit(), f"the plugin printed {port!r} instead of its port"
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def plugin() -> Iterator[dict[str, Any]]:
+    """The plugin's version (GetPluginInfo) and schema (GetSchema)."""
+    for address in _serve(PLUGIN):
+        with grpc.insecure_channel(address) as channel:
+            grpc.channel_ready_future(channel).result(timeout=60)
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)
+            reply = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=120)
+        yield {"version": info.version, "schema": json.loads(reply.schema)}
+
+
+@pytest.fixture(scope="module")
+def schema(plugin: dict[str, Any]) -> dict[str, Any]:
+    served: dict[str, Any] = plugin["schema"]
+    return served
+
+
+def _resource_modules() -> list[dict[str, Any]]:
+    source = (SDK_DIR / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'resource_modules="""(.*?)"""', source, re.S)
+    assert found, "pulumi_openstack/__init__.py registers no resource modules"
+    modules: list[dict[str, Any]] = json.loads(found.group(1))
+    return modules
+
+
+def sdk_resources() -> list[tuple[str, str, str]]:
+    """(token, Python module, class name) of every resource class the SDK registers."""
+    return sorted(
+        (token, module["fqn"], cls)
+        for module in _resource_modules()
+        for token, cls in module["classes"].items()
+    )
+
+
+def sdk_functions() -> dict[str, set[str]]:
+    """Every function token the SDK invokes, with the argument names it sends."""
+    functions: dict[str, set[str]] = {}
+    for path in sorted(SDK_DIR.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        # each function body sends its __args__ before its invoke
+        for body in re.split(r"\n(?=def )", text):
+            for token in INVOKE.findall(body):
+                functions.setdefault(token, set()).update(SENT_ARG.findall(body))
+    return functions
+
+
+def input_names(args_class: type) -> set[str]:
+    names: dict[str, str] = _types.input_type_py_to_pulumi_names(args_class)
+    return set(names.values())
+
+
+def _args_class(fqn: str, cls: str) -> type:
+    module: ModuleType = importlib.import_module(fqn)
+    args = getattr(module, f"{cls}Args", None)
+    assert inspect.isclass(args), f"{fqn}.{cls}Args is missing"
+    return args
+
+
+def test_the_sdk_is_the_one_the_plugin_serves() -> None:
+    meta = json.loads((SDK_DIR / "pulumi-plugin.json").read_text(encoding="utf-8"))
+    assert (meta["name"], meta["version"]) == ("openstack", PLUGIN_VERSION)
+    assert len(sdk_resources()) > 100 and len(sdk_functions()) > 60
+
+
+def test_the_plugin_is_the_package_and_version_the_sdk_requests(plugin: dict[str, Any]) -> None:
+    assert plugin["schema"]["name"] == "openstack"
+    assert plugin["version"] == PLUGIN_VERSION
+
+
+def test_every_resource_token_of_the_sdk_resolves(schema: dict[str, Any]) -> None:
+    missing = [token for token, _, _ in sdk_resources() if token not in schema["resources"]]
+    assert missing == []
+
+
+def test_every_function_token_of_the_sdk_resolves(schema: dict[str, Any]) -> None:
+    missing = sorted(set(sdk_functions()) - set(schema["functions"]))
+    assert missing == []
+
+
+@pytest.mark.parametrize(("token", "fqn", "cls"), sdk_resources(), ids=lambda v: str(v))
+def test_resource_inputs_match_the_sdk_args(
+    schema: dict[str, Any], token: str, fqn: str, cls: str
+) -> None:
+    resource = schema["resources"].get(token)
+    assert resource is not None, f"{token} is not in the plugin's schema"
+    assert input_names(_args_class(fqn, cls)) == set(resource.get("inputProperties", {}))
+
+
+def test_function_arguments_are_the_function_inputs(schema: dict[str, Any]) -> None:
+    mismatched = {}
+    for token, sent in sdk_functions().items():
+        inputs = set(schema["functions"].get(token, {}).get("inputs", {}).get("properties", {}))
+        if sent != inputs:
+            mismatched[token] = {"sdk": sorted(sent - inputs), "plugin": sorted(inputs - sent)}
+    assert mismatched == {}
+
+
+def _is_sequence(annotation: Any) -> bool:
+    """Whether an SDK input annotation (Union[<type>, None, Awaitable, Output]) is a list."""
+    first = typing.get_args(annotation)[0] if typing.get_args(annotation) else annotation
+    return typing.get_origin(first) is collections.abc.Sequence
+
+
+@pytest.mark.parametrize(("token", "fqn", "cls"), sdk_resources(), ids=lambda v: str(v))
+def test_list_inputs_are_lists_in_both(
+    schema: dict[str, Any], token: str, fqn: str, cls: str
+) -> None:
+    """A block the SDK flattens (max one item) must be an object in the schema too: a list
+    where the SDK sends one object fails at run time."""
+    args = _args_class(fqn, cls)
+    names = _types.input_type_py_to_pulumi_names(args)
+    params = inspect.signature(args).parameters
+    properties = schema["resources"][token].get("inputProperties", {})
+    sdk_lists = {names[p] for p in names if _is_sequence(params[p].annotation)}
+    plugin_lists = {n for n, prop in properties.items() if prop.get("type") == "array"}
+    assert sdk_lists == plugin_lists
+
+
+def test_provider_configuration_matches_the_sdk(schema: dict[str, Any]) -> None:
+    provider_args = pulumi_openstack.ProviderArgs
+    assert input_names(provider_args) == set(schema["provider"]["inputProperties"])
