@@ -19,7 +19,6 @@ import collections.abc
 import importlib
 import inspect
 import json
-import os
 import re
 import subprocess
 import typing
@@ -36,12 +35,8 @@ from google.protobuf import empty_pb2  # noqa: E402
 from pulumi import _types  # noqa: E402
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc  # noqa: E402
 
-PLUGIN_VERSION = "5.5.3"
-TOOLS_DIR = Path(os.environ.get("LOCUS_TOOLS_DIR", Path.home() / ".cache/locus-iac/tools"))
-PULUMI_HOME = Path(os.environ.get("PULUMI_HOME", TOOLS_DIR / "pulumi-home"))
-PLUGIN = (
-    PULUMI_HOME / "plugins" / f"resource-openstack-v{PLUGIN_VERSION}" / "pulumi-resource-openstack"
-)
+from .openstack_plugin import PLUGIN, PLUGIN_VERSION  # noqa: E402
+
 SDK_DIR = Path(pulumi_openstack.__file__).parent
 
 pytestmark = pytest.mark.skipif(not PLUGIN.is_file(), reason="plugin not built")
