@@ -12,6 +12,8 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, protocol_with
+
 app = typer.Typer(help="Run the SOL005 northbound API.", no_args_is_help=False)
 
 
@@ -23,9 +25,21 @@ def serve(
         Path("locus-data"), "--data-dir", help="Catalogue database, secret key."
     ),
     log_level: str = typer.Option("info", help="uvicorn log level."),
+    header_timeout: float = typer.Option(
+        DEFAULT_HEADER_TIMEOUT,
+        min=0.1,
+        envvar="LOCUS_HEADER_TIMEOUT",
+        help="Seconds a client has to send a request head (408 and close after).",
+    ),
+    keep_alive: int = typer.Option(5, min=1, help="Idle keep-alive seconds."),
+    limit_concurrency: int = typer.Option(
+        512, min=1, help="Connections/requests at once before 503."
+    ),
 ) -> None:
     """Serve the NBI. LOCUS_ADMIN_PASSWORD creates user 'admin' on the first start;
-    LOCUS_DATABASE_URL selects PostgreSQL (postgresql+psycopg://...)."""
+    LOCUS_DATABASE_URL selects PostgreSQL (postgresql+psycopg://...). Request bodies that
+    stall answer 408 after LOCUS_BODY_TIMEOUT seconds; files are created owner-only."""
+    os.umask(0o077)  # the data dir, catalogue, keys, stacks: readable by their owner only
     os.environ["LOCUS_DATA_DIR"] = str(data_dir)
     uvicorn.run(
         "locus_iac.nbi.app:create_app",
@@ -33,4 +47,9 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        http=protocol_with(header_timeout),
+        timeout_keep_alive=keep_alive,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_graceful_shutdown=10,
     )

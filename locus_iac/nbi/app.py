@@ -31,7 +31,10 @@ from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
 from locus_iac.nbi.settings import Settings
+from locus_iac.nbi.throttle import LoginThrottle
+from locus_iac.nbi.timeouts import BodyReadTimeout
 from locus_iac.nbi.uploads import BodyLimit
+from locus_iac.nbi.workers import UploadPool
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,8 @@ def _recover(db: Database) -> None:
 
 def open_services(settings: Settings, inspector: Inspector | None = None) -> Services:
     """Open and prepare everything the app needs; raises LocusError with a clear message."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # the catalogue, the secret key: the owner's only
     db = Database(settings.url)
     db.migrate()
     _recover(db)
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
         lcm.start()
         _app.state.lcm = lcm
         yield
+        _app.state.uploads.shutdown()  # uploads in progress stop at their next check
         lcm.stop()  # no worker process outlives the server
         svc.db.dispose()
 
@@ -103,7 +108,11 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
         lifespan=lifespan,
     )
     app.state.services = svc
+    conf = svc.settings
+    app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
+    app.state.login_throttle = LoginThrottle(conf.login_failures)
     app.add_middleware(BodyLimit, limit=svc.settings.max_upload_bytes)
+    app.add_middleware(BodyReadTimeout, seconds=conf.body_timeout)
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)

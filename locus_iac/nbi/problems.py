@@ -50,10 +50,13 @@ _STATUS: list[tuple[type[LocusError], int, str]] = [
 class HttpProblem(LocusError):
     """A protocol-level problem with its own status (400, 406, 413, 415...)."""
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
+        self.headers = headers
 
 
 def problem(
@@ -72,7 +75,7 @@ def problem(
 def error_response(exc: LocusError) -> JSONResponse:
     """The problem+json response for one domain error."""
     if isinstance(exc, HttpProblem):
-        return problem(exc.status, exc.title, exc.message)
+        return problem(exc.status, exc.title, exc.message, headers=exc.headers)
     status, title = 500, "Internal Server Error"
     for cls, code, name in _STATUS:
         if isinstance(exc, cls):
@@ -123,7 +126,8 @@ async def _malformed(_request: Request, exc: Exception) -> JSONResponse:
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
-    title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, "Error")
+    titles = {404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout"}
+    title = titles.get(exc.status_code, "Error")
     return problem(exc.status_code, title, str(exc.detail), headers=headers)
 
 

@@ -9,6 +9,11 @@
 ``LOCUS_TOKEN_TTL``         token lifetime in seconds (default 3600)
 ``LOCUS_PAGE_SIZE``         items per page of a list (default 100)
 ``LOCUS_MAX_UPLOAD_BYTES``  largest accepted upload (default 64 MiB)
+``LOCUS_UPLOAD_WORKERS``    threads that read uploaded packages (default 2)
+``LOCUS_UPLOAD_QUEUE``      uploads that may wait for one of them; more answer 503 (default 32)
+``LOCUS_UPLOAD_SECONDS``    wall-time budget of reading one package (default 30)
+``LOCUS_BODY_TIMEOUT``      seconds a request body may pause before 408 (default 30)
+``LOCUS_LOGIN_FAILURES``    wrong passwords per user before login is throttled (default 5)
 ``LOCUS_VIM_CHECK``         check VIM accounts against Keystone at registration (default
                             true; ``false`` registers offline, as OSM does)
 =========================  ===============================================================
@@ -39,6 +44,11 @@ class Settings(BaseModel):
     token_ttl: Annotated[int, Field(ge=60, le=30 * 24 * 3600)] = 3600
     page_size: Annotated[int, Field(ge=1, le=10_000)] = 100
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 64 * MIB
+    upload_workers: Annotated[int, Field(ge=1, le=64)] = 2
+    upload_queue: Annotated[int, Field(ge=0, le=1024)] = 32
+    upload_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    body_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    login_failures: Annotated[int, Field(ge=1, le=1000)] = 5
     vim_check: bool = True
 
     @property
@@ -56,6 +66,11 @@ class Settings(BaseModel):
             "token_ttl": "LOCUS_TOKEN_TTL",
             "page_size": "LOCUS_PAGE_SIZE",
             "max_upload_bytes": "LOCUS_MAX_UPLOAD_BYTES",
+            "upload_workers": "LOCUS_UPLOAD_WORKERS",
+            "upload_queue": "LOCUS_UPLOAD_QUEUE",
+            "upload_seconds": "LOCUS_UPLOAD_SECONDS",
+            "body_timeout": "LOCUS_BODY_TIMEOUT",
+            "login_failures": "LOCUS_LOGIN_FAILURES",
             "vim_check": "LOCUS_VIM_CHECK",
         }
         values = {field: source[var] for field, var in names.items() if source.get(var)}

@@ -4,7 +4,9 @@ Accepted upload media types: ``application/zip`` (SOL004/SOL007 CSAR), ``applica
 or ``application/x-gzip`` (OSM tar.gz), ``application/x-tar``, ``application/octet-stream``
 (sniffed), and ``text/plain`` / ``application/yaml`` for a bare descriptor. The body is read
 with a hard size limit (413 beyond it) and, when the OSM client sends ``Content-File-MD5``,
-checked against it.
+checked against it. The bytes are then sniffed (gzip, zip and tar magic numbers; anything
+else is taken as YAML text): a declared type the bytes contradict is refused with 415, and
+``application/octet-stream`` is stored as the type the bytes have.
 """
 
 from __future__ import annotations
@@ -74,7 +76,41 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str]:
             "the upload does not match its Content-File-MD5",
             [Issue("", "checksum-mismatch", "MD5 of the body differs from Content-File-MD5")],
         )
-    return data, kind
+    return data, sniffed_type(kind, data)
+
+
+def _actual_type(data: bytes) -> str:
+    if data[:2] == b"\x1f\x8b":
+        return "application/gzip"
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "application/zip"
+    if data[257:262] == b"ustar":
+        return "application/x-tar"
+    return "text/plain"
+
+
+_ALIASES = {
+    "application/gzip": frozenset({"application/gzip", "application/x-gzip"}),
+    "application/zip": frozenset({"application/zip"}),
+    "application/x-tar": frozenset({"application/x-tar"}),
+    "text/plain": YAML_TYPES,
+}
+
+
+def sniffed_type(declared: str, data: bytes) -> str:
+    """The media type to store for ``data`` declared as ``declared``; 415 on a mismatch."""
+    actual = _actual_type(data)
+    if declared == "application/octet-stream":
+        return actual
+    if declared not in _ALIASES[actual]:
+        what = "YAML text" if actual == "text/plain" else f"{actual} data"
+        raise HttpProblem(
+            415,
+            "Unsupported Media Type",
+            f"the body is declared {declared} but its bytes are {what}: send it as "
+            f"{' or '.join(sorted(_ALIASES[actual]))} (or application/octet-stream)",
+        )
+    return declared
 
 
 def preferred(accept: str | None, offered: tuple[str, ...]) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import ProjectRow, TokenRow, UserRow
+from locus_iac.errors import AuthError, Forbidden
 from locus_iac.nbi.context import AdminDep, CallerDep, ServicesDep
 from locus_iac.nbi.schemas_admin import (
     ProjectIn,
@@ -24,6 +25,7 @@ from locus_iac.nbi.schemas_admin import (
     UserOut,
     UserPatch,
 )
+from locus_iac.nbi.throttle import login_throttle
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"])
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
@@ -47,13 +49,27 @@ def _token(found: tuple[TokenRow, UserRow, ProjectRow], secret: str | None = Non
 
 
 @router.post("/tokens", response_model=TokenInfo, response_model_exclude_none=True)
-def create_token(body: TokenRequest, svc: ServicesDep) -> TokenInfo:
-    """Log in: a bearer token for ``project_id`` (name or id; default the user's first)."""
+def create_token(body: TokenRequest, svc: ServicesDep, request: Request) -> TokenInfo:
+    """Log in: a bearer token for ``project_id`` (name or id; default the user's first).
+
+    Throttled per user name and per address (429 with ``Retry-After``, see ``nbi.throttle``).
+    """
     lifetime = timedelta(seconds=svc.settings.token_ttl)
-    with svc.db.session() as session:
-        issued = cat.issue_token(session, body.username, body.password, body.project_id, lifetime)
-        found = cat.find_token(session, issued.caller.token_id, issued.caller)
-        return _token(found, issued.secret)
+    throttle, address = login_throttle(request), request.client.host if request.client else None
+    throttle.check(body.username, address)
+    try:
+        with svc.db.session() as session:
+            issued = cat.issue_token(
+                session, body.username, body.password, body.project_id, lifetime
+            )
+            found = cat.find_token(session, issued.caller.token_id, issued.caller)
+            out = _token(found, issued.secret)
+    except AuthError as exc:
+        if not isinstance(exc, Forbidden):  # a right password for no project is no guess
+            throttle.failed(body.username, address)
+        raise
+    throttle.succeeded(body.username)
+    return out
 
 
 @router.get("/tokens", response_model=list[TokenInfo], response_model_exclude_none=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.representations import KIND_APIS, KindApi, View
 from locus_iac.nbi.schemas_packages import CreatePackageRequest, ObjectId, PackageModifications
 from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, preferred, read_upload
+from locus_iac.nbi.workers import upload_pool
 
 Ref = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -201,7 +201,8 @@ def _upload_route(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         data, media = await read_upload(request, svc.settings.max_upload_bytes)
-        await run_in_threadpool(
+        await upload_pool(request).run(
+            request,
             lambda: cat.upload_content(
                 svc.db,
                 svc.inspector,
@@ -210,7 +211,7 @@ def _upload_route(router: APIRouter, api: KindApi, item: str) -> None:
                 package_id=package_id,
                 data=data,
                 content_type=media,
-            )
+            ),
         )
         return Response(status_code=status.HTTP_201_CREATED)
 
@@ -278,7 +279,8 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
     ) -> ObjectId:
         """OSM one-shot onboarding: create the resource and upload its content at once."""
         data, media = await read_upload(request, svc.settings.max_upload_bytes)
-        row = await run_in_threadpool(
+        row = await upload_pool(request).run(
+            request,
             lambda: cat.onboard_new(
                 svc.db,
                 svc.inspector,
@@ -286,7 +288,7 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
                 kind=api.kind,
                 data=data,
                 content_type=media,
-            )
+            ),
         )
         response.headers["Location"] = _root(request) + api.self_path(row.id)
         return ObjectId(id=row.id)
