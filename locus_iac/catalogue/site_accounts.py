@@ -91,7 +91,9 @@ class VimConfig(BaseModel):
         default=None, description="OSM: PEM CA certificate(s) of the Keystone and API endpoints"
     )
     ca_cert: str | None = Field(
-        default=None, description="OSM: a path on the MANO host; refused, give ca_cert_content"
+        default=None,
+        exclude=True,
+        description="OSM: a path on the MANO host; refused, give ca_cert_content",
     )
     use_internal_endpoint: bool = False
     interface: Interface | None = None

@@ -51,7 +51,8 @@ REQUIRED_SERVICES = ("identity", "compute", "network", "image")
 """Catalog service types the NS stacks use (Keystone, Nova, Neutron, Glance)."""
 ACCEPTED_ROLES = frozenset({"member", "admin"})
 """Any one of these roles on the project is enough (see the module docstring)."""
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 10.0
+"""Seconds for each Keystone request (connect: at most 3); token issuance is slow on small hosts."""
 
 
 @dataclass(frozen=True)
