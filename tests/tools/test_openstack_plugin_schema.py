@@ -42,6 +42,7 @@ SDK_DIR = Path(pulumi_openstack.__file__).parent
 pytestmark = pytest.mark.skipif(not PLUGIN.is_file(), reason="plugin not built")
 
 INVOKE = re.compile(r"""pulumi\.runtime\.invoke(?:_output)?\('(openstack:[^']+)'""")
+RESULT = re.compile(r"""pulumi\.runtime\.invoke\('(openstack:[^']+)', .*typ=(\w+)\)""")
 SENT_ARG = re.compile(r"""__args__\['(\w+)'\]""")
 
 
@@ -110,6 +111,25 @@ def sdk_functions() -> dict[str, set[str]]:
     return functions
 
 
+def sdk_results() -> list[tuple[str, str, str]]:
+    """(function token, Python module, result class) of every function the SDK invokes."""
+    results = set()
+    for path in sorted(SDK_DIR.rglob("*.py")):
+        module = ".".join(path.relative_to(SDK_DIR.parent).with_suffix("").parts)
+        for token, cls in RESULT.findall(path.read_text(encoding="utf-8")):
+            results.add((token, module, cls))
+    return sorted(results)
+
+
+def output_names(cls: type) -> set[str]:
+    """The Pulumi names of a class' output properties (``@pulumi.getter(name=...)``)."""
+    return {
+        getattr(value.fget, "_pulumi_name", name)
+        for name, value in vars(cls).items()
+        if isinstance(value, property)
+    }
+
+
 def input_names(args_class: type) -> set[str]:
     names: dict[str, str] = _types.input_type_py_to_pulumi_names(args_class)
     return set(names.values())
@@ -150,6 +170,26 @@ def test_resource_inputs_match_the_sdk_args(
     resource = schema["resources"].get(token)
     assert resource is not None, f"{token} is not in the plugin's schema"
     assert input_names(_args_class(fqn, cls)) == set(resource.get("inputProperties", {}))
+
+
+@pytest.mark.parametrize(("token", "fqn", "cls"), sdk_resources(), ids=lambda v: str(v))
+def test_resource_outputs_match_the_sdk_class(
+    schema: dict[str, Any], token: str, fqn: str, cls: str
+) -> None:
+    resource_class = getattr(importlib.import_module(fqn), cls)
+    assert output_names(resource_class) == set(schema["resources"][token]["properties"])
+
+
+def test_function_results_match_the_sdk_result_classes(schema: dict[str, Any]) -> None:
+    results = sdk_results()
+    assert len(results) == len(sdk_functions())
+    mismatched = {}
+    for token, module, cls in results:
+        result_class = getattr(importlib.import_module(module), cls)
+        outputs = set(schema["functions"][token].get("outputs", {}).get("properties", {}))
+        if output_names(result_class) != outputs:
+            mismatched[token] = sorted(output_names(result_class) ^ outputs)
+    assert mismatched == {}
 
 
 def test_function_arguments_are_the_function_inputs(schema: dict[str, Any]) -> None:
