@@ -50,9 +50,11 @@ def _keystone_v3(version: str | None) -> str | None:
 def _pem(text: str | None) -> str | None:
     if text is None:
         return None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError("not a PEM CA certificate (no BEGIN CERTIFICATE line)")
     try:
         ssl.create_default_context(cadata=text)
-    except (ssl.SSLError, ValueError) as exc:
+    except (ssl.SSLError, ValueError, TypeError) as exc:
         raise ValueError(f"not a PEM CA certificate: {exc}") from None
     return text
 

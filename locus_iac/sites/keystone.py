@@ -83,6 +83,8 @@ def _transport_errors(url: str) -> Iterator[None]:
     """httpx transport errors as :class:`ValidationError` at ``/vim_url``."""
     try:
         yield
+    except httpx.InvalidURL:
+        raise _refused("bad-url", "/vim_url", f"{url} is not a valid URL") from None
     except httpx.TimeoutException:
         raise _refused("timeout", "/vim_url", f"Keystone at {url} did not answer in time") from None
     except httpx.TransportError as exc:
@@ -249,9 +251,7 @@ def _role_issues(account: OpenStackAccount, token: dict[str, Any]) -> list[Issue
     if ACCEPTED_ROLES & {r.lower() for r in roles}:
         return []
     where = (
-        "/config/application_credential_id"
-        if account.uses_application_credential
-        else "/vim_user"
+        "/config/application_credential_id" if account.uses_application_credential else "/vim_user"
     )
     return [
         Issue(

@@ -26,10 +26,15 @@ def keystone_v3_url(vim_url: str) -> str:
 
     Raises :class:`ValidationError` at ``/vim_url`` for a v2.0 URL or one without a host.
     """
-    parts = urlsplit(vim_url.strip())
+    try:
+        parts = urlsplit(vim_url.strip())
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+        parts = urlsplit("")
     path = parts.path.rstrip("/")
     issue: Issue | None = None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not host:
         issue = Issue("/vim_url", "bad-url", f"{vim_url!r} is not an http(s) URL with a host")
     elif path.endswith("/v2.0") or path.endswith("/v2"):
         issue = Issue("/vim_url", "unsupported-version", "Keystone v2 is gone: give the v3 URL")

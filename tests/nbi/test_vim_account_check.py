@@ -528,3 +528,18 @@ def test_cli_no_check_registers_offline(cli: CliRunner) -> None:
     )  # fmt: skip
     assert refused.exit_code == 1
     assert [e["path"] for e in json.loads(refused.output)["errors"]] == ["/vim_url"]
+
+
+@pytest.mark.parametrize("ca", ["", "garbage", "é", "-----BEGIN CERTIFICATE-----\nAAAA\n"])
+def test_a_bad_ca_is_422_at_ca_cert_content(api: Api, ca: str) -> None:
+    body = _body("https://keystone.example:5000/v3", config={"ca_cert_content": ca})
+    answer = api.post("/admin/v1/vim_accounts", params={"check": "false"}, json=body)
+    assert answer.status_code == 422, answer.text
+    assert [e["path"] for e in answer.json()["errors"]] == ["/body/config/ca_cert_content"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://h:abc/v3", "http:///v3"])
+def test_a_url_without_a_usable_host_is_422_even_unchecked(api: Api, url: str) -> None:
+    answer = api.post("/admin/v1/vim_accounts", params={"check": "false"}, json=_body(url))
+    assert answer.status_code == 422, answer.text
+    assert [e["path"] for e in answer.json()["errors"]] == ["/vim_url"]

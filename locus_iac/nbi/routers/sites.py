@@ -79,8 +79,9 @@ def create_vim_account(
 ) -> SiteOut:
     """Register an OpenStack project (auth URL, project, user, password or application
     credential, domains, region, CA, networks), checked against Keystone first."""
+    account = OpenStackAccount.from_registration(body)  # a usable auth URL, checked or not
     if check and svc.settings.vim_check:
-        check_account(OpenStackAccount.from_registration(body))
+        check_account(account)
     row = _register(svc, who, body)
     response.headers["Location"] = f"/admin/v1/vim_accounts/{row.id}"
     return _out(row)
