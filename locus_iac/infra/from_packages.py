@@ -78,7 +78,9 @@ def _vpn_refs(sites: SiteCatalog, vpn_stacks: Mapping[str, str]) -> Upstream:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             key = next((k for k in (f"{a}:{b}", f"{b}:{a}") if k in vpn_stacks), None)
-            stack = vpn_stacks[key] if key else f"locus-vpn/{a}--{b}"
+            # fully qualified: a file backend refuses "project/stack" (its first part is an
+            # organisation, always "organization" there)
+            stack = vpn_stacks[key] if key else f"organization/locus-vpn/{a}--{b}"
             refs.append(VpnStackRef(sites=(a, b), stack=stack))
     return Upstream(vpn=tuple(refs))
 
@@ -111,7 +113,8 @@ def spec_from_packages(
     """The spec of one NS (``main`` is an NSD package) or NSI (an NST package).
 
     ``folders`` maps VNFD ids to their package folders; ``vpn_stacks`` maps
-    ``site-a:site-b`` to the stack joining them (default ``locus-vpn/<a>--<b>``).
+    ``site-a:site-b`` to the stack joining them (default
+    ``organization/locus-vpn/<a>--<b>``).
     Placement of a profile: ``place`` (by ``subnet/profile``, VNFD id or profile id), else
     ``suggested`` (an optimiser's answer, by ``subnet/profile`` or profile id), else
     :func:`default_site`. ``reserved`` lists, per site, blocks links must not use (the VPN

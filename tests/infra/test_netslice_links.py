@@ -51,7 +51,7 @@ FIRST_ID = "1a000000-0000-4000-8000-00000000000a"
 SECOND_ID = "2b000000-0000-4000-8000-00000000000b"
 CLOUD_ID = "c1000000-0000-4000-8000-0000000000c1"
 EDGE_ID = "e2000000-0000-4000-8000-0000000000e2"
-POC_VPN = "locus-vpn/ote-core--uma-edge"
+POC_VPN = "organization/locus-vpn/ote-core--uma-edge"
 POC_OUTPUTS = {
     POC_VPN: {
         "next_hops": {"ote-core": "10.100.255.1", "uma-edge": "192.168.255.1"},
