@@ -36,7 +36,7 @@ class LoginThrottle:
         self,
         failures: int = 5,
         *,
-        base: float = 2.0,
+        base: float = 30.0,
         ceiling: float = 900.0,
         window: float = 900.0,
         max_records: int = 10_000,

@@ -20,6 +20,8 @@ from locus_iac.errors import Issue
 from locus_iac.packages._collect import StopReading
 from locus_iac.packages.limits import PackageLimits
 
+_YIELD_EVERY = 0.005  # seconds
+
 
 class ReadBudget:
     """A deadline (monotonic clock) and an optional cancellation event."""
@@ -30,17 +32,26 @@ class ReadBudget:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.cancelled = cancelled or threading.Event()
+        self._yielded = time.monotonic()
 
     def cancel(self) -> None:
         self.cancelled.set()
 
     def check(self) -> None:
-        """Raise :class:`StopReading` when the read must stop."""
+        """Raise :class:`StopReading` when the read must stop.
+
+        Every few milliseconds a check also yields the GIL (``sleep(0)``), so a reader busy
+        with a hostile archive in a worker thread does not hold up the server's event loop.
+        """
+        now = time.monotonic()
+        if now - self._yielded > _YIELD_EVERY:
+            time.sleep(0)
+            self._yielded = now
         if self.cancelled.is_set():
             raise StopReading(
                 Issue("/archive", "read-cancelled", "reading was abandoned (the caller left)")
             )
-        if time.monotonic() > self.deadline:
+        if now > self.deadline:
             raise StopReading(
                 Issue(
                     "/archive",
