@@ -28,6 +28,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from fastapi.testclient import TestClient
 
 from locus_iac.infra import dns_label, ns_namespace
 from testbed.exemplary import (
+    EDGE_POOL,
     EDGE_URL,
     CoreStacks,
     Tenant,
@@ -214,6 +216,177 @@ def _leftovers(conn: Any, project_id: str, ns_ids: list[str]) -> dict[str, list[
     }
 
 
+# -- the phases ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One run's handles and what it made so far."""
+
+    admin: Any
+    nbi: Nbi
+    guests: FakeGuests
+    stacks: CoreStacks
+    tenant_conn: Any = None
+    project_id: str = ""
+    nsi: str = ""
+    nested: dict[str, str] = field(default_factory=dict)
+    networks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def cloud_ns(self) -> str:
+        return self.nested["cloud_nss"]
+
+    def boot(self) -> list[str]:
+        return boot_guests(
+            self.admin, self.tenant_conn, self.guests, self.cloud_ns, self.networks["mgmt"]
+        )
+
+    def edge_url_of(self, server_id: str) -> str:
+        return self.guests.guests[server_id].file(CLOUD_DIR / "edge-url").read_text().strip()
+
+
+def _scale_body(direction: str) -> dict[str, Any]:
+    data = {"memberVnfIndex": "1", "vduId": "cloud_vdu", "scaleVnfType": direction}
+    return {"scaleType": "SCALE_VNF", "scaleVnfData": [data]}
+
+
+def _tenant_and_vpn(run: Run) -> None:
+    """stacks/tenant as stacks/README.md runs it, then the VPN stack's core and edge sides."""
+    stacks, admin = run.stacks, run.admin
+    stacks.tenant_up()
+    run.project_id = admin.identity.find_project(stacks.tenant.project, ignore_missing=False).id
+    user = admin.identity.find_user(stacks.tenant.user, ignore_missing=False)
+    assert user.default_project_id == run.project_id
+    networks = {n.name for n in admin.network.networks(project_id=run.project_id)}
+    assert networks == {stacks.tenant.mgmt, stacks.tenant.data}
+    group = admin.network.find_security_group(
+        stacks.tenant.security_group, project_id=run.project_id
+    )
+    assert group is not None
+    assert admin.network.find_router(stacks.tenant.router, ignore_missing=False)
+    stacks.vpn_up()
+    run.tenant_conn = connect(stacks.tenant.cloud())
+
+
+def _instantiate(run: Run, kube: httpx.Client, tmp_path: Path) -> None:
+    """Sites, packages, the netslice; Day1 of the cloud VNF fails until its guest boots."""
+    nbi = run.nbi
+    register_core(nbi, run.stacks.tenant)
+    onboard_exemplary(nbi, tmp_path)
+    created = _post(nbi, f"{NSI}/netslice_instances_content", instantiate_body("exemplary"))
+    run.nsi, op = created["id"], created["nsiLcmOpOccId"]
+    first = _nsi_op(nbi, op)
+    view = nbi.client.get(f"{NSI}/netslice_instances/{run.nsi}", headers=nbi.auth).json()
+    run.nested = {n["netsliceSubnetId"]: n["nsInstanceId"] for n in view["nestedNsInstances"]}
+    # Day1 cannot reach a guest the fake driver never booted: FAILED_TEMP, the subnet named
+    assert first["operationState"] == "FAILED_TEMP", first
+    assert "cloud_nss" in str(first.get("error")), first
+    assert "unreachable" in str(first.get("error")).lower(), first
+    (server,) = servers(run.admin, run.cloud_ns)
+    run.networks = _networks(run.admin, run.stacks.tenant, run.nsi)
+    assert run.boot() == [server.id]
+    retried = nbi.client.post(f"{NSI}/nsi_lcm_op_occs/{op}/retry", headers=nbi.auth)
+    assert retried.status_code == 202, retried.text
+    done = _nsi_op(nbi, op)
+    assert done["operationState"] == "COMPLETED", done
+    assert run.edge_url_of(server.id) == EDGE_URL  # Day1 over SSH wrote it
+    (server,) = servers(run.admin, run.cloud_ns)
+    _check_cloud_vnf(run.admin, server, run.networks)
+    _check_wiring(run.admin, run.stacks, run.nsi, run.networks["cache"])
+    _check_edge(kube, run.nsi, run.nested["edge_nss"])
+
+
+def _scale(run: Run) -> None:
+    """1 -> 2 (Day1 of the new server, once its guest is up) -> 1."""
+    nbi, admin = run.nbi, run.admin
+    (first,) = servers(admin, run.cloud_ns)
+    op = _post(nbi, f"{NS}/ns_instances/{run.cloud_ns}/scale", _scale_body("SCALE_OUT"))["id"]
+    scaled = _ns_op(nbi, op)
+    assert scaled["operationState"] == "FAILED_TEMP", scaled  # the new server's guest is down
+    (added,) = [s for s in servers(admin, run.cloud_ns) if s.id != first.id]
+    assert run.boot() == [added.id]
+    retry = nbi.client.post(f"{NS}/ns_lcm_op_occs/{op}/retry", headers=nbi.auth)
+    assert retry.status_code == 202, retry.text
+    scaled = _ns_op(nbi, op)
+    assert scaled["operationState"] == "COMPLETED", scaled
+    two = servers(admin, run.cloud_ns)
+    assert [s.status for s in two] == ["ACTIVE", "ACTIVE"]
+    for each in two:
+        _check_cloud_vnf(admin, each, run.networks)
+    assert run.edge_url_of(added.id) == EDGE_URL
+    op = _post(nbi, f"{NS}/ns_instances/{run.cloud_ns}/scale", _scale_body("SCALE_IN"))["id"]
+    scaled_in = _ns_op(nbi, op)
+    assert scaled_in["operationState"] == "COMPLETED", scaled_in
+    assert [s.id for s in servers(admin, run.cloud_ns)] == [first.id]
+    assert not list(admin.network.ports(device_id=added.id))
+    run.guests.halt(added.id)
+
+
+def _heal(run: Run) -> None:
+    """The server deleted behind the MANO's back is re-created on its own ports."""
+    admin = run.admin
+    (server,) = servers(admin, run.cloud_ns)
+    ports_before = sorted(p.id for p in admin.network.ports(device_id=server.id))
+    admin.compute.delete_server(server.id)
+    admin.compute.wait_for_delete(server, wait=120)
+    assert servers(admin, run.cloud_ns) == []
+    op = _post(run.nbi, f"{NS}/ns_instances/{run.cloud_ns}/heal", {})["id"]
+    healed = _ns_op(run.nbi, op)
+    assert healed["operationState"] == "COMPLETED", healed
+    (restored,) = servers(admin, run.cloud_ns)
+    assert restored.id != server.id and restored.name == server.name
+    _check_cloud_vnf(admin, restored, run.networks)
+    assert sorted(p.id for p in admin.network.ports(device_id=restored.id)) == ports_before
+
+
+def _terminate(run: Run, kube: httpx.Client) -> None:
+    nbi, admin = run.nbi, run.admin
+    op = _post(nbi, f"{NSI}/netslice_instances/{run.nsi}/terminate", {})["nsiLcmOpOccId"]
+    ended = _nsi_op(nbi, op)
+    assert ended["operationState"] == "COMPLETED", ended
+    assert servers(admin, run.cloud_ns) == []
+    for vld in ("cache_net", "origin_net"):
+        assert admin.network.find_network(dns_label(run.nsi[:8], vld)) is None
+    assert admin.network.find_security_group(ns_namespace(run.cloud_ns)) is None
+    router = admin.network.find_router(run.stacks.tenant.router, ignore_missing=False)
+    assert [r["destination"] for r in router.routes] == [EDGE_POOL]  # the VPN stack's only
+    edge = ns_namespace(run.nested["edge_nss"])
+    wait_for(
+        f"namespace {edge} to be gone",
+        lambda: kube.get(f"/api/v1/namespaces/{edge}").status_code == 404,
+    )
+    deleted = nbi.client.delete(f"{NSI}/netslice_instances/{run.nsi}", headers=nbi.auth)
+    assert deleted.status_code == 204
+    run.nsi = ""
+
+
+def _abandon(run: Run) -> None:
+    """After a failure: give up the open occurrence, terminate without primitives, wait."""
+    nbi = run.nbi
+    view = nbi.client.get(f"{NSI}/netslice_instances/{run.nsi}", headers=nbi.auth).json()
+    current = view.get("currentLcmOpOccId")
+    if current:
+        nbi.client.post(f"{NSI}/nsi_lcm_op_occs/{current}/fail", headers=nbi.auth)
+    for ns in run.nested.values():  # a nested scale or heal left open
+        nested = nbi.client.get(f"{NS}/ns_instances/{ns}", headers=nbi.auth).json()
+        if nested.get("currentLcmOpOccId"):
+            op = nested["currentLcmOpOccId"]
+            nbi.client.post(f"{NS}/ns_lcm_op_occs/{op}/fail", headers=nbi.auth)
+    body = {"skip_terminate_primitives": True}
+    answer = nbi.client.post(
+        f"{NSI}/netslice_instances/{run.nsi}/terminate", json=body, headers=nbi.auth
+    )
+    if answer.status_code == 202:
+        _nsi_op(nbi, answer.json()["nsiLcmOpOccId"])
+
+
+def _no_default_group_left(admin: Any, project_id: str) -> None:
+    """Neutron's automatic ``default`` group of the deleted project (no stack declares it)."""
+    for group in admin.network.security_groups(project_id=project_id):
+        admin.network.delete_security_group(group)
+
+
 # -- the test -----------------------------------------------------------------------------------
 
 
@@ -226,137 +399,27 @@ def test_exemplary_netslice_across_openstack_core_and_kubernetes_edge(
     guests: FakeGuests,
     tmp_path: Path,
 ) -> None:
-    client, auth = nbi.client, nbi.auth
     stacks = CoreStacks(dict(pulumi_env), tmp_path / "stacks", str(site["kubeconfig"]))
     stacks.workdir.mkdir()
     image, image_created = ensure_image(admin)
     stacks.gateway_flavor = ensure_gateway_flavor(admin, stacks.tenant.suffix)
-    nsi = ""
-    nested: dict[str, str] = {}
-    project_id = ""
+    run = Run(admin, nbi, guests, stacks)
     try:
-        # 1. the tenant, as stacks/README.md runs it
-        stacks.tenant_up()
-        project = admin.identity.find_project(stacks.tenant.project, ignore_missing=False)
-        project_id = project.id
-        user = admin.identity.find_user(stacks.tenant.user, ignore_missing=False)
-        assert user.default_project_id == project_id
-        assert {n.name for n in admin.network.networks(project_id=project_id)} == {
-            stacks.tenant.mgmt,
-            stacks.tenant.data,
-        }
-        assert (
-            admin.network.find_security_group(stacks.tenant.security_group, project_id=project_id)
-            is not None
-        )
-        # ... and the VPN's core side (gateway VM, floating IP, router route) and edge side
-        stacks.vpn_up()
-        tenant_conn = connect(stacks.tenant.cloud())
-
-        # 2. the NBI: sites, packages, instantiate
-        register_core(nbi, stacks.tenant)
-        onboard_exemplary(nbi, tmp_path)
-        created = _post(nbi, f"{NSI}/netslice_instances_content", instantiate_body("exemplary"))
-        nsi, op = created["id"], created["nsiLcmOpOccId"]
-        first = _nsi_op(nbi, op)
-        view = client.get(f"{NSI}/netslice_instances/{nsi}", headers=auth).json()
-        nested = {n["netsliceSubnetId"]: n["nsInstanceId"] for n in view["nestedNsInstances"]}
-        cloud_ns, edge_ns = nested["cloud_nss"], nested["edge_nss"]
-        # 3. Day1 cannot reach a guest the fake driver never booted: FAILED_TEMP, named
-        assert first["operationState"] == "FAILED_TEMP", first
-        assert "cloud_nss" in str(first.get("error")), first
-        (server,) = servers(admin, cloud_ns)
-        networks = _networks(admin, stacks.tenant, nsi)
-        assert boot_guests(admin, tenant_conn, guests, cloud_ns, networks["mgmt"])
-        retried = client.post(f"{NSI}/nsi_lcm_op_occs/{op}/retry", headers=auth)
-        assert retried.status_code == 202, retried.text
-        done = _nsi_op(nbi, op)
-        assert done["operationState"] == "COMPLETED", done
-        guest = guests.guests[server.id]
-        assert guest.file(CLOUD_DIR / "edge-url").read_text().strip() == EDGE_URL  # Day1
-
-        # what instantiate made, as OpenStack and Kubernetes show it
-        (server,) = servers(admin, cloud_ns)
-        _check_cloud_vnf(admin, server, networks)
-        _check_wiring(admin, stacks, nsi, networks["cache"])
-        _check_edge(kube, nsi, edge_ns)
-
-        # 4. scale the cloud VNF 1 -> 2 (the new server's Day1) -> 1
-        out = {
-            "scaleType": "SCALE_VNF",
-            "scaleVnfData": [
-                {"memberVnfIndex": "1", "vduId": "cloud_vdu", "scaleVnfType": "SCALE_OUT"}
-            ],
-        }
-        scale = _post(nbi, f"{NS}/ns_instances/{cloud_ns}/scale", out)
-        scaled = _ns_op(nbi, scale["id"])
-        assert len(servers(admin, cloud_ns)) == 2
-        if scaled["operationState"] == "FAILED_TEMP":  # Day1 of the new, unbooted server
-            assert boot_guests(admin, tenant_conn, guests, cloud_ns, networks["mgmt"])
-            retry = client.post(f"{NS}/ns_lcm_op_occs/{scale['id']}/retry", headers=auth)
-            assert retry.status_code == 202, retry.text
-            scaled = _ns_op(nbi, scale["id"])
-        assert scaled["operationState"] == "COMPLETED", scaled
-        two = servers(admin, cloud_ns)
-        assert [s.status for s in two] == ["ACTIVE", "ACTIVE"]
-        for each in two:
-            _check_cloud_vnf(admin, each, networks)
-        added = next(s for s in two if s.id != server.id)
-        assert guests.guests[added.id].file(CLOUD_DIR / "edge-url").read_text().strip() == EDGE_URL
-        scale_in = {
-            "scaleType": "SCALE_VNF",
-            "scaleVnfData": [
-                {"memberVnfIndex": "1", "vduId": "cloud_vdu", "scaleVnfType": "SCALE_IN"}
-            ],
-        }
-        scaled_in = _ns_op(nbi, _post(nbi, f"{NS}/ns_instances/{cloud_ns}/scale", scale_in)["id"])
-        assert scaled_in["operationState"] == "COMPLETED", scaled_in
-        assert [s.id for s in servers(admin, cloud_ns)] == [server.id]
-        assert not list(admin.network.ports(device_id=added.id))
-        guests.halt(added.id)
-
-        # 5. heal: the server deleted behind the MANO's back is re-created on its own ports
-        ports_before = sorted(p.id for p in admin.network.ports(device_id=server.id))
-        admin.compute.delete_server(server.id)
-        admin.compute.wait_for_delete(admin.compute.get_server(server.id), wait=120)
-        healed = _ns_op(nbi, _post(nbi, f"{NS}/ns_instances/{cloud_ns}/heal", {})["id"])
-        assert healed["operationState"] == "COMPLETED", healed
-        (restored,) = servers(admin, cloud_ns)
-        assert restored.id != server.id and restored.name == server.name
-        _check_cloud_vnf(admin, restored, networks)
-        assert sorted(p.id for p in admin.network.ports(device_id=restored.id)) == ports_before
-
-        # 6. terminate: nothing of the netslice is left
-        ended = _nsi_op(
-            nbi, _post(nbi, f"{NSI}/netslice_instances/{nsi}/terminate", {})["nsiLcmOpOccId"]
-        )
-        assert ended["operationState"] == "COMPLETED", ended
-        assert servers(admin, cloud_ns) == []
-        for name in (dns_label(nsi[:8], "cache_net"), dns_label(nsi[:8], "origin_net")):
-            assert admin.network.find_network(name) is None
-        assert admin.network.find_security_group(ns_namespace(cloud_ns)) is None
-        router = admin.network.find_router(stacks.tenant.router, ignore_missing=False)
-        assert [r["destination"] for r in router.routes] == ["192.168.128.0/17"]  # the VPN's
-        wait_for(
-            "the edge NS namespace to be gone",
-            lambda: kube.get(f"/api/v1/namespaces/{ns_namespace(edge_ns)}").status_code == 404,
-        )
-        assert client.delete(f"{NSI}/netslice_instances/{nsi}", headers=auth).status_code == 204
-        nsi = ""
-    finally:
-        if nsi:  # a failure above: leave nothing on the shared testbed
-            _post(
-                nbi,
-                f"{NSI}/netslice_instances/{nsi}/terminate",
-                {"skip_terminate_primitives": True},
-            )
-            time.sleep(1)
+        _tenant_and_vpn(run)
+        _instantiate(run, kube, tmp_path)
+        _scale(run)
+        _heal(run)
+        _terminate(run, kube)
+    finally:  # whatever failed, leave nothing on the shared testbed
+        if run.nsi:
+            _abandon(run)
         stacks.destroy_all()
         admin.compute.delete_flavor(admin.compute.find_flavor(stacks.gateway_flavor))
         if image_created:
             admin.image.delete_image(image)
-    # the tenant's project is gone; nothing it held is left
+    # the tenant's project and user are gone, and nothing the run made is left
     assert admin.identity.find_project(stacks.tenant.project) is None
     assert admin.identity.find_user(stacks.tenant.user) is None
-    left = _leftovers(admin, project_id, list(nested.values()))
+    left = _leftovers(admin, run.project_id, list(run.nested.values()))
+    _no_default_group_left(admin, run.project_id)
     assert left == {k: [] for k in left}, left
