@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from locus_iac import catalogue as cat
 from locus_iac.sites import Resources, SiteRole, UnitCost, require_within
+from locus_iac.sites.models import DNS_LABEL
 
 Name = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
@@ -133,10 +134,21 @@ class SitePlacementIn(_In):
         return latency
 
 
+SiteLabel = Annotated[
+    str,
+    Field(
+        pattern=DNS_LABEL,
+        description="a DNS label (a-z, 0-9, '-'; at most 63): the one name pattern of sites, "
+        "checked here so that a site that registers can also be deployed to",
+    ),
+]
+
+
 class VimAccountRegistration(SitePlacementIn, cat.VimAccountIn):
     """``POST /admin/v1/vim_accounts``: OSM fields plus the placement extension (a core site
     unless ``role`` says otherwise)."""
 
+    name: SiteLabel
     role: SiteRole = Field(default=SiteRole.CORE, description="locus: edge or core")
 
 
@@ -144,4 +156,5 @@ class K8sClusterRegistration(SitePlacementIn, cat.K8sClusterIn):
     """``POST /admin/v1/k8sclusters``: OSM fields plus the placement extension (an edge site
     unless ``role`` says otherwise)."""
 
+    name: SiteLabel
     role: SiteRole = Field(default=SiteRole.EDGE, description="locus: edge or core")

@@ -11,6 +11,7 @@ from .conftest import Server, login, problem_of
 from .corpus import valid_package
 
 GZ = {"Content-Type": "application/gzip"}
+KUBECONFIG = "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: t0k}}]\n"
 
 
 def _create_user(server: Server, username: str, password: str, projects: list[str]) -> None:
@@ -91,3 +92,31 @@ def test_data_dir_and_database_files_are_private(server: Server) -> None:
     assert loose == {}
     folders = [p for p in server.data_dir.rglob("*") if p.is_dir()]
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in folders), folders
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", ["edge_1", "Edge", "-edge", "e" * 64, "edge.lab"])
+def test_site_name_outside_the_one_pattern_is_refused_at_registration(
+    server: Server, name: str
+) -> None:
+    """Defect 11: ``edge_1`` registered, then failed every instantiation on its pattern."""
+    with server.client() as client:
+        before = client.get("/admin/v1/k8sclusters").json()
+        response = client.post(
+            "/admin/v1/k8sclusters", json={"name": name, "credentials": KUBECONFIG}
+        )
+        body = problem_of(response)
+        assert response.status_code == 422, response.text
+        paths = [e["path"] for e in body["errors"]]  # type: ignore[union-attr]
+        assert paths == ["/body/name"], body
+        assert client.get("/admin/v1/k8sclusters").json() == before
+
+
+@pytest.mark.timeout(300)
+def test_site_name_in_the_pattern_registers(server: Server) -> None:
+    with server.client() as client:
+        created = client.post(
+            "/admin/v1/k8sclusters", json={"name": "edge-1", "credentials": KUBECONFIG}
+        )
+        assert created.status_code == 201, created.text
+        assert client.delete(f"/admin/v1/k8sclusters/{created.json()['id']}").status_code == 204
