@@ -68,6 +68,14 @@ def tools_env(pulumi_binary: Path | None, env: Mapping[str, str] | None = None) 
     return extra
 
 
+def blank_openstack_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``OS_*`` variables of this host, blanked for the engine: the OpenStack provider must
+    take its settings from the VIM account only (``OS_CLOUD`` would make it search the host
+    for a ``clouds.yaml``, ``OS_TOKEN`` override the account's credentials)."""
+    env = os.environ if env is None else env
+    return {key: "" for key in env if key.startswith("OS_")}
+
+
 def load_or_create_passphrase(data_dir: Path, env: Mapping[str, str] | None = None) -> str:
     """The secrets passphrase: from the environment, else from (or into) the data dir key file.
 
@@ -122,7 +130,7 @@ class EngineSettings:
             backend_url=backend,
             passphrase=load_or_create_passphrase(data_dir, env),
             pulumi_binary=pulumi_binary,
-            extra_env=tools_env(pulumi_binary, env),
+            extra_env={**tools_env(pulumi_binary, env), **blank_openstack_env(env)},
         )
 
     @property

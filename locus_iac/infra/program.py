@@ -79,12 +79,18 @@ def openstack_provider(
     cloud = (access.cloud if access else None) or site.vim_account or site.name
     if access is None or access.clouds_yaml is None:
         return openstack.Provider(name, cloud=cloud, opts=opts)
-    settings = read_cloud(Path(access.clouds_yaml), cloud).provider_args()
+    settings = {**_PINNED, **read_cloud(Path(access.clouds_yaml), cloud).provider_args()}
     args: dict[str, Any] = {
         key: pulumi.Output.secret(value) if key in SECRET_PROVIDER_ARGS else value
         for key, value in settings.items()
     }
     return openstack.Provider(name, opts=opts, **args)
+
+
+_PINNED: dict[str, str | bool] = {"cloud": "", "region": "", "insecure": False, "swauth": False}
+"""Explicit values for the provider settings the SDK would otherwise take from ``OS_CLOUD``,
+``OS_REGION_NAME``, ``OS_INSECURE``, ``OS_SWAUTH`` of the MANO host (``cloud`` would make
+the provider search the host for a ``clouds.yaml``); the account's own values win."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from locus_iac.catalogue import (
     register_site,
 )
 from locus_iac.catalogue.models import SiteRow
+from locus_iac.engine.settings import EngineSettings
 from locus_iac.errors import PermanentError
 from locus_iac.infra import NsPlan, SiteAccess, build_ns, run_program
 from locus_iac.lcm.inputs import load_sites, write_access
@@ -250,7 +251,11 @@ def test_the_provider_gets_the_account_settings_with_secrets_marked_secret(
     tmp_path: Path,
     ca_pem: str,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Also with OS_* set on the MANO host: the SDK would read them for unset arguments."""
+    for key, value in {"OS_CLOUD": "host", "OS_REGION_NAME": "Host", "OS_INSECURE": "true"}.items():
+        monkeypatch.setenv(key, value)
     caplog.set_level(logging.DEBUG)
     plan, _ = _access(catalogue, tmp_path / "access")
     providers = _providers(plan)
@@ -265,6 +270,9 @@ def test_the_provider_gets_the_account_settings_with_secrets_marked_secret(
         "region": "RegionOne",
         "endpointType": "internal",
         "cacertFile": ca_pem,
+        "cloud": "",  # no clouds.yaml search on the host
+        "insecure": "false",
+        "swauth": "false",
     }
     lab = providers["lab-provider"]
     assert lab == {
@@ -274,8 +282,9 @@ def test_the_provider_gets_the_account_settings_with_secrets_marked_secret(
         "region": "lab",
         "endpointType": "public",
         "insecure": "true",
+        "cloud": "",
+        "swauth": "false",
     }
-    assert "cloud" not in core and "cloud" not in lab  # no clouds.yaml search on the host
     assert PASSWORD not in caplog.text and APP_SECRET not in caplog.text
 
 
@@ -293,3 +302,16 @@ def test_a_missing_cloud_is_a_permanent_error(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"clouds": {"other": {"auth": {"auth_url": "http://x/v3"}}}}))
     with pytest.raises(PermanentError, match="'core'"):
         read_cloud(path, "core")
+
+
+def test_the_engine_runs_without_the_hosts_openstack_settings(tmp_path: Path) -> None:
+    """The provider plugin reads OS_* of its process for what the program leaves unset: the
+    engine gets them blanked (found by hand: OS_CLOUD on the host made the plugin look for
+    a clouds.yaml there)."""
+    host = {"OS_CLOUD": "host", "OS_TOKEN": "t", "OS_AUTH_URL": "http://h/v3", "HOME": "/root"}
+    env = EngineSettings.from_env(tmp_path / "data", env=host).engine_env()
+    assert {k: v for k, v in env.items() if k.startswith("OS_")} == {
+        "OS_CLOUD": "",
+        "OS_TOKEN": "",
+        "OS_AUTH_URL": "",
+    }
