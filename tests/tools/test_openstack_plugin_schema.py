@@ -180,6 +180,23 @@ def test_resource_outputs_match_the_sdk_class(
     assert output_names(resource_class) == set(schema["resources"][token]["properties"])
 
 
+SECRET_OUTPUTS = re.compile(r"additional_secret_outputs=\[(.*?)\]")
+
+
+@pytest.mark.parametrize(("token", "fqn", "cls"), sdk_resources(), ids=lambda v: str(v))
+def test_secret_outputs_match_the_sdk(
+    schema: dict[str, Any], token: str, fqn: str, cls: str
+) -> None:
+    """The outputs the SDK keeps secret are the schema's secret properties (the upstream
+    provider's sensitive attributes): a password must never reach the state in clear."""
+    source = inspect.getsource(getattr(importlib.import_module(fqn), cls))
+    sdk_secrets = {
+        name for listed in SECRET_OUTPUTS.findall(source) for name in re.findall(r'"(\w+)"', listed)
+    }
+    properties = schema["resources"][token]["properties"]
+    assert sdk_secrets == {name for name, prop in properties.items() if prop.get("secret")}
+
+
 def test_function_results_match_the_sdk_result_classes(schema: dict[str, Any]) -> None:
     results = sdk_results()
     assert len(results) == len(sdk_functions())
