@@ -543,3 +543,12 @@ def test_a_url_without_a_usable_host_is_422_even_unchecked(api: Api, url: str) -
     answer = api.post("/admin/v1/vim_accounts", params={"check": "false"}, json=_body(url))
     assert answer.status_code == 422, answer.text
     assert [e["path"] for e in answer.json()["errors"]] == ["/vim_url"]
+
+
+@pytest.mark.usefixtures("checking")
+def test_scoping_by_project_id(api: Api, keystone: Keystone) -> None:
+    wrong = _body(keystone.url, config={"project_id": "p-other"})
+    _refused_at(api, wrong, "/vim_tenant_name", "unknown-project")
+    right = _body(keystone.url, config={"project_id": "p-locus-id"})
+    assert api.post("/admin/v1/vim_accounts", json=right).status_code == 201
+    assert keystone.state.requests[-1]["scope"] == {"project": {"id": "p-locus-id"}}
