@@ -173,6 +173,19 @@ def test_resource_inputs_match_the_sdk_args(
 
 
 @pytest.mark.parametrize(("token", "fqn", "cls"), sdk_resources(), ids=lambda v: str(v))
+def test_required_inputs_match_the_sdk_args(
+    schema: dict[str, Any], token: str, fqn: str, cls: str
+) -> None:
+    """The SDK's required arguments (no default) are the schema's required inputs: a name the
+    SDK leaves optional (autonamed) must not be required by the plugin."""
+    args = _args_class(fqn, cls)
+    names = _types.input_type_py_to_pulumi_names(args)
+    params = inspect.signature(args).parameters
+    required = {names[p] for p in names if params[p].default is inspect.Parameter.empty}
+    assert required == set(schema["resources"][token].get("requiredInputs", []))
+
+
+@pytest.mark.parametrize(("token", "fqn", "cls"), sdk_resources(), ids=lambda v: str(v))
 def test_resource_outputs_match_the_sdk_class(
     schema: dict[str, Any], token: str, fqn: str, cls: str
 ) -> None:

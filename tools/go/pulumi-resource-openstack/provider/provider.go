@@ -60,6 +60,9 @@ func Info(ctx context.Context) (tfbridge.ProviderInfo, error) {
 	if err := mapDataSources(&prov, upstream); err != nil {
 		return tfbridge.ProviderInfo{}, err
 	}
+	// As the SDK: a resource's "name" input is optional and defaults to the Pulumi resource
+	// name with a random suffix (openstack_compute_instance_v2 requires a name upstream).
+	prov.SetAutonaming(255, "-")
 	return prov, nil
 }
 

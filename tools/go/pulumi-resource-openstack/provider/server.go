@@ -28,7 +28,24 @@ func NewServer(ctx context.Context, sdk *schema.Provider, legacy Legacy) (tfprot
 			explicitID[name] = true
 		}
 	}
-	return protocolAdapter{v6, legacy, explicitID}, nil
+	return protocolAdapter{v6, legacy, explicitID,
+		requiredWithDefault(sdk.ResourcesMap), requiredWithDefault(sdk.DataSourcesMap)}, nil
+}
+
+// requiredWithDefault answers, per type, the required attributes with a default function.
+func requiredWithDefault(types map[string]*schema.Resource) map[string]map[string]bool {
+	found := map[string]map[string]bool{}
+	for name, r := range types {
+		for attr, s := range r.Schema {
+			if s.Required && s.DefaultFunc != nil {
+				if found[name] == nil {
+					found[name] = map[string]bool{}
+				}
+				found[name][attr] = true
+			}
+		}
+	}
+	return found
 }
 
 // Legacy names the resources and data sources also served under a deprecated token.
@@ -47,6 +64,8 @@ func Upstream() *schema.Provider { return openstack.Provider() }
 //     the SDK has no such function argument, so the schema declares it computed only (the
 //     value type is unchanged, so states and configs encode the same; configurations never
 //     set it). A data source's own "id" (openstack_compute_instance_v2's) stays an input.
+//   - A required attribute with a default function (an environment variable) is optional, as
+//     in the SDK: the provider itself still refuses it missing when the variable is unset.
 //   - Legacy tokens are served as a second type, the Terraform name plus "_legacy" (the
 //     bridge's convention, info.RenamedEntitySuffix); requests for it go to the real type.
 //     (The bridge's own info.RenameResourceWithAlias cannot clone a schema of its pf/proto
@@ -56,6 +75,9 @@ type protocolAdapter struct {
 	legacy Legacy
 	// explicitID: the data sources that declare their own "id" attribute.
 	explicitID map[string]bool
+	// defaulted*: per type, the required attributes with a default function (an environment
+	// variable, like OS_POOL_NAME for a floating IP's pool).
+	defaultedResources, defaultedDataSources map[string]map[string]bool
 }
 
 func realType(typeName string) string {
@@ -69,13 +91,15 @@ func (p protocolAdapter) GetProviderSchema(
 	if err != nil || resp == nil {
 		return resp, err
 	}
-	for _, s := range resp.ResourceSchemas {
+	for name, s := range resp.ResourceSchemas {
 		outputOnlyID(s)
+		optional(s, p.defaultedResources[name])
 	}
 	for name, s := range resp.DataSourceSchemas {
 		if !p.explicitID[name] {
 			outputOnlyID(s)
 		}
+		optional(s, p.defaultedDataSources[name])
 	}
 	for _, name := range p.legacy.Resources {
 		if s, ok := resp.ResourceSchemas[name]; ok {
@@ -97,6 +121,17 @@ func outputOnlyID(s *tfprotov6.Schema) {
 	for _, a := range s.Block.Attributes {
 		if a.Name == "id" {
 			a.Optional, a.Required, a.Computed = false, false, true
+		}
+	}
+}
+
+func optional(s *tfprotov6.Schema, attrs map[string]bool) {
+	if s == nil || s.Block == nil || len(attrs) == 0 {
+		return
+	}
+	for _, a := range s.Block.Attributes {
+		if attrs[a.Name] {
+			a.Required, a.Optional = false, true
 		}
 	}
 }
