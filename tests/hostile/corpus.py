@@ -51,6 +51,19 @@ VNFD = b"""vnfd:
 """
 
 
+def vnfd_with_id(ident: str) -> bytes:
+    """The control descriptor under another id (so that uploads do not clash)."""
+    return VNFD.replace(b"hostile_vnf", ident.encode())
+
+
+def valid_zip(vnfd: bytes = VNFD) -> bytes:
+    """A small valid CSAR-style zip (descriptor at the root)."""
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("vnfd.yaml", vnfd)
+    return raw.getvalue()
+
+
 def valid_package(vnfd: bytes = VNFD, top: str = "pkg") -> bytes:
     """A small valid OSM tar.gz (the control sample)."""
     raw = io.BytesIO()
