@@ -1,4 +1,4 @@
-"""Lifecycle engine overhead: the queue, worker processes and the API around an operation.
+"""LCM overhead: the queue, the supervisor's worker processes and the API around an operation.
 
 Measured side by side on this machine (numbers printed, never asserted), through the real NBI
 (in-process, SQLite) with a runner that does nothing (``--sleep 0``) or sleeps:
@@ -28,7 +28,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
+from locus_iac.lcm import worker
+from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext, RunnerFactory
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
 
@@ -55,6 +56,10 @@ class SleepRunner:
 
 def sleeper(context: RunnerContext) -> SleepRunner:
     return SleepRunner(float(os.environ.get("LOCUS_BENCH_SLEEP", "0")))
+
+
+#: Given to the app factory; its workers run ``python -m bench_lcm worker OP WORKER``.
+SLEEPER = RunnerFactory(sleeper, ("-m", "bench_lcm", "worker"))
 
 
 def _instantiate_all(client: TestClient, auth: dict[str, str], count: int) -> float:
@@ -115,7 +120,6 @@ def main() -> None:
     args = parser.parse_args()
     here = str(Path(__file__).resolve().parent)
     os.environ.update(
-        LOCUS_LCM_RUNNER="bench_lcm:sleeper",
         LOCUS_BENCH_SLEEP=str(args.sleep),
         LOCUS_LCM_POLL="0.05",
         LOCUS_LCM_WORKERS=str(max(args.parallel, 1)),
@@ -124,7 +128,7 @@ def main() -> None:
     sys.path.insert(0, here)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), admin_password="bench-pw")
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_app(settings, runner=SLEEPER)) as client:
             token = client.post(
                 "/admin/v1/tokens", json={"username": "admin", "password": "bench-pw"}
             ).json()["id"]
@@ -155,4 +159,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["worker"]:  # a worker process of SLEEPER
+        sys.exit(worker.main(sys.argv[2:], sleeper))
     main()

@@ -55,7 +55,7 @@ def _wait(client: TestClient, auth: dict[str, str], ops: list[str]) -> list[dict
 def _engine_seconds(occ: dict[str, Any]) -> float:
     """The engine's own durations of the runs shown on the occurrence (preview, up)."""
     return float(
-        sum(e["duration_seconds"] for e in occ["progress"]["events"] if e["kind"] == "summary")
+        sum(e["durationSeconds"] for e in occ["progress"]["events"] if e["kind"] == "summary")
     )
 
 

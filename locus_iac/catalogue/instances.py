@@ -20,11 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from locus_iac.catalogue.models import Base, new_id, utcnow
 
 
-class NsInstanceRow(Base):
-    """One NS instance of a project (one Pulumi stack named after ``id``)."""
-
-    __tablename__ = "ns_instances"
-    __table_args__ = (Index("ix_ns_instances_page", "project_id", "created_at", "id"),)
+class InstanceColumns:
+    """The columns NS and netslice instance rows share; ``current_op_occ_id`` is the
+    per-instance lock (see the module docstring)."""
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(
@@ -32,19 +30,43 @@ class NsInstanceRow(Base):
     )
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
-    nsd_id: Mapped[str] = mapped_column(String(255))
-    nsd_info_id: Mapped[str] = mapped_column(String(36))
-    ns_state: Mapped[str] = mapped_column(String(24))
     instantiate_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     current_op_occ_id: Mapped[str | None] = mapped_column(String(36))
-    nsi_id: Mapped[str | None] = mapped_column(
-        String(36), default=None, doc="the netslice instance that created it (a nested NS)"
-    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class OpOccRow(Base):
+class OccurrenceColumns:
+    """The columns NS and netslice LCM operation occurrence rows share."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("projects.id", ondelete="CASCADE")
+    )
+    operation: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))
+    start_time: Mapped[datetime] = mapped_column(default=utcnow)
+    state_entered_time: Mapped[datetime] = mapped_column(default=utcnow)
+    operation_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class NsInstanceRow(InstanceColumns, Base):
+    """One NS instance of a project (one Pulumi stack named after ``id``)."""
+
+    __tablename__ = "ns_instances"
+    __table_args__ = (Index("ix_ns_instances_page", "project_id", "created_at", "id"),)
+
+    nsd_id: Mapped[str] = mapped_column(String(255))
+    nsd_info_id: Mapped[str] = mapped_column(String(36))
+    ns_state: Mapped[str] = mapped_column(String(24))
+    nsi_id: Mapped[str | None] = mapped_column(
+        String(36), default=None, doc="the netslice instance that created it (a nested NS)"
+    )
+
+
+class OpOccRow(OccurrenceColumns, Base):
     """One NS LCM operation occurrence; ``progress`` holds the worker's progress view."""
 
     __tablename__ = "ns_lcm_op_occs"
@@ -53,23 +75,12 @@ class OpOccRow(Base):
         Index("ix_op_occs_instance", "ns_instance_id", "start_time"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    project_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("projects.id", ondelete="CASCADE")
-    )
     ns_instance_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("ns_instances.id", ondelete="CASCADE")
     )
-    operation: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(24))
-    start_time: Mapped[datetime] = mapped_column(default=utcnow)
-    state_entered_time: Mapped[datetime] = mapped_column(default=utcnow)
     is_automatic_invocation: Mapped[bool] = mapped_column(Boolean, default=False)
-    operation_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_cancel_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_mode: Mapped[str | None] = mapped_column(String(16))
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

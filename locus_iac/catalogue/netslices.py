@@ -10,38 +10,28 @@ current step and, per nested NS, the NS LCM occurrence it started.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from locus_iac.catalogue.models import Base, new_id, utcnow
+from locus_iac.catalogue.instances import InstanceColumns, OccurrenceColumns
+from locus_iac.catalogue.models import Base
 
 
-class NsiInstanceRow(Base):
+class NsiInstanceRow(InstanceColumns, Base):
     """One netslice instance of a project."""
 
     __tablename__ = "nsi_instances"
     __table_args__ = (Index("ix_nsi_instances_page", "project_id", "created_at", "id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    project_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("projects.id", ondelete="CASCADE")
-    )
-    name: Mapped[str] = mapped_column(String(255))
-    description: Mapped[str | None] = mapped_column(Text)
     nst_id: Mapped[str] = mapped_column(String(255))
     nst_info_id: Mapped[str] = mapped_column(String(36))
     nsi_state: Mapped[str] = mapped_column(String(24))
-    instantiate_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     nested: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    current_op_occ_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class NsiOpOccRow(Base):
+class NsiOpOccRow(OccurrenceColumns, Base):
     """One netslice LCM operation occurrence (INSTANTIATE, ACTION, TERMINATE)."""
 
     __tablename__ = "nsi_lcm_op_occs"
@@ -50,18 +40,7 @@ class NsiOpOccRow(Base):
         Index("ix_nsi_op_occs_instance", "nsi_instance_id", "start_time"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    project_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("projects.id", ondelete="CASCADE")
-    )
     nsi_instance_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("nsi_instances.id", ondelete="CASCADE")
     )
-    operation: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(24))
-    start_time: Mapped[datetime] = mapped_column(default=utcnow)
-    state_entered_time: Mapped[datetime] = mapped_column(default=utcnow)
-    operation_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,6 +1,7 @@
 """Pulumi Automation API driver: one stack per NS instance in project ``locus-ns``.
 
-Public API: :class:`StackDriver` (preview / up / refresh / destroy / cancel / outputs /
+Public API: :class:`StackEngine`, what the lifecycle needs of an engine, and the product's
+:class:`StackDriver` (preview / up / refresh / destroy / cancel / outputs /
 clear_pending_operations), :class:`EngineSettings` (backend, secrets, CLI location),
 the typed progress records translated from engine events, and the operation results.
 """
@@ -23,6 +24,7 @@ from locus_iac.engine.progress import (
     SummaryRecord,
     translate_event,
 )
+from locus_iac.engine.protocol import StackEngine
 from locus_iac.engine.results import OperationResult, PendingOperation, StackOutput, StackOutputs
 from locus_iac.engine.settings import (
     ENGINE_ENV,
@@ -46,6 +48,7 @@ __all__ = [
     "ResourceOp",
     "ResourcePhase",
     "StackDriver",
+    "StackEngine",
     "StackOutput",
     "StackOutputs",
     "StackProgress",

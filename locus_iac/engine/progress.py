@@ -225,7 +225,7 @@ class StackProgress(BaseModel):
             return self.model_copy(update={"counts": counts, "finished": True})
         if not isinstance(record, ResourceEvent):
             return self
-        step = f"{record.raw_op} {record.type} {record.name}"
+        step = f"{record.op.value} {record.type} {record.name}"
         if record.phase is ResourcePhase.STARTED:
             return self.model_copy(update={"current_step": step})
         if record.phase is ResourcePhase.FAILED:

@@ -4,15 +4,23 @@ The SOL005 state machine (:mod:`locus_iac.lcm.states`) and the :class:`Operation
 model are pure. On them: the durable queue in the catalogue database (:mod:`~.queue`), worker
 processes (:mod:`~.worker`) started by the :class:`Supervisor`, crash recovery
 (:func:`recover`), and :class:`LcmService`, which the NBI starts. What an operation does is an
-:class:`OperationRunner`; the product's (Pulumi + Ansible) is
-:func:`locus_iac.lcm.operations.runner_from_env`, imported only where it runs (it loads the
+:class:`OperationRunner`, given in code as a :class:`RunnerFactory`; the product's (Pulumi +
+Ansible) is :data:`PRODUCT_RUNNER`, whose runner is imported only where it runs (it loads the
 engine and the programs).
 """
 
 from locus_iac.lcm.occurrence import CancelMode, OperationError, OperationOccurrence
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.recovery import recover
-from locus_iac.lcm.runner import Job, OperationRunner, Outcome, Reporter, RunnerContext
+from locus_iac.lcm.runner import (
+    PRODUCT_RUNNER,
+    Job,
+    OperationRunner,
+    Outcome,
+    Reporter,
+    RunnerContext,
+    RunnerFactory,
+)
 from locus_iac.lcm.service import LcmService
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import (
@@ -32,6 +40,7 @@ from locus_iac.lcm.supervisor import Supervisor
 
 __all__ = [
     "NS_TRANSITIONS",
+    "PRODUCT_RUNNER",
     "REQUIRED_NS_STATE",
     "TRANSITIONS",
     "CancelMode",
@@ -48,6 +57,7 @@ __all__ = [
     "Outcome",
     "Reporter",
     "RunnerContext",
+    "RunnerFactory",
     "Supervisor",
     "Task",
     "allowed_events",

@@ -26,7 +26,8 @@ from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import OpOccRow
 from locus_iac.catalogue.netslices import NsiOpOccRow
 from locus_iac.errors import Conflict, LocusError
-from locus_iac.lcm import nsi_queue, queue
+from locus_iac.lcm import instances, nsi_queue, queue
+from locus_iac.lcm.instances import NSI
 from locus_iac.lcm.nsi_records import NestedStep, NsiProgress, progress_of
 from locus_iac.lcm.states import LcmEvent, LcmOperationState, LcmOperationType
 
@@ -53,7 +54,7 @@ class NsiCoordinator:
         return moved
 
     def _advance(self, session: Session, op_occ_id: str) -> int:
-        row = nsi_queue.get_nsi_occurrence(session, op_occ_id, lock=True)
+        row = instances.get_occurrence_row(session, NSI, op_occ_id)
         if row.state != LcmOperationState.PROCESSING.value:
             return 0
         progress = progress_of(row.progress)

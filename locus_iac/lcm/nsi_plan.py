@@ -40,8 +40,9 @@ from locus_iac.infra import (
     ns_namespace,
     resolve_ns,
 )
-from locus_iac.lcm import queue
+from locus_iac.lcm import instances, queue
 from locus_iac.lcm.inputs import build_spec, package_of
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.nsi_queue import users_of
 from locus_iac.lcm.nsi_records import NestedNs, NestedStep, NsiProgress, nested_of
 from locus_iac.lcm.packages import check_action, find_descriptor, find_nsd
@@ -364,7 +365,7 @@ def plan_action(session: Session, nsi: NsiInstanceRow, request: NsiActionRequest
                 )
             ],
         )
-    ns = queue.get_instance(session, nsi.project_id, target.ns_instance_id)
+    ns = instances.get_instance(session, NS, nsi.project_id, target.ns_instance_id)
     body: dict[str, Any] = request.model_dump(mode="json", exclude={"netslice_subnet_id"})
     check_action(session, ns, request)
     step = NestedStep(

@@ -1,4 +1,4 @@
-"""Netslice instances and their LCM operation occurrences as catalogue rows (Annex B.5).
+"""Netslice LCM operations (Annex B.5) on the store of :mod:`locus_iac.lcm.instances`.
 
 The same rules as the NS queue (:mod:`locus_iac.lcm.queue`): an operation is accepted after
 the netslice-state guard (SOL005 states, :data:`~locus_iac.lcm.states.REQUIRED_NS_STATE`)
@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import new_id, utcnow
 from locus_iac.catalogue.netslices import NsiInstanceRow, NsiOpOccRow
-from locus_iac.catalogue.paging import KeysetPage, keyset_page
-from locus_iac.errors import Conflict, NotFound
-from locus_iac.lcm import queue
+from locus_iac.errors import Conflict
+from locus_iac.lcm import instances, queue
+from locus_iac.lcm.instances import NS, NSI
 from locus_iac.lcm.nsi_records import NestedNs, NsiProgress, nested_of, progress_of
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.states import (
@@ -55,53 +55,27 @@ def create_nsi(
     description: str | None = None,
 ) -> NsiInstanceRow:
     """A new netslice instance in ``NOT_INSTANTIATED``."""
-    now = utcnow()
-    row = NsiInstanceRow(
-        project_id=project_id,
+    state = NsState.NOT_INSTANTIATED.value
+    return instances.create_instance(
+        session,
+        NSI,
+        project_id,
         name=name,
         description=description,
         nst_id=nst_id,
         nst_info_id=nst_info_id,
-        nsi_state=NsState.NOT_INSTANTIATED.value,
-        instantiate_params={},
+        nsi_state=state,
         nested=[],
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def get_nsi(session: Session, project_id: str, nsi_id: str) -> NsiInstanceRow:
-    row = session.scalar(
-        select(NsiInstanceRow).where(
-            NsiInstanceRow.id == nsi_id, NsiInstanceRow.project_id == project_id
-        )
-    )
-    if row is None:
-        raise NotFound(f"netslice instance {nsi_id!r} not found")
-    return row
-
-
-def page_nsis(
-    session: Session, project_id: str, *, marker: str | None, limit: int
-) -> KeysetPage[NsiInstanceRow]:
-    """One page of the project's netslice instances, oldest first (SOL013 clause 5.4.2.1)."""
-    query = select(NsiInstanceRow).where(NsiInstanceRow.project_id == project_id)
-    return keyset_page(
-        session, query, NsiInstanceRow.created_at, NsiInstanceRow.id, marker=marker, limit=limit
     )
 
 
 def delete_nsi(session: Session, project_id: str, nsi_id: str) -> None:
     """Delete a ``NOT_INSTANTIATED`` netslice instance and the nested NS instances it created
     (a shared one that another netslice still uses is handed over to that netslice)."""
-    row = get_nsi(session, project_id, nsi_id)
+    row = instances.get_instance(session, NSI, project_id, nsi_id)
     if row.nsi_state != NsState.NOT_INSTANTIATED.value:
         raise Conflict(f"netslice instance {nsi_id} is {row.nsi_state}: terminate it first")
-    if row.current_op_occ_id is not None:
-        raise Conflict(_blocked_message(session, nsi_id, row.current_op_occ_id))
+    instances.require_unlocked(session, NSI, row)
     for nested in nested_of(row.nested):
         ns = session.get(NsInstanceRow, nested.ns_instance_id) if nested.ns_instance_id else None
         if ns is None or ns.nsi_id != nsi_id:  # not (or no longer) this netslice's
@@ -116,7 +90,7 @@ def delete_nsi(session: Session, project_id: str, nsi_id: str) -> None:
 
 def require_standalone(session: Session, project_id: str, ns_instance_id: str) -> None:
     """409 when the NS instance is a nested NS of a netslice (terminate/delete the netslice)."""
-    row = queue.get_instance(session, project_id, ns_instance_id)
+    row = instances.get_instance(session, NS, project_id, ns_instance_id)
     if row.nsi_id is not None and session.get(NsiInstanceRow, row.nsi_id) is not None:
         raise Conflict(
             f"NS instance {ns_instance_id} is a nested NS of netslice instance {row.nsi_id}: "
@@ -143,15 +117,6 @@ def users_of(session: Session, project_id: str, ns_instance_id: str, but: str) -
 # -- operations ------------------------------------------------------------------------------
 
 
-def _blocked_message(session: Session, nsi_id: str, op_occ_id: str) -> str:
-    blocking = session.get(NsiOpOccRow, op_occ_id)
-    what = f"{blocking.operation} in state {blocking.state}" if blocking else "an operation"
-    return (
-        f"netslice instance {nsi_id} is busy: operation occurrence {op_occ_id} ({what}) is "
-        "still open; wait for it, or retry / fail it"
-    )
-
-
 def start_nsi_operation(
     session: Session,
     nsi: NsiInstanceRow,
@@ -165,12 +130,10 @@ def start_nsi_operation(
 
     ``nested`` (instantiate) replaces the netslice's nested NS records in the same
     transaction."""
-    if nsi.current_op_occ_id is not None:
-        raise Conflict(_blocked_message(session, nsi.id, nsi.current_op_occ_id))
+    instances.require_unlocked(session, NSI, nsi)
     require_ns_state(NsState(nsi.nsi_state), operation)
     op_id = new_id()
-    if not queue.take_lock(session, nsi, op_id):
-        raise Conflict(_blocked_message(session, nsi.id, nsi.current_op_occ_id or "?"))
+    instances.take_lock(session, NSI, nsi, op_id)
     now = utcnow()
     row = NsiOpOccRow(
         id=op_id,
@@ -191,30 +154,6 @@ def start_nsi_operation(
     session.refresh(nsi)
     log.info("accepted %s of netslice instance %s as %s", operation.value, nsi.id, op_id)
     return row
-
-
-def get_nsi_occurrence(
-    session: Session, op_occ_id: str, project_id: str | None = None, *, lock: bool = False
-) -> NsiOpOccRow:
-    query = select(NsiOpOccRow).where(NsiOpOccRow.id == op_occ_id)
-    if project_id is not None:
-        query = query.where(NsiOpOccRow.project_id == project_id)
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(f"netslice LCM operation occurrence {op_occ_id!r} not found")
-    return row
-
-
-def page_nsi_occurrences(
-    session: Session, project_id: str, nsi_id: str | None, *, marker: str | None, limit: int
-) -> KeysetPage[NsiOpOccRow]:
-    """One page of netslice occurrences (of one netslice instance), oldest first."""
-    query = select(NsiOpOccRow).where(NsiOpOccRow.project_id == project_id)
-    if nsi_id is not None:
-        query = query.where(NsiOpOccRow.nsi_instance_id == nsi_id)
-    return keyset_page(
-        session, query, NsiOpOccRow.start_time, NsiOpOccRow.id, marker=marker, limit=limit
-    )
 
 
 def running(session: Session) -> list[str]:
@@ -249,18 +188,15 @@ def apply_nsi_event(
         if nsi is not None:
             operation = LcmOperationType(row.operation)
             nsi.nsi_state = ns_state_after(NsState(nsi.nsi_state), operation, state).value
-            if state is LcmOperationState.COMPLETED and instantiate_params is not None:
-                nsi.instantiate_params = instantiate_params
-            if nsi.current_op_occ_id == row.id:
-                nsi.current_op_occ_id = None
-            nsi.updated_at = utcnow()
+            completed = state is LcmOperationState.COMPLETED
+            instances.release(nsi, row.id, instantiate_params if completed else None)
     session.flush()
     log.info("netslice occurrence %s: %s -> %s", row.id, event.value, state.value)
 
 
 def request_nsi_task(session: Session, project_id: str, op_occ_id: str, task: Task) -> NsiOpOccRow:
     """``retry`` or ``fail`` a ``FAILED_TEMP`` netslice occurrence (409 otherwise)."""
-    row = get_nsi_occurrence(session, op_occ_id, project_id, lock=True)
+    row = instances.get_occurrence_row(session, NSI, op_occ_id, project_id)
     if task is Task.FAIL:
         apply_nsi_event(session, row, LcmEvent.FAIL)
         return row

@@ -1,8 +1,9 @@
 """The product's operation runner: NS LCM operations as steps on one Pulumi stack.
 
-Each NS instance is one stack of project ``locus-ns`` named after the instance id
-(:class:`locus_iac.engine.StackDriver`); the program is :func:`locus_iac.infra.build_ns` of
-the spec built from the catalogue (:mod:`locus_iac.lcm.inputs`).
+Each NS instance is one stack of project ``locus-ns`` named after the instance id, run by a
+:class:`locus_iac.engine.StackEngine` (the product's: :class:`~locus_iac.engine.StackDriver`);
+the program is :func:`locus_iac.infra.build_ns` of the spec built from the catalogue
+(:mod:`locus_iac.lcm.inputs`).
 
 =============  ==============================================================================
 INSTANTIATE    resolve spec -> preview -> up -> Day1 (initial-config-primitives)
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from locus_iac.catalogue import Database, SecretBox
-from locus_iac.engine import EngineSettings, StackDriver
+from locus_iac.engine import EngineSettings, StackDriver, StackEngine
 from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
 from locus_iac.infra import NsSpec, build_ns, resolve_ns
 from locus_iac.lcm.day12 import instance_key, run_day1, run_day2, run_terminate
@@ -52,10 +53,10 @@ log = logging.getLogger(__name__)
 class StackRunner:
     """Runs NS LCM operations with the Pulumi engine and Ansible (see the module docstring)."""
 
-    def __init__(self, db: Database, box: SecretBox, driver: StackDriver, data_dir: Path) -> None:
+    def __init__(self, db: Database, box: SecretBox, engine: StackEngine, data_dir: Path) -> None:
         self._db = db
         self._box = box
-        self._driver = driver
+        self._engine = engine
         self._data_dir = data_dir
 
     # -- inputs ----------------------------------------------------------------------------
@@ -82,12 +83,12 @@ class StackRunner:
         """preview (its summary kept on the occurrence) then up; returns the public outputs."""
         program: Callable[[], None] = lambda: _declare(spec)  # noqa: E731
         report.engine_run("preview")
-        preview = self._driver.preview(
+        preview = self._engine.preview(
             job.ns_instance_id, program, report.stack_record, job.op_occ_id
         )
         report.preview(preview.counts)
         report.engine_run("up")
-        result = self._driver.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
+        result = self._engine.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
         return result.outputs.public()
 
     # -- operations ------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class StackRunner:
         current = InstantiateNsRequest.model_validate(job.instance_params)
         spec = self._spec(job, current)
         report.engine_run("refresh")
-        self._driver.refresh(job.ns_instance_id, report.stack_record, job.op_occ_id)
+        self._engine.refresh(job.ns_instance_id, report.stack_record, job.op_occ_id)
         outputs = self._deploy(job, spec, report)
         if request.run_day1:
             run_day1(self._data_dir, job, spec, outputs, report)
@@ -163,7 +164,7 @@ class StackRunner:
         request = ActionRequest.model_validate(job.operation_params)
         current = InstantiateNsRequest.model_validate(job.instance_params)
         spec = self._spec(job, current)
-        outputs = self._driver.outputs(job.ns_instance_id).public()
+        outputs = self._engine.outputs(job.ns_instance_id).public()
         run_day2(self._data_dir, job, spec, outputs, request, report)
         report.step("done")
         return Outcome()
@@ -177,7 +178,7 @@ class StackRunner:
             report.step("terminate primitives skipped (skip_terminate_primitives)")
         else:
             try:
-                outputs = self._driver.outputs(job.ns_instance_id).public()
+                outputs = self._engine.outputs(job.ns_instance_id).public()
             except NotFound:
                 outputs = {}
             if outputs:
@@ -187,7 +188,7 @@ class StackRunner:
                 log.info("NS %s: no stack outputs, no terminate primitives", job.ns_instance_id)
                 report.step("terminate primitives skipped (the stack has no outputs)")
         report.engine_run("destroy")
-        self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
+        self._engine.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
         shutil.rmtree(self._workdir(job), ignore_errors=True)
         report.step("done")
         return Outcome(instance_params={})
@@ -196,7 +197,7 @@ class StackRunner:
         """Undo a failed instantiate: destroy what the stack holds, remove the stack."""
         report.engine_run("rollback: destroy")
         try:
-            self._driver.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
+            self._engine.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)
         except NotFound:
             log.info("NS instance %s has no stack: nothing to roll back", job.ns_instance_id)
         shutil.rmtree(self._workdir(job), ignore_errors=True)
@@ -206,13 +207,13 @@ class StackRunner:
         """After the worker died: release the lock its engine left (``pulumi cancel``; on a
         file backend that deletes the stale lock file), then drop pending operations."""
         try:
-            self._driver.cancel(ns_instance_id)
+            self._engine.cancel(ns_instance_id)
         except NotFound:
             return
         except LocusError as exc:
             log.info("NS instance %s: nothing to cancel (%s)", ns_instance_id, exc)
         try:
-            dropped = self._driver.clear_pending_operations(ns_instance_id)
+            dropped = self._engine.clear_pending_operations(ns_instance_id)
         except NotFound:
             return
         if dropped:
@@ -288,5 +289,5 @@ def runner_from_env(context: RunnerContext) -> StackRunner:
     """The runner of the server and its workers: engine settings from the environment
     (``PULUMI_BACKEND_URL``...), site credentials decrypted with the server's key."""
     box = SecretBox.from_data_dir(context.data_dir, os.environ.get("LOCUS_SECRET_KEY"))
-    driver = StackDriver(EngineSettings.from_env(context.data_dir))
-    return StackRunner(Database(context.database_url), box, driver, context.data_dir)
+    engine = StackDriver(EngineSettings.from_env(context.data_dir))
+    return StackRunner(Database(context.database_url), box, engine, context.data_dir)

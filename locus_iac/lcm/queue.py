@@ -1,4 +1,7 @@
-"""The durable NS LCM operation queue: NS instances and operation occurrences as DB rows.
+"""The durable NS LCM operation queue: operation occurrences as DB rows.
+
+NS instances are stored, looked up and locked by :mod:`locus_iac.lcm.instances` (one store
+for NS and netslice instances); this module is what happens to their operations.
 
 * Accepting an operation (SOL005 v3.7.1 clauses 6.4.4-6.4.8) checks the NS state, takes the
   per-instance lock with a compare-and-set ``UPDATE ns_instances SET current_op_occ_id = :op
@@ -18,20 +21,21 @@ Every function works inside the caller's transaction (a :class:`sqlalchemy.orm.S
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
-from locus_iac.catalogue.models import new_id, utcnow
-from locus_iac.catalogue.netslices import NsiInstanceRow
-from locus_iac.catalogue.paging import KeysetPage, keyset_page
+from locus_iac.catalogue.models import new_id
+from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.config.results import TaskResult
 from locus_iac.engine.progress import ProgressRecord, ResourceCounts, StackProgress
-from locus_iac.errors import Conflict, NotFound
+from locus_iac.errors import Conflict
+from locus_iac.lcm import instances
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import CancelMode, OperationError, OperationOccurrence
 from locus_iac.lcm.states import (
     LcmEvent,
@@ -99,7 +103,7 @@ def _store(row: OpOccRow, occ: OperationOccurrence) -> None:
     )
 
 
-# -- NS instances ----------------------------------------------------------------------------
+# -- NS instances (see locus_iac.lcm.instances for look-ups, pages and the lock) -------------
 
 
 def create_instance(
@@ -112,93 +116,31 @@ def create_instance(
     description: str | None = None,
 ) -> NsInstanceRow:
     """A new NS instance in ``NOT_INSTANTIATED`` (SOL005 clause 6.4.2.3.1)."""
-    now = utcnow()
-    row = NsInstanceRow(
-        project_id=project_id,
+    state = NsState.NOT_INSTANTIATED.value
+    return instances.create_instance(
+        session,
+        NS,
+        project_id,
         name=name,
         description=description,
         nsd_id=nsd_id,
         nsd_info_id=nsd_info_id,
-        ns_state=NsState.NOT_INSTANTIATED.value,
-        instantiate_params={},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def get_instance(session: Session, project_id: str, ns_instance_id: str) -> NsInstanceRow:
-    row = session.scalar(
-        select(NsInstanceRow).where(
-            NsInstanceRow.id == ns_instance_id, NsInstanceRow.project_id == project_id
-        )
-    )
-    if row is None:
-        raise NotFound(f"NS instance {ns_instance_id!r} not found")
-    return row
-
-
-def list_instances(session: Session, project_id: str) -> Sequence[NsInstanceRow]:
-    """Every NS instance of the project, oldest first (see :func:`page_instances`)."""
-    query = (
-        select(NsInstanceRow)
-        .where(NsInstanceRow.project_id == project_id)
-        .order_by(NsInstanceRow.created_at, NsInstanceRow.id)
-    )
-    return session.scalars(query).all()
-
-
-def page_instances(
-    session: Session, project_id: str, *, marker: str | None, limit: int
-) -> KeysetPage[NsInstanceRow]:
-    """One page of the project's NS instances, oldest first (SOL013 clause 5.4.2.1)."""
-    query = select(NsInstanceRow).where(NsInstanceRow.project_id == project_id)
-    return keyset_page(
-        session, query, NsInstanceRow.created_at, NsInstanceRow.id, marker=marker, limit=limit
+        ns_state=state,
     )
 
 
 def delete_instance(session: Session, project_id: str, ns_instance_id: str) -> None:
     """Delete an NS instance identifier: only ``NOT_INSTANTIATED`` and with no open operation."""
-    row = get_instance(session, project_id, ns_instance_id)
+    row = instances.get_instance(session, NS, project_id, ns_instance_id)
     if row.ns_state != NsState.NOT_INSTANTIATED.value:
         raise Conflict(
             f"NS instance {ns_instance_id} is {row.ns_state}: terminate it before deleting it"
         )
-    if row.current_op_occ_id is not None:
-        raise Conflict(_blocked_message(session, ns_instance_id, row.current_op_occ_id))
+    instances.require_unlocked(session, NS, row)
     session.delete(row)
 
 
 # -- operations ------------------------------------------------------------------------------
-
-
-def _blocked_message(session: Session, ns_instance_id: str, op_occ_id: str) -> str:
-    blocking = session.get(OpOccRow, op_occ_id)
-    what = f"{blocking.operation} in state {blocking.state}" if blocking else "an operation"
-    return (
-        f"NS instance {ns_instance_id} is busy: operation occurrence {op_occ_id} ({what}) "
-        "is still open; wait for it, or retry / rollback / fail it"
-    )
-
-
-def take_lock(session: Session, instance: NsInstanceRow | NsiInstanceRow, op_occ_id: str) -> bool:
-    """The per-instance lock: ``current_op_occ_id`` set by a compare-and-set (``WHERE
-    current_op_occ_id IS NULL``), so exactly one of concurrent requests gets it on every
-    backend. False (and ``instance`` refreshed) when another occurrence holds it."""
-    table = type(instance)
-    locked = session.execute(
-        update(table)
-        .where(table.id == instance.id, table.current_op_occ_id.is_(None))
-        .values(current_op_occ_id=op_occ_id, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(locked, "rowcount", 0) == 1:
-        return True
-    session.refresh(instance)
-    return False
 
 
 def start_operation(
@@ -211,16 +153,13 @@ def start_operation(
     automatic: bool = False,
 ) -> OperationOccurrence:
     """Accept an LCM operation: NS-state guard, per-instance lock, occurrence in PROCESSING."""
-    instance = get_instance(session, project_id, ns_instance_id)
-    if instance.current_op_occ_id is not None:
-        raise Conflict(_blocked_message(session, ns_instance_id, instance.current_op_occ_id))
+    instance = instances.get_instance(session, NS, project_id, ns_instance_id)
+    instances.require_unlocked(session, NS, instance)
     require_ns_state(NsState(instance.ns_state), operation)
     occ = OperationOccurrence(
         id=new_id(), ns_instance_id=ns_instance_id, operation=operation, operation_params=params
     )
-    if not take_lock(session, instance, occ.id):
-        blocking = instance.current_op_occ_id or "?"
-        raise Conflict(_blocked_message(session, ns_instance_id, blocking))
+    instances.take_lock(session, NS, instance, occ.id)
     row = OpOccRow(
         id=occ.id,
         project_id=project_id,
@@ -243,31 +182,18 @@ def get_occurrence_row(
     session: Session, op_occ_id: str, project_id: str | None = None, *, lock: bool = True
 ) -> OpOccRow:
     """The row of an occurrence, locked for update unless ``lock`` is False (reads)."""
-    query = select(OpOccRow).where(OpOccRow.id == op_occ_id)
-    if project_id is not None:
-        query = query.where(OpOccRow.project_id == project_id)
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(f"NS LCM operation occurrence {op_occ_id!r} not found")
-    return row
+    return instances.get_occurrence_row(session, NS, op_occ_id, project_id, lock=lock)
 
 
 def get_occurrence(session: Session, project_id: str, op_occ_id: str) -> OperationOccurrence:
     return to_occurrence(get_occurrence_row(session, op_occ_id, project_id, lock=False))
 
 
-def _occurrences_query(project_id: str, ns_instance_id: str | None) -> Select[OpOccRow]:
-    query = select(OpOccRow).where(OpOccRow.project_id == project_id)
-    if ns_instance_id is not None:
-        query = query.where(OpOccRow.ns_instance_id == ns_instance_id)
-    return query
-
-
 def list_occurrences(
     session: Session, project_id: str, ns_instance_id: str | None = None
 ) -> list[OperationOccurrence]:
     """Every occurrence (of one NS instance), oldest first (see :func:`page_occurrences`)."""
-    query = _occurrences_query(project_id, ns_instance_id)
+    query = instances.occurrences_query(NS, project_id, ns_instance_id)
     rows = session.scalars(query.order_by(OpOccRow.start_time, OpOccRow.id)).all()
     return [to_occurrence(row) for row in rows]
 
@@ -281,8 +207,9 @@ def page_occurrences(
     limit: int,
 ) -> KeysetPage[OperationOccurrence]:
     """One page of occurrences by start time (SOL013 clause 5.4.2.1)."""
-    query = _occurrences_query(project_id, ns_instance_id)
-    page = keyset_page(session, query, OpOccRow.start_time, OpOccRow.id, marker=marker, limit=limit)
+    page = instances.page_occurrences(
+        session, NS, project_id, ns_instance_id, marker=marker, limit=limit
+    )
     return page.map(to_occurrence)
 
 
@@ -323,11 +250,8 @@ def _close(
     if instance is None:  # pragma: no cover - FK cascade removes occurrences with it
         return
     instance.ns_state = ns_state_after(NsState(instance.ns_state), occ.operation, occ.state).value
-    if instance_params is not None and occ.state is LcmOperationState.COMPLETED:
-        instance.instantiate_params = instance_params
-    if instance.current_op_occ_id == row.id:
-        instance.current_op_occ_id = None
-    instance.updated_at = utcnow()
+    completed = occ.state is LcmOperationState.COMPLETED
+    instances.release(instance, row.id, instance_params if completed else None)
     row.claimed_by = None
     row.worker_pid = None
 

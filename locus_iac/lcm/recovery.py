@@ -55,11 +55,11 @@ def interrupt(db: Database, runner: OperationRunner | None, op_occ_id: str, reas
         log.error("cannot clean up the stack of NS instance %s: %s", occ.ns_instance_id, exc)
 
 
-_WORKER_MARKS = (b"locus_iac.lcm.worker", b"pulumi")
-
-
-def _group_members(pgid: int) -> list[int]:
-    """Processes of process group ``pgid`` that a worker started (Linux ``/proc``)."""
+def _group_members(pgid: int, op_occ_id: str) -> list[int]:
+    """Processes of process group ``pgid`` that the worker of ``op_occ_id`` started (Linux
+    ``/proc``): the worker itself (its command line names the occurrence, whichever runner's
+    entry point it is) and the Pulumi processes it ran."""
+    marks = (op_occ_id.encode(), b"pulumi")
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -67,17 +67,17 @@ def _group_members(pgid: int) -> list[int]:
             cmdline = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError):
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z" and any(m in cmdline for m in _WORKER_MARKS):
+        if int(fields[2]) == pgid and fields[0] != "Z" and any(m in cmdline for m in marks):
             members.append(int(stat.parent.name))
     return members
 
 
-def stop_orphans(worker_pid: int | None) -> int:
+def stop_orphans(worker_pid: int | None, op_occ_id: str) -> int:
     """Kill what is left of a dead server's worker (its own process group): a worker outlives
     a server killed with SIGKILL, and must not go on changing the stack after recovery."""
     if worker_pid is None:
         return 0
-    members = _group_members(worker_pid)
+    members = _group_members(worker_pid, op_occ_id)
     if members:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(worker_pid, signal.SIGKILL)
@@ -92,8 +92,8 @@ def recover(db: Database, runner: OperationRunner | None) -> list[str]:
     """
     with db.session() as session:
         claimed = [(row.id, row.worker_pid) for row in queue.claimed(session)]
-    for _, pid in claimed:
-        stop_orphans(pid)
+    for op_occ_id, pid in claimed:
+        stop_orphans(pid, op_occ_id)
     ids = [op_occ_id for op_occ_id, _ in claimed]
     for op_occ_id in ids:
         interrupt(db, runner, op_occ_id, "the server or its worker stopped during the operation")

@@ -1,16 +1,15 @@
 """What a worker runs: the operation runner interface, the job it gets, how it reports.
 
-The lifecycle engine does not know how an operation is carried out: the server and each
-worker process load an :class:`OperationRunner` from configuration
-(``LOCUS_LCM_RUNNER=module:factory``, a callable taking a :class:`RunnerContext`). The
-product's runner is :func:`locus_iac.lcm.operations.runner_from_env` (Pulumi + Ansible);
-tests pass their own.
+The LCM supervisor does not know how an operation is carried out: the server and each worker
+process get an :class:`OperationRunner` from a :class:`RunnerFactory` given to them in code
+(the NBI's :func:`~locus_iac.nbi.app.create_app`, the worker's
+:func:`~locus_iac.lcm.worker.main`). The product's is :data:`PRODUCT_RUNNER` (Pulumi +
+Ansible); tests pass their own.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -19,10 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.config.results import TaskResult
 from locus_iac.engine.progress import ProgressRecord, ResourceCounts
-from locus_iac.errors import Issue, ValidationError
 from locus_iac.lcm.states import LcmOperationType
-
-DEFAULT_RUNNER = "locus_iac.lcm.operations:runner_from_env"
 
 
 @dataclass(frozen=True)
@@ -97,25 +93,28 @@ class OperationRunner(Protocol):
         ...
 
 
-def load_runner(spec: str, context: RunnerContext) -> OperationRunner:
-    """Import ``module:factory`` and call it with ``context``; a clear error when that fails."""
-    module_name, _, attr = spec.partition(":")
-    issue_path = "/LOCUS_LCM_RUNNER"
-    if not module_name or not attr:
-        raise ValidationError(
-            "invalid operation runner", [Issue(issue_path, "bad-format", "use module:factory")]
-        )
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValidationError(
-            "invalid operation runner",
-            [Issue(issue_path, "not-importable", f"cannot import {spec}: {exc}")],
-        ) from None
-    runner = factory(context)
-    if not isinstance(runner, OperationRunner):
-        raise ValidationError(
-            "invalid operation runner",
-            [Issue(issue_path, "not-a-runner", f"{spec} did not return an OperationRunner")],
-        )
-    return runner
+@dataclass(frozen=True)
+class RunnerFactory:
+    """Which operation runner a server and its worker processes use.
+
+    ``build`` makes the runner in this process (the server: crash recovery, clean-up after a
+    cancel). ``worker`` are the arguments of the Python interpreter that start a worker
+    process (e.g. ``("-m", "locus_iac.lcm.worker")``): its entry point calls
+    :func:`locus_iac.lcm.worker.main` with the same ``build``.
+    """
+
+    build: Callable[[RunnerContext], OperationRunner]
+    worker: tuple[str, ...]
+
+
+def product_runner(context: RunnerContext) -> OperationRunner:
+    """The product's runner (Pulumi + Ansible); the engine and the stack programs are
+    imported only where operations run."""
+    from locus_iac.lcm.operations import runner_from_env
+
+    return runner_from_env(context)
+
+
+#: The product's runner: built by :func:`product_runner`, in worker processes started as
+#: ``python -m locus_iac.lcm.worker``.
+PRODUCT_RUNNER = RunnerFactory(product_runner, ("-m", "locus_iac.lcm.worker"))

@@ -1,9 +1,9 @@
-"""The lifecycle engine as the server runs it: recovery at start-up, then the supervisor.
+"""The LCM supervisor as the server runs it: recovery at start-up, then the worker supervisor.
 
-:class:`LcmService` is what the NBI's lifespan starts and stops: it loads the operation
-runner named by the settings, recovers the occurrences a crash interrupted
-(:mod:`locus_iac.lcm.recovery`) and starts the worker supervisor
-(:mod:`locus_iac.lcm.supervisor`); :meth:`stop` stops every worker process.
+:class:`LcmService` is what the NBI's lifespan starts and stops: it builds the operation
+runner of the :class:`~locus_iac.lcm.runner.RunnerFactory` it is given, recovers the
+occurrences a crash interrupted (:mod:`locus_iac.lcm.recovery`) and starts the worker
+supervisor (:mod:`locus_iac.lcm.supervisor`); :meth:`stop` stops every worker process.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from locus_iac.catalogue import Database
 from locus_iac.lcm.recovery import recover
-from locus_iac.lcm.runner import RunnerContext, load_runner
+from locus_iac.lcm.runner import RunnerContext, RunnerFactory
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.supervisor import Supervisor
 
@@ -23,22 +23,23 @@ log = logging.getLogger(__name__)
 class LcmService:
     """Recovery plus the worker supervisor of one server process."""
 
-    def __init__(self, db: Database, settings: LcmSettings) -> None:
+    def __init__(self, db: Database, settings: LcmSettings, runner: RunnerFactory) -> None:
         self.settings = settings
         self._db = db
+        self._factory = runner
         self._supervisor: Supervisor | None = None
 
     @classmethod
-    def from_env(cls, db: Database, data_dir: Path) -> LcmService:
-        return cls(db, LcmSettings.from_env(db.url, data_dir))
+    def from_env(cls, db: Database, data_dir: Path, runner: RunnerFactory) -> LcmService:
+        return cls(db, LcmSettings.from_env(db.url, data_dir), runner)
 
     def start(self) -> None:
         context = RunnerContext(self.settings.database_url, self.settings.data_dir)
-        runner = load_runner(self.settings.runner, context)
+        runner = self._factory.build(context)
         recovered = recover(self._db, runner)
         if recovered:
             log.warning("interrupted operation occurrences now FAILED_TEMP: %s", recovered)
-        self._supervisor = Supervisor(self._db, self.settings, runner)
+        self._supervisor = Supervisor(self._db, self.settings, self._factory, runner)
         self._supervisor.start()
 
     def wake(self) -> None:

@@ -1,12 +1,13 @@
-"""Settings of the lifecycle engine's workers, from the environment.
+"""Settings of the LCM supervisor and its workers, from the environment.
 
 =========================  ===============================================================
-``LOCUS_LCM_RUNNER``        ``module:factory`` of the operation runner
-                            (default :data:`~locus_iac.lcm.runner.DEFAULT_RUNNER`)
 ``LOCUS_LCM_WORKERS``       worker processes running at the same time (default 4)
 ``LOCUS_LCM_POLL``          seconds between two looks at the queue (default 0.5)
 ``LOCUS_LCM_GRACE``         seconds a stopped worker gets before SIGKILL (default 10)
 =========================  ===============================================================
+
+Which operation runner the workers use is not a setting: it is given in code
+(:class:`~locus_iac.lcm.runner.RunnerFactory`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from locus_iac.errors import Issue, ValidationError
-from locus_iac.lcm.runner import DEFAULT_RUNNER
 
 _ENV = {
-    "runner": "LOCUS_LCM_RUNNER",
     "max_workers": "LOCUS_LCM_WORKERS",
     "poll_interval": "LOCUS_LCM_POLL",
     "grace": "LOCUS_LCM_GRACE",
@@ -31,13 +30,12 @@ _ENV = {
 
 
 class LcmSettings(BaseModel):
-    """Where the queue is, which runner executes operations, how many workers at once."""
+    """Where the queue is, how many workers at once, how often to look, how long to wait."""
 
     model_config = ConfigDict(frozen=True)
 
     database_url: str = Field(repr=False)
     data_dir: Path
-    runner: str = DEFAULT_RUNNER
     max_workers: Annotated[int, Field(ge=1, le=256)] = 4
     poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
     grace: Annotated[float, Field(ge=0, le=600)] = 10.0
@@ -63,7 +61,7 @@ class LcmSettings(BaseModel):
                 )
                 for err in exc.errors()
             ]
-            raise ValidationError("invalid lifecycle engine settings", issues) from None
+            raise ValidationError("invalid LCM supervisor settings", issues) from None
 
     def worker_env(self) -> dict[str, str]:
         """Environment of a worker process (the parent's plus where to find the queue)."""
@@ -71,5 +69,4 @@ class LcmSettings(BaseModel):
             **os.environ,
             "LOCUS_DATABASE_URL": self.database_url,
             "LOCUS_DATA_DIR": str(self.data_dir),
-            "LOCUS_LCM_RUNNER": self.runner,
         }

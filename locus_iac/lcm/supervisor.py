@@ -2,9 +2,11 @@
 
 One thread of the server process looks at the queue every ``poll_interval`` seconds. For each
 runnable occurrence (up to ``max_workers`` at once) it claims the row for itself and starts
-``python -m locus_iac.lcm.worker`` in a new session (its own process group, so the Pulumi
-and Ansible processes it starts can be stopped with it). Different NS instances thus run in
-parallel; one instance never has two (the per-instance lock of :mod:`locus_iac.lcm.queue`).
+a worker process (the :class:`~locus_iac.lcm.runner.RunnerFactory`'s ``worker``; ``python -m
+locus_iac.lcm.worker`` for the product's runner) in a new session (its own process group, so
+the Pulumi and Ansible processes it starts can be stopped with it). Different NS instances
+thus run in parallel; one instance never has two (the per-instance lock of
+:mod:`locus_iac.lcm.queue`).
 
 Each round first lets the netslice coordinator (:mod:`locus_iac.lcm.nsi_coordinator`)
 advance netslice operations, which start nested NS operations through the same queue.
@@ -36,7 +38,7 @@ from locus_iac.lcm import queue
 from locus_iac.lcm.nsi_coordinator import NsiCoordinator
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.recovery import interrupt
-from locus_iac.lcm.runner import OperationRunner
+from locus_iac.lcm.runner import OperationRunner, RunnerFactory
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import LcmEvent
 
@@ -50,10 +52,12 @@ class _Worker:
     deadline: float | None = None  # monotonic; from the request's ``timeout`` (seconds)
 
 
-def spawn_worker(settings: LcmSettings, op_occ_id: str, worker: str) -> subprocess.Popen[bytes]:
+def spawn_worker(
+    settings: LcmSettings, runner: RunnerFactory, op_occ_id: str, worker: str
+) -> subprocess.Popen[bytes]:
     """Start the worker process of one claimed occurrence (in its own process group)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "locus_iac.lcm.worker", op_occ_id, worker],
+        [sys.executable, *runner.worker, op_occ_id, worker],
         env=settings.worker_env(),
         start_new_session=True,
         stdin=subprocess.DEVNULL,
@@ -78,10 +82,15 @@ class Supervisor:
     """Runs queued operation occurrences in worker processes (see the module docstring)."""
 
     def __init__(
-        self, db: Database, settings: LcmSettings, runner: OperationRunner | None
+        self,
+        db: Database,
+        settings: LcmSettings,
+        factory: RunnerFactory,
+        runner: OperationRunner | None,
     ) -> None:
         self._db = db
         self._settings = settings
+        self._factory = factory
         self._runner = runner
         self.name = f"supervisor-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._workers: dict[str, _Worker] = {}
@@ -130,7 +139,7 @@ class Supervisor:
             with self._db.session() as session:
                 if not queue.claim(session, op_occ_id, self.name):
                     continue
-            process = spawn_worker(self._settings, op_occ_id, self.name)
+            process = spawn_worker(self._settings, self._factory, op_occ_id, self.name)
             with self._db.session() as session:
                 queue.set_worker_pid(session, op_occ_id, self.name, process.pid)
                 params = queue.get_occurrence_row(session, op_occ_id, lock=False).operation_params

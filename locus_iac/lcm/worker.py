@@ -1,8 +1,10 @@
 """One worker process runs one operation occurrence: ``python -m locus_iac.lcm.worker OP WORKER``.
 
 The supervisor (:mod:`locus_iac.lcm.supervisor`) claims the occurrence for ``WORKER`` in the
-database, then starts this module in a new process group. The process reads the queue's
-database URL and the runner spec from its environment (never from the command line, which
+database, then starts this module (the product's runner,
+:data:`~locus_iac.lcm.runner.PRODUCT_RUNNER`; a test's
+runner has its own entry point calling :func:`main`) in a new process group. The process
+reads the queue's database URL from its environment (never from the command line, which
 other users of the host can read), checks it still holds the claim, runs the operation
 (``PROCESSING``) or its rollback (``ROLLING_BACK``) and records the result:
 ``complete`` / ``error`` or ``rollback_complete`` / ``rollback_error``.
@@ -18,7 +20,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from locus_iac.catalogue import Database
@@ -28,14 +30,7 @@ from locus_iac.engine.progress import ProgressRecord, ResourceCounts
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
 from locus_iac.lcm.occurrence import OperationError
-from locus_iac.lcm.runner import (
-    DEFAULT_RUNNER,
-    Job,
-    OperationRunner,
-    Outcome,
-    RunnerContext,
-    load_runner,
-)
+from locus_iac.lcm.runner import Job, OperationRunner, Outcome, RunnerContext, product_runner
 from locus_iac.lcm.states import LcmEvent, LcmOperationState
 
 log = logging.getLogger(__name__)
@@ -158,8 +153,9 @@ def execute(db: Database, runner: OperationRunner, op_occ_id: str, worker: str) 
         )
 
 
-def main(argv: list[str]) -> int:
-    """Entry point of a worker process; exit code 0 once the result is recorded."""
+def main(argv: list[str], build: Callable[[RunnerContext], OperationRunner]) -> int:
+    """Entry point of a worker process running the runner ``build`` makes; exit code 0 once
+    the result is recorded."""
     logging.basicConfig(
         level=os.environ.get("LOCUS_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s worker %(process)d %(name)s: %(message)s",
@@ -175,9 +171,7 @@ def main(argv: list[str]) -> int:
     db = Database(url)
     try:
         data_dir = Path(os.environ.get("LOCUS_DATA_DIR") or "locus-data").resolve()
-        context = RunnerContext(url, data_dir)
-        runner = load_runner(os.environ.get("LOCUS_LCM_RUNNER") or DEFAULT_RUNNER, context)
-        execute(db, runner, op_occ_id, worker)
+        execute(db, build(RunnerContext(url, data_dir)), op_occ_id, worker)
     except LocusError as exc:
         log.error("occurrence %s: %s", op_occ_id, exc)
         return 1
@@ -187,4 +181,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:], product_runner))

@@ -26,6 +26,7 @@ from locus_iac.catalogue import (
 )
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.errors import LocusError
+from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
 from locus_iac.lcm.service import LcmService
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
@@ -71,8 +72,14 @@ def open_services(settings: Settings, inspector: Inspector | None = None) -> Ser
     return Services(settings, db, box, inspector or PackageInspector())
 
 
-def create_app(settings: Settings | None = None, inspector: Inspector | None = None) -> FastAPI:
-    """Build the NBI. Without arguments, settings come from the environment (``Settings``).
+def create_app(
+    settings: Settings | None = None,
+    inspector: Inspector | None = None,
+    runner: RunnerFactory = PRODUCT_RUNNER,
+) -> FastAPI:
+    """Build the NBI. Without arguments, settings come from the environment (``Settings``)
+    and operations run with the product's runner (Pulumi + Ansible); ``runner`` gives
+    another (tests).
 
     Launched that way (by ``locus serve``), a start-up problem (no admin password on the
     first start, a bad setting, an unreachable database) ends the process with one clear
@@ -89,7 +96,7 @@ def create_app(settings: Settings | None = None, inspector: Inspector | None = N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        lcm = LcmService.from_env(svc.db, svc.settings.data_dir)  # recovery, then workers
+        lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
         lcm.start()
         _app.state.lcm = lcm
         yield

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.lcm_server import COMMAND
 from support.servers import locus_serve
 from typer.testing import CliRunner
 
@@ -36,7 +37,6 @@ def cli(tmp_path: Path, runner_dir: Path, monkeypatch: pytest.MonkeyPatch) -> It
     """A CLI logged in to a real server with the edge service onboarded and a site."""
     env = {
         "LOCUS_ADMIN_PASSWORD": PASSWORD,
-        "LOCUS_LCM_RUNNER": "tests.lcm.runners:from_env",
         "LOCUS_TEST_RUNNER_DIR": str(runner_dir),
         "LOCUS_LCM_POLL": "0.1",
         "LOCUS_LCM_GRACE": "2",
@@ -46,7 +46,7 @@ def cli(tmp_path: Path, runner_dir: Path, monkeypatch: pytest.MonkeyPatch) -> It
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(KUBECONFIG)
     runner = CliRunner()
-    with locus_serve(tmp_path / "data", env) as (url, _):
+    with locus_serve(tmp_path / "data", env, command=COMMAND) as (url, _):
         _ok(runner, "login", "--url", url, "--password", PASSWORD)
         for area, folder in [("vnfpkg", "edge_knf"), ("nsd", "edge_ns"), ("nst", "edge_nst")]:
             _ok(runner, area, "upload", str(EXAMPLES / folder))

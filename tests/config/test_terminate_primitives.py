@@ -4,22 +4,34 @@ the first failure stops everything and nothing is destroyed; ``skip_terminate_pr
 and a stack without outputs skip them.
 
 Playbooks run for real (ansible-runner, ``ansible_connection: local`` as for KDUs) and write
-to a file of the test; the edge KNF's own ``mark-terminating`` runs against the local testbed
-(skipped when it is down)."""
+to a file of the test. Through the lifecycle it is the product's runner on a real catalogue
+(the edge NS onboarded with its KNF's ``mark-terminating`` replaced, a Kubernetes cluster
+registered) with a recording engine passed in; the edge KNF's own ``mark-terminating`` runs
+against the local testbed (skipped when it is down)."""
 
 from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
 from kubernetes import client
+from support.catalogue import onboard
+from support.engines import RecordingEngine
 from support.reporters import RecordingReporter
 from testbed.helpers import REPO
 
+from locus_iac.catalogue import (
+    Database,
+    PackageKind,
+    SecretBox,
+    create_project,
+    register_site,
+)
 from locus_iac.config import (
     ConfigRunner,
     KduTarget,
@@ -30,8 +42,8 @@ from locus_iac.config import (
     raise_for_failure,
 )
 from locus_iac.descriptors.day12 import Day12
-from locus_iac.engine.results import StackOutputs
-from locus_iac.errors import NotFound, PermanentError, ValidationError
+from locus_iac.engine import OperationResult, ProgressCallback
+from locus_iac.errors import PermanentError, ValidationError
 from locus_iac.infra import NsSpec, SiteAccess
 from locus_iac.infra.from_packages import spec_from_packages
 from locus_iac.lcm.day12 import run_terminate
@@ -39,6 +51,7 @@ from locus_iac.lcm.operations import StackRunner
 from locus_iac.lcm.requests import TerminateNsRequest
 from locus_iac.lcm.runner import Job
 from locus_iac.lcm.states import LcmOperationType
+from locus_iac.nbi.schemas_admin import K8sClusterRegistration
 from locus_iac.packages import read_package
 from locus_iac.sites import (
     KubernetesNetworking,
@@ -50,6 +63,7 @@ from locus_iac.sites import (
 )
 
 EXAMPLES = REPO / "examples" / "packages"
+KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
 
 DAY12 = """
 id: vnf
@@ -210,44 +224,91 @@ def _marker_playbook(marker: Path, fail: bool = False) -> str:
     return f"- hosts: kdus\n  gather_facts: false\n  tasks:\n    - name: Mark.\n      {task}\n"
 
 
-class Driver:
+class Engine(RecordingEngine):
     """The engine's side of TERMINATE, recorded; ``destroy`` notes whether the primitive had
     already left its marker, i.e. whether the primitives ran first."""
 
     def __init__(self, marker: Path, outputs: dict[str, Any] | None) -> None:
+        super().__init__(outputs)
         self.marker = marker
-        self._outputs = outputs
         self.destroyed: list[bool] = []
 
-    def outputs(self, ns_instance_id: str) -> StackOutputs:
-        if self._outputs is None:
-            raise NotFound(f"no stack {ns_instance_id}")
-        return StackOutputs.model_validate(
-            {"values": {k: {"value": v, "secret": False} for k, v in self._outputs.items()}}
+    def destroy(
+        self,
+        ns_instance_id: str,
+        on_progress: ProgressCallback | None = None,
+        remove_stack: bool = True,
+        op_occ_id: str | None = None,
+    ) -> OperationResult:
+        self.destroyed.append(self.marker.exists())
+        return super().destroy(ns_instance_id, on_progress, remove_stack, op_occ_id)
+
+
+class EdgeCatalogue(NamedTuple):
+    """A catalogue with the edge NS onboarded (its KNF's ``mark-terminating`` replaced) and
+    a Kubernetes cluster registered: what the product's runner builds the spec from."""
+
+    db: Database
+    box: SecretBox
+    project: str
+    nsd_info_id: str
+
+    def runner(self, engine: Engine, data: Path) -> StackRunner:
+        return StackRunner(self.db, self.box, engine, data)
+
+    def job(self, params: dict[str, Any] | None = None) -> Job:
+        return Job(
+            op_occ_id=f"op-{uuid.uuid4().hex[:8]}",
+            ns_instance_id=str(uuid.uuid4()),
+            project_id=self.project,
+            nsd_id="edge_ns",
+            nsd_info_id=self.nsd_info_id,
+            operation=LcmOperationType.TERMINATE,
+            operation_params=params or {},
+            instance_params={},  # no placement asked: the KNF on the registered cluster
         )
 
-    def destroy(self, ns_instance_id: str, on_event: Any = None, op_occ_id: str = "") -> None:
-        self.destroyed.append(self.marker.exists())
+
+def _edge_catalogue(tmp_path: Path, playbook: str) -> Iterator[EdgeCatalogue]:
+    db = Database(f"sqlite:///{tmp_path / 'catalogue.db'}")
+    db.migrate()
+    box = SecretBox.from_data_dir(tmp_path / "keys")
+    with db.session() as session:
+        project = create_project(session, "terminate").id
+    onboard(db, project, PackageKind.VNFD, _edge_package(tmp_path, playbook))
+    nsd = onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
+    cluster = K8sClusterRegistration.model_validate(
+        {"name": "local", "credentials": KUBECONFIG, "namespace": "default"}
+    )
+    with db.session() as session:
+        register_site(session, box, project, cluster)
+    yield EdgeCatalogue(db, box, project, nsd)
+    db.dispose()
 
 
-def _runner(
-    tmp_path: Path, spec: NsSpec, driver: Driver, monkeypatch: pytest.MonkeyPatch
-) -> StackRunner:
-    runner = StackRunner(cast(Any, None), cast(Any, None), cast(Any, driver), tmp_path / "data")
-    monkeypatch.setattr(runner, "_spec", lambda job, request: spec)
-    return runner
+@pytest.fixture
+def marker(tmp_path: Path) -> Path:
+    return tmp_path / "marker"
+
+
+@pytest.fixture
+def edge(tmp_path: Path, marker: Path) -> Iterator[EdgeCatalogue]:
+    yield from _edge_catalogue(tmp_path, _marker_playbook(marker))
+
+
+@pytest.fixture
+def failing_edge(tmp_path: Path, marker: Path) -> Iterator[EdgeCatalogue]:
+    yield from _edge_catalogue(tmp_path, _marker_playbook(marker, fail=True))
 
 
 def test_terminate_runs_the_primitives_then_destroys(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    edge: EdgeCatalogue, marker: Path, tmp_path: Path
 ) -> None:
-    marker = tmp_path / "marker"
-    spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker)), tmp_path / "kc")
-    driver = Driver(marker, OUTPUTS)
+    engine = Engine(marker, OUTPUTS)
     report = RecordingReporter()
-    _runner(tmp_path, spec, driver, monkeypatch).run(_job(spec), report)
+    edge.runner(engine, tmp_path / "data").run(edge.job(), report)
     assert marker.read_text() == "rel-1"
-    assert driver.destroyed == [True]  # the primitive ran before destroy
+    assert engine.destroyed == [True]  # the primitive ran before destroy
     assert report.steps == ["terminate: 1", "destroy", "done"]
     assert [(t.host, t.task, t.status) for t in report.tasks] == [
         ("edge-cache", "Mark.", TaskStatus.CHANGED)
@@ -255,15 +316,13 @@ def test_terminate_runs_the_primitives_then_destroys(
 
 
 def test_a_failed_terminate_primitive_destroys_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    failing_edge: EdgeCatalogue, marker: Path, tmp_path: Path
 ) -> None:
-    marker = tmp_path / "marker"
-    spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker, fail=True)), tmp_path / "k")
-    driver = Driver(marker, OUTPUTS)
+    engine = Engine(marker, OUTPUTS)
     report = RecordingReporter()
     with pytest.raises(PermanentError, match="mark-terminating failed"):
-        _runner(tmp_path, spec, driver, monkeypatch).run(_job(spec), report)
-    assert driver.destroyed == []
+        failing_edge.runner(engine, tmp_path / "data").run(failing_edge.job(), report)
+    assert engine.destroyed == []
     assert report.steps == ["terminate: 1"]
     assert [t.status for t in report.tasks] == [TaskStatus.FAILED]
 
@@ -277,18 +336,17 @@ def test_a_failed_terminate_primitive_destroys_nothing(
     ],
 )
 def test_skipped_terminate_primitives(
+    edge: EdgeCatalogue,
+    marker: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     params: dict[str, Any],
     outputs: dict[str, Any] | None,
     step: str,
 ) -> None:
-    marker = tmp_path / "marker"
-    spec = _edge_spec(_edge_package(tmp_path, _marker_playbook(marker)), tmp_path / "kc")
-    driver = Driver(marker, outputs)
+    engine = Engine(marker, outputs)
     report = RecordingReporter()
-    _runner(tmp_path, spec, driver, monkeypatch).run(_job(spec, params), report)
-    assert driver.destroyed == [False]
+    edge.runner(engine, tmp_path / "data").run(edge.job(params), report)
+    assert engine.destroyed == [False]
     assert report.steps == [f"terminate primitives {step}", "destroy", "done"]
     assert report.tasks == []
 

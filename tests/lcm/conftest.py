@@ -46,7 +46,6 @@ def lcm_settings(database_url: str, tmp_path: Path, runner_dir: Path) -> LcmSett
     return LcmSettings(
         database_url=database_url,
         data_dir=tmp_path / "data",
-        runner="tests.lcm.runners:from_env",
         max_workers=4,
         poll_interval=0.05,
         grace=2.0,

@@ -1,7 +1,9 @@
 """Operation runners for the queue tests (test doubles of the product's runner).
 
-Configured through the environment, so a worker *process* gets the same behaviour:
-``LOCUS_TEST_RUNNER_DIR`` is a folder the runner and the test share.
+Given to the supervisor, the NBI and the worker processes as :class:`RunnerFactory` values
+(:data:`FILE_RUNNER`, :data:`ENGINE_RUNNER`); a worker process runs this module
+(``python -m tests.lcm.runners file|engine OP WORKER``). ``LOCUS_TEST_RUNNER_DIR`` is a folder
+the runner and the test share (a worker process finds it in its environment).
 
 * ``<dir>/block`` exists: ``run`` reports step ``blocked`` and waits until the file is gone.
 * ``<dir>/fail`` exists: ``run`` raises :class:`PermanentError`.
@@ -15,14 +17,24 @@ with a test inline program.
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pulumi
 
 from locus_iac.engine import EngineSettings, StackDriver
 from locus_iac.errors import PermanentError
-from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
+from locus_iac.lcm import worker
+from locus_iac.lcm.runner import (
+    Job,
+    OperationRunner,
+    Outcome,
+    Reporter,
+    RunnerContext,
+    RunnerFactory,
+)
 
 ENV = "LOCUS_TEST_RUNNER_DIR"
 
@@ -107,3 +119,14 @@ def engine_from_env(context: RunnerContext) -> EngineRunner:
     return EngineRunner(
         Path(os.environ[ENV]), StackDriver(EngineSettings.from_env(context.data_dir))
     )
+
+
+FILE_RUNNER = RunnerFactory(from_env, ("-m", "tests.lcm.runners", "file"))
+ENGINE_RUNNER = RunnerFactory(engine_from_env, ("-m", "tests.lcm.runners", "engine"))
+_BUILDERS: dict[str, Callable[[RunnerContext], OperationRunner]] = {
+    "file": from_env,
+    "engine": engine_from_env,
+}
+
+if __name__ == "__main__":  # a worker process of FILE_RUNNER or ENGINE_RUNNER
+    sys.exit(worker.main(sys.argv[2:], _BUILDERS[sys.argv[1]]))

@@ -14,7 +14,8 @@ import pytest
 from locus_iac.catalogue import Database
 from locus_iac.catalogue.netslices import NsiInstanceRow
 from locus_iac.errors import Conflict
-from locus_iac.lcm import nsi_queue, queue
+from locus_iac.lcm import instances, nsi_queue, queue
+from locus_iac.lcm.instances import NS, NSI
 from locus_iac.lcm.nsi_coordinator import NsiCoordinator
 from locus_iac.lcm.nsi_records import NestedNs, NestedStep, NsiProgress, progress_of
 from locus_iac.lcm.occurrence import OperationError
@@ -45,7 +46,7 @@ def _instantiate(db: Database, project: str, nsi_id: str, ns_ids: list[str]) -> 
         for n, ns in zip(("first", "second"), ns_ids, strict=True)
     ]
     with db.session() as session:
-        nsi = nsi_queue.get_nsi(session, project, nsi_id)
+        nsi = instances.get_instance(session, NSI, project, nsi_id)
         return nsi_queue.start_nsi_operation(
             session, nsi, OP.INSTANTIATE, {}, NsiProgress(steps=steps), nested=nested
         ).id
@@ -53,7 +54,7 @@ def _instantiate(db: Database, project: str, nsi_id: str, ns_ids: list[str]) -> 
 
 def _progress(db: Database, op: str) -> tuple[str, NsiProgress]:
     with db.session(readonly=True) as session:
-        row = nsi_queue.get_nsi_occurrence(session, op)
+        row = instances.get_occurrence_row(session, NSI, op, lock=False)
         return row.state, progress_of(row.progress)
 
 
@@ -98,7 +99,7 @@ def test_nested_operations_run_one_after_the_other(
         row = session.get(NsiInstanceRow, nsi)
         assert row is not None
         assert (row.nsi_state, row.current_op_occ_id) == ("INSTANTIATED", None)
-        assert queue.get_instance(session, project, second).ns_state == "INSTANTIATED"
+        assert instances.get_instance(session, NS, project, second).ns_state == "INSTANTIATED"
 
 
 def test_a_failed_nested_operation_fails_the_netslice_and_retry_retries_it(
@@ -112,12 +113,12 @@ def test_a_failed_nested_operation_fails_the_netslice_and_retry_retries_it(
     _nested_event(db, nested_op, LcmEvent.ERROR)
     coordinator.tick()
     with db.session(readonly=True) as session:
-        row = nsi_queue.get_nsi_occurrence(session, op)
+        row = instances.get_occurrence_row(session, NSI, op, lock=False)
         assert row.state == "FAILED_TEMP"
         assert row.error is not None and "first" in row.error["detail"]
         assert "boom" in row.error["detail"]
     with db.session() as session, pytest.raises(Conflict):  # the netslice is still held
-        nsi_row = nsi_queue.get_nsi(session, project, nsi)
+        nsi_row = instances.get_instance(session, NSI, project, nsi)
         nsi_queue.start_nsi_operation(session, nsi_row, OP.TERMINATE, {}, NsiProgress())
     with db.session() as session:
         nsi_queue.request_nsi_task(session, project, op, Task.RETRY)
@@ -164,6 +165,6 @@ def test_fail_closes_the_netslice_occurrence_and_releases_it(
         row = session.get(NsiInstanceRow, nsi)
         assert row is not None
         assert (row.nsi_state, row.current_op_occ_id) == ("NOT_INSTANTIATED", None)
-        assert nsi_queue.get_nsi_occurrence(session, op).state == "FAILED"
+        assert instances.get_occurrence_row(session, NSI, op, lock=False).state == "FAILED"
     with db.session() as session, pytest.raises(Conflict):
         nsi_queue.request_nsi_task(session, project, op, Task.RETRY)

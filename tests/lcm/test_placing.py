@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from support.catalogue import onboard
 from support.reporters import RecordingReporter
 
 from locus_iac.catalogue import (
     Database,
-    PackageInspector,
     PackageKind,
     SecretBox,
-    onboard_new,
     register_site,
 )
 from locus_iac.catalogue.instances import NsInstanceRow
@@ -36,7 +35,6 @@ from locus_iac.lcm.requests import InstantiateNsRequest
 from locus_iac.lcm.runner import Job
 from locus_iac.lcm.states import LcmOperationType
 from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
-from locus_iac.packages import archive_bytes, read_package
 from locus_iac.placement import DEFAULT_POD, Objective
 from locus_iac.sites import Resources, SiteKind, SiteRole, UnitCost
 
@@ -89,35 +87,24 @@ def box(tmp_path: Path) -> SecretBox:
     return SecretBox.from_data_dir(tmp_path / "keys")
 
 
-def _onboard(db: Database, project: str, kind: PackageKind, source: Path) -> str:
-    data = archive_bytes(read_package(source))
-    row = onboard_new(
-        db,
-        PackageInspector(),
-        project_id=project,
-        kind=kind,
-        data=data,
-        content_type="application/gzip",
-    )
-    return row.id
 
 
 @pytest.fixture
 def edge_ns(db: Database, project: str) -> str:
     """The exemplary edge NS (one KNF profile, id "1"); its NSD package id."""
-    _onboard(db, project, PackageKind.VNFD, EXAMPLES / "edge_knf")
-    return _onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
+    onboard(db, project, PackageKind.VNFD, EXAMPLES / "edge_knf")
+    return onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
 
 
 @pytest.fixture
 def pair_ns(db: Database, project: str, tmp_path: Path) -> str:
     """An NS of two edge KNF profiles ("a", "b") whose cache link allows 5 ms."""
-    _onboard(db, project, PackageKind.VNFD, EXAMPLES / "edge_knf")
+    onboard(db, project, PackageKind.VNFD, EXAMPLES / "edge_knf")
     folder = tmp_path / "pair_ns"
     folder.mkdir()
     profiles = "".join(PAIR_PROFILE % (p, p, p) for p in ("a", "b"))
     (folder / "pair_nsd.yaml").write_text(PAIR_NSD % profiles.rstrip("\n"))
-    return _onboard(db, project, PackageKind.NSD, folder)
+    return onboard(db, project, PackageKind.NSD, folder)
 
 
 def _k8s(db: Database, box: SecretBox, project: str, name: str, **extra: Any) -> None:
@@ -477,8 +464,8 @@ def test_a_kind_no_declaring_site_runs_keeps_its_default(
 ) -> None:
     """Only Kubernetes sites declare capacity: the VNF (a VM) goes to the first OpenStack VIM
     as before; once a VIM declares capacity, the VNF is placed among the declaring VIMs."""
-    _onboard(db, project, PackageKind.VNFD, EXAMPLES / "cloud_vnf")
-    nsd = _onboard(db, project, PackageKind.NSD, EXAMPLES / "cloud_ns")
+    onboard(db, project, PackageKind.VNFD, EXAMPLES / "cloud_vnf")
+    nsd = onboard(db, project, PackageKind.NSD, EXAMPLES / "cloud_ns")
     _vim(db, box, project, "core-1")
     _k8s(db, box, project, "edge-a", capacity=ROOMY)
     assert _choose(db, project, nsd, {}) is None
@@ -547,8 +534,8 @@ def quiet_edge_ns(db: Database, project: str, tmp_path: Path) -> str:
     vnfd = folder / "edge_knfd.yaml"
     text = vnfd.read_text()
     vnfd.write_text(text[: text.index("      lcm-operations-configuration:")])
-    _onboard(db, project, PackageKind.VNFD, folder)
-    return _onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
+    onboard(db, project, PackageKind.VNFD, folder)
+    return onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
 
 
 def test_instantiate_reports_and_keeps_the_decision_for_scale(
@@ -557,7 +544,7 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
     _k8s(db, box, project, "edge-pricey", capacity=ROOMY, cost={"vcpu": 1.0})
     _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
     engine = _Engine()
-    runner = StackRunner(db, box, engine, tmp_path / "data")  # type: ignore[arg-type]
+    runner = StackRunner(db, box, engine, tmp_path / "data")
     job = Job(
         op_occ_id="op-1",
         ns_instance_id="ns-1",

@@ -9,7 +9,8 @@ import pytest
 
 from locus_iac.catalogue import Database
 from locus_iac.errors import Conflict, NotFound
-from locus_iac.lcm import queue
+from locus_iac.lcm import instances, queue
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.states import LcmEvent, LcmOperationState, LcmOperationType, NsState
 from locus_iac.lcm.worker import execute
@@ -39,7 +40,7 @@ def _state(db: Database, project: str, op_id: str) -> S:
 
 def _ns(db: Database, project: str, ns: str) -> tuple[str, str | None]:
     with db.session(readonly=True) as session:
-        row = queue.get_instance(session, project, ns)
+        row = instances.get_instance(session, NS, project, ns)
         return row.ns_state, row.current_op_occ_id
 
 
@@ -114,7 +115,9 @@ def test_completed_instantiate_instantiates_and_releases_the_lock(
     assert _event(db, op, LcmEvent.COMPLETE, instance_params={"replicas": 1}) is S.COMPLETED
     assert _ns(db, project, ns) == ("INSTANTIATED", None)
     with db.session(readonly=True) as session:
-        assert queue.get_instance(session, project, ns).instantiate_params == {"replicas": 1}
+        assert instances.get_instance(session, NS, project, ns).instantiate_params == {
+            "replicas": 1
+        }
     scale = _start(db, project, ns, OP.SCALE)
     assert _state(db, project, scale) is S.PROCESSING
 
@@ -204,7 +207,7 @@ def test_delete_instance_only_when_not_instantiated_and_idle(db: Database, proje
     with db.session() as session:
         queue.delete_instance(session, project, ns)
     with db.session() as session, pytest.raises(NotFound):
-        queue.get_instance(session, project, ns)
+        instances.get_instance(session, NS, project, ns)
 
 
 def test_other_projects_see_nothing(db: Database, project: str) -> None:
@@ -215,7 +218,7 @@ def test_other_projects_see_nothing(db: Database, project: str) -> None:
     with db.session() as session:
         other = create_project(session, "p2").id
     with db.session() as session, pytest.raises(NotFound):
-        queue.get_instance(session, other, ns)
+        instances.get_instance(session, NS, other, ns)
     with db.session() as session, pytest.raises(NotFound):
         queue.get_occurrence(session, other, op)
     with db.session() as session, pytest.raises(NotFound):

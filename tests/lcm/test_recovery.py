@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from locus_iac.catalogue import Database
-from locus_iac.lcm import queue
+from locus_iac.lcm import instances, queue
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import OperationOccurrence
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.recovery import recover
@@ -24,7 +25,7 @@ from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType
 from locus_iac.lcm.supervisor import Supervisor, spawn_worker
 
-from .runners import FileControlledRunner
+from .runners import FILE_RUNNER, FileControlledRunner
 
 S = LcmOperationState
 DEADLINE = 60.0
@@ -68,7 +69,7 @@ def blocked(db: Database, project: str, op: str) -> Callable[[], bool]:
 def supervisor(
     db: Database, lcm_settings: LcmSettings, runner: FileControlledRunner
 ) -> Iterator[Supervisor]:
-    sup = Supervisor(db, lcm_settings, runner)
+    sup = Supervisor(db, lcm_settings, FILE_RUNNER, runner)
     sup.start()
     yield sup
     sup.stop()
@@ -85,7 +86,7 @@ def test_killed_worker_is_recovered_failed_temp_and_retry_completes(
     (runner_dir / "block").touch()
     with db.session() as session:
         assert queue.claim(session, op, "crashing-server")
-    worker = spawn_worker(lcm_settings, op, "crashing-server")
+    worker = spawn_worker(lcm_settings, FILE_RUNNER, op, "crashing-server")
     wait_for("the worker to block", blocked(db, project, op))
     os.kill(worker.pid, signal.SIGKILL)
     assert worker.wait(timeout=10) == -signal.SIGKILL
@@ -103,12 +104,12 @@ def test_killed_worker_is_recovered_failed_temp_and_retry_completes(
         assert queue.request_task(session, project, op, Task.RETRY).state is S.PROCESSING
     with db.session() as session:
         assert queue.claim(session, op, "new-server")
-    assert spawn_worker(lcm_settings, op, "new-server").wait(timeout=DEADLINE) == 0
+    assert spawn_worker(lcm_settings, FILE_RUNNER, op, "new-server").wait(timeout=DEADLINE) == 0
     done = occurrence(db, project, op)
     assert done.state is S.COMPLETED
     assert done.error is None
     with db.session(readonly=True) as session:
-        instance = queue.get_instance(session, project, ns)
+        instance = instances.get_instance(session, NS, project, ns)
     assert (instance.ns_state, instance.current_op_occ_id) == ("INSTANTIATED", None)
     assert (runner_dir / f"{op}.2.pid").exists()  # the retry was attempt 2
 
@@ -174,7 +175,7 @@ def test_stopping_the_supervisor_leaves_no_worker_behind(
 ) -> None:
     (runner_dir / "block").touch()
     _, op = start_instantiate(db, project)
-    sup = Supervisor(db, lcm_settings, runner)
+    sup = Supervisor(db, lcm_settings, FILE_RUNNER, runner)
     sup.start()
     sup.wake()
     wait_for("the worker to block", blocked(db, project, op))
@@ -197,7 +198,7 @@ def test_recovery_kills_the_worker_a_killed_server_left_running(
     _, op = start_instantiate(db, project)
     with db.session() as session:
         assert queue.claim(session, op, "killed-server")
-    worker = spawn_worker(lcm_settings, op, "killed-server")
+    worker = spawn_worker(lcm_settings, FILE_RUNNER, op, "killed-server")
     with db.session() as session:
         queue.set_worker_pid(session, op, "killed-server", worker.pid)
     wait_for("the worker to block", blocked(db, project, op))

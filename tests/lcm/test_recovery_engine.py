@@ -20,7 +20,7 @@ from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import LcmOperationState
 from locus_iac.lcm.supervisor import spawn_worker, stop_process_group
 
-from .runners import EngineRunner
+from .runners import ENGINE_RUNNER, EngineRunner
 from .test_recovery import blocked, occurrence, start_instantiate, wait_for
 
 pytestmark = pytest.mark.skipif(
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(
 def engine_settings(lcm_settings: LcmSettings, monkeypatch: pytest.MonkeyPatch) -> LcmSettings:
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)  # file:// in the data dir
     monkeypatch.setenv("LOCUS_PULUMI_PASSPHRASE", "recovery-test")
-    return lcm_settings.model_copy(update={"runner": "tests.lcm.runners:engine_from_env"})
+    return lcm_settings
 
 
 def test_worker_killed_during_up_is_recovered_and_retried(
@@ -46,7 +46,7 @@ def test_worker_killed_during_up_is_recovered_and_retried(
     (runner_dir / "block").touch()
     with db.session() as session:
         assert queue.claim(session, op, "old-server")
-    worker = spawn_worker(engine_settings, op, "old-server")
+    worker = spawn_worker(engine_settings, ENGINE_RUNNER, op, "old-server")
     wait_for("the program to block inside up", blocked(db, project, op))
     os.kill(worker.pid, signal.SIGKILL)
     assert worker.wait(timeout=30) == -signal.SIGKILL
@@ -64,7 +64,7 @@ def test_worker_killed_during_up_is_recovered_and_retried(
         queue.request_task(session, project, op, Task.RETRY)
     with db.session() as session:
         assert queue.claim(session, op, "new-server")
-    assert spawn_worker(engine_settings, op, "new-server").wait(timeout=300) == 0
+    assert spawn_worker(engine_settings, ENGINE_RUNNER, op, "new-server").wait(timeout=300) == 0
     done = occurrence(db, project, op)
     assert done.state is LcmOperationState.COMPLETED, done.error
     assert done.stack_progress.counts.created >= 1

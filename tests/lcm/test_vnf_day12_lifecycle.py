@@ -35,15 +35,14 @@ from typing import Any
 
 import pytest
 import yaml
+from support.catalogue import onboard
 from support.netns_ssh import SshHost, SshTestbed, start_hosts, unavailable_reason
 from support.reporters import RecordingReporter
 
 from locus_iac.catalogue import (
     Database,
-    PackageInspector,
     PackageKind,
     SecretBox,
-    onboard_new,
     register_site,
 )
 from locus_iac.config.results import TaskStatus
@@ -51,13 +50,13 @@ from locus_iac.engine import OperationResult, ResourceCounts
 from locus_iac.engine.results import StackOutput, StackOutputs
 from locus_iac.errors import LocusError, ValidationError
 from locus_iac.infra import PreviewMocks, run_program
-from locus_iac.lcm import queue
+from locus_iac.lcm import instances, queue
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.operations import StackRunner
 from locus_iac.lcm.runner import Job, Outcome
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType, NsState
 from locus_iac.lcm.worker import execute
 from locus_iac.nbi.schemas_admin import VimAccountRegistration
-from locus_iac.packages import archive_bytes, read_package
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "packages"
 PROFILE = "1"  # the cloud NSD's VNF profile
@@ -194,6 +193,7 @@ class Day0Engine:
         self.runs: list[str] = []
         self.keys: list[str] = []
         self._outputs = StackOutputs()
+        self._forwarding = False
 
     def _result(self, operation: str) -> OperationResult:
         self.runs.append(operation)
@@ -205,15 +205,17 @@ class Day0Engine:
 
     def up(self, _stack: str, program: Callable[[], None], *_: Any) -> OperationResult:
         plan = run_program(program, mocks=PreviewMocks())
-        (server,) = plan.of_type(INSTANCE)  # the cloud VNF: one VDU instance
+        server, *_ = plan.of_type(INSTANCE)  # one per VDU instance, alike
         self.keys = [str(k.inputs["publicKey"]) for k in plan.of_type(KEYPAIR)]
         if self.accept_key:
             with self.vdu.authorized_keys().open("a") as out:
                 out.writelines(f"{key}\n" for key in self.keys)
-        self._start_forwarder(str(server.inputs["userData"]))
-        management = plan.outputs["management"]
-        (name,) = management[PROFILE]  # the program's own host name, e.g. cloud_vdu-0
-        value = {PROFILE: {name: self.vdu.host.address}}
+        if not self._forwarding:  # the VM boots once; a later up (scale, heal) keeps it
+            self._start_forwarder(str(server.inputs["userData"]))
+            self._forwarding = True
+        # the program's own host names (cloud_vdu-0, cloud_vdu-1, ...), all on the one host
+        names = plan.outputs["management"][PROFILE]
+        value = {PROFILE: {name: self.vdu.host.address for name in names}}
         self._outputs = StackOutputs(values={"management": StackOutput(value=value)})
         return self._result("up")
 
@@ -250,33 +252,36 @@ def box(tmp_path: Path) -> SecretBox:
     return SecretBox.from_data_dir(tmp_path / "keys")
 
 
-def _onboard(db: Database, project: str, kind: PackageKind, source: Path) -> str:
-    data = archive_bytes(read_package(source))
-    row = onboard_new(
-        db,
-        PackageInspector(),
-        project_id=project,
-        kind=kind,
-        data=data,
-        content_type="application/gzip",
-    )
-    return row.id
 
 
 @pytest.fixture
 def cloud_ns(db: Database, project: str, box: SecretBox, tmp_path: Path) -> str:
+    """``cloud_vnf`` + ``cloud_ns`` onboarded, one OpenStack VIM registered; the NSD id."""
+    return onboard_cloud_ns(db, project, box, tmp_path)
+
+
+def onboard_cloud_ns(
+    db: Database,
+    project: str,
+    box: SecretBox,
+    tmp_path: Path,
+    playbooks: dict[str, str] | None = None,
+) -> str:
     """``cloud_vnf`` + ``cloud_ns`` onboarded, one OpenStack VIM registered; the NSD id.
 
     The one change to the example: the VNFD's ``ssh-access/default-user`` is the test hosts'
-    user (a real Ubuntu image has ``ubuntu``; the namespace hosts admit one test user only).
+    user (a real Ubuntu image has ``ubuntu``; the namespace hosts admit one test user only);
+    ``playbooks`` replaces playbooks of its ``cloud-config`` environment by name.
     """
     vnf = tmp_path / "cloud_vnf"
     shutil.copytree(EXAMPLES / "cloud_vnf", vnf)
+    for name, text in (playbooks or {}).items():
+        (vnf / "ansible" / "cloud-config" / name).write_text(text)
     vnfd = vnf / "cloud_vnfd.yaml"
     text = vnfd.read_text()
     assert "default-user: ubuntu" in text
     vnfd.write_text(text.replace("default-user: ubuntu", "default-user: locus-ssh-test"))
-    _onboard(db, project, PackageKind.VNFD, vnf)
+    onboard(db, project, PackageKind.VNFD, vnf)
     body = VimAccountRegistration.model_validate(
         {
             "name": "core-1",
@@ -288,7 +293,7 @@ def cloud_ns(db: Database, project: str, box: SecretBox, tmp_path: Path) -> str:
     )
     with db.session() as session:
         register_site(session, box, project, body)
-    return _onboard(db, project, PackageKind.NSD, EXAMPLES / "cloud_ns")
+    return onboard(db, project, PackageKind.NSD, EXAMPLES / "cloud_ns")
 
 
 def _job(
@@ -362,7 +367,7 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
 ) -> None:
     engine = Day0Engine(vdu)
     data = tmp_path / "data"
-    runner = StackRunner(db, box, engine, data)  # type: ignore[arg-type]
+    runner = StackRunner(db, box, engine, data)
     edge_file = vdu.file(CLOUD_DIR / "edge-url")
     # Day1 points the forwarder at an edge endpoint where nothing listens yet
     report = RecordingReporter()
@@ -433,7 +438,7 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
 def test_day2_parameters_are_checked_against_the_vnfd_before_anything_runs(
     db: Database, project: str, box: SecretBox, cloud_ns: str, vdu: VduHost, tmp_path: Path
 ) -> None:
-    runner = StackRunner(db, box, Day0Engine(vdu), tmp_path / "data")  # type: ignore[arg-type]
+    runner = StackRunner(db, box, Day0Engine(vdu), tmp_path / "data")
     outcome = _instantiate(runner, project, cloud_ns, "http://127.0.0.1:9001/", RecordingReporter())
     assert outcome.instance_params is not None
     report = RecordingReporter()
@@ -459,7 +464,7 @@ def test_a_host_that_refuses_the_key_fails_day1_with_a_clear_error(
 ) -> None:
     """Through the queue and the worker's execute: what the occurrence shows the user."""
     data = tmp_path / "data"
-    runner = StackRunner(db, box, Day0Engine(vdu, accept_key=False), data)  # type: ignore[arg-type]
+    runner = StackRunner(db, box, Day0Engine(vdu, accept_key=False), data)
     body = {"additionalParamsForNs": {"parameters": {PROFILE: {"edge_url": "http://e.x:1/"}}}}
     with db.session() as session:
         ns = queue.create_instance(
@@ -472,7 +477,7 @@ def test_a_host_that_refuses_the_key_fails_day1_with_a_clear_error(
     execute(db, runner, op, "w1")
     with db.session(readonly=True) as session:
         occ = queue.get_occurrence(session, project, op)
-        instance = queue.get_instance(session, project, ns)
+        instance = instances.get_instance(session, NS, project, ns)
     assert occ.state is LcmOperationState.FAILED_TEMP
     assert instance.ns_state == NsState.NOT_INSTANTIATED.value
     assert occ.current_step == f"day1: {PROFILE}"  # never "done"

@@ -17,9 +17,11 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from lcm.runners import FILE_RUNNER
 from support.databases import database_url
 from support.servers import free_port
 
+from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
 
@@ -40,8 +42,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[FastAPI]:
-    application = create_app(settings)
+def runner_factory(request: pytest.FixtureRequest) -> RunnerFactory:
+    """The file-controlled test runner for a test that controls it (``runner_dir``), else the
+    product's."""
+    return FILE_RUNNER if "runner_dir" in request.fixturenames else PRODUCT_RUNNER
+
+
+@pytest.fixture
+def app(settings: Settings, runner_factory: RunnerFactory) -> Iterator[FastAPI]:
+    application = create_app(settings, runner=runner_factory)
     yield application
     application.state.services.db.dispose()
 
@@ -85,7 +94,6 @@ def runner_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "runner"
     folder.mkdir()
     monkeypatch.setenv("LOCUS_TEST_RUNNER_DIR", str(folder))
-    monkeypatch.setenv("LOCUS_LCM_RUNNER", "tests.lcm.runners:from_env")
     monkeypatch.setenv("LOCUS_LCM_POLL", "0.05")
     monkeypatch.setenv("LOCUS_LCM_GRACE", "2")
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from lcm.runners import FILE_RUNNER
 
 from locus_iac.infra import ns_namespace
 from locus_iac.packages import archive_bytes, read_package
@@ -306,7 +307,7 @@ def test_a_server_crash_mid_netslice_is_recovered_and_retried(
     (runner_dir / "block").unlink()
     from locus_iac.nbi import create_app
 
-    restarted = create_app(settings)
+    restarted = create_app(settings, runner=FILE_RUNNER)
     try:
         with TestClient(restarted, raise_server_exceptions=False) as client:
             api = Api(client, login(client))

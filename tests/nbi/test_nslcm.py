@@ -2,7 +2,7 @@
 and the bodies against the TST010 JSON schemas.
 
 The operation runner is the file-controlled test runner of tests/lcm/runners.py, given to the
-server as configuration (``LOCUS_LCM_RUNNER``): these tests need no Pulumi engine; worker
+app factory (``create_app(runner=FILE_RUNNER)``): these tests need no Pulumi engine; worker
 processes, the durable queue and recovery are the real ones.
 """
 
@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,19 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
+from lcm.runners import FILE_RUNNER
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 from locus_iac.catalogue.instances import NsInstanceRow
+from locus_iac.engine import (
+    DiagnosticRecord,
+    ProgressRecord,
+    ResourceEvent,
+    ResourceOp,
+    ResourcePhase,
+    SummaryRecord,
+)
 from locus_iac.lcm import queue
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import LcmOperationType
@@ -262,14 +272,15 @@ def test_start_up_recovers_an_operation_of_a_crashed_server(
         op = queue.start_operation(session, project, ns, LcmOperationType.INSTANTIATE, {}).id
         assert queue.claim(session, op, "crashed-server")
     lcm = LcmSettings.from_env(settings.url, settings.data_dir)
-    worker = spawn_worker(lcm, op, "crashed-server")
+    worker = spawn_worker(lcm, FILE_RUNNER, op, "crashed-server")
     wait_until(lcm_api, op, step="blocked")
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
     assert occ(lcm_api, op)["operationState"] == "PROCESSING"  # nobody knows yet
 
     (runner_dir / "block").unlink()
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:  # restart
+    restarted = create_app(settings, runner=FILE_RUNNER)
+    with TestClient(restarted, raise_server_exceptions=False) as client:  # restart
         api = Api(client, login(client))
         recovered = occ(api, op)
         assert recovered["operationState"] == "FAILED_TEMP"
@@ -395,3 +406,53 @@ def test_an_operation_past_its_timeout_is_stopped(lcm_api: Api, nsd: str, runner
     if pid_file.exists():
         stat = Path(f"/proc/{pid_file.read_text()}/stat")
         assert not stat.exists() or stat.read_text().split()[2] == "Z"
+
+
+def test_the_occurrence_shows_engine_progress_without_pulumi_internals(
+    lcm_api: Api, nsd: str, runner_dir: Path
+) -> None:
+    """``progress.events`` name resources and steps; no Pulumi URN, no raw engine op."""
+    (runner_dir / "block").touch()  # the worker stays in its step: only our records
+    ns = create(lcm_api, nsd)
+    op = start(lcm_api, ns, "instantiate")
+    wait_until(lcm_api, op, step="blocked")
+    urn = "urn:pulumi:ns-1::locus-ns::kubernetes:apps/v1:Deployment::edge-cache"
+    at = datetime.now(UTC)
+    records: list[ProgressRecord] = [
+        ResourceEvent(
+            sequence=1,
+            timestamp=at,
+            urn=urn,
+            type="kubernetes:apps/v1:Deployment",
+            name="edge-cache",
+            op=ResourceOp.REPLACE,
+            raw_op="create-replacement",
+            phase=ResourcePhase.DONE,
+            planning=False,
+        ),
+        DiagnosticRecord(sequence=2, timestamp=at, severity="warning", message="slow", urn=urn),
+        SummaryRecord(
+            sequence=3, timestamp=at, resource_changes={"replace": 1, "same": 4}, duration_seconds=7
+        ),
+    ]
+    svc = lcm_api.client.app.state.services  # type: ignore[attr-defined]
+    with svc.db.session() as session:
+        queue.record_progress(session, op, records=records)
+    body = occ(lcm_api, op)
+    (runner_dir / "block").unlink()
+    wait_until(lcm_api, op, state="COMPLETED")
+    text = json.dumps(body)
+    assert "urn:pulumi" not in text and "create-replacement" not in text
+    assert "raw_op" not in text and "rawOp" not in text
+    resource, diagnostic, summary = body["progress"]["events"]
+    assert {k: resource[k] for k in ("kind", "resource", "resourceKind", "action", "phase")} == {
+        "kind": "resource",
+        "resource": "edge-cache",
+        "resourceKind": "Deployment",
+        "action": "replace",
+        "phase": "done",
+    }
+    assert (diagnostic["severity"], diagnostic["resource"]) == ("warning", "edge-cache")
+    assert summary["resources"]["replaced"] == 1 and summary["resources"]["same"] == 4
+    assert summary["durationSeconds"] == 7
+    assert body["progress"]["currentStep"] == "blocked"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.lcm_server import COMMAND
 from support.servers import locus_serve
 from typer.testing import CliRunner
 
@@ -32,13 +33,12 @@ def runner_dir(tmp_path: Path) -> Path:
 def server(tmp_path: Path, runner_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     env = {
         "LOCUS_ADMIN_PASSWORD": "cli-pw",
-        "LOCUS_LCM_RUNNER": "tests.lcm.runners:from_env",
         "LOCUS_TEST_RUNNER_DIR": str(runner_dir),
         "LOCUS_LCM_POLL": "0.1",
         "LOCUS_LCM_GRACE": "2",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
-    with locus_serve(tmp_path / "data", env) as running:
+    with locus_serve(tmp_path / "data", env, command=COMMAND) as running:
         yield running
 
 

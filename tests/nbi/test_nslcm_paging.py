@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from support.lcm_server import COMMAND
 from support.servers import locus_serve
 from typer.testing import CliRunner
 
@@ -25,7 +26,8 @@ from locus_iac.catalogue.models import utcnow
 from locus_iac.catalogue.paging import encode_marker
 from locus_iac.cli.main import app
 from locus_iac.errors import ValidationError
-from locus_iac.lcm import queue
+from locus_iac.lcm import instances
+from locus_iac.lcm.instances import NS
 from locus_iac.nbi import Settings, create_app
 
 from .harness import EXAMPLES, GZ, REPO, Api, login
@@ -99,17 +101,19 @@ def test_keyset_pages_break_timestamp_ties_by_id(database_url: str) -> None:
     marker: str | None = None
     with db.session(readonly=True) as session:
         while True:
-            page = queue.page_instances(session, project, marker=marker, limit=2)
+            page = instances.page_instances(session, NS, project, marker=marker, limit=2)
             seen += [row.id for row in page.rows]
             if page.next_marker is None:
                 break
             marker = page.next_marker
         assert seen == [f"ns-{i}" for i in range(5)]
         past_the_end = encode_marker(stamp, "ns-4")
-        assert queue.page_instances(session, project, marker=past_the_end, limit=2).rows == []
+        assert (
+            instances.page_instances(session, NS, project, marker=past_the_end, limit=2).rows == []
+        )
         with pytest.raises(ValidationError) as refused:
             forged = base64.urlsafe_b64encode(b"yesterday|ns-1").decode()  # not a timestamp
-            queue.page_instances(session, project, marker=forged, limit=2)
+            instances.page_instances(session, NS, project, marker=forged, limit=2)
         assert refused.value.issues[0].path == "/nextpage_opaque_marker"
     db.dispose()
 
@@ -121,13 +125,12 @@ def server(tmp_path: Path) -> Iterator[str]:
     env = {
         "LOCUS_ADMIN_PASSWORD": PASSWORD,
         "LOCUS_PAGE_SIZE": "2",
-        "LOCUS_LCM_RUNNER": "tests.lcm.runners:from_env",
         "LOCUS_TEST_RUNNER_DIR": str(runner_dir),
         "LOCUS_LCM_POLL": "0.1",
         "LOCUS_LCM_GRACE": "2",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
-    with locus_serve(tmp_path / "data", env) as (url, _):
+    with locus_serve(tmp_path / "data", env, command=COMMAND) as (url, _):
         yield url
 
 

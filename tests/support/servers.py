@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,18 +24,23 @@ def free_port() -> int:
 
 @contextmanager
 def locus_serve(
-    data_dir: Path, env: Mapping[str, str], *, timeout: float = 60
+    data_dir: Path,
+    env: Mapping[str, str],
+    *,
+    timeout: float = 60,
+    command: Sequence[str] = (LOCUS, "serve"),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start ``locus serve`` with ``env`` added to this process's environment (always on the
-    default SQLite database of ``data_dir``); yield its URL and process once it answers;
-    stop it afterwards."""
+    """Start ``locus serve`` (or ``command``, which takes the same ``--port`` and
+    ``--data-dir``) with ``env`` added to this process's environment (always on the default
+    SQLite database of ``data_dir``); yield its URL and process once it answers; stop it
+    afterwards."""
     port = free_port()
     full_env = {**os.environ, "LOCUS_VIM_CHECK": "false", **env}  # example Keystone URLs
     full_env.pop("LOCUS_DATABASE_URL", None)
     log = data_dir.parent / f"locus-serve-{port}.log"  # a file: a full pipe would block it
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [LOCUS, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            [*command, "--port", str(port), "--data-dir", str(data_dir)],
             env=full_env,
             stdout=sink,
             stderr=subprocess.STDOUT,

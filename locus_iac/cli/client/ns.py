@@ -19,7 +19,6 @@ from locus_iac.cli.client.lifecycle import (
     WAIT_OPT,
     OccurrenceApi,
     checked,
-    fetch_all,
     line_head,
     pairs,
     submit,
@@ -27,7 +26,7 @@ from locus_iac.cli.client.lifecycle import (
     terminate_body,
 )
 from locus_iac.cli.client.packages import JSON_OPT, run
-from locus_iac.cli.client.tables import show_fields, show_table
+from locus_iac.cli.client.reads import Reads, list_or_show_ops, op_columns, register_reads
 from locus_iac.cli.output import emit, emit_json
 
 BASE = "/nslcm/v1"
@@ -176,30 +175,25 @@ def _operations(app: typer.Typer) -> None:
         _submit(f"{BASE}/ns_instances/{ns_id}/terminate", body, wait, poll, as_json)
 
 
-def _reads(app: typer.Typer) -> None:
-    @app.command("list")
-    def list_(as_json: bool = JSON_OPT) -> None:
-        """List the project's NS instances."""
-        items = run(as_json, lambda c: fetch_all(c, f"{BASE}/ns_instances"))
-        if as_json:
-            emit_json(items)
-            return
-        show_table(
-            [
-                ("ID", "id"),
-                ("NAME", "nsInstanceName"),
-                ("NSD", "nsdId"),
-                ("STATE", "nsState"),
-                ("OPEN OPERATION", "currentLcmOpOccId"),
-            ],
-            items,
-        )
+READS = Reads(
+    noun="NS instance",
+    id_metavar="ns_id",
+    instances=f"{BASE}/ns_instances",
+    occurrences=OCCURRENCES,
+    instance_filter="nsInstanceId",
+    instance_columns=[
+        ("ID", "id"),
+        ("NAME", "nsInstanceName"),
+        ("NSD", "nsdId"),
+        ("STATE", "nsState"),
+        ("OPEN OPERATION", "currentLcmOpOccId"),
+    ],
+    op_columns=op_columns("NS", "nsInstanceId"),
+)
 
-    @app.command()
-    def show(ns_id: str, as_json: bool = JSON_OPT) -> None:
-        """Show one NS instance."""
-        info = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_instances/{ns_id}"))
-        emit_json(info) if as_json else show_fields(info)
+
+def _reads(app: typer.Typer) -> None:
+    register_reads(app, READS)
 
     @app.command()
     def ops(
@@ -217,23 +211,4 @@ def _reads(app: typer.Typer) -> None:
             occ = task(OCCURRENCES, op_id, op_task.value, wait=wait, poll=poll, as_json=as_json)
             emit_json(occ) if as_json else emit(progress_line(occ))
             return
-        if op_id:
-            occ = run(as_json, lambda c: c.json("GET", f"{BASE}/ns_lcm_op_occs/{op_id}"))
-            emit_json(occ) if as_json else show_fields(occ)
-            return
-        params = {"nsInstanceId": ns_id} if ns_id else {}
-        items = run(as_json, lambda c: fetch_all(c, f"{BASE}/ns_lcm_op_occs", params))
-        if as_json:
-            emit_json(items)
-            return
-        show_table(
-            [
-                ("ID", "id"),
-                ("NS", "nsInstanceId"),
-                ("TYPE", "lcmOperationType"),
-                ("STATE", "operationState"),
-                ("STEP", "progress.currentStep"),
-                ("STARTED", "startTime"),
-            ],
-            items,
-        )
+        list_or_show_ops(READS, ns_id, op_id, as_json)

@@ -22,7 +22,6 @@ from locus_iac.cli.client.lifecycle import (
     WAIT_OPT,
     OccurrenceApi,
     checked,
-    fetch_all,
     line_head,
     pairs,
     parse_items,
@@ -31,7 +30,7 @@ from locus_iac.cli.client.lifecycle import (
     terminate_body,
 )
 from locus_iac.cli.client.packages import JSON_OPT, run
-from locus_iac.cli.client.tables import show_fields, show_table
+from locus_iac.cli.client.reads import Reads, list_or_show_ops, op_columns, register_reads
 from locus_iac.cli.output import emit, emit_json
 from locus_iac.errors import Issue, ValidationError
 
@@ -211,32 +210,27 @@ def _nested(info: dict[str, Any]) -> str:
     return ", ".join(f"{n.get('netsliceSubnetId')}={n.get('nsInstanceId') or '-'}" for n in nested)
 
 
-def _reads(app: typer.Typer) -> None:
-    @app.command("list")
-    def list_(as_json: bool = JSON_OPT) -> None:
-        """List the project's netslice instances (every page)."""
-        items = run(as_json, lambda c: fetch_all(c, INSTANCES))
-        if as_json:
-            emit_json(items)
-            return
-        rows = [{**item, "nested": _nested(item)} for item in items]
-        show_table(
-            [
-                ("ID", "id"),
-                ("NAME", "nsiName"),
-                ("NST", "nstId"),
-                ("STATE", "nsiState"),
-                ("OPEN OPERATION", "currentLcmOpOccId"),
-                ("NESTED NS", "nested"),
-            ],
-            rows,
-        )
+READS = Reads(
+    noun="netslice instance",
+    id_metavar="nsi_id",
+    instances=INSTANCES,
+    occurrences=OCCURRENCES,
+    instance_filter="netsliceInstanceId",
+    instance_columns=[
+        ("ID", "id"),
+        ("NAME", "nsiName"),
+        ("NST", "nstId"),
+        ("STATE", "nsiState"),
+        ("OPEN OPERATION", "currentLcmOpOccId"),
+        ("NESTED NS", "nested"),
+    ],
+    op_columns=op_columns("NSI", "netsliceInstanceId"),
+    row=lambda item: {**item, "nested": _nested(item)},
+)
 
-    @app.command()
-    def show(nsi_id: str, as_json: bool = JSON_OPT) -> None:
-        """Show one netslice instance."""
-        info = run(as_json, lambda c: c.json("GET", f"{INSTANCES}/{nsi_id}"))
-        emit_json(info) if as_json else show_fields(info)
+
+def _reads(app: typer.Typer) -> None:
+    register_reads(app, READS)
 
     @app.command()
     def delete(nsi_id: str, as_json: bool = JSON_OPT) -> None:
@@ -251,26 +245,7 @@ def _reads(app: typer.Typer) -> None:
         as_json: bool = JSON_OPT,
     ) -> None:
         """List netslice operation occurrences (every page); --id shows one."""
-        if op_id:
-            occ = run(as_json, lambda c: c.json("GET", f"{OCCURRENCES.occurrences}/{op_id}"))
-            emit_json(occ) if as_json else show_fields(occ)
-            return
-        params = {"netsliceInstanceId": nsi_id} if nsi_id else {}
-        items = run(as_json, lambda c: fetch_all(c, OCCURRENCES.occurrences, params))
-        if as_json:
-            emit_json(items)
-            return
-        show_table(
-            [
-                ("ID", "id"),
-                ("NSI", "netsliceInstanceId"),
-                ("TYPE", "lcmOperationType"),
-                ("STATE", "operationState"),
-                ("STEP", "progress.currentStep"),
-                ("STARTED", "startTime"),
-            ],
-            items,
-        )
+        list_or_show_ops(READS, nsi_id, op_id, as_json)
 
 
 def _tasks(app: typer.Typer) -> None:

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.netslices import NsiInstanceRow, NsiOpOccRow
-from locus_iac.lcm import nsi_queue
+from locus_iac.lcm import instances, nsi_queue
+from locus_iac.lcm.instances import NSI
 from locus_iac.lcm.nsi_plan import load_nst, plan_action, plan_instantiate, plan_terminate
 from locus_iac.lcm.nsi_records import NsiProgress, nested_of, progress_of
 from locus_iac.lcm.queue import Task
@@ -29,16 +30,16 @@ from locus_iac.lcm.requests import (
     TerminateNsRequest,
 )
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType
+from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, Services, ServicesDep
-from locus_iac.nbi.lifecycle import CamelModel, Link, location, problem, wake_engine
-from locus_iac.nbi.paging import Marker, link_next
+from locus_iac.nbi.paging import Marker
 
 router = APIRouter(prefix="/nsilcm/v1", tags=["nsilcm"])
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nsilcm/v1"
 
 
-class NestedNsView(CamelModel):
+class NestedNsView(lc.CamelModel):
     netslice_subnet_id: str = Field(alias="netsliceSubnetId")
     nsd_id: str = Field(alias="nsdId")
     ns_instance_id: str | None = Field(alias="nsInstanceId")
@@ -46,7 +47,7 @@ class NestedNsView(CamelModel):
     reused: bool
 
 
-class NetSliceInstance(CamelModel):
+class NetSliceInstance(lc.CamelModel):
     """A netslice instance (OSM ``NetSliceInstance``, the attributes locus keeps)."""
 
     id: str
@@ -59,10 +60,10 @@ class NetSliceInstance(CamelModel):
     current_op_occ_id: str | None = Field(alias="currentLcmOpOccId")
     nested_ns_instances: list[NestedNsView] = Field(alias="nestedNsInstances")
     instantiation_params: dict[str, Any] = Field(alias="instantiationParams")
-    links: dict[str, Link] = Field(alias="_links")
+    links: dict[str, lc.Link] = Field(alias="_links")
 
 
-class NestedProgressView(CamelModel):
+class NestedProgressView(lc.CamelModel):
     netslice_subnet_id: str = Field(alias="netsliceSubnetId")
     ns_instance_id: str = Field(alias="nsInstanceId")
     lcm_operation_type: str = Field(alias="lcmOperationType")
@@ -70,13 +71,13 @@ class NestedProgressView(CamelModel):
     operation_state: str | None = Field(alias="operationState")
 
 
-class NsiProgressView(CamelModel):
+class NsiProgressView(lc.CamelModel):
     current_step: str | None = Field(alias="currentStep")
     nested: list[NestedProgressView]
     kept: list[str] = Field(description="shared nested NSs left running (used elsewhere)")
 
 
-class NsiLcmOpOcc(CamelModel):
+class NsiLcmOpOcc(lc.CamelModel):
     """A netslice LCM operation occurrence (OSM ``NsiLcmOpOcc``) with its progress."""
 
     id: str
@@ -88,10 +89,10 @@ class NsiLcmOpOcc(CamelModel):
     operation_params: dict[str, Any] = Field(alias="operationParams")
     error: dict[str, Any] | None = Field(default=None, exclude_if=lambda v: v is None)
     progress: NsiProgressView
-    links: dict[str, Link] = Field(alias="_links")
+    links: dict[str, lc.Link] = Field(alias="_links")
 
 
-class NsiAccepted(CamelModel):
+class NsiAccepted(lc.CamelModel):
     """The answer to a netslice operation request (Annex B.5)."""
 
     id: str = Field(description="the netslice instance (content) or the occurrence (operations)")
@@ -102,11 +103,11 @@ class NsiAccepted(CamelModel):
 
 def _instance(row: NsiInstanceRow) -> NetSliceInstance:
     me = f"{BASE}/netslice_instances/{row.id}"
-    links = {"self": Link(href=me)}
+    links = {"self": lc.Link(href=me)}
     ops = ("instantiate",) if row.nsi_state == "NOT_INSTANTIATED" else ("action", "terminate")
-    links.update({op: Link(href=f"{me}/{op}") for op in ops})
+    links.update({op: lc.Link(href=f"{me}/{op}") for op in ops})
     if row.current_op_occ_id:
-        links["currentLcmOpOcc"] = Link(href=f"{BASE}/nsi_lcm_op_occs/{row.current_op_occ_id}")
+        links["currentLcmOpOcc"] = lc.Link(href=f"{BASE}/nsi_lcm_op_occs/{row.current_op_occ_id}")
     nested = [
         NestedNsView(
             netslice_subnet_id=n.netslice_subnet_id,
@@ -135,11 +136,11 @@ def _instance(row: NsiInstanceRow) -> NetSliceInstance:
 def _occurrence(row: NsiOpOccRow) -> NsiLcmOpOcc:
     me = f"{BASE}/nsi_lcm_op_occs/{row.id}"
     links = {
-        "self": Link(href=me),
-        "netsliceInstance": Link(href=f"{BASE}/netslice_instances/{row.nsi_instance_id}"),
+        "self": lc.Link(href=me),
+        "netsliceInstance": lc.Link(href=f"{BASE}/netslice_instances/{row.nsi_instance_id}"),
     }
     if row.state == LcmOperationState.FAILED_TEMP.value:
-        links.update({t: Link(href=f"{me}/{t}") for t in ("retry", "fail")})
+        links.update({t: lc.Link(href=f"{me}/{t}") for t in ("retry", "fail")})
     progress = progress_of(row.progress)
     nested = [
         NestedProgressView(
@@ -159,7 +160,7 @@ def _occurrence(row: NsiOpOccRow) -> NsiLcmOpOcc:
         lcm_operation_type=row.operation,
         start_time=row.start_time.isoformat(),
         operation_params=row.operation_params or {},
-        error=problem(row.error) if row.error else None,
+        error=lc.problem(row.error) if row.error else None,
         progress=NsiProgressView(
             current_step=progress.current_step, nested=nested, kept=list(progress.kept)
         ),
@@ -170,8 +171,7 @@ def _occurrence(row: NsiOpOccRow) -> NsiLcmOpOcc:
 def _accepted(
     request: Request, response: Response, nsi_id: str, op_id: str, *, content: bool
 ) -> NsiAccepted:
-    wake_engine(request)
-    response.headers["Location"] = location(request, f"{BASE}/nsi_lcm_op_occs/{op_id}")
+    lc.accept(request, response, f"{BASE}/nsi_lcm_op_occs/{op_id}")
     return NsiAccepted(
         id=nsi_id if content else op_id,
         netslice_instance_id=nsi_id,
@@ -215,14 +215,11 @@ def create_nsi(
     """Create a netslice instance identifier in ``NOT_INSTANTIATED``."""
     with svc.db.session() as session:
         view = _instance(_new_nsi(session, who.project_id, body))
-    response.headers["Location"] = location(request, f"{BASE}/netslice_instances/{view.id}")
+    response.headers["Location"] = lc.location(request, f"{BASE}/netslice_instances/{view.id}")
     return view
 
 
-_ACCEPTED: dict[str, Any] = {
-    "response_model": NsiAccepted,
-    "status_code": status.HTTP_202_ACCEPTED,
-}
+_ACCEPTED = lc.accepted_route(NsiAccepted)
 
 
 @router.post("/netslice_instances_content", **_ACCEPTED)
@@ -253,19 +250,13 @@ def list_nsis(
     response: Response,
     nextpage_opaque_marker: Marker = None,
 ) -> list[NetSliceInstance]:
-    with svc.db.session(readonly=True) as session:
-        page = nsi_queue.page_nsis(
-            session, who.project_id, marker=nextpage_opaque_marker, limit=svc.settings.page_size
-        )
-        body = [_instance(row) for row in page.rows]
-    link_next(request, response, page.next_marker)
-    return body
+    page = lc.instance_page(NSI, who.project_id)
+    return lc.listed(request, response, svc, nextpage_opaque_marker, page, _instance)
 
 
 @router.get("/netslice_instances/{nsi_id}", response_model=NetSliceInstance)
 def get_nsi(nsi_id: Id, who: CallerDep, svc: ServicesDep) -> NetSliceInstance:
-    with svc.db.session(readonly=True) as session:
-        return _instance(nsi_queue.get_nsi(session, who.project_id, nsi_id))
+    return lc.read_one(svc, lc.instance_of(NSI, who.project_id, nsi_id), _instance)
 
 
 @router.delete("/netslice_instances/{nsi_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -287,7 +278,7 @@ def instantiate(
 ) -> NsiAccepted:
     """Instantiate the nested NSs in NST order, joined on the netslice VLDs."""
     with svc.db.session() as session:
-        nsi = nsi_queue.get_nsi(session, who.project_id, nsi_id)
+        nsi = instances.get_instance(session, NSI, who.project_id, nsi_id)
         op_id = _start_instantiate(session, svc, nsi, body)
     return _accepted(request, response, nsi_id, op_id, content=False)
 
@@ -301,7 +292,7 @@ def _operation(
     plan: Any,
 ) -> str:
     with svc.db.session() as session:
-        nsi = nsi_queue.get_nsi(session, project_id, nsi_id)
+        nsi = instances.get_instance(session, NSI, project_id, nsi_id)
         progress: NsiProgress = plan(session, nsi)
         row = nsi_queue.start_nsi_operation(
             session, nsi, operation, body.model_dump(mode="json"), progress
@@ -364,41 +355,29 @@ def list_op_occs(
     nsi_id: Annotated[str | None, Query(alias="netsliceInstanceId", max_length=36)] = None,
     nextpage_opaque_marker: Marker = None,
 ) -> list[NsiLcmOpOcc]:
-    with svc.db.session(readonly=True) as session:
-        page = nsi_queue.page_nsi_occurrences(
-            session,
-            who.project_id,
-            nsi_id,
-            marker=nextpage_opaque_marker,
-            limit=svc.settings.page_size,
-        )
-        body = [_occurrence(row) for row in page.rows]
-    link_next(request, response, page.next_marker)
-    return body
+    page = lambda s, m, n: instances.page_occurrences(  # noqa: E731
+        s, NSI, who.project_id, nsi_id, marker=m, limit=n
+    )
+    return lc.listed(request, response, svc, nextpage_opaque_marker, page, _occurrence)
 
 
 @router.get("/nsi_lcm_op_occs/{op_occ_id}", response_model=NsiLcmOpOcc)
 def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep) -> NsiLcmOpOcc:
     """A netslice occurrence with its nested NS operations (Annex B Table 27)."""
-    with svc.db.session(readonly=True) as session:
-        return _occurrence(nsi_queue.get_nsi_occurrence(session, op_occ_id, who.project_id))
+    fetch = lambda s: instances.get_occurrence_row(  # noqa: E731
+        s, NSI, op_occ_id, who.project_id, lock=False
+    )
+    return lc.read_one(svc, fetch, _occurrence)
 
 
 def _task(
     task: Task, op_occ_id: str, who: CallerDep, svc: ServicesDep, request: Request
 ) -> NsiLcmOpOcc:
-    with svc.db.session() as session:
-        row = nsi_queue.request_nsi_task(session, who.project_id, op_occ_id, task)
-        view = _occurrence(row)
-    wake_engine(request)
-    return view
+    act = lambda s: nsi_queue.request_nsi_task(s, who.project_id, op_occ_id, task)  # noqa: E731
+    return lc.run_task(request, svc, act, _occurrence)
 
 
-@router.post(
-    "/nsi_lcm_op_occs/{op_occ_id}/retry",
-    response_model=NsiLcmOpOcc,
-    status_code=status.HTTP_202_ACCEPTED,
-)
+@router.post("/nsi_lcm_op_occs/{op_occ_id}/retry", **lc.accepted_route(NsiLcmOpOcc))
 def retry(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsiLcmOpOcc:
     """Retry a FAILED_TEMP netslice occurrence: its failed nested NS operation goes again."""
     return _task(Task.RETRY, op_occ_id, who, svc, request)

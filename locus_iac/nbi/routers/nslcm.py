@@ -20,7 +20,8 @@ from pydantic import (
 )
 
 from locus_iac.catalogue.instances import NsInstanceRow
-from locus_iac.lcm import nsi_queue, queue
+from locus_iac.lcm import instances, nsi_queue, queue
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import OperationOccurrence
 from locus_iac.lcm.packages import check_action, find_nsd
 from locus_iac.lcm.queue import Task
@@ -34,9 +35,9 @@ from locus_iac.lcm.requests import (
     TerminateNsRequest,
 )
 from locus_iac.lcm.states import LcmOperationType, allowed_events
+from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
-from locus_iac.nbi.lifecycle import CamelModel, Link, location, problem, wake_engine
-from locus_iac.nbi.paging import Marker, link_next
+from locus_iac.nbi.paging import Marker
 
 router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"])
 Id = Annotated[str, Path(min_length=1, max_length=36)]
@@ -44,7 +45,7 @@ BASE = "/nslcm/v1"
 _EVENTS_SHOWN = 50
 
 
-class NsInstance(CamelModel):
+class NsInstance(lc.CamelModel):
     """``NsInstance`` (SOL005 v3.7.1 clause 6.5.2.10), the attributes locus keeps."""
 
     id: str
@@ -56,15 +57,17 @@ class NsInstance(CamelModel):
     ns_state: str = Field(alias="nsState")
     current_op_occ_id: str | None = Field(alias="currentLcmOpOccId")
     additional_params: dict[str, Any] = Field(alias="additionalParams")
-    links: dict[str, Link] = Field(alias="_links")
+    links: dict[str, lc.Link] = Field(alias="_links")
 
 
-class Progress(CamelModel):
+class Progress(lc.CamelModel):
     """locus's progress view of an occurrence (an extension of ``NsLcmOpOcc``)."""
 
     current_step: str | None = Field(alias="currentStep")
     resources: dict[str, int]
-    events: list[dict[str, Any]] = Field(description="the latest Pulumi progress records")
+    events: list[dict[str, Any]] = Field(
+        description="the latest engine progress records (resource steps, diagnostics, summary)"
+    )
     events_total: int = Field(alias="eventsTotal")
     task_results: list[dict[str, Any]] = Field(alias="taskResults")
     preview: dict[str, int] | None = Field(
@@ -72,7 +75,7 @@ class Progress(CamelModel):
     )
 
 
-class NsLcmOpOcc(CamelModel):
+class NsLcmOpOcc(lc.CamelModel):
     """``NsLcmOpOcc`` (SOL005 v3.7.1 clause 6.5.2.3) plus ``progress``."""
 
     id: str
@@ -87,7 +90,7 @@ class NsLcmOpOcc(CamelModel):
     cancel_mode: str | None = Field(alias="cancelMode")
     error: dict[str, Any] | None
     progress: Progress
-    links: dict[str, Link] = Field(alias="_links")
+    links: dict[str, lc.Link] = Field(alias="_links")
 
     @model_serializer(mode="wrap")
     def _absent_not_null(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -99,7 +102,7 @@ class NsLcmOpOcc(CamelModel):
         return data
 
 
-class Accepted(CamelModel):
+class Accepted(lc.CamelModel):
     """The answer to a create-and-instantiate or an operation request (Annex B.4)."""
 
     id: str = Field(description="the NS instance (content) or the occurrence (operations)")
@@ -110,14 +113,14 @@ class Accepted(CamelModel):
 
 def _instance(row: NsInstanceRow) -> NsInstance:
     me = f"{BASE}/ns_instances/{row.id}"
-    links = {"self": Link(href=me)}
+    links = {"self": lc.Link(href=me)}
     if row.ns_state == "NOT_INSTANTIATED":
-        links["instantiate"] = Link(href=f"{me}/instantiate")
+        links["instantiate"] = lc.Link(href=f"{me}/instantiate")
     else:
         for op in ("scale", "action", "heal", "terminate"):
-            links[op] = Link(href=f"{me}/{op}")
+            links[op] = lc.Link(href=f"{me}/{op}")
     if row.current_op_occ_id:
-        links["currentLcmOpOcc"] = Link(href=f"{BASE}/ns_lcm_op_occs/{row.current_op_occ_id}")
+        links["currentLcmOpOcc"] = lc.Link(href=f"{BASE}/ns_lcm_op_occs/{row.current_op_occ_id}")
     return NsInstance(
         id=row.id,
         object_id=row.id,
@@ -135,19 +138,19 @@ def _instance(row: NsInstanceRow) -> NsInstance:
 def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
     me = f"{BASE}/ns_lcm_op_occs/{occ.id}"
     links = {
-        "self": Link(href=me),
-        "nsInstance": Link(href=f"{BASE}/ns_instances/{occ.ns_instance_id}"),
+        "self": lc.Link(href=me),
+        "nsInstance": lc.Link(href=f"{BASE}/ns_instances/{occ.ns_instance_id}"),
     }
     for event in sorted(allowed_events(occ.state)):
         if event.value in {t.value for t in Task}:
-            links[event.value] = Link(href=f"{me}/{event.value}")
+            links[event.value] = lc.Link(href=f"{me}/{event.value}")
     if occ.state.is_running and not occ.is_cancel_pending:
-        links["cancel"] = Link(href=f"{me}/cancel")
+        links["cancel"] = lc.Link(href=f"{me}/cancel")
     counts = occ.stack_progress.counts
     progress = Progress(
         current_step=occ.current_step,
         resources=counts.model_dump(),
-        events=[r.model_dump(mode="json") for r in occ.stack_records[-_EVENTS_SHOWN:]],
+        events=[lc.progress_event(r) for r in occ.stack_records[-_EVENTS_SHOWN:]],
         events_total=len(occ.stack_records) + occ.dropped_records,
         task_results=[t.model_dump(mode="json") for t in occ.task_results],
         preview=occ.preview.model_dump() if occ.preview else None,
@@ -163,7 +166,7 @@ def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
         operation_params=occ.operation_params,
         is_cancel_pending=occ.is_cancel_pending,
         cancel_mode=occ.cancel_mode.value if occ.cancel_mode else None,
-        error=problem(occ.error.model_dump()) if occ.error else None,
+        error=lc.problem(occ.error.model_dump()) if occ.error else None,
         progress=progress,
         links=links,
     )
@@ -172,8 +175,7 @@ def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
 def _accepted(
     request: Request, response: Response, ns_id: str, op_id: str, *, content: bool
 ) -> Accepted:
-    wake_engine(request)
-    response.headers["Location"] = location(request, f"{BASE}/ns_lcm_op_occs/{op_id}")
+    lc.accept(request, response, f"{BASE}/ns_lcm_op_occs/{op_id}")
     return Accepted(
         id=ns_id if content else op_id,
         ns_instance_id=ns_id,
@@ -200,7 +202,7 @@ def create_ns_instance(
             nsd_id=nsd.descriptor_id or body.nsd_id,
             nsd_info_id=nsd.id,
         )
-    response.headers["Location"] = location(request, f"{BASE}/ns_instances/{row.id}")
+    response.headers["Location"] = lc.location(request, f"{BASE}/ns_instances/{row.id}")
     return _instance(row)
 
 
@@ -245,19 +247,13 @@ def list_ns_instances(
     nextpage_opaque_marker: Marker = None,
 ) -> list[NsInstance]:
     """One page of the project's NS instances; ``Link: rel="next"`` names the next one."""
-    with svc.db.session(readonly=True) as session:
-        page = queue.page_instances(
-            session, who.project_id, marker=nextpage_opaque_marker, limit=svc.settings.page_size
-        )
-        body = [_instance(row) for row in page.rows]
-    link_next(request, response, page.next_marker)
-    return body
+    page = lc.instance_page(NS, who.project_id)
+    return lc.listed(request, response, svc, nextpage_opaque_marker, page, _instance)
 
 
 @router.get("/ns_instances/{ns_instance_id}", response_model=NsInstance)
 def get_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> NsInstance:
-    with svc.db.session(readonly=True) as session:
-        return _instance(queue.get_instance(session, who.project_id, ns_instance_id))
+    return lc.read_one(svc, lc.instance_of(NS, who.project_id, ns_instance_id), _instance)
 
 
 @router.delete("/ns_instances/{ns_instance_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -285,7 +281,8 @@ def _operation(
     return _accepted(request, response, ns_instance_id, occ.id, content=False)
 
 
-_ACCEPTED: dict[str, Any] = {"response_model": Accepted, "status_code": status.HTTP_202_ACCEPTED}
+_ACCEPTED = lc.accepted_route(Accepted)
+_TASK = lc.accepted_route(NsLcmOpOcc)
 
 
 @router.post("/ns_instances/{ns_instance_id}/instantiate", **_ACCEPTED)
@@ -327,7 +324,8 @@ def action(
 ) -> Accepted:
     """Run a Day2 primitive (OSM; Annex B Table 21); checked against the VNFD first (422)."""
     with svc.db.session(readonly=True) as session:
-        check_action(session, queue.get_instance(session, who.project_id, ns_instance_id), body)
+        ns = instances.get_instance(session, NS, who.project_id, ns_instance_id)
+        check_action(session, ns, body)
     return _operation(LcmOperationType.ACTION, body, ns_instance_id, who, svc, request, response)
 
 
@@ -383,41 +381,40 @@ def list_op_occs(
     nextpage_opaque_marker: Marker = None,
 ) -> list[NsLcmOpOcc]:
     """One page of occurrences (of one NS instance); ``Link: rel="next"`` names the next."""
-    with svc.db.session(readonly=True) as session:
-        page = queue.page_occurrences(
-            session,
-            who.project_id,
-            ns_instance_id,
-            marker=nextpage_opaque_marker,
-            limit=svc.settings.page_size,
-        )
-    link_next(request, response, page.next_marker)
-    return [_occurrence(occ) for occ in page.rows]
+    return lc.listed(
+        request,
+        response,
+        svc,
+        nextpage_opaque_marker,
+        lambda s, marker, n: queue.page_occurrences(
+            s, who.project_id, ns_instance_id, marker=marker, limit=n
+        ),
+        _occurrence,
+    )
 
 
 @router.get("/ns_lcm_op_occs/{op_occ_id}", response_model=NsLcmOpOcc)
 def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep) -> NsLcmOpOcc:
     """An occurrence with its progress (Annex B Table 23)."""
-    with svc.db.session(readonly=True) as session:
-        return _occurrence(queue.get_occurrence(session, who.project_id, op_occ_id))
+    return lc.read_one(
+        svc, lambda s: queue.get_occurrence(s, who.project_id, op_occ_id), _occurrence
+    )
 
 
 def _task(
     task: Task, op_occ_id: str, who: CallerDep, svc: ServicesDep, request: Request
 ) -> NsLcmOpOcc:
-    with svc.db.session() as session:
-        occ = queue.request_task(session, who.project_id, op_occ_id, task)
-    wake_engine(request)
-    return _occurrence(occ)
+    act = lambda s: queue.request_task(s, who.project_id, op_occ_id, task)  # noqa: E731
+    return lc.run_task(request, svc, act, _occurrence)
 
 
-@router.post("/ns_lcm_op_occs/{op_occ_id}/retry", **{**_ACCEPTED, "response_model": NsLcmOpOcc})
+@router.post("/ns_lcm_op_occs/{op_occ_id}/retry", **_TASK)
 def retry(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
     """Retry a FAILED_TEMP occurrence (clause 6.4.11)."""
     return _task(Task.RETRY, op_occ_id, who, svc, request)
 
 
-@router.post("/ns_lcm_op_occs/{op_occ_id}/rollback", **{**_ACCEPTED, "response_model": NsLcmOpOcc})
+@router.post("/ns_lcm_op_occs/{op_occ_id}/rollback", **_TASK)
 def rollback(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
     """Roll back a FAILED_TEMP instantiate (clause 6.4.12): destroy what was created."""
     return _task(Task.ROLLBACK, op_occ_id, who, svc, request)
@@ -429,7 +426,7 @@ def fail(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> N
     return _task(Task.FAIL, op_occ_id, who, svc, request)
 
 
-@router.post("/ns_lcm_op_occs/{op_occ_id}/cancel", **{**_ACCEPTED, "response_model": NsLcmOpOcc})
+@router.post("/ns_lcm_op_occs/{op_occ_id}/cancel", **_TASK)
 def cancel(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
     """Cancel a running occurrence (clause 6.4.10); it ends in FAILED_TEMP."""
     return _task(Task.CANCEL, op_occ_id, who, svc, request)
