@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-mux/tf5to6server"
 	"github.com/hashicorp/terraform-plugin-sdk/v2/helper/schema"
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge/info"
@@ -28,8 +29,16 @@ func NewServer(ctx context.Context, sdk *schema.Provider, legacy Legacy) (tfprot
 			explicitID[name] = true
 		}
 	}
+	schemas, err := v6.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		return nil, err
+	}
+	resourceTypes := map[string]tftypes.Type{}
+	for name, s := range schemas.ResourceSchemas {
+		resourceTypes[name] = s.ValueType()
+	}
 	return protocolAdapter{v6, legacy, explicitID,
-		requiredWithDefault(sdk.ResourcesMap), requiredWithDefault(sdk.DataSourcesMap)}, nil
+		requiredWithDefault(sdk.ResourcesMap), requiredWithDefault(sdk.DataSourcesMap), resourceTypes}, nil
 }
 
 // requiredWithDefault answers, per type, the required attributes with a default function.
@@ -64,6 +73,7 @@ func Upstream() *schema.Provider { return openstack.Provider() }
 //     the SDK has no such function argument, so the schema declares it computed only (the
 //     value type is unchanged, so states and configs encode the same; configurations never
 //     set it). A data source's own "id" (openstack_compute_instance_v2's) stays an input.
+//   - A create that fails half-way is rolled back (rollback.go).
 //   - A required attribute with a default function (an environment variable) is optional, as
 //     in the SDK: the provider itself still refuses it missing when the variable is unset.
 //   - Legacy tokens are served as a second type, the Terraform name plus "_legacy" (the
@@ -78,6 +88,8 @@ type protocolAdapter struct {
 	// defaulted*: per type, the required attributes with a default function (an environment
 	// variable, like OS_POOL_NAME for a floating IP's pool).
 	defaultedResources, defaultedDataSources map[string]map[string]bool
+	// resourceTypes: the state type of each resource (rollback.go).
+	resourceTypes map[string]tftypes.Type
 }
 
 func realType(typeName string) string {
@@ -173,7 +185,7 @@ func (p protocolAdapter) ApplyResourceChange(
 ) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	r := *req
 	r.TypeName = realType(r.TypeName)
-	return p.ProviderServer.ApplyResourceChange(ctx, &r)
+	return p.applyResourceChange(ctx, &r)
 }
 
 func (p protocolAdapter) ImportResourceState(
