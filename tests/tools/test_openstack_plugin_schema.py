@@ -7,15 +7,19 @@ only when a program uses it. So the plugin's schema (its ``GetSchema`` answer ov
 compared with everything the installed SDK registers or sends:
 
 * every resource token of the SDK's resource modules (``resource_modules`` in the package's
-  ``__init__``) is a resource of the schema, and the input names of its ``<Class>Args`` are the
-  schema's input properties (``ProviderArgs`` and the provider's inputs likewise);
-* every function token the SDK invokes is a function of the schema, with the argument names
-  the SDK sends (``__args__['name']``) among the function's inputs.
+  ``__init__``) is a resource of the schema; the input names of its ``<Class>Args`` are the
+  schema's input properties, its required arguments the required inputs, its list arguments
+  the array inputs (a one-item block the SDK flattens is one object); its output properties
+  and secret outputs are the schema's (``ProviderArgs`` and the provider's inputs likewise);
+* every function token the SDK invokes is a function of the schema, whose inputs are the
+  argument names the SDK sends (``__args__['name']``) and whose outputs are the properties of
+  the SDK's result class.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import importlib
 import inspect
 import json
@@ -46,6 +50,7 @@ RESULT = re.compile(r"""pulumi\.runtime\.invoke\('(openstack:[^']+)', .*typ=(\w+
 SENT_ARG = re.compile(r"""__args__\['(\w+)'\]""")
 
 
+@contextlib.contextmanager
 def _serve(plugin: Path) -> Iterator[str]:
     """Start the plugin without an engine; it prints the port it serves on."""
     proc = subprocess.Popen(
@@ -65,15 +70,14 @@ def _serve(plugin: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def plugin() -> Iterator[dict[str, Any]]:
+def plugin() -> dict[str, Any]:
     """The plugin's version (GetPluginInfo) and schema (GetSchema)."""
-    for address in _serve(PLUGIN):
-        with grpc.insecure_channel(address) as channel:
-            grpc.channel_ready_future(channel).result(timeout=60)
-            stub = provider_pb2_grpc.ResourceProviderStub(channel)
-            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)
-            reply = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=120)
-        yield {"version": info.version, "schema": json.loads(reply.schema)}
+    with _serve(PLUGIN) as address, grpc.insecure_channel(address) as channel:
+        grpc.channel_ready_future(channel).result(timeout=60)
+        stub = provider_pb2_grpc.ResourceProviderStub(channel)
+        info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=60)
+        reply = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=120)
+    return {"version": info.version, "schema": json.loads(reply.schema)}
 
 
 @pytest.fixture(scope="module")
