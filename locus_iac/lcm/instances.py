@@ -33,6 +33,7 @@ from locus_iac.catalogue.models import utcnow
 from locus_iac.catalogue.netslices import NsiInstanceRow, NsiOpOccRow
 from locus_iac.catalogue.paging import KeysetPage, keyset_page
 from locus_iac.errors import Conflict, NotFound
+from locus_iac.lcm.states import NsState
 
 I = TypeVar("I", bound=InstanceColumns)  # noqa: E741
 O = TypeVar("O", bound=OccurrenceColumns)  # noqa: E741
@@ -50,6 +51,8 @@ class Kind(Generic[I, O]):
     instance_of: InstrumentedAttribute[str]
     #: the tasks offered on a blocking occurrence, for the 409's message
     tasks: str
+    #: the instance's column of its state (SOL005 ``NsState`` values)
+    state_field: str
 
 
 NS: Kind[NsInstanceRow, OpOccRow] = Kind(
@@ -59,6 +62,7 @@ NS: Kind[NsInstanceRow, OpOccRow] = Kind(
     "NS LCM operation occurrence",
     OpOccRow.ns_instance_id,
     "retry / rollback / fail it",
+    "ns_state",
 )
 NSI: Kind[NsiInstanceRow, NsiOpOccRow] = Kind(
     "netslice instance",
@@ -67,6 +71,7 @@ NSI: Kind[NsiInstanceRow, NsiOpOccRow] = Kind(
     "netslice LCM operation occurrence",
     NsiOpOccRow.nsi_instance_id,
     "retry / fail it",
+    "nsi_state",
 )
 
 
@@ -82,9 +87,10 @@ def create_instance(
     description: str | None,
     **fields: Any,
 ) -> I:
-    """A new instance of ``kind`` (``fields``: its descriptor and its NOT_INSTANTIATED state)."""
+    """A new instance of ``kind`` in ``NOT_INSTANTIATED`` (``fields``: its descriptor)."""
     now = utcnow()
     values: dict[str, Any] = {"instantiate_params": {}, "created_at": now, "updated_at": now}
+    values[kind.state_field] = NsState.NOT_INSTANTIATED.value
     values |= {"project_id": project_id, "name": name, "description": description, **fields}
     row = kind.instance(**values)
     session.add(row)

@@ -45,30 +45,6 @@ log = logging.getLogger(__name__)
 # -- netslice instances ----------------------------------------------------------------------
 
 
-def create_nsi(
-    session: Session,
-    project_id: str,
-    *,
-    name: str,
-    nst_id: str,
-    nst_info_id: str,
-    description: str | None = None,
-) -> NsiInstanceRow:
-    """A new netslice instance in ``NOT_INSTANTIATED``."""
-    state = NsState.NOT_INSTANTIATED.value
-    return instances.create_instance(
-        session,
-        NSI,
-        project_id,
-        name=name,
-        description=description,
-        nst_id=nst_id,
-        nst_info_id=nst_info_id,
-        nsi_state=state,
-        nested=[],
-    )
-
-
 def delete_nsi(session: Session, project_id: str, nsi_id: str) -> None:
     """Delete a ``NOT_INSTANTIATED`` netslice instance and the nested NS instances it created
     (a shared one that another netslice still uses is handed over to that netslice)."""

@@ -116,16 +116,9 @@ def create_instance(
     description: str | None = None,
 ) -> NsInstanceRow:
     """A new NS instance in ``NOT_INSTANTIATED`` (SOL005 clause 6.4.2.3.1)."""
-    state = NsState.NOT_INSTANTIATED.value
+    descriptor = {"nsd_id": nsd_id, "nsd_info_id": nsd_info_id}
     return instances.create_instance(
-        session,
-        NS,
-        project_id,
-        name=name,
-        description=description,
-        nsd_id=nsd_id,
-        nsd_info_id=nsd_info_id,
-        ns_state=state,
+        session, NS, project_id, name=name, description=description, **descriptor
     )
 
 

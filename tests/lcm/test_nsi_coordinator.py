@@ -28,7 +28,9 @@ OP = LcmOperationType
 
 def _netslice(db: Database, project: str) -> tuple[str, list[str]]:
     with db.session() as session:
-        nsi = nsi_queue.create_nsi(session, project, name="s", nst_id="nst", nst_info_id="pkg")
+        nsi = instances.create_instance(
+            session, NSI, project, name="s", description=None, nst_id="nst", nst_info_id="pkg"
+        )
         ns_ids = [
             queue.create_instance(session, project, name=n, nsd_id="d", nsd_info_id="p").id
             for n in ("first", "second")

@@ -182,13 +182,9 @@ def _accepted(
 
 def _new_nsi(session: Session, project_id: str, body: CreateNsiRequest) -> NsiInstanceRow:
     nst_id, nst_info_id, _ = load_nst(session, project_id, body.nst_id)
-    return nsi_queue.create_nsi(
-        session,
-        project_id,
-        name=body.nsi_name,
-        description=body.nsi_description,
-        nst_id=nst_id,
-        nst_info_id=nst_info_id,
+    descriptor = {"nst_id": nst_id, "nst_info_id": nst_info_id}
+    return instances.create_instance(
+        session, NSI, project_id, name=body.nsi_name, description=body.nsi_description, **descriptor
     )
 
 
