@@ -34,8 +34,13 @@ def make_program(namespace: str, kubeconfig: str, replicas: dict[str, int]) -> A
         opts = pulumi.ResourceOptions(provider=provider)
         ns = k8s.core.v1.Namespace("ns", metadata={"name": namespace}, opts=opts)
         child = pulumi.ResourceOptions(provider=provider, depends_on=[ns])
-        cni = {"cniVersion": "0.3.1", "type": "macvlan", "master": "eth1", "mode": "bridge",
-               "ipam": {"type": "host-local", "subnet": "192.0.2.0/24"}}
+        cni = {
+            "cniVersion": "0.3.1",
+            "type": "macvlan",
+            "master": "eth1",
+            "mode": "bridge",
+            "ipam": {"type": "host-local", "subnet": "192.0.2.0/24"},
+        }
         nad = k8s.apiextensions.CustomResource(
             "cache-net",
             api_version="k8s.cni.cncf.io/v1",
@@ -47,14 +52,9 @@ def make_program(namespace: str, kubeconfig: str, replicas: dict[str, int]) -> A
         labels = {"app": "edge-knf"}
         k8s.apps.v1.Deployment(
             "edge-knf",
-            # Readiness is checked below through the Kubernetes API (wait_running); Pulumi's own
-            # await of Deployment status hung once for 10 min on this testbed (Debian's etcd 3.4
-            # makes kube-apiserver disable watch progress), so it is skipped here.
-            metadata={
-                "name": "edge-knf",
-                "namespace": namespace,
-                "annotations": {"pulumi.com/skipAwait": "true"},
-            },
+            # Pulumi's own readiness await of the Deployment runs (no skipAwait): `up` returns
+            # once the rollout is complete, and the pods are checked again through the API.
+            metadata={"name": "edge-knf", "namespace": namespace},
             spec={
                 "replicas": replicas["n"],
                 "selector": {"matchLabels": labels},
@@ -63,11 +63,15 @@ def make_program(namespace: str, kubeconfig: str, replicas: dict[str, int]) -> A
                         "labels": labels,
                         "annotations": {"k8s.v1.cni.cncf.io/networks": "cache"},
                     },
-                    "spec": {"containers": [{
-                        "name": "knf",
-                        "image": "locus/edge-knf:1.0",
-                        "ports": [{"containerPort": 8080}],
-                    }]},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "knf",
+                                "image": "locus/edge-knf:1.0",
+                                "ports": [{"containerPort": 8080}],
+                            }
+                        ]
+                    },
                 },
             },
             opts=pulumi.ResourceOptions(provider=provider, depends_on=[nad]),
@@ -77,17 +81,29 @@ def make_program(namespace: str, kubeconfig: str, replicas: dict[str, int]) -> A
 
 
 def running_pods(kube: httpx.Client, namespace: str) -> list[str]:
-    pods = kube.get(f"/api/v1/namespaces/{namespace}/pods",
-                    params={"labelSelector": "app=edge-knf"}).json()["items"]
-    return sorted(p["metadata"]["name"] for p in pods
-                  if p["status"].get("phase") == "Running"
-                  and not p["metadata"].get("deletionTimestamp"))
+    pods = kube.get(
+        f"/api/v1/namespaces/{namespace}/pods", params={"labelSelector": "app=edge-knf"}
+    ).json()["items"]
+    return sorted(
+        p["metadata"]["name"]
+        for p in pods
+        if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")
+    )
 
 
 def wait_running(kube: httpx.Client, namespace: str, count: int) -> None:
-    wait_for(f"{count} Running pods in {namespace}",
-             lambda: len(running_pods(kube, namespace)) == count
-             and len(kube.get(f"/api/v1/namespaces/{namespace}/pods").json()["items"]) == count)
+    wait_for(
+        f"{count} Running pods in {namespace}",
+        lambda: (
+            len(running_pods(kube, namespace)) == count
+            and len(kube.get(f"/api/v1/namespaces/{namespace}/pods").json()["items"]) == count
+        ),
+    )
+
+
+def ready_replicas(kube: httpx.Client, namespace: str) -> int:
+    deployment = kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/edge-knf").json()
+    return int(deployment["status"].get("readyReplicas", 0))
 
 
 def nad_path(namespace: str) -> str:
@@ -122,14 +138,18 @@ def test_instantiate_scale_heal_terminate(
         assert kube.get(f"/api/v1/namespaces/{namespace}").status_code == 200
         nad = kube.get(nad_path(namespace)).json()
         assert json.loads(nad["spec"]["config"])["type"] == "macvlan"
+        # Pulumi awaited the rollout: the Deployment is ready as soon as `up` returns.
+        assert ready_replicas(kube, namespace) == 1
         wait_running(kube, namespace, 1)
 
         for count in (3, 1):
             replicas["n"] = count
             assert stack.up().summary.result == "succeeded"
             deployment = kube.get(
-                f"/apis/apps/v1/namespaces/{namespace}/deployments/edge-knf").json()
+                f"/apis/apps/v1/namespaces/{namespace}/deployments/edge-knf"
+            ).json()
             assert deployment["spec"]["replicas"] == count
+            assert ready_replicas(kube, namespace) == count
             wait_running(kube, namespace, count)
 
         # Drift: the NAD is deleted behind Pulumi's back.
@@ -144,7 +164,9 @@ def test_instantiate_scale_heal_terminate(
         assert kube.get(nad_path(namespace)).status_code == 200
     finally:
         stack.destroy()
-    wait_for(f"namespace {namespace} to be gone",
-             lambda: kube.get(f"/api/v1/namespaces/{namespace}").status_code == 404)
+    wait_for(
+        f"namespace {namespace} to be gone",
+        lambda: kube.get(f"/api/v1/namespaces/{namespace}").status_code == 404,
+    )
     assert kube.get(nad_path(namespace)).status_code == 404
     stack.workspace.remove_stack("it")
