@@ -411,12 +411,14 @@ def test_exemplary_netslice_across_openstack_core_and_kubernetes_edge(
         _heal(run)
         _terminate(run, kube)
     finally:  # whatever failed, leave nothing on the shared testbed
-        if run.nsi:
-            _abandon(run)
-        stacks.destroy_all()
-        admin.compute.delete_flavor(admin.compute.find_flavor(stacks.gateway_flavor))
-        if image_created:
-            admin.image.delete_image(image)
+        try:
+            if run.nsi:
+                _abandon(run)
+            stacks.destroy_all()
+        finally:
+            admin.compute.delete_flavor(admin.compute.find_flavor(stacks.gateway_flavor))
+            if image_created:
+                admin.image.delete_image(image)
     # the tenant's project and user are gone, and nothing the run made is left
     assert admin.identity.find_project(stacks.tenant.project) is None
     assert admin.identity.find_user(stacks.tenant.user) is None
