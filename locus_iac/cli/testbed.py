@@ -3,7 +3,8 @@
 A thin front end: ``scripts/bootstrap-tools`` builds the tools, the project's Ansible
 (``playbooks/local-testbed.yml`` with ``inventories/local``) starts etcd, the Kubernetes
 control plane and KWOK, and records the site in ``$LOCUS_TESTBED_DIR/site.yaml``, which
-``status`` reads to check every component.
+``status`` reads to check every component. ``--with-openstack`` adds the OpenStack control plane
+(``playbooks/local-openstack.yml``), recorded in ``$LOCUS_TESTBED_DIR/openstack.yaml``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ class TestbedRecord(BaseModel):
     ca_cert: Path
     client_cert: Path
     client_key: Path
+    components: list[Component]
+
+
+class OpenStackRecord(BaseModel):
+    """What ``playbooks/local-openstack.yml`` records (``openstack.yaml``); no secret in it."""
+
+    auth_url: str
+    region: str
+    username: str
+    project_name: str
+    password_file: Path
+    clouds_yaml: Path
+    cloud: str
     components: list[Component]
 
 
@@ -97,19 +111,45 @@ def tools(
 @app.command()
 def up(
     skip_tools: bool = typer.Option(False, help="Do not run scripts/bootstrap-tools first."),
+    with_openstack: bool = typer.Option(
+        False, help="Also run an OpenStack control plane (Debian packages; needs root)."
+    ),
 ) -> None:
     """Start etcd, the control plane, KWOK nodes and the Multus CRD (idempotent)."""
     if not skip_tools:
         _run([str(ROOT / "scripts" / "bootstrap-tools")])
     _playbook("local-testbed.yml")
     emit(f"testbed up: KUBECONFIG={testbed_dir() / 'kubeconfig'}")
+    if with_openstack:
+        _playbook("local-openstack.yml")
+        emit(f"openstack up: {testbed_dir() / 'openstack.yaml'}")
+        clouds = testbed_dir() / "clouds.yaml"
+        emit(f"  OS_CLIENT_CONFIG_FILE={clouds} openstack --os-cloud locus-testbed")
+
+
+def _openstack_was_started() -> bool:
+    return (testbed_dir() / "openstack").is_dir() or (testbed_dir() / "openstack.yaml").exists()
 
 
 @app.command()
-def down(purge: bool = typer.Option(False, help="Also delete certificates and etcd data.")) -> None:
-    """Stop every testbed process and wait for its port to close."""
-    _playbook("local-testbed-down.yml", ["locus_testbed_purge=true"] if purge else None)
+def down(
+    purge: bool = typer.Option(False, help="Also delete certificates, etcd and OpenStack data."),
+) -> None:
+    """Stop every testbed process (OpenStack too) and wait for its port to close."""
+    extra = ["locus_testbed_purge=true"] if purge else None
+    if _openstack_was_started():
+        _playbook("local-openstack-down.yml", extra)
+    _playbook("local-testbed-down.yml", extra)
     emit("testbed down")
+
+
+def load_openstack(path: Path) -> OpenStackRecord:
+    try:
+        return OpenStackRecord.model_validate(yaml.safe_load(path.read_text()))
+    except FileNotFoundError as exc:
+        raise NotFound(f"{path} does not exist: run 'locus testbed up --with-openstack'") from exc
+    except ValidationError as exc:
+        raise PermanentError(f"{path} is not an OpenStack testbed record: {exc}") from exc
 
 
 def load_site(path: Path) -> Site:
@@ -143,6 +183,51 @@ def tls_context(record: TestbedRecord) -> ssl.SSLContext:
     return context
 
 
+def _component_states(components: list[Component]) -> list[dict[str, Any]]:
+    """pid and port of each component; port 0 means the process listens on none."""
+    return [
+        {
+            "name": c.name,
+            "pid": _alive(c.pid_file),
+            "port": c.port,
+            "listening": _listening(c.port) if c.port else None,
+        }
+        for c in components
+    ]
+
+
+def _up(component: dict[str, Any]) -> bool:
+    return bool(component["pid"]) and component["listening"] is not False
+
+
+def _openstack_status(as_json: bool) -> dict[str, Any]:
+    path = testbed_dir() / "openstack.yaml"
+    try:
+        record = load_openstack(path)
+    except (NotFound, PermanentError) as exc:
+        raise fail(exc, as_json=as_json) from exc
+    components = _component_states(record.components)
+    return {
+        "auth_url": record.auth_url,
+        "region": record.region,
+        "clouds_yaml": str(record.clouds_yaml),
+        "cloud": record.cloud,
+        "healthy": all(_up(c) for c in components),
+        "components": components,
+    }
+
+
+def _emit_components(components: list[dict[str, Any]]) -> None:
+    for c in components:
+        state = "running" if c["pid"] else "stopped"
+        pid = c["pid"] or "-"
+        if c["listening"] is None:
+            emit(f"  {c['name']:<26} {state:<8} pid {pid:<8} (no port)")
+            continue
+        port = "listening" if c["listening"] else "closed"
+        emit(f"  {c['name']:<26} {state:<8} pid {pid:<8} 127.0.0.1:{c['port']} {port}")
+
+
 def _api(site: Site) -> dict[str, Any]:
     try:
         with httpx.Client(
@@ -168,17 +253,18 @@ def _api(site: Site) -> dict[str, Any]:
 
 
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    with_openstack: bool = typer.Option(False, help="Also check the OpenStack control plane."),
+) -> None:
     """Report every component (pid, port), API server readiness and node readiness."""
     path = testbed_dir() / "site.yaml"
     try:
         site = load_site(path)
     except (NotFound, PermanentError) as exc:
         raise fail(exc, as_json=as_json) from exc
-    components = [
-        {"name": c.name, "pid": _alive(c.pid_file), "port": c.port, "listening": _listening(c.port)}
-        for c in site.testbed.components
-    ]
+    components = _component_states(site.testbed.components)
+    openstack = _openstack_status(as_json) if with_openstack else None
     api = _api(site)
     healthy = (
         all(c["pid"] and c["listening"] for c in components)
@@ -187,18 +273,22 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON ob
     )
     report = {"site": site.name, "kubeconfig": str(site.kubeconfig), "healthy": healthy}
     report |= {"components": components, "api_server": site.api_server} | api
+    if openstack is not None:
+        report["openstack"] = openstack
+        report["healthy"] = healthy = healthy and openstack["healthy"]
     if as_json:
         emit_json(report)
     else:
         emit(f"site {site.name}: {'healthy' if healthy else 'NOT healthy'}")
-        for c in components:
-            state = "running" if c["pid"] else "stopped"
-            port = "listening" if c["listening"] else "closed"
-            pid = c["pid"] or "-"
-            emit(f"  {c['name']:<24} {state:<8} pid {pid:<8} 127.0.0.1:{c['port']} {port}")
+        _emit_components(components)
         emit(f"  api server {site.api_server}: {'ready' if api['ready'] else 'not ready'}")
         for n in api["nodes"]:
             emit(f"  node {n['name']}: {'Ready' if n['ready'] else 'NotReady'}")
         emit(f"  KUBECONFIG={site.kubeconfig}")
+        if openstack is not None:
+            verdict = "healthy" if openstack["healthy"] else "NOT healthy"
+            emit(f"openstack {openstack['auth_url']}: {verdict}")
+            _emit_components(openstack["components"])
+            emit(f"  OS_CLIENT_CONFIG_FILE={openstack['clouds_yaml']} (cloud {openstack['cloud']})")
     if not healthy:
         raise typer.Exit(1)

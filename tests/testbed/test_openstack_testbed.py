@@ -19,8 +19,9 @@ import yaml
 from testbed.helpers import TESTBED_DIR
 
 openstack = pytest.importorskip("openstack", reason="openstacksdk is not installed (dev extra)")
-import openstack.config  # noqa: E402
-import openstack.connection  # noqa: E402
+config = pytest.importorskip("openstack.config")
+connection = pytest.importorskip("openstack.connection")
+UP = "run 'locus testbed up --with-openstack'"
 
 pytestmark = [pytest.mark.testbed, pytest.mark.timeout(600)]
 
@@ -30,7 +31,7 @@ USER_DATA = "#cloud-config\nwrite_files:\n  - path: /etc/locus\n    content: tes
 
 def _record() -> dict[str, Any]:
     if not RECORD.exists():
-        pytest.skip(f"the OpenStack testbed is not up ({RECORD} missing): run 'locus testbed up --with-openstack'")
+        pytest.skip(f"the OpenStack testbed is not up ({RECORD} missing): {UP}")
     loaded = yaml.safe_load(RECORD.read_text())
     assert isinstance(loaded, dict), f"{RECORD} is not a mapping"
     return loaded
@@ -53,18 +54,18 @@ def cloud() -> Iterator[Any]:
     try:
         conn.authorize()
     except openstack.exceptions.SDKException as exc:
-        pytest.skip(f"the OpenStack testbed's Keystone does not answer ({exc}): run 'locus testbed up --with-openstack'")
+        pytest.skip(f"the OpenStack testbed's Keystone does not answer ({exc}): {UP}")
     yield conn
     conn.close()
 
 
-def test_record_names_a_clouds_yaml_that_authenticates() -> None:
+def test_record_names_a_clouds_yaml_that_authenticates(cloud: Any) -> None:
     record = _record()
     clouds = Path(record["clouds_yaml"])
     assert clouds.stat().st_mode & 0o777 == 0o600
     assert Path(record["password_file"]).stat().st_mode & 0o777 == 0o600
-    config = openstack.config.OpenStackConfig(config_files=[str(clouds)])
-    conn = openstack.connection.Connection(config=config.get_one(cloud=record["cloud"]))
+    region = config.OpenStackConfig(config_files=[str(clouds)]).get_one(cloud=record["cloud"])
+    conn = connection.Connection(config=region)
     assert conn.identity.get_project(conn.current_project_id).name == record["project_name"]
 
 
@@ -100,8 +101,12 @@ def test_server_with_three_ports_and_floating_ip(cloud: Any) -> None:
         net.add_interface_to_router(made["router"], subnet_id=made["subnet"].id)
         made["sg"] = net.create_security_group(name=f"{tag}-sg")
         net.create_security_group_rule(
-            security_group_id=made["sg"].id, direction="ingress", protocol="tcp",
-            port_range_min=22, port_range_max=22, remote_ip_prefix="0.0.0.0/0",
+            security_group_id=made["sg"].id,
+            direction="ingress",
+            protocol="tcp",
+            port_range_min=22,
+            port_range_max=22,
+            remote_ip_prefix="0.0.0.0/0",
         )
         ports = [
             net.create_port(
@@ -124,23 +129,28 @@ def test_server_with_three_ports_and_floating_ip(cloud: Any) -> None:
             bound = net.get_port(port.id)
             assert bound.binding_vif_type == "bridge", bound.binding_vif_type
             assert bound.device_id == server.id
-        fip = net.create_ip(
-            floating_network_id=public.id, port_id=ports[0].id, description=tag
-        )
+        fip = net.create_ip(floating_network_id=public.id, port_id=ports[0].id, description=tag)
         assert net.get_ip(fip.id).port_id == ports[0].id
         assert fip.floating_ip_address.startswith("203.0.113.")
-        gateway = next(net.ports(device_id=made["router"].id, device_owner="network:router_gateway"))
+        gateway = next(
+            net.ports(device_id=made["router"].id, device_owner="network:router_gateway")
+        )
         assert net.get_port(gateway.id).binding_vif_type == "bridge"
         fetched = cloud.compute.get_server(server.id)
         assert base64.b64decode(fetched.user_data).decode() == USER_DATA
     finally:
         _delete_all(cloud, tag, made)
     left = (
-        _ours(cloud.compute.servers(), tag) + _ours(net.ports(), tag) + _ours(net.networks(), tag)
-        + _ours(net.routers(), tag) + _ours(net.security_groups(), tag)
+        _ours(cloud.compute.servers(), tag)
+        + _ours(net.ports(), tag)
+        + _ours(net.networks(), tag)
+        + _ours(net.routers(), tag)
+        + _ours(net.security_groups(), tag)
     )
     assert left == []
-    assert [ip for ip in net.ips() if ip.floating_network_id == public.id and ip.description == tag] == []
+    assert [
+        ip for ip in net.ips() if ip.floating_network_id == public.id and ip.description == tag
+    ] == []
 
 
 def _delete_all(cloud: Any, tag: str, made: dict[str, Any]) -> None:
