@@ -170,3 +170,38 @@ def _delete_all(cloud: Any, tag: str, made: dict[str, Any]) -> None:
         net.delete_security_group(group)
     for network in _ours(net.networks(), tag):
         net.delete_network(network)
+
+
+def test_status_reads_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``locus testbed status --with-openstack`` from a record (no OpenStack needed)."""
+    import os
+    import socket
+
+    from locus_iac.cli import testbed
+
+    (tmp_path / "me.pid").write_text(str(os.getpid()))
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        closed_port = free.getsockname()[1]
+    record = {
+        "auth_url": "http://127.0.0.1:5000/v3",
+        "region": "RegionOne",
+        "username": "admin",
+        "project_name": "admin",
+        "password_file": str(tmp_path / "pw"),
+        "clouds_yaml": str(tmp_path / "clouds.yaml"),
+        "cloud": "locus-testbed",
+        "components": [
+            {"name": "agent", "pid_file": str(tmp_path / "me.pid"), "port": 0},
+            {"name": "api", "pid_file": str(tmp_path / "gone.pid"), "port": closed_port},
+        ],
+    }
+    (tmp_path / "openstack.yaml").write_text(yaml.safe_dump(record))
+    monkeypatch.setenv("LOCUS_TESTBED_DIR", str(tmp_path))
+    status = testbed._openstack_status(as_json=True)
+    assert status["healthy"] is False
+    assert status["components"] == [
+        {"name": "agent", "pid": os.getpid(), "port": 0, "listening": None},
+        {"name": "api", "pid": None, "port": closed_port, "listening": False},
+    ]
+    assert "password" not in yaml.safe_dump(status).replace("password_file", "")
