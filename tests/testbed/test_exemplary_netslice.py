@@ -105,6 +105,19 @@ def _ns_op(nbi: Nbi, op: str) -> Any:
     return _wait(nbi.client, nbi.auth, f"{NS}/ns_lcm_op_occs/{op}")
 
 
+def _retry(nbi: Nbi, url: str) -> Any:
+    """Retry the FAILED_TEMP occurrence at ``url`` and wait for its new outcome (the
+    occurrence stays FAILED_TEMP until the coordinator or a worker takes the retry up)."""
+    answer = nbi.client.post(f"{url}/retry", headers=nbi.auth)
+    assert answer.status_code == 202, answer.text
+    wait_for(
+        f"{url} to leave FAILED_TEMP",
+        lambda: nbi.client.get(url, headers=nbi.auth).json()["operationState"] != "FAILED_TEMP",
+        timeout=300,
+    )
+    return _wait(nbi.client, nbi.auth, url)
+
+
 def _post(nbi: Nbi, url: str, body: dict[str, Any]) -> Any:
     response = nbi.client.post(url, json=body, headers=nbi.auth)
     assert response.status_code == 202, response.text
@@ -286,9 +299,7 @@ def _instantiate(run: Run, kube: httpx.Client, tmp_path: Path) -> None:
     (server,) = servers(run.admin, run.cloud_ns)
     run.networks = _networks(run.admin, run.stacks.tenant, run.nsi)
     assert run.boot() == [server.id]
-    retried = nbi.client.post(f"{NSI}/nsi_lcm_op_occs/{op}/retry", headers=nbi.auth)
-    assert retried.status_code == 202, retried.text
-    done = _nsi_op(nbi, op)
+    done = _retry(nbi, f"{NSI}/nsi_lcm_op_occs/{op}")
     assert done["operationState"] == "COMPLETED", done
     assert run.edge_url_of(server.id) == EDGE_URL  # Day1 over SSH wrote it
     (server,) = servers(run.admin, run.cloud_ns)
@@ -306,9 +317,7 @@ def _scale(run: Run) -> None:
     assert scaled["operationState"] == "FAILED_TEMP", scaled  # the new server's guest is down
     (added,) = [s for s in servers(admin, run.cloud_ns) if s.id != first.id]
     assert run.boot() == [added.id]
-    retry = nbi.client.post(f"{NS}/ns_lcm_op_occs/{op}/retry", headers=nbi.auth)
-    assert retry.status_code == 202, retry.text
-    scaled = _ns_op(nbi, op)
+    scaled = _retry(nbi, f"{NS}/ns_lcm_op_occs/{op}")
     assert scaled["operationState"] == "COMPLETED", scaled
     two = servers(admin, run.cloud_ns)
     assert [s.status for s in two] == ["ACTIVE", "ACTIVE"]
