@@ -120,7 +120,9 @@ class VirtualLink(pulumi.ComponentResource):
             dns_nameservers=list(args.dns_nameservers) or None,
             opts=child,
         )
-        self.network_id = network.id
+        # through the subnet: a port made on a network that has no subnet yet gets no
+        # address, and Nova refuses it ("requires a FixedIP"): users of the network wait
+        self.network_id = pulumi.Output.all(network.id, subnet_res.id).apply(lambda v: str(v[0]))
         self.subnet_id = subnet_res.id
         self.cidr = subnet_res.cidr
         self.gateway_ip = subnet_res.gateway_ip if args.gateway else None
