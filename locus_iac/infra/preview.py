@@ -250,6 +250,7 @@ def run_program(
     here, once, into :class:`PermanentError` naming the program's failure.
     """
     monitor = RecordingMonitor(mocks or PreviewMocks())
+    _ensure_event_loop()
 
     def body() -> None:
         pulumi_settings.ROOT.set(None)
@@ -280,6 +281,18 @@ def run_program(
         log.debug("program failed under mocks", exc_info=True)
         raise PermanentError(f"the program failed: {type(exc).__name__}: {exc}") from exc
     return monitor.plan
+
+
+def _ensure_event_loop() -> None:
+    """Give this thread an event loop if it has none: the SDK runs mocks on the current loop,
+    and an ``asyncio.run`` anywhere earlier in the process leaves the main thread without one."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        policy.set_event_loop(policy.new_event_loop())
 
 
 def _cancel_leftovers() -> None:

@@ -234,7 +234,7 @@ class CoreStacks:
             "locus-vpn:flavor": self.gateway_flavor,
             "locus-vpn:coreRoutedBlock": CORE_POOL,
             "locus-vpn:edgeRoutedBlock": EDGE_POOL,
-            "locus-vpn:edgePublicAddress": "203.0.113.1",
+            "locus-vpn:edgePublicAddress": "172.24.4.1",
             "locus-vpn:edgeNamespace": "default",
             "locus-vpn:edgeGatewayAddress": "192.168.255.1/17",
         }

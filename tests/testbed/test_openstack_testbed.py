@@ -131,7 +131,7 @@ def test_server_with_three_ports_and_floating_ip(cloud: Any) -> None:
             assert bound.device_id == server.id
         fip = net.create_ip(floating_network_id=public.id, port_id=ports[0].id, description=tag)
         assert net.get_ip(fip.id).port_id == ports[0].id
-        assert fip.floating_ip_address.startswith("203.0.113.")
+        assert fip.floating_ip_address.startswith("172.24.4.")
         gateway = next(
             net.ports(device_id=made["router"].id, device_owner="network:router_gateway")
         )
