@@ -8,6 +8,7 @@ which avoids the lock-upgrade deadlocks of deferred transactions under concurren
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -62,7 +63,12 @@ def secure_sqlite_files(url: str) -> None:
         return
     path = Path(str(parsed.database))
     path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE))
+    # Only a missing file is opened (and closed) here: closing any descriptor of a database
+    # file drops every POSIX lock this process holds on it, and a worker that then finds no
+    # other reader checkpoints and deletes the WAL under this process' open connections.
+    with contextlib.suppress(FileExistsError):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        os.close(os.open(path, flags, PRIVATE_FILE))
     for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
         candidate = path.parent / name
         if candidate.is_file() and not candidate.is_symlink():
