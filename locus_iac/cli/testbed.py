@@ -98,12 +98,11 @@ def _playbook(name: str, extra_vars: list[str] | None = None) -> None:
 
 @app.command()
 def tools(
-    with_openstack: bool = typer.Option(False, help="Also build the OpenStack provider."),
     force: bool = typer.Option(False, help="Rebuild even when up to date."),
 ) -> None:
-    """Build pulumi, its Python host, the provider plugins, kube-* and kwok (cached)."""
+    """Build pulumi, its Python host, the Kubernetes and OpenStack provider plugins, kube-*,
+    kwok, etcd and helm (cached)."""
     argv = [str(ROOT / "scripts" / "bootstrap-tools")]
-    argv += ["--with-openstack"] if with_openstack else []
     argv += ["--force"] if force else []
     _run(argv)
 
