@@ -35,10 +35,25 @@ def serve(
     limit_concurrency: int = typer.Option(
         512, min=1, help="Connections/requests at once before 503."
     ),
+    tls_cert: Path | None = typer.Option(
+        None,
+        "--tls-cert",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="PEM certificate (chain): serve HTTPS (OSM's client speaks only HTTPS).",
+    ),
+    tls_key: Path | None = typer.Option(
+        None, "--tls-key", exists=True, dir_okay=False, readable=True, help="Its PEM key."
+    ),
 ) -> None:
     """Serve the NBI. LOCUS_ADMIN_PASSWORD creates user 'admin' on the first start;
     LOCUS_DATABASE_URL selects PostgreSQL (postgresql+psycopg://...). Request bodies that
-    stall answer 408 after LOCUS_BODY_TIMEOUT seconds; files are created owner-only."""
+    stall answer 408 after LOCUS_BODY_TIMEOUT seconds; files are created owner-only.
+    With --tls-cert and --tls-key it serves HTTPS, so that OSM's client reaches it directly
+    (OSM_HOSTNAME=HOST:PORT osm ...); every path is also served under /osm."""
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="--tls-key")
     os.umask(0o077)  # the data dir, catalogue, keys, stacks: readable by their owner only
     os.environ["LOCUS_DATA_DIR"] = str(data_dir)
     uvicorn.run(
@@ -52,4 +67,6 @@ def serve(
         limit_concurrency=limit_concurrency,
         h11_max_incomplete_event_size=16 * 1024,
         timeout_graceful_shutdown=10,
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
     )

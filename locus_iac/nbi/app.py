@@ -30,6 +30,8 @@ from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
 from locus_iac.lcm.service import LcmService
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
+from locus_iac.nbi.osm import version
+from locus_iac.nbi.osm.prefix import OsmPrefix
 from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
@@ -120,11 +122,13 @@ def create_app(
     app.state.login_throttle = LoginThrottle(conf.login_failures)
     app.add_middleware(BodyLimit, limit=svc.settings.max_upload_bytes)
     app.add_middleware(BodyReadTimeout, seconds=conf.body_timeout)
+    app.add_middleware(OsmPrefix)  # /osm/... as /... (OSM's client)
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)
     app.include_router(nslcm.router)
     app.include_router(nsilcm.router)
+    app.include_router(version.router)
     for router in packages.ROUTERS:
         app.include_router(router)
     return app

@@ -16,6 +16,7 @@ from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import ProjectRow, TokenRow, UserRow
 from locus_iac.errors import AuthError, Forbidden
 from locus_iac.nbi.context import AdminDep, CallerDep, ServicesDep
+from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.schemas_admin import (
     ProjectIn,
     ProjectOut,
@@ -27,7 +28,7 @@ from locus_iac.nbi.schemas_admin import (
 )
 from locus_iac.nbi.throttle import login_throttle
 
-router = APIRouter(prefix="/admin/v1", tags=["admin"])
+router = APIRouter(prefix="/admin/v1", tags=["admin"], route_class=YamlBodyRoute)
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
 
 

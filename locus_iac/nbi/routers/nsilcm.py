@@ -32,9 +32,10 @@ from locus_iac.lcm.requests import (
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, Services, ServicesDep
+from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
 
-router = APIRouter(prefix="/nsilcm/v1", tags=["nsilcm"])
+router = APIRouter(prefix="/nsilcm/v1", tags=["nsilcm"], route_class=YamlBodyRoute)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nsilcm/v1"
 

@@ -37,9 +37,10 @@ from locus_iac.lcm.requests import (
 from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
 
-router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"])
+router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"], route_class=YamlBodyRoute)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nslcm/v1"
 _EVENTS_SHOWN = 50

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker, link_next
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.representations import KIND_APIS, KindApi, View
@@ -72,7 +73,7 @@ def _links(api: KindApi) -> dict[str, dict[str, object]]:
 
 def build(api: KindApi) -> APIRouter:
     """The router of one package area."""
-    router = APIRouter(prefix=api.base, tags=[api.tag])
+    router = APIRouter(prefix=api.base, tags=[api.tag], route_class=YamlBodyRoute)
     coll = f"/{api.collection}"
     item = f"{coll}/{{package_id}}"
     _list_route(router, api, coll)

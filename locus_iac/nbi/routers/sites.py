@@ -24,10 +24,11 @@ from locus_iac.catalogue.models import SiteRow
 from locus_iac.errors import Conflict
 from locus_iac.lcm.inputs import instances_on_site
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
 from locus_iac.sites import OpenStackAccount, check_account
 
-router = APIRouter(prefix="/admin/v1", tags=["sites"])
+router = APIRouter(prefix="/admin/v1", tags=["sites"], route_class=YamlBodyRoute)
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
 Check = Annotated[
     bool,
