@@ -3,7 +3,8 @@
 Start-up: open the catalogue database (SQLite in the data dir or ``LOCUS_DATABASE_URL``),
 apply the Alembic migrations, return interrupted uploads to their previous state, make sure
 user ``admin`` exists (needs ``LOCUS_ADMIN_PASSWORD`` on the first start), load the key that
-encrypts site credentials. Then serve SOL005 / OSM paths (Annex B of the seed).
+encrypts site credentials. Then serve SOL005 / OSM paths (Annex B of the seed), at the root
+and under ``/osm`` (:mod:`locus_iac.nbi.osm`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
 from locus_iac.lcm.service import LcmService
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
-from locus_iac.nbi.osm import version
+from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.osm.prefix import OsmPrefix
 from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
 from locus_iac.nbi.settings import Settings
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(nslcm.router)
     app.include_router(nsilcm.router)
     app.include_router(version.router)
+    app.include_router(ns_content.router)
     for router in packages.ROUTERS:
         app.include_router(router)
     return app

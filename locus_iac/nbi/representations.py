@@ -1,4 +1,6 @@
-"""Catalogue rows -> SOL005 resource representations (NsdInfo, VnfPkgInfo, NST info)."""
+"""Catalogue rows -> SOL005 resource representations (NsdInfo, VnfPkgInfo, NST info), with
+OSM's members beside them (``_admin``, descriptor labels; under ``/osm`` the descriptor's
+``id`` and ``name``, see :mod:`locus_iac.nbi.osm.prefix`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pydantic import BaseModel
 from locus_iac.catalogue import OnboardingState, OperationalState, PackageKind, UsageState
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.nbi import schemas_packages as sp
+from locus_iac.nbi.osm.records import admin
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class View:
     in_use: bool
     references: list[str]
     root: str  # absolute base URL of the API, no trailing slash
+    osm: bool = False  # asked under /osm: OSM's meaning of id and name
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,25 @@ class KindApi:
 
 def _common(view: View) -> dict[str, object]:
     row = view.row
+    osm = view.osm and row.descriptor_id is not None  # OSM: the descriptor's id and name
+    state = OnboardingState(row.onboarding_state)
     return {
-        "id": row.id,
+        "id": row.descriptor_id if osm else row.id,
         "_id": row.id,
-        "name": row.name,
+        "name": (row.descriptor_name or row.name) if osm else row.name,
         "description": row.description,
         "userDefinedData": dict(row.user_defined_data),
+        "version": row.descriptor_version,
+        "_admin": admin(
+            row.project_id,
+            row.created_at,
+            row.updated_at,
+            row.operational_state,
+            type=row.kind,
+            onboardingState=state.value,
+            usageState=_usage(view).value,
+            userDefinedData=dict(row.user_defined_data),
+        ),
     }
 
 
@@ -75,6 +92,7 @@ def render_nsd(view: View, api: KindApi) -> sp.NsdInfo:
             "nsdOnboardingState": OnboardingState(row.onboarding_state),
             "nsdOperationalState": OperationalState(row.operational_state),
             "nsdUsageState": _usage(view),
+            "designer": row.provider,
             "_links": {"self": {"href": me}, "nsd_content": {"href": f"{me}/{api.content}"}},
         }
     )
@@ -89,6 +107,8 @@ def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
             "vnfdId": row.descriptor_id,
             "vnfProvider": row.provider,
             "vnfProductName": row.descriptor_name,
+            "product-name": row.descriptor_name,
+            "provider": row.provider,
             "vnfdVersion": row.descriptor_version,
             "vnfSoftwareVersion": row.software_version,
             "checksum": checksum,
@@ -122,6 +142,7 @@ def render_nst(view: View, api: KindApi) -> sp.NstInfo:
             "nstName": row.descriptor_name,
             "nstVersion": row.descriptor_version,
             "nstDesigner": row.provider,
+            "designer": row.provider,
             "nsdInfoIds": view.references if _onboarded(view) else None,
             "onboardingState": OnboardingState(row.onboarding_state),
             "operationalState": OperationalState(row.operational_state),

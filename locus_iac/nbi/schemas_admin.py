@@ -3,6 +3,7 @@ the site registration bodies with locus's placement extension."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -85,6 +86,7 @@ class ObjectId(_Out):
 
 LatencyMs = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 SiteName = Annotated[str, Field(min_length=1, max_length=255)]
+NetName = Annotated[str, Field(min_length=1, max_length=255)]
 
 
 class SitePlacementIn(_In):
@@ -154,7 +156,26 @@ class VimAccountRegistration(SitePlacementIn, cat.VimAccountIn):
 
 class K8sClusterRegistration(SitePlacementIn, cat.K8sClusterIn):
     """``POST /admin/v1/k8sclusters``: OSM fields plus the placement extension (an edge site
-    unless ``role`` says otherwise)."""
+    unless ``role`` says otherwise).
+
+    As OSM's client sends them: ``credentials`` may be the kubeconfig as an object (kept as
+    its JSON text), a ``nets`` value may be null (a cluster net bound to no network), and
+    OSM's ``deployment_methods`` and ``cni`` are kept with the public settings.
+    """
 
     name: SiteLabel
     role: SiteRole = Field(default=SiteRole.EDGE, description="locus: edge or core")
+    nets: dict[NetName, NetName | None] = Field(  # type: ignore[assignment]
+        default_factory=dict,
+        description="OSM k8s-cluster net name -> Multus network name (null: none)",
+    )
+    deployment_methods: dict[NetName, bool] | None = Field(
+        default=None, description="OSM: helm-chart, helm-chart-v3, juju-bundle"
+    )
+    cni: list[NetName] | None = Field(default=None, description="OSM: the cluster's CNIs")
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _kubeconfig_object(cls, value: object) -> object:
+        """OSM's client sends the kubeconfig it read as YAML: keep it as JSON text."""
+        return json.dumps(value) if isinstance(value, dict) else value

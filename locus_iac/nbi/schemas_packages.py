@@ -1,8 +1,10 @@
 """Bodies of package management: SOL005 v3.7.1 clause 5.5 (NSD) and 9.5 (VNF package).
 
 Response models follow the SOL005 names (``NsdInfo``, ``VnfPkgInfo``); netslice templates
-(an OSM extension) use the same shape with ``nst`` names. ``_id`` repeats ``id`` for OSM
-clients.
+(an OSM extension) use the same shape with ``nst`` names. OSM's members sit beside them for
+OSM's client: ``_id`` (the package id), ``_admin`` and the descriptor's labels
+(``product-name``, ``provider``, ``designer``, ``version``); under ``/osm`` ``id`` is the
+descriptor's id and ``name`` its name, as in OSM (:mod:`locus_iac.nbi.osm.prefix`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.catalogue import OnboardingState, OperationalState, UsageState
+from locus_iac.nbi.osm.records import OsmAdmin
 
 Text = Annotated[str, Field(max_length=255)]
 
@@ -76,6 +79,8 @@ class PackageInfo(BaseModel):
     onboarding_failure_details: ProblemDetails | None = Field(
         default=None, alias="onboardingFailureDetails"
     )
+    admin: OsmAdmin | None = Field(default=None, alias="_admin", description="OSM")
+    version: str | None = Field(default=None, description="OSM: the descriptor's version")
 
 
 class NsdLinks(BaseModel):
@@ -96,6 +101,7 @@ class NsdInfo(PackageInfo):
     nsd_operational_state: OperationalState = Field(alias="nsdOperationalState")
     nsd_usage_state: UsageState = Field(alias="nsdUsageState")
     links: NsdLinks = Field(alias="_links")
+    designer: str | None = Field(default=None, description="OSM: the NSD's designer")
 
 
 class Checksum(BaseModel):
@@ -136,6 +142,10 @@ class VnfPkgInfo(PackageInfo):
     operational_state: OperationalState = Field(alias="operationalState")
     usage_state: UsageState = Field(alias="usageState")
     links: VnfPkgLinks = Field(alias="_links")
+    product_name: str | None = Field(
+        default=None, alias="product-name", description="OSM: the VNFD's product-name"
+    )
+    provider: str | None = Field(default=None, description="OSM: the VNFD's provider")
 
 
 class NstLinks(BaseModel):
@@ -156,6 +166,7 @@ class NstInfo(PackageInfo):
     operational_state: OperationalState = Field(alias="operationalState")
     usage_state: UsageState = Field(alias="usageState")
     links: NstLinks = Field(alias="_links")
+    designer: str | None = Field(default=None, description="OSM: the NST's designer")
 
 
 class ObjectId(BaseModel):

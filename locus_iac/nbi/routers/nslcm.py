@@ -9,6 +9,7 @@ An operation on an NS instance that already has an open occurrence is ``409`` na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
@@ -37,6 +38,8 @@ from locus_iac.lcm.requests import (
 from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.osm.prefix import is_osm
+from locus_iac.nbi.osm.records import OsmAdmin, ns_members, operation_members
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
 
@@ -59,6 +62,16 @@ class NsInstance(lc.CamelModel):
     current_op_occ_id: str | None = Field(alias="currentLcmOpOccId")
     additional_params: dict[str, Any] = Field(alias="additionalParams")
     links: dict[str, lc.Link] = Field(alias="_links")
+    # OSM's NS record members (osmclient's ns-list / ns-show), see locus_iac.nbi.osm.records
+    name: str = Field(description="OSM: the instance's name")
+    create_time: float = Field(alias="create-time", description="OSM: epoch seconds")
+    operational_status: str = Field(alias="operational-status", description="OSM")
+    current_operation: str = Field(alias="currentOperation", description="OSM (IDLE: none)")
+    current_operation_id: str | None = Field(alias="currentOperationID", description="OSM")
+    error_description: str | None = Field(alias="errorDescription", description="OSM")
+    error_detail: str | None = Field(alias="errorDetail", description="OSM")
+    datacenter: str | None = Field(description="OSM: the VIM account it was instantiated on")
+    admin: OsmAdmin = Field(alias="_admin", description="OSM")
 
 
 class Progress(lc.CamelModel):
@@ -83,8 +96,12 @@ class NsLcmOpOcc(lc.CamelModel):
     operation_state: str = Field(alias="operationState")
     state_entered_time: str = Field(alias="stateEnteredTime")
     ns_instance_id: str = Field(alias="nsInstanceId")
-    lcm_operation_type: str = Field(alias="lcmOperationType")
-    start_time: str = Field(alias="startTime")
+    lcm_operation_type: str = Field(
+        alias="lcmOperationType", description="upper-case; OSM's lower-case under /osm"
+    )
+    start_time: str | float = Field(
+        alias="startTime", description="ISO 8601; OSM's epoch seconds under /osm"
+    )
     is_automatic_invocation: bool = Field(alias="isAutomaticInvocation")
     operation_params: dict[str, Any] = Field(alias="operationParams")
     is_cancel_pending: bool = Field(alias="isCancelPending")
@@ -92,12 +109,20 @@ class NsLcmOpOcc(lc.CamelModel):
     error: dict[str, Any] | None
     progress: Progress
     links: dict[str, lc.Link] = Field(alias="_links")
+    # OSM's operation record members (osmclient's ns-op-list / ns-op-show)
+    object_id: str = Field(alias="_id", description="OSM")
+    status_entered_time: str | float = Field(
+        alias="statusEnteredTime", description="ISO 8601; OSM's epoch seconds under /osm"
+    )
+    error_message: str | None = Field(alias="errorMessage", description="OSM")
+    stage: str = Field(description="OSM: the current step")
+    admin: OsmAdmin = Field(alias="_admin", description="OSM")
 
     @model_serializer(mode="wrap")
     def _absent_not_null(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """SOL005: ``cancelMode`` and ``error`` are absent (not null) when they do not apply."""
         data: dict[str, Any] = handler(self)
-        for key in ("cancelMode", "error"):
+        for key in ("cancelMode", "error", "errorMessage"):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
@@ -113,6 +138,7 @@ class Accepted(lc.CamelModel):
 
 
 def _instance(row: NsInstanceRow) -> NsInstance:
+    """The SOL005 NsInstance of ``row`` with OSM's NS record members beside."""
     me = f"{BASE}/ns_instances/{row.id}"
     links = {"self": lc.Link(href=me)}
     if row.ns_state == "NOT_INSTANTIATED":
@@ -122,21 +148,25 @@ def _instance(row: NsInstanceRow) -> NsInstance:
             links[op] = lc.Link(href=f"{me}/{op}")
     if row.current_op_occ_id:
         links["currentLcmOpOcc"] = lc.Link(href=f"{BASE}/ns_lcm_op_occs/{row.current_op_occ_id}")
-    return NsInstance(
-        id=row.id,
-        object_id=row.id,
-        ns_instance_name=row.name,
-        ns_instance_description=row.description or "",
-        nsd_id=row.nsd_id,
-        nsd_info_id=row.nsd_info_id,
-        ns_state=row.ns_state,
-        current_op_occ_id=row.current_op_occ_id,
-        additional_params=row.instantiate_params or {},
-        links=links,
+    return NsInstance.model_validate(
+        {
+            "id": row.id,
+            "_id": row.id,
+            "nsInstanceName": row.name,
+            "nsInstanceDescription": row.description or "",
+            "nsdId": row.nsd_id,
+            "nsdInfoId": row.nsd_info_id,
+            "nsState": row.ns_state,
+            "currentLcmOpOccId": row.current_op_occ_id,
+            "additionalParams": row.instantiate_params or {},
+            "_links": links,
+            **ns_members(row),
+        }
     )
 
 
-def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
+def _occurrence(occ: OperationOccurrence, project_id: str, osm: bool = False) -> NsLcmOpOcc:
+    """The SOL005 NsLcmOpOcc of ``occ`` with OSM's members (OSM's meanings when ``osm``)."""
     me = f"{BASE}/ns_lcm_op_occs/{occ.id}"
     links = {
         "self": lc.Link(href=me),
@@ -156,20 +186,23 @@ def _occurrence(occ: OperationOccurrence) -> NsLcmOpOcc:
         task_results=[t.model_dump(mode="json") for t in occ.task_results],
         preview=occ.preview.model_dump() if occ.preview else None,
     )
-    return NsLcmOpOcc(
-        id=occ.id,
-        operation_state=occ.state.value,
-        state_entered_time=occ.state_entered_time.isoformat(),
-        ns_instance_id=occ.ns_instance_id,
-        lcm_operation_type=occ.operation.value,
-        start_time=occ.start_time.isoformat(),
-        is_automatic_invocation=occ.is_automatic_invocation,
-        operation_params=occ.operation_params,
-        is_cancel_pending=occ.is_cancel_pending,
-        cancel_mode=occ.cancel_mode.value if occ.cancel_mode else None,
-        error=lc.problem(occ.error.model_dump()) if occ.error else None,
-        progress=progress,
-        links=links,
+    return NsLcmOpOcc.model_validate(
+        {
+            "id": occ.id,
+            "operationState": occ.state.value,
+            "stateEnteredTime": occ.state_entered_time.isoformat(),
+            "nsInstanceId": occ.ns_instance_id,
+            "lcmOperationType": occ.operation.value,
+            "startTime": occ.start_time.isoformat(),
+            "isAutomaticInvocation": occ.is_automatic_invocation,
+            "operationParams": occ.operation_params,
+            "isCancelPending": occ.is_cancel_pending,
+            "cancelMode": occ.cancel_mode.value if occ.cancel_mode else None,
+            "error": lc.problem(occ.error.model_dump()) if occ.error else None,
+            "progress": progress,
+            "_links": links,
+            **operation_members(occ, project_id, osm),
+        }
     )
 
 
@@ -390,15 +423,22 @@ def list_op_occs(
         lambda s, marker, n: queue.page_occurrences(
             s, who.project_id, ns_instance_id, marker=marker, limit=n
         ),
-        _occurrence,
+        _renderer(who, request),
     )
 
 
+def _renderer(who: CallerDep, request: Request) -> Callable[[OperationOccurrence], NsLcmOpOcc]:
+    osm = is_osm(request)
+    return lambda occ: _occurrence(occ, who.project_id, osm)
+
+
 @router.get("/ns_lcm_op_occs/{op_occ_id}", response_model=NsLcmOpOcc)
-def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep) -> NsLcmOpOcc:
+def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
     """An occurrence with its progress (Annex B Table 23)."""
     return lc.read_one(
-        svc, lambda s: queue.get_occurrence(s, who.project_id, op_occ_id), _occurrence
+        svc,
+        lambda s: queue.get_occurrence(s, who.project_id, op_occ_id),
+        _renderer(who, request),
     )
 
 
@@ -406,7 +446,7 @@ def _task(
     task: Task, op_occ_id: str, who: CallerDep, svc: ServicesDep, request: Request
 ) -> NsLcmOpOcc:
     act = lambda s: queue.request_task(s, who.project_id, op_occ_id, task)  # noqa: E731
-    return lc.run_task(request, svc, act, _occurrence)
+    return lc.run_task(request, svc, act, _renderer(who, request))
 
 
 @router.post("/ns_lcm_op_occs/{op_occ_id}/retry", **_TASK)

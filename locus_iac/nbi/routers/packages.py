@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker, link_next
 from locus_iac.nbi.problems import HttpProblem
@@ -40,19 +41,23 @@ def _root(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _views(session: Session, api: KindApi, rows: list[PackageRow], root: str) -> list[BaseModel]:
+def _views(
+    session: Session, api: KindApi, rows: list[PackageRow], request: Request
+) -> list[BaseModel]:
     if not rows:
         return []
     project = rows[0].project_id
     used = cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
     refs = cat.referenced_packages(session, rows)
+    root, osm = _root(request), is_osm(request)
     return [
-        api.render(View(r, r.descriptor_id in used, refs.get(r.id, []), root), api) for r in rows
+        api.render(View(r, r.descriptor_id in used, refs.get(r.id, []), root, osm), api)
+        for r in rows
     ]
 
 
-def _one(session: Session, api: KindApi, row: PackageRow, root: str) -> BaseModel:
-    return _views(session, api, [row], root)[0]
+def _one(session: Session, api: KindApi, row: PackageRow, request: Request) -> BaseModel:
+    return _views(session, api, [row], request)[0]
 
 
 def _op(api: KindApi, action: str) -> str:
@@ -110,7 +115,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
                 marker=nextpage_opaque_marker,
                 limit=svc.settings.page_size,
             )
-            body = _views(session, api, list(page.rows), _root(request))
+            body = _views(session, api, list(page.rows), request)
         link_next(request, response, page.next_marker)
         return body
 
@@ -142,7 +147,7 @@ def _create_route(router: APIRouter, api: KindApi, coll: str) -> None:
                 description=body.description,
                 user_defined_data=body.user_defined_data,
             )
-            out = _one(session, api, row, _root(request))
+            out = _one(session, api, row, request)
         response.headers["Location"] = _root(request) + api.self_path(row.id)
         return out
 
@@ -158,7 +163,7 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     ) -> BaseModel:
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
-            return _one(session, api, row, _root(request))
+            return _one(session, api, row, request)
 
     def modify_package(
         package_id: Ref, body: PackageModifications, who: CallerDep, svc: ServicesDep

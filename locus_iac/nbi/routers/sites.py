@@ -10,6 +10,9 @@ not check at creation; ``?check=false`` (``locus site add openstack --no-check``
 server setting ``LOCUS_VIM_CHECK=false`` registers without asking Keystone.
 
 A site that an NS instance is deployed on (or being deployed on) cannot be deleted: 409.
+
+Answers carry OSM's ``_admin`` block too (``operationalState`` ``ENABLED``: a registered site
+is usable at once; ``projects_read``, ``created``/``modified``), which OSM's client reads.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from locus_iac.catalogue.models import SiteRow
 from locus_iac.errors import Conflict
 from locus_iac.lcm.inputs import instances_on_site
 from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.osm.records import admin
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
 from locus_iac.sites import OpenStackAccount, check_account
@@ -59,6 +63,7 @@ def _out(row: SiteRow) -> SiteOut:
             "name": row.name,
             "created": row.created_at.timestamp(),
             "project_id": row.project_id,
+            "_admin": admin(row.project_id, row.created_at, row.created_at, "ENABLED"),
         }
     )
 
