@@ -1,0 +1,180 @@
+"""The unmodified ``osm`` command against ``locus serve`` (issue 15): exit 0, the expected
+text, no traceback. Objects are found by name as OSM users do (osmclient lists and filters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+Osm = Callable[..., str]  # the ``osm`` fixture: ``osm ARGS`` -> its output
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def _created_id(output: str) -> str:
+    """The id ``osm ...-create`` prints on its last line."""
+    found = re.findall(UUID, output)
+    assert found, output
+    return found[-1]
+
+
+def _row(table: str, value: str, column: int = 0) -> list[str]:
+    """The cells of the first table row whose cell ``column`` is ``value``."""
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > column and cells[column] == value:
+            return cells
+    raise AssertionError(f"no row with {value!r} in column {column} in:\n{table}")
+
+
+def test_version(osm: Osm) -> None:
+    out = osm("version")
+    assert re.search(r"Server version: \d+\.\d+\S* \d{4}-\d{2}-\d{2}", out), out
+    assert "Client version:" in out
+
+
+def test_vnf_package_create_list_show_delete_by_name(osm: Osm, archives: dict[str, Path]) -> None:
+    package_id = _created_id(osm("vnfpkg-create", str(archives["cloud_vnf"])))
+    listed = osm("vnfpkg-list")
+    assert _row(listed, "cloud_vnf")[1:] == [package_id, "sol006"]
+    long = _row(osm("vnfpkg-list", "--long"), "cloud_vnf")
+    assert long[5:8] == ["ONBOARDED", "ENABLED", "NOT_IN_USE"]
+    shown = osm("vnfpkg-show", "cloud_vnf", "--literal")
+    assert f"_id: {package_id}" in shown
+    assert "product-name: cloud_vnf" in shown
+    assert "Deleted" in osm("vnfpkg-delete", "cloud_vnf")
+    assert "cloud_vnf" not in osm("vnfpkg-list")
+
+
+def test_ns_package_and_netslice_template(osm: Osm, archives: dict[str, Path]) -> None:
+    knf = _created_id(osm("vnfpkg-create", str(archives["edge_knf"])))
+    nsd = _created_id(osm("nspkg-create", str(archives["edge_ns"])))
+    assert _row(osm("nspkg-list"), "edge_ns")[1] == nsd
+    assert _row(osm("nspkg-list", "--long"), "edge_ns")[2:5] == [
+        "ONBOARDED",
+        "ENABLED",
+        "NOT_IN_USE",
+    ]
+    shown = osm("nspkg-show", "edge_ns", "--literal")
+    assert f"_id: {nsd}" in shown
+    assert "name: edge_ns" in shown
+    nst = _created_id(osm("netslice-template-create", str(archives["edge_nst"])))
+    assert _row(osm("netslice-template-list"), "edge_nst")[1] == nst
+    assert f"_id: {nst}" in osm("netslice-template-show", "edge_nst", "--literal")
+    # in use by the NST: refused (exit 1) until the NST is gone; then by name
+    assert "Deleted" in osm("netslice-template-delete", "edge_nst")
+    assert "Deleted" in osm("nspkg-delete", "edge_ns")
+    assert "Deleted" in osm("vnfpkg-delete", knf)
+    assert "edge_ns" not in osm("nspkg-list")
+
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: edge
+  cluster: {server: "https://127.0.0.1:6443"}
+contexts:
+- name: edge
+  context: {cluster: edge, user: edge}
+current-context: edge
+users:
+- name: edge
+  user: {token: not-a-real-token}
+"""
+
+
+def _vim_create(osm: Osm, name: str) -> str:
+    return _created_id(
+        osm(
+            "vim-create",
+            "--name",
+            name,
+            "--account_type",
+            "openstack",
+            "--auth_url",
+            "http://127.0.0.1:9/v3",
+            "--user",
+            "demo",
+            "--password",
+            "demo-secret",
+            "--tenant",
+            "demo",
+            "--description",
+            "OSM client test",
+        )
+    )
+
+
+def test_vim_account_create_list_show_delete(osm: Osm) -> None:
+    vim = _vim_create(osm, "osm-core")
+    assert _row(osm("vim-list"), "osm-core")[1:] == [vim, "ENABLED"]
+    shown = osm("vim-show", "osm-core", "--literal")
+    assert f"_id: {vim}" in shown
+    assert "demo-secret" not in shown  # never returned
+    assert "Deleted" in osm("vim-delete", "osm-core")
+    assert "osm-core" not in osm("vim-list")
+
+
+def test_k8s_cluster_add_list_show_delete(osm: Osm, tmp_path: Path) -> None:
+    vim = _vim_create(osm, "osm-k8s-vim")
+    creds = tmp_path / "kubeconfig.yaml"
+    creds.write_text(KUBECONFIG)
+    cluster = _created_id(
+        osm(
+            "k8scluster-add",
+            "--creds",
+            str(creds),
+            "--version",
+            "1.29",
+            "--vim",
+            "osm-k8s-vim",
+            "--k8s-nets",
+            "{net1: null}",
+            "--description",
+            "edge cluster",
+            "osm-edge",
+        )
+    )
+    assert _row(osm("k8scluster-list"), "osm-edge")[1:4] == [cluster, "osm-k8s-vim", "ENABLED"]
+    shown = osm("k8scluster-show", "osm-edge", "--literal")
+    assert f"vim_account: {vim}" in shown
+    assert "net1: null" in shown
+    assert "not-a-real-token" not in shown  # the kubeconfig is a secret
+    assert "Deleted" in osm("k8scluster-delete", "osm-edge")
+    assert "Deleted" in osm("vim-delete", "osm-k8s-vim")
+
+
+def test_ns_create_by_nsd_name_and_its_records(osm: Osm, archives: dict[str, Path]) -> None:
+    """The create call is accepted and the records render; without a cloud the instantiate
+    fails, and the failure is shown where OSM users look (the testbed test deploys it)."""
+    osm("vnfpkg-create", str(archives["cloud_vnf"]))
+    osm("nspkg-create", str(archives["cloud_ns"]))
+    _vim_create(osm, "osm-ns-vim")
+    ns = _created_id(
+        osm(
+            "ns-create",
+            "--ns_name",
+            "osm-ns",
+            "--nsd_name",
+            "cloud_ns",
+            "--vim_account",
+            "osm-ns-vim",
+        )
+    )
+    row = _row(osm("ns-list"), "osm-ns")
+    assert row[1] == ns
+    assert row[3] == "NOT_INSTANTIATED"
+    shown = osm("ns-show", "osm-ns", "--literal")
+    assert f"_id: {ns}" in shown
+    assert "nsdId: cloud_ns" in shown
+    op = _row(osm("ns-op-list", "osm-ns"), "instantiate", column=1)
+    assert re.fullmatch(UUID, op[0]), op
+    assert op[2] == "N/A"
+    assert op[3] in ("PROCESSING", "FAILED_TEMP", "COMPLETED")
+    detail = osm("ns-op-show", op[0], "--literal")
+    assert "lcmOperationType: instantiate" in detail
+    assert f"nsInstanceId: {ns}" in detail
+    assert re.search(r"startTime: \d+\.\d+", detail), detail
