@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -215,3 +217,19 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         )
         built[name] = target
     return built
+
+
+@pytest.fixture(scope="module")
+def lifecycle_osm(
+    osm_venv: Path, tls_pair: TlsPair, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Osm]:
+    """``osm`` against the NBI whose operations run with the file-controlled test runner
+    (``file_runner_server``): they complete without a cloud."""
+    folder = tmp_path_factory.mktemp("osm-lifecycle")
+    runner = folder / "runner"
+    runner.mkdir()
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {"LOCUS_TEST_RUNNER_DIR": str(runner), "LOCUS_LCM_POLL": "0.05", "PYTHONPATH": path}
+    command = [sys.executable, "-m", "tests.osmclient.file_runner_server"]
+    for server in start_tls_server(command, folder / "data", tls_pair, env):
+        yield functools.partial(run_osm, osm_venv, server)

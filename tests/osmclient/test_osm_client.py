@@ -5,6 +5,7 @@ text, no traceback. Objects are found by name as OSM users do (osmclient lists a
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -178,3 +179,57 @@ def test_ns_create_by_nsd_name_and_its_records(osm: Osm, archives: dict[str, Pat
     assert "lcmOperationType: instantiate" in detail
     assert f"nsInstanceId: {ns}" in detail
     assert re.search(r"startTime: \d+\.\d+", detail), detail
+
+
+def _until(osm: Osm, args: tuple[str, ...], done: Callable[[str], bool]) -> str:
+    """``osm ARGS`` until ``done(output)`` (the operations run in the background)."""
+    deadline = time.monotonic() + 180
+    while True:
+        out = osm(*args)
+        if done(out):
+            return out
+        assert time.monotonic() < deadline, f"{args} never got there:\n{out}"
+        time.sleep(1)
+
+
+def _ns_state(name: str, state: str) -> Callable[[str], bool]:
+    return lambda table: _row(table, name)[3] == state
+
+
+def _op_state(op_id: str, state: str) -> Callable[[str], bool]:
+    return lambda table: _row(table, op_id)[3] == state
+
+
+def test_ns_lifecycle_action_and_delete(lifecycle_osm: Osm, archives: dict[str, Path]) -> None:
+    """A whole NS lifecycle as OSM users drive it; the operations are carried out by the
+    file-controlled test runner (the testbed tests run the real engine)."""
+    osm = lifecycle_osm
+    osm("vnfpkg-create", str(archives["cloud_vnf"]))
+    osm("nspkg-create", str(archives["cloud_ns"]))
+    _vim_create(osm, "osm-life-vim")
+    ns = _created_id(
+        osm(
+            *("ns-create", "--ns_name", "osm-life", "--nsd_name", "cloud_ns"),
+            *("--vim_account", "osm-life-vim"),
+        )
+    )
+    listed = _until(osm, ("ns-list",), _ns_state("osm-life", "INSTANTIATED"))
+    assert _row(listed, "osm-life")[1] == ns
+    assert "operational-status: running" in osm("ns-show", "osm-life", "--literal")
+    action = osm(
+        *("ns-action", "--vnf_name", "1", "--action_name", "health-check"),
+        "osm-life",
+    )
+    action_id = _created_id(action)
+    ops = _until(osm, ("ns-op-list", "osm-life"), _op_state(action_id, "COMPLETED"))
+    assert _row(ops, action_id)[1:3] == ["action", "health-check"]
+    assert _row(ops, "instantiate", column=1)[3] == "COMPLETED"
+    shown = osm("ns-op-show", action_id, "--literal")
+    assert "lcmOperationType: action" in shown
+    assert "primitive: health-check" in shown
+    assert "Deletion in progress" in osm("ns-delete", "osm-life")
+    _until(osm, ("ns-list",), _ns_state("osm-life", "NOT_INSTANTIATED"))
+    ops = osm("ns-op-list", "osm-life")
+    assert _row(ops, "terminate", column=1)[3] == "COMPLETED"
+    assert "Deleted" in osm("ns-delete", "osm-life")
+    assert "osm-life" not in osm("ns-list")

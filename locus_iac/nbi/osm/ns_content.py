@@ -87,7 +87,11 @@ def terminate_and_delete(
             return Response(status_code=status.HTTP_204_NO_CONTENT)
         params = TerminateNsRequest(skip_terminate_primitives=skip_terminate_primitives or force)
         occ = queue.start_operation(
-            session, project, ns_instance_id, LcmOperationType.TERMINATE, params.model_dump(mode="json")
+            session,
+            project,
+            ns_instance_id,
+            LcmOperationType.TERMINATE,
+            params.model_dump(mode="json"),
         )
     answer = JSONResponse(
         status_code=status.HTTP_202_ACCEPTED,
