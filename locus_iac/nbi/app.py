@@ -131,6 +131,7 @@ def create_app(
     app.include_router(nsilcm.router)
     app.include_router(version.router)
     app.include_router(ns_content.router)
+    app.include_router(ns_content.nsi_router)
     for router in packages.ROUTERS:
         app.include_router(router)
     return app

@@ -1,4 +1,5 @@
-"""OSM's ``/nslcm/v1/ns_instances_content[/{id}]`` beyond the create-and-instantiate POST.
+"""OSM's ``/nslcm/v1/ns_instances_content[/{id}]`` beyond the create-and-instantiate POST,
+and the same for netslice instances (``/nsilcm/v1/netslice_instances_content``).
 
 ``GET`` lists and reads NS instances (the same representations as ``ns_instances``: OSM's
 client lists, shows and looks names up there). ``DELETE`` is OSM's terminate-and-delete:
@@ -23,13 +24,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from locus_iac.lcm import instances, nsi_queue, queue
-from locus_iac.lcm.instances import NS
+from locus_iac.lcm.instances import NS, NSI
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.requests import TerminateNsRequest
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType, NsState
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
+from locus_iac.nbi.routers import nsilcm
 from locus_iac.nbi.routers.nslcm import BASE, NsInstance, get_ns_instance, list_ns_instances
 
 router = APIRouter(prefix=BASE, tags=["nslcm"], route_class=YamlBodyRoute)
@@ -98,4 +100,48 @@ def terminate_and_delete(
         content={"_id": occ.id, "id": occ.id, "nsInstanceId": ns_instance_id},
     )
     lc.accept(request, answer, f"{BASE}/ns_lcm_op_occs/{occ.id}")
+    return answer
+
+
+# -- netslice instances: /nsilcm/v1/netslice_instances_content[/{id}] ------------------------
+
+nsi_router = APIRouter(prefix=nsilcm.BASE, tags=["nsilcm"], route_class=YamlBodyRoute)
+nsi_router.add_api_route(
+    "/netslice_instances_content",
+    nsilcm.list_nsis,
+    methods=["GET"],
+    response_model=list[nsilcm.NetSliceInstance],
+    summary="List netslice instances (OSM alias of netslice_instances)",
+)
+nsi_router.add_api_route(
+    "/netslice_instances_content/{nsi_id}",
+    nsilcm.get_nsi,
+    methods=["GET"],
+    response_model=nsilcm.NetSliceInstance,
+    summary="Read a netslice instance (OSM alias of netslice_instances/{id})",
+)
+
+
+@nsi_router.delete(
+    "/netslice_instances_content/{nsi_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={202: {"description": "terminating: delete again once it has completed"}},
+)
+def terminate_and_delete_nsi(
+    nsi_id: Id, who: CallerDep, svc: ServicesDep, request: Request, response: Response
+) -> Response:
+    """OSM's netslice delete: a ``NOT_INSTANTIATED`` netslice instance (and the nested NS
+    instances it made) is deleted at once (204); an instantiated one is terminated (202 with
+    the occurrence's ``_id``), to be deleted again once that has completed."""
+    with svc.db.session(readonly=True) as session:
+        row = instances.get_instance(session, NSI, who.project_id, nsi_id)
+        state = row.nsi_state
+    if state == NsState.NOT_INSTANTIATED.value:
+        return nsilcm.delete_nsi(nsi_id, who, svc)
+    accepted = nsilcm.terminate(nsi_id, who, svc, request, response)
+    answer = JSONResponse(
+        status_code=status.HTTP_202_ACCEPTED,
+        content={"_id": accepted.id, "id": accepted.id, "nsiInstanceId": nsi_id},
+        headers={"Location": response.headers["Location"]},
+    )
     return answer

@@ -5,7 +5,8 @@ OSM's client reads, besides ``_id``: ``_admin`` (``operationalState``, ``project
 ``name`` / ``product-name``; an NS record's ``name``, ``create-time``, ``nsState``,
 ``operational-status``, ``currentOperation``; an occurrence's ``operationState``,
 lower-case ``lcmOperationType``, ``startTime`` / ``statusEnteredTime`` in epoch seconds,
-``errorMessage`` and ``stage``. The functions here compute those members from catalogue
+``errorMessage`` and ``stage``; a netslice instance's ``name``, ``operational-status`` and
+``detailed-status``. The functions here compute those members from catalogue
 rows; the routers' representations carry them (see :mod:`locus_iac.nbi.osm.prefix` for the
 few members whose meaning depends on the ``/osm`` prefix).
 """
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import object_session
 
 from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
+from locus_iac.catalogue.netslices import NsiInstanceRow, NsiOpOccRow
 from locus_iac.lcm.occurrence import OperationOccurrence
 
 
@@ -122,3 +124,33 @@ def operation_members(occ: OperationOccurrence, project_id: str, osm: bool) -> d
         members["lcmOperationType"] = occ.operation.value.lower()
         members["startTime"] = epoch(occ.start_time)
     return members
+
+
+def nsi_members(row: NsiInstanceRow) -> dict[str, Any]:
+    """OSM's members of a netslice instance record (``nsis``)."""
+    session = object_session(row)
+    current = None
+    if session is not None and row.current_op_occ_id:
+        current = session.get(NsiOpOccRow, row.current_op_occ_id)
+    failed = current is not None and current.state in ("FAILED_TEMP", "FAILED")
+    error = (current.error or {}) if current is not None else {}
+    if failed:
+        status = "failed"
+    elif current is not None and current.operation == "TERMINATE":
+        status = "terminating"
+    else:
+        status = "running" if row.nsi_state == "INSTANTIATED" else "init"
+    return {
+        "name": row.name,
+        "create-time": epoch(row.created_at),
+        "operational-status": status,
+        "detailed-status": error.get("detail") or row.nsi_state,
+        "_admin": admin(
+            row.project_id,
+            row.created_at,
+            row.updated_at,
+            "ENABLED",
+            nsiState=row.nsi_state,
+            netsliceInstanceId=row.id,
+        ),
+    }

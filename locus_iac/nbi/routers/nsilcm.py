@@ -32,6 +32,7 @@ from locus_iac.lcm.requests import (
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, Services, ServicesDep
+from locus_iac.nbi.osm.records import OsmAdmin, nsi_members
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
 
@@ -62,6 +63,12 @@ class NetSliceInstance(lc.CamelModel):
     nested_ns_instances: list[NestedNsView] = Field(alias="nestedNsInstances")
     instantiation_params: dict[str, Any] = Field(alias="instantiationParams")
     links: dict[str, lc.Link] = Field(alias="_links")
+    # OSM's netslice record members (osmclient's netslice-instance-list/-show)
+    name: str = Field(description="OSM: the instance's name")
+    create_time: float = Field(alias="create-time", description="OSM: epoch seconds")
+    operational_status: str = Field(alias="operational-status", description="OSM")
+    detailed_status: str = Field(alias="detailed-status", description="OSM")
+    admin: OsmAdmin = Field(alias="_admin", description="OSM")
 
 
 class NestedProgressView(lc.CamelModel):
@@ -119,18 +126,21 @@ def _instance(row: NsiInstanceRow) -> NetSliceInstance:
         )
         for n in nested_of(row.nested)
     ]
-    return NetSliceInstance(
-        id=row.id,
-        object_id=row.id,
-        nsi_name=row.name,
-        nsi_description=row.description or "",
-        nst_id=row.nst_id,
-        nst_info_id=row.nst_info_id,
-        nsi_state=row.nsi_state,
-        current_op_occ_id=row.current_op_occ_id,
-        nested_ns_instances=nested,
-        instantiation_params=row.instantiate_params or {},
-        links=links,
+    return NetSliceInstance.model_validate(
+        {
+            "id": row.id,
+            "_id": row.id,
+            "nsiName": row.name,
+            "nsiDescription": row.description or "",
+            "nstId": row.nst_id,
+            "nstInfoId": row.nst_info_id,
+            "nsiState": row.nsi_state,
+            "currentLcmOpOccId": row.current_op_occ_id,
+            "nestedNsInstances": nested,
+            "instantiationParams": row.instantiate_params or {},
+            "_links": links,
+            **nsi_members(row),
+        }
     )
 
 
