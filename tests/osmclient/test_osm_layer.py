@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from locus_iac.cli.main import app as cli
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
 
@@ -120,3 +122,11 @@ def test_ns_content_lists_and_deletes_a_not_instantiated_instance(client: TestCl
     gone = client.delete(f"/osm/nslcm/v1/ns_instances_content/{ns}")
     assert gone.status_code == 204, gone.text
     assert client.get(f"/nslcm/v1/ns_instances_content/{ns}").status_code == 404
+
+
+def test_serve_wants_both_tls_files(tmp_path: Path) -> None:
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not used")
+    result = CliRunner().invoke(cli, ["serve", "--tls-cert", str(cert)])
+    assert result.exit_code == 2
+    assert "--tls-cert and --tls-key together" in result.output
