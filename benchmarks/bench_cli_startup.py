@@ -4,13 +4,16 @@ Each case is a fresh process, as a user runs it (the ``locus`` console script of
 interpreter running this file). The cases are measured round-robin (one run of each per
 round) so machine noise hits them alike; each line prints the median of the rounds, the goal
 (issue 19) and the ratio to ``python -c pass`` measured in the same run, the floor any
-Python command pays. Not a test: nothing is asserted.
+Python command pays; the CPU column (user + system of the child) is less disturbed by
+other load on the machine than the wall time. Not a test: nothing is asserted.
 Run: ``.venv/bin/python benchmarks/bench_cli_startup.py [--rounds 10]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,21 +29,28 @@ CASES: list[tuple[str, list[str], float | None]] = [
     ("python -c pass", [sys.executable, "-c", "pass"], None),
     ("locus --help", [LOCUS, "--help"], 0.25),
     ("locus pkg validate cloud_vnf", [LOCUS, "pkg", "validate", str(SMALL_PACKAGE)], 0.4),
+    ("locus ns --help", [LOCUS, "ns", "--help"], None),  # no goal: informative
 ]
 
 
-def run_once(argv: list[str]) -> float:
-    """Wall time of one run; a failing command stops the benchmark (it measures nothing)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU time of one run; a failing command stops the benchmark."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
 
 
-def measure(rounds: int) -> dict[str, list[float]]:
-    times: dict[str, list[float]] = {label: [] for label, _, _ in CASES}
+def measure(rounds: int) -> dict[str, list[tuple[float, float]]]:
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in CASES}
     for _, argv, _ in CASES:  # warm-up: byte-code caches, page cache
         run_once(argv)
     for _ in range(rounds):
@@ -49,15 +59,20 @@ def measure(rounds: int) -> dict[str, list[float]]:
     return times
 
 
-def report(times: dict[str, list[float]]) -> None:
-    floor = statistics.median(times[CASES[0][0]])
-    print(f"{'case':32} {'median s':>9} {'min s':>7} {'goal s':>7} {'x python':>9}  met")
+def report(times: dict[str, list[tuple[float, float]]]) -> None:
+    floor = statistics.median(wall for wall, _ in times[CASES[0][0]])
+    print(
+        f"{'case':30} {'median s':>9} {'min s':>7} {'CPU s':>7} {'goal s':>7} "
+        f"{'x python':>9}  met"
+    )
     for label, _, goal in CASES:
-        median = statistics.median(times[label])
+        median = statistics.median(wall for wall, _ in times[label])
+        fastest = min(wall for wall, _ in times[label])
+        cpu = statistics.median(cpu for _, cpu in times[label])
         goal_text = f"{goal:7.2f}" if goal is not None else f"{'-':>7}"
         met = "-" if goal is None else ("yes" if median <= goal else "NO")
         print(
-            f"{label:32} {median:9.3f} {min(times[label]):7.3f} {goal_text} "
+            f"{label:30} {median:9.3f} {fastest:7.3f} {cpu:7.3f} {goal_text} "
             f"{median / floor:9.1f}  {met}"
         )
 
@@ -66,7 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10, help="runs per case (median)")
     args = parser.parse_args()
-    print(f"{args.rounds} rounds; small package: {SMALL_PACKAGE.relative_to(ROOT)}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{args.rounds} rounds; small package: {SMALL_PACKAGE.relative_to(ROOT)}; load {load}")
     report(measure(args.rounds))
 
 

@@ -60,14 +60,18 @@ class LazyCommand(TyperCommand):
 
 
 class LazyGroup(TyperGroup):
-    """A Typer group whose sub-commands in ``entries`` load when resolved, not at start."""
+    """A Typer group whose sub-commands in ``entries`` load when resolved, not at start.
+
+    Subclass it with ``entries`` set and pass the subclass as ``typer.Typer(cls=...)``;
+    commands registered on the Typer app the usual way stay eager and are listed after.
+    """
 
     entries: ClassVar[tuple[LazyEntry, ...]] = ()
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        for entry in self.entries:
-            self.commands.setdefault(entry.name, LazyCommand(entry))
+        lazy = {entry.name: LazyCommand(entry) for entry in self.entries}
+        self.commands = {**lazy, **self.commands}  # listed first, then the eager ones
 
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
