@@ -62,8 +62,7 @@ def measure(rounds: int) -> dict[str, list[tuple[float, float]]]:
 def report(times: dict[str, list[tuple[float, float]]]) -> None:
     floor = statistics.median(wall for wall, _ in times[CASES[0][0]])
     print(
-        f"{'case':30} {'median s':>9} {'min s':>7} {'CPU s':>7} {'goal s':>7} "
-        f"{'x python':>9}  met"
+        f"{'case':30} {'median s':>9} {'min s':>7} {'CPU s':>7} {'goal s':>7} {'x python':>9}  met"
     )
     for label, _, goal in CASES:
         median = statistics.median(wall for wall, _ in times[label])

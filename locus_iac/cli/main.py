@@ -36,7 +36,9 @@ COMMANDS: tuple[LazyEntry, ...] = (
         "LOCUS functions: template, packaging, POI identification.",
     ),
     LazyEntry("login", f"{_CLI}.client.login:app", "Log in to a LOCUS NBI (locus serve)."),
-    LazyEntry("logout", f"{_CLI}.client.login:logout_app", "Revoke the cached token and forget it."),
+    LazyEntry(
+        "logout", f"{_CLI}.client.login:logout_app", "Revoke the cached token and forget it."
+    ),
     LazyEntry("nsd", f"{_CLI}.client.packages:nsd_app", "Manage NS descriptors on the NBI."),
     LazyEntry("ns", f"{_CLI}.ns:app", "NS and netslice instances."),
     LazyEntry("nsi", f"{_CLI}.nsi:app", "Netslice instances (composite NS of nested NS)."),

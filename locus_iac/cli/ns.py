@@ -8,7 +8,6 @@ import typer
 from locus_iac.cli.client.ns import register
 from locus_iac.cli.lazy import LazyEntry, LazyGroup
 
-
 LAZY_COMMANDS = (
     LazyEntry(
         "export",
