@@ -219,12 +219,13 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return built
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def lifecycle_osm(
     osm_venv: Path, tls_pair: TlsPair, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Osm]:
     """``osm`` against the NBI whose operations run with the file-controlled test runner
-    (``file_runner_server``): they complete without a cloud."""
+    (``file_runner_server``): they complete without a cloud. One server (and catalogue) per
+    test."""
     folder = tmp_path_factory.mktemp("osm-lifecycle")
     runner = folder / "runner"
     runner.mkdir()
