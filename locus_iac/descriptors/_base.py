@@ -10,7 +10,7 @@ item class declares its ``key`` statement in ``yang_key`` so duplicate keys can 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -111,12 +111,18 @@ class NfviMaintenanceInfo(YangModel):
 
 
 class AffinityRule(YangModel):
-    """SOL006 v3.3.1 etsi-nfv-common: local-affinity-or-anti-affinity-rule."""
+    """SOL006 v3.3.1 etsi-nfv-common: local-affinity-or-anti-affinity-rule.
+
+    SOL006 v2.6.1 (which OSM validates against) names the leaves ``affinity-type`` and
+    ``affinity-scope``; either spelling is accepted.
+    """
 
     yang_key: ClassVar[tuple[str, ...]] = ("type", "scope")
 
-    type: str
-    scope: str
+    type: str | None = None
+    scope: str | None = None
+    affinity_type: Literal["affinity", "anti-affinity"] | None = None
+    affinity_scope: Literal["nfvi-node", "zone-group", "zone", "nfvi-pop"] | None = None
     nfvi_maintenance_info: NfviMaintenanceInfo | None = None
 
 
@@ -161,6 +167,8 @@ class L3ProtocolData(YangModel):
     gateway_ip: str | None = None
     dhcp_enabled: bool | None = None
     ipv6_address_mode: str | None = None
+    description: str | None = None  # OSM additional-info
+    security_group: str | None = None  # OSM various / ns-various
 
 
 class VirtualLinkProtocolData(YangModel):

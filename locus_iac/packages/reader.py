@@ -25,6 +25,7 @@ from locus_iac.errors import Issue, NotFound, UnsafeArchiveError, ValidationErro
 from locus_iac.packages._collect import UNSAFE_CODES, MemberCollector, member_pointer, raise_for
 from locus_iac.packages._dir import read_directory
 from locus_iac.packages._layout import locate_descriptor as locate_in_package
+from locus_iac.packages._links import resolve_links
 from locus_iac.packages._tar import GZIP_MAGIC, read_tar
 from locus_iac.packages._zip import ZIP_MAGICS, read_zip
 from locus_iac.packages.artifacts import check_artifacts
@@ -250,6 +251,7 @@ def _top_folder(collector: MemberCollector, fmt: PackageFormat) -> tuple[str, li
 
 
 def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> PackageCheck:
+    resolve_links(collector)
     issues = [*collector.issues, *collector.conflicts()]
     if any(i.code in UNSAFE_CODES or i.code == "corrupt-archive" for i in issues):
         return PackageCheck(name, tuple(issues))  # never look inside an unsafe or broken one
