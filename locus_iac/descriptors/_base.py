@@ -20,6 +20,21 @@ def yang_name(field_name: str) -> str:
     return field_name.replace("_", "-")
 
 
+class SolMandatory:
+    """Field marker: mandatory in the SOL006 YANG, not enforced by OSM's validation.
+
+    The field is optional in the model; :func:`locus_iac.descriptors.schema.relaxed_mandatory`
+    reports its absence as a ``missing-field`` warning (an error when validating strictly).
+    """
+
+    def __repr__(self) -> str:
+        return "SolMandatory()"
+
+
+#: Marks a leaf SOL006 makes mandatory and OSM does not enforce (see :class:`SolMandatory`).
+SOL_MANDATORY = SolMandatory()
+
+
 class YangModel(BaseModel):
     """A YANG container or list entry: unknown nodes are errors, instances are immutable."""
 
@@ -102,7 +117,7 @@ class MaxImpactedInstances(YangModel):
 class NfviMaintenanceInfo(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: nfvi-maintenance-info (times in yang:timeticks)."""
 
-    impact_notification_lead_time: Timeticks
+    impact_notification_lead_time: Annotated[Timeticks | None, SOL_MANDATORY] = None
     is_impact_mitigation_requested: bool | None = None
     supported_migration_type: tuple[str, ...] = ()
     max_undetectable_interruption_time: Timeticks | None = None
@@ -143,7 +158,7 @@ class ConnectivityType(YangModel):
 class BitRateRequirements(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: link-bitrate-requirements (root and leaf, bit/s)."""
 
-    root: Uint64
+    root: Annotated[Uint64 | None, SOL_MANDATORY] = None
     leaf: Uint64 | None = None
 
 

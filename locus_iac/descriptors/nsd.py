@@ -215,7 +215,8 @@ class NsProfile(Keyed):
     instantiation_level_id: str | None = None
     min_number_of_instances: Uint16 | None = None
     max_number_of_instances: Uint16 | None = None
-    affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    #: ids (SOL006 v3.3.1 leaf-list) or ``{id: ...}`` entries (v2.6.1 list, kept by OSM)
+    affinity_or_anti_affinity_group_id: tuple[str | AffinityGroupRef, ...] = ()
     virtual_link_connectivity: tuple[VirtualLinkConnectivity, ...] = ()
 
 
@@ -376,4 +377,3 @@ class Nsd(Keyed):
     def virtual_link_desc_by_id(self, vl_id: str) -> NsVirtualLinkDesc | None:
         """The virtual link ``vl_id``, if declared."""
         return next((v for v in self.virtual_link_desc if v.id == vl_id), None)
-

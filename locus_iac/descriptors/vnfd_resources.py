@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from locus_iac.descriptors._base import (
+    SOL_MANDATORY,
     ConnectivityType,
     Keyed,
     KeyValuePair,
@@ -45,14 +46,14 @@ DiskFormat = Literal["aki", "ami", "ari", "iso", "qcow2", "raw", "vdi", "vhd", "
 class L2AddressData(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: address-data/l2-address-data."""
 
-    mac_address_assignment: bool
+    mac_address_assignment: Annotated[bool | None, SOL_MANDATORY] = None
 
 
 class L3AddressData(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: address-data/l3-address-data."""
 
-    ip_address_assignment: bool
-    floating_ip_activated: bool
+    ip_address_assignment: Annotated[bool | None, SOL_MANDATORY] = None
+    floating_ip_activated: Annotated[bool | None, SOL_MANDATORY] = None
     ip_address_type: Literal["ipv4", "ipv6"] | None = None
     number_of_ip_addresses: Uint32 | None = None
 
@@ -394,8 +395,8 @@ class VirtualStorageDesc(Keyed):
 class Checksum(YangModel):
     """SOL006 v3.3.1 etsi-nfv-vnf: sw-image-desc/checksum."""
 
-    algorithm: str
-    hash: str
+    algorithm: Annotated[str | None, SOL_MANDATORY] = None
+    hash: Annotated[str | None, SOL_MANDATORY] = None
 
 
 class SwImageDesc(Keyed):
