@@ -97,6 +97,18 @@ def parse_descriptor(
     )
 
 
+def tolerated_findings(text: str | bytes) -> tuple[Issue, ...]:
+    """What OSM tolerates in a document (see :func:`parse_descriptor`), even an invalid one.
+
+    Lets a caller report the warnings of a descriptor that is refused for other reasons.
+    """
+    loaded = load_yaml(text)
+    located, _ = locate_descriptor(loaded.data) if loaded.data is not None else (None, [])
+    if located is None:
+        return ()
+    return tuple(relaxed_mandatory(MODELS[located.kind], located.raw, located.path))
+
+
 class _BlockDumper(yaml.SafeDumper):
     """Block-style YAML with list items indented under their key, as OSM writes them."""
 

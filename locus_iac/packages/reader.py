@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from locus_iac.descriptors import Descriptor, DescriptorKind, parse_descriptor
+from locus_iac.descriptors.api import tolerated_findings
 from locus_iac.descriptors.envelope import locate_descriptor
 from locus_iac.descriptors.loader import load_yaml
 from locus_iac.errors import Issue, NotFound, UnsafeArchiveError, ValidationError
@@ -212,7 +213,7 @@ def _bare_descriptor(data: bytes, name: str, limits: PackageLimits, strict: bool
     issues: list[Issue] = []
     descriptor = _parse(data, name, issues, strict)
     if descriptor is None:
-        return _refused(name, issues, data)
+        return _refused(name, issues, data, () if strict else tolerated_findings(data))
     package = Package(descriptor, "", MappingProxyType({}), name=name, format="yaml")
     return PackageCheck(name, (), package, descriptor.kind, descriptor.id, descriptor.warnings)
 
@@ -298,7 +299,8 @@ def _assemble(
         issues.extend(verify_manifest(files, manifest, prefix))
     descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues, strict)
     if descriptor is None:
-        return _refused(name, issues, files[path], tuple(tolerated))
+        found = () if strict else tolerated_findings(files[path])
+        return _refused(name, issues, files[path], (*tolerated, *found))
     tolerated.extend(descriptor.warnings)
     issues.extend(check_artifacts(descriptor, files))
     log.debug("read %s package %s: %s %s", fmt, name, descriptor.kind, descriptor.id)
