@@ -299,8 +299,8 @@ def _assemble(
         issues.extend(verify_manifest(files, manifest, prefix))
     descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues, strict)
     if descriptor is None:
-        found = () if strict else tolerated_findings(files[path])
-        return _refused(name, issues, files[path], (*tolerated, *found))
+        late = () if strict else tolerated_findings(files[path])
+        return _refused(name, issues, files[path], (*tolerated, *late))
     tolerated.extend(descriptor.warnings)
     issues.extend(check_artifacts(descriptor, files))
     log.debug("read %s package %s: %s %s", fmt, name, descriptor.kind, descriptor.id)
