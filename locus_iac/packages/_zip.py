@@ -115,7 +115,7 @@ def read_zip(data: bytes, limits: PackageLimits) -> MemberCollector:
 def _read_member(state: _Archive, info: zipfile.ZipInfo, into: MemberCollector) -> None:
     state.budget.check()
     kind = _zip_member_kind(info)
-    if kind is not None and kind[1] == "a symbolic link":
+    if stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK:  # followed later (_links)
         _read_link(state, info, into)
         return
     if kind is not None:
