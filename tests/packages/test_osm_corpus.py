@@ -69,8 +69,9 @@ def test_the_corpus_is_there_and_large_enough() -> None:
     for row in rows:
         assert (CORPUS / "descriptors" / row["file"]).is_file(), row
         assert row["repo"] and row["path"] and len(row["commit"]) == 40, row
-    kinds = Counter(r["file"].rsplit("_", 1)[-1].split(".")[0] for r in rows)
-    assert kinds["vnfd"] >= 10 and kinds["nsd"] >= 10  # both kinds, by file name
+    kinds = Counter(inspect_package(CORPUS / "descriptors" / r["file"]).kind for r in rows)
+    assert kinds[DescriptorKind.VNFD] >= 10 and kinds[DescriptorKind.NSD] >= 10
+    assert kinds[None] >= 1  # and some in the pre-SOL006 OSM IM format
 
 
 def test_the_table_names_every_corpus_file_and_is_well_formed() -> None:
