@@ -16,7 +16,7 @@ from locus_iac.catalogue.onboarding import Artifact, Inspected, Reference
 from locus_iac.catalogue.states import PackageKind
 from locus_iac.descriptors import Descriptor, Nsd, Nst, Vnfd, check_references, parse_descriptor
 from locus_iac.errors import Issue, ValidationError, json_pointer
-from locus_iac.packages import CHECKSUMS_FILE, DEFAULT_LIMITS, PackageLimits, read_package
+from locus_iac.packages import CHECKSUMS_FILE, DEFAULT_LIMITS, PackageLimits, inspect_package
 
 
 def _references(descriptor: Descriptor) -> tuple[Reference, ...]:
@@ -57,7 +57,8 @@ class PackageInspector:
         self.limits = limits
 
     def inspect(self, data: bytes, name: str) -> Inspected:
-        package = read_package(data, name=name, limits=self.limits)
+        check = inspect_package(data, name=name, limits=self.limits)
+        package = check.raise_for_issues()
         descriptor = package.descriptor
         raw = package.files[package.descriptor_path] if package.descriptor_path else data
         try:
@@ -84,6 +85,7 @@ class PackageInspector:
                 if path not in (package.descriptor_path, CHECKSUMS_FILE)
             ),
             parsed=descriptor,
+            warnings=check.warnings,
         )
 
     def cross_check(

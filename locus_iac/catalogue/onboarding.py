@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -69,6 +69,8 @@ class Inspected:
     artifacts: tuple[Artifact, ...] = ()
     parsed: object = field(default=None, compare=False, repr=False)
     """The inspector's own parsed form, handed back to :meth:`Inspector.cross_check`."""
+    warnings: tuple[Issue, ...] = ()
+    """What the upload gets away with, as OSM tolerates it (a stale checksums.txt...)."""
 
 
 class Inspector(Protocol):
@@ -122,9 +124,15 @@ def onboard_new(
     kind: PackageKind,
     data: bytes,
     content_type: str,
+    on_warnings: Callable[[Sequence[Issue]], object] | None = None,
 ) -> PackageRow:
-    """POST ``..._content`` (OSM one-shot onboarding): create and onboard in one transaction."""
+    """POST ``..._content`` (OSM one-shot onboarding): create and onboard in one transaction.
+
+    ``on_warnings`` is given the upload's warnings (see :attr:`Inspected.warnings`).
+    """
     inspected = inspector.inspect(data, name=f"uploaded {kind.value} package")
+    if on_warnings is not None:
+        on_warnings(inspected.warnings)
     with db.session() as session:
         row = create_package(session, project_id, kind)
         row.onboarding_state = OnboardingState.PROCESSING.value

@@ -2,8 +2,11 @@
 
 Contracts (DESIGN.md): ``validate`` exits 0 when valid, 1 when invalid, 2 on a usage error
 (Typer's own, e.g. a path that does not exist); ``--json`` prints one object
-``{"valid", "kind", "id", "errors": [{"path", "code", "message"}]}``. ``build`` writes a
-reproducible OSM tar.gz with ``checksums.txt``. ``show`` prints a readable summary.
+``{"valid", "kind", "id", "errors": [{"path", "code", "message"}], "warnings": [...]}``.
+Warnings are what OSM tolerates (a stale ``checksums.txt``, a SOL006-mandatory leaf OSM
+does not enforce); ``--strict`` makes them errors, as they were before OSM's tolerance.
+``build`` writes a reproducible OSM tar.gz with ``checksums.txt``. ``show`` prints a
+readable summary.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from locus_iac.cli import _pkg_show
 from locus_iac.cli.output import EXIT_FAILED, emit, emit_json, fail
 from locus_iac.cli.package_paths import expand_all
 from locus_iac.errors import Issue, LocusError, ValidationError
-from locus_iac.packages import PackageCheck, build_package, inspect_package, validate_set
+from locus_iac.packages import PackageCheck, build_package, check_with, inspect_package
 
 app = typer.Typer(
     help="VNF/NS packages and netslice templates: validate, build, show.",
@@ -26,25 +29,15 @@ app = typer.Typer(
 )
 
 _PATH_HELP = "A package folder, a .tar.gz package, a CSAR zip or a descriptor YAML."
-def _validation_result(path: Path, with_paths: list[Path]) -> tuple[PackageCheck, list[Issue]]:
+
+
+def _validation_result(
+    path: Path, with_paths: list[Path], strict: bool
+) -> tuple[PackageCheck, list[Issue]]:
     """The subject's own check and all its problems, cross-references included."""
-    subject = inspect_package(path)
-    issues = list(subject.issues)
-    others = []
-    expanded = expand_all(with_paths, path)
-    for other_path in expanded:
-        other = inspect_package(other_path)
-        if other.package is None or other.issues:
-            issues.extend(
-                Issue("", "invalid-with-package", f"--with {other_path}: {problem}")
-                for problem in other.issues
-            )
-        if other.package is not None:
-            others.append(other.package)
-    if subject.package is not None:
-        report = validate_set([subject.package, *others])[0]
-        issues.extend(report.issues)
-    return subject, issues
+    subject = inspect_package(path, strict=strict)
+    others = [inspect_package(p, strict=strict) for p in expand_all(with_paths, path)]
+    return subject, [*subject.issues, *check_with(subject, others)]
 
 
 @app.command()
@@ -58,9 +51,16 @@ def validate(
         "a folder of packages stands for each package in it.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Also refuse what OSM tolerates: checksums.txt mismatches and SOL006-mandatory "
+        "leaves OSM does not enforce (warnings otherwise).",
+    ),
 ) -> None:
     """Check a package or descriptor; list every problem with its JSON pointer."""
-    subject, issues = _validation_result(path, with_)
+    subject, issues = _validation_result(path, with_, strict)
+    warnings = list(subject.warnings)
     valid = subject.package is not None and not issues
     if as_json:
         emit_json(
@@ -69,6 +69,7 @@ def validate(
                 "kind": subject.kind.value if subject.kind is not None else None,
                 "id": subject.id,
                 "errors": [issue.as_dict() for issue in issues],
+                "warnings": [issue.as_dict() for issue in warnings],
             }
         )
     else:
@@ -80,6 +81,8 @@ def validate(
             emit(f"{path}: invalid {what} ({count})")
             for issue in issues:
                 emit(f"  {issue}")
+        for warning in warnings:
+            emit(f"  warning: {warning}")
     if not valid:
         raise typer.Exit(EXIT_FAILED)
 

@@ -27,11 +27,13 @@ Issue codes (stable; ``Issue.path`` is a JSON pointer into the document as writt
 When the model cannot be built (schema issues), the in-descriptor references and list keys
 are still checked, on the raw data, so one pass reports everything.
 
-Not modelled (reported as ``unknown-field``): SOL006 ``vnf-package-change-info`` and
-``lcm-operations-coordination``, VNFD ``configurable-properties/vnfm-interface-info``, NSD
-``dependencies``/``monitored-info``, OSM's SFC-style ``vnffgd`` (``position-desc-id``...),
-OSM EPA leaves (``mempage-size``, ``numa-node-policy``, CPU thread policies), Juju
-``relation`` lists, PDUs, and an NST ``netslicefgd`` or ``instantiation-parameters``.
+Not modelled (reported as ``unknown-field``): SOL006 v3.3.1 ``vnf-package-change-info`` and
+``lcm-operations-coordination``, VNFD ``configurable-properties/vnfm-interface-info``, and an
+NST ``netslicefgd`` or ``instantiation-parameters``. The OSM IM leaves OSM keeps in SOL006
+descriptors (EPA, PDUs, ``vnffgd`` in its v2.6.1 form, Juju relations, ``ns-configuration``,
+NSD ``dependencies``/``monitored-info``) are modelled: :mod:`locus_iac.descriptors.osm_im`.
+Leaves SOL006 makes mandatory and OSM does not enforce are ``Descriptor.warnings``
+(``missing-field``), errors only with ``parse_descriptor(..., strict=True)``.
 """
 
 from locus_iac.descriptors.api import Descriptor, dump_descriptor, parse_descriptor

@@ -10,7 +10,7 @@ item class declares its ``key`` statement in ``yang_key`` so duplicate keys can 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -18,6 +18,21 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 def yang_name(field_name: str) -> str:
     """The YANG node name of a model attribute: ``vdu_profile`` -> ``vdu-profile``."""
     return field_name.replace("_", "-")
+
+
+class SolMandatory:
+    """Field marker: mandatory in the SOL006 YANG, not enforced by OSM's validation.
+
+    The field is optional in the model; :func:`locus_iac.descriptors.schema.relaxed_mandatory`
+    reports its absence as a ``missing-field`` warning (an error when validating strictly).
+    """
+
+    def __repr__(self) -> str:
+        return "SolMandatory()"
+
+
+#: Marks a leaf SOL006 makes mandatory and OSM does not enforce (see :class:`SolMandatory`).
+SOL_MANDATORY = SolMandatory()
 
 
 class YangModel(BaseModel):
@@ -102,7 +117,7 @@ class MaxImpactedInstances(YangModel):
 class NfviMaintenanceInfo(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: nfvi-maintenance-info (times in yang:timeticks)."""
 
-    impact_notification_lead_time: Timeticks
+    impact_notification_lead_time: Annotated[Timeticks | None, SOL_MANDATORY] = None
     is_impact_mitigation_requested: bool | None = None
     supported_migration_type: tuple[str, ...] = ()
     max_undetectable_interruption_time: Timeticks | None = None
@@ -111,12 +126,18 @@ class NfviMaintenanceInfo(YangModel):
 
 
 class AffinityRule(YangModel):
-    """SOL006 v3.3.1 etsi-nfv-common: local-affinity-or-anti-affinity-rule."""
+    """SOL006 v3.3.1 etsi-nfv-common: local-affinity-or-anti-affinity-rule.
+
+    SOL006 v2.6.1 (which OSM validates against) names the leaves ``affinity-type`` and
+    ``affinity-scope``; either spelling is accepted.
+    """
 
     yang_key: ClassVar[tuple[str, ...]] = ("type", "scope")
 
-    type: str
-    scope: str
+    type: str | None = None
+    scope: str | None = None
+    affinity_type: Literal["affinity", "anti-affinity"] | None = None
+    affinity_scope: Literal["nfvi-node", "zone-group", "zone", "nfvi-pop"] | None = None
     nfvi_maintenance_info: NfviMaintenanceInfo | None = None
 
 
@@ -137,7 +158,7 @@ class ConnectivityType(YangModel):
 class BitRateRequirements(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: link-bitrate-requirements (root and leaf, bit/s)."""
 
-    root: Uint64
+    root: Annotated[Uint64 | None, SOL_MANDATORY] = None
     leaf: Uint64 | None = None
 
 
@@ -161,6 +182,8 @@ class L3ProtocolData(YangModel):
     gateway_ip: str | None = None
     dhcp_enabled: bool | None = None
     ipv6_address_mode: str | None = None
+    description: str | None = None  # OSM additional-info
+    security_group: str | None = None  # OSM various / ns-various
 
 
 class VirtualLinkProtocolData(YangModel):

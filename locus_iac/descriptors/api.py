@@ -15,7 +15,7 @@ from locus_iac.descriptors.loader import load_yaml
 from locus_iac.descriptors.nsd import Nsd
 from locus_iac.descriptors.nst import Nst
 from locus_iac.descriptors.references import check_internal_references
-from locus_iac.descriptors.schema import duplicate_list_keys, validate_model
+from locus_iac.descriptors.schema import duplicate_list_keys, relaxed_mandatory, validate_model
 from locus_iac.descriptors.vnfd import Vnfd
 from locus_iac.errors import Issue, ValidationError
 
@@ -35,7 +35,8 @@ class Descriptor:
     ``pointer`` is the JSON pointer of the descriptor inside ``document`` (``/vnfd``,
     ``/nsd/nsd/0``...); ``source`` names the input in messages; ``document`` is the YAML
     document as written, a plain JSON-compatible mapping (read it, do not change it: it is
-    served back as is).
+    served back as is). ``warnings`` lists what OSM tolerates and SOL006 does not (a
+    mandatory leaf OSM does not enforce); a strict parse reports those as errors instead.
     """
 
     kind: DescriptorKind
@@ -44,6 +45,7 @@ class Descriptor:
     pointer: str
     source: str
     document: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
+    warnings: tuple[Issue, ...] = field(default=(), compare=False)
 
 
 def _fail(source: str, issues: list[Issue]) -> ValidationError:
@@ -52,14 +54,17 @@ def _fail(source: str, issues: list[Issue]) -> ValidationError:
     return ValidationError(f"{source}: invalid descriptor, {count} {noun} found", issues)
 
 
-def parse_descriptor(text: str | bytes, source: str = "<input>") -> Descriptor:
+def parse_descriptor(
+    text: str | bytes, source: str = "<input>", *, strict: bool = False
+) -> Descriptor:
     """Read one VNFD, NSD or NST document and validate it completely.
 
     Runs, in one pass: safe YAML loading (aliases, size, duplicate keys), envelope
     detection, schema validation against the typed model, repeated list keys and every
     in-descriptor reference (on the raw data, so they are reported together with schema
     problems). Raises :class:`~locus_iac.errors.ValidationError` carrying all the issues,
-    each with a JSON pointer into the document as written.
+    each with a JSON pointer into the document as written. Leaves SOL006 makes mandatory
+    and OSM does not enforce are ``warnings`` of the result, or errors when ``strict``.
     """
     loaded = load_yaml(text)
     issues = list(loaded.issues)
@@ -74,6 +79,9 @@ def parse_descriptor(text: str | bytes, source: str = "<input>") -> Descriptor:
     issues += schema_issues
     issues += duplicate_list_keys(model_cls, located.raw, located.path)
     issues += check_internal_references(located.kind, located.raw, located.pointer)
+    relaxed = list(relaxed_mandatory(model_cls, located.raw, located.path))
+    if strict:
+        issues += relaxed
     if issues or model is None:
         raise _fail(source, issues)
     assert isinstance(model, Vnfd | Nsd | Nst)
@@ -85,7 +93,20 @@ def parse_descriptor(text: str | bytes, source: str = "<input>") -> Descriptor:
         pointer=located.pointer,
         source=source,
         document=loaded.data,
+        warnings=tuple(relaxed),
     )
+
+
+def tolerated_findings(text: str | bytes) -> tuple[Issue, ...]:
+    """What OSM tolerates in a document (see :func:`parse_descriptor`), even an invalid one.
+
+    Lets a caller report the warnings of a descriptor that is refused for other reasons.
+    """
+    loaded = load_yaml(text)
+    located, _ = locate_descriptor(loaded.data) if loaded.data is not None else (None, [])
+    if located is None:
+        return ()
+    return tuple(relaxed_mandatory(MODELS[located.kind], located.raw, located.path))
 
 
 class _BlockDumper(yaml.SafeDumper):

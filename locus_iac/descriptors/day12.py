@@ -37,6 +37,7 @@ class ExecutionEnvironment(Keyed):
     helm_chart: str | None = None
     helm_version: Literal["v2", "v3"] | None = None
     external_connection_point_ref: str | None = None
+    metric_service: str | None = None
 
 
 class PrimitiveParameter(Named):
@@ -92,6 +93,40 @@ class ConfigAccess(YangModel):
     ssh_access: SshAccess | None = None
 
 
+class ScriptConfig(YangModel):
+    """OSM day1-2 / ns-configuration: script (the legacy ``rift`` script type)."""
+
+    script_type: Literal["rift"] | None = None
+
+
+class Metric(Named):
+    """OSM day1-2 / ns-configuration: metrics collected by the execution environment."""
+
+
+class RelationEndpoint(YangModel):
+    """OSM day1-2 / ns-configuration: relation/provider and relation/requirer."""
+
+    vdu_profile_id: str | None = None
+    kdu_resource_profile_id: str | None = None
+    vnf_profile_id: str | None = None
+    execution_environment_ref: str | None = None
+    endpoint: str | None = None
+
+
+class RelationEntity(Keyed):
+    """OSM day1-2 / ns-configuration: relation/entities (the old Juju relation form)."""
+
+    endpoint: str | None = None
+
+
+class Relation(Named):
+    """OSM day1-2 / ns-configuration: relation (a Juju relation between two charms)."""
+
+    provider: RelationEndpoint | None = None
+    requirer: RelationEndpoint | None = None
+    entities: tuple[RelationEntity, ...] = ()
+
+
 class Day12(Keyed):
     """OSM: operate-vnf-op-config/day1-2 entry; ``id`` is the VNFD id, a VDU id or a KDU name."""
 
@@ -101,6 +136,10 @@ class Day12(Keyed):
     terminate_config_primitive: tuple[SequencedPrimitive, ...] = ()
     config_access: ConfigAccess | None = None
     blacklist_config_primitive: tuple[str, ...] = ()
+    script: ScriptConfig | None = None
+    juju: Juju | None = None
+    metrics: tuple[Metric, ...] = ()
+    relation: tuple[Relation, ...] = ()
 
     def primitive(self, name: str) -> ConfigPrimitive | None:
         """The Day-2 primitive called ``name``, if declared."""

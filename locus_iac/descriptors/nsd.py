@@ -28,6 +28,14 @@ from locus_iac.descriptors._base import (
     VirtualLinkProtocolData,
     YangModel,
 )
+from locus_iac.descriptors.osm_im import (
+    AffinityGroupRef,
+    MonitoredInfo,
+    NsConfiguration,
+    NsDependency,
+    PositionDescId,
+    ProviderNetwork,
+)
 from locus_iac.descriptors.vnfd_resources import Qos
 
 TestAccess = Literal["none", "passive-monitoring", "active-loopback"]
@@ -63,6 +71,7 @@ class Sapd(Keyed):
 
     address_assignment: bool | None = None
     description: str | None = None
+    floating_ip_required: bool | None = None  # OSM ns-various
     virtual_link_desc: str | None = None
     vnf: SapdVnf | None = None
     pnf: SapdPnf | None = None
@@ -93,6 +102,10 @@ class NsVirtualLinkDesc(Keyed):
     description: str | None = None
     mgmt_network: bool | None = None
     vim_network_name: str | None = None
+    signature: str | None = None
+    algorithm: str | None = None
+    certificate: str | None = None
+    provider_network: ProviderNetwork | None = None
 
 
 class ConstituentCpd(YangModel):
@@ -124,6 +137,7 @@ class VnfProfile(Keyed):
     max_number_of_instances: Uint16 | None = None
     local_affinity_or_anti_affinity_rule: tuple[AffinityRule, ...] = ()
     affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    affinity_or_anti_affinity_group: tuple[AffinityGroupRef, ...] = ()  # SOL006 v2.6.1
     virtual_link_connectivity: tuple[VirtualLinkConnectivity, ...] = ()
     service_availability_level: Uint32 | None = None
 
@@ -142,6 +156,7 @@ class NsVirtualLinkProfile(Keyed):
     flavour_id: str | None = None
     local_affinity_or_anti_affinity_rule: tuple[AffinityRule, ...] = ()
     affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    affinity_or_anti_affinity_group: tuple[AffinityGroupRef, ...] = ()  # SOL006 v2.6.1
     max_bitrate_requirements: BitRateRequirements | None = None
     min_bitrate_requirements: BitRateRequirements | None = None
     virtual_link_protocol_data: VirtualLinkProtocolData | None = None
@@ -200,7 +215,8 @@ class NsProfile(Keyed):
     instantiation_level_id: str | None = None
     min_number_of_instances: Uint16 | None = None
     max_number_of_instances: Uint16 | None = None
-    affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    #: ids (SOL006 v3.3.1 leaf-list) or ``{id: ...}`` entries (v2.6.1 list, kept by OSM)
+    affinity_or_anti_affinity_group_id: tuple[str | AffinityGroupRef, ...] = ()
     virtual_link_connectivity: tuple[VirtualLinkConnectivity, ...] = ()
 
 
@@ -232,6 +248,8 @@ class NsDf(Keyed):
     ns_lcm_additional_params: NsLcmAdditionalParams | None = None
     ns_profile: tuple[NsProfile, ...] = ()
     service_availability_level: Uint32 | None = None
+    dependencies: tuple[NsDependency, ...] = ()
+    monitored_info: tuple[MonitoredInfo, ...] = ()
 
     def vnf_profile_by_id(self, profile_id: str) -> VnfProfile | None:
         """The VNF profile ``profile_id``, if declared."""
@@ -272,6 +290,17 @@ class NfpPositionDesc(YangModel):
     ns: CpdRef | None = None
 
 
+class CpdPool(Keyed):
+    """SOL006 v2.6.1 etsi-nfv-nsd (kept by OSM): vnffgd/cpd-pool (same choices as ``desc``)."""
+
+    vnf_profile: ProfileRef | None = None
+    pnf_profile: ProfileRef | None = None
+    ns_profile: ProfileRef | None = None
+    vnf: CpdRef | None = None
+    pnf: CpdRef | None = None
+    ns: CpdRef | None = None
+
+
 class NfpPositionElement(Keyed):
     """SOL006 v3.3.1 etsi-nfv-ns: vnffgd/nfp-position-element."""
 
@@ -291,6 +320,7 @@ class Nfpd(Keyed):
 
     rule: str | None = None
     position_desc: tuple[PositionDesc, ...] = ()
+    position_desc_id: tuple[PositionDescId, ...] = ()  # SOL006 v2.6.1, OSM's SFC form
 
 
 class Vnffgd(Keyed):
@@ -302,6 +332,7 @@ class Vnffgd(Keyed):
     virtual_link_profile_id: str | None = None
     nfp_position_element: tuple[NfpPositionElement, ...] = ()
     nfpd: tuple[Nfpd, ...] = ()
+    cpd_pool: tuple[CpdPool, ...] = ()  # SOL006 v2.6.1
 
 
 class LifecycleScriptNs(YangModel):
@@ -333,6 +364,7 @@ class Nsd(Keyed):
     signature: str | None = None
     algorithm: str | None = None
     certificate: str | None = None
+    ns_configuration: NsConfiguration | None = None
 
     def df_by_id(self, df_id: str) -> NsDf | None:
         """The deployment flavour ``df_id``, if declared."""
@@ -345,4 +377,3 @@ class Nsd(Keyed):
     def virtual_link_desc_by_id(self, vl_id: str) -> NsVirtualLinkDesc | None:
         """The virtual link ``vl_id``, if declared."""
         return next((v for v in self.virtual_link_desc if v.id == vl_id), None)
-

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 import pydantic
 from pydantic import BaseModel
 
-from locus_iac.descriptors._base import YangModel
+from locus_iac.descriptors._base import SolMandatory, YangModel
 from locus_iac.errors import Issue, json_pointer
 
 M = TypeVar("M", bound=YangModel)
@@ -107,9 +107,7 @@ def _describe(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f"'{value}'"
 
 
-def _issue_from_error(
-    root: type[YangModel], prefix: str, error: Any
-) -> Issue:
+def _issue_from_error(root: type[YangModel], prefix: str, error: Any) -> Issue:
     loc = tuple(error["loc"])
     path = prefix + json_pointer(*loc)
     kind = error["type"]
@@ -128,9 +126,7 @@ def _issue_from_error(
     return Issue(path, "invalid-value", message)
 
 
-def validate_model(
-    model: type[M], raw: Any, prefix: str
-) -> tuple[M | None, list[Issue]]:
+def validate_model(model: type[M], raw: Any, prefix: str) -> tuple[M | None, list[Issue]]:
     """Build ``model`` from ``raw``; on failure return every schema issue instead."""
     try:
         return model.model_validate(raw), []
@@ -160,6 +156,42 @@ def yang_children(model: type[YangModel]) -> tuple[tuple[str, type[YangModel], b
         if child is not None:
             found.append((info.alias or field_name, child, is_list(info.annotation)))
     return tuple(found)
+
+
+def relaxed_mandatory(
+    model: type[YangModel], raw: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[Issue]:
+    """Leaves SOL006 makes mandatory and OSM does not enforce, absent here (on raw data).
+
+    Such leaves are optional in the models and carry the
+    :data:`~locus_iac.descriptors._base.SOL_MANDATORY` marker; the caller decides whether
+    their absence is a warning (as OSM has it) or an error (strict validation).
+    """
+    if not isinstance(raw, dict):
+        return
+    for alias in _relaxed_fields(model):
+        if alias not in raw:
+            yield Issue(
+                json_pointer(*path, alias),
+                "missing-field",
+                f"field '{alias}' is mandatory in SOL006 but missing (OSM does not enforce it)",
+            )
+    for alias, child, is_list in yang_children(model):
+        value = raw.get(alias)
+        if is_list and isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from relaxed_mandatory(child, item, (*path, alias, index))
+        elif value is not None:
+            yield from relaxed_mandatory(child, value, (*path, alias))
+
+
+@functools.cache
+def _relaxed_fields(model: type[YangModel]) -> tuple[str, ...]:
+    return tuple(
+        info.alias or name
+        for name, info in model.model_fields.items()
+        if any(isinstance(meta, SolMandatory) for meta in info.metadata)
+    )
 
 
 def duplicate_list_keys(

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import model_validator
 
 from locus_iac.descriptors._base import Keyed, KeyValuePair, Named, YangModel
+from locus_iac.descriptors.osm_im import Vip
 from locus_iac.descriptors.vnfd_df import Indicator, VnfDf
 from locus_iac.descriptors.vnfd_resources import (
     ExtCpd,
@@ -131,6 +132,7 @@ class Vnfd(Keyed):
     element_group: tuple[ElementGroup, ...] = ()
     indicator: tuple[Indicator, ...] = ()
     auto_scale: tuple[str, ...] = ()
+    vip: tuple[Vip, ...] = ()
 
     @property
     def is_knf(self) -> bool:

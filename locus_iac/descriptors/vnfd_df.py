@@ -30,6 +30,7 @@ from locus_iac.descriptors._base import (
     YangModel,
 )
 from locus_iac.descriptors.day12 import Day12
+from locus_iac.descriptors.osm_im import AffinityGroupRef
 
 RelationalOperation = Literal["GE", "LE", "GT", "LT", "EQ", "NE"]
 
@@ -41,6 +42,7 @@ class VduProfile(Keyed):
     max_number_of_instances: Uint16 | None = None
     local_affinity_or_anti_affinity_rule: tuple[AffinityRule, ...] = ()
     affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    affinity_or_anti_affinity_group: tuple[AffinityGroupRef, ...] = ()  # SOL006 v2.6.1
     nfvi_maintenance_info: NfviMaintenanceInfo | None = None
 
     @model_validator(mode="after")
@@ -64,6 +66,7 @@ class VnfVirtualLinkProfile(Keyed):
     flavour: str | None = None
     local_affinity_or_anti_affinity_rule: tuple[AffinityRule, ...] = ()
     affinity_or_anti_affinity_group_id: tuple[str, ...] = ()
+    affinity_or_anti_affinity_group: tuple[AffinityGroupRef, ...] = ()  # SOL006 v2.6.1
     max_bit_rate_requirements: BitRateRequirements | None = None
     min_bit_rate_requirements: BitRateRequirements | None = None
     virtual_link_protocol_data: VirtualLinkProtocolData | None = None
@@ -222,6 +225,8 @@ class ScalingPolicy(Named):
     threshold_time: Uint32 | None = None
     cooldown_time: Uint32 | None = None
     scaling_criteria: tuple[ScalingCriteria, ...] = ()
+    scale_in_operation_type: Literal["AND", "OR"] | None = None
+    scale_out_operation_type: Literal["AND", "OR"] | None = None
 
 
 class ScalingConfigAction(YangModel):

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from locus_iac.descriptors._base import (
+    SOL_MANDATORY,
     ConnectivityType,
     Keyed,
     KeyValuePair,
@@ -27,6 +28,14 @@ from locus_iac.descriptors._base import (
     Uint64,
     YangModel,
 )
+from locus_iac.descriptors.osm_im import (
+    MempageSize,
+    NumaNodePolicy,
+    ProviderNetwork,
+    Quota,
+    StorageRequirement,
+    SupplementalBootData,
+)
 
 ContainerFormat = Literal["aki", "ami", "ari", "bare", "docker", "ova", "ovf"]
 DiskFormat = Literal["aki", "ami", "ari", "iso", "qcow2", "raw", "vdi", "vhd", "vhdx", "vmdk"]
@@ -37,14 +46,14 @@ DiskFormat = Literal["aki", "ami", "ari", "iso", "qcow2", "raw", "vdi", "vhd", "
 class L2AddressData(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: address-data/l2-address-data."""
 
-    mac_address_assignment: bool
+    mac_address_assignment: Annotated[bool | None, SOL_MANDATORY] = None
 
 
 class L3AddressData(YangModel):
     """SOL006 v3.3.1 etsi-nfv-common: address-data/l3-address-data."""
 
-    ip_address_assignment: bool
-    floating_ip_activated: bool
+    ip_address_assignment: Annotated[bool | None, SOL_MANDATORY] = None
+    floating_ip_activated: Annotated[bool | None, SOL_MANDATORY] = None
     ip_address_type: Literal["ipv4", "ipv6"] | None = None
     number_of_ip_addresses: Uint32 | None = None
 
@@ -90,6 +99,9 @@ class VirtualNetworkInterfaceRequirement(Named):
     nic_io_requirements: str | None = None
     position: Uint32 | None = None
     virtual_interface: VirtualInterface | None = None
+    vif_quota: Quota | None = None
+    ip_address: str | None = None
+    mac_address: str | None = None
 
 
 class Cpd(Keyed):
@@ -190,6 +202,15 @@ class VduAlarm(YangModel):
     value: Decimal | None = None
     operation: Literal["GE", "LE", "GT", "LT", "EQ", "NE"] | None = None
     actions: AlarmActions | None = None
+    name: str | None = None
+    description: str | None = None
+    vdur_id: str | None = None
+    repeat: bool | None = None
+    enabled: bool | None = None
+    severity: Literal["LOW", "MODERATE", "CRITICAL"] | None = None
+    statistic: Literal["AVERAGE", "MINIMUM", "MAXIMUM", "COUNT", "SUM"] | None = None
+    period: Uint32 | None = None
+    evaluations: Uint32 | None = None
 
 
 class Vdu(Keyed):
@@ -210,6 +231,8 @@ class Vdu(Keyed):
     cloud_init_file: str | None = None
     cloud_init: str | None = None
     alarm: tuple[VduAlarm, ...] = ()
+    pdu_type: str | None = None
+    supplemental_boot_data: SupplementalBootData | None = None
 
     @model_validator(mode="after")
     def _one_cloud_init(self) -> Vdu:
@@ -243,6 +266,9 @@ class VirtualMemory(YangModel):
     over_subscription_policy: str | None = None
     vdu_mem_requirements: tuple[KeyValuePair, ...] = ()
     numa_enabled: bool | None = None
+    numa_node_policy: NumaNodePolicy | None = None
+    mempage_size: MempageSize | None = None
+    mem_quota: Quota | None = None
 
 
 class CpuPinning(YangModel):
@@ -251,6 +277,7 @@ class CpuPinning(YangModel):
     policy: Literal["static", "dynamic"] | None = None
     rule: tuple[KeyValuePair, ...] = ()
     cpu_policy: tuple[str, ...] = ()
+    thread_policy: Literal["REQUIRE", "ISOLATE", "PREFER"] | None = None
 
 
 class VirtualCpu(YangModel):
@@ -262,6 +289,7 @@ class VirtualCpu(YangModel):
     oversubscription_policy: str | None = None
     vdu_cpu_requirements: tuple[KeyValuePair, ...] = ()
     pinning: CpuPinning | None = None
+    cpu_quota: Quota | None = None
 
 
 class VirtualDisk(Keyed):
@@ -310,6 +338,12 @@ class FileStorageData(YangModel):
     int_virtual_link_desc: str | None = None
 
 
+class StorageKeyValue(KeyValuePair):
+    """SOL006 vdu-storage-requirements, with OSM's nested list of the same name."""
+
+    vdu_storage_requirements: tuple[StorageRequirement, ...] = ()
+
+
 class VirtualStorageDesc(Keyed):
     """SOL006 v3.3.1 etsi-nfv-vnf: virtual-storage-desc.
 
@@ -320,9 +354,12 @@ class VirtualStorageDesc(Keyed):
 
     type_of_storage: str | None = None
     size_of_storage: Uint64 | None = None
-    vdu_storage_requirements: tuple[KeyValuePair, ...] = ()
+    vdu_storage_requirements: tuple[StorageKeyValue, ...] = ()
     rdma_enabled: bool | None = None
     sw_image_desc: str | None = None
+    description: str | None = None
+    disk_io_quota: Quota | None = None
+    device_bus: Literal["ide", "usb", "virtio", "scsi"] | None = None
     block_storage_data: BlockStorageData | None = None
     object_storage_data: ObjectStorageData | None = None
     file_storage_data: FileStorageData | None = None
@@ -358,8 +395,8 @@ class VirtualStorageDesc(Keyed):
 class Checksum(YangModel):
     """SOL006 v3.3.1 etsi-nfv-vnf: sw-image-desc/checksum."""
 
-    algorithm: str
-    hash: str
+    algorithm: Annotated[str | None, SOL_MANDATORY] = None
+    hash: Annotated[str | None, SOL_MANDATORY] = None
 
 
 class SwImageDesc(Keyed):
@@ -411,6 +448,7 @@ class IntVirtualLinkDesc(Keyed):
     description: str | None = None
     monitoring_parameters: tuple[MonitoringParameter, ...] = ()
     nfvi_maintenance_info: NfviMaintenanceInfo | None = None
+    provider_network: ProviderNetwork | None = None
 
 
 class SecurityGroupRule(Keyed):

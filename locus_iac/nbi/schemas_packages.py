@@ -171,3 +171,6 @@ class NstInfo(PackageInfo):
 
 class ObjectId(BaseModel):
     id: str
+    warnings: list[dict[str, str]] = Field(
+        default_factory=list, description="What OSM tolerates in the upload, as errors are shaped"
+    )

@@ -24,7 +24,7 @@ from locus_iac.packages.reader import (
     inspect_package,
     read_package,
 )
-from locus_iac.packages.validate import PackageReport, validate_set
+from locus_iac.packages.validate import PackageReport, check_with, referenced, validate_set
 
 __all__ = [
     "CHECKSUMS_FILE",
@@ -38,9 +38,11 @@ __all__ = [
     "archive_bytes",
     "build_package",
     "check_artifacts",
+    "check_with",
     "day12_playbooks",
     "inspect_package",
     "read_package",
+    "referenced",
     "render_checksums",
     "validate_set",
     "verify_checksums",

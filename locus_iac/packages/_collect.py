@@ -85,6 +85,8 @@ class MemberCollector:
     dirs: set[tuple[str, ...]] = field(default_factory=set)
     executable: set[tuple[str, ...]] = field(default_factory=set)
     issues: list[Issue] = field(default_factory=list)
+    links: dict[tuple[str, ...], str] = field(default_factory=dict)
+    """Symbolic links seen: segments -> target as written."""
     total_bytes: int = 0
     count: int = 0
 
@@ -161,6 +163,16 @@ class MemberCollector:
 
     def reject(self, name: str, code: str, message: str) -> None:
         self.issues.append(Issue(member_pointer(name), code, message))
+
+    def add_link(self, name: str, target: str) -> None:
+        """Note a symbolic link (followed or refused by :mod:`locus_iac.packages._links`)."""
+        parts = self.note(name)
+        if not parts:
+            return
+        if parts in self.links or parts in self.files:
+            self.reject(name, "duplicate-member", f"member {name!r} appears twice")
+            return
+        self.links[parts] = target
 
 
 def raise_for(name: str, issues: list[Issue]) -> None:

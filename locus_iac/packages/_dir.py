@@ -1,7 +1,8 @@
 """Reader for a package kept as a folder (the source form of ``locus pkg build``).
 
-The same admission rules as for archives apply: no symbolic links (not even inside the
-folder), no devices or FIFOs, the same count and size limits. Paths in issues are
+The same admission rules as for archives apply: symbolic links are followed only when they
+name a file or folder inside the package (:mod:`locus_iac.packages._links`), no devices or
+FIFOs, the same count and size limits. Paths in issues are
 ``/archive/<folder name>/<path inside it>``, the same as for the built archive.
 """
 
@@ -36,9 +37,8 @@ def _walk(folder: Path, prefix: str, into: MemberCollector) -> None:
     for entry in ordered:
         rel = f"{prefix}{entry.name}"
         info = entry.stat(follow_symlinks=False)
-        if stat.S_ISLNK(info.st_mode):
-            into.note(rel)
-            into.reject(rel, "link-member", f"{rel!r} is a symbolic link")
+        if stat.S_ISLNK(info.st_mode):  # followed later when it stays inside (_links)
+            into.add_link(rel, os.readlink(entry.path))
         elif stat.S_ISDIR(info.st_mode):
             into.admit(rel, 0, is_dir=True)
             _walk(Path(entry.path), f"{rel}/", into)

@@ -254,7 +254,9 @@ def _read_member(blocks: _Blocks, member: Header, collector: MemberCollector) ->
     what = f"member {member.name!r}"
     kind = member.kind()
     parts: tuple[str, ...] | None = None
-    if kind is not None:
+    if member.type == b"2":  # followed later when it stays inside the package (_links)
+        collector.add_link(member.name, member.linkname)
+    elif kind is not None:
         collector.note(member.name)
         collector.reject(member.name, kind[0], f"{what} is {kind[1]}")
     else:

@@ -115,6 +115,9 @@ def read_zip(data: bytes, limits: PackageLimits) -> MemberCollector:
 def _read_member(state: _Archive, info: zipfile.ZipInfo, into: MemberCollector) -> None:
     state.budget.check()
     kind = _zip_member_kind(info)
+    if stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK:  # followed later (_links)
+        _read_link(state, info, into)
+        return
     if kind is not None:
         into.note(info.filename)
         into.reject(info.filename, kind[0], f"member {info.filename!r} is {kind[1]}")
@@ -136,6 +139,21 @@ def _read_member(state: _Archive, info: zipfile.ZipInfo, into: MemberCollector) 
         return
     mode = info.external_attr >> 16
     into.add(parts, payload, executable=bool(mode & 0o111))
+
+
+def _read_link(state: _Archive, info: zipfile.ZipInfo, into: MemberCollector) -> None:
+    """A symbolic link's data is its target path: read it (bounded), resolved later."""
+    if info.file_size > into.limits.max_path_length:
+        into.note(info.filename)
+        into.reject(info.filename, "link-member", f"member {info.filename!r} has a huge target")
+        return
+    try:
+        target = _inflate(state, info)
+    except _BadMember as bad:
+        into.note(info.filename)
+        into.reject(info.filename, bad.code, str(bad))
+        return
+    into.add_link(info.filename, target.decode("utf-8", "surrogateescape"))
 
 
 def _data_start(state: _Archive, info: zipfile.ZipInfo) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from locus_iac.errors import Issue, ValidationError
 from locus_iac.packages._collect import raise_for
 from locus_iac.packages._dir import read_directory
+from locus_iac.packages._links import resolve_links
 from locus_iac.packages.checksums import CHECKSUMS_FILE, render_checksums
 from locus_iac.packages.limits import DEFAULT_LIMITS, PackageLimits
 from locus_iac.packages.reader import Package, read_package
@@ -53,6 +54,7 @@ def build_package(
 def _checked_content(src: Path, limits: PackageLimits) -> Package:
     """The folder's files with a fresh checksums.txt, validated as a package."""
     collector = read_directory(src, limits)
+    resolve_links(collector)
     files = {"/".join(p[1:]): d for p, d in collector.files.items()}
     files.pop(CHECKSUMS_FILE, None)
     files[CHECKSUMS_FILE] = render_checksums(files)

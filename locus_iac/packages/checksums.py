@@ -10,7 +10,8 @@ directory) until it names a file. The digest algorithm follows from the digest l
 Format written by :func:`render_checksums`: MD5 (what OSM tools expect), two spaces, the path
 relative to the package's top folder, sorted — so ``md5sum -c checksums.txt`` run inside the
 top folder checks it. These sums detect corruption, not tampering: the file travels in the
-same archive it describes.
+same archive it describes. OSM does not check the file on upload, so its findings are
+warnings of :func:`~locus_iac.packages.inspect_package` unless it reads strictly.
 """
 
 from __future__ import annotations

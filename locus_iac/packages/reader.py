@@ -19,12 +19,14 @@ from types import MappingProxyType
 from typing import Literal
 
 from locus_iac.descriptors import Descriptor, DescriptorKind, parse_descriptor
+from locus_iac.descriptors.api import tolerated_findings
 from locus_iac.descriptors.envelope import locate_descriptor
 from locus_iac.descriptors.loader import load_yaml
 from locus_iac.errors import Issue, NotFound, UnsafeArchiveError, ValidationError
 from locus_iac.packages._collect import UNSAFE_CODES, MemberCollector, member_pointer, raise_for
 from locus_iac.packages._dir import read_directory
 from locus_iac.packages._layout import locate_descriptor as locate_in_package
+from locus_iac.packages._links import resolve_links
 from locus_iac.packages._tar import GZIP_MAGIC, read_tar
 from locus_iac.packages._zip import ZIP_MAGICS, read_zip
 from locus_iac.packages.artifacts import check_artifacts
@@ -114,7 +116,10 @@ class PackageCheck:
     """The outcome of :func:`inspect_package`: the package, or every reason it is refused.
 
     ``kind`` and ``id`` are filled in whenever the descriptor could be parsed, even if the
-    package is refused for another reason (a missing artifact, a checksum).
+    package is refused for another reason (a missing artifact, an unsafe archive member).
+    ``warnings`` (same shape as ``issues``) are what OSM tolerates: a stale
+    ``checksums.txt``, a SOL006-mandatory leaf OSM does not enforce. They never make the
+    package invalid; a strict check reports them in ``issues`` instead.
     """
 
     name: str
@@ -122,6 +127,7 @@ class PackageCheck:
     package: Package | None = None
     kind: DescriptorKind | None = None
     id: str | None = None
+    warnings: tuple[Issue, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -140,7 +146,11 @@ class PackageCheck:
 
 
 def read_package(
-    source: Path | bytes, *, name: str = "<input>", limits: PackageLimits = DEFAULT_LIMITS
+    source: Path | bytes,
+    *,
+    name: str = "<input>",
+    limits: PackageLimits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> Package:
     """Read and check a package; raise with every problem found, or return it unchanged.
 
@@ -149,16 +159,21 @@ def read_package(
     anything else is taken as YAML. Raises :class:`UnsafeArchiveError` when the archive
     must not be unpacked, :class:`ValidationError` for any other problem.
     """
-    return inspect_package(source, name=name, limits=limits).raise_for_issues()
+    return inspect_package(source, name=name, limits=limits, strict=strict).raise_for_issues()
 
 
 def inspect_package(
-    source: Path | bytes, *, name: str = "<input>", limits: PackageLimits = DEFAULT_LIMITS
+    source: Path | bytes,
+    *,
+    name: str = "<input>",
+    limits: PackageLimits = DEFAULT_LIMITS,
+    strict: bool = False,
 ) -> PackageCheck:
     """Like :func:`read_package`, but return the problems instead of raising them.
 
     An unreadable path (permissions, a vanished file) is reported as an ``unreadable``
-    issue, never raised.
+    issue, never raised. With ``strict``, what OSM tolerates (see
+    :attr:`PackageCheck.warnings`) is an issue too.
     """
     if isinstance(source, Path):
         if name == "<input>":
@@ -166,7 +181,8 @@ def inspect_package(
         try:
             mode = source.stat().st_mode
             if stat.S_ISDIR(mode):
-                return _assemble(read_directory(source.resolve(), limits), "directory", name)
+                collector = read_directory(source.resolve(), limits)
+                return _assemble(collector, "directory", name, strict)
             if not stat.S_ISREG(mode):
                 message = "not a regular file or folder"
                 return PackageCheck(name, (Issue("", "not-a-package", message),))
@@ -177,12 +193,12 @@ def inspect_package(
     if len(source) > limits.max_archive_bytes:
         return _too_large(name, len(source), limits)
     if source[:2] == GZIP_MAGIC:
-        return _assemble(read_tar(source, limits, gzipped=True), "tar.gz", name)
+        return _assemble(read_tar(source, limits, gzipped=True), "tar.gz", name, strict)
     if source[:4] in ZIP_MAGICS:
-        return _assemble(read_zip(source, limits), "zip", name)
+        return _assemble(read_zip(source, limits), "zip", name, strict)
     if source[257:262] == b"ustar":
-        return _assemble(read_tar(source, limits, gzipped=False), "tar", name)
-    return _bare_descriptor(source, name, limits)
+        return _assemble(read_tar(source, limits, gzipped=False), "tar", name, strict)
+    return _bare_descriptor(source, name, limits, strict)
 
 
 def _too_large(name: str, size: int, limits: PackageLimits) -> PackageCheck:
@@ -190,21 +206,21 @@ def _too_large(name: str, size: int, limits: PackageLimits) -> PackageCheck:
     return PackageCheck(name, (Issue("/archive", "archive-too-large", message),))
 
 
-def _bare_descriptor(data: bytes, name: str, limits: PackageLimits) -> PackageCheck:
+def _bare_descriptor(data: bytes, name: str, limits: PackageLimits, strict: bool) -> PackageCheck:
     if len(data) > limits.max_member_bytes:
         message = f"the descriptor is {len(data)} bytes, over {limits.max_member_bytes}"
         return PackageCheck(name, (Issue("", "member-too-large", message),))
     issues: list[Issue] = []
-    descriptor = _parse(data, name, issues)
+    descriptor = _parse(data, name, issues, strict)
     if descriptor is None:
-        return _refused(name, issues, data)
+        return _refused(name, issues, data, () if strict else tolerated_findings(data))
     package = Package(descriptor, "", MappingProxyType({}), name=name, format="yaml")
-    return PackageCheck(name, (), package, descriptor.kind, descriptor.id)
+    return PackageCheck(name, (), package, descriptor.kind, descriptor.id, descriptor.warnings)
 
 
-def _parse(data: bytes, source: str, issues: list[Issue]) -> Descriptor | None:
+def _parse(data: bytes, source: str, issues: list[Issue], strict: bool) -> Descriptor | None:
     try:
-        return parse_descriptor(data, source=source)
+        return parse_descriptor(data, source=source, strict=strict)
     except ValidationError as exc:
         issues.extend(exc.issues or [Issue("", "invalid-descriptor", exc.message)])
     except RecursionError:
@@ -222,9 +238,11 @@ def _identity(data: bytes) -> tuple[DescriptorKind | None, str | None]:
     return located.kind, raw_id if isinstance(raw_id, str) else None
 
 
-def _refused(name: str, issues: list[Issue], data: bytes) -> PackageCheck:
+def _refused(
+    name: str, issues: list[Issue], data: bytes, warnings: tuple[Issue, ...] = ()
+) -> PackageCheck:
     kind, ident = _identity(data)
-    return PackageCheck(name, tuple(issues), kind=kind, id=ident)
+    return PackageCheck(name, tuple(issues), kind=kind, id=ident, warnings=warnings)
 
 
 def _top_folder(collector: MemberCollector, fmt: PackageFormat) -> tuple[str, list[Issue]]:
@@ -249,39 +267,72 @@ def _top_folder(collector: MemberCollector, fmt: PackageFormat) -> tuple[str, li
     return (next(iter(tops)) if len(tops) == 1 else ""), issues
 
 
-def _assemble(collector: MemberCollector, fmt: PackageFormat, name: str) -> PackageCheck:
+def _assemble(
+    collector: MemberCollector, fmt: PackageFormat, name: str, strict: bool
+) -> PackageCheck:
+    """Every finding at once: archive members, layout, checksums, descriptor, artifacts.
+
+    An unsafe or corrupt archive is never handed out as a :class:`Package`, but the
+    descriptor among the members that were read is still checked, so its problems are
+    reported together with the archive's.
+    """
+    resolve_links(collector)
     issues = [*collector.issues, *collector.conflicts()]
-    if any(i.code in UNSAFE_CODES or i.code == "corrupt-archive" for i in issues):
-        return PackageCheck(name, tuple(issues))  # never look inside an unsafe or broken one
+    refused = any(i.code in UNSAFE_CODES or i.code == "corrupt-archive" for i in issues)
     top, layout_issues = _top_folder(collector, fmt)
     issues.extend(layout_issues)
     if any(i.code == "multiple-top-folders" for i in layout_issues):
         return PackageCheck(name, tuple(issues))  # which folder is the package? not ours to guess
     depth = 1 if top else 0
     files = {"/".join(p[depth:]): d for p, d in sorted(collector.files.items()) if len(p) > depth}
-    executable = frozenset("/".join(p[depth:]) for p in collector.executable)
     prefix = f"{top}/" if top else ""
-    if CHECKSUMS_FILE in files:
-        issues.extend(verify_checksums(files[CHECKSUMS_FILE], files, prefix))
+    tolerated = _checksum_findings(files, prefix)
+    if strict:
+        issues.extend(tolerated)
+        tolerated = []
     path, found = locate_in_package(files, prefix)
-    issues.extend(found)
+    issues.extend(found if not refused or path is not None else ())
     if path is None:
-        return PackageCheck(name, tuple(issues))
+        return PackageCheck(name, tuple(issues), warnings=tuple(tolerated))
     manifest = find_manifest(files, path)
     if manifest is not None:
         issues.extend(verify_manifest(files, manifest, prefix))
-    descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues)
+    descriptor = _parse(files[path], f"{name}:{prefix}{path}", issues, strict)
     if descriptor is None:
-        return _refused(name, issues, files[path])
+        late = () if strict else tolerated_findings(files[path])
+        return _refused(name, issues, files[path], (*tolerated, *late))
+    tolerated.extend(descriptor.warnings)
     issues.extend(check_artifacts(descriptor, files))
     log.debug("read %s package %s: %s %s", fmt, name, descriptor.kind, descriptor.id)
-    package = Package(
+    package = None if refused else _package(collector, descriptor, path, files, name, top, fmt)
+    return PackageCheck(
+        name, tuple(issues), package, descriptor.kind, descriptor.id, tuple(tolerated)
+    )
+
+
+def _checksum_findings(files: dict[str, bytes], prefix: str) -> list[Issue]:
+    """Problems of ``checksums.txt``: OSM does not check it on upload (warnings)."""
+    if CHECKSUMS_FILE not in files:
+        return []
+    return verify_checksums(files[CHECKSUMS_FILE], files, prefix)
+
+
+def _package(
+    collector: MemberCollector,
+    descriptor: Descriptor,
+    path: str,
+    files: dict[str, bytes],
+    name: str,
+    top: str,
+    fmt: PackageFormat,
+) -> Package:
+    depth = 1 if top else 0
+    return Package(
         descriptor,
         path,
         MappingProxyType(files),
         name=name,
         top_folder=top,
         format=fmt,
-        executable=executable,
+        executable=frozenset("/".join(p[depth:]) for p in collector.executable),
     )
-    return PackageCheck(name, tuple(issues), package, descriptor.kind, descriptor.id)

@@ -5,7 +5,9 @@ An NSD names VNFDs (``vnfd-id``), their external connection points
 (``nsd-connection-point-ref``). Each package is checked against all the others given, with
 :func:`locus_iac.descriptors.check_references`; a reference to a descriptor that is not
 among them is reported as unresolved, which is the right answer for an NSD validated
-without its VNFDs.
+without its VNFDs. :func:`check_with` adds the rule of ``--with``: a package given only to
+resolve references matters only when the subject references it, so a broken package the
+subject never names changes nothing.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from locus_iac.descriptors import check_references
+from locus_iac.descriptors import Descriptor, DescriptorKind, Nsd, Nst, check_references
 from locus_iac.errors import Issue
-from locus_iac.packages.reader import Package
+from locus_iac.packages.reader import Package, PackageCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +55,40 @@ def validate_set(packages: Sequence[Package]) -> list[PackageReport]:
             )
         reports.append(PackageReport(package, tuple(issues)))
     return reports
+
+
+def referenced(descriptor: Descriptor) -> set[tuple[DescriptorKind, str]]:
+    """(kind, id) of every other descriptor ``descriptor`` names."""
+    model = descriptor.model
+    found: set[tuple[DescriptorKind, str]] = set()
+    if isinstance(model, Nsd):
+        found |= {(DescriptorKind.VNFD, ref) for ref in model.vnfd_id}
+        found |= {(DescriptorKind.NSD, ref) for ref in model.nested_nsd_id}
+        for df in model.df:
+            found |= {(DescriptorKind.VNFD, p.vnfd_id) for p in df.vnf_profile}
+            found |= {(DescriptorKind.NSD, p.nsd_id) for p in df.ns_profile}
+    elif isinstance(model, Nst):
+        found |= {(DescriptorKind.NSD, s.nsd_ref) for s in model.netslice_subnet}
+    return found
+
+
+def check_with(subject: PackageCheck, others: Sequence[PackageCheck]) -> list[Issue]:
+    """The subject's cross-reference issues against ``others`` (the ``--with`` packages).
+
+    A problem of another package is reported (as ``invalid-with-package``) only when the
+    subject references that package; every other package that could be read still serves
+    to resolve references. Nothing is checked when the subject itself could not be read.
+    """
+    if subject.package is None:
+        return []
+    wanted = referenced(subject.package.descriptor)
+    issues: list[Issue] = []
+    for other in others:
+        if other.issues and other.kind is not None and (other.kind, other.id) in wanted:
+            issues.extend(
+                Issue("", "invalid-with-package", f"--with {other.name}: {problem}")
+                for problem in other.issues
+            )
+    usable = [other.package for other in others if other.package is not None]
+    issues.extend(validate_set([subject.package, *usable])[0].issues)
+    return issues

@@ -37,7 +37,13 @@ def test_valid_package_exits_0() -> None:
 def test_json_contract_for_a_valid_package() -> None:
     code, body = _json(str(EXAMPLES / "edge_knf"))
     assert code == 0
-    assert body == {"valid": True, "kind": "vnfd", "id": "edge_knf", "errors": []}
+    assert body == {
+        "valid": True,
+        "kind": "vnfd",
+        "id": "edge_knf",
+        "errors": [],
+        "warnings": [],
+    }
 
 
 def test_nsd_without_with_reports_unresolved_references_and_exits_1() -> None:
@@ -74,13 +80,22 @@ def test_human_output_lists_path_message_and_code() -> None:
     assert "/nsd/nsd/0/vnfd-id/0: " in output and "[unresolved-reference]" in output
 
 
-def test_invalid_with_package_is_reported(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("vnfd: [not, a, mapping]\n")
+def test_invalid_with_package_is_reported_when_referenced(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"  # the VNFD cloud_ns names, broken
+    bad.write_text("vnfd:\n  id: cloud_vnf\n  vdu: not-a-list\n")
     code, body = _json(str(EXAMPLES / "cloud_ns"), "--with", str(bad))
     assert code == 1
     codes = [e["code"] for e in body["errors"]]  # type: ignore[union-attr]
     assert "invalid-with-package" in codes and "unresolved-reference" in codes
+
+
+def test_an_unreferenced_broken_with_package_changes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("vnfd: [not, a, mapping]\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("vnfd:\n  id: nobody_uses_me\n  vdu: not-a-list\n")
+    code, body = _json(str(EXAMPLES / "edge_knf"), "--with", str(bad), "--with", str(other))
+    assert (code, body["valid"], body["errors"]) == (0, True, [])
 
 
 def test_missing_path_is_a_usage_error() -> None:

@@ -25,13 +25,14 @@ def test_descriptor_kind_values() -> None:
 
 def test_descriptor_fields() -> None:
     fields = [f.name for f in dataclasses.fields(Descriptor)]
-    assert fields == ["kind", "id", "model", "pointer", "source", "document"]
+    assert fields == ["kind", "id", "model", "pointer", "source", "document", "warnings"]
 
 
 def test_signatures() -> None:
     parse = inspect.signature(descriptors.parse_descriptor)
-    assert list(parse.parameters) == ["text", "source"]
+    assert list(parse.parameters) == ["text", "source", "strict"]
     assert parse.parameters["source"].default == "<input>"
+    assert parse.parameters["strict"].default is False
     assert list(inspect.signature(descriptors.check_references).parameters) == [
         "subject", "known"]
     assert list(inspect.signature(descriptors.dump_descriptor).parameters) == ["descriptor"]

@@ -27,6 +27,8 @@ from .sol006_xml import element_to_data
 CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
 SOL006 = CONFORMANCE / "sol006" / "v3.3.1"
 OSM_IM = CONFORMANCE / "osm-im-legacy" / "models" / "yang"
+#: OSM's generated bindings of its SOL006-based IM (SOL006 v2.6.1 + OSM augments).
+OSM_IM_SOL006 = CONFORMANCE / "osmclient" / "osm_im_generated" / "osm_im"
 
 pytestmark = pytest.mark.skipif(
     not SOL006.is_dir() or not OSM_IM.is_dir(),
@@ -71,6 +73,17 @@ def _yang_names(folder: Path) -> set[str]:
     return names
 
 
+_BOUND_NAME = re.compile(r'yang_name="([\w.-]+)"')
+
+
+def _bound_names(folder: Path) -> set[str]:
+    """Node names in OSM's generated SOL006 bindings (empty when they are absent)."""
+    names: set[str] = set()
+    for path in sorted(folder.glob("etsi_nfv_*.py")):
+        names |= set(_BOUND_NAME.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
 def _model_aliases() -> dict[str, set[str]]:
     seen: set[type[YangModel]] = set()
     aliases: dict[str, set[str]] = {}
@@ -90,7 +103,12 @@ def _model_aliases() -> dict[str, set[str]]:
 
 
 def test_every_model_name_exists_in_sol006_or_osm_yang() -> None:
-    known = _yang_names(SOL006) | _yang_names(OSM_IM) | OSM_SOL006_AUGMENTS
+    known = (
+        _yang_names(SOL006)
+        | _yang_names(OSM_IM)
+        | _bound_names(OSM_IM_SOL006)
+        | OSM_SOL006_AUGMENTS
+    )
     unknown = {alias: models for alias, models in _model_aliases().items() if alias not in known}
     assert unknown == {}
 

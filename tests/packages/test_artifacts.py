@@ -148,8 +148,15 @@ def test_missing_files_are_reported_together_with_checksum_problems() -> None:
     sums = b"0" * 32 + b"  tiny.yaml\n"
     files = {"tiny.yaml": _with_cloud_init("init.cfg"), "checksums.txt": sums}
     with pytest.raises(ValidationError) as caught:
-        read_package(package_tar(files))
+        read_package(package_tar(files), strict=True)
     assert [(i.path, i.code) for i in caught.value.issues] == [
         ("/archive/pkg/tiny.yaml", "checksum-mismatch"),
         ("/vnfd/vdu/0/cloud-init-file", "missing-file"),
+    ]
+    lenient = inspect_package(package_tar(files))
+    assert [(i.path, i.code) for i in lenient.issues] == [
+        ("/vnfd/vdu/0/cloud-init-file", "missing-file")
+    ]
+    assert [(i.path, i.code) for i in lenient.warnings] == [
+        ("/archive/pkg/tiny.yaml", "checksum-mismatch")
     ]

@@ -43,10 +43,13 @@ def test_mismatch_names_the_member() -> None:
     sums = f"{_md5(b'something else')}  cloud_init/x.cfg\n".encode()
     data = package_tar({"tiny.yaml": MINIMAL_VNFD, "cloud_init/x.cfg": CFG, "checksums.txt": sums})
     with pytest.raises(ValidationError) as caught:
-        read_package(data)
+        read_package(data, strict=True)
     (issue,) = caught.value.issues
     assert (issue.path, issue.code) == ("/archive/pkg/cloud_init/x.cfg", "checksum-mismatch")
     assert _md5(CFG) in issue.message
+    lenient = inspect_package(data)  # OSM does not check checksums.txt: a warning
+    assert lenient.valid and lenient.issues == ()
+    assert lenient.warnings == (issue,)
 
 
 @pytest.mark.parametrize(
@@ -61,5 +64,8 @@ def test_mismatch_names_the_member() -> None:
 def test_broken_checksum_lists_are_reported(sums: str | None, code: str) -> None:
     raw = sums.encode() if sums is not None else b"\xff\xfe not utf-8"
     data = package_tar({"tiny.yaml": MINIMAL_VNFD, "cloud_init/x.cfg": CFG, "checksums.txt": raw})
-    check = inspect_package(data)
+    check = inspect_package(data, strict=True)
     assert [(i.path, i.code) for i in check.issues] == [("/archive/pkg/checksums.txt", code)]
+    lenient = inspect_package(data)
+    assert lenient.valid
+    assert [(i.path, i.code) for i in lenient.warnings] == [("/archive/pkg/checksums.txt", code)]

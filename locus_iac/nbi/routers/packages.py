@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.errors import Issue
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
@@ -285,6 +286,7 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
     ) -> ObjectId:
         """OSM one-shot onboarding: create the resource and upload its content at once."""
         data, media = await read_upload(request, svc.settings.max_upload_bytes)
+        warned: list[Issue] = []
         row = await upload_pool(request).run(
             request,
             lambda: cat.onboard_new(
@@ -294,10 +296,11 @@ def _one_shot_routes(router: APIRouter, api: KindApi) -> None:
                 kind=api.kind,
                 data=data,
                 content_type=media,
+                on_warnings=warned.extend,
             ),
         )
         response.headers["Location"] = _root(request) + api.self_path(row.id)
-        return ObjectId(id=row.id)
+        return ObjectId(id=row.id, warnings=[w.as_dict() for w in warned])
 
 
 def _osm_aliases(router: APIRouter, api: KindApi) -> None:
