@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from locus_iac.catalogue import Database
+from locus_iac.errors import RetryableError
 from locus_iac.lcm import instances, queue, recovery
 from locus_iac.lcm.instances import NS
 from locus_iac.lcm.queue import Task
@@ -158,3 +159,37 @@ def test_recovery_skips_an_occurrence_claimed_by_a_live_supervisor_meanwhile(
     assert state_of(db, project, op) is S.PROCESSING
     with db.session(readonly=True) as session:
         assert queue.get_occurrence_row(session, op, lock=False).claimed_by == "live-supervisor"
+
+
+def test_an_error_on_one_occurrence_does_not_stop_start_up(
+    db: Database,
+    project: str,
+    runner: FileControlledRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Recovery logs an occurrence it cannot handle (it stays claimed for the next start-up)
+    and goes on with the others."""
+    with db.session() as session:
+        first = queue.create_instance(session, project, name="a", nsd_id="n", nsd_info_id="p").id
+        second = queue.create_instance(session, project, name="b", nsd_id="n", nsd_info_id="p").id
+        ops = [
+            queue.start_operation(session, project, ns, LcmOperationType.INSTANTIATE, {}).id
+            for ns in (first, second)
+        ]
+    with db.session() as session:
+        assert all(queue.claim(session, op, OLD) for op in ops)
+    unlucky = ops[0]
+    real_stop_orphans = recovery.stop_orphans
+
+    def unavailable_for_one(worker_pid: int | None, op_occ_id: str) -> int:
+        if op_occ_id == unlucky:
+            raise RetryableError("the catalogue database is unavailable; retry later", 5.0)
+        return 0
+
+    monkeypatch.setattr(recovery, "stop_orphans", unavailable_for_one)
+
+    assert recover(db, runner) == [ops[1]]
+    assert state_of(db, project, ops[1]) is S.FAILED_TEMP
+    assert state_of(db, project, unlucky) is S.PROCESSING  # still claimed: the next start-up
+    monkeypatch.setattr(recovery, "stop_orphans", real_stop_orphans)
+    assert recover(db, runner) == [unlucky]
