@@ -342,10 +342,10 @@ def run_backend(label: str, database_url: str | None, runs: int, rng: random.Ran
         runner_dir.mkdir()
         url = database_url or f"sqlite:///{data_dir / 'locus.db'}"
         server = Server(data_dir, database_url, runner_dir)
-        if not server.start():
-            raise SystemExit(f"{label}: the server did not start; see {tmp}/server.log")
-        _onboard_examples(server)
         try:
+            if not server.start():
+                raise SystemExit(f"{label}: the server did not start; see {tmp}/server.log")
+            _onboard_examples(server)
             for run in range(runs):
                 acks = Acks()
                 mode = rng.choice(MODES)
@@ -376,7 +376,7 @@ def run_backend(label: str, database_url: str | None, runs: int, rng: random.Ran
                 began = time.perf_counter()
                 if not server.start():
                     totals.failed_restarts += 1
-                    print(f"{label} run {run}: restart failed; see {tmp}/server.log")
+                    print(f"{label} run {run}: restart failed; see {tmp}/server.log", flush=True)
                     if not server.start():  # go on with the next run if a second start works
                         raise SystemExit(f"{label}: the server does not start any more")
                 totals.restart_seconds.append(time.perf_counter() - began)
