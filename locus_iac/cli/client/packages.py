@@ -19,7 +19,6 @@ from locus_iac.cli.client.paging import fetch_all
 from locus_iac.cli.client.tables import show_fields, show_table
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.errors import LocusError
-from locus_iac.packages import archive_bytes, read_package
 
 T = TypeVar("T")
 
@@ -77,6 +76,9 @@ AREAS = {
 def payload(path: Path) -> tuple[bytes, str]:
     """The bytes to upload for ``path`` and their media type."""
     if path.is_dir():
+        # Only an upload of a folder needs the package reader (and the descriptor models).
+        from locus_iac.packages import archive_bytes, read_package
+
         return archive_bytes(read_package(path)), "application/gzip"
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
