@@ -24,7 +24,7 @@ data dir / database lives through every run; a run is:
 
 Prints one table row per backend; nothing is asserted (exit code 1 if any count is not 0).
 
-    .venv/bin/python benchmarks/crash_recovery.py [--runs 30] [--seed 1]
+    .venv/bin/python benchmarks/crash_recovery.py [--runs 30] [--seed 1] [--backend both]
 """
 
 from __future__ import annotations
@@ -410,11 +410,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    results = {"sqlite": run_backend("sqlite", None, args.runs, rng)}
+    results: dict[str, Totals] = {}
+    if args.backend != "postgresql":
+        results["sqlite"] = run_backend("sqlite", None, args.runs, rng)
     pg = os.environ.get("LOCUS_TEST_POSTGRES_URL")
-    if pg:
+    if args.backend == "sqlite":
+        pass
+    elif pg:
         _wipe(pg)
         results["postgresql"] = run_backend("postgresql", pg, args.runs, rng)
     else:
