@@ -12,6 +12,8 @@ for NS and netslice instances); this module is what happens to their operations.
   ``UPDATE ... WHERE claimed_by IS NULL AND state = :state``: exactly one claimer wins.
 * Every state change goes through :meth:`OperationOccurrence.apply` (the transition table of
   :mod:`locus_iac.lcm.states`); a final state updates the NS state and releases the lock.
+  A worker's result and an interruption are compare-and-set on the claim
+  (:func:`apply_if_claimed`): a stale writer changes nothing.
 * The task resources (clauses 6.4.10-6.4.14) ``retry``, ``rollback``, ``fail`` and
   ``cancel`` are :func:`request_task`.
 
@@ -231,6 +233,35 @@ def apply_event(
     session.flush()
     log.info("occurrence %s: %s -> %s", op_occ_id, event.value, occ.state.value)
     return occ
+
+
+def apply_if_claimed(
+    session: Session,
+    op_occ_id: str,
+    worker: str,
+    event: LcmEvent,
+    *,
+    error: OperationError | None = None,
+    instance_params: dict[str, Any] | None = None,
+) -> OperationOccurrence | None:
+    """Compare-and-set: apply ``event`` only if the occurrence is still in a running state and
+    claimed by ``worker`` (checked under the row lock); None, and nothing changed, otherwise.
+
+    The one way a worker records its result and recovery interrupts a worker's occurrence, so
+    that whichever commits first wins and the other is a no-op (:mod:`locus_iac.lcm.recovery`).
+    """
+    row = get_occurrence_row(session, op_occ_id)
+    if row.claimed_by != worker or row.state not in _RUNNING:
+        log.info(
+            "occurrence %s: %s not applied (%s, claimed by %s, not %s)",
+            op_occ_id,
+            event.value,
+            row.state,
+            row.claimed_by,
+            worker,
+        )
+        return None
+    return apply_event(session, op_occ_id, event, error=error, instance_params=instance_params)
 
 
 def _close(

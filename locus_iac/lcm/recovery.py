@@ -11,6 +11,23 @@ client then decides: ``retry``, ``rollback`` or ``fail`` (SOL005 v3.7.1 clause 6
 
 Occurrences that no worker had claimed yet stay queued and are simply picked up.
 This assumes one server (one supervisor) per database.
+
+**Racing a leftover worker.** A server killed with ``kill -9`` leaves its workers running
+(their own process groups), and one may record its result at any moment until recovery kills
+it, also after recovery read the occurrence as claimed. The rule: *whoever holds the claim
+when its transaction takes the occurrence's row lock writes; everyone else changes nothing*.
+Both sides write through :func:`locus_iac.lcm.queue.apply_if_claimed`, a compare-and-set on
+(running state, ``claimed_by``) under the row lock:
+
+* the worker committed its result (COMPLETED, FAILED_TEMP, ...) first: the result is
+  accepted; recovery skips the occurrence (no interruption, no stack clean-up);
+* recovery interrupted first (FAILED_TEMP, claim cleared): the worker's later result is
+  discarded (logged), also after a ``retry`` gave the occurrence to a new worker, whose claim
+  differs; the client decides as for any interruption;
+* anything else changed the occurrence meanwhile (a new claim): recovery leaves it alone.
+
+Recovery never raises on one occurrence: an error is logged and the occurrence stays claimed
+for the next start-up, and start-up goes on.
 """
 
 from __future__ import annotations
@@ -31,15 +48,22 @@ from locus_iac.lcm.states import LcmEvent
 log = logging.getLogger(__name__)
 
 
-def interrupt(db: Database, runner: OperationRunner | None, op_occ_id: str, reason: str) -> None:
-    """Move one interrupted occurrence to FAILED_TEMP and clear its stack's pending operations."""
+def interrupt(
+    db: Database, runner: OperationRunner | None, op_occ_id: str, reason: str, *, claimed_by: str
+) -> bool:
+    """Move one interrupted occurrence to FAILED_TEMP and clear its stack's pending operations,
+    if it is still running under the claim ``claimed_by``; False (nothing done) otherwise."""
     with db.session() as session:
-        occ = queue.apply_event(
+        occ = queue.apply_if_claimed(
             session,
             op_occ_id,
+            claimed_by,
             LcmEvent.INTERRUPTED,
             error=OperationError(title="Interrupted", detail=reason),
         )
+    if occ is None:
+        log.info("occurrence %s was not interrupted: its worker recorded a result first", op_occ_id)
+        return False
     log.warning(
         "occurrence %s (%s of NS instance %s) interrupted: %s",
         occ.id,
@@ -48,11 +72,12 @@ def interrupt(db: Database, runner: OperationRunner | None, op_occ_id: str, reas
         reason,
     )
     if runner is None:
-        return
+        return True
     try:
         runner.recover(occ.ns_instance_id)
     except LocusError as exc:
         log.error("cannot clean up the stack of NS instance %s: %s", occ.ns_instance_id, exc)
+    return True
 
 
 def _group_members(pgid: int, op_occ_id: str) -> list[int]:
@@ -88,15 +113,23 @@ def stop_orphans(worker_pid: int | None, op_occ_id: str) -> int:
 def recover(db: Database, runner: OperationRunner | None) -> list[str]:
     """Mark every occurrence interrupted by a crash FAILED_TEMP; return their ids.
 
-    Leftover processes of their workers are killed first (see :func:`stop_orphans`).
+    Leftover processes of their workers are killed first (see :func:`stop_orphans`). An
+    occurrence whose worker recorded its result meanwhile is left with that result (see the
+    module docstring); no error on one occurrence stops start-up.
     """
     with db.session() as session:
-        claimed = [(row.id, row.worker_pid) for row in queue.claimed(session)]
-    for op_occ_id, pid in claimed:
-        stop_orphans(pid, op_occ_id)
-    ids = [op_occ_id for op_occ_id, _ in claimed]
-    for op_occ_id in ids:
-        interrupt(db, runner, op_occ_id, "the server or its worker stopped during the operation")
+        claimed = [(row.id, row.claimed_by or "", row.worker_pid) for row in queue.claimed(session)]
+    ids = []
+    for op_occ_id, claim, pid in claimed:
+        try:
+            stop_orphans(pid, op_occ_id)
+            reason = "the server or its worker stopped during the operation"
+            if interrupt(db, runner, op_occ_id, reason, claimed_by=claim):
+                ids.append(op_occ_id)
+        except LocusError as exc:
+            log.error(
+                "cannot recover occurrence %s (next start-up tries again): %s", op_occ_id, exc
+            )
     if ids:
         log.warning("recovered %d interrupted operation occurrence(s)", len(ids))
     return ids

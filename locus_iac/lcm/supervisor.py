@@ -166,6 +166,7 @@ class Supervisor:
                     op_occ_id,
                     f"the worker process {worker.process.pid} exited with code {code} "
                     "before finishing",
+                    claimed_by=self.name,
                 )
 
     def _expire(self) -> None:
@@ -177,7 +178,13 @@ class Supervisor:
             del self._workers[op_occ_id]
             stop_process_group(worker.process, self._settings.grace)
             if self._still_claimed(op_occ_id):
-                interrupt(self._db, self._runner, op_occ_id, "the operation timed out")
+                interrupt(
+                    self._db,
+                    self._runner,
+                    op_occ_id,
+                    "the operation timed out",
+                    claimed_by=self.name,
+                )
 
     def _cancel_pending(self) -> None:
         with self._db.session(readonly=True) as session:
@@ -211,5 +218,7 @@ class Supervisor:
             stop_process_group(worker.process, self._settings.grace)
             del self._workers[op_occ_id]
             if self._still_claimed(op_occ_id):
-                interrupt(self._db, self._runner, op_occ_id, "the server stopped")
+                interrupt(
+                    self._db, self._runner, op_occ_id, "the server stopped", claimed_by=self.name
+                )
         log.info("%s stopped", self.name)

@@ -10,7 +10,9 @@ other users of the host can read), checks it still holds the claim, runs the ope
 ``complete`` / ``error`` or ``rollback_complete`` / ``rollback_error``.
 
 If the process dies (``kill -9``, OOM, host crash) the occurrence stays claimed in a running
-state; the supervisor or the next start-up's recovery moves it to ``FAILED_TEMP``.
+state; the supervisor or the next start-up's recovery moves it to ``FAILED_TEMP``. The result
+is recorded only while this worker still holds the claim (compare-and-set); a result that
+comes after an interruption is discarded (:mod:`locus_iac.lcm.recovery`).
 """
 
 from __future__ import annotations
@@ -148,8 +150,15 @@ def execute(db: Database, runner: OperationRunner, op_occ_id: str, worker: str) 
     else:
         event = LcmEvent.ROLLBACK_ERROR if rolling_back else LcmEvent.ERROR
     with db.session() as session:
-        queue.apply_event(
-            session, op_occ_id, event, error=error, instance_params=outcome.instance_params
+        recorded = queue.apply_if_claimed(
+            session, op_occ_id, worker, event, error=error, instance_params=outcome.instance_params
+        )
+    if recorded is None:  # recovery or the supervisor interrupted it first: theirs stands
+        log.warning(
+            "occurrence %s is not claimed by %s any more; its result (%s) is discarded",
+            op_occ_id,
+            worker,
+            event.value,
         )
 
 
