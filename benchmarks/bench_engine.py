@@ -157,24 +157,41 @@ def bench_ansible(runs: int) -> None:
     if reason is not None:
         print(f"Ansible comparison skipped: {reason}")
         return
-    day12 = Day12.model_validate({
-        "id": "b", "execution-environment-list": [{"id": "env"}],
-        "config-primitive": [{"name": "bench", "parameter": [{"name": "value"}]}],
-    })
+    day12 = Day12.model_validate(
+        {
+            "id": "b",
+            "execution-environment-list": [{"id": "env"}],
+            "config-primitive": [{"name": "bench", "parameter": [{"name": "value"}]}],
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp, start_hosts(Path(tmp), count=1) as testbed:
         host = testbed.hosts[0]
         inventory = inventory_from_outputs(
-            {"v": {host.name: host.address}}, "v", user=testbed.user,
-            private_key_file=testbed.private_key, port=host.port,
+            {"v": {host.name: host.address}},
+            "v",
+            user=testbed.user,
+            private_key_file=testbed.private_key,
+            port=host.port,
         )
-        target = VnfConfigTarget(ns_instance_id="bench", vnf_profile_id="v", day12=day12,
-                                 files={"ansible/env/bench.yml": PLAYBOOK}, inventory=inventory)
+        target = VnfConfigTarget(
+            ns_instance_id="bench",
+            vnf_profile_id="v",
+            day12=day12,
+            files={"ansible/env/bench.yml": PLAYBOOK},
+            inventory=inventory,
+        )
         runner = ConfigRunner(Path(tmp) / "data")
         (Path(tmp) / "bench.yml").write_bytes(PLAYBOOK)
         (Path(tmp) / "hosts.json").write_text(json.dumps(inventory.as_ansible(Path(tmp) / "kh")))
         playbook_bin = Path(sys.executable).parent / "ansible-playbook"
-        cmd = [str(playbook_bin), "-i", str(Path(tmp) / "hosts.json"), "-e", "value=x",
-               str(Path(tmp) / "bench.yml")]
+        cmd = [
+            str(playbook_bin),
+            "-i",
+            str(Path(tmp) / "hosts.json"),
+            "-e",
+            "value=x",
+            str(Path(tmp) / "bench.yml"),
+        ]
         ours, bare = [], []
         for i in range(runs):
             ours.append(timed(lambda i=i: runner.day2(target, "bench", {"value": f"v{i}"})))

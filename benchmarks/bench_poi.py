@@ -53,8 +53,14 @@ from locus_iac.functions.poi import (
 )
 from locus_iac.functions.poi.cluster import cluster, feature_matrix
 
-SEED_SECONDS = {("hca", 800): 0.041, ("hca", 3200): 0.394, ("dbscan", 800): 0.081,
-                ("dbscan", 3200): 0.277, ("optics", 800): 2.952, ("optics", 3200): 7.098}
+SEED_SECONDS = {
+    ("hca", 800): 0.041,
+    ("hca", 3200): 0.394,
+    ("dbscan", 800): 0.081,
+    ("dbscan", 3200): 0.277,
+    ("optics", 800): 2.952,
+    ("optics", 3200): 7.098,
+}
 SEED_MIB = {"hca": 295.680, "dbscan": 294.082, "optics": 296.059}
 NAIVE_LIMIT = {"hca": 20_000, "dbscan": 20_000, "optics": 5_000}
 NAIVE = {"hca": AgglomerativeClustering, "dbscan": DBSCAN, "optics": OPTICS}
@@ -76,8 +82,7 @@ class Row:
 
 def _trace(size: int) -> SyntheticTrace:
     """Traces whose density per POI grows with size (as a city's busy day would)."""
-    return generate(SyntheticSpec(n_records=size, n_ues=max(8, size // 400), n_pois=8,
-                                  seed=1))
+    return generate(SyntheticSpec(n_records=size, n_ues=max(8, size // 400), n_pois=8, seed=1))
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -105,8 +110,11 @@ def _ari(trace: SyntheticTrace, labels: np.ndarray) -> float:
 
 def _query(method: str, size: int) -> PoiQuery:
     minimum = max(10, size // 1000)
-    params = {"hca": {"min_cluster_size": max(10, size // 1000)},
-              "dbscan": {"min_samples": minimum}, "optics": {}}[method]
+    params = {
+        "hca": {"min_cluster_size": max(10, size // 1000)},
+        "dbscan": {"min_samples": minimum},
+        "optics": {},
+    }[method]
     return parse_query({"method": method, "params": params})
 
 
@@ -128,8 +136,15 @@ def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row
     assert isinstance(result, PoiResult)
     mib = _peak_mib(lambda: run_poi(trace.records, query)) if memory else None
     cluster_s, labels = _timed(lambda: _our_labels(trace, query))
-    row = Row(method, size, min(times), cluster_s, mib, _ari(trace, np.asarray(labels)),
-              len(result.features))
+    row = Row(
+        method,
+        size,
+        min(times),
+        cluster_s,
+        mib,
+        _ari(trace, np.asarray(labels)),
+        len(result.features),
+    )
     if size <= NAIVE_LIMIT[method]:
         raw = np.column_stack((trace.records.lat, trace.records.lon))
         naive_s, labels = _timed(lambda: NAIVE[method]().fit_predict(raw))
@@ -144,9 +159,11 @@ def _fmt(value: float | None, spec: str, missing: str = "-") -> str:
 
 
 def _print(rows: list[Row]) -> None:
-    head = (f"{'method':7} {'records':>9} {'ours s':>8} {'clust s':>8} {'ours MiB':>9} {'ARI':>5} "
-            f"{'POIs':>4} | {'naive s':>8} {'naive MiB':>9} {'nARI':>5} {'naive/ours':>10} "
-            f"| {'seed s':>6} {'ours/seed':>9}")
+    head = (
+        f"{'method':7} {'records':>9} {'ours s':>8} {'clust s':>8} {'ours MiB':>9} {'ARI':>5} "
+        f"{'POIs':>4} | {'naive s':>8} {'naive MiB':>9} {'nARI':>5} {'naive/ours':>10} "
+        f"| {'seed s':>6} {'ours/seed':>9}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -154,11 +171,13 @@ def _print(rows: list[Row]) -> None:
         ratio = None if r.naive_s is None else r.naive_s / r.cluster_s
         vs_seed = None if seed is None else r.ours_s / seed
         naive_s = _fmt(r.naive_s, "8.3f", "skipped")
-        print(f"{r.method:7} {r.size:>9,} {r.ours_s:8.3f} {r.cluster_s:8.3f} "
-              f"{_fmt(r.ours_mib, '9.1f'):>9} "
-              f"{r.ari:5.2f} {r.pois:>4} | {naive_s:>8} {_fmt(r.naive_mib, '9.1f'):>9} "
-              f"{_fmt(r.naive_ari, '5.2f'):>5} {_fmt(ratio, '10.2f'):>10} | "
-              f"{_fmt(seed, '6.3f'):>6} {_fmt(vs_seed, '9.2f'):>9}")
+        print(
+            f"{r.method:7} {r.size:>9,} {r.ours_s:8.3f} {r.cluster_s:8.3f} "
+            f"{_fmt(r.ours_mib, '9.1f'):>9} "
+            f"{r.ari:5.2f} {r.pois:>4} | {naive_s:>8} {_fmt(r.naive_mib, '9.1f'):>9} "
+            f"{_fmt(r.naive_ari, '5.2f'):>5} {_fmt(ratio, '10.2f'):>10} | "
+            f"{_fmt(seed, '6.3f'):>6} {_fmt(vs_seed, '9.2f'):>9}"
+        )
 
 
 def main() -> None:
@@ -167,10 +186,14 @@ def main() -> None:
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
     args = parser.parse_args()
     sizes = [800, 3200, 100_000] + ([] if args.quick else [1_000_000])
-    print(f"POI identification benchmark - {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
-    print("seed (i7-8550U): HCA 0.041/0.394 s, DBSCAN 0.081/0.277 s, OPTICS 2.952/7.098 s "
-          f"at 800/3,200 records; ~{SEED_MIB['hca']:.0f} MiB process memory")
+    print(
+        f"POI identification benchmark - {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        "seed (i7-8550U): HCA 0.041/0.394 s, DBSCAN 0.081/0.277 s, OPTICS 2.952/7.098 s "
+        f"at 800/3,200 records; ~{SEED_MIB['hca']:.0f} MiB process memory"
+    )
     rows: list[Row] = []
     for size in sizes:
         started = time.perf_counter()
@@ -182,9 +205,12 @@ def main() -> None:
     print()
     _print(rows)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nprocess peak RSS {rss:.0f} MiB (whole run). naive = scikit-learn defaults on raw "
-          "lat/lon; skipped above " + ", ".join(f"{m} {n:,}" for m, n in NAIVE_LIMIT.items())
-          + " records (O(n^2) memory or hours).")
+    print(
+        f"\nprocess peak RSS {rss:.0f} MiB (whole run). naive = scikit-learn defaults on raw "
+        "lat/lon; skipped above "
+        + ", ".join(f"{m} {n:,}" for m, n in NAIVE_LIMIT.items())
+        + " records (O(n^2) memory or hours)."
+    )
 
 
 if __name__ == "__main__":

@@ -25,44 +25,97 @@ def make_vnfd(vdus: int, ext_cpds: int, name: str) -> str:
     ports = max(1, -(-ext_cpds // vdus))
     vdu_list, ext = [], []
     for v in range(vdus):
-        cpds = [{"id": f"vdu{v}-eth{p}", "virtual-network-interface-requirement": [
-            {"name": f"eth{p}", "position": p + 1, "virtual-interface": {"type": "PARAVIRT"}}]}
-            for p in range(ports)]
-        vdu_list.append({
-            "id": f"vdu{v}", "name": f"vdu{v}", "int-cpd": cpds, "sw-image-desc": "img",
-            "virtual-compute-desc": f"compute{v % 5}", "virtual-storage-desc": ["disk"],
-            "cloud-init-file": "cloud-init.cfg",
-            "monitoring-parameter": [{"id": f"vdu{v}-cpu", "performance-metric": "cpu"}],
-        })
+        cpds = [
+            {
+                "id": f"vdu{v}-eth{p}",
+                "virtual-network-interface-requirement": [
+                    {
+                        "name": f"eth{p}",
+                        "position": p + 1,
+                        "virtual-interface": {"type": "PARAVIRT"},
+                    }
+                ],
+            }
+            for p in range(ports)
+        ]
+        vdu_list.append(
+            {
+                "id": f"vdu{v}",
+                "name": f"vdu{v}",
+                "int-cpd": cpds,
+                "sw-image-desc": "img",
+                "virtual-compute-desc": f"compute{v % 5}",
+                "virtual-storage-desc": ["disk"],
+                "cloud-init-file": "cloud-init.cfg",
+                "monitoring-parameter": [{"id": f"vdu{v}-cpu", "performance-metric": "cpu"}],
+            }
+        )
     for e in range(ext_cpds):
         v, p = divmod(e, ports)
-        ext.append({"id": f"ext{e}", "int-cpd": {"vdu-id": f"vdu{v % vdus}",
-                                                 "cpd": f"vdu{v % vdus}-eth{p}"}})
-    day12 = [{
-        "id": name,
-        "execution-environment-list": [{"id": "ee", "juju": {"charm": "c", "proxy": True}}],
-        "config-primitive": [{"name": f"p{i}", "execution-environment-ref": "ee",
-                              "parameter": [{"name": "x", "data-type": "STRING"}]}
-                             for i in range(20)],
-        "initial-config-primitive": [{"seq": i, "name": f"p{i}", "execution-environment-ref":
-                                      "ee"} for i in range(5)],
-    }]
+        ext.append(
+            {
+                "id": f"ext{e}",
+                "int-cpd": {"vdu-id": f"vdu{v % vdus}", "cpd": f"vdu{v % vdus}-eth{p}"},
+            }
+        )
+    day12 = [
+        {
+            "id": name,
+            "execution-environment-list": [{"id": "ee", "juju": {"charm": "c", "proxy": True}}],
+            "config-primitive": [
+                {
+                    "name": f"p{i}",
+                    "execution-environment-ref": "ee",
+                    "parameter": [{"name": "x", "data-type": "STRING"}],
+                }
+                for i in range(20)
+            ],
+            "initial-config-primitive": [
+                {"seq": i, "name": f"p{i}", "execution-environment-ref": "ee"} for i in range(5)
+            ],
+        }
+    ]
     df = {
         "id": "default-df",
-        "vdu-profile": [{"id": f"vdu{v}", "min-number-of-instances": 1,
-                         "max-number-of-instances": 5} for v in range(vdus)],
-        "instantiation-level": [{"id": "default", "vdu-level": [
-            {"vdu-id": f"vdu{v}", "number-of-instances": 1} for v in range(vdus)]}],
-        "scaling-aspect": [{"id": f"scale{v}", "aspect-delta-details": {"deltas": [
-            {"id": "d", "vdu-delta": [{"id": f"vdu{v}", "number-of-instances": 1}]}]}}
-            for v in range(vdus)],
+        "vdu-profile": [
+            {"id": f"vdu{v}", "min-number-of-instances": 1, "max-number-of-instances": 5}
+            for v in range(vdus)
+        ],
+        "instantiation-level": [
+            {
+                "id": "default",
+                "vdu-level": [{"vdu-id": f"vdu{v}", "number-of-instances": 1} for v in range(vdus)],
+            }
+        ],
+        "scaling-aspect": [
+            {
+                "id": f"scale{v}",
+                "aspect-delta-details": {
+                    "deltas": [
+                        {"id": "d", "vdu-delta": [{"id": f"vdu{v}", "number-of-instances": 1}]}
+                    ]
+                },
+            }
+            for v in range(vdus)
+        ],
         "lcm-operations-configuration": {"operate-vnf-op-config": {"day1-2": day12}},
     }
     vnfd: dict[str, Any] = {
-        "id": name, "product-name": name, "version": "1.0", "mgmt-cp": "ext0",
-        "vdu": vdu_list, "ext-cpd": ext, "df": [df],
-        "virtual-compute-desc": [{"id": f"compute{i}", "virtual-cpu": {"num-virtual-cpu": 2},
-                                  "virtual-memory": {"size": 4}} for i in range(5)],
+        "id": name,
+        "product-name": name,
+        "version": "1.0",
+        "mgmt-cp": "ext0",
+        "vdu": vdu_list,
+        "ext-cpd": ext,
+        "df": [df],
+        "virtual-compute-desc": [
+            {
+                "id": f"compute{i}",
+                "virtual-cpu": {"num-virtual-cpu": 2},
+                "virtual-memory": {"size": 4},
+            }
+            for i in range(5)
+        ],
         "virtual-storage-desc": [{"id": "disk", "size-of-storage": 20}],
         "sw-image-desc": [{"id": "img", "image": "ubuntu22.04"}],
     }
@@ -71,20 +124,37 @@ def make_vnfd(vdus: int, ext_cpds: int, name: str) -> str:
 
 def make_nsd(vnfd_id: str, ext_cpds: int) -> str:
     """A valid NSD connecting every ext-cpd of ``vnfd_id`` to one of ten VLs."""
-    vlc = [{"virtual-link-profile-id": f"vl{vl}", "constituent-cpd-id": [
-        {"constituent-base-element-id": "1", "constituent-cpd-id": f"ext{e}"}]}
-        for vl, e in ((e % 10, e) for e in range(ext_cpds)) if e < 10]
-    nsd = {"id": "ns", "vnfd-id": [vnfd_id],
-           "virtual-link-desc": [{"id": f"vl{i}"} for i in range(10)],
-           "df": [{"id": "df", "vnf-profile": [{"id": "1", "vnfd-id": vnfd_id,
-                                                "virtual-link-connectivity": vlc}]}]}
+    vlc = [
+        {
+            "virtual-link-profile-id": f"vl{vl}",
+            "constituent-cpd-id": [
+                {"constituent-base-element-id": "1", "constituent-cpd-id": f"ext{e}"}
+            ],
+        }
+        for vl, e in ((e % 10, e) for e in range(ext_cpds))
+        if e < 10
+    ]
+    nsd = {
+        "id": "ns",
+        "vnfd-id": [vnfd_id],
+        "virtual-link-desc": [{"id": f"vl{i}"} for i in range(10)],
+        "df": [
+            {
+                "id": "df",
+                "vnf-profile": [{"id": "1", "vnfd-id": vnfd_id, "virtual-link-connectivity": vlc}],
+            }
+        ],
+    }
     return yaml.safe_dump({"nsd": {"nsd": [nsd]}}, sort_keys=False)
 
 
-BOMB = "".join(
-    f"{chr(97 + i)}: &{chr(97 + i)} [{','.join([f'*{chr(96 + i)}'] * 9) if i else '1'}]\n"
-    for i in range(9)
-) + "vnfd: {id: x, description: *i}\n"
+BOMB = (
+    "".join(
+        f"{chr(97 + i)}: &{chr(97 + i)} [{','.join([f'*{chr(96 + i)}'] * 9) if i else '1'}]\n"
+        for i in range(9)
+    )
+    + "vnfd: {id: x, description: *i}\n"
+)
 
 
 def timed(action: Callable[[], object], rounds: int) -> list[float]:
@@ -117,8 +187,11 @@ def main() -> None:
     cases: list[tuple[str, int, Callable[[], object]]] = [
         ("small VNFD (1 VDU, 3 ext-cpd)", len(small), lambda: parse_descriptor(small)),
         ("large VNFD (50 VDU, 200 ext-cpd)", len(large), lambda: parse_descriptor(large)),
-        ("NSD + check_references", len(nsd_text),
-         lambda: check_references(parse_descriptor(nsd_text), known)),
+        (
+            "NSD + check_references",
+            len(nsd_text),
+            lambda: check_references(parse_descriptor(nsd_text), known),
+        ),
         ("check_references only (NSD)", 0, lambda: check_references(nsd, known)),
         ("YAML bomb (rejected)", len(BOMB), lambda: _reject(BOMB)),
     ]

@@ -13,5 +13,8 @@ def test_validation_error_lists_every_issue() -> None:
     text = str(err)
     assert "/vnfd/id: id is required [missing-field]" in text
     assert "/: y [x]" in text
-    assert err.issues[0].as_dict() == {"path": "/vnfd/id", "code": "missing-field",
-                                       "message": "id is required"}
+    assert err.issues[0].as_dict() == {
+        "path": "/vnfd/id",
+        "code": "missing-field",
+        "message": "id is required",
+    }

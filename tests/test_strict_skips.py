@@ -68,8 +68,14 @@ def test_every_kind_of_skip_fails_with_an_empty_allowlist(
     result.assert_outcomes(passed=1, failed=3, errors=3)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     out = result.stdout.str()
-    for reason in ("marked skip", "condition holds", "decided at run time",
-                   "the service is not up", "known bug", "stale mark"):
+    for reason in (
+        "marked skip",
+        "condition holds",
+        "decided at run time",
+        "the service is not up",
+        "known bug",
+        "stale mark",
+    ):
         assert f"reason: {reason}" in out
     result.stdout.fnmatch_lines(["*0 skip(s) allowed by *allow.txt, 6 turned into failures*"])
     lines = (suite.path / "test_suite.py").read_text(encoding="utf-8").splitlines()
@@ -80,19 +86,28 @@ def test_every_kind_of_skip_fails_with_an_empty_allowlist(
 def test_an_entry_allows_only_its_tests_and_reason(
     suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _strict(suite, monkeypatch, "\n".join([
-        "test_suite.py::test_fixture_* | ^the service is not up$ | the service runs elsewhere",
-        "test_suite.py::test_marked | ^some other reason | a reason that does not match",
-        "*::test_nothing_like_it | marked skip | a node id that does not match",
-        "",
-    ]))
+    _strict(
+        suite,
+        monkeypatch,
+        "\n".join(
+            [
+                "test_suite.py::test_fixture_* | ^the service is not up$ "
+                "| the service runs elsewhere",
+                "test_suite.py::test_marked | ^some other reason | a reason that does not match",
+                "*::test_nothing_like_it | marked skip | a node id that does not match",
+                "",
+            ]
+        ),
+    )
     result = suite.runpytest("-ra")
     result.assert_outcomes(passed=1, skipped=1, failed=3, errors=2)
-    result.stdout.fnmatch_lines([
-        "*1 skip(s) allowed by *allow.txt, 5 turned into failures*",
-        "ALLOWED test_suite.py::test_fixture_skip: skip: the service is not up",
-        "    why (line 1): the service runs elsewhere",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*1 skip(s) allowed by *allow.txt, 5 turned into failures*",
+            "ALLOWED test_suite.py::test_fixture_skip: skip: the service is not up",
+            "    why (line 1): the service runs elsewhere",
+        ]
+    )
     result.stdout.fnmatch_lines(["REFUSED test_suite.py::test_marked"])
 
 
@@ -109,11 +124,13 @@ def test_a_module_level_skip_is_a_collection_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest('pytest_plugins = ["support.strict_skips"]')
-    pytester.makepyfile(test_mod="""
+    pytester.makepyfile(
+        test_mod="""
         import pytest
         pytest.importorskip("a_module_nobody_has")
         def test_never(): pass
-    """)
+    """
+    )
     _strict(pytester, monkeypatch, "")
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)

@@ -24,10 +24,10 @@ from locus_iac.functions.template import build_package, load_template, template_
 # The POI commands import locus_iac.functions.poi (scikit-learn, SciPy, pyproj: seconds of
 # start-up) inside their bodies, so that every other `locus` command starts fast.
 
-app = typer.Typer(help="LOCUS functions: template, packaging, POI identification.",
-                  no_args_is_help=True)
-poi_app = typer.Typer(help="SNM-UC1 identification of POIs (seed Annex A).",
-                      no_args_is_help=True)
+app = typer.Typer(
+    help="LOCUS functions: template, packaging, POI identification.", no_args_is_help=True
+)
+poi_app = typer.Typer(help="SNM-UC1 identification of POIs (seed Annex A).", no_args_is_help=True)
 app.add_typer(poi_app, name="poi")
 
 DEFAULT_STORE = Path("poi-results")
@@ -43,8 +43,10 @@ def schema(as_json: bool = typer.Option(False, "--json", help="JSON instead of Y
 
 
 @app.command("validate")
-def validate(template: Path = typer.Argument(..., help="Filled template YAML."),
-             as_json: bool = typer.Option(False, "--json")) -> None:
+def validate(
+    template: Path = typer.Argument(..., help="Filled template YAML."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Validate a filled function template; exit 1 listing every problem."""
     try:
         loaded = load_template(template)
@@ -77,8 +79,10 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValidationError("invalid --param", [
-                Issue(f"/params/{key}", "invalid-value", f"{pair!r} is not NAME=VALUE")])
+            raise ValidationError(
+                "invalid --param",
+                [Issue(f"/params/{key}", "invalid-value", f"{pair!r} is not NAME=VALUE")],
+            )
         params[key.strip()] = yaml.safe_load(value)
     return params
 
@@ -91,8 +95,7 @@ def _area(area: str | None) -> Any:
     path = Path(area)
     if path.suffix.lower() in (".json", ".geojson") and path.exists():
         document = json.loads(path.read_text(encoding="utf-8"))
-        return document.get("geometry", document) if document.get("type") == "Feature" \
-            else document
+        return document.get("geometry", document) if document.get("type") == "Feature" else document
     return [float(v) for v in area.split(",")]
 
 
@@ -102,8 +105,9 @@ def poi_run(
     source: str | None = typer.Option(None, "--source", help="http(s) URL of the records."),
     method: str = typer.Option("dbscan", "--method", "-m", help="hca, dbscan or optics."),
     param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, repeatable."),
-    area: str | None = typer.Option(None, "--area",
-                                    help="west,south,east,north or a GeoJSON file/text."),
+    area: str | None = typer.Option(
+        None, "--area", help="west,south,east,north or a GeoJSON file/text."
+    ),
     start: str | None = typer.Option(None, "--start", help="ISO-8601 or epoch seconds."),
     end: str | None = typer.Option(None, "--end", help="ISO-8601 or epoch seconds."),
     store: Path | None = typer.Option(None, "--store", help="Also save to this result store."),
@@ -115,11 +119,14 @@ def poi_run(
 
     try:
         if (input_file is None) == (source is None):
-            raise ValidationError("give --input or --source", [
-                Issue("", "records-or-source", "exactly one of --input and --source")])
+            raise ValidationError(
+                "give --input or --source",
+                [Issue("", "records-or-source", "exactly one of --input and --source")],
+            )
         interval = {"start": start, "end": end} if start or end else None
-        query = parse_query({"area": _area(area), "interval": interval},
-                            method=method, params=_params(param))
+        query = parse_query(
+            {"area": _area(area), "interval": interval}, method=method, params=_params(param)
+        )
         records = load_records_file(input_file) if input_file else fetch_records(str(source))
         result = run_poi(records, query)
         if store is not None:
@@ -128,8 +135,11 @@ def poi_run(
             result = result_store.get(result_id)
             emit(f"saved as {result_store.url_for(result_id)}")
     except (LocusError, ValueError) as exc:
-        error = exc if isinstance(exc, LocusError) else ValidationError(
-            "invalid --area", [Issue("/area", "invalid-value", str(exc))])
+        error = (
+            exc
+            if isinstance(exc, LocusError)
+            else ValidationError("invalid --area", [Issue("/area", "invalid-value", str(exc))])
+        )
         raise fail(error) from None
     text = result.model_dump_json(indent=2)
     if output is None:
@@ -144,11 +154,14 @@ def poi_serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
     store: Path = typer.Option(DEFAULT_STORE, "--store", help="Result store directory."),
-    default_method: str = typer.Option("dbscan", "--default-method",
-                                       envvar="LOCUS_FN_DEFAULT_METHOD"),
+    default_method: str = typer.Option(
+        "dbscan", "--default-method", envvar="LOCUS_FN_DEFAULT_METHOD"
+    ),
     allow_source: list[str] = typer.Option(
-        [], "--allow-source", help="URL prefix a records source must start with (repeatable; "
-        "default: any http(s) URL)."),
+        [],
+        "--allow-source",
+        help="URL prefix a records source must start with (repeatable; default: any http(s) URL).",
+    ),
 ) -> None:
     """Serve POI identification over HTTP (POST /run, GET /results/{id}, /health, /metrics)."""
     from locus_iac.functions.poi.service import ServiceSettings
@@ -176,12 +189,14 @@ def poi_synth(
     from locus_iac.functions.poi.pipeline import issues_from_pydantic
 
     try:
-        spec = SyntheticSpec(n_records=records, n_ues=ues, n_pois=pois, spread_m=spread_m,
-                             seed=seed)
+        spec = SyntheticSpec(
+            n_records=records, n_ues=ues, n_pois=pois, spread_m=spread_m, seed=seed
+        )
         trace = generate(spec)
     except PydanticValidationError as exc:
-        raise fail(ValidationError("invalid generator options", issues_from_pydantic(exc))
-                   ) from None
+        raise fail(
+            ValidationError("invalid generator options", issues_from_pydantic(exc))
+        ) from None
     except LocusError as exc:
         raise fail(exc) from None
     rows = trace.records.to_json_records()
@@ -189,11 +204,14 @@ def poi_synth(
         output.write_text(json.dumps({"records": rows}), encoding="utf-8")
     else:
         lines = ["ue_id,timestamp,latitude,longitude"]
-        lines += [f"{r['ue_id']},{r['timestamp']},{r['latitude']!r},{r['longitude']!r}"
-                  for r in rows]
+        lines += [
+            f"{r['ue_id']},{r['timestamp']},{r['latitude']!r},{r['longitude']!r}" for r in rows
+        ]
         output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if truth is not None:
-        centres = [{"poi": k, "latitude": float(la), "longitude": float(lo)}
-                   for k, (la, lo) in enumerate(zip(trace.poi_lat, trace.poi_lon, strict=True))]
+        centres = [
+            {"poi": k, "latitude": float(la), "longitude": float(lo)}
+            for k, (la, lo) in enumerate(zip(trace.poi_lat, trace.poi_lon, strict=True))
+        ]
         truth.write_text(json.dumps(centres, indent=2), encoding="utf-8")
     emit(f"{len(rows)} records of {ues} UEs around {pois} POIs written to {output}")

@@ -29,8 +29,15 @@ from typing import IO, Any
 
 import ansible_runner
 
-_EVENT_DATA = ("playbook", "play", "host", "task", "task_action", "resolved_action",
-               "ignore_errors")
+_EVENT_DATA = (
+    "playbook",
+    "play",
+    "host",
+    "task",
+    "task_action",
+    "resolved_action",
+    "ignore_errors",
+)
 _RESULT = ("changed", "msg", "stderr", "module_stderr")
 
 

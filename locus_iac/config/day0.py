@@ -53,7 +53,11 @@ class Day0Context(BaseModel):
 
 
 def render_cloud_init(
-    files: Mapping[str, bytes], cloud_init_file: str, context: Day0Context, *, vdu: str,
+    files: Mapping[str, bytes],
+    cloud_init_file: str,
+    context: Day0Context,
+    *,
+    vdu: str,
     index: int,
 ) -> str:
     """User data of VDU instance ``vdu``/``index`` from the package file

@@ -90,8 +90,13 @@ class ConfigRunner:
         parameter is a :class:`ValidationError` without side effects.
         """
         return self._sequence(
-            target, "day1", ordered_initial(target.day12), instance_params,
-            op_occ_id=op_occ_id, on_task=on_task, should_cancel=should_cancel,
+            target,
+            "day1",
+            ordered_initial(target.day12),
+            instance_params,
+            op_occ_id=op_occ_id,
+            on_task=on_task,
+            should_cancel=should_cancel,
         )
 
     def terminate(
@@ -107,8 +112,13 @@ class ConfigRunner:
         Day 1 runs the initial ones: parameters resolved first (``<name>`` takes the
         instantiation parameter ``name``), the first failure stops the sequence."""
         return self._sequence(
-            target, "terminate", ordered_terminate(target.day12), instance_params,
-            op_occ_id=op_occ_id, on_task=on_task, should_cancel=should_cancel,
+            target,
+            "terminate",
+            ordered_terminate(target.day12),
+            instance_params,
+            op_occ_id=op_occ_id,
+            on_task=on_task,
+            should_cancel=should_cancel,
         )
 
     def _sequence(
@@ -127,8 +137,11 @@ class ConfigRunner:
         where = f"/additionalParamsForVnf/{target.vnf_profile_id}"
         kind = _KINDS[phase]
         plan = [
-            (p, resolve_playbook(target.day12, p, target.files),
-             initial_params(p, instance_params, where, kind))
+            (
+                p,
+                resolve_playbook(target.day12, p, target.files),
+                initial_params(p, instance_params, where, kind),
+            )
             for p in primitives
         ]
         runs: list[PlaybookRun] = []
@@ -170,8 +183,13 @@ class ConfigRunner:
             known = [p.name for p in target.day12.config_primitive]
             raise ValidationError(
                 f"VNF {target.vnf_profile_id!r} has no primitive {primitive_name!r}",
-                [Issue("/primitive", "unknown-primitive",
-                       f"declared primitives: {', '.join(known) or 'none'}")],
+                [
+                    Issue(
+                        "/primitive",
+                        "unknown-primitive",
+                        f"declared primitives: {', '.join(known) or 'none'}",
+                    )
+                ],
             )
         values = check_primitive_params(primitive, params)
         playbook = resolve_playbook(target.day12, primitive, target.files)

@@ -137,8 +137,11 @@ def kubernetes_inventory_from_outputs(
         namespace = entry.get("namespace") if isinstance(entry, Mapping) else None
         if not (isinstance(release, str) and release and isinstance(namespace, str) and namespace):
             issues.append(
-                Issue(json_pointer("outputs", "kdus", vnf_profile_id, kdu), "no-kdu-release",
-                      "the stack exports no release and namespace for this KDU")
+                Issue(
+                    json_pointer("outputs", "kdus", vnf_profile_id, kdu),
+                    "no-kdu-release",
+                    "the stack exports no release and namespace for this KDU",
+                )
             )
             continue
         service = entry.get("service") if isinstance(entry, Mapping) else None

@@ -48,9 +48,7 @@ def _environment(day12: Day12, ref: str | None, primitive: str) -> ExecutionEnvi
         return envs[0]
     found = next((e for e in envs if e.id == ref), None)
     if found is None:
-        raise NotFound(
-            f"primitive {primitive!r} of {day12.id!r}: no execution environment {ref!r}"
-        )
+        raise NotFound(f"primitive {primitive!r} of {day12.id!r}: no execution environment {ref!r}")
     return found
 
 

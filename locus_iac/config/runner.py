@@ -162,7 +162,11 @@ def _run_child(
         child = subprocess.Popen(
             # -P: the script's folder (this package) must not shadow other modules
             [sys.executable, "-P", str(_CHILD)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env=env,
         )
         assert child.stdin is not None and child.stdout is not None
         child.stdin.write(json.dumps(spec))

@@ -40,8 +40,14 @@ def _connectivity_cpds(
     for v_index, vlc in enumerate(vlcs):
         for c_index, cpd in enumerate(vlc.constituent_cpd_id):
             if cpd.constituent_cpd_id is not None:
-                where = (*path, "virtual-link-connectivity", v_index, "constituent-cpd-id",
-                         c_index, "constituent-cpd-id")
+                where = (
+                    *path,
+                    "virtual-link-connectivity",
+                    v_index,
+                    "constituent-cpd-id",
+                    c_index,
+                    "constituent-cpd-id",
+                )
                 yield where, cpd.constituent_cpd_id
 
 
@@ -57,8 +63,12 @@ def _vnf_profiles(df: NsDf, d_index: int, known: _Known, prefix: str) -> Iterato
         if profile.flavour_id is not None:
             vnf_df = vnfd.df_by_id(profile.flavour_id)
             if vnf_df is None:
-                yield _issue(prefix, f"VNFD '{vnfd.id}' has no df '{profile.flavour_id}'",
-                             *path, "flavour-id")
+                yield _issue(
+                    prefix,
+                    f"VNFD '{vnfd.id}' has no df '{profile.flavour_id}'",
+                    *path,
+                    "flavour-id",
+                )
             elif profile.instantiation_level is not None and (
                 vnf_df.instantiation_level_by_id(profile.instantiation_level) is None
             ):
@@ -85,17 +95,33 @@ def _ns_profiles(df: NsDf, d_index: int, known: _Known, prefix: str) -> Iterator
 def _sapd_references(nsd: Nsd, known: _Known, prefix: str) -> Iterator[Issue]:
     for index, sapd in enumerate(nsd.sapd):
         vnfd = known.vnfds.get(sapd.vnf.vnfd_id) if sapd.vnf is not None else None
-        if sapd.vnf is not None and vnfd is not None and (
-            vnfd.ext_cpd_by_id(sapd.vnf.ext_cpd_id) is None
+        if (
+            sapd.vnf is not None
+            and vnfd is not None
+            and (vnfd.ext_cpd_by_id(sapd.vnf.ext_cpd_id) is None)
         ):
-            yield _issue(prefix, f"VNFD '{vnfd.id}' has no ext-cpd '{sapd.vnf.ext_cpd_id}'",
-                         "sapd", index, "vnf", "ext-cpd-id")
+            yield _issue(
+                prefix,
+                f"VNFD '{vnfd.id}' has no ext-cpd '{sapd.vnf.ext_cpd_id}'",
+                "sapd",
+                index,
+                "vnf",
+                "ext-cpd-id",
+            )
         nested = known.nsds.get(sapd.ns.nsd_id) if sapd.ns is not None else None
-        if sapd.ns is not None and nested is not None and (
-            nested.sapd_by_id(sapd.ns.ext_cpd_id) is None
+        if (
+            sapd.ns is not None
+            and nested is not None
+            and (nested.sapd_by_id(sapd.ns.ext_cpd_id) is None)
         ):
-            yield _issue(prefix, f"NSD '{nested.id}' has no sapd '{sapd.ns.ext_cpd_id}'",
-                         "sapd", index, "ns", "ext-cpd-id")
+            yield _issue(
+                prefix,
+                f"NSD '{nested.id}' has no sapd '{sapd.ns.ext_cpd_id}'",
+                "sapd",
+                index,
+                "ns",
+                "ext-cpd-id",
+            )
 
 
 def _nsd_references(nsd: Nsd, known: _Known, prefix: str) -> Iterator[Issue]:
@@ -114,8 +140,13 @@ def _nsd_references(nsd: Nsd, known: _Known, prefix: str) -> Iterator[Issue]:
 def _nst_references(nst: Nst, known: _Known, prefix: str) -> Iterator[Issue]:
     for index, subnet in enumerate(nst.netslice_subnet):
         if subnet.nsd_ref not in known.nsds:
-            yield _issue(prefix, f"no known NSD has id '{subnet.nsd_ref}'",
-                         "netslice-subnet", index, "nsd-ref")
+            yield _issue(
+                prefix,
+                f"no known NSD has id '{subnet.nsd_ref}'",
+                "netslice-subnet",
+                index,
+                "nsd-ref",
+            )
     for v_index, vld in enumerate(nst.netslice_vld):
         for c_index, ref in enumerate(vld.nss_connection_point_ref):
             owner = nst.subnet_by_id(ref.nss_ref)
@@ -125,7 +156,10 @@ def _nst_references(nst: Nst, known: _Known, prefix: str) -> Iterator[Issue]:
                     prefix,
                     f"NSD '{nsd.id}' (subnet '{ref.nss_ref}') has no sapd "
                     f"'{ref.nsd_connection_point_ref}'",
-                    "netslice-vld", v_index, "nss-connection-point-ref", c_index,
+                    "netslice-vld",
+                    v_index,
+                    "nss-connection-point-ref",
+                    c_index,
                     "nsd-connection-point-ref",
                 )
 

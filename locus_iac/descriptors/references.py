@@ -59,23 +59,33 @@ VNFD_RULES: tuple[LeafRef, ...] = (
         "vdu/$1/monitoring-parameter/*/id",
         what="monitoring-parameter of this VDU",
     ),
-    _ref("virtual-compute-desc/*/virtual-disk/*/sw-image-desc", "sw-image-desc/*/id",
-         what="sw-image-desc"),
+    _ref(
+        "virtual-compute-desc/*/virtual-disk/*/sw-image-desc",
+        "sw-image-desc/*/id",
+        what="sw-image-desc",
+    ),
     _ref("virtual-storage-desc/*/sw-image-desc", "sw-image-desc/*/id", what="sw-image-desc"),
-    _ref("virtual-storage-desc/*/block-storage-data/sw-image-desc", "sw-image-desc/*/id",
-         what="sw-image-desc"),
+    _ref(
+        "virtual-storage-desc/*/block-storage-data/sw-image-desc",
+        "sw-image-desc/*/id",
+        what="sw-image-desc",
+    ),
     _ref("ext-cpd/*/int-cpd/vdu-id", "vdu/*/id", what="vdu"),
     _ref(
         "ext-cpd/*/int-cpd/cpd",
         "vdu/[id=@ext-cpd.$1.int-cpd.vdu-id]/int-cpd/*/id",
         what="int-cpd of that VDU",
     ),
-    _ref("ext-cpd/*/int-virtual-link-desc", "int-virtual-link-desc/*/id",
-         what="int-virtual-link-desc"),
+    _ref(
+        "ext-cpd/*/int-virtual-link-desc",
+        "int-virtual-link-desc/*/id",
+        what="int-virtual-link-desc",
+    ),
     _ref("ext-cpd/*/k8s-cluster-net", "k8s-cluster/nets/*/id", what="k8s-cluster net"),
     _ref("ext-cpd/*/vip-cpd", "vip-cpd/*/id", what="vip-cpd"),
-    _ref("ext-cpd/*/security-group-rule-id", "security-group-rule/*/id",
-         what="security-group-rule"),
+    _ref(
+        "ext-cpd/*/security-group-rule-id", "security-group-rule/*/id", what="security-group-rule"
+    ),
     _ref("vip-cpd/*/vnf-ext-cpd/*", "ext-cpd/*/id", what="ext-cpd"),
     _ref("mgmt-cp", "ext-cpd/*/id", what="ext-cpd"),
     _ref("kdu/*/service/*/external-connection-point-ref", "ext-cpd/*/id", what="ext-cpd"),
@@ -86,8 +96,9 @@ VNFD_RULES: tuple[LeafRef, ...] = (
         "df/$1/affinity-or-anti-affinity-group/*/id",
         what="affinity-or-anti-affinity-group of this flavour",
     ),
-    _ref("df/*/virtual-link-profile/*/id", "int-virtual-link-desc/*/id",
-         what="int-virtual-link-desc"),
+    _ref(
+        "df/*/virtual-link-profile/*/id", "int-virtual-link-desc/*/id", what="int-virtual-link-desc"
+    ),
     _ref("df/*/instantiation-level/*/vdu-level/*/vdu-id", "vdu/*/id", what="vdu"),
     _ref(
         "df/*/instantiation-level/*/scaling-info/*/scaling-aspect-id",
@@ -179,8 +190,11 @@ NSD_RULES: tuple[LeafRef, ...] = (
         "virtual-link-desc/*/id",
         what="virtual-link-profile of this flavour",
     ),
-    _ref("df/*/virtual-link-profile/*/virtual-link-desc-id", "virtual-link-desc/*/id",
-         what="virtual-link-desc"),
+    _ref(
+        "df/*/virtual-link-profile/*/virtual-link-desc-id",
+        "virtual-link-desc/*/id",
+        what="virtual-link-desc",
+    ),
     _ref(
         "df/*/virtual-link-profile/*/flavour-id",
         "virtual-link-desc/[id=@df.$1.virtual-link-profile.$2.virtual-link-desc-id]/df/*/id",
@@ -221,8 +235,11 @@ NSD_RULES: tuple[LeafRef, ...] = (
     _ref("vnffgd/*/vnf-profile-id/*", "df/*/vnf-profile/*/id", what="vnf-profile"),
     _ref("vnffgd/*/pnf-profile-id/*", "df/*/pnf-profile/*/id", what="pnf-profile"),
     _ref("vnffgd/*/nested-ns-profile-id/*", "df/*/ns-profile/*/id", what="ns-profile"),
-    _ref("vnffgd/*/virtual-link-profile-id", "df/*/virtual-link-profile/*/id",
-         what="virtual-link-profile"),
+    _ref(
+        "vnffgd/*/virtual-link-profile-id",
+        "df/*/virtual-link-profile/*/id",
+        what="virtual-link-profile",
+    ),
     _ref(
         "vnffgd/*/nfpd/*/position-desc/*/nfp-position-element-id/*",
         "vnffgd/$1/nfp-position-element/*/id",

@@ -261,9 +261,7 @@ class StackDriver:
         records: list[ProgressRecord] = []
         with self._engine_errors("refresh", ns_instance_id):
             stack = self._stack(ns_instance_id)
-            result = stack.refresh(
-                on_event=self._events(on_progress, records), show_secrets=False
-            )
+            result = stack.refresh(on_event=self._events(on_progress, records), show_secrets=False)
         counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
         _log(ns_instance_id, "refresh", op_occ_id).info("refresh done: %s", counts)
         return OperationResult(operation="refresh", counts=counts, records=records)
@@ -279,9 +277,7 @@ class StackDriver:
         records: list[ProgressRecord] = []
         with self._engine_errors("destroy", ns_instance_id):
             stack = self._stack(ns_instance_id)
-            result = stack.destroy(
-                on_event=self._events(on_progress, records), show_secrets=False
-            )
+            result = stack.destroy(on_event=self._events(on_progress, records), show_secrets=False)
             if remove_stack:
                 stack.workspace.remove_stack(ns_instance_id)
         if remove_stack:
@@ -370,7 +366,6 @@ def _changes(summary: Mapping[Any, int] | None) -> dict[str, int]:
 def _outputs(raw: Mapping[str, auto.OutputValue]) -> StackOutputs:
     return StackOutputs(
         values={
-            name: StackOutput(value=out.value, secret=bool(out.secret))
-            for name, out in raw.items()
+            name: StackOutput(value=out.value, secret=bool(out.secret)) for name, out in raw.items()
         }
     )

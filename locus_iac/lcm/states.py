@@ -125,9 +125,7 @@ TRANSITIONS: Mapping[tuple[LcmOperationState, LcmEvent], LcmOperationState] = Ma
     }
 )
 
-_FINAL_STATES = frozenset(
-    {_S.COMPLETED, _S.PARTIALLY_COMPLETED, _S.FAILED, _S.ROLLED_BACK}
-)
+_FINAL_STATES = frozenset({_S.COMPLETED, _S.PARTIALLY_COMPLETED, _S.FAILED, _S.ROLLED_BACK})
 
 
 def allowed_events(state: LcmOperationState) -> frozenset[LcmEvent]:

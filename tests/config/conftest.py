@@ -34,8 +34,10 @@ def ssh_testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshTestbed
     if os.environ.get(LOOPBACK_ENV) != "1":
         netns = netns_unavailable_reason()
         if netns is not None:
-            pytest.skip(f"no SSH test hosts: network namespaces cannot be made here ({netns}); "
-                        f"{LOOPBACK_ENV}=1 runs these tests against sshd on 127.0.0.1")
+            pytest.skip(
+                f"no SSH test hosts: network namespaces cannot be made here ({netns}); "
+                f"{LOOPBACK_ENV}=1 runs these tests against sshd on 127.0.0.1"
+            )
     with start_hosts(tmp_path_factory.mktemp("ssh"), count=2) as testbed:
         yield testbed
 

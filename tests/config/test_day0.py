@@ -31,8 +31,7 @@ ssh_authorized_keys:
 
 
 def test_cloud_init_is_rendered_per_vdu_instance() -> None:
-    text = render_cloud_init({"cloud_init/vdu.cfg": CLOUD_INIT}, "vdu.cfg", CTX, vdu="vdu",
-                             index=1)
+    text = render_cloud_init({"cloud_init/vdu.cfg": CLOUD_INIT}, "vdu.cfg", CTX, vdu="vdu", index=1)
     data = yaml.safe_load(text)
     assert data["hostname"] == "ns-1-vdu-1"
     assert data["ssh_authorized_keys"] == ["ssh-ed25519 AAAA test"]
@@ -59,8 +58,9 @@ def test_syntax_errors_and_missing_files_are_validation_errors() -> None:
 
 def test_the_sandbox_refuses_python_internals() -> None:
     with pytest.raises(ValidationError):
-        render_cloud_init({"cloud_init/x": b"{{ ''.__class__.__mro__ }}"}, "x", CTX, vdu="v",
-                          index=0)
+        render_cloud_init(
+            {"cloud_init/x": b"{{ ''.__class__.__mro__ }}"}, "x", CTX, vdu="v", index=0
+        )
 
 
 def test_helm_values_use_management_addresses() -> None:

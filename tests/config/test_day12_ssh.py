@@ -172,7 +172,10 @@ def _target(testbed: SshTestbed) -> VnfConfigTarget:
     assert user is not None
     management = {"vnf1": {h.name: h.address for h in testbed.hosts}}
     inventory = inventory_from_outputs(
-        management, "vnf1", user=user, private_key_file=testbed.private_key,
+        management,
+        "vnf1",
+        user=user,
+        private_key_file=testbed.private_key,
         port=testbed.hosts[0].port,
     )
     if testbed.hosts[0].netns is None:  # loopback fallback: one port per host
@@ -183,8 +186,9 @@ def _target(testbed: SshTestbed) -> VnfConfigTarget:
             ),
             private_key_file=testbed.private_key,
         )
-    return VnfConfigTarget(ns_instance_id="ns-1", vnf_profile_id="vnf1", day12=day12,
-                           files=FILES, inventory=inventory)
+    return VnfConfigTarget(
+        ns_instance_id="ns-1", vnf_profile_id="vnf1", day12=day12, files=FILES, inventory=inventory
+    )
 
 
 def test_day1_runs_initial_primitives_in_seq_order_on_every_vdu(
@@ -193,8 +197,9 @@ def test_day1_runs_initial_primitives_in_seq_order_on_every_vdu(
     caplog.set_level(logging.INFO, logger="locus_iac")
     runner = ConfigRunner(tmp_path / "data")
     seen = []
-    runs = runner.day1(_target(ssh_testbed), {"target_dir": str(remote_dir)},
-                       op_occ_id="op-1", on_task=seen.append)
+    runs = runner.day1(
+        _target(ssh_testbed), {"target_dir": str(remote_dir)}, op_occ_id="op-1", on_task=seen.append
+    )
     assert [r.primitive for r in runs] == ["prepare", "configure"]
     assert all(r.ok for r in runs), [r.failures() for r in runs]
     for host in ssh_testbed.hosts:
@@ -237,8 +242,9 @@ def test_day2_action_runs_with_checked_parameters(
     for path in (remote_dir, *(remote_dir / h.name for h in ssh_testbed.hosts)):
         path.mkdir()
         os.chown(path, owner.st_uid, owner.st_gid)
-    run = runner.day2(target, "set-greeting", {"target_dir": str(remote_dir), "greeting": "hi",
-                                                "repeat": 2})
+    run = runner.day2(
+        target, "set-greeting", {"target_dir": str(remote_dir), "greeting": "hi", "repeat": 2}
+    )
     raise_for_failure(run)
     assert [t.status for t in run.tasks] == [TaskStatus.CHANGED, TaskStatus.CHANGED]
     for host in ssh_testbed.hosts:
@@ -278,8 +284,13 @@ def test_unreachable_host_is_retryable(ssh_testbed: SshTestbed, tmp_path: Path) 
         targets=(SshTarget(name="vdu-9", address="127.0.0.1", port=port, user="locus-ssh-test"),),
         private_key_file=ssh_testbed.private_key,
     )
-    target = VnfConfigTarget(ns_instance_id="ns-1", vnf_profile_id="vnf1", day12=target.day12,
-                             files=FILES, inventory=dead)
+    target = VnfConfigTarget(
+        ns_instance_id="ns-1",
+        vnf_profile_id="vnf1",
+        day12=target.day12,
+        files=FILES,
+        inventory=dead,
+    )
     params = {"target_dir": "/nonexistent", "greeting": "x"}
     run = ConfigRunner(tmp_path / "data").day2(target, "set-greeting", params)
     assert [t.status for t in run.tasks] == [TaskStatus.UNREACHABLE]
@@ -296,7 +307,9 @@ def test_a_cancel_request_stops_the_playbook(
     os.chown(remote_dir, owner.st_uid, owner.st_gid)
     started = remote_dir / "started"
     run = ConfigRunner(tmp_path / "data").day2(
-        _target(ssh_testbed), "slow", {"target_dir": str(remote_dir)},
+        _target(ssh_testbed),
+        "slow",
+        {"target_dir": str(remote_dir)},
         should_cancel=started.exists,
     )
     assert run.status == "canceled"
@@ -311,7 +324,7 @@ def test_hidden_parameters_are_redacted_from_results_and_artifacts(
     owner = ssh_testbed.home.stat()
     remote_dir.mkdir()
     os.chown(remote_dir, owner.st_uid, owner.st_gid)
-    token = "tok-\"quoted\"-s3cr3t"
+    token = 'tok-"quoted"-s3cr3t'
     run = ConfigRunner(tmp_path / "data").day2(
         _target(ssh_testbed), "set-token", {"target_dir": str(remote_dir), "token": token}
     )

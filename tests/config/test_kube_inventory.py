@@ -35,8 +35,7 @@ KDUS: dict[str, Any] = {
 def kubeconfig(tmp_path: Path) -> Path:
     path = tmp_path / "kubeconfig-local"
     path.write_text(
-        "apiVersion: v1\nkind: Config\nusers:\n"
-        f"  - name: admin\n    user:\n      token: {TOKEN}\n"
+        f"apiVersion: v1\nkind: Config\nusers:\n  - name: admin\n    user:\n      token: {TOKEN}\n"
     )
     path.chmod(0o600)
     return path

@@ -39,7 +39,9 @@ PRIMITIVE = ConfigPrimitive.model_validate(
 
 def test_valid_parameters_get_their_defaults() -> None:
     assert check_primitive_params(PRIMITIVE, {"url": "http://x/", "debug": True}) == {
-        "url": "http://x/", "workers": 4, "debug": True,
+        "url": "http://x/",
+        "workers": 4,
+        "debug": True,
     }
 
 
@@ -71,10 +73,17 @@ DAY12 = Day12.model_validate(
         "id": "v",
         "execution-environment-list": [{"id": "env"}],
         "initial-config-primitive": [
-            {"seq": 10, "name": "late", "parameter": [{"name": "n", "data-type": "INTEGER",
-                                                        "value": "7"}]},
-            {"seq": 2, "name": "early", "execution-environment-primitive": "first",
-             "parameter": [{"name": "url", "value": "<edge_url>"}]},
+            {
+                "seq": 10,
+                "name": "late",
+                "parameter": [{"name": "n", "data-type": "INTEGER", "value": "7"}],
+            },
+            {
+                "seq": 2,
+                "name": "early",
+                "execution-environment-primitive": "first",
+                "parameter": [{"name": "url", "value": "<edge_url>"}],
+            },
         ],
         "config-primitive": [{"name": "p"}],
     }
@@ -101,7 +110,10 @@ def test_playbook_resolution_follows_the_package_convention() -> None:
     early = ordered_initial(DAY12)[0]
     resolved = resolve_playbook(DAY12, early, files)
     assert (resolved.primitive, resolved.environment, resolved.playbook) == (
-        "early", "env", "first.yaml")
+        "early",
+        "env",
+        "first.yaml",
+    )
     assert set(resolved.files) == {"first.yaml", "p.yml", "templates/x.j2"}
     with pytest.raises(NotFound, match=r"ansible/env/p\.yml"):
         resolve_playbook(DAY12, DAY12.config_primitive[0], {})
@@ -110,12 +122,17 @@ def test_playbook_resolution_follows_the_package_convention() -> None:
 def test_inventory_from_stack_outputs(tmp_path: Path) -> None:
     key = tmp_path / "id"
     inv = inventory_from_outputs(
-        {"cloud": {"cloud_vdu-1": "10.0.0.6", "cloud_vdu-0": "10.0.0.5"}}, "cloud",
-        user="ubuntu", private_key_file=key,
+        {"cloud": {"cloud_vdu-1": "10.0.0.6", "cloud_vdu-0": "10.0.0.5"}},
+        "cloud",
+        user="ubuntu",
+        private_key_file=key,
     )
     doc = inv.as_ansible(tmp_path / "known_hosts")["all"]
-    assert doc["hosts"]["cloud_vdu-0"] == {"ansible_host": "10.0.0.5", "ansible_port": 22,
-                                           "ansible_user": "ubuntu"}
+    assert doc["hosts"]["cloud_vdu-0"] == {
+        "ansible_host": "10.0.0.5",
+        "ansible_port": 22,
+        "ansible_user": "ubuntu",
+    }
     assert set(doc["children"]["cloud_vdu"]["hosts"]) == {"cloud_vdu-0", "cloud_vdu-1"}
     assert doc["vars"]["ansible_ssh_private_key_file"] == str(key)
     only = inv.for_vdu("cloud_vdu")
@@ -129,20 +146,61 @@ def test_inventory_from_stack_outputs(tmp_path: Path) -> None:
 
 RECORDED = [
     {"event": "playbook_on_start", "event_data": {"playbook": "p.yml"}},
-    {"event": "runner_on_ok", "event_data": {
-        "playbook": "p.yml", "play": "P", "host": "vdu-0", "task": "Write.",
-        "task_action": "ansible.builtin.copy", "res": {"changed": True}}},
-    {"event": "runner_on_ok", "event_data": {
-        "playbook": "p.yml", "play": "P", "host": "vdu-1", "task": "Write.",
-        "task_action": "ansible.builtin.copy", "res": {"changed": False, "msg": "All fine"}}},
-    {"event": "runner_on_failed", "event_data": {
-        "playbook": "p.yml", "play": "P", "host": "vdu-0", "task": "Run.", "ignore_errors": True,
-        "task_action": "ansible.builtin.command", "res": {"rc": 1, "stderr": "boom\n"}}},
-    {"event": "runner_on_unreachable", "event_data": {
-        "playbook": "p.yml", "play": "P", "host": "vdu-1", "task": "Run.",
-        "task_action": "ansible.builtin.command", "res": {"msg": "Connection refused"}}},
-    {"event": "runner_on_skipped", "event_data": {
-        "playbook": "p.yml", "play": "P", "host": "vdu-1", "task": "Skip.", "task_action": "x"}},
+    {
+        "event": "runner_on_ok",
+        "event_data": {
+            "playbook": "p.yml",
+            "play": "P",
+            "host": "vdu-0",
+            "task": "Write.",
+            "task_action": "ansible.builtin.copy",
+            "res": {"changed": True},
+        },
+    },
+    {
+        "event": "runner_on_ok",
+        "event_data": {
+            "playbook": "p.yml",
+            "play": "P",
+            "host": "vdu-1",
+            "task": "Write.",
+            "task_action": "ansible.builtin.copy",
+            "res": {"changed": False, "msg": "All fine"},
+        },
+    },
+    {
+        "event": "runner_on_failed",
+        "event_data": {
+            "playbook": "p.yml",
+            "play": "P",
+            "host": "vdu-0",
+            "task": "Run.",
+            "ignore_errors": True,
+            "task_action": "ansible.builtin.command",
+            "res": {"rc": 1, "stderr": "boom\n"},
+        },
+    },
+    {
+        "event": "runner_on_unreachable",
+        "event_data": {
+            "playbook": "p.yml",
+            "play": "P",
+            "host": "vdu-1",
+            "task": "Run.",
+            "task_action": "ansible.builtin.command",
+            "res": {"msg": "Connection refused"},
+        },
+    },
+    {
+        "event": "runner_on_skipped",
+        "event_data": {
+            "playbook": "p.yml",
+            "play": "P",
+            "host": "vdu-1",
+            "task": "Skip.",
+            "task_action": "x",
+        },
+    },
     {"event": "verbose", "stdout": "noise"},
 ]
 
@@ -171,7 +229,8 @@ def test_the_example_vnfd_primitives() -> None:
     action = day12.primitive("set-edge-endpoint")
     assert action is not None
     assert check_primitive_params(action, {"edge_url": "http://e:8080/"}) == {
-        "edge_url": "http://e:8080/"}
+        "edge_url": "http://e:8080/"
+    }
     with pytest.raises(ValidationError) as caught:
         check_primitive_params(action, {})
     assert caught.value.issues[0].path == "/primitive_params/edge_url"

@@ -26,8 +26,10 @@ def test_day1_against_the_management_addresses_the_stack_exports(
     ssh_testbed: SshTestbed, remote_dir: Path, tmp_path: Path
 ) -> None:
     if ssh_testbed.hosts[0].netns is None:
-        pytest.skip("LOCUS_TEST_SSH_LOOPBACK=1: the hosts differ by port on 127.0.0.1 and the "
-                    "stack exports addresses only")
+        pytest.skip(
+            "LOCUS_TEST_SSH_LOOPBACK=1: the hosts differ by port on 127.0.0.1 and the "
+            "stack exports addresses only"
+        )
     addresses = {h.name: h.address for h in ssh_testbed.hosts}
 
     def program() -> None:
@@ -38,11 +40,18 @@ def test_day1_against_the_management_addresses_the_stack_exports(
     up = driver.up("ns-day1", program)
     day12 = Day12.model_validate(yaml.safe_load(DAY12))
     inventory = inventory_from_outputs(
-        up.outputs.get("management"), "vnf1", user="locus-ssh-test",
+        up.outputs.get("management"),
+        "vnf1",
+        user="locus-ssh-test",
         private_key_file=ssh_testbed.private_key,
     )
-    target = VnfConfigTarget(ns_instance_id="ns-day1", vnf_profile_id="vnf1", day12=day12,
-                             files=FILES, inventory=inventory)
+    target = VnfConfigTarget(
+        ns_instance_id="ns-day1",
+        vnf_profile_id="vnf1",
+        day12=day12,
+        files=FILES,
+        inventory=inventory,
+    )
     runs = ConfigRunner(tmp_path / "data").day1(target, {"target_dir": str(remote_dir)})
     assert [r.ok for r in runs] == [True, True]
     for host in ssh_testbed.hosts:

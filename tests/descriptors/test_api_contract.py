@@ -12,8 +12,16 @@ from .conftest import VALID, load
 
 
 def test_public_functions_and_types_are_exported() -> None:
-    for name in ("Descriptor", "DescriptorKind", "parse_descriptor", "check_references",
-                 "dump_descriptor", "Vnfd", "Nsd", "Nst"):
+    for name in (
+        "Descriptor",
+        "DescriptorKind",
+        "parse_descriptor",
+        "check_references",
+        "dump_descriptor",
+        "Vnfd",
+        "Nsd",
+        "Nst",
+    ):
         assert name in descriptors.__all__
     assert set(descriptors.__all__) <= set(dir(descriptors))
 
@@ -33,8 +41,7 @@ def test_signatures() -> None:
     assert list(parse.parameters) == ["text", "source", "strict"]
     assert parse.parameters["source"].default == "<input>"
     assert parse.parameters["strict"].default is False
-    assert list(inspect.signature(descriptors.check_references).parameters) == [
-        "subject", "known"]
+    assert list(inspect.signature(descriptors.check_references).parameters) == ["subject", "known"]
     assert list(inspect.signature(descriptors.dump_descriptor).parameters) == ["descriptor"]
 
 
@@ -54,8 +61,15 @@ def test_lookups_find_what_is_declared_and_nothing_else() -> None:
     df = cloud.df_by_id("default-df")
     assert df is not None and df.id == "default-df"
     assert not cloud.is_knf
-    for lookup in (cloud.vdu_by_id, cloud.compute_desc, cloud.storage_desc, cloud.image_desc,
-                   cloud.ext_cpd_by_id, cloud.df_by_id, cloud.kdu_by_name):
+    for lookup in (
+        cloud.vdu_by_id,
+        cloud.compute_desc,
+        cloud.storage_desc,
+        cloud.image_desc,
+        cloud.ext_cpd_by_id,
+        cloud.df_by_id,
+        cloud.kdu_by_name,
+    ):
         assert lookup("nope") is None
     knf = load(VALID / "edge_knf_vnfd.yaml").model
     assert isinstance(knf, descriptors.Vnfd) and knf.is_knf

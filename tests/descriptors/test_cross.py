@@ -25,8 +25,11 @@ def test_nsd_vnfd_id_needs_a_known_vnfd() -> None:
 def test_constituent_cpd_id_needs_an_ext_cpd_of_that_vnfd() -> None:
     data = fixture_data("cloud_nsd.yaml")
     profile = ["nsd", "nsd", 0, "df", 0, "vnf-profile", 0]
-    set_at(data, [*profile, "virtual-link-connectivity", 2, "constituent-cpd-id", 0,
-                  "constituent-cpd-id"], "cp_kache-ext")
+    set_at(
+        data,
+        [*profile, "virtual-link-connectivity", 2, "constituent-cpd-id", 0, "constituent-cpd-id"],
+        "cp_kache-ext",
+    )
     nsd = parse_descriptor(to_text(data))
     path = "/nsd/nsd/0/df/0/vnf-profile/0/virtual-link-connectivity/2/constituent-cpd-id/0/"
     issues = check_references(nsd, _known("cloud_vnfd.yaml"))
@@ -85,8 +88,11 @@ nsd:
 
 def test_sapd_bound_to_a_vnf_ext_cpd() -> None:
     data = fixture_data("hackfest_basic_nsd.yaml")
-    set_at(data, ["nsd", "nsd", 0, "sapd", 0], {"id": "s", "vnf": {
-        "vnfd-id": "hackfest_basic-vnf", "ext-cpd-id": "vnf-cp9-ext"}})
+    set_at(
+        data,
+        ["nsd", "nsd", 0, "sapd", 0],
+        {"id": "s", "vnf": {"vnfd-id": "hackfest_basic-vnf", "ext-cpd-id": "vnf-cp9-ext"}},
+    )
     nsd = parse_descriptor(to_text(data))
     assert _pairs(nsd, _known("hackfest_basic_vnfd.yaml")) == {
         ("/nsd/nsd/0/sapd/0/vnf/ext-cpd-id", "unresolved-reference")
@@ -98,14 +104,18 @@ def test_nst_nsd_ref_and_connection_points() -> None:
     assert _pairs(nst, _known("cloud_nsd.yaml")) == {
         ("/nst/0/netslice-subnet/1/nsd-ref", "unresolved-reference")
     }
-    data = set_at(fixture_data("locus_nst.yaml"),
-                  ["nst", 0, "netslice-vld", 3, "nss-connection-point-ref", 1,
-                   "nsd-connection-point-ref"], "cp_cache-ext")
+    data = set_at(
+        fixture_data("locus_nst.yaml"),
+        ["nst", 0, "netslice-vld", 3, "nss-connection-point-ref", 1, "nsd-connection-point-ref"],
+        "cp_cache-ext",
+    )
     nst = parse_descriptor(to_text(data))
     issues = check_references(nst, _known("cloud_nsd.yaml", "edge_nsd.yaml"))
     assert [(i.path, i.code) for i in issues] == [
-        ("/nst/0/netslice-vld/3/nss-connection-point-ref/1/nsd-connection-point-ref",
-         "unresolved-reference")
+        (
+            "/nst/0/netslice-vld/3/nss-connection-point-ref/1/nsd-connection-point-ref",
+            "unresolved-reference",
+        )
     ]
     assert "NSD 'knf_edge_nsd' (subnet 'edge_nsd') has no sapd 'cp_cache-ext'" in issues[0].message
 

@@ -57,10 +57,7 @@ def test_seed_figure_as_printed_is_not_yaml() -> None:
 
 
 def test_duplicate_mapping_key_is_an_issue_at_its_second_occurrence() -> None:
-    text = (
-        "vnfd:\n  id: x\n  df:\n  - id: d\n    vdu-profile: []\n    vdu-profile: []\n"
-        "  id: y\n"
-    )
+    text = "vnfd:\n  id: x\n  df:\n  - id: d\n    vdu-profile: []\n    vdu-profile: []\n  id: y\n"
     issues = issues_of(text)
     assert pairs(issues) == {
         ("/vnfd/df/0/vdu-profile", "duplicate-key"),

@@ -13,8 +13,22 @@ from locus_iac.errors import ValidationError
 
 from .conftest import VALID, fixture_data, to_text
 
-ODD_VALUES: list[Any] = [None, True, 0, -1, 2**70, 1.5, "", "x", [], {}, [None], {"k": [1]},
-                         {1: "int key"}, ["a", {"b": None}]]
+ODD_VALUES: list[Any] = [
+    None,
+    True,
+    0,
+    -1,
+    2**70,
+    1.5,
+    "",
+    "x",
+    [],
+    {},
+    [None],
+    {"k": [1]},
+    {1: "int key"},
+    ["a", {"b": None}],
+]
 
 
 def _nodes(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -56,8 +70,16 @@ def test_random_mutations_give_issues_not_crashes(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["\x00", "vnfd: !!binary aGVsbG8=\n", "? [a, b]\n: c\n", "vnfd: {? [a]: b}\n",
-     "vnfd:\n  id: 2020-01-01\n", "nst: [[[]]]\n", "nsd: {nsd: [1]}\n", "\ufeffvnfd: {id: x}\n"],
+    [
+        "\x00",
+        "vnfd: !!binary aGVsbG8=\n",
+        "? [a, b]\n: c\n",
+        "vnfd: {? [a]: b}\n",
+        "vnfd:\n  id: 2020-01-01\n",
+        "nst: [[[]]]\n",
+        "nsd: {nsd: [1]}\n",
+        "\ufeffvnfd: {id: x}\n",
+    ],
 )
 def test_odd_documents(text: str) -> None:
     try:

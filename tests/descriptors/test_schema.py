@@ -18,8 +18,11 @@ def test_unknown_field_suggests_the_yang_name() -> None:
 
 
 def test_missing_field_points_at_the_absent_leaf() -> None:
-    data = set_at(fixture_data("cloud_nsd.yaml"), ["nsd", "nsd", 0, "df", 0, "vnf-profile", 0,
-                                                   "vnfd-id"], DELETE)
+    data = set_at(
+        fixture_data("cloud_nsd.yaml"),
+        ["nsd", "nsd", 0, "df", 0, "vnf-profile", 0, "vnfd-id"],
+        DELETE,
+    )
     assert pairs(issues_of(to_text(data))) == {
         ("/nsd/nsd/0/df/0/vnf-profile/0/vnfd-id", "missing-field")
     }
@@ -61,8 +64,11 @@ def test_invalid_values() -> None:
 
 
 def test_yang_choice_with_two_cases_is_invalid() -> None:
-    data = set_at(fixture_data("edge_knf_vnfd.yaml"), ["vnfd", "ext-cpd", 0, "int-cpd"],
-                  {"vdu-id": "x", "cpd": "y"})
+    data = set_at(
+        fixture_data("edge_knf_vnfd.yaml"),
+        ["vnfd", "ext-cpd", 0, "int-cpd"],
+        {"vdu-id": "x", "cpd": "y"},
+    )
     set_at(data, ["vnfd", "kdu", 0, "juju-bundle"], "bundle")
     issues = issues_of(to_text(data))
     assert ("/vnfd/ext-cpd/0", "invalid-value") in pairs(issues)

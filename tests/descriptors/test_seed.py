@@ -94,7 +94,12 @@ def test_seed_nsds_have_no_saps_for_the_netslice() -> None:
 
 
 def test_corrected_versions_are_accepted_and_resolve() -> None:
-    names = ["cloud_vnfd.yaml", "edge_knf_vnfd.yaml", "cloud_nsd.yaml", "edge_nsd.yaml",
-             "locus_nst.yaml"]
+    names = [
+        "cloud_vnfd.yaml",
+        "edge_knf_vnfd.yaml",
+        "cloud_nsd.yaml",
+        "edge_nsd.yaml",
+        "locus_nst.yaml",
+    ]
     known = [load(VALID / name) for name in names]
     assert all(check_references(d, known) == [] for d in known)

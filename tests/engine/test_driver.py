@@ -48,8 +48,9 @@ def program_with(boxes: int, fail: bool = False) -> object:
             raise RuntimeError("the program is broken")
         for i in range(boxes):
             Box(f"vdu-{i}")
-        pulumi.export("management", {"vnf1": {f"vdu-{i}": f"169.254.9.{i + 2}"
-                                              for i in range(boxes)}})
+        pulumi.export(
+            "management", {"vnf1": {f"vdu-{i}": f"169.254.9.{i + 2}" for i in range(boxes)}}
+        )
         pulumi.export("token", pulumi.Output.secret("s3cr3t-value"))
 
     return program
@@ -113,8 +114,9 @@ def test_lifecycle_preview_up_refresh_destroy(
     names = {r.name for r in seen if isinstance(r, ResourceEvent) and r.phase is ResourcePhase.DONE}
     assert {"vdu-0", "vdu-1"} <= names
     assert isinstance(seen[-1], SummaryRecord)
-    assert up.outputs.get("management") == {"vnf1": {"vdu-0": "169.254.9.2",
-                                                      "vdu-1": "169.254.9.3"}}
+    assert up.outputs.get("management") == {
+        "vnf1": {"vdu-0": "169.254.9.2", "vdu-1": "169.254.9.3"}
+    }
     assert up.outputs.values["token"].secret
     assert "s3cr3t-value" not in repr(up.outputs)
     assert up.outputs.public()["token"] == "[secret]"

@@ -40,7 +40,11 @@ def test_resource_events_are_typed() -> None:
     first = records[1]
     assert isinstance(first, ResourceEvent)
     assert (first.name, first.type, first.op, first.phase) == (
-        "vdu-0", "locus:test:Box", ResourceOp.CREATE, ResourcePhase.STARTED)
+        "vdu-0",
+        "locus:test:Box",
+        ResourceOp.CREATE,
+        ResourcePhase.STARTED,
+    )
     assert first.timestamp.isoformat() == "2025-11-26T12:26:42+00:00"
     sub = records[4]
     assert isinstance(sub, ResourceEvent)

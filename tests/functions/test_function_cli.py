@@ -50,13 +50,40 @@ def test_schema_is_printed() -> None:
 
 def test_synth_then_run_finds_the_pois(tmp_path: Path) -> None:
     data, truth = tmp_path / "ues.csv", tmp_path / "truth.json"
-    code, out = _run("function", "poi", "synth", "-o", str(data), "-n", "2000", "--ues", "10",
-                     "--pois", "4", "--seed", "5", "--truth", str(truth))
+    code, out = _run(
+        "function",
+        "poi",
+        "synth",
+        "-o",
+        str(data),
+        "-n",
+        "2000",
+        "--ues",
+        "10",
+        "--pois",
+        "4",
+        "--seed",
+        "5",
+        "--truth",
+        str(truth),
+    )
     assert code == 0, out
     result_file = tmp_path / "pois.geojson"
-    code, out = _run("function", "poi", "run", "--input", str(data), "--method", "hca",
-                     "-p", "distance_threshold_m=150", "--store", str(tmp_path / "store"),
-                     "-o", str(result_file))
+    code, out = _run(
+        "function",
+        "poi",
+        "run",
+        "--input",
+        str(data),
+        "--method",
+        "hca",
+        "-p",
+        "distance_threshold_m=150",
+        "--store",
+        str(tmp_path / "store"),
+        "-o",
+        str(result_file),
+    )
     assert code == 0, out
     assert "saved as file://" in out
     result = json.loads(result_file.read_text())
@@ -66,8 +93,11 @@ def test_synth_then_run_finds_the_pois(tmp_path: Path) -> None:
 
 def test_run_errors_are_clear(tmp_path: Path) -> None:
     data = tmp_path / "ues.json"
-    data.write_text(json.dumps({"records": [
-        {"ue_id": "a", "timestamp": "noon", "latitude": 1, "longitude": 2}]}))
+    data.write_text(
+        json.dumps(
+            {"records": [{"ue_id": "a", "timestamp": "noon", "latitude": 1, "longitude": 2}]}
+        )
+    )
     code, out = _run("function", "poi", "run", "--input", str(data))
     assert code == 1
     assert "/records/0/timestamp" in out

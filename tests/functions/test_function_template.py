@@ -39,10 +39,17 @@ def test_annex_a_template_is_valid() -> None:
     template = load_template(POI_TEMPLATE)
     assert template.name == "poi-identification" and template.vnfd_id == "poi_knf"
     assert [c.name for c in template.functional_decomposition.components] == [
-        "data-query", "preprocessing", "clustering", "convex-hull"]
+        "data-query",
+        "preprocessing",
+        "clustering",
+        "convex-hull",
+    ]
     assert template.requirements.placement.location == "core"
     assert {m.method for m in template.requirements.resources.measurements} == {
-        "hca", "dbscan", "optics"}
+        "hca",
+        "dbscan",
+        "optics",
+    }
 
 
 def test_schema_violations_are_all_reported_with_pointers() -> None:
@@ -68,14 +75,19 @@ def test_cross_references_are_checked() -> None:
     with pytest.raises(ValidationError) as caught:
         validate_template(doc)
     assert {i.path for i in caught.value.issues} == {
-        "/functional_decomposition/components/0/next/0", "/monitoring/scrape_interface",
-        "/interfaces/1/name"}
+        "/functional_decomposition/components/0/next/0",
+        "/monitoring/scrape_interface",
+        "/interfaces/1/name",
+    }
 
 
 def test_committed_example_package_is_what_the_generator_makes() -> None:
     files = package_files(load_template(POI_TEMPLATE), POI_TEMPLATE.read_text())
-    on_disk = {p.relative_to(POI_PACKAGE).as_posix(): p.read_text()
-               for p in POI_PACKAGE.rglob("*") if p.is_file()}
+    on_disk = {
+        p.relative_to(POI_PACKAGE).as_posix(): p.read_text()
+        for p in POI_PACKAGE.rglob("*")
+        if p.is_file()
+    }
     assert on_disk == files, "regenerate: locus function package ... -o examples/packages"
 
 
@@ -90,8 +102,10 @@ def test_generated_knf_package_validates_and_carries_the_template(tmp_path: Path
     assert [e.k8s_cluster_net for e in model.ext_cpd] == ["mgmtnet"]
     df = model.df[0]
     assert {m.performance_metric for m in df.monitoring_parameter} == {
-        "locus_poi_runs_total", "locus_poi_run_duration_seconds",
-        "locus_poi_records_processed_total"}
+        "locus_poi_runs_total",
+        "locus_poi_run_duration_seconds",
+        "locus_poi_records_processed_total",
+    }
     lcm = df.lcm_operations_configuration
     assert lcm is not None and lcm.operate_vnf_op_config is not None
     primitive = lcm.operate_vnf_op_config.day1_2[0].config_primitive[0]
@@ -109,17 +123,22 @@ def test_generated_knf_package_validates_and_carries_the_template(tmp_path: Path
 def test_generated_vm_package_validates(tmp_path: Path) -> None:
     doc = copy.deepcopy(_document())
     doc.pop("package_id")
-    doc["deployment"] = {"type": "vm", "image": "ubuntu-22.04-poi",
-                         "command": ["/usr/local/bin/locus", "function", "poi", "serve"]}
+    doc["deployment"] = {
+        "type": "vm",
+        "image": "ubuntu-22.04-poi",
+        "command": ["/usr/local/bin/locus", "function", "poi", "serve"],
+    }
     doc["requirements"]["resources"].update(vcpu=1.5, memory_mib=1536, disk_gib=4.2)
-    doc["interfaces"].append({"name": "feed", "protocol": "kafka", "port": 9092,
-                              "purpose": "data", "network": "datanet"})
+    doc["interfaces"].append(
+        {"name": "feed", "protocol": "kafka", "port": 9092, "purpose": "data", "network": "datanet"}
+    )
     template = validate_template(doc)
     target = build_package(template, yaml.safe_dump(doc), tmp_path)
     assert target.name == "poi_identification_vnf"
     assert _valid(target) == []
-    descriptor = parse_descriptor((target / "poi_identification_vnf_vnfd.yaml").read_text(),
-                                  "generated")
+    descriptor = parse_descriptor(
+        (target / "poi_identification_vnf_vnfd.yaml").read_text(), "generated"
+    )
     model = descriptor.model
     assert isinstance(model, Vnfd)
     compute = model.virtual_compute_desc[0]
@@ -128,8 +147,9 @@ def test_generated_vm_package_validates(tmp_path: Path) -> None:
     assert [e.id for e in model.ext_cpd] == ["mgmtnet-ext", "datanet-ext"]
     cloud_init = (target / "cloud_init" / "poi-identification-init.cfg").read_text()
     assert cloud_init.startswith("#cloud-config\n")
-    assert "LOCUS_FN_DEFAULT_METHOD=dbscan" in yaml.safe_load(cloud_init)["write_files"][0][
-        "content"]
+    assert (
+        "LOCUS_FN_DEFAULT_METHOD=dbscan" in yaml.safe_load(cloud_init)["write_files"][0]["content"]
+    )
 
 
 def test_example_schema_copy_matches_the_packaged_schema() -> None:

@@ -23,8 +23,10 @@ def test_chart_renders_deployment_and_service(helm: Path) -> None:
     assert deployment["metadata"]["name"] == "poi-poi-identification"
     pod = deployment["spec"]["template"]
     assert pod["metadata"]["annotations"] == {
-        "prometheus.io/scrape": "true", "prometheus.io/port": "8080",
-        "prometheus.io/path": "/metrics"}
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "8080",
+        "prometheus.io/path": "/metrics",
+    }
     container = pod["spec"]["containers"][0]
     assert container["image"] == "locus/poi-identification:1.0"
     assert container["command"][:4] == ["locus", "function", "poi", "serve"]
@@ -34,5 +36,6 @@ def test_chart_renders_deployment_and_service(helm: Path) -> None:
     assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": 8080}
     assert container["resources"]["limits"] == {"cpu": "2000m", "memory": "1024Mi"}
     assert service["spec"]["ports"] == [
-        {"name": "api", "port": 8080, "targetPort": "api", "protocol": "TCP"}]
+        {"name": "api", "port": 8080, "targetPort": "api", "protocol": "TCP"}
+    ]
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]

@@ -65,11 +65,14 @@ def test_cluster_labels_match_truth_for_large_input_paths() -> None:
     x, y = projector.forward(trace.records.lon, trace.records.lat)
     features = feature_matrix(x, y, trace.records.t, None)
     dwell = trace.truth != NOISE
-    for params in (HcaParams(exact_limit=2000), HcaParams(linkage="single", exact_limit=2000,
-                                                          distance_threshold_m=40,
-                                                          min_cluster_size=200),
-                   DbscanParams(exact_limit=1000, min_samples=40),
-                   OpticsParams(sample_limit=2000)):
+    for params in (
+        HcaParams(exact_limit=2000),
+        HcaParams(
+            linkage="single", exact_limit=2000, distance_threshold_m=40, min_cluster_size=200
+        ),
+        DbscanParams(exact_limit=1000, min_samples=40),
+        OpticsParams(sample_limit=2000),
+    ):
         labels = cluster(features, params)
         ari = adjusted_rand_score(trace.truth[dwell], labels[dwell])
         assert ari > 0.9, f"{params}: ARI {ari:.3f}"
@@ -91,8 +94,10 @@ def test_result_properties_are_consistent(trace: SyntheticTrace) -> None:
     assert run.records_input == 3200
     assert run.clusters == len(result.features) >= 8
     assert sum(f.properties.record_count for f in result.features) == run.records_clustered
-    assert run.records_clustered + run.noise + run.duplicates + run.invalid + \
-        run.speed_outliers == run.records_selected
+    assert (
+        run.records_clustered + run.noise + run.duplicates + run.invalid + run.speed_outliers
+        == run.records_selected
+    )
     counts = [f.properties.record_count for f in result.features]
     assert counts == sorted(counts, reverse=True)
     first = result.features[0]
@@ -111,8 +116,10 @@ def test_time_dimension_splits_visits_far_apart_in_time() -> None:
     ues = [f"u{i}" for i in range(40)]
     records = LocationRecords.from_columns(ues, t, lat, np.full(40, 23.0))
     flat = run_poi(records, parse_query({"method": "dbscan", "params": {"min_samples": 5}}))
-    timed = run_poi(records, parse_query(
-        {"method": "dbscan", "params": {"min_samples": 5, "time_scale_m_per_s": 0.01}}))
+    timed = run_poi(
+        records,
+        parse_query({"method": "dbscan", "params": {"min_samples": 5, "time_scale_m_per_s": 0.01}}),
+    )
     assert (flat.run.clusters, timed.run.clusters) == (1, 2)
     assert flat.silhouette is None
     assert timed.silhouette is not None
@@ -139,8 +146,14 @@ def test_unknown_method_lists_valid_ones() -> None:
 
 def test_bad_parameters_are_all_reported_with_pointers() -> None:
     with pytest.raises(ValidationError) as caught:
-        parse_query({"method": "dbscan", "params": {"eps_m": -1, "bogus": 1},
-                     "area": [0, 0, 200, 1], "interval": {"start": "soon"}})
+        parse_query(
+            {
+                "method": "dbscan",
+                "params": {"eps_m": -1, "bogus": 1},
+                "area": [0, 0, 200, 1],
+                "interval": {"start": "soon"},
+            }
+        )
     paths = {i.path for i in caught.value.issues}
     assert {"/params/eps_m", "/params/bogus"} <= paths
     assert any(p.startswith("/area") for p in paths)

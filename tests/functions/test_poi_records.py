@@ -48,12 +48,14 @@ def test_json_list_and_object_forms_agree(tmp_path: Path) -> None:
 
 
 def test_json_problems_are_all_listed_with_pointers() -> None:
-    doc = {"records": [
-        {"ue_id": "ok", "timestamp": 1, "latitude": 0.1, "longitude": 0.2},
-        {"ue_id": "", "timestamp": "yesterday", "latitude": 91, "longitude": "east"},
-        "not an object",
-        {"ue_id": "x", "timestamp": 1, "latitude": 10, "longitude": -180.5},
-    ]}
+    doc = {
+        "records": [
+            {"ue_id": "ok", "timestamp": 1, "latitude": 0.1, "longitude": 0.2},
+            {"ue_id": "", "timestamp": "yesterday", "latitude": 91, "longitude": "east"},
+            "not an object",
+            {"ue_id": "x", "timestamp": 1, "latitude": 10, "longitude": -180.5},
+        ]
+    }
     with pytest.raises(ValidationError) as caught:
         parse_records(json.dumps(doc))
     found = {(i.path, i.code) for i in caught.value.issues}
@@ -90,7 +92,9 @@ def test_csv_missing_columns_are_reported() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_records("ue_id,latitude\na,1\n")
     assert {i.message for i in caught.value.issues} == {
-        "line 1: no column named 'timestamp'", "line 1: no column named 'longitude'"}
+        "line 1: no column named 'timestamp'",
+        "line 1: no column named 'longitude'",
+    }
 
 
 def test_invalid_json_is_a_validation_error() -> None:
@@ -101,8 +105,8 @@ def test_invalid_json_is_a_validation_error() -> None:
 
 def _grid_records() -> LocationRecords:
     return LocationRecords.from_columns(
-        ["a", "b", "c", "d"], [0, 100, 200, 300], [10.0, 10.5, 11.0, 12.0],
-        [20.0, 20.5, 21.0, 22.0])
+        ["a", "b", "c", "d"], [0, 100, 200, 300], [10.0, 10.5, 11.0, 12.0], [20.0, 20.5, 21.0, 22.0]
+    )
 
 
 def test_select_by_bbox_and_interval() -> None:
@@ -116,19 +120,22 @@ def test_select_by_bbox_and_interval() -> None:
 
 def test_select_by_geojson_polygon_and_multipolygon() -> None:
     records = _grid_records()
-    tri = GeoJsonPolygon(type="Polygon", coordinates=[
-        [[19.9, 9.9], [20.6, 9.9], [20.6, 10.8], [19.9, 9.9]]])
+    tri = GeoJsonPolygon(
+        type="Polygon", coordinates=[[[19.9, 9.9], [20.6, 9.9], [20.6, 10.8], [19.9, 9.9]]]
+    )
     assert list(select(records, tri).ue_id) == ["a", "b"]
-    multi = GeoJsonPolygon(type="MultiPolygon", coordinates=[
-        [[[19.9, 9.9], [20.1, 9.9], [20.1, 10.1], [19.9, 10.1], [19.9, 9.9]]],
-        [[[21.9, 11.9], [22.1, 11.9], [22.1, 12.1], [21.9, 12.1], [21.9, 11.9]]],
-    ])
+    multi = GeoJsonPolygon(
+        type="MultiPolygon",
+        coordinates=[
+            [[[19.9, 9.9], [20.1, 9.9], [20.1, 10.1], [19.9, 10.1], [19.9, 9.9]]],
+            [[[21.9, 11.9], [22.1, 11.9], [22.1, 12.1], [21.9, 12.1], [21.9, 11.9]]],
+        ],
+    )
     assert list(select(records, multi).ue_id) == ["a", "d"]
 
 
 def test_invalid_polygon_is_reported() -> None:
-    bowtie = GeoJsonPolygon(type="Polygon", coordinates=[
-        [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]])
+    bowtie = GeoJsonPolygon(type="Polygon", coordinates=[[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]])
     with pytest.raises(ValidationError) as caught:
         select(_grid_records(), bowtie)
     assert caught.value.issues[0].path == "/area/coordinates"
@@ -143,8 +150,9 @@ def test_clean_drops_duplicates_null_island_and_speed_jumps() -> None:
     kept, report = clean(records)
     assert (report.duplicates, report.invalid, report.speed_outliers) == (1, 1, 1)
     assert kept.lat.tolist() == [37.0, 37.0001, 37.0002]
-    kept_all, report_off = clean(records, PreprocessParams(
-        drop_duplicates=False, drop_null_island=False, max_speed_mps=None))
+    kept_all, report_off = clean(
+        records, PreprocessParams(drop_duplicates=False, drop_null_island=False, max_speed_mps=None)
+    )
     assert len(kept_all) == 6 and report_off.kept == 6
 
 
@@ -158,8 +166,15 @@ def test_projection_is_metric_and_round_trips() -> None:
 
 def test_fast_and_per_record_paths_agree() -> None:
     """Clean input takes the vectorised path; one bad value sends it to the slow path."""
-    rows = [{"ue_id": f"u{i % 7}", "timestamp": f"2026-03-01T10:{i % 60:02d}:00Z",
-             "latitude": 37.9 + i * 1e-4, "longitude": "23.7"} for i in range(300)]
+    rows = [
+        {
+            "ue_id": f"u{i % 7}",
+            "timestamp": f"2026-03-01T10:{i % 60:02d}:00Z",
+            "latitude": 37.9 + i * 1e-4,
+            "longitude": "23.7",
+        }
+        for i in range(300)
+    ]
     clean_records = parse_records(json.dumps(rows))
     assert clean_records.t[1] - clean_records.t[0] == 60.0
     assert clean_records.lon.tolist() == [23.7] * 300
@@ -168,7 +183,8 @@ def test_fast_and_per_record_paths_agree() -> None:
     assert mixed.t[5] == clean_records.t[5] - 3600
     assert np.array_equal(np.delete(mixed.t, 5), np.delete(clean_records.t, 5))
     csv_text = "ue_id,timestamp,latitude,longitude\n" + "".join(
-        f"{r['ue_id']},{r['timestamp']},{r['latitude']},{r['longitude']}\n" for r in rows)
+        f"{r['ue_id']},{r['timestamp']},{r['latitude']},{r['longitude']}\n" for r in rows
+    )
     assert np.array_equal(parse_records(csv_text).t, mixed.t)
     rows[7]["latitude"] = True
     with pytest.raises(ValidationError) as caught:

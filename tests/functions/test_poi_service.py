@@ -21,8 +21,9 @@ TRACE = generate(SyntheticSpec(n_records=1600, n_ues=8, n_pois=5, seed=11))
 
 def _csv(records_json: list[dict[str, object]]) -> bytes:
     lines = ["ue_id,timestamp,latitude,longitude"]
-    lines += [f"{r['ue_id']},{r['timestamp']},{r['latitude']},{r['longitude']}"
-              for r in records_json]
+    lines += [
+        f"{r['ue_id']},{r['timestamp']},{r['latitude']},{r['longitude']}" for r in records_json
+    ]
     return "\n".join(lines).encode()
 
 
@@ -35,8 +36,11 @@ def service(tmp_path: Path) -> Iterator[tuple[str, FileResultStore]]:
 
 def test_run_inline_then_get_result_and_metrics(service: tuple[str, FileResultStore]) -> None:
     url, store = service
-    body = {"records": TRACE.records.to_json_records(), "method": "dbscan",
-            "params": {"eps_m": 50, "min_samples": 10}}
+    body = {
+        "records": TRACE.records.to_json_records(),
+        "method": "dbscan",
+        "params": {"eps_m": 50, "min_samples": 10},
+    }
     with httpx.Client(base_url=url, timeout=60) as client:
         assert client.get("/health").json() == {"status": "ok"}
         answer = client.post("/run", json=body)
@@ -65,9 +69,12 @@ def test_run_from_http_source_with_area_and_interval(
     url, _ = service
     static_files.routes["/ues.csv"] = (200, "text/csv", _csv(TRACE.records.to_json_records()))
     west, south = float(TRACE.records.lon.min()), float(TRACE.records.lat.min())
-    body = {"source": f"{static_files.url}/ues.csv", "method": "hca",
-            "area": [west - 0.1, south - 0.1, 180, 90],
-            "interval": {"start": float(TRACE.records.t.min()) - 1, "end": "2100-01-01T00:00:00Z"}}
+    body = {
+        "source": f"{static_files.url}/ues.csv",
+        "method": "hca",
+        "area": [west - 0.1, south - 0.1, 180, 90],
+        "interval": {"start": float(TRACE.records.t.min()) - 1, "end": "2100-01-01T00:00:00Z"},
+    }
     answer = httpx.post(f"{url}/run", json=body, timeout=60)
     assert answer.status_code == 201, answer.text
     assert answer.json()["result"]["run"]["records_selected"] == 1600
@@ -79,8 +86,10 @@ def test_bad_requests_are_problem_details(
 ) -> None:
     url, _ = service
     with httpx.Client(base_url=url, timeout=30) as client:
-        bad = client.post("/run", json={"records": [
-            {"ue_id": "a", "timestamp": 0, "latitude": 95, "longitude": 0}]})
+        bad = client.post(
+            "/run",
+            json={"records": [{"ue_id": "a", "timestamp": 0, "latitude": 95, "longitude": 0}]},
+        )
         assert bad.status_code == 422
         assert bad.headers["content-type"].startswith("application/problem+json")
         assert bad.json()["errors"][0]["path"] == "/records/0/latitude"
@@ -103,22 +112,26 @@ def test_sources_outside_the_allowed_prefixes_are_refused(
     tmp_path: Path, static_files: StaticFiles
 ) -> None:
     static_files.routes["/ok.csv"] = (200, "text/csv", _csv(TRACE.records.to_json_records()))
-    settings = ServiceSettings(default_method="hca",
-                               source_prefixes=(f"{static_files.url}/",))
+    settings = ServiceSettings(default_method="hca", source_prefixes=(f"{static_files.url}/",))
     with ServedApp(create_app(FileResultStore(tmp_path), settings=settings)) as served:
         refused = httpx.post(f"{served.url}/run", json={"source": "http://127.0.0.1:1/x"})
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["code"] == "source-not-allowed"
-        allowed = httpx.post(f"{served.url}/run", json={"source": f"{static_files.url}/ok.csv"},
-                             timeout=60)
+        allowed = httpx.post(
+            f"{served.url}/run", json={"source": f"{static_files.url}/ok.csv"}, timeout=60
+        )
         assert allowed.status_code == 201, allowed.text
         assert allowed.json()["result"]["run"]["method"] == "hca"
 
 
 def test_fetch_records_maps_transport_and_status_errors(static_files: StaticFiles) -> None:
-    static_files.routes["/r.json"] = (200, "application/json", json.dumps(
-        [{"ue_id": "a", "timestamp": "2026-01-01T00:00:00Z", "latitude": 1, "longitude": 2}]
-    ).encode())
+    static_files.routes["/r.json"] = (
+        200,
+        "application/json",
+        json.dumps(
+            [{"ue_id": "a", "timestamp": "2026-01-01T00:00:00Z", "latitude": 1, "longitude": 2}]
+        ).encode(),
+    )
     static_files.routes["/down"] = (503, "text/plain", b"")
     assert fetch_records(f"{static_files.url}/r.json").lat.tolist() == [1.0]
     with pytest.raises(RetryableError):

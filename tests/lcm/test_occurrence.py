@@ -24,15 +24,25 @@ T1 = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
 
 def _occ() -> OperationOccurrence:
     return OperationOccurrence(
-        id="op-1", ns_instance_id="ns-1", operation=LcmOperationType.INSTANTIATE, start_time=T0,
+        id="op-1",
+        ns_instance_id="ns-1",
+        operation=LcmOperationType.INSTANTIATE,
+        start_time=T0,
         state_entered_time=T0,
     )
 
 
 def _res(seq: int, op: str, phase: ResourcePhase, name: str = "vm") -> ResourceEvent:
     return ResourceEvent(
-        sequence=seq, timestamp=T0, urn=f"urn:pulumi:ns-1::locus-ns::t::{name}", type="t",
-        name=name, op=ResourceOp(op), raw_op=op, phase=phase, planning=False,
+        sequence=seq,
+        timestamp=T0,
+        urn=f"urn:pulumi:ns-1::locus-ns::t::{name}",
+        type="t",
+        name=name,
+        op=ResourceOp(op),
+        raw_op=op,
+        phase=phase,
+        planning=False,
     )
 
 
@@ -88,8 +98,9 @@ def test_progress_counts_and_summary() -> None:
     counts = occ.stack_progress.counts
     assert (counts.created, counts.same, counts.failed, counts.updated) == (1, 1, 1, 0)
     assert occ.current_step == "failed: update t c"
-    summary = SummaryRecord(sequence=5, timestamp=T1, resource_changes={"create": 2, "same": 1},
-                            duration_seconds=3)
+    summary = SummaryRecord(
+        sequence=5, timestamp=T1, resource_changes={"create": 2, "same": 1}, duration_seconds=3
+    )
     occ = occ.with_stack_records([summary])
     assert occ.stack_progress.finished
     assert occ.stack_progress.counts.created == 2
@@ -98,8 +109,14 @@ def test_progress_counts_and_summary() -> None:
 
 
 def test_task_results_are_appended() -> None:
-    result = TaskResult(playbook="day1.yaml", play="p", host="vdu-0", task="Write file.",
-                        action="ansible.builtin.copy", status=TaskStatus.CHANGED)
+    result = TaskResult(
+        playbook="day1.yaml",
+        play="p",
+        host="vdu-0",
+        task="Write file.",
+        action="ansible.builtin.copy",
+        status=TaskStatus.CHANGED,
+    )
     occ = _occ().with_task_results([result]).with_task_results([result])
     assert [r.status for r in occ.task_results] == [TaskStatus.CHANGED, TaskStatus.CHANGED]
     assert occ.model_dump(mode="json")["task_results"][0]["host"] == "vdu-0"

@@ -87,8 +87,6 @@ def box(tmp_path: Path) -> SecretBox:
     return SecretBox.from_data_dir(tmp_path / "keys")
 
 
-
-
 @pytest.fixture
 def edge_ns(db: Database, project: str) -> str:
     """The exemplary edge NS (one KNF profile, id "1"); its NSD package id."""

@@ -137,10 +137,18 @@ def test_ns_state_guard(ns_state: NsState, operation: LcmOperationType) -> None:
     ("operation", "final", "before", "after"),
     [
         (LcmOperationType.INSTANTIATE, S.COMPLETED, NsState.NOT_INSTANTIATED, NsState.INSTANTIATED),
-        (LcmOperationType.INSTANTIATE, S.ROLLED_BACK, NsState.NOT_INSTANTIATED,
-         NsState.NOT_INSTANTIATED),
-        (LcmOperationType.INSTANTIATE, S.FAILED, NsState.NOT_INSTANTIATED,
-         NsState.NOT_INSTANTIATED),
+        (
+            LcmOperationType.INSTANTIATE,
+            S.ROLLED_BACK,
+            NsState.NOT_INSTANTIATED,
+            NsState.NOT_INSTANTIATED,
+        ),
+        (
+            LcmOperationType.INSTANTIATE,
+            S.FAILED,
+            NsState.NOT_INSTANTIATED,
+            NsState.NOT_INSTANTIATED,
+        ),
         (LcmOperationType.TERMINATE, S.COMPLETED, NsState.INSTANTIATED, NsState.NOT_INSTANTIATED),
         (LcmOperationType.TERMINATE, S.FAILED, NsState.INSTANTIATED, NsState.INSTANTIATED),
         (LcmOperationType.SCALE, S.COMPLETED, NsState.INSTANTIATED, NsState.INSTANTIATED),

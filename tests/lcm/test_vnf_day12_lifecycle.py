@@ -252,8 +252,6 @@ def box(tmp_path: Path) -> SecretBox:
     return SecretBox.from_data_dir(tmp_path / "keys")
 
 
-
-
 @pytest.fixture
 def cloud_ns(db: Database, project: str, box: SecretBox, tmp_path: Path) -> str:
     """``cloud_vnf`` + ``cloud_ns`` onboarded, one OpenStack VIM registered; the NSD id."""

@@ -31,8 +31,13 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     bin_dir = Path(sys.executable).parent  # the venv's, where `locus` is installed
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(
-        ["bash", str(PLANS / "regenerate.sh")], cwd=root, env=env, capture_output=True,
-        text=True, timeout=300, check=False,
+        ["bash", str(PLANS / "regenerate.sh")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return plans

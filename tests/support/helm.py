@@ -25,8 +25,9 @@ def find_helm() -> Path | None:
 
 def run_helm(helm: Path, *args: str) -> str:
     """``helm <args>``; fails the test with helm's output when it fails."""
-    done = subprocess.run([str(helm), *args], capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [str(helm), *args], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, f"helm {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -35,6 +36,8 @@ def run_helm(helm: Path, *args: str) -> str:
 def helm() -> Path:
     found = find_helm()
     if found is None:
-        pytest.skip(f"no helm in {default_tools_dir() / 'bin'} nor on PATH: "
-                    "run scripts/bootstrap-tools (it builds helm v4)")
+        pytest.skip(
+            f"no helm in {default_tools_dir() / 'bin'} nor on PATH: "
+            "run scripts/bootstrap-tools (it builds helm v4)"
+        )
     return found

@@ -165,9 +165,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_netns_host(
-    workdir: Path, keys_dir: Path, index: int, tag: str, subnet: str
-) -> SshHost:
+def _start_netns_host(workdir: Path, keys_dir: Path, index: int, tag: str, subnet: str) -> SshHost:
     netns = f"lcs{tag}{index}"
     _run("ip", "netns", "add", netns)
     try:
@@ -181,7 +179,10 @@ def _start_netns_host(
 def _free_subnet() -> str:
     """A 169.254.X prefix no interface has an address in (two test runs never collide)."""
     shown = subprocess.run(
-        ["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, timeout=30,
+        ["ip", "-4", "-o", "addr", "show"],
+        capture_output=True,
+        text=True,
+        timeout=30,
         check=True,
     ).stdout
     for octet in random.sample(range(64, 192), 128):
@@ -191,9 +192,7 @@ def _free_subnet() -> str:
     raise RuntimeError("no free 169.254.X.0/24 for the SSH test hosts")
 
 
-def _wire_and_serve(
-    workdir: Path, keys_dir: Path, index: int, netns: str, subnet: str
-) -> SshHost:
+def _wire_and_serve(workdir: Path, keys_dir: Path, index: int, netns: str, subnet: str) -> SshHost:
     outer, inner = f"{netns}a", f"{netns}b"
     local, remote = f"{subnet}.{4 * index + 1}", f"{subnet}.{4 * index + 2}"
     _run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
@@ -227,8 +226,7 @@ def _start_loopback_host(workdir: Path, keys_dir: Path, index: int) -> SshHost:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    host = SshHost(name=f"vdu-{index}", address="127.0.0.1", port=port, netns=None,
-                   process=process)
+    host = SshHost(name=f"vdu-{index}", address="127.0.0.1", port=port, netns=None, process=process)
     _wait_for_port("127.0.0.1", port, process)
     return host
 
@@ -277,8 +275,9 @@ def start_hosts(workdir: Path, count: int = 2) -> Iterator[SshTestbed]:
                 if use_netns
                 else _start_loopback_host(workdir, keys_dir, index)
             )
-        yield SshTestbed(hosts=hosts, user=TEST_USER, private_key=key, public_key=public,
-                         workdir=workdir)
+        yield SshTestbed(
+            hosts=hosts, user=TEST_USER, private_key=key, public_key=public, workdir=workdir
+        )
     finally:
         for host in hosts:
             _stop(host)

@@ -194,8 +194,10 @@ def pytest_terminal_summary(
         return
     write = terminalreporter.write_line
     terminalreporter.section("strict skips")
-    write(f"{len(state.allowed)} skip(s) allowed by {state.path}, "
-          f"{len(state.refused)} turned into failures")
+    write(
+        f"{len(state.allowed)} skip(s) allowed by {state.path}, "
+        f"{len(state.refused)} turned into failures"
+    )
     for allowed in state.allowed:
         write(f"ALLOWED {allowed.nodeid}: {allowed.reason}")
         write(f"    why (line {allowed.entry.line}): {allowed.entry.why}")

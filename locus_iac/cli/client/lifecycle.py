@@ -36,6 +36,8 @@ SKIP_TERMINATE_OPT = typer.Option(
 def terminate_body(skip_primitives: bool) -> dict[str, Any]:
     """The body of a terminate request (OSM ``skip_terminate_primitives``)."""
     return {"skip_terminate_primitives": True} if skip_primitives else {}
+
+
 RUNNING = ("PROCESSING", "ROLLING_BACK")
 
 Record = dict[str, Any]

@@ -107,8 +107,9 @@ def feature_matrix(
     return np.column_stack((x, y, (t - (t.min() if t.size else 0.0)) * scale))
 
 
-def cluster(features: NDArray[np.float64], params: HcaParams | DbscanParams | OpticsParams,
-            *, seed: int = 0) -> NDArray[np.int64]:
+def cluster(
+    features: NDArray[np.float64], params: HcaParams | DbscanParams | OpticsParams, *, seed: int = 0
+) -> NDArray[np.int64]:
     """Labels (``-1`` noise, clusters numbered 0.. by decreasing size)."""
     n = features.shape[0]
     if n == 0:
@@ -138,16 +139,18 @@ def _renumber(labels: NDArray[np.int64]) -> NDArray[np.int64]:
     return out
 
 
-def _small_to_noise(labels: NDArray[np.int64], weights: NDArray[np.int64] | None,
-                    minimum: int) -> NDArray[np.int64]:
+def _small_to_noise(
+    labels: NDArray[np.int64], weights: NDArray[np.int64] | None, minimum: int
+) -> NDArray[np.int64]:
     counts = np.bincount(labels, weights=weights)
     small = counts < minimum
     result: NDArray[np.int64] = np.where(small[labels], NOISE, labels)
     return result
 
 
-def _grid_aggregate(features: NDArray[np.float64], side: float
-                    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+def _grid_aggregate(
+    features: NDArray[np.float64], side: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
     """Occupied grid cells: (centroids, counts, cell index of every point)."""
     cells = np.floor(features / side).astype(np.int64)
     cells -= cells.min(axis=0)
@@ -161,8 +164,12 @@ def _grid_aggregate(features: NDArray[np.float64], side: float
     else:
         _, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
-    sums = np.column_stack([np.bincount(inverse, weights=features[:, d], minlength=counts.size)
-                            for d in range(features.shape[1])])
+    sums = np.column_stack(
+        [
+            np.bincount(inverse, weights=features[:, d], minlength=counts.size)
+            for d in range(features.shape[1])
+        ]
+    )
     return sums / counts[:, None], counts.astype(np.int64), inverse.astype(np.int64)
 
 
@@ -170,8 +177,9 @@ def _hca_exact(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.i
     if features.shape[0] == 1:
         return np.zeros(1, dtype=np.int64)
     tree = linkage(features, method=params.linkage)
-    labels: NDArray[np.int64] = fcluster(tree, t=params.distance_threshold_m,
-                                         criterion="distance").astype(np.int64)
+    labels: NDArray[np.int64] = fcluster(
+        tree, t=params.distance_threshold_m, criterion="distance"
+    ).astype(np.int64)
     return labels - 1
 
 
@@ -215,20 +223,27 @@ def _dbscan(features: NDArray[np.float64], params: DbscanParams) -> NDArray[np.i
     return cell_labels[cell_of]
 
 
-def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int
-            ) -> NDArray[np.int64]:
+def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int) -> NDArray[np.int64]:
     n = features.shape[0]
     if n <= params.min_samples:
         return np.full(n, NOISE, dtype=np.int64)
     if n <= params.sample_limit:
-        model = OPTICS(min_samples=params.min_samples, max_eps=params.max_eps_m, xi=params.xi,
-                       min_cluster_size=min(n, params.cluster_size_for(n)))
+        model = OPTICS(
+            min_samples=params.min_samples,
+            max_eps=params.max_eps_m,
+            xi=params.xi,
+            min_cluster_size=min(n, params.cluster_size_for(n)),
+        )
         return np.asarray(model.fit_predict(features), dtype=np.int64)
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=params.sample_limit, replace=False))
     log.info("optics: %d points, running on a sample of %d", n, params.sample_limit)
-    model = OPTICS(min_samples=params.min_samples, max_eps=params.max_eps_m, xi=params.xi,
-                   min_cluster_size=params.cluster_size_for(params.sample_limit))
+    model = OPTICS(
+        min_samples=params.min_samples,
+        max_eps=params.max_eps_m,
+        xi=params.xi,
+        min_cluster_size=params.cluster_size_for(params.sample_limit),
+    )
     sample_labels = np.asarray(model.fit_predict(features[sample]), dtype=np.int64)
     dist, nearest = cKDTree(features[sample]).query(features, k=1)
     labels: NDArray[np.int64] = sample_labels[nearest]
@@ -237,8 +252,13 @@ def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int
     return labels
 
 
-def silhouette(features: NDArray[np.float64], labels: NDArray[np.int64], *,
-               sample_size: int = 3000, seed: int = 0) -> float | None:
+def silhouette(
+    features: NDArray[np.float64],
+    labels: NDArray[np.int64],
+    *,
+    sample_size: int = 3000,
+    seed: int = 0,
+) -> float | None:
     """Silhouette score of the clustered (non-noise) points; None when undefined.
 
     Undefined with fewer than 2 clusters or as many clusters as points. Above

@@ -55,8 +55,9 @@ class PoiQuery(BaseModel):
         return value
 
 
-def issues_from_pydantic(exc: PydanticValidationError, prefix: tuple[str | int, ...] = ()
-                         ) -> list[Issue]:
+def issues_from_pydantic(
+    exc: PydanticValidationError, prefix: tuple[str | int, ...] = ()
+) -> list[Issue]:
     """pydantic errors as Issues with JSON pointers (one per error, nothing dropped)."""
     return [
         Issue(
@@ -87,8 +88,13 @@ def parse_query(
     if method not in METHODS:
         raise ValidationError(
             "unknown clustering method",
-            [Issue("/method", "unknown-method",
-                   f"method {method!r} is not one of: {', '.join(METHODS)}")],
+            [
+                Issue(
+                    "/method",
+                    "unknown-method",
+                    f"method {method!r} is not one of: {', '.join(METHODS)}",
+                )
+            ],
         )
     issues: list[Issue] = []
     try:
@@ -131,6 +137,11 @@ def run_poi(records: LocationRecords, query: PoiQuery) -> PoiResult:
         clusters=len(pois),
         duration_s=round(time.perf_counter() - started, 6),
     )
-    log.info("poi %s: %d records -> %d POIs in %.3f s", params.method, len(records),
-             len(pois), summary.duration_s)
+    log.info(
+        "poi %s: %d records -> %d POIs in %.3f s",
+        params.method,
+        len(records),
+        len(pois),
+        summary.duration_s,
+    )
     return PoiResult(features=pois, silhouette=score, run=summary)

@@ -93,8 +93,9 @@ def _duplicate_mask(records: LocationRecords, ue_codes: NDArray[np.int64]) -> ND
     return mask
 
 
-def _speed_outlier_mask(records: LocationRecords, ue_codes: NDArray[np.int64],
-                        max_speed: float) -> NDArray[np.bool_]:
+def _speed_outlier_mask(
+    records: LocationRecords, ue_codes: NDArray[np.int64], max_speed: float
+) -> NDArray[np.bool_]:
     """True for isolated jumps faster than ``max_speed`` (see the module docstring)."""
     n = len(records)
     mask = np.zeros(n, dtype=bool)

@@ -209,9 +209,7 @@ def _parse_record(
     elif isinstance(ue_raw, str | int):
         ue = str(ue_raw)
     else:
-        issues.add(
-            json_pointer(*prefix, "ue_id"), "invalid-type", f"{where}ue_id must be a string"
-        )
+        issues.add(json_pointer(*prefix, "ue_id"), "invalid-type", f"{where}ue_id must be a string")
     ts_raw = raw.get("timestamp")
     ts = parse_timestamp(ts_raw)
     if ts_raw is None or ts_raw == "":
@@ -298,10 +296,7 @@ def _csv_columns(header: Sequence[str]) -> dict[str, int]:
     if missing:
         raise ValidationError(
             "the CSV header lacks required columns",
-            [
-                Issue("", "missing-column", f"line 1: no column named {name!r}")
-                for name in missing
-            ],
+            [Issue("", "missing-column", f"line 1: no column named {name!r}") for name in missing],
         )
     return columns
 

@@ -65,8 +65,7 @@ def _ue_ids(values: Sequence[object]) -> NDArray[np.str_] | None:
 
 def columns_to_records(
     ue: Sequence[object], ts: Sequence[object], lat: Sequence[object], lon: Sequence[object]
-) -> tuple[NDArray[np.str_], NDArray[np.float64], NDArray[np.float64],
-           NDArray[np.float64]] | None:
+) -> tuple[NDArray[np.str_], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None:
     """Column arrays when every value is plainly valid, else None (use the slow path)."""
     if not ue:
         return None

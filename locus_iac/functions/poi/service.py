@@ -59,21 +59,40 @@ class PoiMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
-        self.runs = Counter("locus_poi_runs", "POI identification runs.",
-                            ["method", "status"], registry=self.registry)
+        self.runs = Counter(
+            "locus_poi_runs",
+            "POI identification runs.",
+            ["method", "status"],
+            registry=self.registry,
+        )
         self.duration = Histogram(
-            "locus_poi_run_duration_seconds", "Duration of POI identification runs.",
-            ["method"], registry=self.registry,
+            "locus_poi_run_duration_seconds",
+            "Duration of POI identification runs.",
+            ["method"],
+            registry=self.registry,
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
         )
-        self.records = Counter("locus_poi_records_processed", "Location records processed.",
-                               ["method"], registry=self.registry)
+        self.records = Counter(
+            "locus_poi_records_processed",
+            "Location records processed.",
+            ["method"],
+            registry=self.registry,
+        )
 
 
-def _problem(status: int, title: str, detail: str, issues: list[Issue] | None = None,
-             headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
-                            "detail": detail}
+def _problem(
+    status: int,
+    title: str,
+    detail: str,
+    issues: list[Issue] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if issues is not None:
         body["errors"] = [issue.as_dict() for issue in issues]
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -85,8 +104,12 @@ def _error_response(error: LocusError) -> JSONResponse:
     if isinstance(error, NotFound):
         return _problem(404, "Not found", error.message)
     if isinstance(error, RetryableError):
-        return _problem(503, "Source unavailable", error.message,
-                        headers={"Retry-After": str(max(1, round(error.delay)))})
+        return _problem(
+            503,
+            "Source unavailable",
+            error.message,
+            headers={"Retry-After": str(max(1, round(error.delay)))},
+        )
     if isinstance(error, PermanentError):
         return _problem(502, "Source failed", error.message)
     return _problem(400, "Bad request", error.message)
@@ -105,35 +128,45 @@ class ServiceSettings:
 def _records_of(body: dict[str, Any], settings: ServiceSettings) -> LocationRecords:
     has_records, has_source = "records" in body, "source" in body
     if has_records == has_source:
-        raise ValidationError("give the records inline or a source URL", [
-            Issue("", "records-or-source", 'exactly one of "records" and "source" is required')
-        ])
+        raise ValidationError(
+            "give the records inline or a source URL",
+            [Issue("", "records-or-source", 'exactly one of "records" and "source" is required')],
+        )
     if has_source:
         source = body["source"]
         if not isinstance(source, str):
-            raise ValidationError("invalid source",
-                                  [Issue("/source", "invalid-type", "source must be a URL")])
+            raise ValidationError(
+                "invalid source", [Issue("/source", "invalid-type", "source must be a URL")]
+            )
         if settings.source_prefixes and not source.startswith(settings.source_prefixes):
-            raise ValidationError("source not allowed", [Issue(
-                "/source", "source-not-allowed",
-                f"the source must start with one of: {', '.join(settings.source_prefixes)}")])
+            raise ValidationError(
+                "source not allowed",
+                [
+                    Issue(
+                        "/source",
+                        "source-not-allowed",
+                        f"the source must start with one of: {', '.join(settings.source_prefixes)}",
+                    )
+                ],
+            )
         return fetch_records(source)
     items = body["records"]
     if not isinstance(items, list):
-        raise ValidationError("invalid records",
-                              [Issue("/records", "invalid-type", "records must be a list")])
+        raise ValidationError(
+            "invalid records", [Issue("/records", "invalid-type", "records must be a list")]
+        )
     return records_from_objects(items)
 
 
-def _identify(body: dict[str, Any], settings: ServiceSettings, metrics: PoiMetrics
-              ) -> PoiResult:
+def _identify(body: dict[str, Any], settings: ServiceSettings, metrics: PoiMetrics) -> PoiResult:
     """Parse a ``POST /run`` body, run the pipeline, count the run in the metrics."""
     method = str(body.get("method", settings.default_method))
     label = method if method in METHODS else "unknown"
     started = time.perf_counter()
     try:
-        query = parse_query({k: v for k, v in body.items() if k not in ("records", "source")},
-                            method=method)
+        query = parse_query(
+            {k: v for k, v in body.items() if k not in ("records", "source")}, method=method
+        )
         records = _records_of(body, settings)
         result = run_poi(records, query)
     except LocusError:
@@ -145,8 +178,11 @@ def _identify(body: dict[str, Any], settings: ServiceSettings, metrics: PoiMetri
     return result
 
 
-def create_app(store: FileResultStore, metrics: PoiMetrics | None = None,
-               settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(
+    store: FileResultStore,
+    metrics: PoiMetrics | None = None,
+    settings: ServiceSettings | None = None,
+) -> FastAPI:
     """The FastAPI application serving the POI function over ``store``.
 
     ``settings.default_method`` is the function template's configuration parameter
@@ -154,9 +190,16 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None,
     """
     settings = settings or ServiceSettings()
     if settings.default_method not in METHODS:
-        raise ValidationError("unknown default method", [Issue(
-            "/default_method", "unknown-method",
-            f"method {settings.default_method!r} is not one of: {', '.join(METHODS)}")])
+        raise ValidationError(
+            "unknown default method",
+            [
+                Issue(
+                    "/default_method",
+                    "unknown-method",
+                    f"method {settings.default_method!r} is not one of: {', '.join(METHODS)}",
+                )
+            ],
+        )
     metrics = metrics or PoiMetrics()
     app = FastAPI(title="LOCUS SNM-UC1 POI identification", version="1.0.0")
 
@@ -166,9 +209,14 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        issues = [Issue(json_pointer(*(p for p in e["loc"] if p != "body")),
-                        str(e["type"]).replace("_", "-"), str(e["msg"]))
-                  for e in exc.errors()]
+        issues = [
+            Issue(
+                json_pointer(*(p for p in e["loc"] if p != "body")),
+                str(e["type"]).replace("_", "-"),
+                str(e["msg"]),
+            )
+            for e in exc.errors()
+        ]
         return _problem(422, "Invalid input", "the request body is not a JSON object", issues)
 
     @app.exception_handler(Exception)
@@ -202,8 +250,12 @@ def create_app(store: FileResultStore, metrics: PoiMetrics | None = None,
     return app
 
 
-def serve(store_dir: Path, host: str = "127.0.0.1", port: int = 8080,
-          settings: ServiceSettings | None = None) -> None:
+def serve(
+    store_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    settings: ServiceSettings | None = None,
+) -> None:
     """Run the service with uvicorn until interrupted."""
     import uvicorn
 

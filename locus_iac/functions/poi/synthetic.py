@@ -76,9 +76,13 @@ def _centres(spec: SyntheticSpec, rng: np.random.Generator) -> NDArray[np.float6
     )
 
 
-def _ue_trace(spec: SyntheticSpec, centres: NDArray[np.float64], budget: int,
-              t0: float, rng: np.random.Generator
-              ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+def _ue_trace(
+    spec: SyntheticSpec,
+    centres: NDArray[np.float64],
+    budget: int,
+    t0: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """(xy, t, truth) of one UE's itinerary with about ``budget`` fixes."""
     parts_xy, parts_truth = [], []
     place = int(rng.integers(spec.n_pois))
@@ -87,8 +91,11 @@ def _ue_trace(spec: SyntheticSpec, centres: NDArray[np.float64], budget: int,
         k = int(rng.integers(spec.dwell_fixes[0], spec.dwell_fixes[1] + 1))
         parts_xy.append(centres[place] + rng.normal(0.0, spec.spread_m, size=(k, 2)))
         parts_truth.append(np.full(k, place, dtype=np.int64))
-        nxt = (place + 1 + int(rng.integers(spec.n_pois - 1))) % spec.n_pois \
-            if spec.n_pois > 1 else place
+        nxt = (
+            (place + 1 + int(rng.integers(spec.n_pois - 1))) % spec.n_pois
+            if spec.n_pois > 1
+            else place
+        )
         leg = float(np.hypot(*(centres[nxt] - centres[place])))
         steps = int(leg / (spec.speed_mps * spec.interval_s))
         if steps > 1:

@@ -43,7 +43,8 @@ _SCRAPE = """\
         prometheus.io/path: {{ .Values.metrics.path | quote }}
 """
 
-_DEPLOYMENT = """\
+_DEPLOYMENT = (
+    """\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -61,7 +62,9 @@ spec:
         {{- include "locus-fn.selectorLabels" . | nindent 8 }}
       {{- if .Values.metrics.enabled }}
       annotations:
-""" + _SCRAPE + """\
+"""
+    + _SCRAPE
+    + """\
       {{- end }}
     spec:
       containers:
@@ -105,8 +108,10 @@ spec:
         - name: data
           emptyDir: {}
 """
+)
 
-_SERVICE = """\
+_SERVICE = (
+    """\
 apiVersion: v1
 kind: Service
 metadata:
@@ -115,7 +120,9 @@ metadata:
     {{- include "locus-fn.labels" . | nindent 4 }}
   {{- if .Values.metrics.enabled }}
   annotations:
-""" + _SCRAPE.replace("        ", "    ") + """\
+"""
+    + _SCRAPE.replace("        ", "    ")
+    + """\
   {{- end }}
 spec:
   type: {{ .Values.service.type }}
@@ -129,6 +136,7 @@ spec:
       protocol: {{ .protocol }}
     {{- end }}
 """
+)
 
 
 def _brief(text: str) -> str:
@@ -153,8 +161,9 @@ def _ports(template: FunctionTemplate) -> list[dict[str, Any]]:
     ports: dict[int, dict[str, Any]] = {}
     for interface in template.interfaces:
         proto = "UDP" if interface.protocol == "udp" else "TCP"
-        ports.setdefault(interface.port, {"name": interface.name[:15], "port": interface.port,
-                                          "protocol": proto})
+        ports.setdefault(
+            interface.port, {"name": interface.name[:15], "port": interface.port, "protocol": proto}
+        )
     return list(ports.values())
 
 
@@ -168,8 +177,11 @@ def values(template: FunctionTemplate) -> dict[str, Any]:
     scrape = None
     if template.monitoring is not None:
         name = template.monitoring.scrape_interface
-        scrape = next((i for i in template.interfaces if i.name == name), None) \
-            if name else template.interface("metrics")
+        scrape = (
+            next((i for i in template.interfaces if i.name == name), None)
+            if name
+            else template.interface("metrics")
+        )
     return {
         "image": {"repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"},
         "command": list(template.deployment.command),
@@ -177,12 +189,17 @@ def values(template: FunctionTemplate) -> dict[str, Any]:
         "containerPorts": _ports(template),
         "service": {"type": "ClusterIP"},
         "probes": {"path": health.path or "/", "port": health.port} if health else None,
-        "metrics": {"enabled": scrape is not None,
-                    "port": scrape.port if scrape else 0,
-                    "path": (scrape.path or "/metrics") if scrape else "/metrics"},
+        "metrics": {
+            "enabled": scrape is not None,
+            "port": scrape.port if scrape else 0,
+            "path": (scrape.path or "/metrics") if scrape else "/metrics",
+        },
         "resources": {"requests": dict(amount), "limits": dict(amount)},
-        "config": {p.name: p.default for p in template.requirements.configuration.parameters
-                   if p.default is not None},
+        "config": {
+            p.name: p.default
+            for p in template.requirements.configuration.parameters
+            if p.default is not None
+        },
         "dataMountPath": DATA_MOUNT,
     }
 

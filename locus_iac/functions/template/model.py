@@ -185,19 +185,31 @@ def _cross_checks(template: FunctionTemplate) -> list[Issue]:
     for i, component in enumerate(template.functional_decomposition.components):
         for j, target in enumerate(component.next):
             if target not in names:
-                issues.append(Issue(
-                    json_pointer("functional_decomposition", "components", i, "next", j),
-                    "broken-reference", f"no component named {target!r}"))
+                issues.append(
+                    Issue(
+                        json_pointer("functional_decomposition", "components", i, "next", j),
+                        "broken-reference",
+                        f"no component named {target!r}",
+                    )
+                )
     seen: set[str] = set()
     for i, interface in enumerate(template.interfaces):
         if interface.name in seen:
-            issues.append(Issue(json_pointer("interfaces", i, "name"), "duplicate-key-value",
-                                f"interface {interface.name!r} is declared twice"))
+            issues.append(
+                Issue(
+                    json_pointer("interfaces", i, "name"),
+                    "duplicate-key-value",
+                    f"interface {interface.name!r} is declared twice",
+                )
+            )
         seen.add(interface.name)
     scrape = template.monitoring.scrape_interface if template.monitoring else None
     if scrape is not None and scrape not in seen:
-        issues.append(Issue("/monitoring/scrape_interface", "broken-reference",
-                            f"no interface named {scrape!r}"))
+        issues.append(
+            Issue(
+                "/monitoring/scrape_interface", "broken-reference", f"no interface named {scrape!r}"
+            )
+        )
     return issues
 
 
@@ -206,10 +218,13 @@ def validate_template(document: object) -> FunctionTemplate:
     validator = Draft202012Validator(template_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
-        raise ValidationError("invalid function template", [
-            Issue(json_pointer(*e.absolute_path), f"schema-{e.validator}", e.message)
-            for e in errors
-        ])
+        raise ValidationError(
+            "invalid function template",
+            [
+                Issue(json_pointer(*e.absolute_path), f"schema-{e.validator}", e.message)
+                for e in errors
+            ],
+        )
     template = FunctionTemplate.model_validate(document)
     issues = _cross_checks(template)
     if issues:
@@ -222,9 +237,9 @@ def load_template(path: Path) -> FunctionTemplate:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValidationError(f"cannot read {path}",
-                              [Issue("", "unreadable-file", exc.strerror or str(exc))]) from None
+        raise ValidationError(
+            f"cannot read {path}", [Issue("", "unreadable-file", exc.strerror or str(exc))]
+        ) from None
     except yaml.YAMLError as exc:
-        raise ValidationError(f"{path} is not YAML",
-                              [Issue("", "yaml-syntax", str(exc))]) from None
+        raise ValidationError(f"{path} is not YAML", [Issue("", "yaml-syntax", str(exc))]) from None
     return validate_template(document)
