@@ -2,17 +2,25 @@
 
 uvicorn bounds idle keep-alive connections but not the time a client takes to send a
 request head: a connection that sends ``GET /`` and nothing more, an HTTP/0.9 line, or one
-header byte every few seconds ("slowloris") was held forever. Here a connection must
-complete each request head within ``header_timeout`` seconds of being opened, or of the
-previous response: otherwise it is answered ``408 Request Timeout`` (when it had started a
-head) and closed. The deadline is not extended by trickling bytes. Request *bodies* are
-bounded by the NBI's own middleware (``LOCUS_BODY_TIMEOUT``).
+header byte every few seconds ("slowloris") was held forever. Here a new connection must
+complete its first request head within ``header_timeout`` seconds of being opened, and a
+reused one each further head within ``header_timeout`` seconds of its first byte: otherwise
+it is answered ``408 Request Timeout`` (when it had started a head) and closed. The deadline
+is not extended by trickling bytes. Request *bodies* are bounded by the NBI's own middleware
+(``LOCUS_BODY_TIMEOUT``).
+
+Idle keep-alive connections (between a response and the next request's first byte) are
+bounded by uvicorn's keep-alive timeout alone, and are never closed while a request is
+already waiting in the socket: under load the event loop runs the idle-close callback some
+time after it fell due, and closing then, with the client's next request unread, answered
+that request with a TCP reset (the client's ``ReadError``; issue 14, defect 12).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import select
 from typing import Any
 
 import h11
@@ -41,15 +49,17 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE:
+            if self._head_timer is None and data:
+                self._arm_head_timer()  # the first byte of a further head on a reused connection
             self._head_bytes += len(data)
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._disarm_head_timer()  # the head is complete: the app takes over
 
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            self._arm_head_timer()  # the next request head on this connection
+    def timeout_keep_alive_handler(self) -> None:
+        if _request_waiting(self.transport):
+            return  # the next request arrived before the loop ran this: serve it
+        super().timeout_keep_alive_handler()
 
     def _arm_head_timer(self) -> None:
         self._disarm_head_timer()
@@ -65,10 +75,23 @@ class HeadTimeoutH11Protocol(H11Protocol):
         self._head_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
+        if not self._head_bytes and _request_waiting(self.transport):
+            self._arm_head_timer()  # its first bytes arrived just now: they get the full time
+            return
         if self._head_bytes and self.conn.our_state is h11.IDLE:
             self.logger.info("request head not complete within %gs: 408", self.header_timeout)
             self.transport.write(_timeout_response(self.header_timeout))
         self.transport.close()
+
+
+def _request_waiting(transport: asyncio.BaseTransport) -> bool:
+    """Whether the client has sent bytes that the event loop has not read yet."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or transport.is_closing():
+        return False
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _timeout_response(seconds: float) -> bytes:

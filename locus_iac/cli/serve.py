@@ -14,6 +14,12 @@ import uvicorn
 
 from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, protocol_with
 
+# Idle keep-alive connections must outlive the clients' own idle expiry (httpx: 5 s,
+# aiohttp: 15 s): a server that closes first races the client's next request on that
+# connection, which then fails with a reset. At uvicorn's 5 s, 50 httpx clients idling
+# about 5 s between requests got ECONNRESET on reused connections (issue 14, defect 12).
+DEFAULT_KEEP_ALIVE = 20
+
 app = typer.Typer(help="Run the SOL005 northbound API.", no_args_is_help=False)
 
 
@@ -31,7 +37,12 @@ def serve(
         envvar="LOCUS_HEADER_TIMEOUT",
         help="Seconds a client has to send a request head (408 and close after).",
     ),
-    keep_alive: int = typer.Option(5, min=1, help="Idle keep-alive seconds."),
+    keep_alive: int = typer.Option(
+        DEFAULT_KEEP_ALIVE,
+        min=1,
+        envvar="LOCUS_KEEP_ALIVE",
+        help="Seconds an idle keep-alive connection is kept (longer than clients keep theirs).",
+    ),
     limit_concurrency: int = typer.Option(
         512, min=1, help="Connections/requests at once before 503."
     ),
