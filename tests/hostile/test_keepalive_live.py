@@ -133,7 +133,7 @@ def test_idle_close_never_drops_a_request_already_waiting() -> None:
 
 def test_head_deadline_does_not_bound_idle_keep_alive() -> None:
     async def scenario() -> tuple[bytes, bytes]:
-        protocol, client = await _connect(header_timeout=0.2, keep_alive=30)
+        _, client = await _connect(header_timeout=0.2, keep_alive=30)
         client.send(REQUEST)
         first = await _response(client)
         await asyncio.sleep(1.0)  # idle for five head deadlines, well within keep-alive
