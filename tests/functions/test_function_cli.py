@@ -25,7 +25,13 @@ def test_package_then_pkg_validate(tmp_path: Path) -> None:
     assert "KNF package poi_knf" in out
     code, out = _run("pkg", "validate", str(tmp_path / "poi_knf"), "--json")
     assert code == 0, out
-    assert json.loads(out) == {"valid": True, "kind": "vnfd", "id": "poi_knf", "errors": []}
+    assert json.loads(out) == {
+        "valid": True,
+        "kind": "vnfd",
+        "id": "poi_knf",
+        "errors": [],
+        "warnings": [],
+    }
     code, out = _run("function", "package", str(POI_TEMPLATE), "-o", str(tmp_path))
     assert code == 1 and "already exists" in out
 
