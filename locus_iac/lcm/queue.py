@@ -247,8 +247,9 @@ def apply_if_claimed(
     """Compare-and-set: apply ``event`` only if the occurrence is still in a running state and
     claimed by ``worker`` (checked under the row lock); None, and nothing changed, otherwise.
 
-    The one way a worker records its result and recovery interrupts a worker's occurrence, so
-    that whichever commits first wins and the other is a no-op (:mod:`locus_iac.lcm.recovery`).
+    The one way a worker records its result and the supervisor or recovery interrupts or
+    cancels a worker's occurrence, so that whichever commits first wins and the other is a
+    no-op (:mod:`locus_iac.lcm.recovery`).
     """
     row = get_occurrence_row(session, op_occ_id)
     if row.claimed_by != worker or row.state not in _RUNNING:

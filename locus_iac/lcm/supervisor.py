@@ -193,15 +193,16 @@ class Supervisor:
             worker = self._workers.pop(op_occ_id, None)
             if worker is not None:
                 stop_process_group(worker.process, self._settings.grace)
-            if not self._still_claimed(op_occ_id):
-                continue  # the worker recorded its result before it was stopped
             with self._db.session() as session:
-                occ = queue.apply_event(
+                occ = queue.apply_if_claimed(
                     session,
                     op_occ_id,
+                    self.name,
                     LcmEvent.CANCEL,
                     error=OperationError(title="Cancelled", detail="cancelled on request"),
                 )
+            if occ is None:
+                continue  # the worker recorded its result before it was stopped
             if self._runner is not None:
                 try:
                     self._runner.recover(occ.ns_instance_id)

@@ -13,9 +13,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import ipaddress
 import os
 import shutil
 import subprocess
@@ -27,11 +25,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from support.servers import LOCUS, free_port
+from support.tls import TlsPair, self_signed
 
 REPO = Path(__file__).resolve().parents[2]
 # ../shared/conformance beside the checkout (or beside the folder of a git worktree)
@@ -89,43 +84,10 @@ def _register_distribution(venv: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class TlsPair:
-    cert: Path
-    key: Path
-
-
 @pytest.fixture(scope="module")
 def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> TlsPair:
     """A self-signed certificate for 127.0.0.1 (OSM's client does not verify it)."""
-    folder = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    pair = TlsPair(folder / "cert.pem", folder / "key.pem")
-    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pair.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return pair
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ openstacksdk's own loader, and run the real program under Pulumi's mocks.
 
 from __future__ import annotations
 
-import datetime
 import json
 import logging
 import stat
@@ -19,11 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
+from support.tls import self_signed
 
 from locus_iac.catalogue import (
     Database,
@@ -68,23 +64,9 @@ LAB = {
 
 
 @pytest.fixture
-def ca_pem() -> str:
+def ca_pem(tmp_path: Path) -> str:
     """A real self-signed CA in PEM (the CA text is validated at registration)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "locus-test-ca")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed(tmp_path, "locus-test-ca").pem
 
 
 @pytest.fixture
