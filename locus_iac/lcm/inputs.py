@@ -194,13 +194,45 @@ def load_packages(
     return main, [package_of(session, r) for r in rows]
 
 
-def resolve_site(ref: str, rows: list[SiteRow]) -> str:
-    """The name of the registered site named ``ref`` or whose id is ``ref``."""
+def _site_row(ref: str, rows: list[SiteRow]) -> SiteRow:
     for row in rows:
         if ref in (row.name, row.id):
-            return row.name
+            return row
     raise ValidationError(
         "unknown site", [Issue("/vimAccountId", "unknown-site", f"no registered site {ref!r}")]
+    )
+
+
+def resolve_site(ref: str, rows: list[SiteRow]) -> str:
+    """The name of the registered site named ``ref`` or whose id is ``ref``."""
+    return _site_row(ref, rows).name
+
+
+def site_for_function(ref: str, rows: list[SiteRow], *, knf: bool) -> str:
+    """Where ``vimAccountId`` ``ref`` puts one VNF profile (OSM's meaning).
+
+    OSM names a VIM account even for an NS of KNFs: its KDUs go to the Kubernetes cluster
+    registered with that VIM account (``k8scluster-add --vim``). So a KNF whose ``ref`` is an
+    OpenStack VIM account goes to the first k8scluster whose ``vim_account`` is that account
+    (by name or id); any other profile goes to the site ``ref`` itself.
+    """
+    row = _site_row(ref, rows)
+    if not knf or row.kind != SiteType.VIM_ACCOUNT.value:
+        return row.name
+    for cluster in rows:
+        attached = cluster.public.get("vim_account")
+        if cluster.kind == SiteType.K8S_CLUSTER.value and attached in (row.name, row.id):
+            return cluster.name
+    raise ValidationError(
+        "no Kubernetes cluster for the KNFs on this VIM account",
+        [
+            Issue(
+                "/vimAccountId",
+                "no-k8scluster",
+                f"VIM account {row.name!r} has no k8scluster registered with it: a KNF needs "
+                f"one (register it with vim_account {row.name!r}, osm k8scluster-add --vim)",
+            )
+        ],
     )
 
 
@@ -220,11 +252,15 @@ def build_spec(
     params = request.additional_params
     place: dict[str, str] = {}
     if request.vim_account_id:
-        site = resolve_site(request.vim_account_id, rows)
-        nsd = main.descriptor.model
-        for df in getattr(nsd, "df", ()):
+        knfs = {
+            p.id
+            for p in others
+            if isinstance(p.descriptor.model, Vnfd) and p.descriptor.model.is_knf
+        }
+        for df in getattr(main.descriptor.model, "df", ()):
             for profile in df.vnf_profile:
-                place[profile.id] = site
+                knf = profile.vnfd_id in knfs
+                place[profile.id] = site_for_function(request.vim_account_id, rows, knf=knf)
     place.update({k: resolve_site(v, rows) for k, v in params.placement.items()})
     folders = {p.id: p.extract(workdir / "packages" / p.id) for p in others}
     spec = spec_from_packages(
@@ -266,7 +302,6 @@ def _sites_of_instance(
     ``placement`` (profile or VNFD id), else ``vimAccountId``, else the default site."""
     request = _deployment_params(session, instance)
     placement = request.additional_params.placement
-    everywhere = resolve_site(request.vim_account_id, rows) if request.vim_account_id else None
     main, others = load_packages(session, instance.project_id, instance.nsd_info_id)
     vnfds = {p.id: p.descriptor.model for p in others if isinstance(p.descriptor.model, Vnfd)}
     flavours = list(getattr(main.descriptor.model, "df", ()))
@@ -276,8 +311,10 @@ def _sites_of_instance(
         key = next((k for k in (profile.vnfd_id, profile.id) if k in placement), None)
         if key is not None:
             used.add(resolve_site(placement[key], rows))
-        elif everywhere is not None:
-            used.add(everywhere)
+        elif request.vim_account_id:
+            vnfd = vnfds.get(profile.vnfd_id)
+            knf = vnfd is not None and vnfd.is_knf
+            used.add(site_for_function(request.vim_account_id, rows, knf=knf))
         elif profile.vnfd_id in vnfds:
             used.add(default_site(vnfds[profile.vnfd_id], catalog).name)
     return used

@@ -45,7 +45,7 @@ from locus_iac.catalogue.models import SiteRow
 from locus_iac.descriptors import Nsd, Vnfd
 from locus_iac.errors import Issue, LocusError, ValidationError, json_pointer
 from locus_iac.infra.from_packages import default_site
-from locus_iac.lcm.inputs import load_packages, load_sites, resolve_site
+from locus_iac.lcm.inputs import load_packages, load_sites, resolve_site, site_for_function
 from locus_iac.lcm.requests import InstantiateNsRequest
 from locus_iac.lcm.states import NsState
 from locus_iac.placement import (
@@ -177,11 +177,14 @@ def _sites_of(
 ) -> dict[str, str]:
     """Where an instantiated NS's profiles are, as its spec was built."""
     where = _explicit(demand, params.additional_params.placement, rows)
-    everywhere = resolve_site(params.vim_account_id, rows) if params.vim_account_id else None
     for function in demand.functions:
         if function.id not in where:
             vnfd = vnfds[function.vnfd_id or ""]
-            where[function.id] = everywhere or default_site(vnfd, catalog).name
+            where[function.id] = (
+                site_for_function(params.vim_account_id, rows, knf=vnfd.is_knf)
+                if params.vim_account_id
+                else default_site(vnfd, catalog).name
+            )
     return where
 
 

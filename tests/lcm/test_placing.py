@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from support.catalogue import onboard
 from support.reporters import RecordingReporter
 
@@ -294,6 +294,35 @@ def test_explicit_placement_and_vim_account_win(
         assert _choose(db, project, edge_ns, body) is None
         request = InstantiateNsRequest.model_validate(body)
         assert _spec_placement(db, box, project, edge_ns, request, tmp_path) == {"1": "edge-pricey"}
+
+
+def test_a_knf_on_an_openstack_vim_account_goes_to_its_k8scluster(
+    db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
+) -> None:
+    """OSM names a VIM account even for an NS of KNFs: the KDUs go to the cluster registered
+    with that account (``k8scluster-add --vim``), by the account's name or id."""
+    _vim(db, box, project, "core")
+    _k8s(db, box, project, "edge-other")
+    with db.session(readonly=True) as session:
+        (core_id,) = session.scalars(select(SiteRow.id).where(SiteRow.name == "core")).all()
+    _k8s(db, box, project, "edge-of-core", vim_account=core_id)
+    for ref in ("core", core_id):
+        request = InstantiateNsRequest.model_validate({"vimAccountId": ref})
+        placed = _spec_placement(db, box, project, edge_ns, request, tmp_path)
+        assert placed == {"1": "edge-of-core"}
+
+
+def test_a_knf_on_a_vim_account_without_a_cluster_is_refused_with_the_pointer(
+    db: Database, box: SecretBox, project: str, edge_ns: str, tmp_path: Path
+) -> None:
+    _vim(db, box, project, "core")
+    _k8s(db, box, project, "edge-alone")  # registered with no VIM account
+    request = InstantiateNsRequest.model_validate({"vimAccountId": "core"})
+    with pytest.raises(ValidationError) as caught:
+        _spec_placement(db, box, project, edge_ns, request, tmp_path)
+    (issue,) = caught.value.issues
+    assert (issue.path, issue.code) == ("/vimAccountId", "no-k8scluster")
+    assert "'core'" in issue.message
 
 
 def test_a_nested_ns_with_bound_netslice_links_keeps_the_plans_sites(
