@@ -255,8 +255,8 @@ def run_day2(
     workdir = data_dir / "instances" / job.ns_instance_id
     report.step(f"day2: {profile_id} {request.primitive}")
     target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
-    if request.vdu_id is not None:
-        target = replace(target, inventory=_one_unit(target, request.vdu_id))
+    if request.unit is not None:
+        target = replace(target, inventory=_one_unit(target, request.unit))
     runner = ConfigRunner(data_dir, timeout=request.timeout) if request.timeout else None
     run = (runner or ConfigRunner(data_dir)).day2(
         target,

@@ -66,6 +66,17 @@ def check_action(session: Session, instance: NsInstanceRow, request: ActionReque
             f"VNF {profile!r} has no VDU or KDU {request.vdu_id!r}",
             [Issue("/vdu_id", "unknown-vdu", f"VNFD {vnfd.id} has: {', '.join(units)}")],
         )
+    kdus = [k.name for k in vnfd.kdu]
+    if request.kdu_name is not None and request.kdu_name not in kdus:
+        raise ValidationError(
+            f"VNF {profile!r} has no KDU {request.kdu_name!r}",
+            [Issue("/kdu_name", "unknown-kdu", f"VNFD {vnfd.id} has: {', '.join(kdus) or 'none'}")],
+        )
+    if request.vdu_id is not None and request.kdu_name not in (None, request.vdu_id):
+        raise ValidationError(
+            "vdu_id and kdu_name name different units",
+            [Issue("/kdu_name", "conflict", f"vdu_id names {request.vdu_id!r}: give one of them")],
+        )
     day12 = vnf_day12(vnfd)
     primitive = day12.primitive(request.primitive) if day12 else None
     if (

@@ -279,6 +279,19 @@ def _close(
     instances.release(instance, row.id, instance_params if completed else None)
     row.claimed_by = None
     row.worker_pid = None
+    if _autoremove(occ) and instance.ns_state == NsState.NOT_INSTANTIATED.value:
+        session.flush()
+        session.delete(instance)  # its occurrences go with it (FK cascade)
+        log.info("NS instance %s terminated and removed (autoremove)", instance.id)
+
+
+def _autoremove(occ: OperationOccurrence) -> bool:
+    """A terminate asked to delete the instance once it has succeeded (OSM's autoremove)."""
+    return (
+        occ.operation is LcmOperationType.TERMINATE
+        and bool(occ.operation_params.get("autoremove"))
+        and occ.state in (LcmOperationState.COMPLETED, LcmOperationState.PARTIALLY_COMPLETED)
+    )
 
 
 def request_task(

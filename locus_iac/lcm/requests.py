@@ -128,18 +128,34 @@ class ScaleNsRequest(_Body):
 
 
 class ActionRequest(_Body):
-    """OSM ``NsActionRequest``: a Day2 primitive of one VNF profile (or the NS)."""
+    """OSM ``NsActionRequest``: a Day2 primitive of one VNF profile (or the NS).
+
+    ``vdu_id`` names a VDU or a KDU of the VNF; OSM's ``kdu_name`` names a KDU (see
+    :attr:`unit`); OSM's ``vdu_count_index`` is kept (every instance of the unit runs the
+    primitive) and ``timeout_ns_action`` is ``timeout``.
+    """
 
     member_vnf_index: Name | None = Field(
         default=None, validation_alias=AliasChoices("memberVnfIndex", "member_vnf_index")
     )
     vdu_id: Name | None = Field(default=None, validation_alias=AliasChoices("vduId", "vdu_id"))
+    kdu_name: Name | None = Field(
+        default=None, validation_alias=AliasChoices("kduName", "kdu_name")
+    )
+    vdu_count_index: Annotated[int, Field(ge=0)] | None = None
     primitive: Name
     primitive_params: dict[Name, Any] = Field(
         default_factory=dict,
         validation_alias=AliasChoices("primitiveParameters", "primitive_params"),
     )
-    timeout: Annotated[int, Field(ge=1)] | None = None
+    timeout: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, validation_alias=AliasChoices("timeout", "timeout_ns_action")
+    )
+
+    @property
+    def unit(self) -> str | None:
+        """The VDU or KDU the primitive runs on (``vdu_id``, else ``kdu_name``), or None."""
+        return self.vdu_id or self.kdu_name
 
     def profile_among(self, profiles: Collection[str]) -> str:
         """The VNF profile this action is for: ``member_vnf_index``, or the only profile;
@@ -176,13 +192,16 @@ class HealNsRequest(_Body):
 
 class TerminateNsRequest(_Body):
     """``TerminateNsRequest`` (clause 6.5.2.15); ``skip_terminate_primitives`` is OSM's NBI
-    flag: destroy without running the VNFs' terminate-config-primitives."""
+    flag: destroy without running the VNFs' terminate-config-primitives; ``autoremove`` is
+    OSM's too: once the terminate has completed, the NS instance (and its occurrences) is
+    deleted (OSM's ``DELETE .../ns_instances_content/{id}``)."""
 
     termination_time: str | None = Field(
         default=None, validation_alias=AliasChoices("terminationTime", "termination_time")
     )
     timeout: Annotated[int, Field(ge=1)] | None = None
     skip_terminate_primitives: bool = False
+    autoremove: bool = False
 
 
 # -- netslice instances (OSM NBI ``/nsilcm/v1``, seed Annex B.5) -------------------------------

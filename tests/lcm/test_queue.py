@@ -210,6 +210,35 @@ def test_delete_instance_only_when_not_instantiated_and_idle(db: Database, proje
         instances.get_instance(session, NS, project, ns)
 
 
+def _terminate(db: Database, project: str, ns: str, params: dict[str, object]) -> str:
+    with db.session() as session:
+        return queue.start_operation(session, project, ns, OP.TERMINATE, params).id
+
+
+def test_autoremove_deletes_the_instance_once_terminated(db: Database, project: str) -> None:
+    """OSM's terminate-and-delete: a failed terminate leaves everything to look at; the
+    completed retry removes the instance and its occurrences."""
+    ns = _instance(db, project)
+    _event(db, _start(db, project, ns), LcmEvent.COMPLETE)
+    term = _terminate(db, project, ns, {"autoremove": True})
+    assert _event(db, term, LcmEvent.ERROR) is S.FAILED_TEMP
+    assert _ns(db, project, ns) == ("INSTANTIATED", term)
+    assert _event(db, term, LcmEvent.RETRY) is S.PROCESSING
+    assert _event(db, term, LcmEvent.COMPLETE) is S.COMPLETED
+    with db.session(readonly=True) as session:
+        with pytest.raises(NotFound):
+            instances.get_instance(session, NS, project, ns)
+        assert queue.list_occurrences(session, project, ns) == []
+
+
+def test_without_autoremove_a_terminated_instance_stays(db: Database, project: str) -> None:
+    ns = _instance(db, project)
+    _event(db, _start(db, project, ns), LcmEvent.COMPLETE)
+    term = _terminate(db, project, ns, {"autoremove": False})
+    assert _event(db, term, LcmEvent.COMPLETE) is S.COMPLETED
+    assert _ns(db, project, ns) == ("NOT_INSTANTIATED", None)
+
+
 def test_other_projects_see_nothing(db: Database, project: str) -> None:
     from locus_iac.catalogue import create_project
 

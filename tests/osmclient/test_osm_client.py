@@ -218,21 +218,22 @@ def test_ns_lifecycle_action_and_delete(lifecycle_osm: Osm, archives: dict[str, 
     assert "operational-status: running" in osm("ns-show", "osm-life", "--literal")
     action = osm(
         *("ns-action", "--vnf_name", "1", "--action_name", "health-check"),
-        "osm-life",
+        *("--timeout", "120", "osm-life"),
     )
     action_id = _created_id(action)
     ops = _until(osm, ("ns-op-list", "osm-life"), _op_state(action_id, "COMPLETED"))
     assert _row(ops, action_id)[1:3] == ["action", "health-check"]
     assert _row(ops, "instantiate", column=1)[3] == "COMPLETED"
+    long = osm("ns-op-list", "osm-life", "--long")  # operationParams as OSM writes them
+    assert _row(long, action_id)[1:3] == ["action", "health-check"]
+    assert _row(long, "instantiate", column=1)[4] == "COMPLETED"
+    assert '"timeout": 120' in long
     shown = osm("ns-op-show", action_id, "--literal")
     assert "lcmOperationType: action" in shown
     assert "primitive: health-check" in shown
+    # one call: terminate, then the LCM removes the instance (OSM's autoremove)
     assert "Deletion in progress" in osm("ns-delete", "osm-life")
-    _until(osm, ("ns-list",), _ns_state("osm-life", "NOT_INSTANTIATED"))
-    ops = osm("ns-op-list", "osm-life")
-    assert _row(ops, "terminate", column=1)[3] == "COMPLETED"
-    assert "Deleted" in osm("ns-delete", "osm-life")
-    assert "osm-life" not in osm("ns-list")
+    _until(osm, ("ns-list",), lambda table: "osm-life" not in table)
 
 
 CLOUD_NST = """\

@@ -6,8 +6,10 @@ client lists, shows and looks names up there). ``DELETE`` is OSM's terminate-and
 
 * an instance that is ``NOT_INSTANTIATED`` with no open occurrence is deleted at once: 204;
 * an ``INSTANTIATED`` one gets a terminate occurrence: 202 with its ``_id`` (OSM's answer)
-  and ``Location``; once it has completed the instance is ``NOT_INSTANTIATED`` and a second
-  ``DELETE`` removes it (the LCM has no auto-remove after terminate yet);
+  and ``Location``; once that has completed the LCM deletes the instance and its occurrences
+  (OSM's ``autoremove``, on unless ``autoremove=false``: then the instance stays
+  ``NOT_INSTANTIATED`` and a second ``DELETE`` removes it); a terminate that fails leaves
+  the instance and its occurrence for the user to see;
 * ``FORCE=true`` first closes an occurrence left in ``FAILED_TEMP`` as ``FAILED`` (what
   ``POST .../fail`` does) and skips the VNFs' terminate primitives; it never drops an
   instance whose resources may still exist without terminating it first.
@@ -38,6 +40,7 @@ router = APIRouter(prefix=BASE, tags=["nslcm"], route_class=YamlBodyRoute)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 Force = Annotated[bool, Query(alias="FORCE", description="OSM: close a FAILED_TEMP first")]
 Skip = Annotated[bool, Query(description="OSM: terminate without the VNFs' terminate primitives")]
+Autoremove = Annotated[bool, Query(description="OSM: delete the instance once terminated")]
 
 router.add_api_route(
     "/ns_instances_content",
@@ -67,7 +70,7 @@ def _close_failed_temp(session: Session, project_id: str, ns_instance_id: str) -
 @router.delete(
     "/ns_instances_content/{ns_instance_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={202: {"description": "terminating: delete again once it has completed"}},
+    responses={202: {"description": "terminating; deleted once that has completed"}},
 )
 def terminate_and_delete(
     ns_instance_id: Id,
@@ -76,6 +79,7 @@ def terminate_and_delete(
     request: Request,
     force: Force = False,
     skip_terminate_primitives: Skip = False,
+    autoremove: Autoremove = True,
 ) -> Response:
     """OSM's NS delete: terminate (when instantiated) and delete (see the module docstring)."""
     project = who.project_id
@@ -87,7 +91,9 @@ def terminate_and_delete(
         if row.ns_state == NsState.NOT_INSTANTIATED.value:
             queue.delete_instance(session, project, ns_instance_id)
             return Response(status_code=status.HTTP_204_NO_CONTENT)
-        params = TerminateNsRequest(skip_terminate_primitives=skip_terminate_primitives or force)
+        params = TerminateNsRequest(
+            skip_terminate_primitives=skip_terminate_primitives or force, autoremove=autoremove
+        )
         occ = queue.start_operation(
             session,
             project,

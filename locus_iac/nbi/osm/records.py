@@ -108,6 +108,24 @@ def ns_members(row: NsInstanceRow) -> dict[str, Any]:
     }
 
 
+def osm_operation_params(occ: OperationOccurrence, ns: NsInstanceRow | None) -> dict[str, Any]:
+    """An occurrence's ``operationParams`` as OSM writes them (``nslcmops``): the request's
+    parameters with ``lcmOperationType`` and ``nsInstanceId``, and for an instantiate the
+    NS record's ``nsName``, ``nsDescription``, ``nsdId`` (the NSD package) and ``nsr_id``
+    (osmclient's ``ns-op-list --long`` reads them). ``ns`` is the occurrence's instance."""
+    params: dict[str, Any] = {
+        **occ.operation_params,
+        "lcmOperationType": occ.operation.value.lower(),
+        "nsInstanceId": occ.ns_instance_id,
+    }
+    if occ.operation.value == "INSTANTIATE":
+        params.setdefault("nsName", ns.name if ns else "")
+        params.setdefault("nsDescription", (ns.description if ns else None) or "")
+        params.setdefault("nsdId", ns.nsd_info_id if ns else "")
+        params.setdefault("nsr_id", occ.ns_instance_id)
+    return params
+
+
 def operation_members(occ: OperationOccurrence, project_id: str, osm: bool) -> dict[str, Any]:
     """OSM's members of an operation record (``nslcmops``); under ``/osm`` also OSM's
     ``lcmOperationType`` (lower-case), ``startTime`` and ``statusEnteredTime`` (epoch)."""

@@ -9,8 +9,7 @@ An operation on an NS instance that already has an open occurrence is ``409`` na
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import (
@@ -19,8 +18,11 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     model_serializer,
 )
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from locus_iac.catalogue.instances import NsInstanceRow
+from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.lcm import instances, nsi_queue, queue
 from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import OperationOccurrence
@@ -39,7 +41,12 @@ from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
-from locus_iac.nbi.osm.records import OsmAdmin, ns_members, operation_members
+from locus_iac.nbi.osm.records import (
+    OsmAdmin,
+    ns_members,
+    operation_members,
+    osm_operation_params,
+)
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
 
@@ -47,6 +54,7 @@ router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"], route_class=YamlBodyRoute
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nslcm/v1"
 _EVENTS_SHOWN = 50
+T = TypeVar("T", OperationOccurrence, KeysetPage[OperationOccurrence])
 
 
 class NsInstance(lc.CamelModel):
@@ -165,8 +173,11 @@ def _instance(row: NsInstanceRow) -> NsInstance:
     )
 
 
-def _occurrence(occ: OperationOccurrence, project_id: str, osm: bool = False) -> NsLcmOpOcc:
-    """The SOL005 NsLcmOpOcc of ``occ`` with OSM's members (OSM's meanings when ``osm``)."""
+def _occurrence(
+    occ: OperationOccurrence, project_id: str, osm: bool = False, ns: NsInstanceRow | None = None
+) -> NsLcmOpOcc:
+    """The SOL005 NsLcmOpOcc of ``occ`` with OSM's members (OSM's meanings when ``osm``;
+    ``ns``, its instance, fills OSM's ``operationParams`` then)."""
     me = f"{BASE}/ns_lcm_op_occs/{occ.id}"
     links = {
         "self": lc.Link(href=me),
@@ -195,7 +206,7 @@ def _occurrence(occ: OperationOccurrence, project_id: str, osm: bool = False) ->
             "lcmOperationType": occ.operation.value,
             "startTime": occ.start_time.isoformat(),
             "isAutomaticInvocation": occ.is_automatic_invocation,
-            "operationParams": occ.operation_params,
+            "operationParams": osm_operation_params(occ, ns) if osm else occ.operation_params,
             "isCancelPending": occ.is_cancel_pending,
             "cancelMode": occ.cancel_mode.value if occ.cancel_mode else None,
             "error": lc.problem(occ.error.model_dump()) if occ.error else None,
@@ -415,38 +426,54 @@ def list_op_occs(
     nextpage_opaque_marker: Marker = None,
 ) -> list[NsLcmOpOcc]:
     """One page of occurrences (of one NS instance); ``Link: rel="next"`` names the next."""
-    return lc.listed(
-        request,
-        response,
-        svc,
-        nextpage_opaque_marker,
-        lambda s, marker, n: queue.page_occurrences(
-            s, who.project_id, ns_instance_id, marker=marker, limit=n
-        ),
-        _renderer(who, request),
-    )
+    render = _Renderer(who.project_id, is_osm(request))
+
+    def page(s: Session, marker: str | None, n: int) -> KeysetPage[OperationOccurrence]:
+        found = queue.page_occurrences(s, who.project_id, ns_instance_id, marker=marker, limit=n)
+        return render.note(s, found)
+
+    return lc.listed(request, response, svc, nextpage_opaque_marker, page, render)
 
 
-def _renderer(who: CallerDep, request: Request) -> Callable[[OperationOccurrence], NsLcmOpOcc]:
-    osm = is_osm(request)
-    return lambda occ: _occurrence(occ, who.project_id, osm)
+class _Renderer:
+    """Renders occurrences; under ``/osm`` it first reads, in the same transaction, the NS
+    instances whose facts OSM repeats in ``operationParams`` (:meth:`note`)."""
+
+    def __init__(self, project_id: str, osm: bool) -> None:
+        self.project_id = project_id
+        self.osm = osm
+        self.instances: dict[str, NsInstanceRow] = {}
+
+    def note(self, session: Session, found: T) -> T:
+        """``found`` (an occurrence or a page of them), after reading their NS instances."""
+        if self.osm:
+            occs = found.rows if isinstance(found, KeysetPage) else [found]
+            wanted = {o.ns_instance_id for o in occs} - set(self.instances)
+            if wanted:
+                rows = session.scalars(select(NsInstanceRow).where(NsInstanceRow.id.in_(wanted)))
+                self.instances.update((row.id, row) for row in rows)
+        return found
+
+    def __call__(self, occ: OperationOccurrence) -> NsLcmOpOcc:
+        ns = self.instances.get(occ.ns_instance_id)
+        return _occurrence(occ, self.project_id, self.osm, ns)
 
 
 @router.get("/ns_lcm_op_occs/{op_occ_id}", response_model=NsLcmOpOcc)
 def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
     """An occurrence with its progress (Annex B Table 23)."""
+    render = _Renderer(who.project_id, is_osm(request))
     return lc.read_one(
-        svc,
-        lambda s: queue.get_occurrence(s, who.project_id, op_occ_id),
-        _renderer(who, request),
+        svc, lambda s: render.note(s, queue.get_occurrence(s, who.project_id, op_occ_id)), render
     )
 
 
 def _task(
     task: Task, op_occ_id: str, who: CallerDep, svc: ServicesDep, request: Request
 ) -> NsLcmOpOcc:
-    act = lambda s: queue.request_task(s, who.project_id, op_occ_id, task)  # noqa: E731
-    return lc.run_task(request, svc, act, _renderer(who, request))
+    render = _Renderer(who.project_id, is_osm(request))
+    act = lambda s: render.note(s, queue.request_task(s, who.project_id, op_occ_id, task))  # noqa: E731
+    return lc.run_task(request, svc, act, render)
 
 
 @router.post("/ns_lcm_op_occs/{op_occ_id}/retry", **_TASK)
