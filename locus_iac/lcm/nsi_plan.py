@@ -344,7 +344,8 @@ def plan_terminate(
                 netslice_subnet_id=nested.netslice_subnet_id,
                 ns_instance_id=row.id,
                 operation=LcmOperationType.TERMINATE,
-                operation_params=request.model_dump(mode="json"),
+                # the netslice removes its nested NSs itself (autoremove is the netslice's)
+                operation_params=request.model_dump(mode="json", exclude={"autoremove"}),
             )
         )
     return NsiProgress(current_step="accepted", steps=tuple(steps), kept=tuple(kept))

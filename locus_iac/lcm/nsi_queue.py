@@ -166,8 +166,33 @@ def apply_nsi_event(
             nsi.nsi_state = ns_state_after(NsState(nsi.nsi_state), operation, state).value
             completed = state is LcmOperationState.COMPLETED
             instances.release(nsi, row.id, instantiate_params if completed else None)
+            session.flush()
+            if _autoremove(row, nsi):
+                _remove(session, nsi)
     session.flush()
     log.info("netslice occurrence %s: %s -> %s", row.id, event.value, state.value)
+
+
+def _remove(session: Session, nsi: NsiInstanceRow) -> None:
+    """Delete a terminated netslice (its occurrences go with it); one that cannot go (a
+    nested NS still busy) stays ``NOT_INSTANTIATED`` for the user to delete, with a warning."""
+    try:
+        with session.begin_nested():
+            delete_nsi(session, nsi.project_id, nsi.id)
+    except Conflict as exc:
+        log.warning("netslice instance %s terminated but not removed: %s", nsi.id, exc)
+        return
+    log.info("netslice instance %s terminated and removed (autoremove)", nsi.id)
+
+
+def _autoremove(row: NsiOpOccRow, nsi: NsiInstanceRow) -> bool:
+    """A terminate that asked to delete the netslice once it has succeeded (OSM's autoremove)
+    and left it ``NOT_INSTANTIATED``."""
+    return (
+        row.operation == LcmOperationType.TERMINATE.value
+        and bool((row.operation_params or {}).get("autoremove"))
+        and nsi.nsi_state == NsState.NOT_INSTANTIATED.value
+    )
 
 
 def request_nsi_task(session: Session, project_id: str, op_occ_id: str, task: Task) -> NsiOpOccRow:

@@ -174,6 +174,43 @@ def test_shared_subnet_is_reused_and_terminated_last(slice_api: Api) -> None:
     assert slice_api.get(f"{NS}/ns_instances").json() == []
 
 
+def _gone(api: Api, path: str) -> None:
+    end = time.monotonic() + DEADLINE
+    while api.get(path).status_code != 404:
+        assert time.monotonic() < end, f"{path} is still there"
+        time.sleep(0.05)
+
+
+def test_osm_delete_terminates_and_removes_keeping_a_shared_ns(slice_api: Api) -> None:
+    """OSM's ``DELETE .../netslice_instances_content/{id}`` (autoremove): the netslice and
+    its own nested NS go once terminated; the shared one stays with the other netslice."""
+    first, op1 = _create(slice_api, "s1")
+    _wait(slice_api, op1, "COMPLETED")
+    second, op2 = _create(slice_api, "s2")
+    _wait(slice_api, op2, "COMPLETED")
+    one = _nested(slice_api, first)
+    response = slice_api.delete(f"{BASE}/netslice_instances_content/{first}")
+    assert response.status_code == 202, response.text
+    op = response.json()["_id"]
+    _gone(slice_api, f"{BASE}/netslice_instances/{first}")
+    assert slice_api.get(f"{BASE}/nsi_lcm_op_occs/{op}").status_code == 404  # went with it
+    assert slice_api.get(f"{NS}/ns_instances/{one['analytics']}").status_code == 404
+    assert _ns(slice_api, one["collector"])["nsState"] == "INSTANTIATED"  # s2 still uses it
+    assert _nsi(slice_api, second)["nsiState"] == "INSTANTIATED"
+
+
+def test_without_autoremove_the_terminated_netslice_stays(slice_api: Api) -> None:
+    nsi, op = _create(slice_api)
+    _wait(slice_api, op, "COMPLETED")
+    response = slice_api.delete(
+        f"{BASE}/netslice_instances_content/{nsi}", params={"autoremove": "false"}
+    )
+    assert response.status_code == 202, response.text
+    _wait(slice_api, response.json()["_id"], "COMPLETED")
+    assert _nsi(slice_api, nsi)["nsiState"] == "NOT_INSTANTIATED"
+    assert slice_api.delete(f"{BASE}/netslice_instances_content/{nsi}").status_code == 204
+
+
 def test_failed_nested_instantiate_is_failed_temp_then_retried(
     slice_api: Api, runner_dir: Path
 ) -> None:

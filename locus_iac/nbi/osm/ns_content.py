@@ -131,20 +131,27 @@ nsi_router.add_api_route(
 @nsi_router.delete(
     "/netslice_instances_content/{nsi_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={202: {"description": "terminating: delete again once it has completed"}},
+    responses={202: {"description": "terminating; deleted once that has completed"}},
 )
 def terminate_and_delete_nsi(
-    nsi_id: Id, who: CallerDep, svc: ServicesDep, request: Request, response: Response
+    nsi_id: Id,
+    who: CallerDep,
+    svc: ServicesDep,
+    request: Request,
+    response: Response,
+    autoremove: Autoremove = True,
 ) -> Response:
     """OSM's netslice delete: a ``NOT_INSTANTIATED`` netslice instance (and the nested NS
     instances it made) is deleted at once (204); an instantiated one is terminated (202 with
-    the occurrence's ``_id``), to be deleted again once that has completed."""
+    the occurrence's ``_id``) and, once that has completed, deleted with them (OSM's
+    ``autoremove``; with ``autoremove=false`` delete it again yourself)."""
     with svc.db.session(readonly=True) as session:
         row = instances.get_instance(session, NSI, who.project_id, nsi_id)
         state = row.nsi_state
     if state == NsState.NOT_INSTANTIATED.value:
         return nsilcm.delete_nsi(nsi_id, who, svc)
-    accepted = nsilcm.terminate(nsi_id, who, svc, request, response)
+    body = TerminateNsRequest(autoremove=autoremove)
+    accepted = nsilcm.terminate(nsi_id, who, svc, request, response, body)
     answer = JSONResponse(
         status_code=status.HTTP_202_ACCEPTED,
         content={"_id": accepted.id, "id": accepted.id, "nsiInstanceId": nsi_id},
