@@ -326,6 +326,16 @@ def _project_of(api: Api, ns: str) -> str:
             "/vdu_id",
             "unknown-vdu",
         ),
+        (  # OSM's kdu_name must name a KDU (the cloud VNF has only a VDU)
+            {"member_vnf_index": "1", "kdu_name": "cloud-vdu", "primitive": "health-check"},
+            "/kdu_name",
+            "unknown-kdu",
+        ),
+        (  # OSM's fields are typed too
+            {"member_vnf_index": "1", "primitive": "health-check", "timeout_ns_action": 0},
+            "/body/timeout_ns_action",
+            "greater_than_equal",
+        ),
     ],
 )
 def test_action_is_checked_against_the_vnfd_before_it_is_accepted(
