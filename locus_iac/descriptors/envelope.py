@@ -133,7 +133,9 @@ def locate_descriptor(document: Any) -> tuple[Located | None, list[Issue]]:
         )
         keys = ", ".join(f"'{k}'" for k in list(document)[:5]) or "none"
         message = f"no 'vnfd', 'nsd' or 'nst' envelope found (top-level keys: {keys}){hint}"
-        return None, [Issue("", "unknown-envelope", message)]
+        # a legacy catalogue: the pointer names its key (else the whole document is at fault)
+        where = json_pointer(legacy[0]) if legacy else ""
+        return None, [Issue(where, "unknown-envelope", message)]
     issues = [
         Issue(
             json_pointer(key),

@@ -51,7 +51,7 @@ def test_unknown_envelope(text: str) -> None:
 
 def test_legacy_osm_catalogue_is_named() -> None:
     issues = issues_of("vnfd:vnfd-catalog: {vnfd: [{id: a}]}\n")
-    assert pairs(issues) == {("", "unknown-envelope")}
+    assert pairs(issues) == {("/vnfd:vnfd-catalog", "unknown-envelope")}
     assert "pre-SOL006" in issues[0].message
 
 
