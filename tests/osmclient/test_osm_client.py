@@ -67,7 +67,7 @@ def test_ns_package_and_netslice_template(osm: Osm, archives: dict[str, Path]) -
     # in use by the NST: refused (exit 1) until the NST is gone; then by name
     assert "Deleted" in osm("netslice-template-delete", "edge_nst")
     assert "Deleted" in osm("nspkg-delete", "edge_ns")
-    assert "Deleted" in osm("vnfpkg-delete", knf)
+    assert "Deleted" in osm("vnfpkg-delete", "edge_knf")
     assert "edge_ns" not in osm("nspkg-list")
 
 
