@@ -51,6 +51,7 @@ def test_vnf_package_create_list_show_delete_by_name(osm: Osm, archives: dict[st
 
 def test_ns_package_and_netslice_template(osm: Osm, archives: dict[str, Path]) -> None:
     knf = _created_id(osm("vnfpkg-create", str(archives["edge_knf"])))
+    assert _row(osm("vnfpkg-list"), "edge_knf")[1] == knf
     nsd = _created_id(osm("nspkg-create", str(archives["edge_ns"])))
     assert _row(osm("nspkg-list"), "edge_ns")[1] == nsd
     assert _row(osm("nspkg-list", "--long"), "edge_ns")[2:5] == [
