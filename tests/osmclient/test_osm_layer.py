@@ -130,3 +130,25 @@ def test_serve_wants_both_tls_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--tls-cert", str(cert)])
     assert result.exit_code == 2
     assert "--tls-cert and --tls-key together" in result.output
+
+
+def test_operation_params_are_osm_s_under_osm_only(client: TestClient) -> None:
+    """``osm ns-op-list --long`` reads OSM's instantiate facts inside ``operationParams``;
+    at the root they stay the SOL005 request as it was accepted."""
+    for name in ("edge_knf", "edge_ns"):
+        data = archive_bytes(read_package(REPO / "examples" / "packages" / name))
+        kind = "vnfpkgm/v1/vnf_packages" if name == "edge_knf" else "nsd/v1/ns_descriptors"
+        assert client.post(f"/{kind}_content", content=data, headers=GZ).status_code == 201
+    body = '{"nsdId": "edge_ns", "nsName": "ns-b", "nsDescription": "d", "vimAccountId": "x"}'
+    made = client.post("/osm/nslcm/v1/ns_instances_content", content=body, headers=YAML)
+    assert made.status_code == 202, made.text
+    ns, op = made.json()["id"], made.json()["nslcmop_id"]
+    osm = client.get(f"/osm/nslcm/v1/ns_lcm_op_occs/{op}").json()["operationParams"]
+    (listed,) = client.get("/osm/nslcm/v1/ns_lcm_op_occs", params={"nsInstanceId": ns}).json()
+    assert listed["operationParams"] == osm
+    nsd = client.get("/nsd/v1/ns_descriptors").json()[0]["id"]
+    assert (osm["lcmOperationType"], osm["nsInstanceId"], osm["nsr_id"]) == ("instantiate", ns, ns)
+    assert (osm["nsName"], osm["nsDescription"], osm["nsdId"]) == ("ns-b", "d", nsd)
+    root = client.get(f"/nslcm/v1/ns_lcm_op_occs/{op}").json()["operationParams"]
+    assert root["vim_account_id"] == "x"
+    assert not {"lcmOperationType", "nsInstanceId", "nsName", "nsr_id"} & set(root)
