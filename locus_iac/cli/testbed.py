@@ -4,7 +4,9 @@ A thin front end: ``scripts/bootstrap-tools`` builds the tools, the project's An
 (``playbooks/local-testbed.yml`` with ``inventories/local``) starts etcd, the Kubernetes
 control plane and KWOK, and records the site in ``$LOCUS_TESTBED_DIR/site.yaml``, which
 ``status`` reads to check every component. ``--with-openstack`` adds the OpenStack control plane
-(``playbooks/local-openstack.yml``), recorded in ``$LOCUS_TESTBED_DIR/openstack.yaml``.
+(``playbooks/local-openstack.yml``), recorded in ``$LOCUS_TESTBED_DIR/openstack.yaml``;
+``--with-monitoring`` the monitoring platform (``playbooks/local-monitoring.yml``: Prometheus,
+Alertmanager, Pushgateway, InfluxDB, Kafka), recorded in ``$LOCUS_TESTBED_DIR/monitoring.yaml``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import httpx
 import typer
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.errors import NotFound, PermanentError
@@ -59,6 +61,27 @@ class OpenStackRecord(BaseModel):
     clouds_yaml: Path
     cloud: str
     components: list[Component]
+
+
+class MonitoringProcesses(BaseModel):
+    """The supervised processes in ``monitoring.yaml`` (``testbed:``)."""
+
+    components: list[Component]
+
+
+class MonitoringRecord(BaseModel):
+    """What status needs of ``monitoring.yaml`` (written by ``playbooks/local-monitoring.yml``).
+
+    The full settings model, read by the MANO and the smart functions, is
+    ``locus_iac.monitoring``'s; status reads only the URLs it prints and the processes.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    prometheus_url: str
+    alertmanager_url: str
+    kafka_bootstrap: str
+    testbed: MonitoringProcesses
 
 
 class Site(BaseModel):
@@ -113,6 +136,11 @@ def up(
     with_openstack: bool = typer.Option(
         False, help="Also run an OpenStack control plane (Debian packages; needs root)."
     ),
+    with_monitoring: bool = typer.Option(
+        False,
+        help="Also run the monitoring platform: Prometheus, Alertmanager, Pushgateway, InfluxDB"
+        " (Debian packages; needs root) and a Kafka broker (Maven Central jars).",
+    ),
 ) -> None:
     """Start etcd, the control plane, KWOK nodes and the Multus CRD (idempotent)."""
     if not skip_tools:
@@ -124,18 +152,31 @@ def up(
         emit(f"openstack up: {testbed_dir() / 'openstack.yaml'}")
         clouds = testbed_dir() / "clouds.yaml"
         emit(f"  OS_CLIENT_CONFIG_FILE={clouds} openstack --os-cloud locus-testbed")
+    if with_monitoring:
+        _playbook("local-monitoring.yml")
+        emit(f"monitoring up: {testbed_dir() / 'monitoring.yaml'}")
 
 
 def _openstack_was_started() -> bool:
     return (testbed_dir() / "openstack").is_dir() or (testbed_dir() / "openstack.yaml").exists()
 
 
+MONITORING_DIRS = ("monitoring", "prometheus", "alertmanager", "pushgateway", "influxdb", "kafka")
+
+
+def _monitoring_was_started() -> bool:
+    base = testbed_dir()
+    return (base / "monitoring.yaml").exists() or any((base / d).is_dir() for d in MONITORING_DIRS)
+
+
 @app.command()
 def down(
     purge: bool = typer.Option(False, help="Also delete certificates, etcd and OpenStack data."),
 ) -> None:
-    """Stop every testbed process (OpenStack too) and wait for its port to close."""
+    """Stop every testbed process (OpenStack and monitoring too) and wait for its port to close."""
     extra = ["locus_testbed_purge=true"] if purge else None
+    if _monitoring_was_started():
+        _playbook("local-monitoring-down.yml", extra)
     if _openstack_was_started():
         _playbook("local-openstack-down.yml", extra)
     _playbook("local-testbed-down.yml", extra)
@@ -149,6 +190,15 @@ def load_openstack(path: Path) -> OpenStackRecord:
         raise NotFound(f"{path} does not exist: run 'locus testbed up --with-openstack'") from exc
     except ValidationError as exc:
         raise PermanentError(f"{path} is not an OpenStack testbed record: {exc}") from exc
+
+
+def load_monitoring(path: Path) -> MonitoringRecord:
+    try:
+        return MonitoringRecord.model_validate(yaml.safe_load(path.read_text()))
+    except FileNotFoundError as exc:
+        raise NotFound(f"{path} does not exist: run 'locus testbed up --with-monitoring'") from exc
+    except ValidationError as exc:
+        raise PermanentError(f"{path} is not a monitoring platform record: {exc}") from exc
 
 
 def load_site(path: Path) -> Site:
@@ -216,6 +266,23 @@ def _openstack_status(as_json: bool) -> dict[str, Any]:
     }
 
 
+def _monitoring_status(as_json: bool) -> dict[str, Any]:
+    path = testbed_dir() / "monitoring.yaml"
+    try:
+        record = load_monitoring(path)
+    except (NotFound, PermanentError) as exc:
+        raise fail(exc, as_json=as_json) from exc
+    components = _component_states(record.testbed.components)
+    return {
+        "record": str(path),
+        "prometheus_url": record.prometheus_url,
+        "alertmanager_url": record.alertmanager_url,
+        "kafka_bootstrap": record.kafka_bootstrap,
+        "healthy": all(_up(c) for c in components),
+        "components": components,
+    }
+
+
 def _emit_components(components: list[dict[str, Any]]) -> None:
     for c in components:
         state = "running" if c["pid"] else "stopped"
@@ -225,6 +292,13 @@ def _emit_components(components: list[dict[str, Any]]) -> None:
             continue
         port = "listening" if c["listening"] else "closed"
         emit(f"  {c['name']:<26} {state:<8} pid {pid:<8} 127.0.0.1:{c['port']} {port}")
+
+
+def _emit_monitoring(monitoring: dict[str, Any]) -> None:
+    verdict = "healthy" if monitoring["healthy"] else "NOT healthy"
+    emit(f"monitoring {monitoring['prometheus_url']}: {verdict}")
+    _emit_components(monitoring["components"])
+    emit(f"  record {monitoring['record']} (Kafka {monitoring['kafka_bootstrap']})")
 
 
 def _api(site: Site) -> dict[str, Any]:
@@ -255,6 +329,9 @@ def _api(site: Site) -> dict[str, Any]:
 def status(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     with_openstack: bool = typer.Option(False, help="Also check the OpenStack control plane."),
+    with_monitoring: bool = typer.Option(
+        False, help="Also check the monitoring platform (checked anyway once it was started)."
+    ),
 ) -> None:
     """Report every component (pid, port), API server readiness and node readiness."""
     path = testbed_dir() / "site.yaml"
@@ -264,6 +341,8 @@ def status(
         raise fail(exc, as_json=as_json) from exc
     components = _component_states(site.testbed.components)
     openstack = _openstack_status(as_json) if with_openstack else None
+    started = with_monitoring or (testbed_dir() / "monitoring.yaml").exists()
+    monitoring = _monitoring_status(as_json) if started else None
     api = _api(site)
     healthy = (
         all(c["pid"] and c["listening"] for c in components)
@@ -275,6 +354,9 @@ def status(
     if openstack is not None:
         report["openstack"] = openstack
         report["healthy"] = healthy = healthy and openstack["healthy"]
+    if monitoring is not None:
+        report["monitoring"] = monitoring
+        report["healthy"] = healthy = healthy and monitoring["healthy"]
     if as_json:
         emit_json(report)
     else:
@@ -289,5 +371,7 @@ def status(
             emit(f"openstack {openstack['auth_url']}: {verdict}")
             _emit_components(openstack["components"])
             emit(f"  OS_CLIENT_CONFIG_FILE={openstack['clouds_yaml']} (cloud {openstack['cloud']})")
+        if monitoring is not None:
+            _emit_monitoring(monitoring)
     if not healthy:
         raise typer.Exit(1)

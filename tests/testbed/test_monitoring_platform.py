@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +21,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from typer.testing import CliRunner
 
-from testbed.helpers import TESTBED_DIR, wait_for
+from locus_iac.cli.main import app
+from testbed.helpers import REPO, TESTBED_DIR, wait_for
 
 kafka = pytest.importorskip("confluent_kafka", reason="confluent-kafka is not installed")
 kafka_admin = pytest.importorskip("confluent_kafka.admin")
@@ -159,7 +164,7 @@ def test_a_sample_reaches_influxdb_through_remote_write(
     monitoring: dict[str, Any], pushed: tuple[str, str]
 ) -> None:
     metric, instance = pushed
-    query = f"SELECT value FROM \"{metric}\" WHERE \"instance\" = '{instance}'"
+    query = f'SELECT value FROM "{metric}" WHERE "instance" = \'{instance}\''
 
     def points() -> list[Any]:
         answer = httpx.get(
@@ -225,3 +230,61 @@ def test_kafka_does_not_create_topics_on_demand(monitoring: dict[str, Any]) -> N
     assert errors and errors[0] is not None, "a message to an absent topic was delivered"
     admin = kafka_admin.AdminClient({"bootstrap.servers": bootstrap})
     assert topic not in admin.list_topics(timeout=30).topics
+
+
+def test_status_reports_the_monitoring_platform(
+    site: dict[str, Any], monitoring: dict[str, Any]
+) -> None:
+    result = CliRunner().invoke(app, ["testbed", "status", "--json", "--with-monitoring"])
+    report = json.loads(result.output)
+    names = [c["name"] for c in report["monitoring"]["components"]]
+    assert names == ["influxdb", "pushgateway", "alertmanager", "prometheus", "kafka"]
+    assert report["monitoring"]["healthy"] is True, report["monitoring"]
+    assert report["monitoring"]["kafka_bootstrap"] == monitoring["kafka_bootstrap"]
+
+
+# Ports of a second, private platform (never the testbed's 19090-19095/18086/18088).
+PRIVATE_PORTS = {
+    "prometheus_port": 37090,
+    "pushgateway_port": 37091,
+    "kafka_port": 37092,
+    "alertmanager_port": 37093,
+    "kafka_controller_port": 37094,
+    "smart_webhook_port": 37095,
+    "influxdb_port": 37086,
+    "influxdb_rpc_port": 37088,
+}
+
+
+def _playbook(name: str, testbed: Path, ports: Path) -> None:
+    argv = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "inventories/local"]
+    argv += [f"playbooks/{name}", "-e", f"@{ports}"]
+    env = {**os.environ, "LOCUS_TESTBED_DIR": str(testbed), "ANSIBLE_ROLES_PATH": "roles"}
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def _pid_alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.timeout(1800)
+def test_down_leaves_no_process(monitoring: dict[str, Any], tmp_path: Path) -> None:
+    """A second platform in a private folder on private ports: up, then down."""
+    ports = tmp_path / "ports.yml"
+    ports.write_text(
+        yaml.safe_dump({f"locus_testbed_monitoring_{k}": v for k, v in PRIVATE_PORTS.items()})
+    )
+    testbed = tmp_path / "testbed"
+    _playbook("local-monitoring.yml", testbed, ports)
+    record = yaml.safe_load((testbed / "monitoring.yaml").read_text())
+    components = record["testbed"]["components"]
+    pids = {c["name"]: int(Path(c["pid_file"]).read_text()) for c in components}
+    assert all(_pid_alive(pid) for pid in pids.values()), pids
+    assert {c["port"] for c in components} <= set(PRIVATE_PORTS.values())
+    _playbook("local-monitoring-down.yml", testbed, ports)
+    assert [name for name, pid in pids.items() if _pid_alive(pid)] == []
+    for component in components:
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", component["port"])) != 0, component
+        assert not Path(component["pid_file"]).exists()
