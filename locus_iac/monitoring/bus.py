@@ -1,0 +1,107 @@
+"""Lifecycle events on Kafka (confluent-kafka): topics and ordered, acknowledged delivery.
+
+Topics (contract of issue 17): one per service ``locus.ns.<ns_id>`` and one per project
+``locus.project.<project>.lcm``. The broker does not create topics by itself; this module
+creates the two topics of an event before sending it (one partition each, so a topic keeps
+the order it was written in), and deletes the service topic once the terminate of its NS
+instance has COMPLETED and that last event is on it. The key of every message is the NS
+instance id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Protocol
+
+from locus_iac.errors import RetryableError
+from locus_iac.monitoring.render import project_topic, service_topic
+
+log = logging.getLogger(__name__)
+
+_TIMEOUT = 10.0
+
+
+class EventBus(Protocol):
+    """Where op occurrence events go (the product's is :class:`KafkaBus`)."""
+
+    def publish(self, topics: list[str], key: str, event: dict[str, Any]) -> None: ...
+
+    def delete_topic(self, topic: str) -> None: ...
+
+
+def event_topics(project: str, ns_id: str) -> list[str]:
+    return [project_topic(project), service_topic(ns_id)]
+
+
+class KafkaBus:
+    """The Kafka broker at ``bootstrap`` (``host:port[,host:port...]``)."""
+
+    def __init__(self, bootstrap: str, replication: int = 1) -> None:
+        from confluent_kafka import Producer
+        from confluent_kafka.admin import AdminClient
+
+        common: dict[str, str | int | float | bool] = {"bootstrap.servers": bootstrap, "socket.timeout.ms": 5000}
+        self._admin = AdminClient(common)
+        self._producer = Producer(
+            {**common, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 10000}
+        )
+        self._replication = replication
+        self._known: set[str] = set()
+
+    def _ensure(self, topics: list[str]) -> None:
+        from confluent_kafka import KafkaError, KafkaException, NewTopic
+
+        missing = [t for t in topics if t not in self._known]
+        if not missing:
+            return
+        futures = self._admin.create_topics(
+            [NewTopic(t, num_partitions=1, replication_factor=self._replication) for t in missing],
+            request_timeout=_TIMEOUT,
+        )
+        for topic, future in futures.items():
+            try:
+                future.result(timeout=_TIMEOUT)
+            except KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                if getattr(error, "code", lambda: None)() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise RetryableError(f"Kafka: cannot create {topic}: {exc}", 5.0) from None
+            except Exception as exc:
+                raise RetryableError(f"Kafka: cannot create {topic}: {exc}", 5.0) from None
+            self._known.add(topic)
+
+    def publish(self, topics: list[str], key: str, event: dict[str, Any]) -> None:
+        """Send ``event`` to each topic and wait for the broker's acknowledgement."""
+        self._ensure(topics)
+        failures: list[str] = []
+
+        def delivered(err: Any, _msg: Any) -> None:
+            if err is not None:
+                failures.append(str(err))
+
+        value = json.dumps(event, separators=(",", ":")).encode()
+        for topic in topics:
+            try:
+                self._producer.produce(topic, value=value, key=key.encode(), on_delivery=delivered)
+            except BufferError as exc:
+                raise RetryableError(f"Kafka: producer queue full: {exc}", 5.0) from None
+        remaining = self._producer.flush(_TIMEOUT)
+        if remaining or failures:
+            raise RetryableError(
+                f"Kafka: event not acknowledged ({remaining} pending; {'; '.join(failures)})", 5.0
+            )
+
+    def delete_topic(self, topic: str) -> None:
+        from confluent_kafka import KafkaError, KafkaException
+
+        futures = self._admin.delete_topics([topic], request_timeout=_TIMEOUT)
+        for name, future in futures.items():
+            try:
+                future.result(timeout=_TIMEOUT)
+            except KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                if getattr(error, "code", lambda: None)() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise RetryableError(f"Kafka: cannot delete {name}: {exc}", 5.0) from None
+            except Exception as exc:
+                raise RetryableError(f"Kafka: cannot delete {name}: {exc}", 5.0) from None
+            self._known.discard(name)
