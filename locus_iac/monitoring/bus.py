@@ -50,7 +50,8 @@ class KafkaBus:
         self._known: set[str] = set()
 
     def _ensure(self, topics: list[str]) -> None:
-        from confluent_kafka import KafkaError, KafkaException, NewTopic
+        from confluent_kafka import KafkaError, KafkaException
+        from confluent_kafka.cimpl import NewTopic
 
         missing = [t for t in topics if t not in self._known]
         if not missing:
