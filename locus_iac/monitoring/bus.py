@@ -41,7 +41,10 @@ class KafkaBus:
         from confluent_kafka import Producer
         from confluent_kafka.admin import AdminClient
 
-        common: dict[str, str | int | float | bool] = {"bootstrap.servers": bootstrap, "socket.timeout.ms": 5000}
+        common: dict[str, str | int | float | bool] = {
+            "bootstrap.servers": bootstrap,
+            "socket.timeout.ms": 5000,
+        }
         self._admin = AdminClient(common)
         self._producer = Producer(
             {**common, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 10000}

@@ -78,7 +78,10 @@ def layout_folder(config_dir: Path) -> None:
             {
                 "job_name": "locus-services",
                 "file_sd_configs": [
-                    {"files": [str(config_dir / "prometheus/targets/*.json")], "refresh_interval": "5s"}
+                    {
+                        "files": [str(config_dir / "prometheus/targets/*.json")],
+                        "refresh_interval": "5s",
+                    }
                 ],
             }
         ],

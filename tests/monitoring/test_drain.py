@@ -70,7 +70,9 @@ def _run(db: Database, project: str, ns: str, op: OP, params: dict[str, Any], en
     with db.session() as session:
         occ = queue.start_operation(session, project, ns, op, params)
     with db.session() as session:
-        queue.apply_event(session, occ.id, end, instance_params=params if op is OP.INSTANTIATE else {})
+        queue.apply_event(
+            session, occ.id, end, instance_params=params if op is OP.INSTANTIATE else {}
+        )
     return occ.id
 
 
@@ -155,7 +157,7 @@ def test_bus_down_never_fails_the_lifecycle_and_drains_in_order_after(
 def test_prometheus_down_then_up_config_drains_and_terminate_removes_all(
     db: Database, project: str, platform: Any
 ) -> None:
-    settings, prom, am = platform
+    settings, prom, _am = platform
     ns = _cloud_ns(db, project)
     bus = RecordingBus()
     prom.stop()

@@ -59,7 +59,12 @@ def test_cloud_vnf_policy_becomes_scale_out_and_in() -> None:
     assert render_targets(view) == [
         {
             "targets": ["10.0.0.5:9100"],
-            "labels": {"ns_id": NS, "vnf_member_index": "cloud", "vdu_id": "cloud_vdu", "project": "admin"},
+            "labels": {
+                "ns_id": NS,
+                "vnf_member_index": "cloud",
+                "vdu_id": "cloud_vdu",
+                "project": "admin",
+            },
         }
     ]
 

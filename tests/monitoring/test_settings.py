@@ -39,7 +39,11 @@ def test_the_contract_example_loads(tmp_path: Path) -> None:
 
 
 def test_unknown_keys_are_refused_with_pointers(tmp_path: Path) -> None:
-    bad = {**GOOD, "prometheus": "x", "testbed": {"components": [{"name": "a", "pid_file": "p", "port": 1, "pid": 3}]}}
+    bad = {
+        **GOOD,
+        "prometheus": "x",
+        "testbed": {"components": [{"name": "a", "pid_file": "p", "port": 1, "pid": 3}]},
+    }
     with pytest.raises(ValidationError) as caught:
         load_settings(_write(tmp_path, bad))
     found = {(i.path, i.code) for i in caught.value.issues}
