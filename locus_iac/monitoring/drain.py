@@ -104,13 +104,15 @@ class OutboxDrainer:
         files.apply(view.ns_id, render_targets(view), render_rules(view))
         log.info("NS %s: monitoring config written", view.ns_id)
 
-    def _deliver(self, session: Session, row: OutboxRow) -> None:
-        if self._files is None or self._bus is None:
-            self.stats.dropped[row.kind] += 1
-            return
+    def _deliver(self, session: Session, row: OutboxRow) -> bool:
+        """Deliver one row; False when it was dropped (its lane is off)."""
         if row.kind == EVENT:
+            if self._bus is None:
+                return False
             self._event(session, row, self._bus)
         else:
+            if self._files is None:
+                return False
             self._config(session, row, self._files)
             session.execute(  # the newer requests for this instance are fulfilled too
                 delete(OutboxRow).where(
@@ -119,6 +121,7 @@ class OutboxDrainer:
                     OutboxRow.id != row.id,
                 )
             )
+        return True
 
     # -- lanes -----------------------------------------------------------------------------
 
@@ -151,15 +154,15 @@ class OutboxDrainer:
                 return False
             kind = row.kind
             try:
-                self._deliver(session, row)
+                delivered = self._deliver(session, row)
             except PermanentError as exc:
                 log.error("outbox %s row %d dropped: %s", kind, row_id, exc)
-                self.stats.dropped[kind] += 1
+                delivered = False
             except (LocusError, OSError) as exc:
                 failure = str(exc)
             if failure is None:
                 session.execute(delete(OutboxRow).where(OutboxRow.id == row_id))
-                self.stats.delivered[kind] += 1
+                (self.stats.delivered if delivered else self.stats.dropped)[kind] += 1
         if failure is not None:
             self._failed(row_id, kind, failure)
             return False
