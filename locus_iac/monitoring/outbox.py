@@ -11,6 +11,7 @@ Prometheus, Alertmanager or Kafka.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -90,3 +91,22 @@ def pending_for(session: Session, ns_instance_id: str) -> list[OutboxRow]:
     """The rows still waiting for one NS instance, oldest first (what the op log reports)."""
     query = select(OutboxRow).where(OutboxRow.ns_instance_id == ns_instance_id)
     return list(session.scalars(query.order_by(OutboxRow.id)).all())
+
+
+def pending_of_occurrence(
+    session: Session, ns_instance_id: str, op_occ_id: str
+) -> list[dict[str, Any]]:
+    """What of one occurrence still waits for the monitoring platform (its op log view):
+    the events of its state changes and the config request it caused, with the attempts so
+    far and the last error (no secret is ever part of an outbox row)."""
+    pending = []
+    for row in pending_for(session, ns_instance_id):
+        if op_occ_id not in (row.payload.get("nsLcmOpOccId"), row.payload.get("cause")):
+            continue
+        entry: dict[str, Any] = {"kind": row.kind, "attempts": row.attempts}
+        if row.kind == EVENT:
+            entry["operationState"] = row.payload.get("operationState")
+        if row.last_error:
+            entry["lastError"] = row.last_error
+        pending.append(entry)
+    return pending
