@@ -230,6 +230,8 @@ def apply_event(
     if occ.state.is_running or occ.state is LcmOperationState.FAILED_TEMP:
         row.claimed_by = None
         row.worker_pid = None
+    if occ.state.is_running:
+        row.phase_seconds = None  # a retry or rollback counts its own time
     if occ.state.is_final:
         _close(session, row, occ, instance_params)
     _publish(session, row)
@@ -387,9 +389,17 @@ def record_progress(
     records: Iterable[ProgressRecord] = (),
     task_results: Iterable[TaskResult] = (),
     preview: ResourceCounts | None = None,
+    phase_seconds: dict[str, float] | None = None,
 ) -> bool:
-    """Add progress to an occurrence; returns True when a cancellation is pending."""
+    """Add progress to an occurrence; returns True when a cancellation is pending.
+
+    ``phase_seconds`` adds time spent per phase (``engine``, ``ansible``) to the row."""
     row = get_occurrence_row(session, op_occ_id)
+    if phase_seconds:
+        totals = dict(row.phase_seconds or {})
+        for phase, seconds in phase_seconds.items():
+            totals[phase] = round(float(totals.get(phase, 0.0)) + seconds, 3)
+        row.phase_seconds = totals
     occ = to_occurrence(row)
     if step is not None:
         occ = occ.with_step(step)

@@ -3,7 +3,8 @@
 HTTP requests are counted by method, route template (``/nslcm/v1/ns_instances/{nsInstanceId}``,
 never the ids) and status, with a duration histogram. Everything about operations is read
 from the database at scrape time (workers are separate processes): op occurrences by type and
-state, the durations of closed ones (a summary: ``_count`` and ``_sum``), the queue depth
+state, the durations of closed ones (a summary: ``_count`` and ``_sum``), their engine and
+Ansible time (``locus_op_phase_seconds{phase="engine"|"ansible"}``), the queue depth
 (running occurrences no worker has claimed), and the monitoring outbox depth by kind, with
 what the drain delivered, dropped and failed.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
@@ -51,6 +53,21 @@ class _DatabaseCollector(Collector):
             family.add_metric([operation, state], count, total)
         return family
 
+    def _phases(self, rows: list[tuple[str, dict[str, Any] | None]]) -> SummaryMetricFamily:
+        family = SummaryMetricFamily(
+            "locus_op_phase_seconds",
+            "Engine (Pulumi) and Ansible time of closed op occurrences (latest attempt).",
+            labels=["operation", "phase"],
+        )
+        totals: dict[tuple[str, str], tuple[int, float]] = {}
+        for operation, phases in rows:
+            for phase, seconds in (phases or {}).items():
+                count, total = totals.get((operation, phase), (0, 0.0))
+                totals[(operation, phase)] = (count + 1, total + float(seconds))
+        for (operation, phase), (count, total) in sorted(totals.items()):
+            family.add_metric([operation, phase], count, total)
+        return family
+
     def _outbox(self, counts: dict[str, int]) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         gauge = GaugeMetricFamily(
             "locus_monitoring_outbox_depth", "Outbox rows waiting, by kind.", labels=["kind"]
@@ -83,6 +100,7 @@ class _DatabaseCollector(Collector):
                     OpOccRow.state,
                     OpOccRow.start_time,
                     OpOccRow.state_entered_time,
+                    OpOccRow.phase_seconds,
                 ).where(OpOccRow.state.in_(_FINAL))
             ).all()
             queued = session.scalar(
@@ -99,7 +117,8 @@ class _DatabaseCollector(Collector):
         for operation, state, count in sorted(by_state):
             occs.add_metric([operation, state], count)
         yield occs
-        yield self._durations([(o, s, a, b) for o, s, a, b in closed])
+        yield self._durations([(o, s, a, b) for o, s, a, b, _ in closed])
+        yield self._phases([(o, p) for o, _, _, _, p in closed])
         yield GaugeMetricFamily(
             "locus_lcm_queue_depth", "Running op occurrences no worker has claimed.", queued or 0
         )

@@ -1,5 +1,6 @@
 """The monitoring outbox (issue 17): op occurrence events for the bus and configuration
-requests for Prometheus/Alertmanager, drained by ``locus serve``.
+requests for Prometheus/Alertmanager, drained by ``locus serve``; the engine and Ansible
+seconds of each NS op occurrence (``ns_lcm_op_occs.phase_seconds``) for ``/metrics``.
 
 Revision ID: 0005_monitoring_outbox
 Revises: 0004_netslice_instances
@@ -35,8 +36,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_monitoring_outbox_due", "monitoring_outbox", ["kind", "next_attempt_at", "id"]
     )
+    with op.batch_alter_table("ns_lcm_op_occs") as batch:
+        batch.add_column(sa.Column("phase_seconds", sa.JSON))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ns_lcm_op_occs") as batch:
+        batch.drop_column("phase_seconds")
     op.drop_index("ix_monitoring_outbox_due", table_name="monitoring_outbox")
     op.drop_table("monitoring_outbox")
