@@ -35,22 +35,46 @@ def event_topics(project: str, ns_id: str) -> list[str]:
 
 
 class KafkaBus:
-    """The Kafka broker at ``bootstrap`` (``host:port[,host:port...]``)."""
+    """The Kafka broker at ``bootstrap`` (``host:port[,host:port...]``).
+
+    The clients are made when an event is sent and dropped after a failure, so a broker that
+    is down is not polled in the background (the outbox retries with backoff); librdkafka's
+    own log goes to the ``confluent_kafka`` Python logger.
+    """
 
     def __init__(self, bootstrap: str, replication: int = 1) -> None:
-        from confluent_kafka import Producer
-        from confluent_kafka.admin import AdminClient
-
-        common: dict[str, str | int | float | bool] = {
+        self._common: dict[str, Any] = {
             "bootstrap.servers": bootstrap,
             "socket.timeout.ms": 5000,
+            "reconnect.backoff.max.ms": 10000,
+            "logger": logging.getLogger("confluent_kafka"),
         }
-        self._admin = AdminClient(common)
-        self._producer = Producer(
-            {**common, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 10000}
-        )
         self._replication = replication
         self._known: set[str] = set()
+        self._admin_client: Any = None
+        self._producer_client: Any = None
+
+    @property
+    def _admin(self) -> Any:
+        if self._admin_client is None:
+            from confluent_kafka.admin import AdminClient
+
+            self._admin_client = AdminClient(dict(self._common))
+        return self._admin_client
+
+    @property
+    def _producer(self) -> Any:
+        if self._producer_client is None:
+            from confluent_kafka import Producer
+
+            settings = {"enable.idempotence": True, "acks": "all", "message.timeout.ms": 10000}
+            self._producer_client = Producer({**self._common, **settings})
+        return self._producer_client
+
+    def _reset(self) -> None:
+        """Drop the clients after a failure (a new attempt makes new ones)."""
+        self._admin_client = self._producer_client = None
+        self._known.clear()
 
     def _ensure(self, topics: list[str]) -> None:
         from confluent_kafka import KafkaError, KafkaException
@@ -76,6 +100,21 @@ class KafkaBus:
 
     def publish(self, topics: list[str], key: str, event: dict[str, Any]) -> None:
         """Send ``event`` to each topic and wait for the broker's acknowledgement."""
+        try:
+            self._publish(topics, key, event)
+        except RetryableError:
+            self._reset()
+            raise
+
+    def delete_topic(self, topic: str) -> None:
+        """Delete ``topic`` (a topic that is already gone is fine)."""
+        try:
+            self._delete(topic)
+        except RetryableError:
+            self._reset()
+            raise
+
+    def _publish(self, topics: list[str], key: str, event: dict[str, Any]) -> None:
         self._ensure(topics)
         failures: list[str] = []
 
@@ -95,7 +134,7 @@ class KafkaBus:
                 f"Kafka: event not acknowledged ({remaining} pending; {'; '.join(failures)})", 5.0
             )
 
-    def delete_topic(self, topic: str) -> None:
+    def _delete(self, topic: str) -> None:
         from confluent_kafka import KafkaError, KafkaException
 
         futures = self._admin.delete_topics([topic], request_timeout=_TIMEOUT)

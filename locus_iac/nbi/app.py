@@ -105,17 +105,16 @@ def create_app(
     first start, a bad setting, an unreachable database) ends the process with one clear
     line instead of a traceback.
     """
-    address = None
     if settings is not None:
         svc = open_services(settings, inspector)
     else:
         monitoring = _monitoring_from_env()
-        address = os.environ.get("LOCUS_SERVE_ADDRESS")
         try:
             svc = open_services(Settings.from_env(), inspector)
         except LocusError as exc:
             log.error("cannot start: %s", exc)
             raise SystemExit(f"locus serve: cannot start: {exc}") from None
+    address = os.environ.get("LOCUS_SERVE_ADDRESS")  # set by locus serve: host:port
     watch = MonitoringService(svc.db, monitoring, address=address, bus=event_bus)
 
     @asynccontextmanager

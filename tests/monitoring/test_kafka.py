@@ -23,6 +23,7 @@ from support.catalogue import onboard
 from support.databases import database_url, db
 
 from locus_iac.catalogue import Database, PackageKind, create_project
+from locus_iac.errors import RetryableError
 from locus_iac.lcm import queue
 from locus_iac.lcm.states import LcmEvent
 from locus_iac.lcm.states import LcmOperationType as OP
@@ -189,3 +190,12 @@ def test_events_reach_a_consumer_in_order_and_terminate_deletes_the_topic(
         time.sleep(0.5)
     assert f"locus.ns.{ns}" not in topics
     assert "locus.project.p1.lcm" in topics
+
+
+def test_a_broker_that_is_down_is_a_retryable_error() -> None:
+    bus = KafkaBus(f"127.0.0.1:{free_port()}")
+    event = {"nsInstanceId": "n", "operationState": "PROCESSING"}
+    with pytest.raises(RetryableError, match="Kafka"):
+        bus.publish(["locus.ns.n"], "n", event)
+    with pytest.raises(RetryableError, match="Kafka"):
+        bus.delete_topic("locus.ns.n")
