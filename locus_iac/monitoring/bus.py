@@ -94,8 +94,9 @@ class KafkaBus:
                 error = exc.args[0] if exc.args else None
                 if getattr(error, "code", lambda: None)() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise RetryableError(f"Kafka: cannot create {topic}: {exc}", 5.0) from None
-            except Exception as exc:
-                raise RetryableError(f"Kafka: cannot create {topic}: {exc}", 5.0) from None
+            except Exception as exc:  # a timeout of the admin future
+                why = str(exc) or type(exc).__name__
+                raise RetryableError(f"Kafka: cannot create {topic}: {why}", 5.0) from None
             self._known.add(topic)
 
     def publish(self, topics: list[str], key: str, event: dict[str, Any]) -> None:
@@ -145,6 +146,7 @@ class KafkaBus:
                 error = exc.args[0] if exc.args else None
                 if getattr(error, "code", lambda: None)() != KafkaError.UNKNOWN_TOPIC_OR_PART:
                     raise RetryableError(f"Kafka: cannot delete {name}: {exc}", 5.0) from None
-            except Exception as exc:
-                raise RetryableError(f"Kafka: cannot delete {name}: {exc}", 5.0) from None
+            except Exception as exc:  # a timeout of the admin future
+                why = str(exc) or type(exc).__name__
+                raise RetryableError(f"Kafka: cannot delete {name}: {why}", 5.0) from None
             self._known.discard(name)
