@@ -19,8 +19,10 @@ How the descriptor becomes rules (the contract of issue 17, "Metrics and alert l
 * An OSM ``vdu/alarm`` becomes ``LocusVduAlarm`` with its own ``statistic`` (``AVERAGE`` avg,
   ``MINIMUM`` min, ``MAXIMUM`` max, ``COUNT`` count, ``SUM`` sum; default avg) over that VDU's
   series; labels ``locus_kind="alarm"``, ``alarm_id``, ``severity``.
-* ``LocusTargetDown`` (``locus_kind="heal"``) is written when the service has targets:
-  ``up == 0`` for 15 s.
+* ``LocusTargetDown`` (``locus_kind="heal"``), one per member with a scrape target:
+  ``up == 0`` for 15 s (``vdu_id`` comes from the target's labels); the member's OSM
+  ``healing-aspect`` (first policy) adds annotations ``recovery_type``, ``healing_vdu``,
+  ``cooldown_seconds`` and ``action_on_recovery``.
 """
 
 from __future__ import annotations
@@ -227,14 +229,32 @@ def _alarm_rules(view: ServiceView, member: MemberView) -> list[dict[str, Any]]:
     return rules
 
 
-def _target_down(view: ServiceView) -> dict[str, Any]:
-    selector = _selector({"job": SERVICES_JOB, "ns_id": view.ns_id})
+def _healing(member: MemberView) -> dict[str, str]:
+    """Annotations from the member's OSM ``healing-aspect`` (the first policy), if any."""
+    df = _flavour(member)
+    policies = [p for a in (df.healing_aspect if df else ()) for p in a.healing_policy]
+    if not policies:
+        return {}
+    policy = policies[0]
+    notes = {"recovery_type": policy.recovery_type or "automatic", "healing_vdu": policy.vdu_id}
+    if policy.cooldown_time is not None:
+        notes["cooldown_seconds"] = str(policy.cooldown_time)
+    if policy.action_on_recovery:
+        notes["action_on_recovery"] = policy.action_on_recovery
+    return notes
+
+
+def _target_down(view: ServiceView, member: MemberView) -> dict[str, Any]:
+    labels = {"ns_id": view.ns_id, "vnf_member_index": member.member_index}
     return {
         "alert": "LocusTargetDown",
-        "expr": f"up{selector} == 0",
+        "expr": f"up{_selector({'job': SERVICES_JOB, **labels})} == 0",
         "for": TARGET_DOWN_FOR,
-        "labels": {"locus_kind": "heal", "ns_id": view.ns_id, "project": view.project},
-        "annotations": {"summary": "{{ $labels.instance }} of NS {{ $labels.ns_id }} is down"},
+        "labels": {"locus_kind": "heal", **labels, "project": view.project},
+        "annotations": {
+            "summary": "{{ $labels.instance }} of NS {{ $labels.ns_id }} is down",
+            **_healing(member),
+        },
     }
 
 
@@ -244,8 +264,7 @@ def render_rules(view: ServiceView) -> dict[str, Any]:
     for member in view.members:
         rules.extend(_scaling_rules(view, member))
         rules.extend(_alarm_rules(view, member))
-    if render_targets(view):
-        rules.append(_target_down(view))
+    rules.extend(_target_down(view, member) for member in view.members if member.endpoint)
     return {"groups": [{"name": f"locus-ns-{view.ns_id}", "rules": rules}]}
 
 

@@ -24,6 +24,7 @@ from locus_iac.monitoring.render import (
 from .conftest import AMTOOL, BASE_AM, EXAMPLES, FIXTURES, PROMTOOL, vnfd
 
 NS = "3f1c0d2e-0000-4000-8000-000000000001"
+MULTIVDU = FIXTURES.parent / "descriptors" / "hackfest_multivdu_vnfd.yaml"
 
 
 def _rules(view: ServiceView) -> list[dict[str, Any]]:
@@ -55,7 +56,10 @@ def test_cloud_vnf_policy_becomes_scale_out_and_in() -> None:
     assert inn["alert"] == "LocusScaleIn"
     assert inn["expr"].endswith(") < 20)")
     assert rules[2]["alert"] == "LocusTargetDown"
-    assert rules[2]["expr"] == f'up{{job="locus-services", ns_id="{NS}"}} == 0'
+    selector = f'job="locus-services", ns_id="{NS}", vnf_member_index="cloud"'
+    assert rules[2]["expr"] == f"up{{{selector}}} == 0"
+    assert rules[2]["labels"]["locus_kind"] == "heal"
+    assert "recovery_type" not in rules[2]["annotations"]  # cloud_vnf has no healing-aspect
     assert render_targets(view) == [
         {
             "targets": ["10.0.0.5:9100"],
@@ -95,7 +99,8 @@ def test_scaling_fixture_joins_criteria_skips_manual_and_disabled() -> None:
 
 @pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed")
 @pytest.mark.parametrize(
-    "path", [EXAMPLES / "cloud_vnf" / "cloud_vnfd.yaml", FIXTURES / "scaling_vnfd.yaml"]
+    "path",
+    [EXAMPLES / "cloud_vnf" / "cloud_vnfd.yaml", FIXTURES / "scaling_vnfd.yaml", MULTIVDU],
 )
 def test_promtool_accepts_every_rendered_rule_file(path: Path, tmp_path: Path) -> None:
     view = ServiceView(NS, "admin", (MemberView("1", vnfd(path), None, "127.0.0.1:9"),))
@@ -123,3 +128,13 @@ def test_names_for_prometheus_and_kafka() -> None:
     assert metric_name("5xx") == "_5xx"
     assert service_topic(NS) == f"locus.ns.{NS}"
     assert project_topic("my project/é") == "locus.project.my_project__.lcm"
+
+
+def test_healing_aspect_annotates_the_target_down_rule() -> None:
+    model = vnfd(MULTIVDU)
+    rules = _rules(ServiceView(NS, "admin", (MemberView("1", model, None, "10.0.0.9:9100"),)))
+    down = [r for r in rules if r["alert"] == "LocusTargetDown"]
+    assert len(down) == 1
+    policy = model.df[0].healing_aspect[0].healing_policy[0]
+    assert down[0]["annotations"]["healing_vdu"] == policy.vdu_id
+    assert down[0]["annotations"]["recovery_type"] == (policy.recovery_type or "automatic")
