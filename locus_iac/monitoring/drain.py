@@ -1,12 +1,14 @@
 """Draining the monitoring outbox in the background of ``locus serve``.
 
 Two lanes, each in row order: ``event`` rows go to the bus, ``config`` rows bring one NS
-instance's targets, rules and route in line with the database. A lane stops at its first
-failure: the row keeps its place, its ``attempts`` and ``last_error`` are recorded and it
-waits ``min(max_backoff, drain_interval * 2**attempts)`` seconds, so order is kept and a
-service that is down is not hammered. A permanent error (a descriptor whose rules promtool
-refuses) is logged and the row dropped: retrying cannot fix it, and the running config is
-unchanged. Without monitoring settings the drain drops every row (monitoring is off; the
+instance's targets, rules and route in line with the database. A row that fails keeps its
+place, its ``attempts`` and ``last_error`` are recorded and it waits
+``min(max_backoff, drain_interval * 2**attempts)`` seconds, so a service that is down is not
+hammered. The event lane stops at its first waiting row (events keep their order); config
+rows are independent (each brings its NS in line with the database as it is then), so one
+instance's failure does not hold back another's. A permanent error (a descriptor whose
+rules promtool refuses) is logged and the row dropped: retrying cannot fix it, and the
+running config is unchanged. Without monitoring settings the drain drops every row (monitoring is off; the
 server says so once).
 """
 
@@ -138,9 +140,10 @@ class OutboxDrainer:
                 .limit(_BATCH)
             ).all()
         for row_id in ids:
-            if not self._one(row_id):
-                break
-            done += 1
+            if self._one(row_id):
+                done += 1
+            elif kind == EVENT:
+                break  # events keep their order: nothing passes a waiting one
         return done
 
     def _one(self, row_id: int) -> bool:
@@ -160,6 +163,9 @@ class OutboxDrainer:
                 delivered = False
             except (LocusError, OSError) as exc:
                 failure = str(exc)
+            except Exception as exc:  # a bug must not stop the drain: retried, logged
+                log.exception("outbox %s row %d: unexpected failure", kind, row_id)
+                failure = f"unexpected {type(exc).__name__}"
             if failure is None:
                 session.execute(delete(OutboxRow).where(OutboxRow.id == row_id))
                 (self.stats.delivered if delivered else self.stats.dropped)[kind] += 1
