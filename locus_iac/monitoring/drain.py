@@ -8,8 +8,8 @@ hammered. The event lane stops at its first waiting row (events keep their order
 rows are independent (each brings its NS in line with the database as it is then), so one
 instance's failure does not hold back another's. A permanent error (a descriptor whose
 rules promtool refuses) is logged and the row dropped: retrying cannot fix it, and the
-running config is unchanged. Without monitoring settings the drain drops every row (monitoring is off; the
-server says so once).
+running config is unchanged. Without monitoring settings the drain drops every row
+(monitoring is off; the server says so once).
 """
 
 from __future__ import annotations
