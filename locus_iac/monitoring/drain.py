@@ -199,7 +199,8 @@ class OutboxDrainer:
     # -- start-up and the thread -----------------------------------------------------------
 
     def reconcile(self) -> int:
-        """Queue a config request for every NS instance that is, or was, monitored."""
+        """Queue a config request for every instantiated NS instance and every NS instance
+        that still has files in the folder (monitored before, e.g. terminated meanwhile)."""
         if self._files is None:
             return 0
         layout = self._files.layout
@@ -211,7 +212,11 @@ class OutboxDrainer:
             if not p.name.startswith(".")
         }
         with self._db.session() as session:
-            rows = session.execute(select(NsInstanceRow.id, NsInstanceRow.project_id)).all()
+            rows = session.execute(
+                select(NsInstanceRow.id, NsInstanceRow.project_id).where(
+                    NsInstanceRow.ns_state == "INSTANTIATED"
+                )
+            ).all()
             known = {ns_id: project for ns_id, project in rows}
             for ns_id in sorted(written | set(known)):
                 request_config(session, known.get(ns_id, ""), ns_id, "reconcile at start-up")

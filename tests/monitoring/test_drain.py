@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from support.catalogue import onboard
 from support.databases import database_url, db
 
 from locus_iac.catalogue import Database, PackageKind, create_project
+from locus_iac.catalogue.models import PackageRow
 from locus_iac.catalogue.outbox import OutboxRow
 from locus_iac.errors import RetryableError
 from locus_iac.lcm import queue
@@ -64,6 +65,14 @@ def _cloud_ns(db: Database, project: str) -> str:
     with db.session() as session:
         row = queue.create_instance(session, project, name="ns", nsd_id="cloud_ns", nsd_info_id=nsd)
         return row.id
+
+
+def _cloud_ns_instance(db: Database, project: str, name: str) -> str:
+    with db.session() as session:
+        nsd = session.scalars(select(PackageRow.id).where(PackageRow.kind == "nsd")).one()
+        return queue.create_instance(
+            session, project, name=name, nsd_id="cloud_ns", nsd_info_id=nsd
+        ).id
 
 
 def _run(db: Database, project: str, ns: str, op: OP, params: dict[str, Any], end: LcmEvent) -> str:
@@ -193,6 +202,10 @@ def test_reconcile_requests_config_for_known_and_orphaned_instances(
     files.layout.targets("orphan").parent.mkdir(parents=True)
     files.layout.targets("orphan").write_text("[]")
     ns = _cloud_ns(db, project)
+    _cloud_ns_instance(db, project, "never instantiated")
+    _run(db, project, ns, OP.INSTANTIATE, _stored_params(), LcmEvent.COMPLETE)
+    with db.session() as session:
+        session.execute(delete(OutboxRow))
     drainer = OutboxDrainer(db, files, RecordingBus())
     assert drainer.reconcile() == 2
     with db.session() as session:
