@@ -23,10 +23,12 @@ from typing import Any
 import httpx
 import typer
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from locus_iac.cli.output import emit, emit_json, fail
 from locus_iac.errors import NotFound, PermanentError
+from locus_iac.errors import ValidationError as SettingsError
+from locus_iac.monitoring.settings import MonitoringSettings, load_settings
 
 app = typer.Typer(help="Local testbed: Pulumi engine + Kubernetes control plane on 127.0.0.1.")
 
@@ -61,27 +63,6 @@ class OpenStackRecord(BaseModel):
     clouds_yaml: Path
     cloud: str
     components: list[Component]
-
-
-class MonitoringProcesses(BaseModel):
-    """The supervised processes in ``monitoring.yaml`` (``testbed:``)."""
-
-    components: list[Component]
-
-
-class MonitoringRecord(BaseModel):
-    """What status needs of ``monitoring.yaml`` (written by ``playbooks/local-monitoring.yml``).
-
-    The full settings model, read by the MANO and the smart functions, is
-    ``locus_iac.monitoring``'s; status reads only the URLs it prints and the processes.
-    """
-
-    model_config = ConfigDict(extra="ignore")
-
-    prometheus_url: str
-    alertmanager_url: str
-    kafka_bootstrap: str
-    testbed: MonitoringProcesses
 
 
 class Site(BaseModel):
@@ -192,13 +173,11 @@ def load_openstack(path: Path) -> OpenStackRecord:
         raise PermanentError(f"{path} is not an OpenStack testbed record: {exc}") from exc
 
 
-def load_monitoring(path: Path) -> MonitoringRecord:
-    try:
-        return MonitoringRecord.model_validate(yaml.safe_load(path.read_text()))
-    except FileNotFoundError as exc:
-        raise NotFound(f"{path} does not exist: run 'locus testbed up --with-monitoring'") from exc
-    except ValidationError as exc:
-        raise PermanentError(f"{path} is not a monitoring platform record: {exc}") from exc
+def load_monitoring(path: Path) -> MonitoringSettings:
+    """The monitoring platform's record, read by the monitoring settings loader."""
+    if not path.exists():
+        raise NotFound(f"{path} does not exist: run 'locus testbed up --with-monitoring'")
+    return load_settings(path)
 
 
 def load_site(path: Path) -> Site:
@@ -270,13 +249,16 @@ def _monitoring_status(as_json: bool) -> dict[str, Any]:
     path = testbed_dir() / "monitoring.yaml"
     try:
         record = load_monitoring(path)
-    except (NotFound, PermanentError) as exc:
+    except (NotFound, SettingsError) as exc:
         raise fail(exc, as_json=as_json) from exc
-    components = _component_states(record.testbed.components)
+    recorded = record.testbed.components if record.testbed else ()
+    components = _component_states(
+        [Component(name=c.name, pid_file=c.pid_file, port=c.port) for c in recorded]
+    )
     return {
         "record": str(path),
-        "prometheus_url": record.prometheus_url,
-        "alertmanager_url": record.alertmanager_url,
+        "prometheus_url": record.url("prometheus_url"),
+        "alertmanager_url": record.url("alertmanager_url"),
         "kafka_bootstrap": record.kafka_bootstrap,
         "healthy": all(_up(c) for c in components),
         "components": components,

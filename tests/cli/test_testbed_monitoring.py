@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from locus_iac.cli.main import app
 from locus_iac.cli.testbed import load_monitoring
-from locus_iac.errors import NotFound, PermanentError
+from locus_iac.errors import NotFound, ValidationError
 
 
 def _record(tmp_path: Path, port: object = 19090) -> Path:
@@ -45,9 +45,10 @@ def test_a_missing_record_says_how_to_create_it(tmp_path: Path) -> None:
         load_monitoring(tmp_path / "monitoring.yaml")
 
 
-def test_a_broken_record_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(PermanentError, match="not a monitoring platform record"):
+def test_a_broken_record_is_refused_with_a_json_pointer(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
         load_monitoring(_record(tmp_path, port="not-a-port"))
+    assert [i.path for i in caught.value.issues] == ["/testbed/components/0/port"]
 
 
 def test_status_without_a_testbed_fails_with_the_site_record_named(

@@ -24,6 +24,7 @@ import yaml
 from typer.testing import CliRunner
 
 from locus_iac.cli.main import app
+from locus_iac.monitoring.settings import load_settings
 from testbed.helpers import REPO, TESTBED_DIR, wait_for
 
 kafka = pytest.importorskip("confluent_kafka", reason="confluent-kafka is not installed")
@@ -88,6 +89,9 @@ def test_the_record_follows_the_contract(monitoring: dict[str, Any]) -> None:
     config_dir = Path(monitoring["config_dir"])
     for sub in ("prometheus/targets", "prometheus/mano", "prometheus/rules", "alertmanager/routes"):
         assert (config_dir / sub).is_dir(), f"{config_dir / sub} is missing"
+    settings = load_settings(RECORD)  # the MANO's loader: unknown keys are refused
+    assert settings.kafka_bootstrap == monitoring["kafka_bootstrap"]
+    assert settings.testbed is not None and len(settings.testbed.components) == len(names)
 
 
 def test_every_component_runs_and_answers_its_health_endpoint(
