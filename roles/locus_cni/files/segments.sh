@@ -17,7 +17,7 @@ run ip link set "$peer" up
 if ! run ip link show "$probe" >/dev/null 2>&1; then
     run ip link add "$probe" link "$master" type macvlan mode bridge; changed=1
 fi
-if ! run ip -o addr show dev "$probe" | grep -qF " $probe_address "; then
+if ! run ip -o addr show dev "$probe" | grep -F " $probe_address " >/dev/null; then
     run ip addr add "$probe_address" dev "$probe"; changed=1
 fi
 run ip link set "$probe" up

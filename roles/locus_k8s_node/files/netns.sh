@@ -17,16 +17,16 @@ up)
         ip link add "$veth" type veth peer name uplink0 netns "$netns"
         changed=1
     fi
-    if ! ip -o addr show dev "$veth" | grep -qF " $host_address/$prefix "; then
+    if ! ip -o addr show dev "$veth" | grep -F " $host_address/$prefix " >/dev/null; then
         ip addr add "$host_address/$prefix" dev "$veth"; changed=1
     fi
-    if ! ns ip -o addr show dev uplink0 | grep -qF " $node_address/$prefix "; then
+    if ! ns ip -o addr show dev uplink0 | grep -F " $node_address/$prefix " >/dev/null; then
         ns ip addr add "$node_address/$prefix" dev uplink0; changed=1
     fi
     ip link set "$veth" up
     ns ip link set lo up
     ns ip link set uplink0 up
-    if ! ns ip route show default | grep -qF "via $host_address"; then
+    if ! ns ip route show default | grep -F "via $host_address" >/dev/null; then
         ns ip route replace default via "$host_address" dev uplink0; changed=1
     fi
     ;;
