@@ -141,8 +141,12 @@ def test_pod_gets_a_multus_macvlan_interface(node: dict[str, Any], kube: httpx.C
         },
     }
     nads = NADS.format(namespace="default")
-    nad = {"metadata": {"name": name}, "spec": {"config": json.dumps(config)}}
-    nad |= {"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition"}
+    nad: dict[str, Any] = {
+        "apiVersion": "k8s.cni.cncf.io/v1",
+        "kind": "NetworkAttachmentDefinition",
+        "metadata": {"name": name},
+        "spec": {"config": json.dumps(config)},
+    }
     assert kube.post(nads, json=nad).status_code == 201
     pod = {
         "apiVersion": "v1",

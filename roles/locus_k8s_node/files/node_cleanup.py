@@ -15,6 +15,7 @@ Prints one JSON object naming what it changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -51,7 +52,8 @@ def kill_shims(socket: str) -> list[int]:
     shims = [
         int(p.name)
         for p in Path("/proc").iterdir()
-        if p.name.isdigit() and "containerd-shim" in " ".join(_cmdline(int(p.name))[:1])
+        if p.name.isdigit()
+        and "containerd-shim" in " ".join(_cmdline(int(p.name))[:1])
         and socket in _cmdline(int(p.name))
     ]
     victims: list[int] = []
@@ -61,10 +63,8 @@ def kill_shims(socket: str) -> list[int]:
         victims.append(pid)
         todo.extend(tree.get(pid, []))
     for pid in reversed(victims):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in victims):
         time.sleep(0.1)
@@ -149,7 +149,8 @@ def main(argv: list[str]) -> int:
     socket = str(node_dir / "containerd" / "containerd.sock")
     netns_file = node_dir / "pod-netns.txt"
     if action == "record":
-        print(json.dumps({"changed": False, "netns": record_netns(socket, netns_file)}))
+        report: dict[str, object] = {"changed": False, "netns": record_netns(socket, netns_file)}
+        sys.stdout.write(json.dumps(report) + "\n")
         return 0
     recorded = set(netns_file.read_text().split()) if netns_file.is_file() else set()
     killed = kill_shims(socket)
@@ -157,7 +158,8 @@ def main(argv: list[str]) -> int:
     restored = restore(node_dir)
     netns_file.unlink(missing_ok=True)
     changed = bool(killed or unmounted or restored.get("sysctls") or restored.get("removed"))
-    print(json.dumps({"changed": changed, "killed": killed, "unmounted": unmounted} | restored))
+    report = {"changed": changed, "killed": killed, "unmounted": unmounted} | restored
+    sys.stdout.write(json.dumps(report) + "\n")
     return 0
 
 
