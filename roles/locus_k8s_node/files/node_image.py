@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
         partial.write_bytes(data)
         partial.replace(args.out)
     report = {"changed": changed, "image": args.name, "archive": str(args.out), "digest": digest}
-    print(json.dumps(report))
+    sys.stdout.write(json.dumps(report) + "\n")
     return 0
 
 
