@@ -7,6 +7,9 @@ control plane and KWOK, and records the site in ``$LOCUS_TESTBED_DIR/site.yaml``
 (``playbooks/local-openstack.yml``), recorded in ``$LOCUS_TESTBED_DIR/openstack.yaml``;
 ``--with-monitoring`` the monitoring platform (``playbooks/local-monitoring.yml``: Prometheus,
 Alertmanager, Pushgateway, InfluxDB, Kafka), recorded in ``$LOCUS_TESTBED_DIR/monitoring.yaml``.
+``--with-node`` joins a real worker node (containerd + kubelet + Multus, in the network namespace
+``locus-node``: ``playbooks/local-node.yml``), whose state is ``$LOCUS_TESTBED_DIR/node``;
+``down`` takes it down first (``playbooks/local-node-down.yml``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from locus_iac.monitoring.settings import MonitoringSettings, load_settings
 app = typer.Typer(help="Local testbed: Pulumi engine + Kubernetes control plane on 127.0.0.1.")
 
 ROOT = Path(__file__).resolve().parents[2]
+# The real worker node of inventories/local (locus_k8s_node_name, locus_k8s_node_netns).
+NODE_NAME = "locus-node-0"
+NODE_NETNS = "locus-node"
 
 
 class Component(BaseModel):
@@ -100,15 +106,23 @@ def _playbook(name: str, extra_vars: list[str] | None = None) -> None:
     _run(argv, {"ANSIBLE_ROLES_PATH": str(ROOT / "roles")})
 
 
+def _bootstrap(force: bool = False, with_node: bool = False) -> None:
+    argv = [str(ROOT / "scripts" / "bootstrap-tools")]
+    argv += ["--force"] if force else []
+    argv += ["--with-node"] if with_node else []
+    _run(argv)
+
+
 @app.command()
 def tools(
     force: bool = typer.Option(False, help="Rebuild even when up to date."),
+    with_node: bool = typer.Option(
+        False, help="Also build the real node's kubelet, pause, CNI plugins, Multus, whereabouts."
+    ),
 ) -> None:
     """Build pulumi, its Python host, the Kubernetes and OpenStack provider plugins, kube-*,
     kwok, etcd and helm (cached)."""
-    argv = [str(ROOT / "scripts" / "bootstrap-tools")]
-    argv += ["--force"] if force else []
-    _run(argv)
+    _bootstrap(force, with_node)
 
 
 @app.command()
@@ -122,12 +136,19 @@ def up(
         help="Also run the monitoring platform: Prometheus, Alertmanager, Pushgateway, InfluxDB"
         " (Debian packages; needs root) and a Kafka broker (Maven Central jars).",
     ),
+    with_node: bool = typer.Option(
+        False,
+        help="Also join a real worker node: containerd, kubelet, Multus (needs root).",
+    ),
 ) -> None:
     """Start etcd, the control plane, KWOK nodes and the Multus CRD (idempotent)."""
     if not skip_tools:
-        _run([str(ROOT / "scripts" / "bootstrap-tools")])
+        _bootstrap(with_node=with_node)
     _playbook("local-testbed.yml")
     emit(f"testbed up: KUBECONFIG={testbed_dir() / 'kubeconfig'}")
+    if with_node:
+        _playbook("local-node.yml")
+        emit(f"node up: {NODE_NAME} (network namespace {NODE_NETNS})")
     if with_openstack:
         _playbook("local-openstack.yml")
         emit(f"openstack up: {testbed_dir() / 'openstack.yaml'}")
@@ -136,6 +157,10 @@ def up(
     if with_monitoring:
         _playbook("local-monitoring.yml")
         emit(f"monitoring up: {testbed_dir() / 'monitoring.yaml'}")
+
+
+def _node_was_started() -> bool:
+    return (testbed_dir() / "node").is_dir() or Path("/run/netns", NODE_NETNS).exists()
 
 
 def _openstack_was_started() -> bool:
@@ -154,8 +179,11 @@ def _monitoring_was_started() -> bool:
 def down(
     purge: bool = typer.Option(False, help="Also delete certificates, etcd and OpenStack data."),
 ) -> None:
-    """Stop every testbed process (OpenStack and monitoring too) and wait for its port to close."""
+    """Stop every testbed process (the real node, monitoring and OpenStack too) and wait for its
+    port to close."""
     extra = ["locus_testbed_purge=true"] if purge else None
+    if _node_was_started():
+        _playbook("local-node-down.yml", extra)
     if _monitoring_was_started():
         _playbook("local-monitoring-down.yml", extra)
     if _openstack_was_started():
