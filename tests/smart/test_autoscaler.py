@@ -8,6 +8,7 @@ import pytest
 
 from locus_iac.smart import Alert, Autoscaler, Credentials, Outcome, Sol005Client
 from locus_iac.smart.history import ALERT, ALERT_KEY
+
 from .doubles import FakeNbi, alert, occurrence
 
 OUT = dict(
