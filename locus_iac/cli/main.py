@@ -50,14 +50,14 @@ COMMANDS: tuple[LazyEntry, ...] = (
     ),
     LazyEntry("serve", f"{_CLI}.serve:app", "Run the SOL005 northbound API."),
     LazyEntry(
-        "smart",
-        f"{_CLI}.smart:app",
-        "Smart NFV functions: autoscaling, fault management, right-sizing.",
-    ),
-    LazyEntry(
         "site",
         f"{_CLI}.client.site:app",
         "Register sites: OpenStack VIM accounts, Kubernetes clusters.",
+    ),
+    LazyEntry(
+        "smart",
+        f"{_CLI}.smart:app",
+        "Smart NFV functions: autoscaling, fault management, right-sizing.",
     ),
     LazyEntry(
         "testbed",

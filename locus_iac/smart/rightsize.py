@@ -60,7 +60,7 @@ class Proposal:
     diffs: dict[str, str] = field(default_factory=dict)  # VNFD id -> unified diff
 
 
-def _queries(ns_id: str, usage: Usage) -> tuple[str, str]:
+def usage_queries(ns_id: str, usage: Usage) -> tuple[str, str]:
     selector = f'{{ns_id="{ns_id}"}}'
     by = "max by (vnf_member_index, vdu_id)"
     cpu = (
@@ -77,7 +77,7 @@ def observe(
 ) -> dict[tuple[str, str], Finding]:
     """Observed quantiles per (member, VDU)."""
     found: dict[tuple[str, str], Finding] = {}
-    cpu_query, memory_query = _queries(ns_id, usage)
+    cpu_query, memory_query = usage_queries(ns_id, usage)
     for sample in prometheus.query(cpu_query):
         key = (sample.labels.get("vnf_member_index", ""), sample.labels.get("vdu_id", ""))
         found.setdefault(key, Finding(*key)).cpu_cores = sample.value
