@@ -98,14 +98,14 @@ class Autoscaler:
             wanted = min(wanted, target.maximum)
         wanted = max(wanted, target.minimum)
         details["wanted"] = wanted
-        body = _scale_body(alert, target, out, wanted)
+        reason = f"scale {'out' if out else 'in'} {target.target}: {current} -> {wanted}"
+        body = _scale_body(alert, target, out, wanted, reason)
         try:
             op_id = self._client.scale(ns_id, body)
         except Conflict as exc:
             return decide(Outcome.BUSY, str(exc), details=details)
         except LocusError as exc:
             return decide(Outcome.FAILED, str(exc), details=details)
-        reason = f"scale {'out' if out else 'in'} {target.target}: {current} -> {wanted}"
         return decide(Outcome.ACTED, reason, op_occ_id=op_id, details=details)
 
     def _cooldown(self, target: ScalingTarget, alert: Alert) -> int:
@@ -138,7 +138,9 @@ class Autoscaler:
         return None
 
 
-def _scale_body(alert: Alert, target: ScalingTarget, out: bool, wanted: int) -> dict[str, Any]:
+def _scale_body(
+    alert: Alert, target: ScalingTarget, out: bool, wanted: int, reason: str
+) -> dict[str, Any]:
     """The SOL005 ``ScaleNsRequest`` (``SCALE_VNF``) naming the alert that caused it."""
     extra = {
         ALERT: alert.name,
@@ -146,6 +148,7 @@ def _scale_body(alert: Alert, target: ScalingTarget, out: bool, wanted: int) -> 
         "scalingAspect": target.aspect,
         "scalingPolicy": alert.labels.get("scaling_policy", ""),
         "smartFunction": FUNCTION,
+        "smartDecision": reason,
     }
     if "value" in alert.annotations:
         extra["alertValue"] = alert.annotations["value"][:64]

@@ -115,6 +115,7 @@ def _heal_body(alert: Alert, member: str, vdu: str, day1: bool) -> dict[str, Any
         ALERT: alert.name,
         ALERT_KEY: alert.instance_key,
         "smartFunction": FUNCTION,
+        "smartDecision": f"heal: target {member or '-'}/{vdu or '-'} is down",
         "vnfMemberIndex": member,
         "vduId": vdu,
     }

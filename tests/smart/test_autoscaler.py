@@ -44,6 +44,7 @@ def test_scale_out_posts_a_sol005_scale_naming_the_alert() -> None:
     # the occurrence keeps it, as the NBI stored it
     stored = nbi.ops[0]["operationParams"]["scale_vnf_data"][0]["additional_params"]
     assert stored["scalingAspect"] == "cloud_vdu_autoscale"
+    assert stored["smartDecision"] == "scale out cloud_vdu: 1 -> 2"
 
 
 def test_cooldown_comes_from_the_occurrence_history_and_survives_a_restart() -> None:
