@@ -225,10 +225,12 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
         )
         extra = healed[0]["operationParams"]["additional_params_for_ns"]
         assert extra["locusAlert"] == "LocusTargetDown"
-    finally:
+    finally:  # whatever failed, leave nothing on the testbed
         api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={})
-        wait_for(
-            "terminate",
-            lambda: not _replicas(kube, ns),
-            timeout=300,
-        )
+        try:
+            wait_for("terminate", lambda: not _replicas(kube, ns), timeout=300)
+        finally:
+            for item in kube.get(
+                "/api/v1/namespaces", params={"labelSelector": f"locus/ns-instance={ns}"}
+            ).json()["items"]:
+                kube.delete(f"/api/v1/namespaces/{item['metadata']['name']}")
