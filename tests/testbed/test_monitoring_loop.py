@@ -219,14 +219,22 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
 
         proc.kill()  # the VNF's metrics target goes down
         healed = wait_for(
-            "a heal caused by LocusTargetDown",
-            lambda: api.ops(ns, "LocusTargetDown", "HEAL"),
+            "a completed heal caused by LocusTargetDown",
+            lambda: api.completed(ns, "LocusTargetDown", "HEAL"),
             300,
         )
-        extra = healed[0]["operationParams"]["additional_params_for_ns"]
+        extra = healed["operationParams"]["additional_params_for_ns"]
         assert extra["locusAlert"] == "LocusTargetDown"
+        assert extra["vduId"] == "edge-cache"
     finally:  # whatever failed, leave nothing on the testbed
-        api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={})
+        wait_for(  # an operation still open (a heal, a scale) answers 409 until it ends
+            "terminate to be accepted",
+            lambda: (
+                api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={}).status_code != 409
+            ),
+            timeout=300,
+            interval=5,
+        )
         try:
             wait_for("terminate", lambda: not _replicas(kube, ns), timeout=300)
         finally:
