@@ -227,15 +227,15 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
         assert extra["locusAlert"] == "LocusTargetDown"
         assert extra["vduId"] == "edge-cache"
     finally:  # whatever failed, leave nothing on the testbed
-        wait_for(  # an operation still open (a heal, a scale) answers 409 until it ends
-            "terminate to be accepted",
-            lambda: (
-                api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={}).status_code != 409
-            ),
-            timeout=300,
-            interval=5,
-        )
         try:
+            wait_for(  # an operation still open (a heal, a scale) answers 409 until it ends
+                "terminate to be accepted",
+                lambda: (
+                    api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={}).status_code != 409
+                ),
+                timeout=300,
+                interval=5,
+            )
             wait_for("terminate", lambda: not _replicas(kube, ns), timeout=300)
         finally:
             for item in kube.get(
