@@ -33,7 +33,7 @@ from support.servers import LOCUS, free_port, locus_serve
 from locus_iac.packages import archive_bytes, read_package
 from testbed.helpers import REPO, TESTBED_DIR, wait_for
 
-pytestmark = pytest.mark.testbed
+pytestmark = [pytest.mark.testbed, pytest.mark.timeout(1800)]
 
 MONITORING = TESTBED_DIR / "monitoring.yaml"
 FIXTURES = REPO / "tests" / "fixtures" / "packages"
