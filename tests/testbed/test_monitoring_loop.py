@@ -174,7 +174,10 @@ def mano(
 
 
 def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
-    mano: tuple[Api, str], kube: httpx.Client, exporter: tuple[subprocess.Popen[bytes], int]
+    mano: tuple[Api, str],
+    monitoring: dict[str, Any],
+    kube: httpx.Client,
+    exporter: tuple[subprocess.Popen[bytes], int],
 ) -> None:
     api, pushgateway = mano
     proc, port = exporter
@@ -226,17 +229,32 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
         extra = healed["operationParams"]["additional_params_for_ns"]
         assert extra["locusAlert"] == "LocusTargetDown"
         assert extra["vduId"] == "edge-cache"
+
+        gone = api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={})
+        assert gone.status_code == 202, gone.text
+        op = gone.json()["nsLcmOpOccId"]
+        wait_for(
+            "terminate",
+            lambda: (
+                api.http.get(f"{BASE}/ns_lcm_op_occs/{op}").json()["operationState"] == "COMPLETED"
+            ),
+            timeout=300,
+        )
+        config = Path(monitoring["config_dir"])
+        left = [*config.glob(f"prometheus/*/{ns}.*"), *config.glob(f"alertmanager/routes/{ns}.*")]
+        assert left == []  # terminate leaves no target, rule or route of the NS
     finally:  # whatever failed, leave nothing on the testbed
         try:
             wait_for(  # an operation still open (a heal, a scale) answers 409 until it ends
                 "terminate to be accepted",
                 lambda: (
-                    api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={}).status_code != 409
+                    api.http.post(f"{BASE}/ns_instances/{ns}/terminate", json={}).status_code
+                    in (202, 409)
+                    and not _replicas(kube, ns)
                 ),
                 timeout=300,
                 interval=5,
             )
-            wait_for("terminate", lambda: not _replicas(kube, ns), timeout=300)
         finally:
             for item in kube.get(
                 "/api/v1/namespaces", params={"labelSelector": f"locus/ns-instance={ns}"}
