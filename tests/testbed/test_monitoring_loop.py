@@ -241,8 +241,16 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
             timeout=300,
         )
         config = Path(monitoring["config_dir"])
-        left = [*config.glob(f"prometheus/*/{ns}.*"), *config.glob(f"alertmanager/routes/{ns}.*")]
-        assert left == []  # terminate leaves no target, rule or route of the NS
+        wait_for(  # the Config Manager removes them after terminate (its outbox, retried)
+            "no target, rule or route of the NS left",
+            lambda: (
+                not [
+                    *config.glob(f"prometheus/*/{ns}.*"),
+                    *config.glob(f"alertmanager/routes/{ns}.*"),
+                ]
+            ),
+            timeout=120,
+        )
     finally:  # whatever failed, leave nothing on the testbed
         try:
             wait_for(  # an operation still open (a heal, a scale) answers 409 until it ends
