@@ -84,7 +84,12 @@ def serve(
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr)
     client = _client(nbi_url, username, password, token)
     log = DecisionLog(decision_log, None if decision_log else sys.stdout)
-    dispatcher = Dispatcher(Autoscaler(client), FaultManager(client), log)
+    prometheus = PrometheusClient(endpoints.prometheus_url) if endpoints.prometheus_url else None
+    dispatcher = Dispatcher(
+        Autoscaler(client, prometheus=prometheus),
+        FaultManager(client, prometheus=prometheus),
+        log,
+    )
     dispatcher.start()
     try:
         uvicorn.run(

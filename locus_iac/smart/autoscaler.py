@@ -4,6 +4,7 @@ On a firing ``LocusScaleOut``/``LocusScaleIn`` (the alerts the Config Manager de
 ``scaling-aspect``/``scaling-policy``), the autoscaler reads the NS through SOL005 and
 decides, in this order:
 
+0. ``stale`` — Prometheus no longer fires the alert (:mod:`locus_iac.smart.firing`);
 1. ``duplicate`` — this firing (fingerprint@startsAt) already caused a scale that is still
    open or inside the cooldown (Alertmanager re-sends a group; a retry must not scale twice);
 2. ``busy`` — the last scale of the same VDU/KDU is still open;
@@ -24,11 +25,14 @@ from typing import Any
 from locus_iac.errors import Conflict, LocusError
 from locus_iac.smart.alerts import SCALE_IN, SCALE_OUT, Alert
 from locus_iac.smart.decisions import Decision, Outcome
+from locus_iac.smart.firing import still_firing
 from locus_iac.smart.history import ALERT, ALERT_KEY, PastOperation, past_operations
+from locus_iac.smart.prometheus import PrometheusClient
 from locus_iac.smart.service import ScalingTarget, load_service
 from locus_iac.smart.sol005 import Sol005Client
 
 FUNCTION = "autoscaler"
+KEYS = ("ns_id", "vnf_member_index", "scaling_aspect", "scaling_policy", "scaling_direction")
 Clock = Callable[[], datetime]
 
 
@@ -45,9 +49,15 @@ def _cooling(op: PastOperation, cooldown: int, now: datetime) -> float:
 class Autoscaler:
     """Decides and issues the scale operation a scaling alert asks for."""
 
-    def __init__(self, client: Sol005Client, clock: Clock = _now) -> None:
+    def __init__(
+        self,
+        client: Sol005Client,
+        clock: Clock = _now,
+        prometheus: PrometheusClient | None = None,
+    ) -> None:
         self._client = client
         self._clock = clock
+        self._prometheus = prometheus
 
     def handle(self, alert: Alert) -> Decision:
         def decide(outcome: Outcome, reason: str, **more: Any) -> Decision:
@@ -60,6 +70,8 @@ class Autoscaler:
         if alert.status != "firing" or alert.name not in (SCALE_OUT, SCALE_IN) or missing:
             why = f"missing labels {missing}" if missing else f"{alert.status} {alert.name}"
             return decide(Outcome.IGNORED, why)
+        if not still_firing(self._prometheus, alert, KEYS):
+            return decide(Outcome.STALE, "Prometheus no longer fires it: nothing to do")
         ns_id, member = labels["ns_id"], labels["vnf_member_index"]
         out = labels.get("scaling_direction", "out" if alert.name == SCALE_OUT else "in") == "out"
         try:

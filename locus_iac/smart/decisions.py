@@ -29,6 +29,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # this firing of the alert already caused an operation
     BUSY = "busy"  # another operation of the NS is open (the NBI answers 409)
     IGNORED = "ignored"  # resolved, not for this function, or missing labels
+    STALE = "stale"  # Alertmanager said firing; Prometheus says it no longer is
     FAILED = "failed"  # the NBI refused or could not be reached; ``reason`` says why
     HEAL_FAILED = "heal-failed"  # the heal occurrence ended FAILED / FAILED_TEMP
     REPLACE_UNAVAILABLE = "re-place-unavailable"  # see locus_iac.smart.faults

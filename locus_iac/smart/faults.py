@@ -25,7 +25,9 @@ from typing import Any
 from locus_iac.errors import Conflict, LocusError
 from locus_iac.smart.alerts import TARGET_DOWN, Alert
 from locus_iac.smart.decisions import Decision, Outcome
+from locus_iac.smart.firing import still_firing
 from locus_iac.smart.history import ALERT, ALERT_KEY, FAILED_STATES, FINAL_STATES, past_operations
+from locus_iac.smart.prometheus import PrometheusClient
 from locus_iac.smart.service import load_service
 from locus_iac.smart.sol005 import Sol005Client
 
@@ -47,8 +49,10 @@ class FaultManager:
         poll_seconds: float = 2.0,
         timeout_seconds: float = 3600.0,
         sleep: Callable[[float], None] = time.sleep,
+        prometheus: PrometheusClient | None = None,
     ) -> None:
         self._client = client
+        self._prometheus = prometheus
         self._poll = poll_seconds
         self._timeout = timeout_seconds
         self._sleep = sleep
@@ -62,6 +66,9 @@ class FaultManager:
         labels = alert.labels
         if alert.status != "firing" or alert.name != TARGET_DOWN or "ns_id" not in labels:
             return self._decision(alert, Outcome.IGNORED, f"{alert.status} {alert.name}")
+        if not still_firing(self._prometheus, alert, ("ns_id", "vnf_member_index", "vdu_id")):
+            reason = "Prometheus no longer fires it: nothing to do"
+            return self._decision(alert, Outcome.STALE, reason)
         ns_id = labels["ns_id"]
         member, vdu = labels.get("vnf_member_index", ""), labels.get("vdu_id", "")
         details = {"member": member, "vdu": vdu}

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support.servers import free_port
 
-from locus_iac.smart import Alert, Autoscaler, Credentials, Outcome, Sol005Client
+from locus_iac.smart import (
+    Alert,
+    Autoscaler,
+    Credentials,
+    Outcome,
+    PrometheusClient,
+    Sol005Client,
+)
 from locus_iac.smart.history import ALERT, ALERT_KEY
 
-from .doubles import FakeNbi, alert, occurrence
+from .doubles import FakeNbi, alert, occurrence, prometheus_transport
 
 OUT = dict(
     vnf_member_index="1",
@@ -133,3 +141,32 @@ def test_an_unknown_aspect_is_a_failed_decision_not_a_crash() -> None:
     decision = _scaler(nbi).handle(_alert(**{**OUT, "scaling_aspect": "nope"}))
     assert decision.outcome is Outcome.FAILED
     assert "no scaling aspect 'nope'" in decision.reason
+
+
+def test_a_notification_prometheus_no_longer_fires_is_stale() -> None:
+    nbi = FakeNbi.cloud()
+    asked: list[str] = []
+
+    def answer(query: str) -> list[dict[str, object]]:
+        asked.append(query)
+        return []  # no ALERTS series: resolved in Prometheus
+
+    client = Sol005Client("http://nbi", Credentials("admin", "pw"), transport=nbi.transport())
+    prometheus = PrometheusClient("http://prom", transport=prometheus_transport(answer))
+    decision = Autoscaler(client, prometheus=prometheus).handle(_alert())
+    assert decision.outcome is Outcome.STALE
+    assert nbi.posted == []
+    assert 'alertname="LocusScaleOut"' in asked[0] and 'alertstate="firing"' in asked[0]
+    assert 'scaling_aspect="cloud_vdu_autoscale"' in asked[0]
+
+
+def test_still_firing_or_prometheus_down_acts() -> None:
+    nbi = FakeNbi.cloud()
+    client = Sol005Client("http://nbi", Credentials("admin", "pw"), transport=nbi.transport())
+    firing = prometheus_transport(lambda q: [{"metric": {}, "value": [1, "1"]}])
+    decision = Autoscaler(client, prometheus=PrometheusClient("http://p", transport=firing))
+    assert decision.handle(_alert()).outcome is Outcome.ACTED
+    down = PrometheusClient(f"http://127.0.0.1:{free_port()}", timeout=2)
+    other = Alert.model_validate(alert("LocusScaleIn", "ns-1", fingerprint="f2", **IN))
+    # past the check (Prometheus down: trusted), the open scale above makes it busy
+    assert Autoscaler(client, prometheus=down).handle(other).outcome is Outcome.BUSY

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from locus_iac.smart import Alert, Credentials, FaultManager, Outcome, Sol005Client
+from locus_iac.smart import (
+    Alert,
+    Credentials,
+    FaultManager,
+    Outcome,
+    PrometheusClient,
+    Sol005Client,
+)
 from locus_iac.smart.history import ALERT, ALERT_KEY
 
-from .doubles import FakeNbi, alert, occurrence
+from .doubles import FakeNbi, alert, occurrence, prometheus_transport
 
 DOWN = dict(vnf_member_index="1", vdu_id="cloud_vdu")
 
@@ -68,4 +75,13 @@ def test_other_alerts_are_ignored() -> None:
     nbi = FakeNbi.cloud()
     decision = _manager(nbi).handle(Alert.model_validate(alert("Other", "ns-1")))
     assert decision.outcome is Outcome.IGNORED
+    assert nbi.posted == []
+
+
+def test_a_target_prometheus_sees_up_again_is_not_healed() -> None:
+    nbi = FakeNbi.cloud()
+    client = Sol005Client("http://nbi", Credentials(token="token-1"), transport=nbi.transport())
+    prometheus = PrometheusClient("http://p", transport=prometheus_transport(lambda q: []))
+    decision = FaultManager(client, prometheus=prometheus).handle(_down())
+    assert decision.outcome is Outcome.STALE
     assert nbi.posted == []
