@@ -143,6 +143,12 @@ class ScaleVnfData(_Body):
         default=1, validation_alias=AliasChoices("numberOfSteps", "number_of_steps")
     )
     instances: Annotated[int, Field(ge=0, le=1000)] | None = None
+    additional_params: dict[Name, Annotated[str, Field(max_length=1024)]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("additionalParams", "additional_params"),
+        description="SOL005 ScaleByStepData.additionalParams: kept on the occurrence "
+        "(e.g. the alert that caused an automatic scale), not used by the runner",
+    )
 
 
 class ScaleType(StrEnum):
@@ -204,6 +210,12 @@ class HealNsRequest(_Body):
         default=False, validation_alias=AliasChoices("runDay1", "run-day1", "run_day1")
     )
     timeout: Annotated[int, Field(ge=1)] | None = None
+    additional_params_for_ns: dict[Name, Annotated[str, Field(max_length=1024)]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("additionalParamsforNs", "additional_params_for_ns"),
+        description="SOL005 HealNsRequest.additionalParamsforNs: kept on the occurrence "
+        "(e.g. the alert that caused an automatic heal), not used by the runner",
+    )
 
 
 class TerminateNsRequest(_Body):
