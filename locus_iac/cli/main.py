@@ -55,6 +55,11 @@ COMMANDS: tuple[LazyEntry, ...] = (
         "Register sites: OpenStack VIM accounts, Kubernetes clusters.",
     ),
     LazyEntry(
+        "smart",
+        f"{_CLI}.smart:app",
+        "Smart NFV functions: autoscaling, fault management, right-sizing.",
+    ),
+    LazyEntry(
         "testbed",
         f"{_CLI}.testbed:app",
         "Local testbed: Pulumi engine + Kubernetes control plane on 127.0.0.1.",

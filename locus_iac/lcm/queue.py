@@ -47,6 +47,7 @@ from locus_iac.lcm.states import (
     ns_state_after,
     require_ns_state,
 )
+from locus_iac.monitoring.outbox import record_state_change
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def start_operation(
     )
     _store(row, occ)
     session.add(row)
+    _publish(session, row)
     session.flush()
     session.refresh(instance)
     log.info("accepted %s of NS instance %s as %s", operation.value, ns_instance_id, occ.id)
@@ -220,7 +222,8 @@ def apply_event(
 
     Entering a running state (retry, rollback) puts the occurrence back in the queue; a final
     state updates the NS state (and, on success, the instance parameters) and releases the
-    per-instance lock.
+    per-instance lock; a terminate that asked for it (OSM's ``autoremove``) then deletes the
+    instance, once its state change is in the monitoring outbox.
     """
     row = get_occurrence_row(session, op_occ_id)
     occ = to_occurrence(row).apply(event, error=error)
@@ -228,10 +231,15 @@ def apply_event(
     if occ.state.is_running or occ.state is LcmOperationState.FAILED_TEMP:
         row.claimed_by = None
         row.worker_pid = None
+    if occ.state.is_running:
+        row.phase_seconds = None  # a retry or rollback counts its own time
     if occ.state.is_final:
         _close(session, row, occ, instance_params)
+    _publish(session, row)
     session.flush()
     log.info("occurrence %s: %s -> %s", op_occ_id, event.value, occ.state.value)
+    if _autoremove(occ):
+        _remove_terminated(session, row.ns_instance_id)
     return occ
 
 
@@ -265,6 +273,20 @@ def apply_if_claimed(
     return apply_event(session, op_occ_id, event, error=error, instance_params=instance_params)
 
 
+def _publish(session: Session, row: OpOccRow) -> None:
+    """Every state an occurrence enters goes to the monitoring outbox in this transaction
+    (the bus event, and the service's monitoring config when the change alters it)."""
+    record_state_change(
+        session,
+        project_id=row.project_id,
+        ns_instance_id=row.ns_instance_id,
+        op_occ_id=row.id,
+        operation=row.operation,
+        state=row.state,
+        entered=row.state_entered_time,
+    )
+
+
 def _close(
     session: Session,
     row: OpOccRow,
@@ -279,10 +301,16 @@ def _close(
     instances.release(instance, row.id, instance_params if completed else None)
     row.claimed_by = None
     row.worker_pid = None
-    if _autoremove(occ) and instance.ns_state == NsState.NOT_INSTANTIATED.value:
-        session.flush()
-        session.delete(instance)  # its occurrences go with it (FK cascade)
-        log.info("NS instance %s terminated and removed (autoremove)", instance.id)
+
+
+def _remove_terminated(session: Session, ns_instance_id: str) -> None:
+    """Delete a terminated NS instance; its occurrences go with it (FK cascade)."""
+    instance = session.get(NsInstanceRow, ns_instance_id)
+    if instance is None or instance.ns_state != NsState.NOT_INSTANTIATED.value:
+        return
+    session.delete(instance)
+    session.flush()
+    log.info("NS instance %s terminated and removed (autoremove)", ns_instance_id)
 
 
 def _autoremove(occ: OperationOccurrence) -> bool:
@@ -383,9 +411,17 @@ def record_progress(
     records: Iterable[ProgressRecord] = (),
     task_results: Iterable[TaskResult] = (),
     preview: ResourceCounts | None = None,
+    phase_seconds: dict[str, float] | None = None,
 ) -> bool:
-    """Add progress to an occurrence; returns True when a cancellation is pending."""
+    """Add progress to an occurrence; returns True when a cancellation is pending.
+
+    ``phase_seconds`` adds time spent per phase (``engine``, ``ansible``) to the row."""
     row = get_occurrence_row(session, op_occ_id)
+    if phase_seconds:
+        totals = dict(row.phase_seconds or {})
+        for phase, seconds in phase_seconds.items():
+            totals[phase] = round(float(totals.get(phase, 0.0)) + seconds, 3)
+        row.phase_seconds = totals
     occ = to_occurrence(row)
     if step is not None:
         occ = occ.with_step(step)

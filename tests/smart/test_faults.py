@@ -1,0 +1,87 @@
+"""Fault management against a double of the NBI: heal, duplicates, a failed heal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from locus_iac.smart import (
+    Alert,
+    Credentials,
+    FaultManager,
+    Outcome,
+    PrometheusClient,
+    Sol005Client,
+)
+from locus_iac.smart.history import ALERT, ALERT_KEY
+
+from .doubles import FakeNbi, alert, occurrence, prometheus_transport
+
+DOWN = dict(vnf_member_index="1", vdu_id="cloud_vdu")
+
+
+def _manager(nbi: FakeNbi) -> FaultManager:
+    client = Sol005Client("http://nbi", Credentials(token="token-1"), transport=nbi.transport())
+    return FaultManager(client, poll_seconds=1.0, timeout_seconds=5.0, sleep=lambda _: None)
+
+
+def _down(**more: str) -> Alert:
+    return Alert.model_validate(alert("LocusTargetDown", "ns-1", **{**DOWN, **more}))
+
+
+def test_target_down_heals_the_ns_naming_the_alert() -> None:
+    nbi = FakeNbi.cloud()
+    decision = _manager(nbi).handle(_down())
+    assert decision.outcome is Outcome.ACTED
+    ((kind, body),) = nbi.posted
+    assert kind == "heal"
+    extra = body["additionalParamsforNs"]
+    assert (extra[ALERT], extra[ALERT_KEY]) == ("LocusTargetDown", _down().instance_key)
+    assert extra["vduId"] == "cloud_vdu"
+    stored = nbi.ops[0]["operationParams"]["additional_params_for_ns"]
+    assert stored[ALERT] == "LocusTargetDown"
+
+
+def test_the_same_firing_heals_once_and_a_409_is_busy() -> None:
+    nbi = FakeNbi.cloud()
+    assert _manager(nbi).handle(_down()).outcome is Outcome.ACTED
+    assert _manager(nbi).handle(_down()).outcome is Outcome.DUPLICATE
+    nbi.busy = True
+    assert _manager(nbi).handle(_down(vdu_id="other")).outcome is Outcome.DUPLICATE
+    other = Alert.model_validate(alert("LocusTargetDown", "ns-1", fingerprint="f2", **DOWN))
+    assert _manager(nbi).handle(other).outcome is Outcome.BUSY
+    assert len(nbi.posted) == 1
+
+
+def test_a_failed_heal_reports_that_re_placing_is_not_offered() -> None:
+    nbi = FakeNbi.cloud()
+    nbi.new_state = "FAILED_TEMP"
+    manager = _manager(nbi)
+    acted = manager.handle(_down())
+    assert acted.op_occ_id is not None
+    failed, replace = manager.follow(_down(), acted.op_occ_id)
+    assert failed.outcome is Outcome.HEAL_FAILED
+    assert failed.op_occ_id == acted.op_occ_id
+    assert replace.outcome is Outcome.REPLACE_UNAVAILABLE
+    assert "MOVE_VNF" in replace.reason
+
+
+def test_a_completed_heal_needs_nothing_more() -> None:
+    nbi = FakeNbi.cloud()
+    nbi.ops.append(occurrence("op-9", "HEAL", "COMPLETED", {}, datetime.now(UTC)))
+    assert _manager(nbi).follow(_down(), "op-9") == []
+
+
+def test_other_alerts_are_ignored() -> None:
+    nbi = FakeNbi.cloud()
+    decision = _manager(nbi).handle(Alert.model_validate(alert("Other", "ns-1")))
+    assert decision.outcome is Outcome.IGNORED
+    assert nbi.posted == []
+
+
+def test_a_target_prometheus_sees_up_again_is_not_healed() -> None:
+    nbi = FakeNbi.cloud()
+    client = Sol005Client("http://nbi", Credentials(token="token-1"), transport=nbi.transport())
+    prometheus = PrometheusClient("http://p", transport=prometheus_transport(lambda q: []))
+    decision = FaultManager(client, prometheus=prometheus).handle(_down())
+    assert decision.outcome is Outcome.STALE
+    assert nbi.posted == []
