@@ -21,6 +21,10 @@ from support.servers import free_port
 
 from locus_iac.nbi import Settings, create_app
 
+from .browser import driver, pytest_runtest_makereport
+
+__all__ = ["driver", "pytest_runtest_makereport"]  # the browser fixture, failure screenshots
+
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "admin-pw"
 

@@ -245,7 +245,7 @@ function registerCard() {
   const out = h("div", { id: "site-result", "aria-live": "polite" });
   const example = {
     k8sclusters: { name: "edge", credentials: "<kubeconfig text>", namespace: "default", role: "edge",
-      nets: { user: null, cache: null }, capacity: { vcpus: 16, memory_gb: 32, storage_gb: 200 } },
+      nets: { user: null, cache: null }, capacity: { vcpu: 16, memory_gb: 32, storage_gb: 200 } },
     vim_accounts: { name: "core", vim_url: "http://keystone:5000/v3", vim_tenant_name: "locus", vim_user: "locus",
       vim_password: "…", role: "core" },
   };
@@ -352,7 +352,7 @@ function drawTopology(t) {
   const width = Math.max(1, groups.length) * (W + GAP) + GAP;
   const tallest = Math.max(1, ...groups.map((g) => g.fns.length));
   const height = top + tallest * (FH + 40) + 120;
-  const svg = svgEl("svg", { class: "topology", viewBox: `0 0 ${width} ${height}`, role: "img",
+  const svg = svgEl("svg", { class: "topology", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
     "aria-labelledby": "topo-title topo-desc", id: "topology" });
   svg.append(svgEl("title", { id: "topo-title" }, `Topology of ${t.nsd_id}`));
   svg.append(svgEl("desc", { id: "topo-desc" }, t.functions.map((f) => `${f.profile} (${f.kind}) on ${f.site || "no site"}`).join("; ")));
@@ -485,8 +485,8 @@ function renderOp(box, o) {
     o.error ? problemView(o.error) : "",
     h("div", { class: "row" }, buttons),
     h("div", { class: "grid" },
-      h("div", {}, h("h2", {}, "Resources"), table(["change", "count"], Object.entries(p.resources || {}))),
-      h("div", {}, h("h2", {}, "Preview"), p.preview ? table(["change", "count"], Object.entries(p.preview)) : h("p", { class: "hint" }, "No preview."))),
+      h("div", {}, h("h2", {}, "Resources"), table(Object.keys(p.resources || {}), [Object.values(p.resources || {})], { class: "compact", id: "op-resources" })),
+      h("div", {}, h("h2", {}, "Preview"), p.preview ? table(Object.keys(p.preview), [Object.values(p.preview)], { class: "compact" }) : h("p", { class: "hint" }, "No preview."))),
     h("h2", {}, `Engine events (${p.eventsTotal || 0})`), table(["#", "kind", "resource", "step"], events),
     h("h2", {}, "Ansible tasks"), (p.taskResults || []).length ? table(["host", "task", "status"],
       p.taskResults.map((t) => [t.host || "", t.task || t.name || "", t.status || ""])) : h("p", { class: "hint" }, "None yet."));
