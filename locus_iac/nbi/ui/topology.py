@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
+from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import SiteRow
 from locus_iac.descriptors import Nsd, Vnfd
 from locus_iac.descriptors.nsd import NsDf, VnfProfile
@@ -78,6 +80,20 @@ def _site_name(ref: str | None, rows: list[SiteRow]) -> str | None:
     return next((r.name for r in rows if ref in (r.id, r.name)), ref)
 
 
+def _requested(session: Session, row: NsInstanceRow) -> dict[str, Any]:
+    """The parameters the instance was instantiated with; while its instantiation is still
+    running (they are stored when it completes), those of that request."""
+    if row.instantiate_params:
+        return dict(row.instantiate_params)
+    latest = session.scalar(
+        select(OpOccRow)
+        .where(OpOccRow.ns_instance_id == row.id, OpOccRow.operation == "INSTANTIATE")
+        .order_by(OpOccRow.start_time.desc())
+        .limit(1)
+    )
+    return dict(latest.operation_params) if latest is not None else {}
+
+
 def _project_sites(session: Session, project_id: str) -> list[SiteRow]:
     return [row for kind in cat.SiteType for row in cat.list_sites(session, project_id, kind)]
 
@@ -107,19 +123,24 @@ def _function(vp: VnfProfile, vnfd: Vnfd | None, site: str | None) -> FunctionNo
 
 
 def _links(nsd: Nsd, df: NsDf, functions: list[FunctionNode]) -> list[LinkEdge]:
+    """The df's virtual link profiles; a profile id that names no profile names the virtual
+    link descriptor itself (OSM's descriptors connect VNF profiles to VLDs that way)."""
     on = {f.profile: f.site for f in functions}
     members: dict[str, list[str]] = {}
     for vp in df.vnf_profile:
         for vlc in vp.virtual_link_connectivity:
             members.setdefault(vlc.virtual_link_profile_id, []).append(vp.id)
+    profiles = {vlp.id: vlp.virtual_link_desc_id for vlp in df.virtual_link_profile}
+    keys = list(dict.fromkeys([*profiles, *members]))
     links = []
-    for vlp in df.virtual_link_profile:
-        vld = nsd.virtual_link_desc_by_id(vlp.virtual_link_desc_id)
-        joined = members.get(vlp.id, [])
+    for key in keys:
+        vld_id = profiles.get(key, key)
+        vld = nsd.virtual_link_desc_by_id(vld_id)
+        joined = members.get(key, [])
         links.append(
             LinkEdge(
-                profile=vlp.id,
-                vld=vlp.virtual_link_desc_id,
+                profile=key,
+                vld=vld_id,
                 functions=joined,
                 sites=sorted({s for s in (on.get(p) for p in joined) if s}),
                 mgmt=bool(vld and vld.mgmt_network),
@@ -135,7 +156,7 @@ def topology(session: Session, project_id: str, ns_instance_id: str) -> Topology
     nsd = nsd_package.descriptor.model
     assert isinstance(nsd, Nsd)
     vnfds = {p.descriptor.model.id: p.descriptor.model for p in vnf_packages}
-    placement, vim, flavour, objective = _params(row.instantiate_params or {})
+    placement, vim, flavour, objective = _params(_requested(session, row))
     site_rows = _project_sites(session, project_id)
     df = (nsd.df_by_id(flavour) if flavour else None) or (nsd.df[0] if nsd.df else None)
     functions = [

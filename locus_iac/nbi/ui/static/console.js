@@ -348,24 +348,26 @@ function drawTopology(t) {
   const groups = siteNames.map((n) => ({ name: n, fns: t.functions.filter((f) => f.site === n) }));
   const unplaced = t.functions.filter((f) => !f.site || !siteNames.includes(f.site));
   if (unplaced.length) groups.push({ name: "(not placed)", fns: unplaced });
-  const W = 300, GAP = 60, FH = 70, top = 50;
+  const W = 300, GAP = 60, FH = 70, top = 50, STEP = 22;
   const width = Math.max(1, groups.length) * (W + GAP) + GAP;
   const tallest = Math.max(1, ...groups.map((g) => g.fns.length));
-  const height = top + tallest * (FH + 40) + 120;
+  const siteBottom = top + 20 + tallest * (FH + 30);
+  const height = siteBottom + 30 + t.links.length * STEP + 10;
   const svg = svgEl("svg", { class: "topology", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
     "aria-labelledby": "topo-title topo-desc", id: "topology" });
   svg.append(svgEl("title", { id: "topo-title" }, `Topology of ${t.nsd_id}`));
-  svg.append(svgEl("desc", { id: "topo-desc" }, t.functions.map((f) => `${f.profile} (${f.kind}) on ${f.site || "no site"}`).join("; ")));
+  svg.append(svgEl("desc", { id: "topo-desc" }, t.functions.map((f) => `${f.profile} (${f.kind}) on ${f.site || "no site"}`)
+    .concat(t.links.map((l) => `link ${l.vld} joins ${l.functions.join(", ") || "no function"}${l.sites.length > 1 ? " across sites " + l.sites.join(" and ") : ""}`)).join("; ")));
   const pos = {};
   groups.forEach((g, gi) => {
     const x = GAP + gi * (W + GAP);
     const site = t.sites.find((s) => s.name === g.name);
-    svg.append(svgEl("rect", { class: "site", x, y: 20, width: W, height: height - 90, rx: 10 }));
+    svg.append(svgEl("rect", { class: "site", x, y: 20, width: W, height: siteBottom - 20, rx: 10 }));
     svg.append(svgEl("text", { x: x + 12, y: 42, "font-weight": "bold" },
       `${g.name}${site ? ` · ${site.kind === "k8scluster" ? "Kubernetes" : "OpenStack"}${site.role ? " · " + site.role : ""}` : ""}`));
     g.fns.forEach((f, fi) => {
-      const y = top + 20 + fi * (FH + 40);
-      pos[f.profile] = { x: x + W / 2, y: y + FH / 2, site: g.name };
+      const y = top + 10 + fi * (FH + 30);
+      pos[f.profile] = { x: x + 30, w: W - 60, bottom: y + FH };
       svg.append(svgEl("rect", { class: `fn ${f.kind}`, x: x + 30, y, width: W - 60, height: FH, rx: 6 }));
       svg.append(svgEl("text", { x: x + 42, y: y + 22, "font-weight": "bold" }, `${f.profile} · ${f.kind.toUpperCase()}`));
       svg.append(svgEl("text", { x: x + 42, y: y + 40, class: "small" }, `${f.vnfd_id}: ${f.units.join(", ")}`));
@@ -374,16 +376,18 @@ function drawTopology(t) {
     });
   });
   t.links.forEach((l, li) => {
-    const ends = l.functions.map((p) => pos[p]).filter(Boolean);
-    const ly = height - 60 + (li % 3) * 16;
+    const ly = siteBottom + 24 + li * STEP;
     const cross = l.sites.length > 1;
-    ends.forEach((e) => svg.append(svgEl("path", { class: cross ? "vpn" : "vl", d: `M${e.x},${e.y + FH / 2} L${e.x},${ly}` })));
-    if (ends.length > 1) {
-      const xs = ends.map((e) => e.x);
-      svg.append(svgEl("path", { class: cross ? "vpn" : "vl", d: `M${Math.min(...xs)},${ly} L${Math.max(...xs)},${ly}` }));
-    }
-    const lx = ends.length ? Math.min(...ends.map((e) => e.x)) + 6 : GAP;
-    svg.append(svgEl("text", { x: lx, y: ly - 4, class: "small" }, `${l.vld}${l.mgmt ? " (mgmt)" : ""}${cross ? " — VPN " + l.sites.join("↔") : ""}`));
+    const cls = cross ? "vpn" : "vl";
+    const xs = l.functions.map((p) => pos[p]).filter(Boolean).map((e) => {
+      const x = e.x + 16 + ((li * 28) % Math.max(28, e.w - 32));
+      svg.append(svgEl("path", { class: cls, d: `M${x},${e.bottom} L${x},${ly}` }));
+      return x;
+    });
+    if (xs.length > 1) svg.append(svgEl("path", { class: cls, d: `M${Math.min(...xs)},${ly} L${Math.max(...xs)},${ly}` }));
+    const lx = xs.length ? Math.max(...xs) + 8 : GAP;
+    svg.append(svgEl("text", { x: lx, y: ly + 4, class: "small link-label" },
+      `${l.vld}${l.mgmt ? " (mgmt)" : ""}${cross ? " — VPN " + l.sites.join(" ↔ ") : ""}`));
   });
   return svg;
 }
