@@ -81,9 +81,7 @@ def bearer(url: str, username: str = "admin", password: str = PASSWORD) -> dict[
     return {"Authorization": f"Bearer {response.json()['id']}"}
 
 
-def console_login(
-    client: httpx.Client, username: str = "admin", password: str = PASSWORD
-) -> str:
+def console_login(client: httpx.Client, username: str = "admin", password: str = PASSWORD) -> str:
     """Log ``client`` in through the form, as a browser does; returns the CSRF token."""
     form = client.get("/ui/login")
     assert form.status_code == 200

@@ -10,6 +10,7 @@ Screenshots (1280x800) go to ``$LOCUS_TEST_ARTIFACTS`` (see ``browser.py``).
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,9 @@ def archives(tmp_path: Path) -> dict[str, Path]:
 
 
 def css(browser: Any, selector: str) -> Any:
-    return browser.find_element(By.CSS_SELECTOR, selector)
+    """The element, once the page has drawn it (pages draw after their data arrives)."""
+    found = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, selector), selector, 20)
+    return found[0]
 
 
 def text_of(browser: Any, selector: str) -> str:
@@ -181,8 +184,6 @@ def test_operator_journey(
     wait_for(lambda: "409" in text_of(browser, "#notice"), "the explained 409")
     assert "in use" in text_of(browser, "#notice")
 
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
@@ -256,10 +257,13 @@ def test_failed_operation_offers_retry_rollback_fail(
     driver: Any, live_url: str, runner_dir: Path, archives: dict[str, Path]
 ) -> None:
     admin = bearer(live_url)
-    for kind, name in UPLOADS[1:2] + UPLOADS[3:4]:
-        path = "/vnfpkgm/v1/vnf_packages_content" if kind == "vnf" else "/nsd/v1/ns_descriptors_content"
-        headers = {**admin, "Content-Type": "application/gzip"}
-        assert httpx.post(f"{live_url}{path}", content=archives[name].read_bytes(), headers=headers)
+    headers = {**admin, "Content-Type": "application/gzip"}
+    for path, name in (
+        ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
+        ("/nsd/v1/ns_descriptors_content", "edge_ns"),
+    ):
+        sent = httpx.post(f"{live_url}{path}", content=archives[name].read_bytes(), headers=headers)
+        assert sent.status_code == 201, sent.text
     site = {"name": "edge", "credentials": kubeconfig(1), "nets": {"user": None, "cache": None}}
     assert httpx.post(f"{live_url}/admin/v1/k8sclusters", json=site, headers=admin).is_success
     (runner_dir / "fail").touch()

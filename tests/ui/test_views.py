@@ -92,9 +92,7 @@ def test_progress_streams_until_completed(live_url: str, runner_dir: Path) -> No
     assert "blocked" in steps  # an intermediate state was pushed, not only the end
 
 
-def test_stream_and_topology_are_confined_to_the_project(
-    live_url: str, runner_dir: Path
-) -> None:
+def test_stream_and_topology_are_confined_to_the_project(live_url: str, runner_dir: Path) -> None:
     admin = bearer(live_url)
     onboard(live_url, admin)
     register(live_url, admin, "https://127.0.0.1:1")
