@@ -281,3 +281,49 @@ def test_failed_operation_offers_retry_rollback_fail(
     confirm(driver)
     wait_for(lambda: op_state(driver) == "FAILED", "FAILED")
     assert not driver.find_elements(By.ID, "op-retry")
+
+
+def test_exemplary_netslice_spans_core_and_edge(
+    driver: Any, live_url: str, archives: dict[str, Path]
+) -> None:
+    """The seed's composite service from the page: its topology shows the cloud VNF on the
+    OpenStack core, the edge KNF on the Kubernetes edge and cache_net between them (VPN)."""
+    admin = bearer(live_url)
+    headers = {**admin, "Content-Type": "application/gzip"}
+    paths = {"vnf": "/vnfpkgm/v1/vnf_packages_content", "nsd": "/nsd/v1/ns_descriptors_content"}
+    paths["nst"] = "/nst/v1/netslice_templates_content"
+    for kind, name in UPLOADS:
+        sent = httpx.post(
+            f"{live_url}{paths[kind]}", content=archives[name].read_bytes(), headers=headers
+        )
+        assert sent.status_code == 201, sent.text
+    core = {
+        "name": "core",
+        "vim_url": "https://127.0.0.1:1/v3",
+        "vim_user": "locus",
+        "vim_password": "secret",
+        "vim_tenant_name": "locus",
+    }
+    edge = {"name": "edge", "credentials": kubeconfig(1), "nets": {"user": None, "cache": None}}
+    assert httpx.post(f"{live_url}/admin/v1/vim_accounts", json=core, headers=admin).is_success
+    assert httpx.post(f"{live_url}/admin/v1/k8sclusters", json=edge, headers=admin).is_success
+    log_in(driver, live_url, "admin", PASSWORD)
+    go(driver, "#/services", "#netslice-form")
+    css(driver, "#nsi-name").send_keys("exemplary")
+    Select(css(driver, "#nsi-nst")).select_by_value("locus_nst")
+    subnets = [
+        {"id": "cloud_nss", "vimAccountId": "core"},
+        {"id": "edge_nss", "vimAccountId": "edge"},
+    ]
+    css(driver, "#nsi-subnets").send_keys(json.dumps(subnets))
+    css(driver, "#nsi-submit").click()
+    confirm(driver)
+    wait_for(lambda: op_state(driver) == "COMPLETED", "the netslice COMPLETED")
+    assert "INSTANTIATE" in text_of(driver, "main")
+    css(driver, "#op-nsi").click()
+    wait_for(lambda: driver.find_elements(By.ID, "topology"), "the netslice topology")
+    drawing = text_of(driver, "#topology")
+    assert "core" in drawing and "edge" in drawing, drawing
+    assert "cache_net — VPN core ↔ edge" in drawing, drawing
+    assert "cloud_nss/1 · VNF" in drawing and "edge_nss/1 · KNF" in drawing, drawing
+    screenshot(driver, "06-netslice")

@@ -1,10 +1,15 @@
-"""The drawing data of an NS instance's page: its functions on their sites, the virtual
+"""The drawing data of an NS or netslice instance's page: its functions on their sites, the virtual
 links between them and the links that cross sites (the VPN between an edge and the core).
 
 Built from what the catalogue holds: the instance's NSD (deployment flavour, VNF profiles,
 virtual link profiles and the addresses the NSD fixes), each VNFD (a VNF with VDUs on
 OpenStack, a KNF with KDUs on Kubernetes) and the placement the instantiation stored
 (``additionalParams.placement``, else ``vimAccountId``).
+
+A netslice instance is drawn as its nested NSs together (each function named
+``<netslice subnet>/<VNF profile>``); its template's netslice VLDs join the virtual links of
+the nested NSs through their service access points, so a link whose functions sit on two
+sites is the VPN link between those sites.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from locus_iac.catalogue.instances import NsInstanceRow, OpOccRow
 from locus_iac.catalogue.models import SiteRow
 from locus_iac.descriptors import Nsd, Vnfd
 from locus_iac.descriptors.nsd import NsDf, VnfProfile
+from locus_iac.descriptors.nst import NetsliceVld
 from locus_iac.lcm import instances
 from locus_iac.lcm.inputs import load_packages
-from locus_iac.lcm.instances import NS
+from locus_iac.lcm.instances import NS, NSI
+from locus_iac.lcm.nsi_plan import load_nst
+from locus_iac.lcm.nsi_records import nested_of
 
 
 class FunctionNode(BaseModel):
@@ -58,6 +66,9 @@ class Topology(BaseModel):
     functions: list[FunctionNode]
     links: list[LinkEdge]
     sites: list[SiteBox]
+    saps: dict[str, str] = Field(
+        default_factory=dict, description="service access point -> the virtual link it is on"
+    )
 
 
 Params = tuple[dict[str, str], str | None, str | None, str | None]
@@ -182,4 +193,70 @@ def topology(session: Session, project_id: str, ns_instance_id: str) -> Topology
             for r in site_rows
             if r.name in used
         ],
+        saps={sap.id: sap.virtual_link_desc for sap in nsd.sapd if sap.virtual_link_desc},
+    )
+
+
+def _merge(slice_vld: NetsliceVld, parts: list[LinkEdge]) -> LinkEdge:
+    return LinkEdge(
+        profile=slice_vld.id,
+        vld=slice_vld.id,
+        functions=[f for p in parts for f in p.functions],
+        sites=sorted({s for p in parts for s in p.sites}),
+        mgmt=bool(slice_vld.mgmt_network) or any(p.mgmt for p in parts),
+    )
+
+
+def _prefixed(subnet: str, t: Topology) -> tuple[list[FunctionNode], dict[str, LinkEdge]]:
+    functions = [f.model_copy(update={"profile": f"{subnet}/{f.profile}"}) for f in t.functions]
+    links = {
+        link.vld: link.model_copy(update={"functions": [f"{subnet}/{p}" for p in link.functions]})
+        for link in t.links
+    }
+    return functions, links
+
+
+def netslice_topology(session: Session, project_id: str, nsi_id: str) -> Topology:
+    """The drawing data of a netslice instance: its nested NSs joined by the netslice VLDs."""
+    row = instances.get_instance(session, NSI, project_id, nsi_id)
+    _, _, nst = load_nst(session, project_id, row.nst_info_id)
+    functions: list[FunctionNode] = []
+    by_subnet: dict[str, tuple[Topology, dict[str, LinkEdge]]] = {}
+    for nested in nested_of(row.nested):
+        if nested.ns_instance_id is None:
+            continue
+        part = topology(session, project_id, nested.ns_instance_id)
+        named, own = _prefixed(nested.netslice_subnet_id, part)
+        functions += named
+        by_subnet[nested.netslice_subnet_id] = (part, own)
+    joined: set[tuple[str, str]] = set()
+    links: list[LinkEdge] = []
+    for slice_vld in nst.netslice_vld:
+        parts = []
+        for ref in slice_vld.nss_connection_point_ref:
+            found = by_subnet.get(ref.nss_ref)
+            vld = found[0].saps.get(ref.nsd_connection_point_ref) if found else None
+            if found and vld in found[1]:
+                parts.append(found[1][vld])
+                joined.add((ref.nss_ref, vld))
+        links.append(_merge(slice_vld, parts))
+    for subnet, (_, own) in by_subnet.items():
+        links += [link for vld, link in own.items() if (subnet, vld) not in joined]
+    sites: dict[str, SiteBox] = {}
+    for part, _ in by_subnet.values():
+        sites.update({s.name: s for s in part.sites})
+    return Topology(
+        ns_instance_id=row.id,
+        ns_state=row.nsi_state,
+        nsd_id=nst.id,
+        flavour=None,
+        placement={
+            f"{subnet}/{k}": v
+            for subnet, (p, _) in by_subnet.items()
+            for k, v in p.placement.items()
+        },
+        objective=None,
+        functions=functions,
+        links=links,
+        sites=list(sites.values()),
     )

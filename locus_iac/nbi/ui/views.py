@@ -11,7 +11,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -24,8 +24,8 @@ from pydantic import BaseModel
 from locus_iac import catalogue as cat
 from locus_iac.errors import Issue, LocusError, ValidationError
 from locus_iac.nbi.context import CallerDep, ServicesDep
-from locus_iac.nbi.routers.nslcm import get_op_occ
-from locus_iac.nbi.ui.topology import Topology, topology
+from locus_iac.nbi.routers import nsilcm, nslcm
+from locus_iac.nbi.ui.topology import Topology, netslice_topology, topology
 
 router = APIRouter(prefix="/ui", tags=["console"], include_in_schema=False)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
@@ -43,53 +43,78 @@ def instance_topology(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> T
         return topology(session, who.project_id, ns_instance_id)
 
 
+@router.get("/netslice_instances/{nsi_id}/topology", response_model=Topology)
+def netslice_instance_topology(nsi_id: Id, who: CallerDep, svc: ServicesDep) -> Topology:
+    with svc.db.session(readonly=True) as session:
+        return netslice_topology(session, who.project_id, nsi_id)
+
+
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def _changes(
+    request: Request, read: Callable[[], dict[str, Any]], first: dict[str, Any]
+) -> AsyncIterator[str]:
+    current, last, quiet = first, "", time.monotonic()
+    stop = time.monotonic() + STREAM_SECONDS
+    yield "retry: 2000\n\n"
+    while True:
+        text = json.dumps(current, sort_keys=True)
+        if text != last:
+            yield _sse("occurrence", current)
+            last, quiet = text, time.monotonic()
+        elif time.monotonic() - quiet > KEEPALIVE_SECONDS:
+            yield ": keep-alive\n\n"
+            quiet = time.monotonic()
+        if current.get("operationState") in FINAL_STATES:
+            yield _sse("end", {"operationState": current.get("operationState")})
+            return
+        if time.monotonic() > stop or await request.is_disconnected():
+            return
+        await asyncio.sleep(POLL_SECONDS)
+        try:
+            current = await run_in_threadpool(read)
+        except LocusError as exc:
+            yield _sse("end", {"detail": str(exc)})
+            return
+
+
+async def _event_stream(request: Request, read: Callable[[], dict[str, Any]]) -> StreamingResponse:
+    """``read()`` as server-sent events each time it changes, until the occurrence is final
+    (``COMPLETED``, ``FAILED``, ``ROLLED_BACK``; then event ``end``). A ``FAILED_TEMP`` one
+    keeps streaming, so a retry or rollback shows at once."""
+    first = await run_in_threadpool(read)  # 404 for an unknown or another project's one
+    return StreamingResponse(
+        _changes(request, read, first),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/ns_lcm_op_occs/{op_occ_id}/events")
 async def operation_events(
     op_occ_id: Id, request: Request, who: CallerDep, svc: ServicesDep
 ) -> StreamingResponse:
-    """The occurrence (as ``GET /nslcm/v1/ns_lcm_op_occs/{id}``) each time it changes, until
-    it is final (``COMPLETED``, ``FAILED``, ``ROLLED_BACK``; then event ``end``); a
-    ``FAILED_TEMP`` one keeps streaming, so a retry or rollback shows at once."""
+    """An NS operation occurrence as ``GET /nslcm/v1/ns_lcm_op_occs/{id}`` shows it, live."""
 
     def read() -> dict[str, Any]:
-        occ = get_op_occ(op_occ_id, who, svc, request)
+        occ = nslcm.get_op_occ(op_occ_id, who, svc, request)
         return occ.model_dump(mode="json", by_alias=True)
 
-    first = await run_in_threadpool(read)  # 404 for an unknown or another project's one
+    return await _event_stream(request, read)
 
-    async def stream() -> AsyncIterator[str]:
-        current, last, quiet = first, "", time.monotonic()
-        stop = time.monotonic() + STREAM_SECONDS
-        yield "retry: 2000\n\n"
-        while True:
-            text = json.dumps(current, sort_keys=True)
-            if text != last:
-                yield _sse("occurrence", current)
-                last, quiet = text, time.monotonic()
-            elif time.monotonic() - quiet > KEEPALIVE_SECONDS:
-                yield ": keep-alive\n\n"
-                quiet = time.monotonic()
-            if current.get("operationState") in FINAL_STATES:
-                yield _sse("end", {"operationState": current.get("operationState")})
-                return
-            if time.monotonic() > stop or await request.is_disconnected():
-                return
-            await asyncio.sleep(POLL_SECONDS)
-            try:
-                current = await run_in_threadpool(read)
-            except LocusError as exc:
-                yield _sse("end", {"detail": str(exc)})
-                return
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+@router.get("/nsi_lcm_op_occs/{op_occ_id}/events")
+async def netslice_operation_events(
+    op_occ_id: Id, request: Request, who: CallerDep, svc: ServicesDep
+) -> StreamingResponse:
+    """A netslice operation occurrence (``/nsilcm/v1/nsi_lcm_op_occs/{id}``), live."""
+
+    def read() -> dict[str, Any]:
+        return nsilcm.get_op_occ(op_occ_id, who, svc).model_dump(mode="json", by_alias=True)
+
+    return await _event_stream(request, read)
 
 
 class Reachability(BaseModel):

@@ -318,9 +318,9 @@ function instantiateCard(nsds, siteNames) {
     h("div", { class: "row" }, h("button", { type: "submit", id: "ns-submit", disabled: nsds.length ? null : true }, "Instantiate")), out);
 }
 async function services() {
-  const [ns, nsi, nsds, k8s, vim] = await Promise.all([api("GET", "/nslcm/v1/ns_instances"),
+  const [ns, nsi, nsds, k8s, vim, nsts] = await Promise.all([api("GET", "/nslcm/v1/ns_instances"),
     api("GET", "/nsilcm/v1/netslice_instances"), api("GET", "/nsd/v1/ns_descriptors"),
-    api("GET", "/admin/v1/k8sclusters"), api("GET", "/admin/v1/vim_accounts")]);
+    api("GET", "/admin/v1/k8sclusters"), api("GET", "/admin/v1/vim_accounts"), api("GET", "/nst/v1/netslice_templates")]);
   const box = h("div", {}, h("h1", {}, "Services"));
   const list = ns.ok ? ns.data : [];
   box.append(h("h2", {}, "NS instances"), list.length ? table(["name", "NSD", "state", "operation", "created"],
@@ -328,12 +328,43 @@ async function services() {
       i.currentOperation || "IDLE", new Date(i["create-time"] * 1000).toLocaleString()])) : h("p", { class: "hint" }, "No NS instance."));
   const slices = nsi.ok ? nsi.data : [];
   box.append(h("h2", {}, "Netslice instances"), slices.length ? table(["name", "NST", "state"],
-    slices.map((i) => [i.name || i.nsiName || i.id, i.nstId || i["nst-ref"] || "", badge(i.nsiState || i["operational-status"])]))
+    slices.map((i) => [h("a", { href: `#/nsi/${i.id}`, class: "nsi-link" }, i.nsiName), i.nstId, badge(i.nsiState)]))
     : h("p", { class: "hint" }, "No netslice instance."));
   const onboarded = (nsds.ok ? nsds.data : []).filter((d) => d.nsdOnboardingState === "ONBOARDED");
   const siteNames = [].concat(k8s.ok ? k8s.data : [], vim.ok ? vim.data : []).map((s) => s.name);
   box.append(instantiateCard(onboarded, siteNames));
+  box.append(netsliceCard((nsts.ok ? nsts.data : []).filter((t) => t.onboardingState === "ONBOARDED"), siteNames));
   return box;
+}
+
+function netsliceCard(nsts, siteNames) {
+  const name = h("input", { id: "nsi-name", required: true });
+  const nst = h("select", { id: "nsi-nst" }, nsts.map((t) => h("option", { value: t.nstId || t.id }, t.nstId || t.id)));
+  const site = h("select", { id: "nsi-site" }, h("option", { value: "" }, "automatic placement"),
+    siteNames.map((s) => h("option", { value: s }, s)));
+  const subnets = h("textarea", { id: "nsi-subnets", rows: 3, spellcheck: "false",
+    placeholder: '[{"id": "edge_nss", "vimAccountId": "edge"}, {"id": "cloud_nss", "vimAccountId": "core"}]' });
+  const out = h("div", { "aria-live": "polite" });
+  const submit = async (e) => {
+    e.preventDefault(); out.replaceChildren();
+    const body = { nsiName: name.value, nstId: nst.value };
+    if (site.value) body.vimAccountId = site.value;
+    if (subnets.value.trim()) {
+      try { body["netslice-subnet"] = JSON.parse(subnets.value); } catch (err) {
+        out.append(h("p", { class: "error", role: "alert" }, `netslice-subnet is not JSON: ${err.message}`)); return;
+      }
+    }
+    if (!(await confirmAction(`Instantiate netslice ${body.nstId} as ${body.nsiName}?`))) return;
+    const res = await api("POST", "/nsilcm/v1/netslice_instances_content", body);
+    if (res.ok) window.location.hash = `#/nsiop/${res.data.nsiLcmOpOccId}`; else out.append(problemView(res.data));
+  };
+  return h("form", { class: "card", id: "netslice-form", onsubmit: submit }, h("h2", {}, "Instantiate a netslice"),
+    h("div", { class: "grid" },
+      h("div", {}, h("label", { for: "nsi-name" }, "Name"), name),
+      h("div", {}, h("label", { for: "nsi-nst" }, "Netslice template"), nst),
+      h("div", {}, h("label", { for: "nsi-site" }, "Default site"), site)),
+    h("label", { for: "nsi-subnets" }, "Per-subnet parameters (JSON list, optional)"), subnets,
+    h("div", { class: "row" }, h("button", { type: "submit", id: "nsi-submit", disabled: nsts.length ? null : true }, "Instantiate")), out);
 }
 
 /* ---- topology drawing --------------------------------------------------------------- */
@@ -468,6 +499,54 @@ async function instancePage(id) {
   return box;
 }
 
+/* ---- a netslice instance ----------------------------------------------------------- */
+async function netslicePage(id) {
+  const [nsi, topo, ops] = await Promise.all([api("GET", `/nsilcm/v1/netslice_instances/${id}`),
+    api("GET", `/ui/netslice_instances/${id}/topology`), api("GET", `/nsilcm/v1/nsi_lcm_op_occs?netsliceInstanceId=${encodeURIComponent(id)}`)]);
+  if (!nsi.ok) return problemView(nsi.data);
+  const i = nsi.data;
+  const busy = Boolean(i.currentLcmOpOccId);
+  const out = h("div", { "aria-live": "polite" });
+  const box = h("div", {}, h("h1", {}, `Netslice ${i.nsiName} `, badge(i.nsiState)),
+    h("p", {}, `NST ${i.nstId} · instance ${i.id}`, busy ? h("span", {}, " · running: ",
+      h("a", { href: `#/nsiop/${i.currentLcmOpOccId}` }, "current operation")) : ""));
+  box.append(h("h2", {}, "Topology"), topo.ok ? drawTopology(topo.data) : problemView(topo.data));
+  box.append(h("h2", {}, "Nested NS instances"), table(["netslice subnet", "NSD", "NS instance", "shared"],
+    i.nestedNsInstances.map((n) => [n.netsliceSubnetId, n.nsdId,
+      n.nsInstanceId ? h("a", { href: `#/ns/${n.nsInstanceId}` }, n.nsInstanceId) : "—", n.shared ? "yes" : "no"])));
+  box.append(h("div", { class: "row" }, h("button", { type: "button", class: "danger", id: "nsi-terminate",
+    disabled: i.nsiState === "INSTANTIATED" && !busy ? null : true, onclick: async () => {
+      if (!(await confirmAction(`Terminate netslice ${i.nsiName} and its nested NSs?`))) return;
+      const res = await api("POST", `/nsilcm/v1/netslice_instances/${i.id}/terminate`, {});
+      if (res.ok) window.location.hash = `#/nsiop/${res.data.nsiLcmOpOccId}`; else out.replaceChildren(problemView(res.data));
+    } }, "Terminate")), out);
+  const opList = ops.ok ? ops.data.slice().sort((a, b) => String(b.startTime).localeCompare(String(a.startTime))) : [];
+  box.append(h("h2", {}, "Operations"), table(["operation", "state", "started", "step"],
+    opList.map((o) => [h("a", { href: `#/nsiop/${o.id}` }, o.lcmOperationType), badge(o.operationState),
+      new Date(o.startTime).toLocaleString(), o.progress.currentStep || ""])));
+  return box;
+}
+function renderNsiOp(box, o) {
+  const links = o._links || {};
+  const buttons = TASKS.filter(([t]) => links[t]).map(([t, label]) => h("button", {
+    type: "button", class: t === "fail" ? "danger" : "", id: `op-${t}`, onclick: async () => {
+      if (!(await confirmAction(`${label} netslice operation ${o.lcmOperationType}?`))) return;
+      const res = await api("POST", `/nsilcm/v1/nsi_lcm_op_occs/${o.id}/${t}`);
+      if (!res.ok) notice(explainStatus(res, label), true); else notice(`${label}: requested.`);
+    } }, label));
+  const p = o.progress || {};
+  box.replaceChildren(
+    h("h1", {}, `Netslice ${o.lcmOperationType} `, h("span", { id: "op-state", class: `badge state-${o.operationState}` }, o.operationState)),
+    h("p", {}, "Netslice instance ", h("a", { href: `#/nsi/${o.netsliceInstanceId}`, id: "op-nsi" }, o.netsliceInstanceId)),
+    h("p", {}, "Current step: ", h("strong", { id: "op-step" }, p.currentStep || "—")),
+    o.error ? problemView(o.error) : "", h("div", { class: "row" }, buttons),
+    h("h2", {}, "Nested NS operations"), table(["subnet", "NS instance", "operation", "state"],
+      (p.nested || []).map((n) => [n.netsliceSubnetId, h("a", { href: `#/ns/${n.nsInstanceId}` }, n.nsInstanceId),
+        n.nsLcmOpOccId ? h("a", { href: `#/op/${n.nsLcmOpOccId}` }, n.lcmOperationType) : n.lcmOperationType,
+        badge(n.operationState || "waiting")])),
+    (p.kept || []).length ? h("p", {}, `Shared nested NSs left running: ${p.kept.join(", ")}`) : "");
+}
+
 /* ---- live operation ----------------------------------------------------------------- */
 const TASKS = [["retry", "Retry"], ["rollback", "Roll back"], ["fail", "Mark failed"], ["cancel", "Cancel"]];
 function renderOp(box, o) {
@@ -480,8 +559,9 @@ function renderOp(box, o) {
       if (!res.ok) notice(explainStatus(res, label), true); else notice(`${label}: requested.`);
     } }, label));
   const p = o.progress || {};
-  const events = (p.events || []).slice(-30).map((e) => [e.sequence, e.kind,
-    e.resource || "", e.kind === "resource" ? `${e.action} ${e.phase}${e.planning ? " (preview)" : ""}` : e.message || fmt(e.resources)]);
+  const events = (p.events || []).slice(-30).reverse().map((e) => [e.sequence, e.kind,
+    e.resource ? `${e.resource}${e.resourceKind ? " (" + e.resourceKind + ")" : ""}` : "",
+    e.kind === "resource" ? `${e.action} ${e.phase}${e.planning ? " (preview)" : ""}` : e.message || fmt(e.resources)]);
   box.replaceChildren(
     h("h1", {}, `${o.lcmOperationType} `, h("span", { id: "op-state", class: `badge state-${o.operationState}` }, o.operationState)),
     h("p", {}, "NS instance ", h("a", { href: `#/ns/${o.nsInstanceId}`, id: "op-ns" }, o.nsInstanceId), ` · started ${new Date(o.startTime).toLocaleString()}`),
@@ -491,15 +571,24 @@ function renderOp(box, o) {
     h("div", { class: "grid" },
       h("div", {}, h("h2", {}, "Resources"), table(Object.keys(p.resources || {}), [Object.values(p.resources || {})], { class: "compact", id: "op-resources" })),
       h("div", {}, h("h2", {}, "Preview"), p.preview ? table(Object.keys(p.preview), [Object.values(p.preview)], { class: "compact" }) : h("p", { class: "hint" }, "No preview."))),
-    h("h2", {}, `Engine events (${p.eventsTotal || 0})`), table(["#", "kind", "resource", "step"], events),
-    h("h2", {}, "Ansible tasks"), (p.taskResults || []).length ? table(["host", "task", "status"],
-      p.taskResults.map((t) => [t.host || "", t.task || t.name || "", t.status || ""])) : h("p", { class: "hint" }, "None yet."));
+    h("h2", {}, "Ansible tasks"), (p.taskResults || []).length ? table(["playbook", "host", "task", "module", "status"],
+      p.taskResults.map((t) => [t.playbook, t.host, t.task, t.action, h("span", { class: t.status === "failed" || t.status === "unreachable" ? "bad" : "ok" },
+        `${t.status}${t.message ? ": " + t.message : ""}`)]), { id: "op-tasks" }) : h("p", { class: "hint" }, "None yet."),
+    h("h2", {}, `Engine events (latest first, ${p.eventsTotal || 0} in all)`), table(["#", "kind", "resource", "step"], events, { id: "op-events" }));
 }
-function opPage(id) {
+function opPage(id, netslice) {
   const box = h("div", { id: "op" }, h("p", {}, "Connecting…"));
-  const es = new EventSource(`/ui/ns_lcm_op_occs/${encodeURIComponent(id)}/events`);
+  const kind = netslice ? "nsi_lcm_op_occs" : "ns_lcm_op_occs";
+  const es = new EventSource(`/ui/${kind}/${encodeURIComponent(id)}/events`);
+  const steps = [];
   state.stream = es;
-  es.addEventListener("occurrence", (e) => renderOp(box, JSON.parse(e.data)));
+  es.addEventListener("occurrence", (e) => {
+    const o = JSON.parse(e.data);
+    const step = (o.progress || {}).currentStep;
+    if (step && steps[steps.length - 1] !== step) steps.push(step);
+    if (netslice) renderNsiOp(box, o); else renderOp(box, o);
+    box.append(h("h2", {}, "Steps seen on this page"), h("ol", { id: "op-steps" }, steps.map((s) => h("li", {}, s))));
+  });
   es.addEventListener("end", () => { es.close(); });
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) notice("The live stream closed; reload to reconnect.", true); };
   return box;
@@ -510,7 +599,7 @@ async function route() {
   if (state.stream) { state.stream.close(); state.stream = null; }
   const [, page, id] = (window.location.hash || "#/catalogue").split("/");
   for (const a of document.querySelectorAll(".top nav a")) {
-    if (a.id === `nav-${page}` || (a.id === "nav-services" && (page === "ns" || page === "op"))) a.setAttribute("aria-current", "page");
+    if (a.id === `nav-${page}` || (a.id === "nav-services" && ["ns", "op", "nsi", "nsiop"].includes(page))) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
   let view;
@@ -518,7 +607,9 @@ async function route() {
     if (page === "sites") view = await sites();
     else if (page === "services") view = await services();
     else if (page === "ns" && id) view = await instancePage(id);
-    else if (page === "op" && id) view = opPage(id);
+    else if (page === "op" && id) view = opPage(id, false);
+    else if (page === "nsi" && id) view = await netslicePage(id);
+    else if (page === "nsiop" && id) view = opPage(id, true);
     else view = await catalogue();
   } catch (err) {
     view = h("p", { class: "error", role: "alert" }, `Cannot show this page: ${err.message}`);
