@@ -204,6 +204,12 @@ def test_operator_journey(
     assert "INSTANTIATED" in text_of(browser, "h1")
     screenshot(browser, "04-instance")
 
+    css(browser, "#action-primitive").send_keys("restart")
+    css(browser, "#action-params").send_keys('{"reason": 5}')  # the VNFD says STRING
+    css(browser, "#action-submit").click()
+    confirm(browser)
+    wait_for(lambda: "/primitive_params/reason" in text_of(browser, ".problems"), "the 422")
+
     css(browser, "#scale-count").clear()
     css(browser, "#scale-count").send_keys("3")
     run_op(browser, runner_dir, "#scale-submit")
