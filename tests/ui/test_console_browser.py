@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from locus_iac.packages import archive_bytes, read_package
@@ -92,6 +93,19 @@ def op_state(browser: Any) -> str:
     return text_of(browser, "#op-state")
 
 
+def unlabelled(browser: Any) -> list[str]:
+    """The form fields of the page without a label, and buttons without a name."""
+    return list(
+        browser.execute_script(
+            """return [...document.querySelectorAll('input, select, textarea')]
+                .filter((e) => e.type !== 'hidden' && !e.labels.length)
+                .map((e) => e.id || e.name)
+              .concat([...document.querySelectorAll('button')]
+                .filter((b) => !b.textContent.trim()).map((b) => b.id || 'button'));"""
+        )
+    )
+
+
 def upload(browser: Any, kind: str, path: Path) -> None:
     Select(css(browser, "#upload-kind")).select_by_value(kind)
     css(browser, "#upload-file").send_keys(str(path))
@@ -162,6 +176,13 @@ def test_operator_journey(
     browser = driver
     browser.get(f"{live_url}/ui/login")
     screenshot(browser, "01-login")
+    assert unlabelled(browser) == []
+    # the form works from the keyboard alone: type, Tab to the password, Enter submits
+    css(browser, "#username").send_keys("admin", Keys.TAB)
+    browser.switch_to.active_element.send_keys(PASSWORD, Keys.ENTER)
+    wait_for(lambda: "admin" in text_of(browser, "#who"), "the shell after a keyboard log-in")
+    css(browser, "#logout").click()
+    wait_for(lambda: browser.find_elements(By.ID, "login-form"), "the log-in form again")
     log_in(browser, live_url, "admin", PASSWORD)
     assert browser.get_cookie("locus_session")["httpOnly"] is True
     assert browser.execute_script("return document.cookie").find("locus_session") == -1
@@ -178,6 +199,7 @@ def test_operator_journey(
     go(browser, "#/catalogue", "#packages .pkg-id")
     wait_for(lambda: "locus_nst" in text_of(browser, "#packages"), "the package lists")
     screenshot(browser, "02-catalogue")
+    assert unlabelled(browser) == []
 
     css(browser, "[data-delete='edge_knf']").click()
     confirm(browser)
@@ -189,6 +211,7 @@ def test_operator_journey(
         closed = sock.getsockname()[1]
     register_site(browser, closed)
     screenshot(browser, "03-sites")
+    assert unlabelled(browser) == []
 
     go(browser, "#/services", "#instantiate-form")
     css(browser, "#ns-name").send_keys("edge-1")
@@ -203,6 +226,7 @@ def test_operator_journey(
     assert "edge" in drawing and "KNF" in drawing, drawing
     assert "INSTANTIATED" in text_of(browser, "h1")
     screenshot(browser, "04-instance")
+    assert unlabelled(browser) == []
 
     css(browser, "#action-primitive").send_keys("restart")
     css(browser, "#action-params").send_keys('{"reason": 5}')  # the VNFD says STRING
