@@ -133,3 +133,20 @@ def test_reachability_probes_the_registered_endpoint(live_url: str) -> None:
     bad = httpx.get(f"{live_url}/ui/sites/nonsense/{up}/reachability", headers=admin)
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["path"] == "/kind"
+
+
+def test_site_usage_counts_the_instantiated_instances(live_url: str, runner_dir: Path) -> None:
+    admin = bearer(live_url)
+    assert httpx.get(f"{live_url}/ui/sites/usage", headers=admin).json() == {}
+    onboard(live_url, admin)
+    register(live_url, admin, "https://127.0.0.1:1")
+    assert httpx.get(f"{live_url}/ui/sites/usage", headers=admin).json() == {}
+    body = {"nsName": "e", "nsdId": "edge_ns", "vimAccountId": "edge"}
+    started = httpx.post(f"{live_url}/nslcm/v1/ns_instances_content", json=body, headers=admin)
+    op = started.json()["nsLcmOpOccId"]
+    for _name, data in events(live_url, op, admin):
+        last = data
+    assert last == {"operationState": "COMPLETED"}
+    usage = httpx.get(f"{live_url}/ui/sites/usage", headers=admin).json()
+    assert set(usage) == {"edge"}
+    assert usage["edge"]["pods"] >= 1, usage

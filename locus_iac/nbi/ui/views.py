@@ -20,9 +20,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.errors import Issue, LocusError, ValidationError
+from locus_iac.lcm.inputs import load_sites
+from locus_iac.lcm.placing import committed_use
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.routers import nsilcm, nslcm
 from locus_iac.nbi.ui.topology import Topology, netslice_topology, topology
@@ -115,6 +118,22 @@ async def netslice_operation_events(
         return nsilcm.get_op_occ(op_occ_id, who, svc).model_dump(mode="json", by_alias=True)
 
     return await _event_stream(request, read)
+
+
+@router.get("/sites/usage", response_model=dict[str, dict[str, float]])
+def site_usage(who: CallerDep, svc: ServicesDep) -> dict[str, dict[str, float]]:
+    """What the project's instantiated NS instances take at each site (the demand placement
+    counts against a site's capacity, :func:`locus_iac.lcm.placing.committed_use`)."""
+    with svc.db.session(readonly=True) as session:
+        if not _project_has_sites(session, who.project_id):
+            return {}
+        catalog, rows = load_sites(session, who.project_id)
+        used = committed_use(session, who.project_id, catalog, rows)
+    return {site: resources.model_dump() for site, resources in used.items()}
+
+
+def _project_has_sites(session: Session, project_id: str) -> bool:
+    return any(cat.list_sites(session, project_id, kind) for kind in cat.SiteType)
 
 
 class Reachability(BaseModel):

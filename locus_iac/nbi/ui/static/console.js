@@ -45,7 +45,7 @@ function notice(text, bad) {
   const n = $("#notice"); n.textContent = text || ""; n.className = bad ? "bad" : "";
 }
 function fmt(obj) {
-  if (obj === null || obj === undefined) return "—";
+  if (obj === null || obj === undefined || (typeof obj === "object" && !Object.keys(obj).length)) return "—";
   if (typeof obj !== "object") return String(obj);
   return Object.entries(obj).map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
 }
@@ -268,15 +268,17 @@ function registerCard() {
 }
 async function sites() {
   const all = (await siteRows("k8scluster", "k8sclusters")).concat(await siteRows("vim_account", "vim_accounts"));
+  const usage = await api("GET", "/ui/sites/usage");
+  const mine = usage.ok ? usage.data : {};
   const box = h("div", {}, h("h1", {}, "Sites"));
   const rows = all.map((s) => {
     const reach = h("span", { class: "reach" });
     checkReach(s, reach);
     return [h("strong", { class: "site-name" }, s.name), s.kind === "k8scluster" ? "Kubernetes" : "OpenStack",
-      s.role || "—", fmt(s.capacity), fmt(s.used), fmt(s.cost), fmt(s.latency_ms), reach,
+      s.role || "—", fmt(s.capacity), fmt(s.used), h("span", { class: "mine" }, fmt(mine[s.name])), fmt(s.cost), fmt(s.latency_ms), reach,
       h("button", { type: "button", class: "danger", onclick: () => deleteSite(s) }, "Delete")];
   });
-  box.append(all.length ? table(["name", "kind", "role", "capacity", "used", "cost / h", "latency ms", "reachability", ""], rows, { class: "wide" })
+  box.append(all.length ? table(["name", "kind", "role", "capacity", "used by others", "used by this MANO", "cost / h", "latency ms", "reachability", ""], rows, { class: "wide" })
     : h("p", { class: "hint" }, "No site registered yet."));
   box.append(registerCard());
   return box;
