@@ -490,7 +490,9 @@ async function instancePage(id) {
     const t = topo.data;
     box.append(h("h2", {}, "Placement"), h("p", {}, t.objective ? `Objective: ${t.objective}` : "Sites given by the request (no optimiser objective stored)."),
       table(["VNF profile", "VNFD", "kind", "site", "why"], t.functions.map((f) => [f.profile, f.vnfd_id, f.kind, f.site || "not placed yet",
-        t.placement[f.profile] || t.placement[f.vnfd_id] ? "placement of the instantiation" : f.site ? "vimAccountId of the request" : "—"])));
+        t.placement[f.profile] || t.placement[f.vnfd_id]
+          ? (t.objective ? `additionalParams.placement (pinned by the request or chosen by the optimiser for ${t.objective})` : "additionalParams.placement of the request")
+          : f.site ? "vimAccountId of the request" : "—"])));
   }
   const opList = ops.ok ? ops.data.slice().sort((a, b) => String(b.startTime).localeCompare(String(a.startTime))) : [];
   box.append(h("h2", {}, "Resources"), resourcesView(opList));
