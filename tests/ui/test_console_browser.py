@@ -198,6 +198,8 @@ def test_operator_journey(
     assert hit.startswith('            - id: "1"') and "vnfd-id" in hit, hit
     go(browser, "#/catalogue", "#packages .pkg-id")
     wait_for(lambda: "locus_nst" in text_of(browser, "#packages"), "the package lists")
+    css(browser, "#packages button.secondary").click()  # the first package's summary
+    wait_for(lambda: "VDUs" in text_of(browser, "#packages .summary"), "the pkg show summary")
     screenshot(browser, "02-catalogue")
     assert unlabelled(browser) == []
 

@@ -150,3 +150,20 @@ def test_site_usage_counts_the_instantiated_instances(live_url: str, runner_dir:
     usage = httpx.get(f"{live_url}/ui/sites/usage", headers=admin).json()
     assert set(usage) == {"edge"}
     assert usage["edge"]["pods"] >= 1, usage
+
+
+def test_package_summary_is_what_pkg_show_prints(live_url: str) -> None:
+    admin = bearer(live_url)
+    onboard(live_url, admin)
+    packages = httpx.get(f"{live_url}/vnfpkgm/v1/vnf_packages", headers=admin).json()
+    knf = packages[0]["id"]
+    summary = httpx.get(f"{live_url}/ui/packages/vnfd/{knf}/summary", headers=admin).json()
+    assert ["kind", "vnfd"] in summary["header"] and ["id", "edge_knf"] in summary["header"]
+    kdus = next(t for t in summary["tables"] if t["title"] == "KDUs")
+    assert kdus["rows"][0][0] == "edge-cache"
+    assert any(t["title"] == "Day-1/2 primitives" for t in summary["tables"])
+    wrong_kind = httpx.get(f"{live_url}/ui/packages/nsd/{knf}/summary", headers=admin)
+    assert wrong_kind.status_code == 404
+    empty = httpx.post(f"{live_url}/vnfpkgm/v1/vnf_packages", json={}, headers=admin).json()
+    not_yet = httpx.get(f"{live_url}/ui/packages/vnfd/{empty['id']}/summary", headers=admin)
+    assert not_yet.status_code == 409

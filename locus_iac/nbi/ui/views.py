@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.errors import Issue, LocusError, ValidationError
-from locus_iac.lcm.inputs import load_sites
+from locus_iac.lcm.inputs import load_sites, package_of
 from locus_iac.lcm.placing import committed_use
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.routers import nsilcm, nslcm
 from locus_iac.nbi.ui.topology import Topology, netslice_topology, topology
+from locus_iac.packages.summary import summarise
 
 router = APIRouter(prefix="/ui", tags=["console"], include_in_schema=False)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
@@ -50,6 +51,40 @@ def instance_topology(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> T
 def netslice_instance_topology(nsi_id: Id, who: CallerDep, svc: ServicesDep) -> Topology:
     with svc.db.session(readonly=True) as session:
         return netslice_topology(session, who.project_id, nsi_id)
+
+
+class SummaryTable(BaseModel):
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class PackageSummary(BaseModel):
+    """What ``locus pkg show`` prints for a catalogue entry."""
+
+    header: list[tuple[str, str]]
+    tables: list[SummaryTable]
+
+
+@router.get("/packages/{kind}/{package_id}/summary", response_model=PackageSummary)
+def package_summary(
+    kind: cat.PackageKind,
+    package_id: Annotated[str, Path(min_length=1, max_length=64)],
+    who: CallerDep,
+    svc: ServicesDep,
+) -> PackageSummary:
+    """The summary of an onboarded package of the project (409 before it is onboarded)."""
+    with svc.db.session(readonly=True) as session:
+        row = cat.get_package(session, who.project_id, kind, package_id)
+        package = package_of(session, row)
+    summary = summarise(package)
+    return PackageSummary(
+        header=[(k, v) for k, v in summary.header if v],
+        tables=[
+            SummaryTable(title=t.title, columns=list(t.columns), rows=[list(r) for r in t.rows])
+            for t in summary.tables
+        ],
+    )
 
 
 def _sse(event: str, data: Any) -> str:

@@ -57,14 +57,19 @@ function uploadCard(onDone) {
     h("h2", { id: "upload-title" }, "Onboard"),
     h("label", { for: "upload-kind" }, "Kind"), kind, drop, out);
 }
+const SUMMARY_KIND = { vnf: "vnfd", nsd: "nsd", nst: "nst" };
 async function packageDetails(kind, pkg, cell) {
   if (cell.childElementCount) { cell.replaceChildren(); return; }
   const spec = KINDS[kind];
-  const fields = Object.entries(pkg).filter(([k, v]) => !k.startsWith("_") && typeof v !== "object" && v !== null);
-  cell.append(table(["field", "value"], fields));
   if (pkg.onboardingFailureDetails) cell.append(problemView(pkg.onboardingFailureDetails));
+  const summary = await api("GET", `/ui/packages/${SUMMARY_KIND[kind]}/${pkg.id}/summary`);
+  if (!summary.ok) { cell.append(problemView(summary.data)); return; }
+  cell.append(h("div", { class: "summary" }, table(["", ""], summary.data.header, { class: "compact" }),
+    summary.data.tables.map((t) => h("div", {}, h("h3", {}, t.title), table(t.columns, t.rows)))));
   const text = await api("GET", `${spec.base}/${pkg.id}/${spec.descriptor}`, undefined, { Accept: "text/plain" });
-  if (text.ok) cell.append(h("h3", {}, "Descriptor"), descriptorView(String(text.data), []));
+  if (text.ok) {
+    cell.append(h("details", {}, h("summary", {}, "Descriptor text"), descriptorView(String(text.data), [])));
+  }
 }
 async function packageSection(kind) {
   const spec = KINDS[kind];
@@ -90,7 +95,7 @@ async function packageSection(kind) {
   const body = t.querySelector("tbody");
   for (const r of rows) {
     const tr = h("tr");
-    if (r.length === 1) tr.append(h("td", { colspan: 5 }, r[0])); else r.forEach((c) => tr.append(h("td", {}, c)));
+    if (r.length === 1) { tr.className = "detail"; tr.append(h("td", { colspan: 5 }, r[0])); } else r.forEach((c) => tr.append(h("td", {}, c)));
     body.append(tr);
   }
   sec.append(t);
