@@ -85,8 +85,17 @@ def confirm(browser: Any) -> None:
 
 
 def go(browser: Any, hash_: str, ready: str) -> None:
-    browser.execute_script("window.location.hash = arguments[0]", hash_)
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ready), f"{hash_} ({ready})")
+    """Show page ``hash_`` (drawn anew even when it is the current one) and wait for it."""
+    browser.execute_script(
+        """const main = document.getElementById('main');
+        delete main.dataset.page;
+        if (window.location.hash !== arguments[0]) window.location.hash = arguments[0];
+        else window.dispatchEvent(new HashChangeEvent('hashchange'));""",
+        hash_,
+    )
+    page = hash_.split("/")[1]
+    drawn = f"#main[data-page='{page}'] {ready}"
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, drawn), f"{hash_} ({ready})")
 
 
 def op_state(browser: Any) -> str:

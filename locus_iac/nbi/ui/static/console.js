@@ -24,6 +24,7 @@ async function route() {
     view = h("p", { class: "error", role: "alert" }, `Cannot show this page: ${err.message}`);
   }
   main().replaceChildren(view);
+  main().dataset.page = page || "catalogue";  // drawn: tests and scripts can wait for it
   document.title = `${main().querySelector("h1") ? main().querySelector("h1").textContent : "Console"} — LOCUS MANO`;
 }
 async function boot() {
