@@ -4,7 +4,8 @@ Start-up: open the catalogue database (SQLite in the data dir or ``LOCUS_DATABAS
 apply the Alembic migrations, return interrupted uploads to their previous state, make sure
 user ``admin`` exists (needs ``LOCUS_ADMIN_PASSWORD`` on the first start), load the key that
 encrypts site credentials. Then serve SOL005 / OSM paths (Annex B of the seed), at the root
-and under ``/osm`` (:mod:`locus_iac.nbi.osm`).
+and under ``/osm`` (:mod:`locus_iac.nbi.osm`); the operator console under ``/ui``
+(:mod:`locus_iac.nbi.ui`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from locus_iac.lcm.service import LcmService
 from locus_iac.monitoring import MonitoringSettings, settings_from
 from locus_iac.monitoring.metrics import ManoMetrics
 from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
-from locus_iac.nbi import problems
+from locus_iac.nbi import problems, ui
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
@@ -160,4 +161,5 @@ def create_app(
     app.include_router(ns_content.nsi_router)
     for router in packages.ROUTERS:
         app.include_router(router)
+    ui.install(app)  # the operator console under /ui
     return app

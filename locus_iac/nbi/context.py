@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from locus_iac.catalogue import Caller, Database, Inspector, SecretBox, authenticate
 from locus_iac.errors import AuthError
 from locus_iac.nbi.settings import Settings
+from locus_iac.nbi.ui.session import SESSION_COOKIE, check_csrf
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,18 @@ def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The authenticated caller (``Authorization: Bearer <token>``), else 401."""
-    if credentials is None or not credentials.credentials:
-        raise AuthError("missing bearer token: get one with POST /admin/v1/tokens")
+    """The authenticated caller (``Authorization: Bearer <token>``, or the console's session
+    cookie with its CSRF header on a state change: :mod:`locus_iac.nbi.ui.session`), else 401.
+    """
+    if credentials is not None and credentials.credentials:
+        token = credentials.credentials
+    else:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        if not token:
+            raise AuthError("missing bearer token: get one with POST /admin/v1/tokens")
+        check_csrf(request, token)
     with services(request).db.session(readonly=True) as session:
-        return authenticate(session, credentials.credentials)
+        return authenticate(session, token)
 
 
 def admin_caller(who: Annotated[Caller, Depends(caller)]) -> Caller:

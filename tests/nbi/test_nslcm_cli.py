@@ -124,3 +124,19 @@ def test_stopping_the_server_stops_its_workers(
     # a graceful stop: uvicorn runs the lifespan shutdown, then re-raises SIGTERM
     assert proc.wait(timeout=30) in (0, -15)
     assert not _alive(pid)
+
+
+def test_instantiate_with_a_metrics_endpoint(
+    server: tuple[str, subprocess.Popen[bytes]], cli: CliRunner
+) -> None:
+    url, _ = server
+    _login_and_onboard(cli, url)
+    ns = _ok(cli, "ns", "create", "cloud_ns", "--name", "cloud")
+    refused = cli.invoke(app, ["ns", "instantiate", ns, "--metrics-endpoint", "1=no-port"])
+    assert refused.exit_code == 1 and "metrics_endpoint" in refused.output
+    _ok(cli, "ns", "instantiate", ns, "--metrics-endpoint", "1=127.0.0.1:9101", "--wait")
+    (op,) = json.loads(_ok(cli, "ns", "ops", ns, "--json"))
+    # operationParams keeps the stored request's snake_case names (issue 16 lists it)
+    assert op["operationParams"]["additional_params_for_vnf"] == [
+        {"member_vnf_index": "1", "additional_params": {"metrics_endpoint": "127.0.0.1:9101"}}
+    ]

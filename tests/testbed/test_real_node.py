@@ -6,24 +6,34 @@ by whereabouts) on the namespace's ``eth0``, where a probe interface of the node
 on the same segment. Checked for real: the node is Ready; a pod gets a Multus macvlan ``net1``
 (seen from inside the pod's network namespace) that answers over it; the exemplary edge NS
 instantiated through the NBI runs real pods whose ``net1``/``net2`` are macvlan on their NADs'
-subnets, and its KNF answers its JSON over the ``user`` network. Skipped unless the node is up.
+subnets, and its KNF answers its JSON over the ``user`` network.
+
+When the node is not up but its tools are built (``locus testbed tools --with-node``) and the
+tests run as root on an up testbed, this module brings the node up for its own tests and takes
+it down after them: while it is up the scheduler prefers it, and other tests' charts whose
+images it has not imported would wait for pulls that cannot succeed. Skipped otherwise.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import yaml
 
-from testbed.helpers import TESTBED_DIR, Nbi, wait_for
+from testbed.helpers import TESTBED_DIR, TOOLS_DIR, Nbi, wait_for
 
 pytestmark = pytest.mark.testbed
 
@@ -34,6 +44,49 @@ SOCKET = TESTBED_DIR / "node" / "containerd" / "containerd.sock"
 IMAGE = "locus.local/debian-python:3.11"  # locus_k8s_node_images
 NADS = "/apis/k8s.cni.cncf.io/v1/namespaces/{namespace}/network-attachment-definitions"
 NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _node_is_up() -> bool:
+    return Path("/run/netns", NETNS).exists() and SOCKET.exists()
+
+
+def _node_playbook(name: str) -> None:
+    ansible = Path(sys.executable).parent / "ansible-playbook"
+    argv = [str(ansible), "-i", str(REPO / "inventories" / "local"), str(REPO / "playbooks" / name)]
+    env = {**os.environ, "ANSIBLE_ROLES_PATH": str(REPO / "roles")}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1800, check=False)
+    assert done.returncode == 0, f"{name} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
+
+
+def _api_server_listens() -> bool:
+    record = TESTBED_DIR / "site.yaml"
+    if not record.exists():
+        return False
+    address = urlsplit(yaml.safe_load(record.read_text())["api_server"])
+    try:
+        socket.create_connection((address.hostname, address.port), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module", autouse=True)
+def node_for_this_module() -> Iterator[None]:
+    """Brings the node up for this module when it can and is not up already (see above)."""
+    can_start = (
+        os.geteuid() == 0 and (TOOLS_DIR / "bin" / "kubelet").exists() and _api_server_listens()
+    )
+    if _node_is_up() or not can_start:
+        yield
+        return
+    _node_playbook("local-node.yml")
+    try:
+        yield
+    finally:
+        _node_playbook("local-node-down.yml")
 
 
 def _node_ready(kube: httpx.Client) -> dict[str, Any] | None:
@@ -48,7 +101,7 @@ def _node_ready(kube: httpx.Client) -> dict[str, Any] | None:
 @pytest.fixture
 def node(kube: httpx.Client) -> dict[str, Any]:
     """The real node's Node object (skips unless the node is up and Ready)."""
-    if not Path("/run/netns", NETNS).exists() or not SOCKET.exists():
+    if not _node_is_up():
         pytest.skip("the testbed's real node is not up: run 'locus testbed up --with-node'")
     found = _node_ready(kube)
     if found is None:

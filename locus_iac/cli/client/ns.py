@@ -91,6 +91,9 @@ def _instances(app: typer.Typer) -> None:
         scale: list[str] = typer.Option([], "--scale", help="PROFILE=JSON {vdu: count}."),
         site: str | None = typer.Option(None, "--site", help="Site for every profile."),
         flavour: str | None = typer.Option(None, "--flavour", help="NS deployment flavour."),
+        metrics: list[str] = typer.Option(
+            [], "--metrics-endpoint", help="PROFILE=HOST:PORT the monitoring scrapes (repeatable)."
+        ),
         wait: bool = WAIT_OPT,
         poll: float = POLL_OPT,
         as_json: bool = JSON_OPT,
@@ -104,7 +107,13 @@ def _instances(app: typer.Typer) -> None:
                 "scale": pairs(scale, "scale"),
             },
         )
+        endpoints = checked(as_json, lambda: pairs(metrics, "metrics-endpoint"))
         body: dict[str, Any] = {"additionalParamsForNs": additional}
+        if endpoints:
+            body["additionalParamsForVnf"] = [
+                {"member-vnf-index": profile, "additionalParams": {"metrics_endpoint": endpoint}}
+                for profile, endpoint in endpoints.items()
+            ]
         if site:
             body["vimAccountId"] = site
         if flavour:
