@@ -1,12 +1,13 @@
-"""Placement benchmark: exact MILP (CBC, time-limited) vs greedy + local search.
+"""Placement benchmark: exact MILP (HiGHS, and CBC as the baseline) vs greedy + local search.
 
 Random services of 10 -> 1000 functions (half VMs, half containers) chained by links of
 which a third carry a latency bound, over 2 -> 50 sites (alternating OpenStack/Kubernetes,
 a third of them core), a few anti-affinity rules, capacity about 2.5x the demand.
-For each size and objective it prints solve time, objective, the MILP's proven gap (against
-its own lower bound) and the heuristic's gap against that same bound.
+For each size and objective it prints, side by side on the same model, HiGHS (the product's
+engine) and CBC (PuLP's bundled solver, the previous engine): solve time including model
+building, status and proven gap; then the heuristic's gap against the best proven bound.
 
-Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick]`` (about 4 minutes in full
+Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick]`` (about 8 minutes in full
 on 2 cores; ``--quick`` stops at 100 functions). Timings are printed, never asserted.
 """
 
@@ -25,7 +26,8 @@ from locus_iac.placement import (
     compile_problem,
 )
 from locus_iac.placement.heuristic import solve_heuristic
-from locus_iac.placement.milp import solve_milp
+from locus_iac.placement.milp import MilpEngine, MilpResult, solve_milp
+from locus_iac.placement.problem import Problem
 from locus_iac.sites import (
     KubernetesNetworking,
     OpenStackNetworking,
@@ -141,34 +143,48 @@ def gap(value: float | None, bound: float | None) -> str:
     return f"{abs(value - bound) / max(abs(value), 1e-9):.2%}"
 
 
+def timed_milp(problem: Problem, n: int, engine: MilpEngine) -> tuple[MilpResult, float]:
+    started = time.perf_counter()
+    result = solve_milp(problem, time_limit=MILP_LIMIT[n], engine=engine)
+    return result, time.perf_counter() - started
+
+
+def proven_bound(problem: Problem, result: MilpResult) -> float | None:
+    if result.status == "optimal" and result.assignment:
+        return problem.score(result.assignment)[0]
+    return result.bound
+
+
 def run_one(n: int, m: int, objective: Objective, seed: int) -> list[str]:
     rng = random.Random(seed)
     req = request(rng, n, m, objective)
     problem = compile_problem(req, catalog(rng, m, total_demand(req)))
-    started = time.perf_counter()
-    exact = solve_milp(problem, time_limit=MILP_LIMIT[n])
-    milp_seconds = time.perf_counter() - started
+    highs, highs_seconds = timed_milp(problem, n, "highs")
+    cbc, cbc_seconds = timed_milp(problem, n, "cbc")
     started = time.perf_counter()
     found = solve_heuristic(problem, time_limit=HEURISTIC_LIMIT)
     heuristic_seconds = time.perf_counter() - started
-    milp_value = problem.score(exact.assignment)[0] if exact.assignment else None
-    bound = milp_value if exact.status == "optimal" else exact.bound
+    proven = (proven_bound(problem, highs), proven_bound(problem, cbc))
+    bounds = [b for b in proven if b is not None]
+    best_bound = max(bounds) if bounds else None  # minimised form: the larger bound is tighter
+    highs_value = problem.score(highs.assignment)[0] if highs.assignment else None
+    cbc_value = problem.score(cbc.assignment)[0] if cbc.assignment else None
     heuristic_value = problem.score(found)[0] if found else None
     shown = -1.0 if objective.maximise else 1.0  # print in the objective's own sense
     return [
         str(n),
         str(m),
         objective.value,
-        f"{milp_seconds:.2f}",
-        exact.status,
-        "-" if milp_value is None else f"{shown * milp_value:.4g}",
-        gap(milp_value, bound),
+        f"{highs_seconds:.2f}",
+        highs.status,
+        "-" if highs_value is None else f"{shown * highs_value:.4g}",
+        gap(highs_value, best_bound),
+        f"{cbc_seconds:.2f}",
+        cbc.status,
+        gap(cbc_value, best_bound),
+        f"{cbc_seconds / highs_seconds:.1f}x",
         f"{heuristic_seconds:.2f}",
-        "-" if heuristic_value is None else f"{shown * heuristic_value:.4g}",
-        gap(heuristic_value, bound),
-        "-"
-        if not (milp_seconds and heuristic_seconds)
-        else f"{milp_seconds / heuristic_seconds:.1f}x",
+        gap(heuristic_value, best_bound),
     ]
 
 
@@ -178,8 +194,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [s for s in SIZES if not args.quick or s[0] <= 100]
     header = [
-        "funcs", "sites", "objective", "milp s", "milp status", "milp obj", "milp gap",
-        "heur s", "heur obj", "heur gap", "milp/heur time",
+        "funcs", "sites", "objective", "highs s", "highs status", "highs obj", "highs gap",
+        "cbc s", "cbc status", "cbc gap", "cbc/highs time", "heur s", "heur gap",
     ]  # fmt: skip
     rows = [header]
     for seed, (n, m) in enumerate(sizes):
@@ -191,8 +207,10 @@ def main() -> None:
     for row in rows:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
     print(
-        "\ngaps are against the MILP's lower bound (CBC, 1 thread); 'feasible' = stopped on its "
-        "time limit with a solution, 'unknown' = no solution within it"
+        "\ngaps are against the best lower bound either solver proved (1 thread each); "
+        "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it"
+        "\ngoals (issue 19): optimal at 300x20 in <= 5 s; <= 0.5 % gap at 1000x50 within 30 s "
+        "including model building; heuristic within 1 % of the optimum"
     )
 
 

@@ -17,7 +17,10 @@ from typing import Any
 import yaml
 
 from locus_iac.descriptors import Descriptor, check_references, parse_descriptor
+from locus_iac.descriptors.loader import load_yaml
 from locus_iac.errors import ValidationError
+
+C_LOADER = yaml.CSafeLoader
 
 
 def make_vnfd(vdus: int, ext_cpds: int, name: str) -> str:
@@ -185,6 +188,8 @@ def main() -> None:
     nsd = parse_descriptor(nsd_text)
     known: list[Descriptor] = [large_vnfd]
     cases: list[tuple[str, int, Callable[[], object]]] = [
+        ("bare yaml.load(CSafeLoader), large", len(large), lambda: yaml.load(large, C_LOADER)),
+        ("checked load_yaml, large", len(large), lambda: load_yaml(large)),
         ("small VNFD (1 VDU, 3 ext-cpd)", len(small), lambda: parse_descriptor(small)),
         ("large VNFD (50 VDU, 200 ext-cpd)", len(large), lambda: parse_descriptor(large)),
         (
@@ -203,6 +208,11 @@ def main() -> None:
         p95 = samples[min(len(samples) - 1, int(0.95 * len(samples)))]
         medians[label] = statistics.median(samples)
         print(f"{label:36} {size:>8} {medians[label]:>10.2f} {p95:>8.2f}")
+    bare = medians["bare yaml.load(CSafeLoader), large"]
+    checked = medians["checked load_yaml, large"] / bare
+    whole = medians["large VNFD (50 VDU, 200 ext-cpd)"] / bare
+    print(f"checked YAML loading / bare C loader: {checked:.2f}x (goal <= 1.2x, issue 19)")
+    print(f"whole parse_descriptor (YAML + model) / bare C loader: {whole:.2f}x")
     ratio = medians["large VNFD (50 VDU, 200 ext-cpd)"] / medians["small VNFD (1 VDU, 3 ext-cpd)"]
     print(f"large/small median ratio: {ratio:.1f}x for {len(large) / len(small):.1f}x the bytes")
     # refusing the bomb must cost about as much as reading a small descriptor, not its 9**9

@@ -247,16 +247,24 @@ def authenticate(session: Session, secret: str) -> Caller:
     and the administrator role is the user's role now, not when the token was issued.
     :class:`AuthError` if the token is unknown, revoked or expired.
     """
-    row = session.scalar(select(TokenRow).where(TokenRow.token_hash == _token_hash(secret)))
-    if row is None or row.revoked:
+    # one round trip per request: the token with its user, project and (maybe) membership
+    found = session.execute(
+        select(TokenRow, UserRow, ProjectRow, MembershipRow.user_id)
+        .join(UserRow, UserRow.id == TokenRow.user_id)
+        .join(ProjectRow, ProjectRow.id == TokenRow.project_id)
+        .outerjoin(
+            MembershipRow,
+            (MembershipRow.user_id == TokenRow.user_id)
+            & (MembershipRow.project_id == TokenRow.project_id),
+        )
+        .where(TokenRow.token_hash == _token_hash(secret))
+    ).first()
+    if found is None or found[0].revoked:
         raise AuthError("invalid or revoked token")
+    row, user, project, member = found
     if row.expires_at <= utcnow():
         raise AuthError("token expired")
-    user = session.get(UserRow, row.user_id)
-    project = session.get(ProjectRow, row.project_id)
-    if user is None or project is None:
-        raise AuthError("invalid or revoked token")
-    if session.get(MembershipRow, (user.id, project.id)) is None:
+    if member is None:
         raise Forbidden(f"user {user.username!r} is no longer a member of project {project.name!r}")
     return Caller(
         row.id, user.id, user.username, project.id, project.name, user.is_admin, row.expires_at

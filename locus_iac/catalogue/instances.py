@@ -84,3 +84,6 @@ class OpOccRow(OccurrenceColumns, Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: seconds spent per phase ("engine": Pulumi runs, "ansible": Day1/Day2 playbooks) by the
+    #: latest attempt, kept apart from ``progress`` so /metrics reads it cheaply (issue 17)
+    phase_seconds: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -57,6 +57,15 @@ def serve(
     tls_key: Path | None = typer.Option(
         None, "--tls-key", exists=True, dir_okay=False, readable=True, help="Its PEM key."
     ),
+    monitoring: Path | None = typer.Option(
+        None,
+        "--monitoring",
+        envvar="LOCUS_MONITORING",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="monitoring.yaml: write scrape targets, rules, routes; publish lifecycle events.",
+    ),
 ) -> None:
     """Serve the NBI. LOCUS_ADMIN_PASSWORD creates user 'admin' on the first start;
     LOCUS_DATABASE_URL selects PostgreSQL (postgresql+psycopg://...). Request bodies that
@@ -67,6 +76,9 @@ def serve(
         raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="--tls-key")
     os.umask(0o077)  # the data dir, catalogue, keys, stacks: readable by their owner only
     os.environ["LOCUS_DATA_DIR"] = str(data_dir)
+    os.environ["LOCUS_SERVE_ADDRESS"] = f"{host}:{port}"  # the MANO's own scrape target
+    if monitoring is not None:
+        os.environ["LOCUS_MONITORING"] = str(monitoring)
     uvicorn.run(
         "locus_iac.nbi.app:create_app",
         factory=True,

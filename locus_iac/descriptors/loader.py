@@ -7,12 +7,15 @@ rejected in time proportional to its text. Documents larger than :data:`MAX_DOCU
 or nested deeper than :data:`MAX_DEPTH` are refused (``too-large``). A key repeated in one
 mapping is an issue (``duplicate-key``) at the JSON pointer of its second occurrence, since
 YAML loaders silently keep the last value.
+
+Speed: an alias needs a ``*`` in the text, so a text without one skips the event pass (a
+second parse of the whole text); with libyaml the composer itself stops at 1,000 levels, so
+depth and the other checks are done in one walk of the composed tree.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,10 +33,9 @@ MAX_DEPTH = 64
 MAX_INT_CHARS = 1000
 _INT_TAG = "tag:yaml.org,2002:int"
 
-try:  # libyaml is much faster; fall back to the pure-Python parser when it is missing
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+_C_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+# libyaml is much faster; fall back to the pure-Python parser when PyYAML was built without it
+_Loader: type[yaml.SafeLoader] = _C_LOADER or yaml.SafeLoader
 
 
 @dataclass
@@ -97,46 +99,74 @@ def _key_text(node: yaml.Node) -> str:
     return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.tag}>"
 
 
-def _duplicate_keys(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterator[Issue]:
-    """Walk the composed node tree (alias-free, so a tree) for keys repeated in a mapping."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = _key_text(key_node)
-            first = seen.get(key)
-            if first is not None:
-                yield Issue(
-                    json_pointer(*path, key),
-                    "duplicate-key",
-                    f"key '{key}' appears twice in the same mapping (lines "
-                    f"{first.start_mark.line + 1} and {key_node.start_mark.line + 1}); "
-                    "YAML would silently keep the last one",
-                )
-            else:
-                seen[key] = key_node
-            yield from _duplicate_keys(value_node, (*path, key))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*path, index))
+@dataclass
+class _TreeFindings:
+    """What one walk of the composed tree found: refusals first, then plain issues."""
+
+    refusals: list[Issue] = field(default_factory=list)
+    duplicates: list[Issue] = field(default_factory=list)
 
 
-def _huge_ints(node: yaml.Node, path: tuple[str | int, ...] = ()) -> Iterator[Issue]:
-    """Integer literals too long to convert (and too long to mean anything in a descriptor)."""
-    if isinstance(node, yaml.ScalarNode):
+def _walk(node: yaml.Node, found: _TreeFindings, path: list[str | int]) -> None:
+    """Depth, repeated keys and over-long integers in one pass over an alias-free tree.
+
+    ``path`` is the JSON pointer of ``node`` as a stack (appended and popped, not copied).
+    """
+    if len(path) > MAX_DEPTH:
+        message = f"the document is nested deeper than {MAX_DEPTH} levels{_where(node.start_mark)}"
+        found.refusals.append(Issue("", "too-large", message))
+    elif isinstance(node, yaml.ScalarNode):
         if node.tag == _INT_TAG and len(str(node.value)) > MAX_INT_CHARS:
-            yield Issue(
-                json_pointer(*path),
-                "number-too-large",
-                f"an integer of {len(str(node.value))} characters"
-                f"{_where(node.start_mark)}; at most {MAX_INT_CHARS} are accepted",
+            found.refusals.append(
+                Issue(
+                    json_pointer(*path),
+                    "number-too-large",
+                    f"an integer of {len(str(node.value))} characters"
+                    f"{_where(node.start_mark)}; at most {MAX_INT_CHARS} are accepted",
+                )
             )
     elif isinstance(node, yaml.MappingNode):
+        seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            yield from _huge_ints(key_node, path)
-            yield from _huge_ints(value_node, (*path, _key_text(key_node)))
+            _walk(key_node, found, path)
+            key = _key_text(key_node)
+            first = seen.setdefault(key, key_node)
+            if first is not key_node:
+                found.duplicates.append(_duplicate(path, key, first, key_node))
+            path.append(key)
+            _walk(value_node, found, path)
+            path.pop()
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _huge_ints(item, (*path, index))
+            path.append(index)
+            _walk(item, found, path)
+            path.pop()
+
+
+def _duplicate(path: list[str | int], key: str, first: yaml.Node, again: yaml.Node) -> Issue:
+    return Issue(
+        json_pointer(*path, key),
+        "duplicate-key",
+        f"key '{key}' appears twice in the same mapping (lines "
+        f"{first.start_mark.line + 1} and {again.start_mark.line + 1}); "
+        "YAML would silently keep the last one",
+    )
+
+
+def _needs_event_scan(text: str) -> bool:
+    """Whether the text may hold an alias, or the composer does not bound depth itself."""
+    return _Loader is not _C_LOADER or "*" in text
+
+
+def _multiple_documents(exc: yaml.MarkedYAMLError) -> Issue | None:
+    if exc.context != "expected a single document in the stream":
+        return None
+    return Issue(
+        "",
+        "multiple-descriptors",
+        f"the file holds several YAML documents{_where(exc.problem_mark)};"
+        " give one descriptor per file",
+    )
 
 
 def load_yaml(text: str | bytes) -> LoadedYaml:
@@ -152,7 +182,7 @@ def load_yaml(text: str | bytes) -> LoadedYaml:
             message = f"the document is not UTF-8 text (byte {exc.start} is invalid)"
             return LoadedYaml(issues=[Issue("", "yaml-syntax", message)])
     try:
-        refused = _scan_events(text)
+        refused = _scan_events(text) if _needs_event_scan(text) else None
         if refused is not None:
             return LoadedYaml(issues=[refused])
         loader = _Loader(text)
@@ -160,14 +190,17 @@ def load_yaml(text: str | bytes) -> LoadedYaml:
             node = loader.get_single_node()
             if node is None:
                 return LoadedYaml(data=None)
-            issues = list(_duplicate_keys(node))
-            huge = list(_huge_ints(node))
-            if huge:
-                return LoadedYaml(issues=huge)
+            found = _TreeFindings()
+            _walk(node, found, [])
+            if found.refusals:
+                return LoadedYaml(issues=found.refusals)
             data = loader.construct_document(node)
         finally:
             loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        logger.debug("YAML rejected: %s", exc)
+        return LoadedYaml(issues=[_multiple_documents(exc) or _syntax_issue(exc)])
     except yaml.YAMLError as exc:
         logger.debug("YAML rejected: %s", exc)
         return LoadedYaml(issues=[_syntax_issue(exc)])
-    return LoadedYaml(data=data, issues=issues)
+    return LoadedYaml(data=data, issues=found.duplicates)

@@ -47,6 +47,7 @@ from locus_iac.lcm.states import (
     ns_state_after,
     require_ns_state,
 )
+from locus_iac.monitoring.outbox import record_state_change
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def start_operation(
     )
     _store(row, occ)
     session.add(row)
+    _publish(session, row)
     session.flush()
     session.refresh(instance)
     log.info("accepted %s of NS instance %s as %s", operation.value, ns_instance_id, occ.id)
@@ -228,8 +230,11 @@ def apply_event(
     if occ.state.is_running or occ.state is LcmOperationState.FAILED_TEMP:
         row.claimed_by = None
         row.worker_pid = None
+    if occ.state.is_running:
+        row.phase_seconds = None  # a retry or rollback counts its own time
     if occ.state.is_final:
         _close(session, row, occ, instance_params)
+    _publish(session, row)
     session.flush()
     log.info("occurrence %s: %s -> %s", op_occ_id, event.value, occ.state.value)
     return occ
@@ -263,6 +268,20 @@ def apply_if_claimed(
         )
         return None
     return apply_event(session, op_occ_id, event, error=error, instance_params=instance_params)
+
+
+def _publish(session: Session, row: OpOccRow) -> None:
+    """Every state an occurrence enters goes to the monitoring outbox in this transaction
+    (the bus event, and the service's monitoring config when the change alters it)."""
+    record_state_change(
+        session,
+        project_id=row.project_id,
+        ns_instance_id=row.ns_instance_id,
+        op_occ_id=row.id,
+        operation=row.operation,
+        state=row.state,
+        entered=row.state_entered_time,
+    )
 
 
 def _close(
@@ -370,9 +389,17 @@ def record_progress(
     records: Iterable[ProgressRecord] = (),
     task_results: Iterable[TaskResult] = (),
     preview: ResourceCounts | None = None,
+    phase_seconds: dict[str, float] | None = None,
 ) -> bool:
-    """Add progress to an occurrence; returns True when a cancellation is pending."""
+    """Add progress to an occurrence; returns True when a cancellation is pending.
+
+    ``phase_seconds`` adds time spent per phase (``engine``, ``ansible``) to the row."""
     row = get_occurrence_row(session, op_occ_id)
+    if phase_seconds:
+        totals = dict(row.phase_seconds or {})
+        for phase, seconds in phase_seconds.items():
+            totals[phase] = round(float(totals.get(phase, 0.0)) + seconds, 3)
+        row.phase_seconds = totals
     occ = to_occurrence(row)
     if step is not None:
         occ = occ.with_step(step)

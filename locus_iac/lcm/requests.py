@@ -65,6 +65,33 @@ class InstantiateAdditionalParams(_Body):
     )
 
 
+_ENDPOINT = r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$"
+
+
+class VnfMonitoringParams(_Body):
+    """The parameters of one VNF profile that locus reads from ``additionalParamsForVnf``.
+
+    ``metrics_endpoint`` ("host:port") is where Prometheus scrapes the VNF's metrics
+    (issue 17); other keys are kept for the VNF's configuration.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+    metrics_endpoint: Annotated[str, Field(pattern=_ENDPOINT, max_length=255)] | None = None
+
+
+class VnfAdditionalParams(_Body):
+    """OSM's ``additionalParamsForVnf`` entry: parameters of one VNF profile."""
+
+    member_vnf_index: Name = Field(
+        validation_alias=AliasChoices("member-vnf-index", "memberVnfIndex", "member_vnf_index")
+    )
+    additional_params: VnfMonitoringParams = Field(
+        default_factory=VnfMonitoringParams,
+        validation_alias=AliasChoices("additionalParams", "additional_params"),
+    )
+
+
 class InstantiateNsRequest(_Body):
     """``InstantiateNsRequest`` (clause 6.5.2.11) as locus uses it."""
 
@@ -79,6 +106,11 @@ class InstantiateNsRequest(_Body):
     additional_params: InstantiateAdditionalParams = Field(
         default_factory=InstantiateAdditionalParams,
         validation_alias=AliasChoices("additionalParamsForNs", "additionalParams"),
+    )
+    additional_params_for_vnf: tuple[VnfAdditionalParams, ...] = Field(
+        default=(),
+        validation_alias=AliasChoices("additionalParamsForVnf", "additional_params_for_vnf"),
+        description="OSM: per VNF profile parameters (locus reads metrics_endpoint)",
     )
 
 

@@ -40,8 +40,17 @@ log = logging.getLogger(__name__)
 _FLUSH_SECONDS = 1.0
 
 
+#: step names that start an Ansible phase (Day1, Day2 and terminate primitives)
+_ANSIBLE_STEPS = ("day1:", "day2:", "terminate:")
+
+
 class DbReporter:
-    """Stores a runner's progress on the occurrence; engine records are batched (1 s)."""
+    """Stores a runner's progress on the occurrence; engine records are batched (1 s).
+
+    It also times the phases of the run: from :meth:`engine_run` to the next step is engine
+    time, from a ``day1:``/``day2:``/``terminate:`` step to the next step is Ansible time
+    (``ns_lcm_op_occs.phase_seconds``, exported on ``/metrics``).
+    """
 
     def __init__(self, db: Database, op_occ_id: str) -> None:
         self._db = db
@@ -49,6 +58,13 @@ class DbReporter:
         self._buffer: list[ProgressRecord] = []
         self._last_flush = time.monotonic()
         self._cancel = False
+        self._phase: tuple[str, float] | None = None
+
+    def _close_phase(self, next_phase: str | None) -> dict[str, float]:
+        now = time.monotonic()
+        closed = {self._phase[0]: now - self._phase[1]} if self._phase else {}
+        self._phase = (next_phase, now) if next_phase else None
+        return closed
 
     def _write(
         self,
@@ -56,23 +72,38 @@ class DbReporter:
         step: str | None = None,
         results: Iterable[TaskResult] = (),
         preview: ResourceCounts | None = None,
+        phases: dict[str, float] | None = None,
     ) -> None:
         records, self._buffer = self._buffer, []
         with self._db.session() as session:
             self._cancel = queue.record_progress(
-                session, self._op, step=step, records=records, task_results=results, preview=preview
+                session,
+                self._op,
+                step=step,
+                records=records,
+                task_results=results,
+                preview=preview,
+                phase_seconds=phases,
             )
         self._last_flush = time.monotonic()
 
     def step(self, name: str) -> None:
+        phase = "ansible" if name.startswith(_ANSIBLE_STEPS) else None
+        self._enter(name, phase)
+
+    def _enter(self, name: str, phase: str | None) -> None:
         log.info("occurrence %s: step %s", self._op, name)
-        self._write(step=name)
+        self._write(step=name, phases=self._close_phase(phase))
 
     def engine_run(self, name: str) -> None:
         self.flush()
         with self._db.session() as session:
             queue.reset_stack_progress(session, self._op)
-        self.step(name)
+        self._enter(name, "engine")
+
+    def finish(self) -> None:
+        """The run is over: store what is buffered and the time of the last phase."""
+        self._write(phases=self._close_phase(None))
 
     def stack_record(self, record: ProgressRecord) -> None:
         self._buffer.append(record)
@@ -144,7 +175,7 @@ def execute(db: Database, runner: OperationRunner, op_occ_id: str, worker: str) 
         error = OperationError(
             title="Internal error", detail=f"unexpected failure; see the server log ({ref})"
         )
-    reporter.flush()
+    reporter.finish()
     if error is None:
         event = LcmEvent.ROLLBACK_COMPLETE if rolling_back else LcmEvent.COMPLETE
     else:

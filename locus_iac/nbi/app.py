@@ -10,6 +10,7 @@ and under ``/osm`` (:mod:`locus_iac.nbi.osm`).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,8 +30,13 @@ from locus_iac.catalogue.models import PackageRow
 from locus_iac.errors import LocusError
 from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
 from locus_iac.lcm.service import LcmService
+from locus_iac.monitoring import MonitoringSettings, settings_from
+from locus_iac.monitoring.metrics import ManoMetrics
+from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
 from locus_iac.nbi import problems
 from locus_iac.nbi.context import Services
+from locus_iac.nbi.observability import RequestMetrics
+from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.osm.prefix import OsmPrefix
 from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
@@ -75,14 +81,25 @@ def open_services(settings: Settings, inspector: Inspector | None = None) -> Ser
     return Services(settings, db, box, inspector or PackageInspector())
 
 
+def _monitoring_from_env() -> MonitoringSettings | None:
+    try:
+        return settings_from(None)
+    except LocusError as exc:
+        log.error("cannot start: %s", exc)
+        raise SystemExit(f"locus serve: cannot start: {exc}") from None
+
+
 def create_app(
     settings: Settings | None = None,
     inspector: Inspector | None = None,
     runner: RunnerFactory = PRODUCT_RUNNER,
+    monitoring: MonitoringSettings | None = None,
+    event_bus: BusFactory = kafka_bus,
 ) -> FastAPI:
-    """Build the NBI. Without arguments, settings come from the environment (``Settings``)
-    and operations run with the product's runner (Pulumi + Ansible); ``runner`` gives
-    another (tests).
+    """Build the NBI. Without arguments, settings come from the environment (``Settings``,
+    ``LOCUS_MONITORING``) and operations run with the product's runner (Pulumi + Ansible);
+    ``runner`` gives another (tests), ``monitoring`` and ``event_bus`` the monitoring
+    platform (tests; without ``monitoring`` it is off).
 
     Launched that way (by ``locus serve``), a start-up problem (no admin password on the
     first start, a bad setting, an unreachable database) ends the process with one clear
@@ -91,20 +108,25 @@ def create_app(
     if settings is not None:
         svc = open_services(settings, inspector)
     else:
+        monitoring = _monitoring_from_env()
         try:
             svc = open_services(Settings.from_env(), inspector)
         except LocusError as exc:
             log.error("cannot start: %s", exc)
             raise SystemExit(f"locus serve: cannot start: {exc}") from None
+    address = os.environ.get("LOCUS_SERVE_ADDRESS")  # set by locus serve: host:port
+    watch = MonitoringService(svc.db, monitoring, address=address, bus=event_bus)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
         lcm.start()
         _app.state.lcm = lcm
+        watch.start()  # the monitoring outbox drain (drops rows when monitoring is off)
         yield
         _app.state.uploads.shutdown()  # uploads in progress stop at their next check
         lcm.stop()  # no worker process outlives the server
+        watch.stop()
         svc.db.dispose()
 
     app = FastAPI(
@@ -118,18 +140,22 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = svc
+    app.state.monitoring = watch
+    app.state.metrics = ManoMetrics(svc.db, watch.stats)
     conf = svc.settings
     app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
     app.state.login_throttle = LoginThrottle(conf.login_failures)
     app.add_middleware(BodyLimit, limit=svc.settings.max_upload_bytes)
     app.add_middleware(BodyReadTimeout, seconds=conf.body_timeout)
     app.add_middleware(OsmPrefix)  # /osm/... as /... (OSM's client)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)
     app.include_router(nslcm.router)
     app.include_router(nsilcm.router)
     app.include_router(version.router)
+    app.include_router(metrics_router)
     app.include_router(ns_content.router)
     app.include_router(ns_content.nsi_router)
     for router in packages.ROUTERS:

@@ -2,7 +2,7 @@
 
 Weighs the functions' compute and storage needs, the links' latency bounds and the cost of
 each site; objectives: minimum edge cost, maximum core use, minimum or maximum spread, minimum
-total cost. An exact MILP (PuLP + CBC) under a time limit, a greedy + local-search heuristic
+total cost. An exact MILP (PuLP + HiGHS) under a time limit, a greedy + local-search heuristic
 for large inputs, explanations per function and, for infeasible requests, a smallest set of
 conflicting constraints.
 """

@@ -1,4 +1,4 @@
-"""Exact placement: a MILP solved by CBC through PuLP, under a time limit.
+"""Exact placement: a MILP solved by HiGHS (or CBC) through PuLP, under a time limit.
 
 Variables ``x[f,s]`` (binary) say that function ``f`` runs at site ``s``; they exist only for
 the sites in the function's domain (kind, pin, latency to the SAP). Constraints:
@@ -14,11 +14,16 @@ the sites in the function's domain (kind, pin, latency to the SAP). Constraints:
 
 Objectives are solved lexicographically: first the chosen objective, then (with it fixed
 at its optimum) the total hourly cost, so that ties are broken by cost.
+
+HiGHS (``highspy``, one thread) is the engine: on the placement benchmark it proves optimality
+at 300 functions x 20 sites in seconds where CBC is still ~1 % off after minutes. CBC (bundled
+with PuLP) stays selectable (``engine="cbc"``) as the benchmark's baseline.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import tempfile
 import time
@@ -36,12 +41,13 @@ from locus_iac.placement.verify import violations
 log = logging.getLogger(__name__)
 
 MilpStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
+MilpEngine = Literal["highs", "cbc"]
 _BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class MilpResult:
-    """What CBC found. ``bound`` and ``gap`` refer to the objective (minimised form)."""
+    """What the solver found. ``bound`` and ``gap`` refer to the objective (minimised form)."""
 
     status: MilpStatus
     assignment: dict[str, str] | None = None
@@ -62,6 +68,7 @@ def solve_milp(
     time_limit: float,
     enabled: frozenset[Group] | None = None,
     feasibility: bool = False,
+    engine: MilpEngine = "highs",
 ) -> MilpResult:
     """Solve ``problem`` (only the ``enabled`` constraint groups) within ``time_limit`` s.
 
@@ -76,16 +83,16 @@ def solve_milp(
     primary = _primary(problem, model) if not feasibility else pulp.lpSum([])
     model.lp.setObjective(primary)
     tie_break = not feasibility and problem.request.objective is not Objective.MIN_TOTAL_COST
-    # the time limit covers building the model too, not only CBC
+    # the time limit covers building the model too, not only the solver
     first_limit = max(deadline - time.monotonic(), 0.1) * (0.75 if tie_break else 1.0)
-    status, bound = _run(model.lp, first_limit)
+    status, bound = _run(model.lp, first_limit, engine)
     if status in ("infeasible", "unknown"):
         return MilpResult(status, bound=bound)
     assignment = _assignment(problem, model)
     value = pulp.value(primary) or 0.0
     gap = 0.0 if status == "optimal" else _gap(value, bound)
     if tie_break and status == "optimal":
-        assignment = _tie_break(problem, model, primary, value, deadline) or assignment
+        assignment = _tie_break(problem, model, primary, value, deadline, engine) or assignment
     broken = violations(problem, assignment, enabled)
     if broken:  # numerical trouble in the solver: do not hand out an invalid placement
         log.warning("MILP solution violates constraints, discarded: %s", broken[:3])
@@ -194,7 +201,12 @@ def _primary(problem: Problem, model: _Model) -> Any:
 
 
 def _tie_break(
-    problem: Problem, model: _Model, primary: Any, value: float, deadline: float
+    problem: Problem,
+    model: _Model,
+    primary: Any,
+    value: float,
+    deadline: float,
+    engine: MilpEngine,
 ) -> dict[str, str] | None:
     """Among the optima of the objective, the cheapest; ``None`` if not found in time."""
     remaining = deadline - time.monotonic()
@@ -203,37 +215,46 @@ def _tie_break(
     slack = 0.5 if model.y else 1e-6 * max(1.0, abs(value))
     model.lp += primary <= value + slack
     model.lp.setObjective(pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items()))
-    status, _ = _run(model.lp, remaining, warm=True)
+    status, _ = _run(model.lp, remaining, engine, warm=True)
     if status not in ("optimal", "feasible"):
         return None
     return _assignment(problem, model)
 
 
 def _run(
-    lp: pulp.LpProblem, time_limit: float, warm: bool = False
+    lp: pulp.LpProblem, time_limit: float, engine: MilpEngine, warm: bool = False
 ) -> tuple[MilpStatus, float | None]:
-    with tempfile.TemporaryDirectory(prefix="locus-cbc-") as tmp:
-        log_path = Path(tmp) / "cbc.log"
-        with warnings.catch_warnings():
-            # PuLP 3.x flags the bundled CBC as going away in 4.0 (pyproject pins < 4)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            solver = pulp.PULP_CBC_CMD(
-                msg=False,
-                timeLimit=max(time_limit, 0.1),
-                threads=1,
-                logPath=str(log_path),
-                warmStart=warm,
-            )
-            lp.solve(solver)
-        text = log_path.read_text(errors="replace") if log_path.exists() else ""
-    match = _BOUND.search(text)
-    bound = float(match.group(1)) if match else None
+    """Solve ``lp``; the status and the proven lower bound of the minimised objective."""
+    limit = max(time_limit, 0.1)
+    bound = _run_highs(lp, limit) if engine == "highs" else _run_cbc(lp, limit, warm)
     statuses: dict[int, MilpStatus] = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "feasible",
         pulp.LpSolutionInfeasible: "infeasible",
     }
     return statuses.get(lp.sol_status, "unknown"), bound
+
+
+def _run_highs(lp: pulp.LpProblem, time_limit: float) -> float | None:
+    solver = pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1)
+    lp.solve(solver)
+    bound = float(lp.solverModel.getInfo().mip_dual_bound)
+    return bound if math.isfinite(bound) else None
+
+
+def _run_cbc(lp: pulp.LpProblem, time_limit: float, warm: bool) -> float | None:
+    with tempfile.TemporaryDirectory(prefix="locus-cbc-") as tmp:
+        log_path = Path(tmp) / "cbc.log"
+        with warnings.catch_warnings():
+            # PuLP 3.x flags the bundled CBC as going away in 4.0 (pyproject pins < 4)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(
+                msg=False, timeLimit=time_limit, threads=1, logPath=str(log_path), warmStart=warm
+            )
+            lp.solve(solver)
+        text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    match = _BOUND.search(text)
+    return float(match.group(1)) if match else None
 
 
 def _assignment(problem: Problem, model: _Model) -> dict[str, str]:

@@ -92,3 +92,17 @@ def test_bytes_that_are_not_utf8_are_refused() -> None:
 def test_python_tags_are_not_constructed() -> None:
     text = "vnfd: !!python/object/apply:os.system ['true']\n"
     assert [i.code for i in issues_of(text)] == ["yaml-syntax"]
+
+
+def test_a_star_in_text_is_not_an_alias() -> None:
+    """A ``*`` sends the text through the event pass, which must not mistake text for aliases."""
+    loaded = loader.load_yaml("vnfd:\n  id: x\n  description: 'cpu * 2'\n  glob: a*b\n")
+    assert loaded.issues == []
+    assert loaded.data == {"vnfd": {"id": "x", "description": "cpu * 2", "glob": "a*b"}}
+
+
+def test_depth_is_refused_with_and_without_the_event_pass() -> None:
+    depth = loader.MAX_DEPTH + 5
+    nested = "[" * depth + "]" * depth
+    for text in (f"vnfd: {nested}\n", f"vnfd: {nested}\nnote: '*'\n"):
+        assert pairs(issues_of(text)) == {("", "too-large")}, text

@@ -102,7 +102,7 @@ def test_larger_instances_heuristic_is_valid(objective: Objective, seed: int) ->
 @pytest.mark.parametrize("objective", list(Objective))
 @pytest.mark.parametrize("seed", range(2))
 def test_heuristic_never_beats_the_proven_milp_optimum(objective: Objective, seed: int) -> None:
-    """30 functions on 8 sites: far beyond brute force (8^30 placements), yet CBC proves the
+    """30 functions on 8 sites: far beyond brute force (8^30 placements), yet the MILP proves the
     optimum of each of these instances in at most ~1.3 s on this 2-core machine under load, so
     with 60 s the status is deterministic: asserted, never a reason to skip the comparison."""
     request, catalog = _instance(seed, objective, n_functions=30, n_sites=8, scale=4)

@@ -36,6 +36,7 @@ from locus_iac.lcm.requests import (
     TerminateNsRequest,
 )
 from locus_iac.lcm.states import LcmOperationType, allowed_events
+from locus_iac.monitoring.outbox import pending_of_occurrence
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
@@ -86,6 +87,11 @@ class Progress(lc.CamelModel):
     task_results: list[dict[str, Any]] = Field(alias="taskResults")
     preview: dict[str, int] | None = Field(
         default=None, description="what the preview before up said would change"
+    )
+    monitoring: dict[str, Any] | None = Field(
+        default=None,
+        description="locus (issue 17): whether monitoring is on, and what of this occurrence "
+        "(bus events, monitoring config) still waits for the monitoring platform",
     )
 
 
@@ -434,12 +440,19 @@ def _renderer(who: CallerDep, request: Request) -> Callable[[OperationOccurrence
 
 @router.get("/ns_lcm_op_occs/{op_occ_id}", response_model=NsLcmOpOcc)
 def get_op_occ(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
-    """An occurrence with its progress (Annex B Table 23)."""
-    return lc.read_one(
+    """An occurrence with its progress (Annex B Table 23) and what of it still waits for the
+    monitoring platform (``progress.monitoring``)."""
+    found = lc.read_one(
         svc,
         lambda s: queue.get_occurrence(s, who.project_id, op_occ_id),
         _renderer(who, request),
     )
+    with svc.db.session(readonly=True) as session:
+        pending = pending_of_occurrence(session, found.ns_instance_id, found.id)
+    enabled = getattr(request.app.state, "monitoring", None)
+    on = enabled is not None and enabled.settings is not None
+    found.progress.monitoring = {"enabled": on, "pending": pending if on else []}
+    return found
 
 
 def _task(

@@ -15,6 +15,7 @@ Choices (documented in the README):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -43,12 +44,20 @@ def _root(request: Request) -> str:
 
 
 def _views(
-    session: Session, api: KindApi, rows: list[PackageRow], request: Request
+    session: Session,
+    api: KindApi,
+    rows: Sequence[PackageRow],
+    request: Request,
+    used: frozenset[str] | None = None,
 ) -> list[BaseModel]:
+    """The API views of ``rows``; ``used`` when the caller already knows which are in use."""
     if not rows:
         return []
-    project = rows[0].project_id
-    used = cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
+    if used is None:
+        project = rows[0].project_id
+        used = frozenset(
+            cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
+        )
     refs = cat.referenced_packages(session, rows)
     root, osm = _root(request), is_osm(request)
     return [
@@ -116,7 +125,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
                 marker=nextpage_opaque_marker,
                 limit=svc.settings.page_size,
             )
-            body = _views(session, api, list(page.rows), request)
+            body = _views(session, api, page.rows, request, page.in_use)
         link_next(request, response, page.next_marker)
         return body
 
