@@ -8,18 +8,15 @@ those cases are skipped with that reason.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from lcm.runners import FILE_RUNNER
 from support.databases import database_url
-from support.servers import free_port
+from support.servers import served_in_thread
 
 from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
 from locus_iac.nbi import Settings, create_app
@@ -75,18 +72,8 @@ def example_packages() -> dict[str, bytes]:
 @pytest.fixture
 def live_url(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free 127.0.0.1 port (in a thread)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture

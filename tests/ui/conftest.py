@@ -7,17 +7,14 @@ The browser tests (``test_console_browser.py``) add headless Chromium (``browser
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from lcm.runners import FILE_RUNNER
-from support.servers import free_port
+from support.servers import served_in_thread
 
 from locus_iac.nbi import Settings, create_app
 
@@ -59,18 +56,8 @@ def app(tmp_path: Path, runner_dir: Path) -> Iterator[FastAPI]:
 @pytest.fixture
 def live_url(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn (lifespan included: the LCM workers run) on 127.0.0.1."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_thread(app) as url:
+        yield url
 
 
 def bearer(url: str, username: str = "admin", password: str = PASSWORD) -> dict[str, str]:
