@@ -4,7 +4,7 @@ Mirrors the attributes of SOL005 v3.7.1 ``NsLcmOpOcc`` (clause 6.5.2.3) that the
 engine maintains — ``operationState``, ``stateEnteredTime``, ``startTime``, ``lcmOperationType``,
 ``isAutomaticInvocation``, ``operationParams``, ``isCancelPending``, ``cancelMode``, ``error`` —
 plus the progress locus shows on top: current step, resource counts, the Pulumi progress
-records and the Ansible task results.
+records, the Ansible task results and the placement decision with its reasons.
 
 Every state change goes through :func:`locus_iac.lcm.states.transition`; the model is
 immutable and each method returns a new occurrence, so a persistence layer can compare and
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from locus_iac.config.results import TaskResult
 from locus_iac.engine.progress import ProgressRecord, ResourceCounts, StackProgress
 from locus_iac.errors import Conflict
+from locus_iac.lcm.placement_record import PlacementRecord
 from locus_iac.lcm.states import LcmEvent, LcmOperationState, LcmOperationType, transition
 
 _MAX_RECORDS = 2000
@@ -71,6 +72,12 @@ class OperationOccurrence(BaseModel):
     dropped_records: int = Field(default=0, description="progress records beyond the cap")
     preview: ResourceCounts | None = Field(
         default=None, description="what the preview before ``up`` said would change"
+    )
+    placement: PlacementRecord | None = Field(
+        default=None, description="the optimiser's decision (kept after the operation ends)"
+    )
+    outputs: dict[str, Any] | None = Field(
+        default=None, description="the stack outputs after this operation's up (secrets masked)"
     )
 
     def apply(
@@ -142,6 +149,14 @@ class OperationOccurrence(BaseModel):
     def with_preview(self, counts: ResourceCounts) -> OperationOccurrence:
         """Attach the preview's summary (taken right before ``up``)."""
         return self.model_copy(update={"preview": counts})
+
+    def with_placement(self, record: PlacementRecord) -> OperationOccurrence:
+        """Keep the placement decision (a retry that places again replaces it)."""
+        return self.model_copy(update={"placement": record})
+
+    def with_outputs(self, outputs: dict[str, Any]) -> OperationOccurrence:
+        """Keep the stack outputs of the last ``up`` (addresses for the console's topology)."""
+        return self.model_copy(update={"outputs": outputs})
 
     def with_task_results(self, results: Iterable[TaskResult]) -> OperationOccurrence:
         """Add Ansible task results (Day1/Day2)."""

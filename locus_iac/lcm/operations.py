@@ -89,7 +89,9 @@ class StackRunner:
         report.preview(preview.counts)
         report.engine_run("up")
         result = self._engine.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
-        return result.outputs.public()
+        outputs = result.outputs.public()
+        report.outputs(outputs)
+        return outputs
 
     # -- operations ------------------------------------------------------------------------
 
@@ -124,6 +126,7 @@ class StackRunner:
             )
         if choice is not None:  # the optimiser's sites, kept for scale, heal and action
             report.step(choice.summary())
+            report.placement(choice.record())
             request = choice.apply(request)
         spec = self._spec(job, request)
         resolve_ns(spec)  # every wiring problem before anything is created

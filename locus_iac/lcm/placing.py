@@ -25,8 +25,9 @@ other); their netslice links are then bound to those sites, so the runner does n
 nested NS that carries ``netslice_links``.
 
 The decision is written back into the request's ``placement`` (so scale, heal and action
-rebuild the same spec) and summarised, with the optimiser's reasons, for the operation
-occurrence. An infeasible placement is a :class:`~locus_iac.errors.ValidationError` whose
+rebuild the same spec), summarised in one line for the operation occurrence's step, and kept
+whole on the occurrence (:meth:`PlacementChoice.record`: ``progress.placement``, with the
+reasons, costs and latencies) after the operation ends. An infeasible placement is a :class:`~locus_iac.errors.ValidationError` whose
 issues are the smallest set of conflicting constraints.
 """
 
@@ -46,6 +47,12 @@ from locus_iac.descriptors import Nsd, Vnfd
 from locus_iac.errors import Issue, LocusError, ValidationError, json_pointer
 from locus_iac.infra.from_packages import default_site
 from locus_iac.lcm.inputs import load_packages, load_sites, resolve_site, site_for_function
+from locus_iac.lcm.placement_record import (
+    CandidateSite,
+    LinkLatency,
+    PlacedFunction,
+    PlacementRecord,
+)
 from locus_iac.lcm.requests import InstantiateNsRequest
 from locus_iac.lcm.states import NsState
 from locus_iac.placement import (
@@ -73,11 +80,14 @@ class PlacementChoice:
     """The optimiser's decision for the profiles a request left open.
 
     ``chosen`` maps those profile ids to site names; ``decision`` is the whole answer
-    (objective value, solver, one explanation per function, pins included).
+    (objective value, solver, one explanation per function, pins included); ``problem`` and
+    ``candidates`` what it was asked (for :meth:`record`).
     """
 
     decision: PlacementDecision
     chosen: Mapping[str, str]
+    problem: PlacementRequest
+    candidates: SiteCatalog
 
     def summary(self) -> str:
         """One line for the occurrence: each chosen site with the optimiser's reasons."""
@@ -90,6 +100,60 @@ class PlacementChoice:
         return (
             f"placement: {'; '.join(parts)} [{d.objective.value} = {d.objective_value:.4g} "
             f"{d.objective.unit}, total {d.total_cost:.4g}/h, {d.solver} {d.status.value}]"
+        )
+
+    def record(self) -> PlacementRecord:
+        """The decision as the occurrence keeps it: each function's site, whether the request
+        pinned it, its hourly cost and reasons; each link's latency; the candidate sites."""
+        d = self.decision
+        sites = {s.name: s for s in self.candidates.sites}
+        why = {e.function: e.reasons for e in d.explanations}
+        functions = tuple(
+            PlacedFunction(
+                function=f.id,
+                vnfd_id=f.vnfd_id,
+                site=d.assignment[f.id],
+                pinned=f.id not in self.chosen,
+                hourly_cost=sites[d.assignment[f.id]].cost.of(f.total),
+                reasons=why.get(f.id, ()),
+            )
+            for f in self.problem.functions
+        )
+        links = tuple(
+            LinkLatency(
+                link=link.id,
+                ends=link.ends,
+                sites=(d.assignment[link.ends[0]], d.assignment[link.ends[1]]),
+                latency_ms=self.candidates.latency(
+                    d.assignment[link.ends[0]], d.assignment[link.ends[1]]
+                ),
+                max_latency_ms=link.max_latency_ms,
+            )
+            for link in self.problem.links
+            if not link.to_sap
+        )
+        candidates = tuple(
+            CandidateSite(
+                name=s.name,
+                kind=s.kind.value,
+                role=s.role.value,
+                free=s.free().model_dump(),
+                unit_cost=s.cost.model_dump(),
+            )
+            for s in self.candidates.sites
+        )
+        return PlacementRecord(
+            objective=d.objective,
+            objective_unit=d.objective.unit,
+            objective_value=d.objective_value,
+            total_cost=d.total_cost,
+            solver=d.solver,
+            status=d.status.value,
+            optimality_gap=d.optimality_gap,
+            solve_seconds=d.solve_seconds,
+            functions=functions,
+            links=links,
+            candidates=candidates,
         )
 
     def apply(self, request: InstantiateNsRequest) -> InstantiateNsRequest:
@@ -227,7 +291,7 @@ def choose_placement(
         raise _infeasible(exc) from None
     chosen = {f: decision.assignment[f] for f in open_}
     log.info("placement of NSD %s (%s): %s", nsd.id, objective.value, chosen)
-    return PlacementChoice(decision=decision, chosen=chosen)
+    return PlacementChoice(decision=decision, chosen=chosen, problem=problem, candidates=candidates)
 
 
 def _explicit(

@@ -39,6 +39,7 @@ from locus_iac.errors import Conflict
 from locus_iac.lcm import instances
 from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import CancelMode, OperationError, OperationOccurrence
+from locus_iac.lcm.placement_record import PlacementRecord
 from locus_iac.lcm.states import (
     LcmEvent,
     LcmOperationState,
@@ -102,6 +103,8 @@ def _store(row: OpOccRow, occ: OperationOccurrence) -> None:
             "task_results",
             "dropped_records",
             "preview",
+            "placement",
+            "outputs",
         },
     )
 
@@ -412,6 +415,8 @@ def record_progress(
     task_results: Iterable[TaskResult] = (),
     preview: ResourceCounts | None = None,
     phase_seconds: dict[str, float] | None = None,
+    placement: PlacementRecord | None = None,
+    outputs: dict[str, Any] | None = None,
 ) -> bool:
     """Add progress to an occurrence; returns True when a cancellation is pending.
 
@@ -427,6 +432,10 @@ def record_progress(
         occ = occ.with_step(step)
     if preview is not None:
         occ = occ.with_preview(preview)
+    if placement is not None:
+        occ = occ.with_placement(placement)
+    if outputs is not None:
+        occ = occ.with_outputs(outputs)
     occ = occ.with_stack_records(records).with_task_results(task_results)
     _store(row, occ)
     return occ.is_cancel_pending

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac.config.results import TaskResult
 from locus_iac.engine.progress import ProgressRecord, ResourceCounts
+from locus_iac.lcm.placement_record import PlacementRecord
 from locus_iac.lcm.states import LcmOperationType
 
 
@@ -72,6 +73,14 @@ class Reporter(Protocol):
         ...
 
     def task_results(self, results: Iterable[TaskResult]) -> None: ...
+
+    def placement(self, record: PlacementRecord) -> None:
+        """The optimiser's decision (kept on the occurrence after it ends)."""
+        ...
+
+    def outputs(self, values: dict[str, Any]) -> None:
+        """The stack outputs after ``up``, secrets masked (kept on the occurrence)."""
+        ...
 
     def cancel_requested(self) -> bool: ...
 

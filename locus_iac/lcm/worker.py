@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import NsInstanceRow
@@ -32,6 +33,7 @@ from locus_iac.engine.progress import ProgressRecord, ResourceCounts
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
 from locus_iac.lcm.occurrence import OperationError
+from locus_iac.lcm.placement_record import PlacementRecord
 from locus_iac.lcm.runner import Job, OperationRunner, Outcome, RunnerContext, product_runner
 from locus_iac.lcm.states import LcmEvent, LcmOperationState
 
@@ -73,6 +75,8 @@ class DbReporter:
         results: Iterable[TaskResult] = (),
         preview: ResourceCounts | None = None,
         phases: dict[str, float] | None = None,
+        placement: PlacementRecord | None = None,
+        outputs: dict[str, Any] | None = None,
     ) -> None:
         records, self._buffer = self._buffer, []
         with self._db.session() as session:
@@ -84,6 +88,8 @@ class DbReporter:
                 task_results=results,
                 preview=preview,
                 phase_seconds=phases,
+                placement=placement,
+                outputs=outputs,
             )
         self._last_flush = time.monotonic()
 
@@ -115,6 +121,12 @@ class DbReporter:
 
     def task_results(self, results: Iterable[TaskResult]) -> None:
         self._write(results=list(results))
+
+    def placement(self, record: PlacementRecord) -> None:
+        self._write(placement=record)
+
+    def outputs(self, values: dict[str, Any]) -> None:
+        self._write(outputs=values)
 
     def cancel_requested(self) -> bool:
         self._write()

@@ -459,6 +459,66 @@ def test_latency_bound_and_pins_shape_the_choice(
     assert free is not None and dict(free.chosen) == {"a": "edge-far", "b": "edge-far"}
 
 
+def test_the_record_keeps_sites_reasons_costs_and_latencies_after_the_operation(
+    db: Database, box: SecretBox, project: str, pair_ns: str
+) -> None:
+    """``progress.placement``: stored through the worker's reporter, still there (and in the
+    API's occurrence) once the operation completed."""
+    _k8s(db, box, project, "edge-a", capacity=ROOMY, cost={"vcpu": 0.5})
+    _k8s(db, box, project, "edge-b", capacity=ROOMY, cost={"vcpu": 0.2}, latency_ms={"edge-a": 3})
+    _k8s(
+        db,
+        box,
+        project,
+        "edge-far",
+        capacity=ROOMY,
+        cost={"vcpu": 0.01},
+        latency_ms={"edge-a": 40, "edge-b": 40},
+    )
+    choice = _choose(db, project, pair_ns, {"additionalParamsForNs": {"placement": {"a": "edge-a"}}})
+    assert choice is not None
+    record = choice.record()
+    by_function = {f.function: f for f in record.functions}
+    assert (by_function["a"].site, by_function["a"].pinned) == ("edge-a", True)
+    assert (by_function["b"].site, by_function["b"].pinned) == ("edge-b", False)
+    assert by_function["b"].vnfd_id == "edge_knf"
+    assert by_function["b"].hourly_cost == pytest.approx(0.2 * DEFAULT_POD.vcpu)
+    assert record.total_cost == pytest.approx(0.7 * DEFAULT_POD.vcpu)
+    assert record.objective is Objective.MIN_TOTAL_COST and record.objective_unit == "cost/h"
+    # the reason that excluded the cheapest site is kept with its figure
+    latency = [r.message for r in by_function["b"].reasons if r.code == "latency"]
+    assert latency and "rules out edge-far (40 ms)" in latency[0], latency
+    (link,) = record.links
+    assert (link.sites, link.latency_ms, link.max_latency_ms) == (("edge-a", "edge-b"), 3.0, 5.0)
+    assert {c.name for c in record.candidates} == {"edge-a", "edge-b", "edge-far"}
+    far = next(c for c in record.candidates if c.name == "edge-far")
+    assert far.unit_cost["vcpu"] == 0.01 and far.free["vcpu"] == ROOMY["vcpu"]
+
+    from locus_iac.lcm import queue
+    from locus_iac.lcm.states import LcmEvent
+    from locus_iac.lcm.worker import DbReporter
+    from locus_iac.nbi.routers.nslcm import _occurrence
+
+    with db.session() as session:
+        ns = queue.create_instance(
+            session, project, name="pair", nsd_id="pair_ns", nsd_info_id=pair_ns
+        ).id
+        op = queue.start_operation(session, project, ns, LcmOperationType.INSTANTIATE, {}).id
+    report = DbReporter(db, op)
+    report.step(choice.summary())
+    report.placement(record)
+    report.step("done")  # later steps overwrite the step text, not the record
+    with db.session() as session:
+        queue.apply_event(session, op, LcmEvent.COMPLETE)
+    with db.session(readonly=True) as session:
+        occ = queue.get_occurrence(session, project, op)
+    assert occ.placement is not None and occ.placement == record.model_copy()
+    shown = _occurrence(occ, project).model_dump(mode="json", by_alias=True)["progress"]
+    assert shown["placement"]["functions"][1]["site"] == "edge-b"
+    assert shown["placement"]["links"][0]["latencyMs"] == 3.0
+    assert shown["placement"]["totalCost"] == pytest.approx(0.7 * DEFAULT_POD.vcpu)
+
+
 def test_an_infeasible_placement_names_the_conflict(
     db: Database, box: SecretBox, project: str, pair_ns: str
 ) -> None:
@@ -586,6 +646,7 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
     assert engine.runs == ["preview", "up"]
     assert steps.steps[0] == "resolve"
     assert steps.steps[1].startswith("placement: 1 -> edge-cheap (")
+    assert [r.site_of("1") for r in steps.placements] == ["edge-cheap"]
     assert outcome.instance_params is not None
     assert outcome.instance_params["additional_params"]["placement"] == {"1": "edge-cheap"}
     # a cheaper site appears; scaling the instance keeps it where it is

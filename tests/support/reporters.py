@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from locus_iac.config.results import TaskResult
 from locus_iac.engine import ProgressRecord, ResourceCounts
+from locus_iac.lcm.placement_record import PlacementRecord
 
 
 class RecordingReporter:
-    """Steps (engine runs included), engine records, preview summaries and task results."""
+    """Steps (engine runs included), engine records, preview summaries, task results and
+    placement decisions."""
 
     def __init__(self) -> None:
         self.steps: list[str] = []
         self.records: list[ProgressRecord] = []
         self.previews: list[ResourceCounts] = []
         self.tasks: list[TaskResult] = []
+        self.placements: list[PlacementRecord] = []
+        self.outputs_seen: list[dict[str, Any]] = []
 
     def step(self, name: str) -> None:
         self.steps.append(name)
@@ -31,6 +36,12 @@ class RecordingReporter:
 
     def task_results(self, results: Iterable[TaskResult]) -> None:
         self.tasks.extend(results)
+
+    def placement(self, record: PlacementRecord) -> None:
+        self.placements.append(record)
+
+    def outputs(self, values: dict[str, Any]) -> None:
+        self.outputs_seen.append(values)
 
     def cancel_requested(self) -> bool:
         return False

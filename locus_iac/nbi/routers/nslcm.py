@@ -27,6 +27,7 @@ from locus_iac.lcm import instances, nsi_queue, queue
 from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import OperationOccurrence
 from locus_iac.lcm.packages import check_action, find_nsd
+from locus_iac.lcm.placement_record import PlacementRecord
 from locus_iac.lcm.queue import Task
 from locus_iac.lcm.requests import (
     ActionRequest,
@@ -100,6 +101,12 @@ class Progress(lc.CamelModel):
         default=None,
         description="locus (issue 17): whether monitoring is on, and what of this occurrence "
         "(bus events, monitoring config) still waits for the monitoring platform",
+    )
+    placement: PlacementRecord | None = Field(
+        default=None,
+        description="locus: the placement optimiser's decision for an instantiation (each "
+        "VNF profile's site, objective, solver, reasons, costs and latencies); kept after "
+        "the operation ends",
     )
 
 
@@ -202,6 +209,7 @@ def _occurrence(
         events_total=len(occ.stack_records) + occ.dropped_records,
         task_results=[t.model_dump(mode="json") for t in occ.task_results],
         preview=occ.preview.model_dump() if occ.preview else None,
+        placement=occ.placement,
     )
     return NsLcmOpOcc.model_validate(
         {

@@ -4,7 +4,10 @@ links between them and the links that cross sites (the VPN between an edge and t
 Built from what the catalogue holds: the instance's NSD (deployment flavour, VNF profiles,
 virtual link profiles and the addresses the NSD fixes), each VNFD (a VNF with VDUs on
 OpenStack, a KNF with KDUs on Kubernetes) and the placement the instantiation stored
-(``additionalParams.placement``, else ``vimAccountId``).
+(``additionalParams.placement``, else ``vimAccountId``). The addresses the deployment got
+come from the stack outputs of the instance's last completed ``up`` (kept on its operation
+occurrence): each VDU instance's management address (its fixed IP, or the floating IP when
+it has one), each KDU's Service name, and each virtual link's network or attachment per site.
 
 A netslice instance is drawn as its nested NSs together (each function named
 ``<netslice subnet>/<VNF profile>``); its template's netslice VLDs join the virtual links of
@@ -40,6 +43,10 @@ class FunctionNode(BaseModel):
     units: list[str] = Field(description="the VDU or KDU names")
     site: str | None = Field(description="the site it is placed on; null: not placed yet")
     addresses: dict[str, str] = Field(description="connection point -> address the NSD fixes")
+    deployed: dict[str, str] = Field(
+        default_factory=dict,
+        description="VDU instance (vdu-index) or KDU -> its address in the stack outputs",
+    )
 
 
 class LinkEdge(BaseModel):
@@ -48,6 +55,11 @@ class LinkEdge(BaseModel):
     functions: list[str]
     sites: list[str] = Field(description="the sites this link spans (two or more: a VPN)")
     mgmt: bool
+    networks: dict[str, str] = Field(
+        default_factory=dict,
+        description="site -> the network (OpenStack) or attachment (Kubernetes NAD) created "
+        "for this link there, from the stack outputs",
+    )
 
 
 class SiteBox(BaseModel):
@@ -105,6 +117,39 @@ def _requested(session: Session, row: NsInstanceRow) -> dict[str, Any]:
     return dict(latest.operation_params) if latest is not None else {}
 
 
+def _stack_outputs(session: Session, row: NsInstanceRow) -> dict[str, Any]:
+    """The stack outputs the last completed operation of an instantiated instance left
+    (instantiate, scale and heal keep them on their occurrence); none otherwise."""
+    if row.ns_state != "INSTANTIATED":
+        return {}
+    for occ in session.scalars(
+        select(OpOccRow)
+        .where(OpOccRow.ns_instance_id == row.id, OpOccRow.state == "COMPLETED")
+        .order_by(OpOccRow.start_time.desc())
+    ):
+        outputs = (occ.progress or {}).get("outputs")
+        if isinstance(outputs, dict):
+            return outputs
+    return {}
+
+
+def _text_map(value: Any) -> dict[str, str]:
+    """A ``name -> text`` output (secret or odd values left out)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if isinstance(v, str) and v != "[secret]"}
+
+
+def _deployed(profile: str, outputs: dict[str, Any]) -> dict[str, str]:
+    """VDU instance -> management address, KDU -> Service name, of one VNF profile."""
+    found: dict[str, str] = {}
+    for key in ("management", "services"):
+        per_profile = outputs.get(key)
+        if isinstance(per_profile, dict):
+            found.update(_text_map(per_profile.get(profile)))
+    return found
+
+
 def _project_sites(session: Session, project_id: str) -> list[SiteRow]:
     return [row for kind in cat.SiteType for row in cat.list_sites(session, project_id, kind)]
 
@@ -160,6 +205,15 @@ def _links(nsd: Nsd, df: NsDf, functions: list[FunctionNode]) -> list[LinkEdge]:
     return links
 
 
+def _with_networks(links: list[LinkEdge], outputs: dict[str, Any]) -> list[LinkEdge]:
+    created = outputs.get("links")
+    if not isinstance(created, dict):
+        return links
+    return [
+        link.model_copy(update={"networks": _text_map(created.get(link.vld))}) for link in links
+    ]
+
+
 def topology(session: Session, project_id: str, ns_instance_id: str) -> Topology:
     """The drawing data of one NS instance of the project (404 for another project's)."""
     row = instances.get_instance(session, NS, project_id, ns_instance_id)
@@ -170,12 +224,13 @@ def topology(session: Session, project_id: str, ns_instance_id: str) -> Topology
     placement, vim, flavour, objective = _params(_requested(session, row))
     site_rows = _project_sites(session, project_id)
     df = (nsd.df_by_id(flavour) if flavour else None) or (nsd.df[0] if nsd.df else None)
+    outputs = _stack_outputs(session, row)
     functions = [
         _function(
             vp,
             vnfd if isinstance(vnfd := vnfds.get(vp.vnfd_id), Vnfd) else None,
             _site_name(placement.get(vp.id) or placement.get(vp.vnfd_id) or vim, site_rows),
-        )
+        ).model_copy(update={"deployed": _deployed(vp.id, outputs)})
         for vp in (df.vnf_profile if df else ())
     ]
     used = {f.site for f in functions if f.site}
@@ -187,7 +242,7 @@ def topology(session: Session, project_id: str, ns_instance_id: str) -> Topology
         placement=placement,
         objective=str(objective) if objective else None,
         functions=functions,
-        links=_links(nsd, df, functions) if df else [],
+        links=_with_networks(_links(nsd, df, functions), outputs) if df else [],
         sites=[
             SiteBox(name=r.name, kind=r.kind, role=r.public.get("role"))
             for r in site_rows
@@ -204,6 +259,7 @@ def _merge(slice_vld: NetsliceVld, parts: list[LinkEdge]) -> LinkEdge:
         functions=[f for p in parts for f in p.functions],
         sites=sorted({s for p in parts for s in p.sites}),
         mgmt=bool(slice_vld.mgmt_network) or any(p.mgmt for p in parts),
+        networks={site: net for p in parts for site, net in p.networks.items()},
     )
 
 

@@ -15,10 +15,17 @@ function drawTopology(t) {
   const groups = siteNames.map((n) => ({ name: n, fns: t.functions.filter((f) => f.site === n) }));
   const unplaced = t.functions.filter((f) => !f.site || !siteNames.includes(f.site));
   if (unplaced.length) groups.push({ name: "(not placed)", fns: unplaced });
-  const W = 300, GAP = 60, FH = 70, top = 50, STEP = 22;
+  const W = 300, GAP = 60, top = 50, STEP = 22, LINE = 16;
+  /* a function's lines of addresses: those the NSD fixes, then those the stack outputs give */
+  const addrLines = (f) => {
+    const fixed = Object.entries(f.addresses).map(([k, v]) => `${k} ${v}`).join(", ");
+    const got = Object.entries(f.deployed || {}).map(([k, v]) => `${k}: ${v}`);
+    return (fixed ? [fixed] : []).concat(got);
+  };
+  const boxH = (f) => 52 + Math.max(1, addrLines(f).length) * LINE;
   const width = Math.max(1, groups.length) * (W + GAP) + GAP;
-  const tallest = Math.max(1, ...groups.map((g) => g.fns.length));
-  const siteBottom = top + 20 + tallest * (FH + 30);
+  const tallest = Math.max(1, ...groups.map((g) => g.fns.reduce((n, f) => n + boxH(f) + 30, 0)));
+  const siteBottom = top + 20 + tallest;
   const height = siteBottom + 30 + t.links.length * STEP + 10;
   const svg = svgEl("svg", { class: "topology", viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
     "aria-labelledby": "topo-title topo-desc", id: "topology" });
@@ -32,14 +39,15 @@ function drawTopology(t) {
     svg.append(svgEl("rect", { class: "site", x, y: 20, width: W, height: siteBottom - 20, rx: 10 }));
     svg.append(svgEl("text", { x: x + 12, y: 42, "font-weight": "bold" },
       `${g.name}${site ? ` · ${site.kind === "k8scluster" ? "Kubernetes" : "OpenStack"}${site.role ? " · " + site.role : ""}` : ""}`));
-    g.fns.forEach((f, fi) => {
-      const y = top + 10 + fi * (FH + 30);
+    let y = top + 10;
+    g.fns.forEach((f) => {
+      const FH = boxH(f);
       pos[f.profile] = { x: x + 30, w: W - 60, bottom: y + FH };
       svg.append(svgEl("rect", { class: `fn ${f.kind}`, x: x + 30, y, width: W - 60, height: FH, rx: 6 }));
       svg.append(svgEl("text", { x: x + 42, y: y + 22, "font-weight": "bold" }, `${f.profile} · ${f.kind.toUpperCase()}`));
       svg.append(svgEl("text", { x: x + 42, y: y + 40, class: "small" }, `${f.vnfd_id}: ${f.units.join(", ")}`));
-      const addr = Object.entries(f.addresses).map(([k, v]) => `${k} ${v}`).join(", ");
-      if (addr) svg.append(svgEl("text", { x: x + 42, y: y + 58, class: "small" }, addr));
+      addrLines(f).forEach((line, li) => svg.append(svgEl("text", { x: x + 42, y: y + 58 + li * LINE, class: "small address" }, line)));
+      y += FH + 30;
     });
   });
   t.links.forEach((l, li) => {
@@ -54,7 +62,8 @@ function drawTopology(t) {
     if (xs.length > 1) svg.append(svgEl("path", { class: cls, d: `M${Math.min(...xs)},${ly} L${Math.max(...xs)},${ly}` }));
     const lx = xs.length ? Math.max(...xs) + 8 : GAP;
     svg.append(svgEl("text", { x: lx, y: ly + 4, class: "small link-label" },
-      `${l.vld}${l.mgmt ? " (mgmt)" : ""}${cross ? " — VPN " + l.sites.join(" ↔ ") : ""}`));
+      `${l.vld}${l.mgmt ? " (mgmt)" : ""}${cross ? " — VPN " + l.sites.join(" ↔ ") : ""}` +
+      (Object.keys(l.networks || {}).length ? ` · ${Object.entries(l.networks).map(([s, n]) => `${s}: ${n}`).join(", ")}` : "")));
   });
   return svg;
 }
@@ -111,6 +120,27 @@ function resourcesView(ops) {
   return h("div", {}, h("p", { class: "hint" }, `As the engine reported them in ${withEvents.lcmOperationType} ${withEvents.id}:`),
     table(["resource", "kind", "last step", "phase"], [...latest.values()].map((e) => [e.resource, e.resourceKind, e.action, e.phase])));
 }
+/* ---- the placement decision an instantiation kept (progress.placement) --------------- */
+function num(v, digits) { return typeof v === "number" ? Number(v.toPrecision(digits || 4)).toString() : "—"; }
+function placementView(o) {
+  const p = o.progress.placement;
+  const gap = p.optimalityGap === null || p.optimalityGap === undefined ? "" : `, gap ${num(p.optimalityGap * 100, 3)} %`;
+  return h("section", { id: "placement", "aria-labelledby": "placement-title" },
+    h("h2", { id: "placement-title" }, "Placement"),
+    h("p", { id: "placement-summary" }, `Decided by the ${p.solver} solver (${p.status}${gap}) for ${o.lcmOperationType} `,
+      h("a", { href: `#/op/${o.id}` }, o.id), ` on ${new Date(p.decidedAt).toLocaleString()}: objective ${p.objective} = ${num(p.objectiveValue)} ${p.objectiveUnit}, total ${num(p.totalCost)}/h.`),
+    table(["VNF profile", "VNFD", "site", "placed by", "cost/h", "reasons"], p.functions.map((f) => [f.function, f.vnfdId || "—",
+      h("strong", {}, f.site), f.pinned ? "the request (pinned)" : "the optimiser", num(f.hourlyCost),
+      h("ul", { class: "reasons" }, f.reasons.map((r) => h("li", {}, h("span", { class: "reason-code" }, r.code), " ", r.message)))]),
+      { class: "placement-functions" }),
+    p.links.length ? table(["link", "between", "sites", "latency", "bound"], p.links.map((l) => [l.link, l.ends.join(" ↔ "),
+      l.sites.join(" ↔ "), `${num(l.latencyMs)} ms`, l.maxLatencyMs === null || l.maxLatencyMs === undefined ? "—" : `≤ ${num(l.maxLatencyMs)} ms`]),
+      { class: "placement-links" }) : "",
+    h("h3", {}, "Candidate sites"),
+    table(["site", "kind", "role", "free vCPU", "free memory GB", "free storage GB", "free pods", "unit cost/h"], p.candidates.map((c) => [c.name,
+      c.kind, c.role, num(c.free.vcpu), num(c.free.memory_gb), num(c.free.storage_gb), num(c.free.pods),
+      Object.entries(c.unitCost).filter(([, v]) => v).map(([k, v]) => `${k} ${num(v)}`).join(", ") || "free"]), { class: "placement-candidates" }));
+}
 async function instancePage(id) {
   const [ns, topo, ops] = await Promise.all([api("GET", `/nslcm/v1/ns_instances/${id}`),
     api("GET", `/ui/ns_instances/${id}/topology`), api("GET", `/nslcm/v1/ns_lcm_op_occs?nsInstanceId=${encodeURIComponent(id)}`)]);
@@ -120,15 +150,16 @@ async function instancePage(id) {
     h("p", {}, `NSD ${i.nsdId} · instance ${i.id}`, i.currentLcmOpOccId ? h("span", {}, " · running: ",
       h("a", { href: `#/op/${i.currentLcmOpOccId}` }, i.currentOperation)) : ""));
   box.append(h("h2", {}, "Topology"), topo.ok ? drawTopology(topo.data) : problemView(topo.data));
-  if (topo.ok) {
+  const opList = ops.ok ? ops.data.slice().sort((a, b) => String(b.startTime).localeCompare(String(a.startTime))) : [];
+  const decided = opList.find((o) => o.progress.placement);
+  if (decided) box.append(placementView(decided));
+  else if (topo.ok) {
     const t = topo.data;
-    box.append(h("h2", {}, "Placement"), h("p", {}, t.objective ? `Objective: ${t.objective}` : "Sites given by the request (no optimiser objective stored)."),
+    box.append(h("h2", {}, "Placement"), h("p", {}, "Sites given by the request (the optimiser decided nothing)."),
       table(["VNF profile", "VNFD", "kind", "site", "why"], t.functions.map((f) => [f.profile, f.vnfd_id, f.kind, f.site || "not placed yet",
-        t.placement[f.profile] || t.placement[f.vnfd_id]
-          ? (t.objective ? `additionalParams.placement (pinned by the request or chosen by the optimiser for ${t.objective})` : "additionalParams.placement of the request")
+        t.placement[f.profile] || t.placement[f.vnfd_id] ? "additionalParams.placement of the request"
           : f.site ? "vimAccountId of the request" : "—"])));
   }
-  const opList = ops.ok ? ops.data.slice().sort((a, b) => String(b.startTime).localeCompare(String(a.startTime))) : [];
   box.append(h("h2", {}, "Resources"), resourcesView(opList));
   box.append(h("h2", {}, "Operations"), opButtons(i, topo.ok ? topo.data : null));
   box.append(h("h3", {}, "Occurrences"), table(["operation", "state", "started", "step"],
