@@ -35,7 +35,7 @@ from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
 from locus_iac.infra import NsSpec, build_ns, resolve_ns
 from locus_iac.lcm.day12 import instance_key, run_day1, run_day2, run_terminate
 from locus_iac.lcm.inputs import build_spec
-from locus_iac.lcm.placing import place_instance
+from locus_iac.lcm.placing import place_and_report
 from locus_iac.lcm.requests import (
     ActionRequest,
     HealNsRequest,
@@ -120,14 +120,8 @@ class StackRunner:
     def _instantiate(self, job: Job, report: Reporter) -> Outcome:
         report.step("resolve")
         request = InstantiateNsRequest.model_validate(job.operation_params)
-        with self._db.session(readonly=True) as session:
-            choice = place_instance(
-                session, project_id=job.project_id, nsd_info_id=job.nsd_info_id, request=request
-            )
-        if choice is not None:  # the optimiser's sites, kept for scale, heal and action
-            report.step(choice.summary())
-            report.placement(choice.record())
-            request = choice.apply(request)
+        # the optimiser's sites, kept for scale, heal and action
+        request = place_and_report(self._db, job, request, report)
         spec = self._spec(job, request)
         resolve_ns(spec)  # every wiring problem before anything is created
         outputs = self._deploy(job, spec, report)

@@ -27,8 +27,9 @@ nested NS that carries ``netslice_links``.
 The decision is written back into the request's ``placement`` (so scale, heal and action
 rebuild the same spec), summarised in one line for the operation occurrence's step, and kept
 whole on the occurrence (:meth:`PlacementChoice.record`: ``progress.placement``, with the
-reasons, costs and latencies) after the operation ends. An infeasible placement is a :class:`~locus_iac.errors.ValidationError` whose
-issues are the smallest set of conflicting constraints.
+reasons, costs and latencies) after the operation ends. An infeasible placement is a
+:class:`~locus_iac.errors.ValidationError` whose issues are the smallest set of conflicting
+constraints.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.models import SiteRow
 from locus_iac.descriptors import Nsd, Vnfd
@@ -54,6 +56,7 @@ from locus_iac.lcm.placement_record import (
     PlacementRecord,
 )
 from locus_iac.lcm.requests import InstantiateNsRequest
+from locus_iac.lcm.runner import Job, Reporter
 from locus_iac.lcm.states import NsState
 from locus_iac.placement import (
     GroupKind,
@@ -170,6 +173,23 @@ class PlacementChoice:
 def declares_capacity(row: SiteRow) -> bool:
     """True when the site's registration states its capacity (the placement extension)."""
     return row.public.get("capacity") is not None
+
+
+def place_and_report(
+    db: Database, job: Job, request: InstantiateNsRequest, report: Reporter
+) -> InstantiateNsRequest:
+    """INSTANTIATE's placement step: ``request`` with the optimiser's sites for the profiles
+    it leaves open (unchanged when there is nothing to decide); the decision is reported as
+    a step (one line) and whole (``progress.placement``, kept after the operation ends)."""
+    with db.session(readonly=True) as session:
+        choice = place_instance(
+            session, project_id=job.project_id, nsd_info_id=job.nsd_info_id, request=request
+        )
+    if choice is None:
+        return request
+    report.step(choice.summary())
+    report.placement(choice.record())
+    return choice.apply(request)
 
 
 def place_instance(

@@ -475,7 +475,9 @@ def test_the_record_keeps_sites_reasons_costs_and_latencies_after_the_operation(
         cost={"vcpu": 0.01},
         latency_ms={"edge-a": 40, "edge-b": 40},
     )
-    choice = _choose(db, project, pair_ns, {"additionalParamsForNs": {"placement": {"a": "edge-a"}}})
+    choice = _choose(
+        db, project, pair_ns, {"additionalParamsForNs": {"placement": {"a": "edge-a"}}}
+    )
     assert choice is not None
     record = choice.record()
     by_function = {f.function: f for f in record.functions}
@@ -488,8 +490,10 @@ def test_the_record_keeps_sites_reasons_costs_and_latencies_after_the_operation(
     # the reason that excluded the cheapest site is kept with its figure
     latency = [r.message for r in by_function["b"].reasons if r.code == "latency"]
     assert latency and "rules out edge-far (40 ms)" in latency[0], latency
-    (link,) = record.links
-    assert (link.sites, link.latency_ms, link.max_latency_ms) == (("edge-a", "edge-b"), 3.0, 5.0)
+    bounded = [link for link in record.links if link.max_latency_ms is not None]
+    assert [(lk.sites, lk.latency_ms, lk.max_latency_ms) for lk in bounded] == [
+        (("edge-a", "edge-b"), 3.0, 5.0)
+    ]
     assert {c.name for c in record.candidates} == {"edge-a", "edge-b", "edge-far"}
     far = next(c for c in record.candidates if c.name == "edge-far")
     assert far.unit_cost["vcpu"] == 0.01 and far.free["vcpu"] == ROOMY["vcpu"]
@@ -515,7 +519,7 @@ def test_the_record_keeps_sites_reasons_costs_and_latencies_after_the_operation(
     assert occ.placement is not None and occ.placement == record.model_copy()
     shown = _occurrence(occ, project).model_dump(mode="json", by_alias=True)["progress"]
     assert shown["placement"]["functions"][1]["site"] == "edge-b"
-    assert shown["placement"]["links"][0]["latencyMs"] == 3.0
+    assert {link["latencyMs"] for link in shown["placement"]["links"]} == {3.0}
     assert shown["placement"]["totalCost"] == pytest.approx(0.7 * DEFAULT_POD.vcpu)
 
 

@@ -1,5 +1,6 @@
 """Fixtures of the console tests: the NBI with the file-controlled test runner (as in
-``tests/nbi``), served by uvicorn on a free 127.0.0.1 port, and a logged-in console client.
+``tests/nbi``; ``runners.py`` adds the product's placement step and stack outputs), served
+by uvicorn on a free 127.0.0.1 port, and a logged-in console client.
 
 The browser tests (``test_console_browser.py``) add headless Chromium (``browser.py``).
 """
@@ -13,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from lcm.runners import FILE_RUNNER
 from support.servers import served_in_thread
 
 from locus_iac.nbi import Settings, create_app
 
 from .browser import driver, pytest_runtest_makereport
+from .runners import PLACING_RUNNER
 
 __all__ = ["driver", "pytest_runtest_makereport"]  # the browser fixture, failure screenshots
 
@@ -34,8 +35,10 @@ def runner_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LOCUS_TEST_RUNNER_DIR", str(folder))
     monkeypatch.setenv("LOCUS_LCM_POLL", "0.05")
     monkeypatch.setenv("LOCUS_LCM_GRACE", "2")
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    monkeypatch.setenv("PYTHONPATH", path)  # the worker processes
+    # the worker processes import the runner as pytest does (``ui.runners``, tests/ on the path)
+    tests = str(REPO / "tests")
+    path = os.pathsep.join(filter(None, [str(REPO), tests, os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", path)
     monkeypatch.syspath_prepend(str(REPO))
     return folder
 
@@ -48,7 +51,7 @@ def app(tmp_path: Path, runner_dir: Path) -> Iterator[FastAPI]:
         admin_password=PASSWORD,
         vim_check=False,
     )
-    application = create_app(settings, runner=FILE_RUNNER)
+    application = create_app(settings, runner=PLACING_RUNNER)
     yield application
     application.state.services.db.dispose()
 

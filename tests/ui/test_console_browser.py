@@ -156,7 +156,8 @@ def register_site(browser: Any, closed_port: int) -> None:
         "credentials": kubeconfig(closed_port),
         "role": "edge",
         "nets": {"user": None, "cache": None},
-        "capacity": {"vcpu": 16, "memory_gb": 32, "storage_gb": 200},
+        "capacity": {"vcpu": 16, "memory_gb": 32, "storage_gb": 200, "pods": 20},
+        "cost": {"vcpu": 0.1, "pod": 0.05},
     }
     css(browser, "#site-body").send_keys(json.dumps(body))
     css(browser, "#site-submit").click()
@@ -221,21 +222,34 @@ def test_operator_journey(
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
     register_site(browser, closed)
+    # the cheapest site is full: the optimiser must say so when it picks "edge"
+    full = {"name": "edge-full", "credentials": kubeconfig(closed), "role": "edge"}
+    full |= {"capacity": {"vcpu": 16, "pods": 1}, "used": {"pods": 1}, "cost": {"vcpu": 0.01}}
+    registered = httpx.post(f"{live_url}/admin/v1/k8sclusters", json=full, headers=bearer(live_url))
+    assert registered.is_success, registered.text
+    go(browser, "#/sites", "#site-form")
+    wait_for(lambda: "edge-full" in text_of(browser, "main"), "the second site")
     screenshot(browser, "03-sites")
     assert unlabelled(browser) == []
 
     go(browser, "#/services", "#instantiate-form")
     css(browser, "#ns-name").send_keys("edge-1")
-    Select(css(browser, "#ns-nsd")).select_by_value("edge_ns")
-    Select(css(browser, "#ns-site")).select_by_value("edge")
+    Select(css(browser, "#ns-nsd")).select_by_value("edge_ns")  # site: automatic placement
     run_op(browser, runner_dir, "#ns-submit")
+    wait_for(lambda: "the optimiser" in text_of(browser, "#placement"), "the decision, live")
     screenshot(browser, "05-operation")
 
     css(browser, "#op-ns").click()
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#topology"), "the topology")
     drawing = text_of(browser, "#topology")
     assert "edge" in drawing and "KNF" in drawing, drawing
+    # the address the stack outputs give the KDU, and the link's network at the site
+    assert "edge-cache: edge-cache.locus-" in drawing and ".svc.cluster.local" in drawing, drawing
+    assert "cache_net · edge: locus-" in drawing, drawing
     assert "INSTANTIATED" in text_of(browser, "h1")
+    placement = text_of(browser, "#placement")
+    assert "min-total-cost" in placement and "the optimiser" in placement, placement
+    assert "no room at edge-full" in placement, placement  # why the cheapest site lost
     screenshot(browser, "04-instance")
     assert unlabelled(browser) == []
 
@@ -258,6 +272,9 @@ def test_operator_journey(
     occurrences = text_of(browser, "main")
     for op in ("INSTANTIATE", "SCALE", "TERMINATE"):
         assert op in occurrences
+    # the decision outlives the instance's resources; the deployed addresses do not
+    assert "no room at edge-full" in text_of(browser, "#placement")
+    assert ".svc.cluster.local" not in text_of(browser, "#topology")
 
     viewport(browser, 420, 800)  # narrow: the page still fits without sideways scroll
     assert browser.execute_script(

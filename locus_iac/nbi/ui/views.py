@@ -1,7 +1,8 @@
-"""``/ui/...`` data the API has no resource for: an instance's topology, a site's
-reachability, and an operation's progress as server-sent events.
+"""``/ui/...`` data the API has no resource for: an instance's topology and its metrics over
+time (:mod:`.metrics`), a site's reachability, and an operation's progress as server-sent
+events.
 
-All three authenticate like the API (bearer token or the console's session cookie) and see
+All of them authenticate like the API (bearer token or the console's session cookie) and see
 the caller's project only.
 """
 
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -24,10 +25,14 @@ from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.errors import Issue, LocusError, ValidationError
+from locus_iac.lcm import instances
 from locus_iac.lcm.inputs import load_sites, package_of
+from locus_iac.lcm.instances import NS
 from locus_iac.lcm.placing import committed_use
+from locus_iac.monitoring.view import service_view
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.routers import nsilcm, nslcm
+from locus_iac.nbi.ui.metrics import InstanceMetrics, instance_metrics
 from locus_iac.nbi.ui.topology import Topology, netslice_topology, topology
 from locus_iac.packages.summary import summarise
 
@@ -45,6 +50,24 @@ FINAL_STATES = frozenset({"COMPLETED", "FAILED", "ROLLED_BACK"})
 def instance_topology(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> Topology:
     with svc.db.session(readonly=True) as session:
         return topology(session, who.project_id, ns_instance_id)
+
+
+@router.get("/ns_instances/{ns_instance_id}/metrics", response_model=InstanceMetrics)
+def instance_metrics_view(
+    ns_instance_id: Id,
+    request: Request,
+    who: CallerDep,
+    svc: ServicesDep,
+    minutes: Annotated[int, Query(ge=5, le=7 * 24 * 60)] = 30,
+) -> InstanceMetrics:
+    """The instance's key series over the last ``minutes`` from Prometheus (404 for another
+    project's instance; charts empty, with the reason, when monitoring is off)."""
+    with svc.db.session(readonly=True) as session:
+        instances.get_instance(session, NS, who.project_id, ns_instance_id)
+        view = service_view(session, ns_instance_id)
+    watch = getattr(request.app.state, "monitoring", None)
+    settings = watch.settings if watch is not None else None
+    return instance_metrics(settings, view, minutes=minutes)
 
 
 @router.get("/netslice_instances/{nsi_id}/topology", response_model=Topology)

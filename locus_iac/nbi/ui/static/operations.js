@@ -24,6 +24,7 @@ function renderOp(box, o) {
     h("p", {}, "Current step: ", h("strong", { id: "op-step" }, p.currentStep || "—")),
     o.error ? problemView(o.error) : "",
     h("div", { class: "row" }, buttons),
+    p.placement ? placementView(o) : "",
     h("div", { class: "grid" },
       h("div", {}, h("h2", {}, "Resources"), table(Object.keys(p.resources || {}), [Object.values(p.resources || {})], { class: "compact", id: "op-resources" })),
       h("div", {}, h("h2", {}, "Preview"), p.preview ? table(Object.keys(p.preview), [Object.values(p.preview)], { class: "compact" }) : h("p", { class: "hint" }, "No preview."))),
