@@ -1,6 +1,6 @@
 /* LOCUS MANO console, shared helpers. Loaded in order by index.html (classic scripts sharing
  * one global scope, no build step): core.js, catalogue.js, sites.js, services.js, instances.js,
- * operations.js, console.js.
+ * metrics.js, operations.js, console.js.
  * The session lives in an HttpOnly cookie these scripts cannot read; every state change
  * carries the session's CSRF token (GET /ui/session) in the X-CSRF-Token header.
  * Data is inserted as text (textContent), never as HTML. */

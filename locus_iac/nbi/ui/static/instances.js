@@ -1,6 +1,6 @@
 /* LOCUS MANO console, NS and netslice instance pages. Loaded in order by index.html (classic scripts sharing one
  * global scope, no build step): core.js, catalogue.js, sites.js, services.js, instances.js,
- * operations.js, console.js. Data is inserted as text (textContent), never as HTML. */
+ * metrics.js, operations.js, console.js. Data is inserted as text (textContent), never as HTML. */
 "use strict";
 
 /* ---- topology drawing --------------------------------------------------------------- */
@@ -15,7 +15,7 @@ function drawTopology(t) {
   const groups = siteNames.map((n) => ({ name: n, fns: t.functions.filter((f) => f.site === n) }));
   const unplaced = t.functions.filter((f) => !f.site || !siteNames.includes(f.site));
   if (unplaced.length) groups.push({ name: "(not placed)", fns: unplaced });
-  const W = 300, GAP = 60, top = 50, STEP = 22, LINE = 16;
+  const GAP = 60, top = 50, STEP = 22, LINE = 16;
   /* a function's lines of addresses: those the NSD fixes, then those the stack outputs give */
   const addrLines = (f) => {
     const fixed = Object.entries(f.addresses).map(([k, v]) => `${k} ${v}`).join(", ");
@@ -23,6 +23,9 @@ function drawTopology(t) {
     return (fixed ? [fixed] : []).concat(got);
   };
   const boxH = (f) => 52 + Math.max(1, addrLines(f).length) * LINE;
+  /* wide enough for the longest line of a box (11px text: about 6.5px a character) */
+  const longest = Math.max(0, ...t.functions.flatMap((f) => addrLines(f).concat(`${f.vnfd_id}: ${f.units.join(", ")}`)).map((l) => l.length));
+  const W = Math.max(300, Math.ceil(longest * 6.5) + 84);
   const width = Math.max(1, groups.length) * (W + GAP) + GAP;
   const tallest = Math.max(1, ...groups.map((g) => g.fns.reduce((n, f) => n + boxH(f) + 30, 0)));
   const siteBottom = top + 20 + tallest;
@@ -160,6 +163,7 @@ async function instancePage(id) {
         t.placement[f.profile] || t.placement[f.vnfd_id] ? "additionalParams.placement of the request"
           : f.site ? "vimAccountId of the request" : "—"])));
   }
+  if (i.nsState === "INSTANTIATED") box.append(await metricsView(i.id));
   box.append(h("h2", {}, "Resources"), resourcesView(opList));
   box.append(h("h2", {}, "Operations"), opButtons(i, topo.ok ? topo.data : null));
   box.append(h("h3", {}, "Occurrences"), table(["operation", "state", "started", "step"],

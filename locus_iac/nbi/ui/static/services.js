@@ -1,6 +1,6 @@
 /* LOCUS MANO console, the services page. Loaded in order by index.html (classic scripts sharing one
  * global scope, no build step): core.js, catalogue.js, sites.js, services.js, instances.js,
- * operations.js, console.js. Data is inserted as text (textContent), never as HTML. */
+ * metrics.js, operations.js, console.js. Data is inserted as text (textContent), never as HTML. */
 "use strict";
 
 /* ---- services ----------------------------------------------------------------------- */
