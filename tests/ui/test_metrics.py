@@ -245,6 +245,9 @@ def test_the_instance_page_charts_its_metrics(driver: Any, monitored_url: str) -
     assert len(lines) == 2 and all(len(str(p.get_attribute("d"))) > 100 for p in lines)
     asked = {a["query"] for a in _Prometheus.asked}
     assert f'up{{job="locus-services", ns_id="{ns}", vnf_member_index="1"}}' in asked
+    # the topology draws the VM's address from the stack outputs
+    assert "cloud_vdu-0: 10.20.0.10" in text_of(driver, "#topology")
+    driver.execute_script("document.getElementById('metrics').scrollIntoView()")
     screenshot(driver, "07-metrics")
     # the chart of another window is asked again, with that window
     before = len(_Prometheus.asked)
