@@ -2,7 +2,9 @@
 driven by Selenium (nothing downloaded: both paths are given, so Selenium Manager stays idle).
 
 ``LOCUS_CHROMIUM`` / ``LOCUS_CHROMEDRIVER`` override the paths. Screenshots go to
-``$LOCUS_TEST_ARTIFACTS`` (default ``/tmp/locus-logs/screenshots``) at 1280x800.
+``$LOCUS_TEST_ARTIFACTS`` (default ``/tmp/locus-logs/screenshots``) at 1280x800; with
+``LOCUS_DOCS_SCREENSHOTS=docs`` the ones the README shows are written there too
+(``console-<name>.png``).
 """
 
 from __future__ import annotations
@@ -101,9 +103,13 @@ def viewport(browser: Any, width: int = WIDTH, height: int = HEIGHT) -> None:
     )
 
 
-def screenshot(browser: Any, name: str) -> Path:
-    """A 1280x800 screenshot of the current page into the artifacts folder."""
+def screenshot(browser: Any, name: str, docs: str | None = None) -> Path:
+    """A 1280x800 screenshot of the current page into the artifacts folder (and, when
+    ``docs`` names it and ``LOCUS_DOCS_SCREENSHOTS`` is set, as ``console-<docs>.png``)."""
     viewport(browser)
     path = artifacts() / f"{name}.png"
     assert browser.save_screenshot(str(path)), f"no screenshot {path}"
+    folder = os.environ.get("LOCUS_DOCS_SCREENSHOTS")
+    if docs and folder:
+        shutil.copyfile(path, Path(folder) / f"console-{docs}.png")
     return path

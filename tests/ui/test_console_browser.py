@@ -250,7 +250,8 @@ def test_operator_journey(
     placement = text_of(browser, "#placement")
     assert "min-total-cost" in placement and "the optimiser" in placement, placement
     assert "no room at edge-full" in placement, placement  # why the cheapest site lost
-    screenshot(browser, "04-instance")
+    browser.execute_script("document.getElementById('placement').scrollIntoView()")
+    screenshot(browser, "04-instance", docs="placement")
     assert unlabelled(browser) == []
 
     css(browser, "#action-primitive").send_keys("restart")
@@ -384,4 +385,4 @@ def test_exemplary_netslice_spans_core_and_edge(
     assert "core" in drawing and "edge" in drawing, drawing
     assert "cache_net — VPN core ↔ edge" in drawing, drawing
     assert "cloud_nss/1 · VNF" in drawing and "edge_nss/1 · KNF" in drawing, drawing
-    screenshot(driver, "06-netslice")
+    screenshot(driver, "06-netslice", docs="netslice")

@@ -73,6 +73,9 @@ def _register_testbed(browser: Any, site: dict[str, Any]) -> None:
         "credentials": Path(site["kubeconfig"]).read_text(),
         "namespace": "default",
         "role": "edge",
+        # declared: the optimiser places the NS here and says why
+        "capacity": {"vcpu": 16, "memory_gb": 32, "storage_gb": 100, "pods": 50},
+        "cost": {"vcpu": 0.05, "pod": 0.01},
     }
     # a kubeconfig is long: put it in the field at once rather than key by key
     browser.execute_script(
@@ -102,8 +105,7 @@ def test_edge_ns_from_the_console_on_the_testbed(
 
     go(browser, "#/services", "#instantiate-form")
     css(browser, "#ns-name").send_keys("edge-console")
-    Select(css(browser, "#ns-nsd")).select_by_value("edge_ns")
-    Select(css(browser, "#ns-site")).select_by_value("local")
+    Select(css(browser, "#ns-nsd")).select_by_value("edge_ns")  # site: automatic placement
     css(browser, "#ns-submit").click()
     confirm(browser)
     wait_for(lambda: op_state(browser), "the operation page")
@@ -113,11 +115,17 @@ def test_edge_ns_from_the_console_on_the_testbed(
     assert browser.execute_script("return window.__sameDocument === true")  # no reload
     created = int(css(browser, "#op-resources tbody td").text)
     assert created > 0  # the engine's counts streamed in
-    screenshot(browser, "testbed-05-operation")
+    assert "the optimiser" in text_of(browser, "#placement")  # the decision, with the op
+    screenshot(browser, "testbed-05-operation", docs="operation")
 
     css(browser, "#op-ns").click()
     wait_for(lambda: browser.find_elements(By.ID, "topology"), "the topology")
-    assert "local" in text_of(browser, "#topology")
+    drawing = text_of(browser, "#topology")
+    assert "local" in drawing
+    # the KDU's Service as the stack outputs name it (the engine's, not the NSD's)
+    assert "edge-cache: " in drawing and ".svc.cluster.local" in drawing, drawing
+    placement = text_of(browser, "#placement")
+    assert "local" in placement and "the optimiser" in placement, placement
     wait_for(lambda: css(browser, "#scale-submit").is_enabled(), "scale enabled")
     screenshot(browser, "testbed-04-instance")
     css(browser, "#scale-count").clear()

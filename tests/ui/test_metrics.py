@@ -248,7 +248,7 @@ def test_the_instance_page_charts_its_metrics(driver: Any, monitored_url: str) -
     # the topology draws the VM's address from the stack outputs
     assert "cloud_vdu-0: 10.20.0.10" in text_of(driver, "#topology")
     driver.execute_script("document.getElementById('metrics').scrollIntoView()")
-    screenshot(driver, "07-metrics")
+    screenshot(driver, "07-metrics", docs="metrics")
     # the chart of another window is asked again, with that window
     before = len(_Prometheus.asked)
     from selenium.webdriver.support.ui import Select
