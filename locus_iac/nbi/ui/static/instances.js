@@ -158,9 +158,9 @@ async function instancePage(id) {
   if (decided) box.append(placementView(decided));
   else if (topo.ok) {
     const t = topo.data;
-    box.append(h("h2", {}, "Placement"), h("p", {}, "Sites given by the request (the optimiser decided nothing)."),
+    box.append(h("h2", {}, "Placement"), h("p", {}, "No placement decision is recorded for this instance: its sites come from the request, or, for a nested NS of a netslice, from the netslice's plan."),
       table(["VNF profile", "VNFD", "kind", "site", "why"], t.functions.map((f) => [f.profile, f.vnfd_id, f.kind, f.site || "not placed yet",
-        t.placement[f.profile] || t.placement[f.vnfd_id] ? "additionalParams.placement of the request"
+        t.placement[f.profile] || t.placement[f.vnfd_id] ? "additionalParams.placement"
           : f.site ? "vimAccountId of the request" : "—"])));
   }
   if (i.nsState === "INSTANTIATED") box.append(await metricsView(i.id));
