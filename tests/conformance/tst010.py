@@ -1,0 +1,426 @@
+"""Run the ETSI TST010 SOL005 Robot Framework suites against a real ``locus serve``.
+
+Used by ``scripts/tst010`` (which prepares Robot Framework and its libraries in a venv of
+their own). Each suite folder is read from ``../shared/conformance`` and copied into a
+temporary directory at run time (never into the repository); only its ``environment/*.txt``
+variable files are replaced by the adapted ones of ``conformance/tst010/<suite>/environment``,
+where ``{{name}}`` stands for a value known only at run time (the port, the token, the ids of
+the resources onboarded here). Every failing test case must be listed in
+``conformance/tst010/expected-failures.yaml`` with a reason; listed cases that pass are
+reported so that the list can be pruned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+ADAPTED = REPO / "conformance" / "tst010"
+EXPECTED = ADAPTED / "expected-failures.yaml"
+EXAMPLES = REPO / "examples" / "packages"
+SOL005 = REPO.parent / "shared" / "conformance" / "etsi-nfv-tst010-sol005" / "SOL005"
+SUITES = ("NSDManagement-API", "VNFPackageManagement-API", "NSLifecycleManagement-API")
+REASONS = {
+    "suite-fault": "the 2020 suite or one of its libraries is wrong (the why says how)",
+    "osm-deviation": "SOL005 and OSM disagree; locus keeps OSM's behaviour (README table)",
+    "optional": "an optional feature of SOL005 that locus does not implement",
+    "not-implemented-yet": "issue 16 work in flight",
+    "TODO": "new entry written by --write-expected: give it a reason",
+}
+PLACEHOLDER = re.compile(r"\{\{([a-zA-Z_][a-zA-Z0-9_]*)\}\}")
+GZ = {"Content-Type": "application/gzip"}
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test case of a suite: ``<suite folder>`` / ``<robot file stem>`` / ``<test name>``."""
+
+    suite: str
+    file: str
+    name: str
+    status: str  # PASS, FAIL or SKIP
+    message: str = ""
+
+
+def read_results(output_xml: Path, suite: str) -> list[Case]:
+    """The test cases of one robot ``output.xml`` (the top suite is the copied folder)."""
+    root = ET.parse(output_xml).getroot()
+    cases: list[Case] = []
+    for file_suite in root.iter("suite"):
+        source = file_suite.get("source", "")
+        if not source.endswith(".robot"):
+            continue
+        for test in file_suite.findall("test"):
+            status = test.find("status")
+            assert status is not None
+            cases.append(
+                Case(
+                    suite=suite,
+                    file=Path(source).stem,
+                    name=test.get("name", ""),
+                    status=status.get("status", "FAIL"),
+                    message=(status.text or "").strip().splitlines()[0][:200]
+                    if (status.text or "").strip()
+                    else "",
+                )
+            )
+    return cases
+
+
+Expected = dict[str, dict[str, dict[str, dict[str, str]]]]  # suite -> file -> test -> entry
+
+
+def load_expected(path: Path = EXPECTED) -> Expected:
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text()) or {}
+    problems = [
+        f"/{suite}/{file}/{name}: reason {entry.get('reason')!r} is not one of {sorted(REASONS)}"
+        for suite, files in data.items()
+        for file, tests in files.items()
+        for name, entry in tests.items()
+        if entry.get("reason") not in REASONS
+    ]
+    if problems:
+        raise SystemExit(f"{path}: " + "; ".join(problems))
+    return data  # type: ignore[no-any-return]
+
+
+def is_listed(expected: Expected, case: Case) -> bool:
+    return case.name in expected.get(case.suite, {}).get(case.file, {})
+
+
+@dataclass
+class Verdict:
+    unexpected: list[Case] = field(default_factory=list)  # failed, not listed
+    now_passing: list[Case] = field(default_factory=list)  # listed, passed
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def judge(cases: list[Case], expected: Expected) -> Verdict:
+    verdict = Verdict()
+    for case in cases:
+        tally = verdict.counts.setdefault(
+            case.suite, {"total": 0, "PASS": 0, "FAIL": 0, "SKIP": 0, "expected": 0}
+        )
+        tally["total"] += 1
+        tally[case.status] = tally.get(case.status, 0) + 1
+        listed = is_listed(expected, case)
+        if case.status == "FAIL":
+            if listed:
+                tally["expected"] += 1
+            else:
+                verdict.unexpected.append(case)
+        elif case.status == "PASS" and listed:
+            verdict.now_passing.append(case)
+    return verdict
+
+
+def rewrite_expected(cases: list[Case], old: Expected) -> Expected:
+    """Every failing case, keeping the reason of those already listed (else ``TODO``)."""
+    new: Expected = {}
+    for case in cases:
+        if case.status != "FAIL":
+            continue
+        entry = old.get(case.suite, {}).get(case.file, {}).get(case.name)
+        if entry is None:
+            entry = {"reason": "TODO", "why": case.message}
+        new.setdefault(case.suite, {}).setdefault(case.file, {})[case.name] = entry
+    return new
+
+
+def write_expected(data: Expected, path: Path = EXPECTED) -> None:
+    header = (
+        "# Test cases of the ETSI TST010 SOL005 suites that are expected to fail against\n"
+        "# `locus serve` (scripts/tst010). suite folder -> robot file -> test case -> reason, why.\n"
+        "# Reasons: "
+        + "; ".join(f"{key}: {text}" for key, text in REASONS.items())
+        + ".\n# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
+    )
+    path.write_text(header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=100))
+
+
+# -- the server and what the suites need on it -----------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(work: Path, password: str) -> Iterator[str]:
+    """A real ``locus serve`` on a random 127.0.0.1 port with a fresh data dir."""
+    port = free_port()
+    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": password, "LOCUS_VIM_CHECK": "0"}
+    log = (work / "serve.log").open("wb")
+    locus = Path(sys.executable).parent / "locus"
+    command = [str(locus), "serve", "--port", str(port), "--data-dir", str(work / "data")]
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [*command, "--log-level", "warning"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"locus serve did not come up; see {work / 'serve.log'}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _archive(name: str) -> bytes:
+    from locus_iac.packages import archive_bytes, read_package
+
+    return archive_bytes(read_package(EXAMPLES / name))
+
+
+class Onboarder:
+    """Creates, through the API, the resources whose ids the variable files name."""
+
+    def __init__(self, url: str, password: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=60)
+        login = self.client.post(
+            "/admin/v1/tokens", json={"username": "admin", "password": password}
+        )
+        login.raise_for_status()
+        self.token = str(login.json()["id"])
+        self.client.headers["Authorization"] = f"Bearer {self.token}"
+
+    def _ok(self, response: httpx.Response, *codes: int) -> dict[str, Any]:
+        if response.status_code not in codes:
+            raise SystemExit(
+                f"{response.request.method} {response.request.url}: "
+                f"{response.status_code} {response.text[:500]}"
+            )
+        return response.json() if response.content else {}
+
+    def package(self, api: str, name: str | None, disable: bool = False) -> str:
+        """A VNF package or NSD: created, with ``name``'s content uploaded when given."""
+        base, collection, content = {
+            "vnf": ("/vnfpkgm/v1", "vnf_packages", "package_content"),
+            "nsd": ("/nsd/v1", "ns_descriptors", "nsd_content"),
+        }[api]
+        created = self._ok(self.client.post(f"{base}/{collection}", json={}), 201)
+        ident = str(created["id"])
+        if name is not None:
+            url = f"{base}/{collection}/{ident}/{content}"
+            self._ok(self.client.put(url, content=_archive(name), headers=GZ), 201, 204)
+        if disable:
+            patch = {"operationalState": "DISABLED"}
+            self._ok(self.client.patch(f"{base}/{collection}/{ident}", json=patch), 200)
+        return ident
+
+    def ns_instance(self, nsd_id: str, name: str) -> str:
+        body = {"nsdId": nsd_id, "nsName": name, "nsDescription": "TST010"}
+        return str(self._ok(self.client.post("/nslcm/v1/ns_instances", json=body), 201)["id"])
+
+    def operation(self, ns_id: str) -> str:
+        """An NS lifecycle operation occurrence (an instantiation; it may well fail: no VIM)."""
+        started = self.client.post(f"/nslcm/v1/ns_instances/{ns_id}/instantiate", json={})
+        return str(self._ok(started, 202)["nsLcmOpOccId"])
+
+    def values(self, url: str) -> dict[str, str]:
+        """Everything the adapted variable files refer to as ``{{name}}``."""
+        port = url.rsplit(":", 1)[1]
+        vnf = self.package("vnf", "cloud_vnf")
+        self.package("vnf", "edge_knf")
+        poi_vnf = self.package("vnf", "poi_knf", disable=True)
+        nsd = self.package("nsd", "cloud_ns")
+        disabled_nsd = self.package("nsd", "edge_ns", disable=True)
+        nsd_info = self._ok(self.client.get(f"/nsd/v1/ns_descriptors/{nsd}"), 200)
+        nsd_descriptor_id = str(nsd_info["nsdId"])
+        vnf_info = self._ok(self.client.get(f"/vnfpkgm/v1/vnf_packages/{vnf}"), 200)
+        artifacts = vnf_info.get("additionalArtifacts") or [{"artifactPath": "none"}]
+        ns = self.ns_instance(nsd_descriptor_id, "tst010")
+        other_ns = self.ns_instance(nsd_descriptor_id, "tst010-op")
+        return {
+            "host": "127.0.0.1",
+            "port": port,
+            "token": self.token,
+            "vnf_pkg_onboarded": vnf,
+            "vnf_pkg_disabled": poi_vnf,
+            "vnf_pkg_created": self.package("vnf", None),
+            "vnf_pkg_created_2": self.package("vnf", None),
+            "nsd_onboarded": nsd,
+            "nsd_disabled": disabled_nsd,
+            "nsd_created": self.package("nsd", None),
+            "nsd_created_2": self.package("nsd", None),
+            "nsd_descriptor_id": nsd_descriptor_id,
+            "nsd_name": str(nsd_info.get("nsdName", "")),
+            "vnfd_id": str(vnf_info.get("vnfdId", "")),
+            "vnf_provider": str(vnf_info.get("vnfProvider", "")),
+            "vnf_artifact_path": str(artifacts[0]["artifactPath"]),
+            "ns_instance": ns,
+            "ns_instance_busy": other_ns,
+            "ns_lcm_op_occ": self.operation(other_ns),
+        }
+
+
+# -- running the suites ----------------------------------------------------------------------
+
+
+def render(text: str, values: Mapping[str, str], source: Path) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise SystemExit(f"{source}: {{{{{name}}}}} is not a value the harness knows")
+        return values[name]
+
+    return PLACEHOLDER.sub(value, text)
+
+
+def _zip(folder: Path) -> bytes:
+    """An example package as a zip (what the suites upload as ``application/zip``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder.parent).as_posix())
+    return buffer.getvalue()
+
+
+def write_inputs(work: Path) -> dict[str, str]:
+    """Files the suites upload, from the examples (the NSD and VNF package they upload are
+    the ones onboarded disabled, which their DELETE test removes first)."""
+    inputs = work / "inputs"
+    inputs.mkdir()
+    (inputs / "nsd.zip").write_bytes(_zip(EXAMPLES / "edge_ns"))
+    shutil.copy(EXAMPLES / "edge_ns" / "edge_nsd.yaml", inputs / "nsd.yaml")
+    (inputs / "vnf.zip").write_bytes(_zip(EXAMPLES / "poi_knf"))
+    return {
+        "nsd_content_zip": str(inputs / "nsd.zip"),
+        "nsd_content_plain": str(inputs / "nsd.yaml"),
+        "vnf_content_zip": str(inputs / "vnf.zip"),
+    }
+
+
+def prepare_suite(suite: str, work: Path, values: Mapping[str, str], source: Path) -> Path:
+    """The suite copied into ``work`` (never into the repository), its adapted variable file
+    rendered beside it, and the package its keywords read from ``files/`` (a path they fix)."""
+    target = work / suite
+    shutil.copytree(source / suite, target)
+    adapted = ADAPTED / suite / "variables.yaml"
+    (work / f"{suite}.yaml").write_text(render(adapted.read_text(), values, adapted))
+    files = target / "files"
+    files.mkdir(exist_ok=True)
+    shutil.copy(values["vnf_content_zip"], files / "vnfPackage.zip")
+    return target
+
+
+def run_suite(robot: Path, folder: Path, out: Path, extra: list[str]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(robot),
+        "--outputdir",
+        str(out),
+        "--variablefile",
+        str(folder.parent / f"{folder.name}.yaml"),
+        "--console",
+        "dotted",
+        "--name",
+        folder.name,
+        *extra,
+        ".",
+    ]
+    subprocess.run(command, cwd=folder, check=False)  # noqa: S603 - robot of our venv
+    return out / "output.xml"
+
+
+def report(verdict: Verdict, strict: bool) -> int:
+    for suite, tally in verdict.counts.items():
+        print(
+            f"TST010 {suite}: {tally['PASS']}/{tally['total']} pass, "
+            f"{tally['FAIL']} fail ({tally['expected']} listed), {tally['SKIP']} skip"
+        )
+    for case in verdict.now_passing:
+        print(f"PASSES NOW, prune from the list: {case.suite} / {case.file} / {case.name}")
+    for case in verdict.unexpected:
+        print(f"UNEXPECTED FAILURE: {case.suite} / {case.file} / {case.name}: {case.message}")
+    if verdict.unexpected:
+        return 1
+    return 1 if strict and verdict.now_passing else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--robot", type=Path, required=True, help="robot of the TST010 venv")
+    parser.add_argument("--suite", action="append", choices=SUITES, help="default: all three")
+    parser.add_argument("--outdir", type=Path, help="keep robot's logs here")
+    parser.add_argument("--write-expected", action="store_true", help="regenerate the list")
+    parser.add_argument("--strict", action="store_true", help="listed cases that pass fail")
+    parser.add_argument("--sol005", type=Path, default=SOL005, help="the TST010 SOL005 folder")
+    parser.add_argument("--mockserver-jar", type=Path, required=True, help="for the callbacks")
+    parser.add_argument("robot_args", nargs="*", help="passed to robot (after --)")
+    args = parser.parse_args(argv)
+    if not args.sol005.is_dir():
+        raise SystemExit(f"conformance material absent: {args.sol005}")
+    suites = args.suite or list(SUITES)
+    password = secrets.token_urlsafe(16)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tst010-") as temp:
+        work = Path(temp)
+        outdir = args.outdir or work / "out"
+        cases: list[Case] = []
+        with served(work, password) as url:
+            values = {
+                **Onboarder(url, password).values(url),
+                **write_inputs(work),
+                "mockserver_jar": str(args.mockserver_jar),
+                "callback_port": str(free_port()),
+            }
+            for suite in suites:
+                folder = prepare_suite(suite, work, values, args.sol005)
+                output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
+                cases += read_results(output, suite)
+        if args.outdir:
+            shutil.copy(work / "serve.log", outdir / "serve.log")
+    old = load_expected()
+    if args.write_expected:
+        kept = {s: v for s, v in old.items() if s not in suites}
+        write_expected({**kept, **rewrite_expected(cases, old)})
+        print(f"wrote {EXPECTED}")
+    verdict = judge(cases, load_expected())
+    print(f"TST010 wall time: {time.monotonic() - started:.0f} s")
+    return report(verdict, args.strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
