@@ -47,6 +47,9 @@ REASONS = {
     "not-implemented-yet": "issue 16 work in flight",
     "TODO": "new entry written by --write-expected: give it a reason",
 }
+# Files run last, in this order: they delete the NS instance that the others read (the
+# suite's own order is alphabetical; its "Check Instance Deleted" even sends a DELETE).
+RUN_LAST = {"NSLifecycleManagement-API": ("IndividualNSInstance", "DeleteNSInstanceWorkflow")}
 PLACEHOLDER = re.compile(r"\{\{([a-zA-Z_][a-zA-Z0-9_]*)\}\}")
 GZ = {"Content-Type": "application/gzip"}
 
@@ -206,16 +209,31 @@ def served(work: Path, password: str) -> Iterator[str]:
         log.close()
 
 
-def _archive(name: str) -> bytes:
+def variant(name: str, suffix: str, work: Path) -> Path:
+    """A copy of example package ``name`` whose descriptor id is ``<name>-<suffix>``, so that
+    the same example can be onboarded more than once (descriptor ids are unique)."""
+    target = work / "packages" / f"{name}-{suffix}"
+    if not target.is_dir():
+        shutil.copytree(EXAMPLES / name, target)
+        for path in target.glob("*.yaml"):
+            text = path.read_text()
+            pattern = rf"((?<![-\w])id: ){re.escape(name)}\b"  # not vnfd-id: ...
+            renamed = re.sub(pattern, rf"\g<1>{name}-{suffix}", text)
+            path.write_text(renamed)
+    return target
+
+
+def _archive(folder: Path) -> bytes:
     from locus_iac.packages import archive_bytes, read_package
 
-    return archive_bytes(read_package(EXAMPLES / name))
+    return archive_bytes(read_package(folder))
 
 
 class Onboarder:
     """Creates, through the API, the resources whose ids the variable files name."""
 
-    def __init__(self, url: str, password: str) -> None:
+    def __init__(self, url: str, password: str, work: Path) -> None:
+        self.work = work
         self.client = httpx.Client(base_url=url, timeout=60)
         login = self.client.post(
             "/admin/v1/tokens", json={"username": "admin", "password": password}
@@ -232,8 +250,11 @@ class Onboarder:
             )
         return response.json() if response.content else {}
 
-    def package(self, api: str, name: str | None, disable: bool = False) -> str:
-        """A VNF package or NSD: created, with ``name``'s content uploaded when given."""
+    def package(
+        self, api: str, name: str | None, suffix: str = "", disable: bool = False
+    ) -> str:
+        """A VNF package or NSD: created, with example ``name``'s content uploaded when given
+        (as a variant with another descriptor id when ``suffix`` is given)."""
         base, collection, content = {
             "vnf": ("/vnfpkgm/v1", "vnf_packages", "package_content"),
             "nsd": ("/nsd/v1", "ns_descriptors", "nsd_content"),
@@ -242,9 +263,11 @@ class Onboarder:
         ident = str(created["id"])
         if name is not None:
             url = f"{base}/{collection}/{ident}/{content}"
-            self._ok(self.client.put(url, content=_archive(name), headers=GZ), 201, 204)
+            folder = variant(name, suffix, self.work) if suffix else EXAMPLES / name
+            self._ok(self.client.put(url, content=_archive(folder), headers=GZ), 201, 204)
         if disable:
-            patch = {"operationalState": "DISABLED"}
+            key = "operationalState" if api == "vnf" else "nsdOperationalState"
+            patch = {key: "DISABLED"}
             self._ok(self.client.patch(f"{base}/{collection}/{ident}", json=patch), 200)
         return ident
 
@@ -260,10 +283,13 @@ class Onboarder:
     def values(self, url: str) -> dict[str, str]:
         """Everything the adapted variable files refer to as ``{{name}}``."""
         port = url.rsplit(":", 1)[1]
+        # the suites delete the ENABLED one (OSM allows it): the others are variants
         vnf = self.package("vnf", "cloud_vnf")
+        other_vnf = self.package("vnf", "cloud_vnf", suffix="b")
         self.package("vnf", "edge_knf")
         poi_vnf = self.package("vnf", "poi_knf", disable=True)
         nsd = self.package("nsd", "cloud_ns")
+        other_nsd = self.package("nsd", "cloud_ns", suffix="b")
         disabled_nsd = self.package("nsd", "edge_ns", disable=True)
         nsd_info = self._ok(self.client.get(f"/nsd/v1/ns_descriptors/{nsd}"), 200)
         nsd_descriptor_id = str(nsd_info["nsdId"])
@@ -276,10 +302,12 @@ class Onboarder:
             "port": port,
             "token": self.token,
             "vnf_pkg_onboarded": vnf,
+            "vnf_pkg_onboarded_2": other_vnf,
             "vnf_pkg_disabled": poi_vnf,
             "vnf_pkg_created": self.package("vnf", None),
             "vnf_pkg_created_2": self.package("vnf", None),
             "nsd_onboarded": nsd,
+            "nsd_onboarded_2": other_nsd,
             "nsd_disabled": disabled_nsd,
             "nsd_created": self.package("nsd", None),
             "nsd_created_2": self.package("nsd", None),
@@ -318,13 +346,12 @@ def _zip(folder: Path) -> bytes:
 
 
 def write_inputs(work: Path) -> dict[str, str]:
-    """Files the suites upload, from the examples (the NSD and VNF package they upload are
-    the ones onboarded disabled, which their DELETE test removes first)."""
+    """Files the suites upload: variants of the examples not onboarded yet."""
     inputs = work / "inputs"
     inputs.mkdir()
-    (inputs / "nsd.zip").write_bytes(_zip(EXAMPLES / "edge_ns"))
-    shutil.copy(EXAMPLES / "edge_ns" / "edge_nsd.yaml", inputs / "nsd.yaml")
-    (inputs / "vnf.zip").write_bytes(_zip(EXAMPLES / "poi_knf"))
+    (inputs / "nsd.zip").write_bytes(_zip(variant("cloud_ns", "c", work)))
+    shutil.copy(variant("cloud_ns", "d", work) / "cloud_nsd.yaml", inputs / "nsd.yaml")
+    (inputs / "vnf.zip").write_bytes(_zip(variant("poi_knf", "c", work)))
     return {
         "nsd_content_zip": str(inputs / "nsd.zip"),
         "nsd_content_plain": str(inputs / "nsd.yaml"),
@@ -345,6 +372,47 @@ def prepare_suite(suite: str, work: Path, values: Mapping[str, str], source: Pat
     return target
 
 
+def ordered_files(folder: Path) -> list[str]:
+    """The suite's robot files that hold test cases, those of ``RUN_LAST`` at the end."""
+    last = RUN_LAST.get(folder.name, ())
+    files = [
+        path.stem
+        for path in sorted(folder.glob("*.robot"))
+        if "*** Test Cases ***" in path.read_text(encoding="utf-8", errors="replace")
+    ]
+    ordered = [stem for stem in files if stem not in last] + [s for s in last if s in files]
+    return [f"{stem}.robot" for stem in ordered]
+
+
+@contextmanager
+def mockserver(jar: Path, port: int, work: Path) -> Iterator[None]:
+    """MockServer on ``port``: the callback endpoint that the suites program and verify (the
+    NS lifecycle suite expects it running; the NSD suite's own start then finds it there)."""
+    log = (work / "mockserver.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603 - java from the PATH, the jar mvn fetched
+        ["java", "-jar", str(jar), "-serverPort", str(port)], stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.put(f"http://127.0.0.1:{port}/mockserver/status", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"MockServer did not come up; see {work}/mockserver.log")
+                time.sleep(0.5)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
 def run_suite(robot: Path, folder: Path, out: Path, extra: list[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     command = [
@@ -358,9 +426,12 @@ def run_suite(robot: Path, folder: Path, out: Path, extra: list[str]) -> Path:
         "--name",
         folder.name,
         *extra,
-        ".",
+        *ordered_files(folder),
     ]
-    subprocess.run(command, cwd=folder, check=False)  # noqa: S603 - robot of our venv
+    with (out / "console.txt").open("wb") as console:  # RESTinstance prints every body
+        subprocess.run(  # noqa: S603 - robot of our venv
+            command, cwd=folder, stdout=console, stderr=subprocess.STDOUT, check=False
+        )
     return out / "output.xml"
 
 
@@ -399,19 +470,21 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(temp)
         outdir = args.outdir or work / "out"
         cases: list[Case] = []
-        with served(work, password) as url:
+        callback_port = free_port()
+        with served(work, password) as url, mockserver(args.mockserver_jar, callback_port, work):
             values = {
-                **Onboarder(url, password).values(url),
+                **Onboarder(url, password, work).values(url),
                 **write_inputs(work),
                 "mockserver_jar": str(args.mockserver_jar),
-                "callback_port": str(free_port()),
+                "callback_port": str(callback_port),
             }
             for suite in suites:
                 folder = prepare_suite(suite, work, values, args.sol005)
                 output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
                 cases += read_results(output, suite)
         if args.outdir:
-            shutil.copy(work / "serve.log", outdir / "serve.log")
+            for log in ("serve.log", "mockserver.log"):
+                shutil.copy(work / log, outdir / log)
     old = load_expected()
     if args.write_expected:
         kept = {s: v for s, v in old.items() if s not in suites}
