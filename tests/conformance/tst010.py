@@ -165,10 +165,10 @@ def rewrite_expected(cases: list[Case], old: Expected) -> Expected:
 def write_expected(data: Expected, path: Path = EXPECTED) -> None:
     header = (
         "# Test cases of the ETSI TST010 SOL005 suites that are expected to fail against\n"
-        "# `locus serve` (scripts/tst010). suite folder -> robot file -> test case -> reason, why.\n"
-        "# Reasons: "
-        + "; ".join(f"{key}: {text}" for key, text in REASONS.items())
-        + ".\n# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
+        "# `locus serve` (scripts/tst010): suite folder -> robot file -> test case -> reason,\n"
+        "# why. Reasons:\n"
+        + "".join(f"#   {key}: {text}\n" for key, text in REASONS.items())
+        + "# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
     )
     path.write_text(header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=100))
 
@@ -191,7 +191,7 @@ def served(work: Path, password: str) -> Iterator[str]:
     log = (work / "serve.log").open("wb")
     locus = Path(sys.executable).parent / "locus"
     command = [str(locus), "serve", "--port", str(port), "--data-dir", str(work / "data")]
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
+    process = subprocess.Popen(
         [*command, "--log-level", "warning"], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
@@ -258,9 +258,7 @@ class Onboarder:
             )
         return response.json() if response.content else {}
 
-    def package(
-        self, api: str, name: str | None, suffix: str = "", disable: bool = False
-    ) -> str:
+    def package(self, api: str, name: str | None, suffix: str = "", disable: bool = False) -> str:
         """A VNF package or NSD: created, with example ``name``'s content uploaded when given
         (as a variant with another descriptor id when ``suffix`` is given)."""
         base, collection, content = {
@@ -397,7 +395,7 @@ def mockserver(jar: Path, port: int, work: Path) -> Iterator[None]:
     """MockServer on ``port``: the callback endpoint that the suites program and verify (the
     NS lifecycle suite expects it running; the NSD suite's own start then finds it there)."""
     log = (work / "mockserver.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - java from the PATH, the jar mvn fetched
+    process = subprocess.Popen(
         ["java", "-jar", str(jar), "-serverPort", str(port)], stdout=log, stderr=log
     )
     try:
@@ -408,7 +406,8 @@ def mockserver(jar: Path, port: int, work: Path) -> Iterator[None]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"MockServer did not come up; see {work}/mockserver.log")
+                    message = f"MockServer did not come up; see {work}/mockserver.log"
+                    raise SystemExit(message) from None
                 time.sleep(0.5)
         yield
     finally:
@@ -437,9 +436,7 @@ def run_suite(robot: Path, folder: Path, out: Path, extra: list[str]) -> Path:
         *ordered_files(folder),
     ]
     with (out / "console.txt").open("wb") as console:  # RESTinstance prints every body
-        subprocess.run(  # noqa: S603 - robot of our venv
-            command, cwd=folder, stdout=console, stderr=subprocess.STDOUT, check=False
-        )
+        subprocess.run(command, cwd=folder, stdout=console, stderr=subprocess.STDOUT, check=False)
     return out / "output.xml"
 
 
