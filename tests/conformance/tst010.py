@@ -396,7 +396,10 @@ def mockserver(jar: Path, port: int, work: Path) -> Iterator[None]:
     NS lifecycle suite expects it running; the NSD suite's own start then finds it there)."""
     log = (work / "mockserver.log").open("wb")
     process = subprocess.Popen(
-        ["java", "-jar", str(jar), "-serverPort", str(port)], stdout=log, stderr=log
+        ["java", "-jar", str(jar), "-serverPort", str(port)],
+        stdout=log,
+        stderr=log,
+        cwd=work,  # it writes its CA certificate into the working directory
     )
     try:
         deadline = time.monotonic() + 60
