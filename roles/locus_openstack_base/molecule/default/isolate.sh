@@ -1,0 +1,74 @@
+#!/bin/bash
+# isolate.sh COMMAND...: run COMMAND (scripts/molecule: `molecule test`) in a mount and a
+# network namespace of its own, so that the OpenStack roles converge a second, complete
+# OpenStack beside the local testbed's without touching it:
+#   - network: only a loopback, so the standard ports (3306, 5672, 5000, 9292, 8778, 8774,
+#     9696...), the provider/tunnel veths, the agents' bridges, router namespaces and iptables
+#     rules are the scenario's own;
+#   - files: the host paths the roles and the services write outside their state folders
+#     (/etc/<service>, /var/lib/<service>, /run/mysqld, /run/netns) are bind mounts of folders
+#     under ROOT: the /etc folders start as copies of the packages' files without the files the
+#     roles write or generate, the /var/lib and /run folders as empty skeletons with the same
+#     owners. The mounts exist only in the namespace and go with it.
+# After COMMAND, any process still in the namespace is killed. ROOT (0700, default
+# ~/.cache/locus-iac/molecule-openstack) is removed when COMMAND succeeded, kept otherwise.
+set -euo pipefail
+services=(keystone glance placement nova neutron)
+# Files the roles write (templates) or generate (keys): the scenario must create them itself.
+written=(keystone/keystone.conf keystone/fernet-keys keystone/credential-keys glance/glance-api.conf
+         placement/placement.conf nova/nova.conf neutron/neutron.conf neutron/plugins/ml2/ml2_conf.ini
+         neutron/plugins/ml2/linuxbridge_agent.ini neutron/l3_agent.ini)
+
+if [ "${1:-}" != --inside ]; then
+    root="${LOCUS_MOLECULE_OPENSTACK_ROOT:-$HOME/.cache/locus-iac/molecule-openstack}"
+    exec unshare --mount --net --propagation private -- "$0" --inside "$root" "$@"
+fi
+root="$2"
+shift 2
+
+skeleton() {  # skeleton SRC DEST: DEST gets SRC's folders (not files), owners and modes
+    local src="$1" dest="$2" sub
+    while IFS= read -r -d '' sub; do
+        mkdir -p "$dest/$sub"
+        chown --reference="$src/$sub" "$dest/$sub"
+        chmod --reference="$src/$sub" "$dest/$sub"
+    done < <(cd "$src" && find . -type d -print0)
+}
+
+rm -rf "$root"
+mkdir -p -m 0700 "$root"
+ip link set lo up
+for service in "${services[@]}"; do
+    mkdir -p "$root/etc/$service"
+    cp -a "/etc/$service/." "$root/etc/$service/"
+    mount --bind "$root/etc/$service" "/etc/$service"
+    skeleton "/var/lib/$service" "$root/var/lib/$service"
+    mount --bind "$root/var/lib/$service" "/var/lib/$service"
+done
+for path in "${written[@]}"; do rm -rf "/etc/$path"; done
+skeleton /var/lib/rabbitmq "$root/var/lib/rabbitmq"
+mount --bind "$root/var/lib/rabbitmq" /var/lib/rabbitmq
+skeleton /run/mysqld "$root/run/mysqld"
+mount --bind "$root/run/mysqld" /run/mysqld
+mkdir -p "$root/run/netns"
+mount --bind "$root/run/netns" /run/netns
+
+status=0
+"$@" || status=$?
+
+# Whatever a failed step left running lives in this network namespace: kill it.
+own_net="$(readlink /proc/self/ns/net)"
+left=()
+for proc in /proc/[0-9]*; do
+    pid="${proc#/proc/}"
+    [ "$pid" = $$ ] && continue
+    [ "$(readlink "$proc/ns/net" 2>/dev/null)" = "$own_net" ] || continue
+    [ "$(readlink "$proc/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] || continue
+    left+=("$pid")
+done
+if [ "${#left[@]}" -gt 0 ]; then
+    echo "isolate.sh: killing processes left in the scenario's namespace: ${left[*]}" >&2
+    kill -KILL "${left[@]}" 2>/dev/null || true
+fi
+[ "$status" != 0 ] || rm -rf "$root"
+exit "$status"
