@@ -10,8 +10,10 @@
 #     under ROOT: the /etc folders start as copies of the packages' files without the files the
 #     roles write or generate, the /var/lib and /run folders as empty skeletons with the same
 #     owners. The mounts exist only in the namespace and go with it.
-# After COMMAND, any process still in the namespace is killed. ROOT (0700, default
-# ~/.cache/locus-iac/molecule-openstack) is removed when COMMAND succeeded, kept otherwise.
+# The scenario's state folder is ROOT/state (molecule.yml): the services' users must traverse
+# it, so ROOT is not under root's home. After COMMAND, any process still in the namespace is
+# killed. ROOT (default /var/lib/locus-molecule-openstack) is removed when COMMAND succeeded,
+# kept otherwise for its logs.
 set -euo pipefail
 services=(keystone glance placement nova neutron)
 # Files the roles write (templates) or generate (keys): the scenario must create them itself.
@@ -20,7 +22,7 @@ written=(keystone/keystone.conf keystone/fernet-keys keystone/credential-keys gl
          neutron/plugins/ml2/linuxbridge_agent.ini neutron/l3_agent.ini)
 
 if [ "${1:-}" != --inside ]; then
-    root="${LOCUS_MOLECULE_OPENSTACK_ROOT:-$HOME/.cache/locus-iac/molecule-openstack}"
+    root=/var/lib/locus-molecule-openstack
     exec unshare --mount --net --propagation private -- "$0" --inside "$root" "$@"
 fi
 root="$2"
@@ -36,7 +38,7 @@ skeleton() {  # skeleton SRC DEST: DEST gets SRC's folders (not files), owners a
 }
 
 rm -rf "$root"
-mkdir -p -m 0700 "$root"
+mkdir -p -m 0755 "$root"
 ip link set lo up
 for service in "${services[@]}"; do
     mkdir -p "$root/etc/$service"
