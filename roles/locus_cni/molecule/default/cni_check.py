@@ -111,7 +111,15 @@ def macvlan(bin_dir: str, runtime_netns: str, pod: str, master: str, probe: str,
         "mode": "bridge",
         "ipam": {
             "type": "host-local",
-            "ranges": [[{"subnet": str(network), "rangeStart": str(network[10]), "rangeEnd": str(network[20])}]],
+            "ranges": [
+                [
+                    {
+                        "subnet": str(network),
+                        "rangeStart": str(network[10]),
+                        "rangeEnd": str(network[20]),
+                    }
+                ]
+            ],
             "dataDir": data,
         },
     }
