@@ -36,6 +36,8 @@ def cni(command: str, plugin: str, config: dict, netns: str, runtime_netns: str 
         "CNI_NETNS": f"/run/netns/{netns}",
         "CNI_IFNAME": "eth0",
         "CNI_PATH": bin_dir,
+        # as the runtime passes them (whereabouts records the pod owning each address)
+        "CNI_ARGS": f"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME={CONTAINER_ID}",
     }
     prefix = ["ip", "netns", "exec", runtime_netns] if runtime_netns else []
     done = subprocess.run(
