@@ -180,6 +180,8 @@ def test_site_playbook_runs_in_check_mode(name: str, tmp_path: Path) -> None:
         env={
             "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
             "PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin",
+            # the edge plays copy the binaries of this tool cache
+            "LOCUS_TOOLS_DIR": str(TOOLS_BIN.parent),
         },
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
