@@ -55,22 +55,26 @@ mount --bind "$root/run/mysqld" /run/mysqld
 mkdir -p "$root/run/netns"
 mount --bind "$root/run/netns" /run/netns
 
+# Whatever a failed or interrupted step left running lives in this network namespace: kill it
+# (also when COMMAND is interrupted: a timeout's TERM must not orphan the scenario's OpenStack).
+kill_left() {
+    local own_net proc pid left=()
+    own_net="$(readlink /proc/self/ns/net)"
+    for proc in /proc/[0-9]*; do
+        pid="${proc#/proc/}"
+        [ "$pid" = $$ ] && continue
+        [ "$(readlink "$proc/ns/net" 2>/dev/null)" = "$own_net" ] || continue
+        left+=("$pid")
+    done
+    if [ "${#left[@]}" -gt 0 ]; then
+        echo "isolate.sh: killing processes left in the scenario's namespace: ${left[*]}" >&2
+        kill -KILL "${left[@]}" 2>/dev/null || true
+    fi
+}
+trap kill_left EXIT
+trap 'exit 143' TERM INT
+
 status=0
 "$@" || status=$?
-
-# Whatever a failed step left running lives in this network namespace: kill it.
-own_net="$(readlink /proc/self/ns/net)"
-left=()
-for proc in /proc/[0-9]*; do
-    pid="${proc#/proc/}"
-    [ "$pid" = $$ ] && continue
-    [ "$(readlink "$proc/ns/net" 2>/dev/null)" = "$own_net" ] || continue
-    [ "$(readlink "$proc/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] || continue
-    left+=("$pid")
-done
-if [ "${#left[@]}" -gt 0 ]; then
-    echo "isolate.sh: killing processes left in the scenario's namespace: ${left[*]}" >&2
-    kill -KILL "${left[@]}" 2>/dev/null || true
-fi
 [ "$status" != 0 ] || rm -rf "$root"
 exit "$status"
