@@ -56,7 +56,10 @@ def _placement(
     subnet: str | None,
 ) -> dict[str, str]:
     result: dict[str, str] = {}
-    for profile in nsd.df[0].vnf_profile if nsd.df else ():
+    # every flavour's profiles: an NS update may change the flavour (CHANGE_NS_DF)
+    for profile in (p for df in nsd.df for p in df.vnf_profile):
+        if profile.id in result:
+            continue
         keys = [f"{subnet}/{profile.id}"] if subnet else []
         keys += [profile.vnfd_id] + ([] if subnet else [profile.id])
         chosen = next((place[k] for k in keys if k in place), None)
