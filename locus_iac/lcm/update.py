@@ -216,7 +216,7 @@ class UpdateNsRequest(BaseModel):
 
     def params(self) -> dict[str, Any]:
         """The request as the occurrence keeps it (``operationParams``, SOL005 names)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
 
 def _present(request: UpdateNsRequest) -> set[str]:
