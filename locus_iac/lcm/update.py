@@ -87,7 +87,7 @@ _MEMBERS: Mapping[UpdateType, frozenset[str]] = {
     UpdateType.INSTANTIATE_VNF: frozenset({"instantiateVnfData"}),
     UpdateType.REMOVE_VNF: frozenset({"removeVnfInstanceId", "terminateVnfData"}),
 }
-_COMMON = frozenset({"updateType", "updateTime"})
+_COMMON = frozenset({"updateType", "updateTime", "timeout_ns_update"})  # OSM: a timeout
 
 
 class _Body(BaseModel):
