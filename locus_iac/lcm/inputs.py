@@ -325,6 +325,8 @@ def _sites_of_instance(
             used.add(site_for_function(request.vim_account_id, rows, knf=knf))
         elif profile.vnfd_id in vnfds:
             used.add(default_site(vnfds[profile.vnfd_id], catalog).name)
+    # VNF instances an NS update put on a site of their own
+    used.update(resolve_site(v, rows) for v in request.additional_params.vnf_sites.values())
     return used
 
 
