@@ -152,9 +152,7 @@ def test_add_vnf_checks_profile_vnfd_flavour_level_and_site(nsd: Nsd) -> None:
 
 
 def test_remove_vnf_takes_the_instance_out_and_keeps_the_others(nsd: Nsd) -> None:
-    two = _update(
-        nsd, {"updateType": "ADD_VNF", "instantiateVnfData": [{"vnfProfileId": "edge"}]}
-    )
+    two = _update(nsd, {"updateType": "ADD_VNF", "instantiateVnfData": [{"vnfProfileId": "edge"}]})
     after = _update(nsd, {"updateType": "REMOVE_VNF", "removeVnfInstanceId": ["edge"]}, two)
     assert vnf_instances(nsd, after) == {"edge-1": "edge"}
     again = _update(

@@ -126,9 +126,7 @@ def test_continue_past_an_engine_step_is_refused(
     assert finished.status_code == 200, finished.text
 
 
-def test_continue_of_a_completed_occurrence_is_a_conflict(
-    lcm_api: Api, instantiated: str
-) -> None:
+def test_continue_of_a_completed_occurrence_is_a_conflict(lcm_api: Api, instantiated: str) -> None:
     op = start(lcm_api, instantiated, "update", ADD)
     wait_until(lcm_api, op, state="COMPLETED")
     assert_conflict(lcm_api.post(f"{BASE}/ns_lcm_op_occs/{op}/continue"), "COMPLETED")

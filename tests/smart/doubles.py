@@ -139,7 +139,6 @@ class FakeNbi:
         self.ops.append(occurrence(op_id, kind.upper(), self.new_state, params, now))
         return self._json({"id": op_id, "nsInstanceId": self.ns_id, "nsLcmOpOccId": op_id}, 202)
 
-
     def _update(self, body: dict[str, Any]) -> httpx.Response:
         """NS update: the body checked with the NBI's model, an occurrence in
         ``update_state``; 422 when ``refuse_update`` (as the NBI answers a request the
