@@ -20,8 +20,9 @@ NS update (clause 6.4.5), in two operations so that the service is never without
 
 The new site is the first registered site of the VNF's kind (``k8sclusters`` for a KNF,
 ``vim_accounts`` otherwise) that is not the one the instance runs on (its ``vnf_sites`` or
-``placement`` entry in the NS instance's parameters; when neither names it, it runs on the
-default site, taken as the first registered one of its kind). Every step is a decision (one
+``placement`` entry in the NS instance's parameters, else, for a VNF, its ``vimAccountId``;
+when none names it, it runs on the default site, taken as the first registered one of its
+kind). Every step is a decision (one
 JSON line) naming the occurrence it caused.
 """
 
@@ -186,6 +187,7 @@ class FaultManager:
             (extra.get("vnf_sites") or {}).get(member)
             or placement.get(profile)
             or placement.get(found.vnfd.id)
+            or (None if found.vnfd.is_knf else params.get("vim_account_id"))
         )
         names = self._client.site_names(knf=found.vnfd.is_knf)
         current = current or (names[0] if names else None)

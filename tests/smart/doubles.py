@@ -57,6 +57,7 @@ class FakeNbi:
     )
     placement: dict[str, str] = field(default_factory=dict)
     update_state: str = "COMPLETED"
+    vim_account: str | None = None
     refuse_update: bool = False
 
     @classmethod
@@ -115,7 +116,11 @@ class FakeNbi:
 
     def instance(self) -> dict[str, Any]:
         extra = {"scale": self.scale, "placement": self.placement}
-        params = {"ns_flavour_id": None, "additional_params": extra}
+        params = {
+            "ns_flavour_id": None,
+            "vim_account_id": self.vim_account,
+            "additional_params": extra,
+        }
         return {"id": self.ns_id, "nsdInfoId": "nsd-pkg", "additionalParams": params}
 
     def _page(self, request: httpx.Request) -> httpx.Response:

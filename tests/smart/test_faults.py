@@ -87,6 +87,15 @@ def test_a_failed_heal_re_places_the_vnf_through_ns_update() -> None:
     assert decisions[2].details["to"] == "core2"
 
 
+def test_the_new_site_is_not_the_vim_account_the_vnf_runs_on() -> None:
+    nbi = FakeNbi.cloud()
+    nbi.sites["vim_accounts"] = ["core", "core2"]
+    nbi.vim_account = "core2"
+    decisions = _failed_heal(nbi)
+    assert decisions[-1].outcome is Outcome.REPLACED
+    assert decisions[-1].details == {"member": "1", "profile": "1", "from": "core2", "to": "core"}
+
+
 def test_the_unhealthy_instance_stays_when_its_replacement_fails() -> None:
     nbi = FakeNbi.cloud()
     nbi.sites["vim_accounts"] = ["core", "core2"]
