@@ -56,7 +56,12 @@ def _placement(
     subnet: str | None,
 ) -> dict[str, str]:
     result: dict[str, str] = {}
-    for profile in nsd.df[0].vnf_profile if nsd.df else ():
+    first = {p.id for p in nsd.df[0].vnf_profile} if nsd.df else set()
+    # every flavour's profiles: an NS update may change the flavour (CHANGE_NS_DF); a profile
+    # of another flavour with no site of its kind stays unplaced (resolve reports it if used)
+    for profile in (p for df in nsd.df for p in df.vnf_profile):
+        if profile.id in result:
+            continue
         keys = [f"{subnet}/{profile.id}"] if subnet else []
         keys += [profile.vnfd_id] + ([] if subnet else [profile.id])
         chosen = next((place[k] for k in keys if k in place), None)
@@ -66,7 +71,13 @@ def _placement(
             vnfd = vnfds.get(profile.vnfd_id)
             if vnfd is None:
                 continue  # reported by resolve
-            chosen = default_site(vnfd, sites).name
+            try:
+                chosen = default_site(vnfd, sites).name
+            except ValidationError:
+                if profile.id in first:
+                    raise
+                log.debug("profile %s (another flavour) has no site of its kind", profile.id)
+                continue
         sites.site(chosen)  # NotFound for a typo
         result[profile.id] = chosen
     return result

@@ -65,7 +65,8 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
         for i, profile in enumerate(df.vnf_profile):
             vnf = _vnf(spec, profile, issues, ("nsd", "df", df_index, "vnf-profile", i))
             if vnf is not None:
-                vnfs.extend(_instances(vnf, _ns_instances(spec, df, profile.id)))
+                count = spec.vnf_counts.get(profile.id, _ns_instances(spec, df, profile.id))
+                vnfs.extend(_instances(spec, vnf, count, issues))
     links = _links(spec, vnfs, issues)
     issues.items.extend(vpn_issues(spec.upstream, links))
     if issues.items:
@@ -86,9 +87,14 @@ def resolve_ns(spec: NsSpec) -> NsPlan:
 
 
 def _ns_instances(spec: NsSpec, df: NsDf, profile_id: str) -> int:
-    """VNF instances of one profile: the NS instantiation level's ``vnf-to-level-mapping``,
-    else the profile's ``min-number-of-instances``, else 1 (SOL006 nsd/df)."""
-    level_id = spec.ns_instantiation_level_id or df.default_instantiation_level
+    return level_instances(df, spec.ns_instantiation_level_id, profile_id)
+
+
+def level_instances(df: NsDf, level_id: str | None, profile_id: str) -> int:
+    """VNF instances of one profile: the NS instantiation level's ``vnf-to-level-mapping``
+    (``level_id``, else the flavour's default level), else the profile's
+    ``min-number-of-instances``, else 1 (SOL006 nsd/df)."""
+    level_id = level_id or df.default_instantiation_level
     levels = {level.id: level for level in df.ns_instantiation_level}
     level = levels.get(level_id or "") or next(iter(levels.values()), None)
     for mapping in level.vnf_to_level_mapping if level else ():
@@ -98,12 +104,28 @@ def _ns_instances(spec: NsSpec, df: NsDf, profile_id: str) -> int:
     return max(profile.min_number_of_instances or 1, 1) if profile else 1
 
 
-def _instances(vnf: VnfPlan, count: int) -> list[VnfPlan]:
+def _instances(spec: NsSpec, vnf: VnfPlan, count: int, issues: _Issues) -> list[VnfPlan]:
     """``count`` instances of one VNF profile: the first keeps the profile id (scaling out
-    never renames it), the others are ``<profile>-<n>``."""
-    return [vnf] + [
-        vnf.model_copy(update={"profile_id": f"{vnf.profile_id}-{n}"}) for n in range(1, count)
-    ]
+    never renames it), the others are ``<profile>-<n>``; those in ``removed_vnfs`` are left
+    out and those in ``vnf_sites`` go to their own site (of the same kind)."""
+    result: list[VnfPlan] = []
+    for n in range(count):
+        name = f"{vnf.profile_id}-{n}" if n else vnf.profile_id
+        if name in spec.removed_vnfs:
+            continue
+        site_name = spec.vnf_sites.get(name, vnf.site)
+        site = next((s for s in spec.sites.sites if s.name == site_name), None)
+        if site is None or site.kind != vnf.kind:
+            what = "no such site" if site is None else f"a {site.kind.value} site"
+            issues.add(
+                "wrong-site",
+                f"VNF instance {name} needs a {vnf.kind.value} site; {site_name!r} is {what}",
+                "vnf_sites",
+                name,
+            )
+            continue
+        result.append(vnf.model_copy(update={"profile_id": name, "site": site.name}))
+    return result
 
 
 def _ns_df(nsd: Nsd, df_id: str | None, issues: _Issues) -> NsDf | None:

@@ -40,6 +40,11 @@ class NsSpec(_Frozen):
     instance/replica count overriding the instantiation level. ``reserved_cidrs`` lists,
     per site, blocks other NS instances already use.
 
+    ``vnf_counts`` (NS update, ADD_VNF) overrides the number of VNF instances of a profile
+    that the NS instantiation level gives; ``removed_vnfs`` (REMOVE_VNF) names VNF instances
+    (``<profile>`` or ``<profile>-<n>``) that are not deployed; ``vnf_sites`` puts one VNF
+    instance on another site than its profile's placement.
+
     ``netslice_links`` binds VLs of this NSD (by virtual-link-desc id) to the netslice VLDs
     of the NSI this NS is nested in (:class:`NetsliceLink`): the NSI fixes their VIM-side
     name and blocks, and says where another nested NS already created the network.
@@ -66,6 +71,9 @@ class NsSpec(_Frozen):
     upstream: Upstream = Upstream()
     access: dict[str, SiteAccess] = Field(default_factory=dict)
     netslice_links: dict[str, NetsliceLink] = Field(default_factory=dict)
+    vnf_counts: dict[str, Annotated[int, Field(ge=0, le=100)]] = Field(default_factory=dict)
+    removed_vnfs: frozenset[str] = frozenset()
+    vnf_sites: dict[str, str] = Field(default_factory=dict)
 
 
 class NsiSpec(_Frozen):

@@ -96,7 +96,7 @@ def _inventory(
     workdir: Path,
 ) -> AnsibleInventory:
     """The hosts of one VNF profile: its KDUs (Kubernetes site) or its VDUs (OpenStack)."""
-    site = spec.sites.site(spec.placement[profile_id])
+    site = spec.sites.site(spec.vnf_sites.get(profile_id) or spec.placement[profile_id])
     if site.kind is SiteKind.KUBERNETES:
         access = spec.access.get(site.name)
         kdus = outputs.get("kdus")
@@ -139,17 +139,33 @@ def _profiles(spec: NsSpec) -> list[tuple[str, Vnfd]]:
     df = spec.nsd.df_by_id(spec.df_id) if spec.df_id else (spec.nsd.df[0] if spec.nsd.df else None)
     if df is None:
         return []
-    return [(p.id, spec.vnfds[p.vnfd_id]) for p in df.vnf_profile if p.vnfd_id in spec.vnfds]
+    return [
+        (p.id, spec.vnfds[p.vnfd_id])
+        for p in df.vnf_profile
+        if p.vnfd_id in spec.vnfds and p.id not in spec.removed_vnfs
+    ]
 
 
 def _exported(spec: NsSpec, profile_id: str, outputs: Mapping[str, Any]) -> bool:
     """Whether the stack exports the hosts of ``profile_id`` (its KDUs' releases or its VDUs'
     management addresses): not so for a profile an interrupted ``up`` never created."""
-    site = spec.sites.site(spec.placement[profile_id])
+    site = spec.sites.site(spec.vnf_sites.get(profile_id) or spec.placement[profile_id])
     key = "kdus" if site.kind is SiteKind.KUBERNETES else "management"
     per_kind = outputs.get(key)
     hosts = per_kind.get(profile_id) if isinstance(per_kind, Mapping) else None
     return isinstance(hosts, Mapping) and bool(hosts)
+
+
+def skipped_by_continue(job: Job, phase: str, profile_ids: list[str]) -> set[str]:
+    """The profiles a SOL005 ``continue`` skips in ``phase`` (``day1``, ``terminate``): those
+    up to and including the one whose step failed (``job.resume_after``); the rest run."""
+    step = job.resume_after or ""
+    if not step.startswith(f"{phase}:"):
+        return set()
+    failed = step.partition(":")[2].split()[0] if step.partition(":")[2].split() else ""
+    if failed not in profile_ids:
+        return set()
+    return set(profile_ids[: profile_ids.index(failed) + 1])
 
 
 def run_day1(
@@ -166,11 +182,16 @@ def run_day1(
     those hosts."""
     runner = ConfigRunner(data_dir)
     workdir = data_dir / "instances" / job.ns_instance_id
-    for profile_id, vnfd in _profiles(spec):
+    profiles = _profiles(spec)
+    skipped = skipped_by_continue(job, "day1", [p for p, _ in profiles])
+    for profile_id, vnfd in profiles:
         day12 = vnf_day12(vnfd)
         if day12 is None or not day12.initial_config_primitive:
             continue
         if only is not None and not only.get(profile_id):
+            continue
+        if profile_id in skipped:
+            report.step(f"day1 of {profile_id} skipped (continue)")
             continue
         report.step(f"day1: {profile_id}")
         target = _target(spec, profile_id, vnfd, day12, outputs, workdir)
@@ -201,9 +222,14 @@ def run_terminate(
     """
     workdir = data_dir / "instances" / job.ns_instance_id
     targets: list[VnfConfigTarget] = []
-    for profile_id, vnfd in reversed(_profiles(spec)):
+    profiles = list(reversed(_profiles(spec)))
+    skipped = skipped_by_continue(job, "terminate", [p for p, _ in profiles])
+    for profile_id, vnfd in profiles:
         day12 = vnf_day12(vnfd)
         if day12 is None or not day12.terminate_config_primitive:
+            continue
+        if profile_id in skipped:
+            report.step(f"terminate primitives of {profile_id} skipped (continue)")
             continue
         if not _exported(spec, profile_id, outputs):
             log.info(
@@ -242,7 +268,10 @@ def run_day2(
     request: ActionRequest,
     report: Reporter,
 ) -> None:
-    """One Day2 primitive of one VNF profile."""
+    """One Day2 primitive of one VNF profile (none when a ``continue`` goes past it)."""
+    if (job.resume_after or "").startswith("day2:"):
+        report.step(f"{job.resume_after} skipped (continue)")
+        return
     profiles = dict(_profiles(spec))
     profile_id = request.profile_among(profiles)
     vnfd = profiles[profile_id]

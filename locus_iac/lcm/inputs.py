@@ -276,9 +276,17 @@ def build_spec(
     if not isinstance(spec, NsSpec):  # pragma: no cover - main is an NSD package
         raise ValidationError("not an NS descriptor", [Issue("/nsdId", "wrong-kind", "an NSD")])
     access = write_access(box, rows, workdir / "access")
-    update: dict[str, Any] = {"access": access, "netslice_links": params.netslice_links}
+    update: dict[str, Any] = {
+        "access": access,
+        "netslice_links": params.netslice_links,
+        "vnf_counts": params.vnf_counts,
+        "removed_vnfs": frozenset(params.removed_vnfs),
+        "vnf_sites": {k: resolve_site(v, rows) for k, v in params.vnf_sites.items()},
+    }
     if request.ns_flavour_id:
         update["df_id"] = request.ns_flavour_id
+    if request.ns_instantiation_level_id:
+        update["ns_instantiation_level_id"] = request.ns_instantiation_level_id
     return spec.model_copy(update=update)
 
 
@@ -317,6 +325,8 @@ def _sites_of_instance(
             used.add(site_for_function(request.vim_account_id, rows, knf=knf))
         elif profile.vnfd_id in vnfds:
             used.add(default_site(vnfds[profile.vnfd_id], catalog).name)
+    # VNF instances an NS update put on a site of their own
+    used.update(resolve_site(v, rows) for v in request.additional_params.vnf_sites.values())
     return used
 
 

@@ -27,6 +27,8 @@ from locus_iac.lcm.placement_record import PlacementRecord
 from locus_iac.lcm.states import LcmEvent, LcmOperationState, LcmOperationType, transition
 
 _MAX_RECORDS = 2000
+#: the steps a ``continue`` may skip: Ansible phases (see OperationOccurrence.continue_past)
+SKIPPABLE_STEPS = ("day1:", "day2:", "terminate:")
 
 
 def _now() -> datetime:
@@ -79,6 +81,10 @@ class OperationOccurrence(BaseModel):
     outputs: dict[str, Any] | None = Field(
         default=None, description="the stack outputs after this operation's up (secrets masked)"
     )
+    resume_after: str | None = Field(
+        default=None,
+        description="the failed step a ``continue`` goes past (SOL005 clause 6.4.13)",
+    )
 
     def apply(
         self, event: LcmEvent, *, at: datetime | None = None, error: OperationError | None = None
@@ -105,7 +111,25 @@ class OperationOccurrence(BaseModel):
         if restart:
             update["stack_progress"] = StackProgress()
             update["current_step"] = None
+            # continue names the step it goes past (continue_past); retry/rollback re-run all
+            update["resume_after"] = None
         return self.model_copy(update=update)
+
+    def continue_past(self) -> OperationOccurrence:
+        """SOL005 ``continue`` (clause 6.4.13): back to PROCESSING, skipping the step that
+        failed. Only a configuration step (Day1, Day2, terminate primitives) can be skipped:
+        nothing after a failed engine step can work on a half-applied stack (409: retry,
+        roll back or fail it). The runner re-applies the steps before it (idempotent) and
+        goes on after it (:func:`locus_iac.lcm.day12.skipped_by_continue`)."""
+        step = self.current_step or ""
+        if self.state is LcmOperationState.FAILED_TEMP and not step.startswith(SKIPPABLE_STEPS):
+            raise Conflict(
+                f"continue goes past a failed configuration step ({', '.join(SKIPPABLE_STEPS)}"
+                f"...); operation occurrence {self.id} failed in step {step or 'unknown'!r}: "
+                "retry, roll back or fail it"
+            )
+        moved = self.apply(LcmEvent.CONTINUE)
+        return moved.model_copy(update={"resume_after": step})
 
     def request_cancel(self, mode: CancelMode) -> OperationOccurrence:
         """Mark a running occurrence as being cancelled (SOL005 clause 6.4.10).

@@ -12,8 +12,11 @@ SCALE          new instance / replica counts (ScaleVnfData) -> preview -> up -> 
 HEAL           refresh (reads what really exists: drift, out-of-band deletions) -> up
                (-> Day1 again with ``run-day1``)
 ACTION         Day2 primitive of one VNF profile, parameters checked against the VNFD
+UPDATE         new parameters (locus_iac.lcm.update) -> terminate primitives of removed VNF
+               instances -> preview -> up -> Day1 of added ones (locus_iac.lcm.updating)
 TERMINATE      terminate-config-primitives (unless skip_terminate_primitives), destroy, remove
-rollback       of an INSTANTIATE: destroy what was created, remove the stack
+rollback       of an INSTANTIATE: destroy what was created, remove the stack; of an UPDATE:
+               deploy the parameters from before it
 recover        after a crash: release the dead engine's lock, drop pending operations
 =============  ==============================================================================
 
@@ -46,6 +49,7 @@ from locus_iac.lcm.requests import (
 )
 from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext
 from locus_iac.lcm.states import LcmOperationType
+from locus_iac.lcm.updating import rollback_update, run_update
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +106,7 @@ class StackRunner:
             LcmOperationType.HEAL: self._heal,
             LcmOperationType.ACTION: self._action,
             LcmOperationType.TERMINATE: self._terminate,
+            LcmOperationType.UPDATE: self._update,
         }
         handler = handlers.get(job.operation)
         if handler is None:
@@ -111,7 +116,7 @@ class StackRunner:
                     Issue(
                         "/lcmOperationType",
                         "unsupported",
-                        "instantiate, scale, heal, action, terminate",
+                        "instantiate, scale, update, heal, action, terminate",
                     )
                 ],
             )
@@ -144,6 +149,19 @@ class StackRunner:
             run_day1(self._data_dir, job, scaled_spec, outputs, report, only=added)
         report.step("done")
         return Outcome(instance_params=wanted.model_dump(mode="json"))
+
+    def _update(self, job: Job, report: Reporter) -> Outcome:
+        return run_update(
+            job,
+            report,
+            data_dir=self._data_dir,
+            spec_of=self._spec,
+            deploy=self._deploy,
+            outputs_of=self._outputs,
+        )
+
+    def _outputs(self, ns_instance_id: str) -> dict[str, Any]:
+        return self._engine.outputs(ns_instance_id).public()
 
     def _heal(self, job: Job, report: Reporter) -> Outcome:
         request = HealNsRequest.model_validate(job.operation_params)
@@ -191,7 +209,13 @@ class StackRunner:
         return Outcome(instance_params={})
 
     def rollback(self, job: Job, report: Reporter) -> None:
-        """Undo a failed instantiate: destroy what the stack holds, remove the stack."""
+        """Undo a failed instantiate (destroy what the stack holds, remove the stack) or a
+        failed update (deploy the NS instance's parameters from before it)."""
+        if job.operation is LcmOperationType.UPDATE:
+            rollback_update(
+                job, report, data_dir=self._data_dir, spec_of=self._spec, deploy=self._deploy
+            )
+            return
         report.engine_run("rollback: destroy")
         try:
             self._engine.destroy(job.ns_instance_id, report.stack_record, op_occ_id=job.op_occ_id)

@@ -14,8 +14,8 @@ for NS and netslice instances); this module is what happens to their operations.
   :mod:`locus_iac.lcm.states`); a final state updates the NS state and releases the lock.
   A worker's result and an interruption are compare-and-set on the claim
   (:func:`apply_if_claimed`): a stale writer changes nothing.
-* The task resources (clauses 6.4.10-6.4.14) ``retry``, ``rollback``, ``fail`` and
-  ``cancel`` are :func:`request_task`.
+* The task resources (clauses 6.4.10-6.4.14) ``retry``, ``continue``, ``rollback``, ``fail``
+  and ``cancel`` are :func:`request_task`.
 
 Every function works inside the caller's transaction (a :class:`sqlalchemy.orm.Session`).
 """
@@ -53,12 +53,15 @@ from locus_iac.monitoring.outbox import record_state_change
 log = logging.getLogger(__name__)
 
 _RUNNING = (LcmOperationState.PROCESSING.value, LcmOperationState.ROLLING_BACK.value)
+#: operations that can be rolled back: instantiate (destroy) and update (previous parameters)
+_ROLLBACK = (LcmOperationType.INSTANTIATE, LcmOperationType.UPDATE)
 
 
 class Task(StrEnum):
     """The task resources of an operation occurrence (SOL005 v3.7.1 clauses 6.4.10-6.4.14)."""
 
     RETRY = "retry"
+    CONTINUE = "continue"
     ROLLBACK = "rollback"
     FAIL = "fail"
     CANCEL = "cancel"
@@ -105,6 +108,7 @@ def _store(row: OpOccRow, occ: OperationOccurrence) -> None:
             "preview",
             "placement",
             "outputs",
+            "resume_after",
         },
     )
 
@@ -330,7 +334,8 @@ def request_task(
 ) -> OperationOccurrence:
     """A client's retry / rollback / fail / cancel of an occurrence (409 when not allowed).
 
-    ``rollback`` is offered for INSTANTIATE (it destroys what was created). ``cancel`` of an
+    ``rollback`` is offered for INSTANTIATE (it destroys what was created) and UPDATE (it
+    deploys the parameters from before). ``cancel`` of an
     occurrence no worker has picked up yet takes effect at once; otherwise it is marked
     pending and the worker supervisor stops the worker, then moves it to ``FAILED_TEMP``.
     """
@@ -340,11 +345,13 @@ def request_task(
         return apply_event(session, op_occ_id, LcmEvent.RETRY)
     if task is Task.FAIL:
         return apply_event(session, op_occ_id, LcmEvent.FAIL)
+    if task is Task.CONTINUE:
+        return _continue(session, row, occ)
     if task is Task.ROLLBACK:
-        if occ.operation is not LcmOperationType.INSTANTIATE:
+        if occ.operation not in _ROLLBACK:
             raise Conflict(
-                f"rollback is supported for INSTANTIATE only; {occ.id} is {occ.operation.value}: "
-                "retry or fail it"
+                f"rollback is supported for INSTANTIATE and UPDATE only; {occ.id} is "
+                f"{occ.operation.value}: retry or fail it"
             )
         return apply_event(session, op_occ_id, LcmEvent.ROLLBACK)
     pending = occ.request_cancel(CancelMode.FORCEFUL)
@@ -358,6 +365,20 @@ def request_task(
     _store(row, pending)
     session.flush()
     return pending
+
+
+def _continue(session: Session, row: OpOccRow, occ: OperationOccurrence) -> OperationOccurrence:
+    """SOL005 continue: PROCESSING again, past the failed step (409 when that step cannot be
+    skipped, see :meth:`OperationOccurrence.continue_past`); back in the queue."""
+    moved = occ.continue_past()
+    _store(row, moved)
+    row.claimed_by = None
+    row.worker_pid = None
+    row.phase_seconds = None
+    _publish(session, row)
+    session.flush()
+    log.info("occurrence %s: continue past %r -> %s", occ.id, moved.resume_after, moved.state)
+    return moved
 
 
 # -- worker side -----------------------------------------------------------------------------

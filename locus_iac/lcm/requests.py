@@ -58,6 +58,23 @@ class InstantiateAdditionalParams(_Body):
     scale: dict[Name, dict[Name, Annotated[int, Field(ge=0, le=1000)]]] = Field(
         default_factory=dict, description="profile id -> VDU id -> instances / replicas"
     )
+    vnf_counts: dict[Name, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("vnfCounts", "vnf_counts"),
+        description="set by NS update (ADD_VNF): VNF profile id -> instances of it, "
+        "overriding the NS instantiation level",
+    )
+    removed_vnfs: tuple[Name, ...] = Field(
+        default=(),
+        validation_alias=AliasChoices("removedVnfs", "removed_vnfs"),
+        description="set by NS update (REMOVE_VNF): the VNF instance ids taken out",
+    )
+    vnf_sites: dict[Name, Name] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("vnfSites", "vnf_sites"),
+        description="set by NS update (ADD_VNF): VNF instance id -> site, for an instance "
+        "that does not run where its profile is placed",
+    )
     netslice_links: dict[Name, NetsliceLink] = Field(
         default_factory=dict,
         validation_alias=AliasChoices("netsliceLinks", "netslice_links"),
@@ -102,6 +119,11 @@ class InstantiateNsRequest(_Body):
         default=None,
         validation_alias=AliasChoices("vimAccountId", "vim_account_id"),
         description="OSM: the site every profile goes to unless placement says otherwise",
+    )
+    ns_instantiation_level_id: Name | None = Field(
+        default=None,
+        validation_alias=AliasChoices("nsInstantiationLevelId", "ns_instantiation_level_id"),
+        description="the NS instantiation level of the flavour (default: the NSD's)",
     )
     additional_params: InstantiateAdditionalParams = Field(
         default_factory=InstantiateAdditionalParams,

@@ -46,6 +46,9 @@ class Job(BaseModel):
         default_factory=dict, description="parameters of the last completed operation"
     )
     attempt: int = 1
+    resume_after: str | None = Field(
+        default=None, description="the failed step a continue goes past (day1:/day2:/terminate:)"
+    )
 
 
 class Outcome(BaseModel):

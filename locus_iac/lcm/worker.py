@@ -159,6 +159,7 @@ def load_job(db: Database, op_occ_id: str, worker: str) -> tuple[Job, LcmOperati
             operation_params=row.operation_params or {},
             instance_params=instance.instantiate_params or {},
             attempt=row.attempts,
+            resume_after=queue.to_occurrence(row).resume_after,
         )
         return job, LcmOperationState(row.state)
 

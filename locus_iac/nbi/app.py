@@ -40,7 +40,7 @@ from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.osm.prefix import OsmPrefix
-from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
+from locus_iac.nbi.routers import admin, nsilcm, nslcm, nsupdate, packages, sites
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
 from locus_iac.nbi.timeouts import BodyReadTimeout
@@ -154,6 +154,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(sites.router)
     app.include_router(nslcm.router)
+    app.include_router(nsupdate.router)
     app.include_router(nsilcm.router)
     app.include_router(version.router)
     app.include_router(metrics_router)

@@ -32,7 +32,11 @@ class Outcome(StrEnum):
     STALE = "stale"  # Alertmanager said firing; Prometheus says it no longer is
     FAILED = "failed"  # the NBI refused or could not be reached; ``reason`` says why
     HEAL_FAILED = "heal-failed"  # the heal occurrence ended FAILED / FAILED_TEMP
-    REPLACE_UNAVAILABLE = "re-place-unavailable"  # see locus_iac.smart.faults
+    REPLACE_UNAVAILABLE = "re-place-unavailable"  # no other site to re-place the VNF on
+    REPLACE_ADD = "re-place-add"  # NS update ADD_VNF of a replacement on another site
+    REPLACE_REMOVE = "re-place-remove"  # NS update REMOVE_VNF of the unhealthy instance
+    REPLACED = "re-placed"  # both updates completed
+    REPLACE_FAILED = "re-place-failed"  # an update was refused or did not complete
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Fault Management: heal a VNF/KNF that an alert says is unhealthy (seed Table 2).
+"""Fault Management: heal a VNF/KNF that an alert says is unhealthy, re-place it if that
+fails (seed Table 2).
 
 On a firing ``LocusTargetDown`` (a scrape target of the NS down, labels ``ns_id``,
 ``vnf_member_index``, ``vdu_id``), unless this firing already caused a heal (``duplicate``,
@@ -6,14 +7,23 @@ from the NS's occurrence history) the function requests ``POST .../heal`` (SOL00
 ``HealNsRequest``, ``degreeHealing: HEAL_RESTORE``; ``runDay1`` when the VNFD's
 ``healing-aspect/healing-policy`` of that VDU says ``day1``) with ``additionalParamsforNs``
 naming the alert. :meth:`FaultManager.follow` then watches the occurrence; when it ends
-FAILED/FAILED_TEMP/ROLLED_BACK the next step would be to re-place the VNF on another site.
+FAILED/FAILED_TEMP/ROLLED_BACK, the VNF instance is re-placed on another site through SOL005
+NS update (clause 6.4.5), in two operations so that the service is never without the VNF:
 
-Re-placing is not possible through the NBI today, and this function says so instead of
-faking it (decision ``re-place-unavailable``): ``locus serve`` offers no SOL005 Update NS
-(``POST /nslcm/v1/ns_instances/{id}/update`` with ``updateType`` ``MOVE_VNF`` or
-``CHANGE_VNF_DF``, clause 6.4.5), and scale, heal and action keep the placement decided at
-instantiate (``additionalParamsForNs.placement``). Terminate and a new instantiate elsewhere
-would lose the service's identity and state, so it is not done automatically.
+1. a FAILED_TEMP heal is given up (``fail``), which frees the NS instance;
+2. ``ADD_VNF`` with ``instantiateVnfData`` (the same NSD ``vnfProfileId``,
+   ``additionalParams.site``: another registered site of the same kind) creates the
+   replacement; the NBI refuses it (422) when the descriptor does not allow one more VNF
+   instance of the profile (``max-number-of-instances``);
+3. once that completed, ``REMOVE_VNF`` removes the unhealthy instance (its terminate
+   primitives run first; the NBI refuses going below ``min-number-of-instances``).
+
+The new site is the first registered site of the VNF's kind (``k8sclusters`` for a KNF,
+``vim_accounts`` otherwise) that is not the one the instance runs on (its ``vnf_sites`` or
+``placement`` entry in the NS instance's parameters, else, for a VNF, its ``vimAccountId``;
+when none names it, it runs on the default site, taken as the first registered one of its
+kind). Every step is a decision (one
+JSON line) naming the occurrence it caused.
 """
 
 from __future__ import annotations
@@ -32,11 +42,6 @@ from locus_iac.smart.service import load_service
 from locus_iac.smart.sol005 import Sol005Client
 
 FUNCTION = "fault-management"
-NO_REPLACE = (
-    "re-placing needs SOL005 Update NS (POST /nslcm/v1/ns_instances/{id}/update, updateType "
-    "MOVE_VNF), which locus serve does not offer; scale/heal keep the instantiate-time "
-    "placement, so the VNF stays where it is and needs an operator"
-)
 
 
 class FaultManager:
@@ -96,8 +101,8 @@ class FaultManager:
         policies = (p for a in found.df.healing_aspect for p in a.healing_policy)
         return any(p.day1 for p in policies if p.vdu_id == vdu)
 
-    def follow(self, alert: Alert, op_occ_id: str) -> list[Decision]:
-        """Watch the heal until it ends; when it failed, the re-place step's decisions."""
+    def _wait(self, op_occ_id: str) -> str:
+        """The state the occurrence ends in (or is in when the timeout passes)."""
         waited = 0.0
         state = ""
         while waited <= self._timeout:
@@ -109,12 +114,102 @@ class FaultManager:
                 break
             self._sleep(self._poll)
             waited += self._poll
+        return state
+
+    def follow(self, alert: Alert, op_occ_id: str) -> list[Decision]:
+        """Watch the heal until it ends; when it failed, re-place the VNF instance."""
+        state = self._wait(op_occ_id)
         if state not in FAILED_STATES:
             return []
         failed = self._decision(
             alert, Outcome.HEAL_FAILED, f"heal {op_occ_id} ended {state}", op_occ_id=op_occ_id
         )
-        return [failed, self._decision(alert, Outcome.REPLACE_UNAVAILABLE, NO_REPLACE)]
+        return [failed, *self._replace(alert, op_occ_id, state)]
+
+    def _replace(self, alert: Alert, heal_id: str, heal_state: str) -> list[Decision]:
+        ns_id = alert.labels["ns_id"]
+        member = alert.labels.get("vnf_member_index", "")
+        decisions: list[Decision] = []
+        try:
+            if heal_state == "FAILED_TEMP":
+                self._client.fail(heal_id)  # frees the NS instance for the updates
+            move = self._new_site(ns_id, member)
+            if isinstance(move, str):
+                return [self._decision(alert, Outcome.REPLACE_UNAVAILABLE, move)]
+            details = {"member": member, **move}
+            add_id = self._client.update(ns_id, _add_body(alert, move))
+        except LocusError as exc:
+            reason = f"re-placing {member or 'the VNF'} refused: {exc}"
+            return [self._decision(alert, Outcome.REPLACE_FAILED, reason)]
+        reason = f"ADD_VNF of profile {move['profile']} on site {move['to']} (was {move['from']})"
+        decisions.append(
+            self._decision(alert, Outcome.REPLACE_ADD, reason, op_occ_id=add_id, details=details)
+        )
+        added = self._wait(add_id)
+        if added != "COMPLETED":
+            reason = f"adding the replacement ({add_id}) ended {added}: {member} stays where it is"
+            decisions.append(self._decision(alert, Outcome.REPLACE_FAILED, reason, details=details))
+            return decisions
+        decisions.extend(self._remove(alert, ns_id, member, details))
+        return decisions
+
+    def _remove(
+        self, alert: Alert, ns_id: str, member: str, details: dict[str, Any]
+    ) -> list[Decision]:
+        body = {"updateType": "REMOVE_VNF", "removeVnfInstanceId": [member]}
+        try:
+            remove_id = self._client.update(ns_id, body)
+        except LocusError as exc:
+            reason = f"the replacement runs, but removing {member} was refused: {exc}"
+            return [self._decision(alert, Outcome.REPLACE_FAILED, reason, details=details)]
+        reason = f"REMOVE_VNF of the unhealthy instance {member}"
+        asked = self._decision(
+            alert, Outcome.REPLACE_REMOVE, reason, op_occ_id=remove_id, details=details
+        )
+        removed = self._wait(remove_id)
+        if removed != "COMPLETED":
+            reason = f"removing {member} ({remove_id}) ended {removed}; the replacement runs"
+            return [asked, self._decision(alert, Outcome.REPLACE_FAILED, reason, details=details)]
+        reason = f"{member} re-placed on {details['to']}"
+        return [asked, self._decision(alert, Outcome.REPLACED, reason, details=details)]
+
+    def _new_site(self, ns_id: str, member: str) -> dict[str, str] | str:
+        """Where to put ``member`` now (profile, from, to), or why there is nowhere."""
+        service = load_service(self._client, ns_id)
+        profile = member if member in service.members else member.rpartition("-")[0]
+        found = service.members.get(profile)
+        if found is None:
+            return f"NS {ns_id} has no VNF profile for member {member!r}"
+        params = service.instance.get("additionalParams") or {}
+        extra = params.get("additional_params") or {}
+        placement = extra.get("placement") or {}
+        current = (
+            (extra.get("vnf_sites") or {}).get(member)
+            or placement.get(profile)
+            or placement.get(found.vnfd.id)
+            or (None if found.vnfd.is_knf else params.get("vim_account_id"))
+        )
+        names = self._client.site_names(knf=found.vnfd.is_knf)
+        current = current or (names[0] if names else None)
+        others = [name for name in names if name != current]
+        if not others:
+            kind = "Kubernetes cluster" if found.vnfd.is_knf else "OpenStack VIM account"
+            return f"no other {kind} than {current or 'none'} is registered: nowhere to re-place"
+        return {"profile": profile, "from": str(current), "to": others[0]}
+
+
+def _add_body(alert: Alert, move: dict[str, str]) -> dict[str, Any]:
+    extra = {
+        "site": move["to"],
+        ALERT: alert.name,
+        ALERT_KEY: alert.instance_key,
+        "smartFunction": FUNCTION,
+        "smartDecision": f"re-place: heal failed on {move['from']}",
+    }
+    return {
+        "updateType": "ADD_VNF",
+        "instantiateVnfData": [{"vnfProfileId": move["profile"], "additionalParams": extra}],
+    }
 
 
 def _heal_body(alert: Alert, member: str, vdu: str, day1: bool) -> dict[str, Any]:

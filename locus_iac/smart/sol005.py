@@ -150,3 +150,19 @@ class Sol005Client:
         """``POST .../heal``; the new occurrence's id."""
         answer = self._send("POST", f"/nslcm/v1/ns_instances/{ns_id}/heal", json=body).json()
         return str(answer["nsLcmOpOccId"])
+
+    def update(self, ns_id: str, body: dict[str, Any]) -> str:
+        """``POST .../update`` (SOL005 UpdateNsRequest); the new occurrence's id."""
+        answer = self._send("POST", f"/nslcm/v1/ns_instances/{ns_id}/update", json=body).json()
+        return str(answer["nsLcmOpOccId"])
+
+    def fail(self, op_id: str) -> None:
+        """``POST .../ns_lcm_op_occs/{id}/fail``: give up a FAILED_TEMP occurrence."""
+        self._send("POST", f"/nslcm/v1/ns_lcm_op_occs/{op_id}/fail")
+
+    def site_names(self, knf: bool) -> list[str]:
+        """The registered Kubernetes clusters (``knf``) or OpenStack VIM accounts, oldest
+        first (OSM NBI ``/admin/v1/k8sclusters`` and ``/admin/v1/vim_accounts``)."""
+        collection = "k8sclusters" if knf else "vim_accounts"
+        rows = self._send("GET", f"/admin/v1/{collection}").json()
+        return [str(row["name"]) for row in rows]

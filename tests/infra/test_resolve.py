@@ -140,3 +140,44 @@ def test_vnf_profile_instances_become_separate_vnfs(
     assert [v.profile_id for v in plan.vnfs] == ["1", "1-1"]
     assert all(v.vdus == plan.vnfs[0].vdus for v in plan.vnfs)
     assert {link.id for link in plan.links} == {"mgmt_net", "cache_net", "origin_net"}
+
+
+EDGE2 = """
+  - name: edge2
+    kind: kubernetes
+    role: edge
+    capacity: {vcpu: 16, memory_gb: 32, storage_gb: 200, pods: 110}
+    kubernetes: {namespace: locus, multus_master_interface: eno1, cidr_pool: 192.168.0.0/18}
+"""
+
+
+def test_ns_update_counts_removals_and_sites_shape_the_vnf_instances(
+    packages: dict[str, Package],
+) -> None:
+    from locus_iac.infra.topology import VpnStackRef
+    from locus_iac.sites import load_sites
+
+    from .conftest import SITES_YAML
+
+    text = SITES_YAML.replace("latency_ms:", EDGE2.lstrip("\n") + "latency_ms:").replace(
+        "core: {edge: 10}", "core: {edge: 10, edge2: 12}\n  edge: {edge2: 3}"
+    )
+    catalog = load_sites(text)
+    spec = nested_spec(
+        packages,
+        catalog,
+        "edge_ns",
+        "edge_knf",
+        "edge",
+        vnf_counts={"1": 3},
+        removed_vnfs=frozenset({"1-1"}),
+        vnf_sites={"1-2": "edge2"},
+        # the instance's links now span two sites: a VPN stack must join them
+        upstream=Upstream(vpn=(VpnStackRef(sites=("edge", "edge2"), stack="vpn/e-e2"),)),
+    )
+    plan = resolve_ns(spec)
+    assert [(v.profile_id, v.site) for v in plan.vnfs] == [("1", "edge"), ("1-2", "edge2")]
+    wrong = spec.model_copy(update={"vnf_sites": {"1-2": "core"}})
+    with pytest.raises(ValidationError) as exc:
+        resolve_ns(wrong)
+    assert [(i.path, i.code) for i in exc.value.issues] == [("/vnf_sites/1-2", "wrong-site")]

@@ -7,6 +7,8 @@ the runner and the test share (a worker process finds it in its environment).
 
 * ``<dir>/block`` exists: ``run`` reports step ``blocked`` and waits until the file is gone.
 * ``<dir>/fail`` exists: ``run`` raises :class:`PermanentError`.
+* ``<dir>/fail-step`` exists: ``run`` reports the step it names, then raises; a ``continue``
+  (``job.resume_after``) completes instead and writes ``<dir>/<op id>.continued``.
 * Every ``run`` writes ``<dir>/<op id>.<attempt>.pid``; ``rollback`` and ``recover`` append
   a line to ``<dir>/rollbacks`` / ``<dir>/recovered``.
 
@@ -35,6 +37,7 @@ from locus_iac.lcm.runner import (
     RunnerContext,
     RunnerFactory,
 )
+from locus_iac.lcm.states import LcmOperationType
 
 ENV = "LOCUS_TEST_RUNNER_DIR"
 
@@ -52,7 +55,14 @@ class FileControlledRunner:
                 time.sleep(0.05)
         if (self.folder / "fail").exists():
             raise PermanentError(f"{job.operation.value} failed on purpose")
+        if job.resume_after is not None:  # a continue: what it went past, for the test
+            (self.folder / f"{job.op_occ_id}.continued").write_text(job.resume_after)
+        elif (self.folder / "fail-step").exists():
+            report.step((self.folder / "fail-step").read_text())
+            raise PermanentError(f"{job.operation.value} failed on purpose in a step")
         report.step("done")
+        if job.operation is LcmOperationType.UPDATE:  # the NS instance keeps its parameters
+            return Outcome(instance_params=job.instance_params)
         return Outcome(instance_params={**job.instance_params, **job.operation_params})
 
     def rollback(self, job: Job, report: Reporter) -> None:

@@ -120,3 +120,34 @@ def test_task_results_are_appended() -> None:
     occ = _occ().with_task_results([result]).with_task_results([result])
     assert [r.status for r in occ.task_results] == [TaskStatus.CHANGED, TaskStatus.CHANGED]
     assert occ.model_dump(mode="json")["task_results"][0]["host"] == "vdu-0"
+
+
+def test_continue_goes_past_a_failed_configuration_step_only() -> None:
+    from locus_iac.lcm.day12 import skipped_by_continue
+    from locus_iac.lcm.runner import Job
+
+    failed = (
+        OperationOccurrence(id="op", ns_instance_id="ns", operation=LcmOperationType.UPDATE)
+        .with_step("day1: b")
+        .apply(LcmEvent.ERROR)
+    )
+    moved = failed.continue_past()
+    assert moved.state is LcmOperationState.PROCESSING
+    assert moved.resume_after == "day1: b"
+    job = Job(
+        op_occ_id="op",
+        ns_instance_id="ns",
+        project_id="p",
+        nsd_id="n",
+        nsd_info_id="i",
+        operation=LcmOperationType.UPDATE,
+        resume_after=moved.resume_after,
+    )
+    assert skipped_by_continue(job, "day1", ["a", "b", "c"]) == {"a", "b"}
+    assert skipped_by_continue(job, "terminate", ["c", "b", "a"]) == set()
+    # a retry of a later failure runs everything again
+    again = moved.with_step("day1: c").apply(LcmEvent.ERROR).apply(LcmEvent.RETRY)
+    assert again.resume_after is None
+    engine = failed.with_step("up")
+    with pytest.raises(Conflict, match="'up'"):
+        engine.continue_past()

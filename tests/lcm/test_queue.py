@@ -164,7 +164,7 @@ def test_rollback_is_refused_for_other_operations(db: Database, project: str) ->
     _event(db, _start(db, project, ns), LcmEvent.COMPLETE)
     scale = _start(db, project, ns, OP.SCALE)
     _event(db, scale, LcmEvent.ERROR)
-    with db.session() as session, pytest.raises(Conflict, match="INSTANTIATE only"):
+    with db.session() as session, pytest.raises(Conflict, match="INSTANTIATE and UPDATE only"):
         queue.request_task(session, project, scale, Task.ROLLBACK)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from locus_iac.lcm.requests import HealNsRequest, ScaleNsRequest
+from locus_iac.lcm.update import UpdateNsRequest, check_request
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "packages"
@@ -51,6 +52,13 @@ class FakeNbi:
     page_size: int = 2
     new_state: str = "PROCESSING"
     logins: int = 0
+    sites: dict[str, list[str]] = field(
+        default_factory=lambda: {"vim_accounts": ["core"], "k8sclusters": ["local"]}
+    )
+    placement: dict[str, str] = field(default_factory=dict)
+    update_state: str = "COMPLETED"
+    vim_account: str | None = None
+    refuse_update: bool = False
 
     @classmethod
     def cloud(cls, ns_id: str = "ns-1") -> FakeNbi:
@@ -85,7 +93,9 @@ class FakeNbi:
             return self._json(self.instance())
         if path == "/nslcm/v1/ns_lcm_op_occs":
             return self._page(request)
-        if match := re.fullmatch(r"/nslcm/v1/ns_lcm_op_occs/(.+)", path):
+        if request.method == "GET" and (
+            match := re.fullmatch(r"/nslcm/v1/ns_lcm_op_occs/([^/]+)", path)
+        ):
             found = [o for o in self.ops if o["id"] == match[1]]
             return self._json(found[0]) if found else self._json({"status": 404}, 404)
         if path == "/nsd/v1/ns_descriptors/nsd-pkg/nsd":
@@ -96,10 +106,21 @@ class FakeNbi:
             return httpx.Response(200, text=self.vnfds[match[1]])
         if match := re.fullmatch(rf"/nslcm/v1/ns_instances/{self.ns_id}/(scale|heal)", path):
             return self._operation(match[1], json.loads(request.content))
+        if path == f"/nslcm/v1/ns_instances/{self.ns_id}/update":
+            return self._update(json.loads(request.content))
+        if match := re.fullmatch(r"/nslcm/v1/ns_lcm_op_occs/(.+)/fail", path):
+            return self._fail(match[1])
+        if match := re.fullmatch(r"/admin/v1/(vim_accounts|k8sclusters)", path):
+            return self._json([{"name": name} for name in self.sites[match[1]]])
         return self._json({"status": 404, "detail": f"no route {path}"}, 404)
 
     def instance(self) -> dict[str, Any]:
-        params = {"ns_flavour_id": None, "additional_params": {"scale": self.scale}}
+        extra = {"scale": self.scale, "placement": self.placement}
+        params = {
+            "ns_flavour_id": None,
+            "vim_account_id": self.vim_account,
+            "additional_params": extra,
+        }
         return {"id": self.ns_id, "nsdInfoId": "nsd-pkg", "additionalParams": params}
 
     def _page(self, request: httpx.Request) -> httpx.Response:
@@ -122,6 +143,30 @@ class FakeNbi:
         now = datetime.now(UTC)
         self.ops.append(occurrence(op_id, kind.upper(), self.new_state, params, now))
         return self._json({"id": op_id, "nsInstanceId": self.ns_id, "nsLcmOpOccId": op_id}, 202)
+
+    def _update(self, body: dict[str, Any]) -> httpx.Response:
+        """NS update: the body checked with the NBI's model, an occurrence in
+        ``update_state``; 422 when ``refuse_update`` (as the NBI answers a request the
+        descriptor does not allow)."""
+        request = UpdateNsRequest.model_validate(body)
+        check_request(request)
+        if self.refuse_update:
+            return self._json({"status": 422, "detail": "at-max"}, 422)
+        if self.busy:
+            return self._json({"status": 409, "detail": "another operation is open"}, 409)
+        op_id = f"op-{len(self.ops) + 1}"
+        self.posted.append(("update", body))
+        now = datetime.now(UTC)
+        self.ops.append(occurrence(op_id, "UPDATE", self.update_state, request.params(), now))
+        return self._json({"id": op_id, "nsInstanceId": self.ns_id, "nsLcmOpOccId": op_id}, 202)
+
+    def _fail(self, op_id: str) -> httpx.Response:
+        found = [o for o in self.ops if o["id"] == op_id and o["operationState"] == "FAILED_TEMP"]
+        if not found:
+            return self._json({"status": 409, "detail": "not FAILED_TEMP"}, 409)
+        found[0]["operationState"] = "FAILED"
+        self.posted.append(("fail", {"id": op_id}))
+        return self._json(found[0])
 
 
 def prometheus_transport(answer: Callable[[str], list[dict[str, Any]]]) -> httpx.MockTransport:

@@ -519,3 +519,18 @@ def fail(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> N
 def cancel(op_occ_id: Id, who: CallerDep, svc: ServicesDep, request: Request) -> NsLcmOpOcc:
     """Cancel a running occurrence (clause 6.4.10); it ends in FAILED_TEMP."""
     return _task(Task.CANCEL, op_occ_id, who, svc, request)
+
+
+# -- for the routes of other modules (locus_iac.nbi.routers.nsupdate) ------------------------
+
+
+def accepted(request: Request, response: Response, ns_id: str, op_id: str) -> Accepted:
+    """``202 Accepted`` of an operation on ``ns_id``: its occurrence ``op_id``, Location."""
+    return _accepted(request, response, ns_id, op_id, content=False)
+
+
+def run_task(
+    task: Task, op_occ_id: str, who: CallerDep, svc: ServicesDep, request: Request
+) -> NsLcmOpOcc:
+    """A task (retry, continue, ...) on an occurrence, rendered as ``NsLcmOpOcc``."""
+    return _task(task, op_occ_id, who, svc, request)
