@@ -155,8 +155,11 @@ class CallbackClient:
 
     # -- the two requests ------------------------------------------------------------------
 
-    def test(self, callback_uri: str, auth: Mapping[str, Any] | None) -> None:
-        """The callback test at subscription time; ValidationError (422) when it fails."""
+    def test(
+        self, callback_uri: str, auth: Mapping[str, Any] | None, pointer: str = "/callbackUri"
+    ) -> None:
+        """The callback test at subscription time; ValidationError (422) at ``pointer`` when
+        it fails."""
         try:
             answer = self._send("GET", callback_uri, auth)
             if answer.status_code != 204:
@@ -167,7 +170,7 @@ class CallbackClient:
         except Refused as exc:
             raise ValidationError(
                 f"callback test failed: {exc}",
-                [Issue("/callbackUri", "callback-test-failed", str(exc))],
+                [Issue(pointer, "callback-test-failed", str(exc))],
             ) from None
 
     def deliver(self, callback_uri: str, auth: Mapping[str, Any] | None, body: Any) -> None:

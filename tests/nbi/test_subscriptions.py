@@ -82,21 +82,21 @@ def test_credentials_are_stored_encrypted(api: Api, app: Any, subscriber: Subscr
 @pytest.mark.parametrize(
     ("body", "pointer"),
     [
-        ({}, "/callbackUri"),
-        ({"callbackUri": "ftp://127.0.0.1/x"}, "/callbackUri"),
-        ({"callbackUri": "http://u:p@127.0.0.1/x"}, "/callbackUri"),
-        ({"callbackUri": "http://127.0.0.1/x", "filter": {"nope": 1}}, "/filter/nope"),
+        ({}, "/body/callbackUri"),
+        ({"callbackUri": "ftp://127.0.0.1/x"}, "/body/callbackUri"),
+        ({"callbackUri": "http://u:p@127.0.0.1/x"}, "/body/callbackUri"),
+        ({"callbackUri": "http://127.0.0.1/x", "filter": {"nope": 1}}, "/body/filter/nope"),
         (
             {"callbackUri": "http://127.0.0.1/x", "filter": {"operationStates": ["DONE"]}},
-            "/filter/operationStates/0",
+            "/body/filter/operationStates/0",
         ),
         (
             {"callbackUri": "http://127.0.0.1/x", "authentication": {"authType": ["BASIC"]}},
-            "/authentication",
+            "/body/authentication",
         ),
         (
             {"callbackUri": "http://127.0.0.1/x", "authentication": {"authType": ["TLS_CERT"]}},
-            "/authentication/authType/0",
+            "/body/authentication/authType/0",
         ),
     ],
 )
@@ -112,7 +112,7 @@ def test_a_failing_callback_test_is_422(api: Api, subscriber: Subscriber) -> Non
     response = api.post("/nsd/v1/subscriptions", json={"callbackUri": subscriber.callback})
     assert response.status_code == 422
     assert "answered 404" in response.json()["detail"]
-    assert response.json()["errors"][0]["path"] == "/callbackUri"
+    assert response.json()["errors"][0]["path"] == "/body/callbackUri"
     assert api.get("/nsd/v1/subscriptions").json() == []
 
 

@@ -25,7 +25,7 @@ from locus_iac.errors import Issue, ValidationError
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.paging import Marker, link_next
 from locus_iac.notifications import store
-from locus_iac.notifications.client import CallbackClient
+from locus_iac.notifications.client import CallbackClient, Refused
 from locus_iac.notifications.links import BASES, subscription_path
 from locus_iac.notifications.schemas import (
     LccnSubscriptionRequest,
@@ -74,12 +74,12 @@ def _test_callback(request: Request, body: SubscriptionRequest) -> None:
     if auth and "paramsOauth2ClientCredentials" in auth:
         try:
             client.check_address(auth["paramsOauth2ClientCredentials"]["tokenEndpoint"])
-        except Exception as exc:
-            pointer = "/authentication/paramsOauth2ClientCredentials/tokenEndpoint"
+        except Refused as exc:
+            pointer = "/body/authentication/paramsOauth2ClientCredentials/tokenEndpoint"
             raise ValidationError(
                 f"tokenEndpoint refused: {exc}", [Issue(pointer, "address-not-allowed", str(exc))]
             ) from None
-    client.test(body.callback_uri, auth)
+    client.test(body.callback_uri, auth, pointer="/body/callbackUri")
 
 
 def build(api: str) -> APIRouter:
