@@ -98,9 +98,10 @@ def _handler(sub: Subscriber) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_subscriber(port: int = 0) -> Iterator[Subscriber]:
-    """A subscriber on 127.0.0.1 (``port`` 0: a free one), stopped afterwards."""
-    sub = Subscriber()
+def running_subscriber(port: int = 0, sub: Subscriber | None = None) -> Iterator[Subscriber]:
+    """A subscriber on 127.0.0.1 (``port`` 0: a free one), stopped afterwards; ``sub`` goes
+    on recording into an earlier one (a subscriber that was down and is back)."""
+    sub = sub or Subscriber()
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(sub))
     sub.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
