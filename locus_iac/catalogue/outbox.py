@@ -17,7 +17,7 @@ failed one keeps its place, counts ``attempts``, records ``last_error`` and wait
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text
@@ -51,6 +51,10 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     subscription_id: Mapped[str | None] = mapped_column(String(36))
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:
@@ -89,6 +93,6 @@ def record_notification(
             kind=NOTIFY,
             project_id=project_id,
             ns_instance_id=ns_instance_id,
-            payload={"api": api, "body": body, "match": match, "timeStamp": utcnow().isoformat()},
+            payload={"api": api, "body": body, "match": match, "timeStamp": _rfc3339(utcnow())},
         )
     )

@@ -91,6 +91,7 @@ def test_notifications_reach_matching_subscribers_in_order_with_links(
     ]
     assert [n["notificationStatus"] for n in got] == ["START", "RESULT", "START", "RESULT"]
     assert len({n["id"] for n in got}) == 4 and {n["subscriptionId"] for n in got} == {every}
+    assert got[0]["timeStamp"].endswith("Z")
     assert got[0]["_links"] == {
         "subscription": {"href": f"http://mano.test:8080/nslcm/v1/subscriptions/{every}"},
         "nsInstance": {"href": "http://mano.test:8080/nslcm/v1/ns_instances/ns-1"},
