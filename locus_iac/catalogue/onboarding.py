@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from locus_iac.catalogue import package_events
 from locus_iac.catalogue.database import Database
 from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
 from locus_iac.catalogue.package_store import (
@@ -247,4 +248,5 @@ def _attach(
         raise Conflict(
             f"{row.kind} {inspected.descriptor_id!r} is already in this project"
         ) from exc
+    package_events.onboarded(session, row)
     log.info("onboarded %s %s as %s", row.kind, inspected.descriptor_id, row.id)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, object_session
 
+from locus_iac.catalogue import package_events
 from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
 from locus_iac.catalogue.paging import keyset_page
 from locus_iac.catalogue.states import (
@@ -114,6 +115,9 @@ def modify_package(
         if row.operational_state == operational_state:
             raise Conflict(f"operationalState is already {operational_state.value}")
         row.operational_state = operational_state.value
+        session = object_session(row)
+        if session is not None:
+            package_events.state_changed(session, row)
     if user_defined_data is not None:
         merged = dict(row.user_defined_data)
         for key, value in user_defined_data.items():
@@ -141,6 +145,7 @@ def delete_package(session: Session, project_id: str, kind: PackageKind, package
         raise Conflict(
             f"{NOUN[kind]} {row.descriptor_id!r} is in use by {', '.join(sorted(map(str, users)))}"
         )
+    package_events.deleted(session, row)
     session.execute(delete(PackageRow).where(PackageRow.id == row.id))
 
 

@@ -49,6 +49,7 @@ from locus_iac.lcm.states import (
     require_ns_state,
 )
 from locus_iac.monitoring.outbox import record_state_change
+from locus_iac.notifications import lcm_events
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +128,11 @@ def create_instance(
 ) -> NsInstanceRow:
     """A new NS instance in ``NOT_INSTANTIATED`` (SOL005 clause 6.4.2.3.1)."""
     descriptor = {"nsd_id": nsd_id, "nsd_info_id": nsd_info_id}
-    return instances.create_instance(
+    row = instances.create_instance(
         session, NS, project_id, name=name, description=description, **descriptor
     )
+    lcm_events.identifier_created(session, row)
+    return row
 
 
 def delete_instance(session: Session, project_id: str, ns_instance_id: str) -> None:
@@ -140,6 +143,7 @@ def delete_instance(session: Session, project_id: str, ns_instance_id: str) -> N
             f"NS instance {ns_instance_id} is {row.ns_state}: terminate it before deleting it"
         )
     instances.require_unlocked(session, NS, row)
+    lcm_events.identifier_deleted(session, row)
     session.delete(row)
 
 
@@ -281,8 +285,10 @@ def apply_if_claimed(
 
 
 def _publish(session: Session, row: OpOccRow) -> None:
-    """Every state an occurrence enters goes to the monitoring outbox in this transaction
-    (the bus event, and the service's monitoring config when the change alters it)."""
+    """Every state an occurrence enters goes to the outbox in this transaction (the bus
+    event, the service's monitoring config when the change alters it, and the SOL005
+    ``NsLcmOperationOccurrenceNotification`` for subscribers)."""
+    lcm_events.occurrence_state(session, row)
     record_state_change(
         session,
         project_id=row.project_id,
@@ -315,6 +321,7 @@ def _remove_terminated(session: Session, ns_instance_id: str) -> None:
     instance = session.get(NsInstanceRow, ns_instance_id)
     if instance is None or instance.ns_state != NsState.NOT_INSTANTIATED.value:
         return
+    lcm_events.identifier_deleted(session, instance)
     session.delete(instance)
     session.flush()
     log.info("NS instance %s terminated and removed (autoremove)", ns_instance_id)

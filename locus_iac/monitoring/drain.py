@@ -18,7 +18,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session
 from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.models import utcnow
-from locus_iac.catalogue.outbox import OutboxRow
+from locus_iac.catalogue.outbox import OutboxRow, postpone
 from locus_iac.errors import LocusError, PermanentError
 from locus_iac.monitoring.bus import EventBus, event_topics
 from locus_iac.monitoring.files import ConfigFiles
@@ -127,9 +126,6 @@ class OutboxDrainer:
 
     # -- lanes -----------------------------------------------------------------------------
 
-    def _backoff(self, attempts: int) -> float:
-        return float(min(self._max_backoff, self._interval * 2 ** min(attempts, 20)))
-
     def _lane(self, kind: str) -> int:
         done = 0
         with self._db.session() as session:
@@ -177,12 +173,9 @@ class OutboxDrainer:
     def _failed(self, row_id: int, kind: str, error: str) -> None:
         self.stats.failures[kind] += 1
         with self._db.session() as session:
-            row = session.get(OutboxRow, row_id)
+            row = postpone(session, row_id, error, self._interval, self._max_backoff)
             if row is None:
                 return
-            row.attempts += 1
-            row.last_error = error[:2000]
-            row.next_attempt_at = utcnow() + timedelta(seconds=self._backoff(row.attempts))
             log.warning(
                 "outbox %s row %d (NS %s) pending, attempt %d: %s",
                 kind,

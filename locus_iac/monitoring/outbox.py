@@ -81,7 +81,11 @@ def request_config(session: Session, project_id: str, ns_instance_id: str, cause
 
 def depth(session: Session) -> dict[str, int]:
     """Pending rows by kind (``event``, ``config``)."""
-    rows = session.execute(select(OutboxRow.kind, func.count()).group_by(OutboxRow.kind)).all()
+    rows = session.execute(
+        select(OutboxRow.kind, func.count())
+        .where(OutboxRow.kind.in_((EVENT, CONFIG)))
+        .group_by(OutboxRow.kind)
+    ).all()
     counts = {EVENT: 0, CONFIG: 0}
     counts.update({kind: int(n) for kind, n in rows})
     return counts
@@ -89,7 +93,9 @@ def depth(session: Session) -> dict[str, int]:
 
 def pending_for(session: Session, ns_instance_id: str) -> list[OutboxRow]:
     """The rows still waiting for one NS instance, oldest first (what the op log reports)."""
-    query = select(OutboxRow).where(OutboxRow.ns_instance_id == ns_instance_id)
+    query = select(OutboxRow).where(
+        OutboxRow.ns_instance_id == ns_instance_id, OutboxRow.kind.in_((EVENT, CONFIG))
+    )
     return list(session.scalars(query.order_by(OutboxRow.id)).all())
 
 

@@ -40,12 +40,13 @@ from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.osm.prefix import OsmPrefix
-from locus_iac.nbi.routers import admin, nsilcm, nslcm, nsupdate, packages, sites
+from locus_iac.nbi.routers import admin, nsilcm, nslcm, nsupdate, packages, sites, subscriptions
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
 from locus_iac.nbi.timeouts import BodyReadTimeout
 from locus_iac.nbi.uploads import BodyLimit
 from locus_iac.nbi.workers import UploadPool
+from locus_iac.notifications import CallbackClient, NotificationDrainer, NotifySettings
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +91,27 @@ def _monitoring_from_env() -> MonitoringSettings | None:
         raise SystemExit(f"locus serve: cannot start: {exc}") from None
 
 
+def _notify_from_env() -> NotifySettings:
+    try:
+        return NotifySettings.from_env()
+    except LocusError as exc:
+        log.error("cannot start: %s", exc)
+        raise SystemExit(f"locus serve: cannot start: {exc}") from None
+
+
 def create_app(
     settings: Settings | None = None,
     inspector: Inspector | None = None,
     runner: RunnerFactory = PRODUCT_RUNNER,
     monitoring: MonitoringSettings | None = None,
     event_bus: BusFactory = kafka_bus,
+    notify: NotifySettings | None = None,
 ) -> FastAPI:
     """Build the NBI. Without arguments, settings come from the environment (``Settings``,
     ``LOCUS_MONITORING``) and operations run with the product's runner (Pulumi + Ansible);
     ``runner`` gives another (tests), ``monitoring`` and ``event_bus`` the monitoring
-    platform (tests; without ``monitoring`` it is off).
+    platform (tests; without ``monitoring`` it is off), ``notify`` the delivery of
+    notifications (default: ``LOCUS_NOTIFY_*`` of the environment).
 
     Launched that way (by ``locus serve``), a start-up problem (no admin password on the
     first start, a bad setting, an unreachable database) ends the process with one clear
@@ -117,6 +128,9 @@ def create_app(
             raise SystemExit(f"locus serve: cannot start: {exc}") from None
     address = os.environ.get("LOCUS_SERVE_ADDRESS")  # set by locus serve: host:port
     watch = MonitoringService(svc.db, monitoring, address=address, bus=event_bus)
+    notify = notify or _notify_from_env()
+    callbacks = CallbackClient(notify)
+    notifier = NotificationDrainer(svc.db, svc.box, callbacks, notify)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -124,7 +138,9 @@ def create_app(
         lcm.start()
         _app.state.lcm = lcm
         watch.start()  # the monitoring outbox drain (drops rows when monitoring is off)
+        notifier.start()  # SOL005 notifications to subscribers
         yield
+        notifier.stop()
         _app.state.uploads.shutdown()  # uploads in progress stop at their next check
         lcm.stop()  # no worker process outlives the server
         watch.stop()
@@ -142,6 +158,7 @@ def create_app(
     )
     app.state.services = svc
     app.state.monitoring = watch
+    app.state.callbacks, app.state.notifier = callbacks, notifier
     app.state.metrics = ManoMetrics(svc.db, watch.stats)
     conf = svc.settings
     app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
@@ -161,6 +178,8 @@ def create_app(
     app.include_router(ns_content.router)
     app.include_router(ns_content.nsi_router)
     for router in packages.ROUTERS:
+        app.include_router(router)
+    for router in subscriptions.ROUTERS:
         app.include_router(router)
     ui.install(app)  # the operator console under /ui
     openapi.install(app)  # every status each operation can answer, as problem+json
