@@ -34,6 +34,7 @@ from locus_iac.catalogue.onboarding import (
     Reference,
     onboard_new,
     upload_content,
+    upload_fetched,
 )
 from locus_iac.catalogue.package_store import (
     NOUN,
@@ -128,5 +129,6 @@ __all__ = [
     "site_credentials",
     "update_user",
     "upload_content",
+    "upload_fetched",
     "user_projects",
 ]

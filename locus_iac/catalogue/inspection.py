@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
 from locus_iac.catalogue.onboarding import Artifact, Inspected, Reference
 from locus_iac.catalogue.states import PackageKind
 from locus_iac.descriptors import Descriptor, Nsd, Nst, Vnfd, check_references, parse_descriptor
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.packages import CHECKSUMS_FILE, DEFAULT_LIMITS, PackageLimits, inspect_package
+from locus_iac.packages.contents import is_encrypted
 
 
 def _references(descriptor: Descriptor) -> tuple[Reference, ...]:
@@ -31,6 +33,10 @@ def _references(descriptor: Descriptor) -> tuple[Reference, ...]:
             Reference(PackageKind.NSD, ref, at + json_pointer("nested-nsd-id", i))
             for i, ref in enumerate(model.nested_nsd_id)
         ]
+        refs += [
+            Reference(PackageKind.PNFD, ref, at + json_pointer("pnfd-id", i), optional=True)
+            for i, ref in enumerate(model.pnfd_id)
+        ]
     elif isinstance(model, Nst):
         refs += [
             Reference(
@@ -39,6 +45,44 @@ def _references(descriptor: Descriptor) -> tuple[Reference, ...]:
             for i, s in enumerate(model.netslice_subnet)
         ]
     return tuple(refs)
+
+
+def _software_images(vnfd: Vnfd, files: Mapping[str, bytes]) -> tuple[dict[str, Any], ...]:
+    """SOL005 v3.7.1 clause 9.5.3.2 VnfPackageSoftwareImageInfo of each ``sw-image-desc``.
+
+    ``imagePath`` when the descriptor's ``image`` is a file of the package (and then
+    ``isEncrypted`` from that file), ``imageUri`` when it is a URI; members the descriptor
+    leaves out (OSM relaxes several SOL006 mandatory leaves) are left out too.
+    """
+    images: list[dict[str, Any]] = []
+    for desc in vnfd.sw_image_desc:
+        key = "/".join(p for p in (desc.image or "").split("/") if p not in ("", "."))
+        in_package = key in files
+        info: dict[str, Any] = {
+            "id": desc.id,
+            "name": desc.name or desc.image or desc.id,
+            "provider": desc.provider,
+            "version": desc.version,
+            "checksum": (
+                {"algorithm": desc.checksum.algorithm, "hash": desc.checksum.hash}
+                if desc.checksum and desc.checksum.algorithm and desc.checksum.hash
+                else None
+            ),
+            "isEncrypted": is_encrypted(files[key]) if in_package else False,
+            "containerFormat": _upper(desc.container_format),
+            "diskFormat": _upper(desc.disk_format),
+            "minDisk": desc.min_disk,
+            "minRam": float(desc.min_ram) if desc.min_ram is not None else None,
+            "size": desc.size,
+            "imagePath": key if in_package else None,
+            "imageUri": desc.image if desc.image and "://" in desc.image else None,
+        }
+        images.append({k: v for k, v in info.items() if v is not None})
+    return tuple(images)
+
+
+def _upper(value: str | None) -> str | None:
+    return value.upper() if value else None
 
 
 def _labels(model: Vnfd | Nsd | Nst) -> tuple[str | None, str | None, str | None]:
@@ -80,9 +124,12 @@ class PackageInspector:
             references=_references(descriptor),
             software_version=model.software_version if isinstance(model, Vnfd) else None,
             artifacts=tuple(
-                Artifact(path, hashlib.sha256(content).hexdigest())
+                Artifact(path, hashlib.sha256(content).hexdigest(), is_encrypted(content))
                 for path, content in sorted(package.files.items())
                 if path not in (package.descriptor_path, CHECKSUMS_FILE)
+            ),
+            software_images=(
+                _software_images(model, package.files) if isinstance(model, Vnfd) else ()
             ),
             parsed=descriptor,
             warnings=check.warnings,

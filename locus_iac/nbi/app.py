@@ -40,7 +40,7 @@ from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.osm.prefix import OsmPrefix
-from locus_iac.nbi.routers import admin, nsilcm, nslcm, packages, sites
+from locus_iac.nbi.routers import admin, content, nsilcm, nslcm, packages, sites
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
 from locus_iac.nbi.timeouts import BodyReadTimeout
@@ -160,6 +160,8 @@ def create_app(
     app.include_router(ns_content.router)
     app.include_router(ns_content.nsi_router)
     for router in packages.ROUTERS:
+        app.include_router(router)
+    for router in content.ROUTERS:
         app.include_router(router)
     ui.install(app)  # the operator console under /ui
     return app

@@ -116,6 +116,30 @@ class PackageArtifact(BaseModel):
 
     artifact_path: str = Field(alias="artifactPath")
     checksum: Checksum
+    is_encrypted: bool = Field(default=False, alias="isEncrypted")
+    metadata: dict[str, Any] | None = None
+
+
+class SoftwareImageInfo(BaseModel):
+    """SOL005 clause 9.5.3.2 VnfPackageSoftwareImageInfo (from the VNFD's ``sw-image-desc``;
+    members the descriptor leaves out are absent)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    name: str
+    provider: str | None = None
+    version: str | None = None
+    checksum: Checksum | None = None
+    is_encrypted: bool = Field(default=False, alias="isEncrypted")
+    container_format: str | None = Field(default=None, alias="containerFormat")
+    disk_format: str | None = Field(default=None, alias="diskFormat")
+    created_at: str | None = Field(default=None, alias="createdAt")
+    min_disk: int | None = Field(default=None, alias="minDisk")
+    min_ram: float | None = Field(default=None, alias="minRam")
+    size: int | None = None
+    image_path: str | None = Field(default=None, alias="imagePath")
+    image_uri: str | None = Field(default=None, alias="imageUri")
 
 
 class VnfPkgLinks(BaseModel):
@@ -135,6 +159,7 @@ class VnfPkgInfo(PackageInfo):
     vnf_software_version: str | None = Field(default=None, alias="vnfSoftwareVersion")
     vnfd_version: str | None = Field(default=None, alias="vnfdVersion")
     checksum: Checksum | None = None
+    software_images: list[SoftwareImageInfo] | None = Field(default=None, alias="softwareImages")
     additional_artifacts: list[PackageArtifact] | None = Field(
         default=None, alias="additionalArtifacts"
     )
