@@ -15,7 +15,15 @@ from typing import Any
 
 from locus_iac.catalogue.onboarding import Artifact, Inspected, Reference
 from locus_iac.catalogue.states import PackageKind
-from locus_iac.descriptors import Descriptor, Nsd, Nst, Vnfd, check_references, parse_descriptor
+from locus_iac.descriptors import (
+    Descriptor,
+    Nsd,
+    Nst,
+    Pnfd,
+    Vnfd,
+    check_references,
+    parse_descriptor,
+)
 from locus_iac.errors import Issue, ValidationError, json_pointer
 from locus_iac.packages import CHECKSUMS_FILE, DEFAULT_LIMITS, PackageLimits, inspect_package
 from locus_iac.packages.contents import is_encrypted
@@ -85,10 +93,12 @@ def _upper(value: str | None) -> str | None:
     return value.upper() if value else None
 
 
-def _labels(model: Vnfd | Nsd | Nst) -> tuple[str | None, str | None, str | None]:
+def _labels(model: Vnfd | Nsd | Nst | Pnfd) -> tuple[str | None, str | None, str | None]:
     """(name, version, provider/designer) as SOL005 copies them into the info resource."""
     if isinstance(model, Vnfd):
         return model.product_name, model.version, model.provider
+    if isinstance(model, Pnfd):
+        return model.name, model.version, model.provider
     if isinstance(model, Nsd):
         return model.name, model.version, model.designer
     return model.name, None, None

@@ -169,6 +169,23 @@ def render_nst(view: View, api: KindApi) -> sp.NstInfo:
     )
 
 
+def render_pnfd(view: View, api: KindApi) -> sp.PnfdInfo:
+    row, me = view.row, view.root + api.self_path(view.row.id)
+    return sp.PnfdInfo.model_validate(
+        {
+            **_common(view),
+            "pnfdId": row.descriptor_id,
+            "pnfdName": row.descriptor_name,
+            "pnfdersion": row.descriptor_version,
+            "pnfdProvider": row.provider,
+            "pnfdInvariantId": row.descriptor_id,
+            "pnfdOnboardingState": OnboardingState(row.onboarding_state),
+            "pnfdUsageState": _usage(view),
+            "_links": {"self": {"href": me}, "pnfd_content": {"href": f"{me}/{api.content}"}},
+        }
+    )
+
+
 NSD_API = KindApi(
     PackageKind.NSD,
     "/nsd/v1",
@@ -205,4 +222,16 @@ NST_API = KindApi(
     sp.NstModifications,
     render_nst,
 )
-KIND_APIS = (NSD_API, VNF_API, NST_API)
+PNFD_API = KindApi(
+    PackageKind.PNFD,
+    "/nsd/v1",
+    "pnf_descriptors",
+    "pnfd_content",
+    "pnfd",
+    "pnf_descriptors_content",
+    "NSD management",
+    sp.PnfdInfo,
+    sp.PnfdModifications,
+    render_pnfd,
+)
+KIND_APIS = (NSD_API, VNF_API, NST_API, PNFD_API)

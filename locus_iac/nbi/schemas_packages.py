@@ -50,6 +50,13 @@ class NstModifications(PackageModifications):
     operational_state: OperationalState | None = Field(default=None, alias="operationalState")
 
 
+class PnfdModifications(PackageModifications):
+    """SOL005 clause 6.5.2.4 PnfdInfoModifications: userDefinedData only (a PNFD has no
+    operational state)."""
+
+    operational_state: None = Field(default=None, alias="_noOperationalState", exclude=True)
+
+
 class Link(BaseModel):
     href: str
 
@@ -192,6 +199,25 @@ class NstInfo(PackageInfo):
     usage_state: UsageState = Field(alias="usageState")
     links: NstLinks = Field(alias="_links")
     designer: str | None = Field(default=None, description="OSM: the NST's designer")
+
+
+class PnfdLinks(BaseModel):
+    self: Link
+    pnfd_content: Link
+
+
+class PnfdInfo(PackageInfo):
+    """SOL005 clause 6.5.2.2 PnfdInfo (no operational state in SOL005; ``pnfdUsageState``
+    is IN_USE while an onboarded NSD names the PNFD in its ``pnfd-id``)."""
+
+    pnfd_id: str | None = Field(default=None, alias="pnfdId")
+    pnfd_name: str | None = Field(default=None, alias="pnfdName")
+    pnfd_version: str | None = Field(default=None, alias="pnfdersion")
+    pnfd_provider: str | None = Field(default=None, alias="pnfdProvider")
+    pnfd_invariant_id: str | None = Field(default=None, alias="pnfdInvariantId")
+    pnfd_onboarding_state: OnboardingState = Field(alias="pnfdOnboardingState")
+    pnfd_usage_state: UsageState = Field(alias="pnfdUsageState")
+    links: PnfdLinks = Field(alias="_links")
 
 
 class ObjectId(BaseModel):

@@ -32,7 +32,7 @@ from locus_iac.nbi.content import RANGE_RESPONSES, ranged, stored_package
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.fetch import ClientCredentials, FetchPolicy, check_address, fetch_package
 from locus_iac.nbi.problems import problem_body
-from locus_iac.nbi.representations import NSD_API, NST_API, VNF_API, KindApi
+from locus_iac.nbi.representations import NSD_API, NST_API, PNFD_API, VNF_API, KindApi
 from locus_iac.nbi.uploads import preferred
 from locus_iac.nbi.workers import upload_pool
 from locus_iac.packages import contents
@@ -265,4 +265,5 @@ ROUTERS = [
     build(NSD_API),
     _vnf_router(),
     build(NST_API),
+    build(PNFD_API),
 ]
