@@ -32,7 +32,7 @@ from locus_iac.catalogue.package_store import (
     set_state,
 )
 from locus_iac.catalogue.states import OnboardingState, PackageKind
-from locus_iac.errors import Conflict, Issue, NotFound, ValidationError
+from locus_iac.errors import Conflict, Issue, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -131,19 +131,13 @@ def upload_fetched(
     fetch: Callable[[], tuple[bytes, str]],
     describe: Callable[[BaseException], dict[str, Any]],
 ) -> PackageRow | None:
-    """Claim the package (UPLOADING), then onboard the content ``fetch`` gets.
+    """Onboard the content ``fetch`` gets into a package :func:`claim_for_fetch` claimed.
 
     SOL005 clause 9.4.6.3.1 (upload_from_uri): the client was answered 202 before this
     runs, so a failure cannot be answered: the package goes to ERROR with
     ``onboardingFailureDetails`` = ``describe(error)`` (a SOL013 ProblemDetails) and may be
     uploaded again. Returns the onboarded row, or None after a failure.
     """
-    try:
-        with db.session() as session:
-            claim_upload(session, get_package(session, project_id, kind, package_id, lock=True))
-    except (Conflict, NotFound) as exc:  # another upload won, or the package was deleted
-        log.info("upload_from_uri of %s %s not started: %s", kind.value, package_id, exc)
-        return None
     try:
         data, content_type = fetch()
         with db.session() as session:
@@ -158,6 +152,29 @@ def upload_fetched(
         with db.session() as session:
             _fail(session, package_id, describe(exc))
         return None
+
+
+def claim_for_fetch(
+    db: Database, *, project_id: str, kind: PackageKind, package_id: str
+) -> OnboardingState:
+    """Move the package to UPLOADING for a fetch (409 unless it may be uploaded), forget the
+    previous failure; return the state to give back with :func:`release_claim`."""
+    with db.session() as session:
+        row = get_package(session, project_id, kind, package_id, lock=True)
+        before = claim_upload(session, row)
+        session.execute(
+            update(PackageRow)
+            .where(PackageRow.id == package_id)
+            .values(onboarding_failure=None)
+            .execution_options(synchronize_session=False)
+        )
+    return before
+
+
+def release_claim(db: Database, package_id: str, before: OnboardingState) -> None:
+    """Give a claimed package its previous state back (the fetch could not be started)."""
+    with db.session() as session:
+        _restore(session, package_id, before)
 
 
 def _fail(session: Session, package_id: str, details: dict[str, Any]) -> None:

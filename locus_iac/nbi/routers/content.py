@@ -26,8 +26,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from locus_iac import catalogue as cat
-from locus_iac.catalogue import OnboardingState
-from locus_iac.catalogue.states import UPLOADABLE, check_transition
+from locus_iac.errors import RetryableError
 from locus_iac.nbi.content import RANGE_RESPONSES, ranged, stored_package
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.fetch import ClientCredentials, FetchPolicy, check_address, fetch_package
@@ -235,11 +234,9 @@ def upload_from_uri_route(router: APIRouter, api: KindApi) -> None:
         conf = svc.settings
         policy = FetchPolicy(conf.fetch_allow, conf.max_upload_bytes, conf.fetch_seconds)
         check_address(body.address_information, policy)  # refused now, not after the 202
-        with svc.db.session(readonly=True) as session:
-            row = cat.get_package(session, who.project_id, api.kind, package_id)
-            state = OnboardingState(row.onboarding_state)
-            if state not in UPLOADABLE:
-                check_transition(state, OnboardingState.UPLOADING)  # 409
+        before = cat.claim_for_fetch(
+            svc.db, project_id=who.project_id, kind=api.kind, package_id=package_id
+        )  # 404, 409
         uri, grant, basic = body.address_information, _grant(body), _basic(body)
         job = partial(
             cat.upload_fetched,
@@ -251,7 +248,11 @@ def upload_from_uri_route(router: APIRouter, api: KindApi) -> None:
             fetch=lambda: fetch_package(uri, policy, grant, basic),
             describe=problem_body,
         )
-        upload_pool(request).submit(job, conf.upload_seconds + conf.fetch_seconds)
+        try:
+            upload_pool(request).submit(job, conf.upload_seconds + conf.fetch_seconds)
+        except RetryableError:
+            cat.release_claim(svc.db, package_id, before)
+            raise
         return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
