@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import socket
 import time
 from collections.abc import Sequence
@@ -99,7 +100,10 @@ def check_address(uri: str, policy: FetchPolicy, pointer: str = ADDRESS) -> http
 
 def _peer_allowed(response: httpx.Response, policy: FetchPolicy) -> bool:
     stream = response.extensions.get("network_stream")
-    peer: object = stream.get_extra_info("server_addr") if stream is not None else None
+    try:
+        peer: object = stream.get_extra_info("server_addr") if stream is not None else None
+    except OSError:  # the connection is gone: nothing to vouch for it
+        return False
     return isinstance(peer, tuple) and bool(peer) and _allowed(str(peer[0]), policy.allow)
 
 
@@ -119,17 +123,25 @@ def _read(response: httpx.Response, policy: FetchPolicy, deadline: float) -> byt
     return b"".join(chunks)
 
 
-def _token(client: httpx.Client, grant: ClientCredentials, policy: FetchPolicy) -> str:
+def _token(
+    client: httpx.Client, grant: ClientCredentials, policy: FetchPolicy, deadline: float
+) -> str:
     url = check_address(grant.token_endpoint, policy, OAUTH + "/tokenEndpoint")
-    response = client.post(
-        url,
-        data={"grant_type": "client_credentials"},
-        auth=(grant.client_id, grant.client_password),
-    )
-    if not _peer_allowed(response, policy) or response.status_code != 200:
-        raise _refuse(OAUTH, "token-refused", f"the token endpoint answered {response.status_code}")
+    form = {"grant_type": "client_credentials"}
+    auth = (grant.client_id, grant.client_password)
     try:
-        token = response.json()["access_token"]
+        with client.stream("POST", url, data=form, auth=auth) as response:
+            if not _peer_allowed(response, policy):
+                raise _refuse(OAUTH, "address-not-allowed", "connected to a refused peer")
+            if response.status_code != 200:
+                message = f"the token endpoint answered {response.status_code}"
+                raise _refuse(OAUTH, "token-refused", message)
+            body = _read(response, FetchPolicy(policy.allow, 64 * 1024, policy.seconds), deadline)
+    except httpx.HTTPError as exc:
+        message = f"{type(exc).__name__} while asking {url.host} for a token"
+        raise _refuse(OAUTH, "token-refused", message) from None
+    try:
+        token = json.loads(body)["access_token"]
     except (ValueError, KeyError, TypeError):
         raise _refuse(OAUTH, "token-refused", "the token endpoint gave no access_token") from None
     if not isinstance(token, str) or not token:
@@ -149,10 +161,12 @@ def fetch_package(
     origin = (url.scheme, url.host, url.port)
     timeout = httpx.Timeout(min(policy.seconds, 30.0))
     with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout) as client:
-        headers = {"Authorization": f"Bearer {_token(client, grant, policy)}"} if grant else {}
-        if basic is not None and not grant:
+        headers: dict[str, str] = {}
+        if grant is not None:
+            headers["Authorization"] = f"Bearer {_token(client, grant, policy, deadline)}"
+        elif basic is not None:
             token = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode("ascii")
-            headers = {"Authorization": f"Basic {token}"}
+            headers["Authorization"] = f"Basic {token}"
         for _hop in range(MAX_REDIRECTS + 1):
             send = {"Accept-Encoding": "identity"}
             if (url.scheme, url.host, url.port) == origin:

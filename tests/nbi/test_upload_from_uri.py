@@ -5,9 +5,11 @@ serves the packages; the server under test may fetch from 127.0.0.1 only."""
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_network
 from typing import Any
@@ -35,6 +37,19 @@ class Origin:
 
 @pytest.fixture
 def origin() -> Iterator[Origin]:
+    with _serve() as state:
+        yield state
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Origin]:
+    """A second origin (another port of 127.0.0.1)."""
+    with _serve() as state:
+        yield state
+
+
+@contextmanager
+def _serve() -> Iterator[Origin]:
     state = Origin()
 
     class Handler(BaseHTTPRequestHandler):
@@ -44,6 +59,18 @@ def origin() -> Iterator[Origin]:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            form = self.rfile.read(length)
+            state.seen.append((self.path, self.headers.get("Authorization")))
+            ok = form == b"grant_type=client_credentials"
+            body = json.dumps({"access_token": "tok-1", "token_type": "bearer"}).encode()
+            self.send_response(200 if ok else 400)
+            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -161,6 +188,43 @@ def test_oversized_download_is_stopped(api: Api, origin: Origin) -> None:
     assert _post(api, pkg, {"addressInformation": f"{origin.url}/big"}) == 202
     failure = _settled(api, pkg)["onboardingFailureDetails"]
     assert failure["errors"][0]["code"] == "too-large"
+
+
+def test_oauth2_client_credentials(api: Api, origin: Origin) -> None:
+    origin.routes["/pkg.zip"] = (200, {}, csar())
+    pkg = _new(api)
+    body = {
+        "addressInformation": f"{origin.url}/pkg.zip",
+        "authType": "OAUTH2_CLIENT_CREDENTIALS",
+        "paramsOauth2ClientCredentials": {
+            "clientId": "nfvo",
+            "clientPassword": "s3cret",
+            "tokenEndpoint": f"{origin.url}/token",
+        },
+    }
+    assert _post(api, pkg, body) == 202
+    assert _settled(api, pkg)["onboardingState"] == "ONBOARDED"
+    client = "Basic " + base64.b64encode(b"nfvo:s3cret").decode()
+    assert origin.seen == [("/token", client), ("/pkg.zip", "Bearer tok-1")]
+
+
+def test_oauth2_params_must_come_with_auth_type(api: Api) -> None:
+    pkg = _new(api)
+    body = {"addressInformation": "http://127.0.0.1/x", "authType": "OAUTH2_CLIENT_CREDENTIALS"}
+    assert _post(api, pkg, body) == 422
+
+
+def test_credentials_stay_with_the_named_origin(
+    api: Api, origin: Origin, elsewhere: Origin
+) -> None:
+    elsewhere.routes["/pkg.zip"] = (200, {}, csar())
+    origin.routes["/go"] = (307, {"Location": f"{elsewhere.url}/pkg.zip"}, b"")
+    pkg = _new(api)
+    body = {"addressInformation": f"{origin.url}/go", "userName": "u", "password": "p"}
+    assert _post(api, pkg, body) == 202
+    assert _settled(api, pkg)["onboardingState"] == "ONBOARDED"
+    assert origin.seen[0][1] is not None
+    assert elsewhere.seen == [("/pkg.zip", None)]
 
 
 def test_fetching_is_off_by_default() -> None:
