@@ -55,42 +55,55 @@ def _references(descriptor: Descriptor) -> tuple[Reference, ...]:
     return tuple(refs)
 
 
+GB = 10**9
+"""SOL006 sizes are in GB (``units "GB"``), SOL005 ones in bytes."""
+
+_SOL005_MANDATORY = ("name", "provider", "version", "checksum", "minDisk", "size")
+
+
 def _software_images(vnfd: Vnfd, files: Mapping[str, bytes]) -> tuple[dict[str, Any], ...]:
     """SOL005 v3.7.1 clause 9.5.3.2 VnfPackageSoftwareImageInfo of each ``sw-image-desc``.
 
-    ``imagePath`` when the descriptor's ``image`` is a file of the package (and then
-    ``isEncrypted`` from that file), ``imageUri`` when it is a URI; members the descriptor
-    leaves out (OSM relaxes several SOL006 mandatory leaves) are left out too.
+    From the SOL006 leaves, with the YANG defaults (``container-format`` bare,
+    ``disk-format`` qcow2, ``min-ram`` 0) and sizes converted from GB to bytes. When the
+    image is a file of the package (``image``), ``imagePath``, its actual SHA-256 (if the
+    descriptor gives no checksum), its size and whether it is encrypted come from the file;
+    an ``image`` that is a URI is ``imageUri``; ``provider`` defaults to the VNFD's. An image
+    that still lacks a member SOL005 makes mandatory (OSM packages name a VIM image only,
+    without version, checksum or sizes) is left out rather than described with made-up
+    values.
     """
     images: list[dict[str, Any]] = []
     for desc in vnfd.sw_image_desc:
         key = "/".join(p for p in (desc.image or "").split("/") if p not in ("", "."))
-        in_package = key in files
+        content = files.get(key) if key else None
+        checksum = None
+        if desc.checksum and desc.checksum.algorithm and desc.checksum.hash:
+            checksum = {"algorithm": desc.checksum.algorithm, "hash": desc.checksum.hash}
+        elif content is not None:
+            checksum = {"algorithm": "SHA-256", "hash": hashlib.sha256(content).hexdigest()}
         info: dict[str, Any] = {
             "id": desc.id,
             "name": desc.name or desc.image or desc.id,
-            "provider": desc.provider,
+            "provider": desc.provider or vnfd.provider,
             "version": desc.version,
-            "checksum": (
-                {"algorithm": desc.checksum.algorithm, "hash": desc.checksum.hash}
-                if desc.checksum and desc.checksum.algorithm and desc.checksum.hash
-                else None
-            ),
-            "isEncrypted": is_encrypted(files[key]) if in_package else False,
-            "containerFormat": _upper(desc.container_format),
-            "diskFormat": _upper(desc.disk_format),
-            "minDisk": desc.min_disk,
-            "minRam": float(desc.min_ram) if desc.min_ram is not None else None,
-            "size": desc.size,
-            "imagePath": key if in_package else None,
+            "checksum": checksum,
+            "isEncrypted": is_encrypted(content) if content is not None else False,
+            "containerFormat": (desc.container_format or "bare").upper(),
+            "diskFormat": (desc.disk_format or "qcow2").upper(),
+            "minDisk": desc.min_disk * GB if desc.min_disk is not None else None,
+            "minRam": int((desc.min_ram or 0) * GB),
+            "size": len(content) if content is not None else _bytes(desc.size),
+            "imagePath": key if content is not None else None,
             "imageUri": desc.image if desc.image and "://" in desc.image else None,
         }
-        images.append({k: v for k, v in info.items() if v is not None})
+        if all(info[name] is not None for name in _SOL005_MANDATORY):
+            images.append({k: v for k, v in info.items() if v is not None})
     return tuple(images)
 
 
-def _upper(value: str | None) -> str | None:
-    return value.upper() if value else None
+def _bytes(gigabytes: int | None) -> int | None:
+    return gigabytes * GB if gigabytes is not None else None
 
 
 def _labels(model: Vnfd | Nsd | Nst | Pnfd) -> tuple[str | None, str | None, str | None]:

@@ -128,8 +128,8 @@ class PackageArtifact(BaseModel):
 
 
 class SoftwareImageInfo(BaseModel):
-    """SOL005 clause 9.5.3.2 VnfPackageSoftwareImageInfo (from the VNFD's ``sw-image-desc``;
-    members the descriptor leaves out are absent)."""
+    """SOL005 clause 9.5.3.2 VnfPackageSoftwareImageInfo (from the VNFD's ``sw-image-desc``,
+    see :func:`locus_iac.catalogue.inspection._software_images`; sizes in bytes)."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -143,7 +143,7 @@ class SoftwareImageInfo(BaseModel):
     disk_format: str | None = Field(default=None, alias="diskFormat")
     created_at: str | None = Field(default=None, alias="createdAt")
     min_disk: int | None = Field(default=None, alias="minDisk")
-    min_ram: float | None = Field(default=None, alias="minRam")
+    min_ram: int | None = Field(default=None, alias="minRam")
     size: int | None = None
     image_path: str | None = Field(default=None, alias="imagePath")
     image_uri: str | None = Field(default=None, alias="imageUri")

@@ -200,7 +200,8 @@ def test_software_images_and_encrypted_artifacts(api: Api) -> None:
     assert image["version"] == "2.1"
     assert image["checksum"] == {"algorithm": "sha-256", "hash": hashlib.sha256(IMAGE).hexdigest()}
     assert (image["containerFormat"], image["diskFormat"]) == ("BARE", "QCOW2")
-    assert (image["minDisk"], image["minRam"], image["size"]) == (1, 0.5, 1)
+    assert (image["minDisk"], image["minRam"]) == (10**9, 5 * 10**8)  # GB -> bytes
+    assert image["size"] == len(IMAGE)  # the file in the package
     assert image["imagePath"] == "Files/images/tiny.qcow2"
     assert image["isEncrypted"] is False
     assert "createdAt" in image
@@ -210,13 +211,29 @@ def test_software_images_and_encrypted_artifacts(api: Api) -> None:
     assert artifacts["Scripts/configure.sh"]["isEncrypted"] is False
 
 
-def test_osm_image_name_gives_an_image_without_path(
+def test_osm_image_without_sol005_mandatory_members_is_not_listed(
     api: Api, example_packages: dict[str, bytes]
 ) -> None:
     pkg = _onboard(api, example_packages["cloud_vnf"], GZ)
+    info = api.get(f"{VNF}/{pkg}").json()  # image by VIM name: no version, checksum, sizes
+    assert info["onboardingState"] == "ONBOARDED"
+    assert "softwareImages" not in info
+
+
+def test_image_uri_and_yang_defaults(api: Api) -> None:
+    vnfd = MINIMAL_VNFD.replace(
+        b"      image: tiny-image\n",
+        b"      name: tiny\n      version: '1'\n      min-disk: 2\n      size: 3\n"
+        b"      checksum: {algorithm: sha-512, hash: abc}\n"
+        b"      image: http://images.invalid/tiny.qcow2\n",
+    )
+    pkg = _onboard(api, vnfd, {"Content-Type": "application/yaml"})
     (image,) = api.get(f"{VNF}/{pkg}").json()["softwareImages"]
-    assert image["id"] == image["name"] == "ubuntu-22.04"
-    assert "imagePath" not in image and "imageUri" not in image
+    assert image["imageUri"] == "http://images.invalid/tiny.qcow2"
+    assert "imagePath" not in image
+    assert image["provider"] == "tests"  # the VNFD's provider
+    assert (image["containerFormat"], image["diskFormat"], image["minRam"]) == ("BARE", "QCOW2", 0)
+    assert (image["minDisk"], image["size"]) == (2 * 10**9, 3 * 10**9)
 
 
 def test_byte_range_edges() -> None:
