@@ -71,7 +71,7 @@ def check_address(uri: str, policy: FetchPolicy, pointer: str = ADDRESS) -> http
     try:
         url = httpx.URL(uri)
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise _refuse(pointer, "invalid-uri", f"{uri!r} is not a URI") from None
+        raise _refuse(pointer, "invalid-uri", "the address is not a URI") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise _refuse(pointer, "unsupported-uri", "only http:// and https:// URIs are fetched")
     if not policy.allow:
@@ -96,6 +96,12 @@ def check_address(uri: str, policy: FetchPolicy, pointer: str = ADDRESS) -> http
             "may fetch from",
         )
     return url
+
+
+def _shown(url: httpx.URL) -> str:
+    """The URL without user information or query (they may carry credentials)."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
 def _peer_allowed(response: httpx.Response, policy: FetchPolicy) -> bool:
@@ -183,7 +189,7 @@ def fetch_package(
                         message = "the server sent a content-encoded body (identity asked)"
                         raise _refuse(ADDRESS, "fetch-failed", message)
                     if response.status_code != 200:
-                        message = f"{url} answered {response.status_code}"
+                        message = f"{_shown(url)} answered {response.status_code}"
                         raise _refuse(ADDRESS, "fetch-failed", message)
                     data = _read(response, policy, deadline)
             except httpx.HTTPError as exc:
