@@ -189,6 +189,10 @@ def test_range_on_nsd_content(api: Api, example_packages: dict[str, bytes]) -> N
     assert (part.status_code, part.content) == (206, body[:2])
     whole = api.get(f"{NSD}/{nsd}/nsd_content")
     assert whole.headers["accept-ranges"] == "bytes"
+    nsd_file = api.get(f"{NSD}/{nsd}/artifacts/cloud_nsd.yaml")  # NSD artifacts too
+    assert nsd_file.status_code == 200, nsd_file.text
+    assert b"cloud_ns" in nsd_file.content
+    assert api.get(f"{NSD}/{nsd}/manifest").status_code == 404  # an OSM tar.gz has none
 
 
 def test_software_images_and_encrypted_artifacts(api: Api) -> None:
