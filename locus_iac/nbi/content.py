@@ -13,20 +13,45 @@ a byte range (another unit, garbage) is ignored the same way. Every answer carri
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
-from locus_iac.nbi.problems import HttpProblem
+from locus_iac.nbi.problems import PROBLEM_JSON, HttpProblem
+from locus_iac.nbi.schemas_packages import ProblemDetails
 from locus_iac.packages import DEFAULT_LIMITS, Package, read_package
 
 _ONE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
-RANGE_RESPONSES: dict[int | str, dict[str, object]] = {
+_TITLES = {
+    400: "Bad Request",
+    404: "Not Found",
+    406: "Not Acceptable",
+    409: "Conflict: the package is not onboarded (or is being uploaded)",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Entity (errors carry JSON pointers)",
+    503: "Service Unavailable",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these statuses, answered as SOL013 ProblemDetails."""
+    schema = ProblemDetails.model_json_schema()
+    return {
+        code: {
+            "description": _TITLES[code],
+            "content": {PROBLEM_JSON: {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+RANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     206: {"description": "Partial content (one byte range)"},
-    416: {"description": "Range Not Satisfiable"},
+    **problem_responses(416),
 }
 
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from locus_iac import catalogue as cat
 from locus_iac.errors import RetryableError
-from locus_iac.nbi.content import RANGE_RESPONSES, ranged, stored_package
+from locus_iac.nbi.content import RANGE_RESPONSES, problem_responses, ranged, stored_package
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.fetch import ClientCredentials, FetchPolicy, check_address, fetch_package
 from locus_iac.nbi.problems import problem_body
@@ -68,7 +68,10 @@ def _manifest_route(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         f"{item}/manifest",
         response_class=Response,
-        responses={200: {"content": {"text/plain": {}, ZIP: {}}}},
+        responses={
+            200: {"content": {"text/plain": {}, ZIP: {}}},
+            **problem_responses(404, 406, 409),
+        },
         operation_id=_op(api, "fetch_manifest"),
     )
     def fetch_manifest(
@@ -92,7 +95,11 @@ def _artifact_route(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         f"{item}/artifacts/{{artifact_path:path}}",
         response_class=Response,
-        responses={200: {"content": {"application/octet-stream": {}, ZIP: {}}}, **RANGE_RESPONSES},
+        responses={
+            200: {"content": {"application/octet-stream": {}, ZIP: {}}},
+            **RANGE_RESPONSES,
+            **problem_responses(404, 406, 409, 422),
+        },
         operation_id=_op(api, "fetch_artifact"),
     )
     def fetch_artifact(
@@ -129,7 +136,11 @@ def _archive_route(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         f"{item}/artifacts",
         response_class=Response,
-        responses={200: {"content": {ZIP: {}}}, **RANGE_RESPONSES},
+        responses={
+            200: {"content": {ZIP: {}}},
+            **RANGE_RESPONSES,
+            **problem_responses(404, 406, 409, 422),
+        },
         operation_id=_op(api, "fetch_artifacts"),
     )
     def fetch_artifacts(
@@ -221,7 +232,10 @@ def upload_from_uri_route(router: APIRouter, api: KindApi) -> None:
         f"/{api.collection}/{{package_id}}/{api.content}/upload_from_uri",
         status_code=status.HTTP_202_ACCEPTED,
         response_class=Response,
-        responses={202: {"description": "Accepted: the package is being fetched"}},
+        responses={
+            202: {"description": "Accepted: the package is being fetched"},
+            **problem_responses(404, 409, 422, 503),
+        },
         operation_id=_op(api, "upload_from_uri"),
     )
     def upload_from_uri(
