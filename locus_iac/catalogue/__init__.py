@@ -32,8 +32,11 @@ from locus_iac.catalogue.onboarding import (
     Inspected,
     Inspector,
     Reference,
+    claim_for_fetch,
     onboard_new,
+    release_claim,
     upload_content,
+    upload_fetched,
 )
 from locus_iac.catalogue.package_store import (
     NOUN,
@@ -95,6 +98,7 @@ __all__ = [
     "VimAccountIn",
     "VimConfig",
     "authenticate",
+    "claim_for_fetch",
     "claim_upload",
     "create_package",
     "create_project",
@@ -123,10 +127,12 @@ __all__ = [
     "read_content",
     "referenced_packages",
     "register_site",
+    "release_claim",
     "require_onboarded",
     "revoke_token",
     "site_credentials",
     "update_user",
     "upload_content",
+    "upload_fetched",
     "user_projects",
 ]

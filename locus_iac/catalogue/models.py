@@ -131,7 +131,11 @@ class PackageRow(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     content_size: Mapped[int | None] = mapped_column()
     software_version: Mapped[str | None] = mapped_column(String(255))
-    artifacts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    artifacts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    software_images: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """SOL005 VnfPackageSoftwareImageInfo of each ``sw-image-desc`` (VNF packages)."""
+    onboarding_failure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """SOL005 ``onboardingFailureDetails`` of the last failed upload_from_uri (ERROR state)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,8 @@ class Reference:
     kind: PackageKind
     id: str
     pointer: str
+    optional: bool = False
+    """Recorded (usage state) but not required to be onboarded: an NSD's ``pnfd-id``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class Artifact:
 
     path: str
     sha256: str
+    encrypted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,8 @@ class Inspected:
     """The inspector's own parsed form, handed back to :meth:`Inspector.cross_check`."""
     warnings: tuple[Issue, ...] = ()
     """What the upload gets away with, as OSM tolerates it (a stale checksums.txt...)."""
+    software_images: tuple[dict[str, Any], ...] = ()
+    """SOL005 VnfPackageSoftwareImageInfo members of each ``sw-image-desc`` (VNFDs)."""
 
 
 class Inspector(Protocol):
@@ -115,6 +120,76 @@ def upload_content(
         with db.session() as session:
             _restore(session, package_id, before)
         raise
+
+
+def upload_fetched(
+    db: Database,
+    inspector: Inspector,
+    *,
+    project_id: str,
+    kind: PackageKind,
+    package_id: str,
+    fetch: Callable[[], tuple[bytes, str]],
+    describe: Callable[[BaseException], dict[str, Any]],
+) -> PackageRow | None:
+    """Onboard the content ``fetch`` gets into a package :func:`claim_for_fetch` claimed.
+
+    SOL005 clause 9.4.6.3.1 (upload_from_uri): the client was answered 202 before this
+    runs, so a failure cannot be answered: the package goes to ERROR with
+    ``onboardingFailureDetails`` = ``describe(error)`` (a SOL013 ProblemDetails) and may be
+    uploaded again. Returns the onboarded row, or None after a failure.
+    """
+    try:
+        data, content_type = fetch()
+        with db.session() as session:
+            set_state(session, package_id, OnboardingState.UPLOADING, OnboardingState.PROCESSING)
+        inspected = inspector.inspect(data, name=f"{kind.value} package {package_id}")
+        with db.session() as session:
+            row = get_package(session, project_id, kind, package_id, lock=True)
+            _attach(session, inspector, row, inspected, data, content_type)
+            return row
+    except Exception as exc:  # every failure is recorded on the resource, as SOL005 asks
+        log.info("upload_from_uri of %s %s failed: %s", kind.value, package_id, exc)
+        with db.session() as session:
+            _fail(session, package_id, describe(exc))
+        return None
+
+
+def claim_for_fetch(
+    db: Database, *, project_id: str, kind: PackageKind, package_id: str
+) -> OnboardingState:
+    """Move the package to UPLOADING for a fetch (409 unless it may be uploaded), forget the
+    previous failure; return the state to give back with :func:`release_claim`."""
+    with db.session() as session:
+        row = get_package(session, project_id, kind, package_id, lock=True)
+        before = claim_upload(session, row)
+        session.execute(
+            update(PackageRow)
+            .where(PackageRow.id == package_id)
+            .values(onboarding_failure=None)
+            .execution_options(synchronize_session=False)
+        )
+    return before
+
+
+def release_claim(db: Database, package_id: str, before: OnboardingState) -> None:
+    """Give a claimed package its previous state back (the fetch could not be started)."""
+    with db.session() as session:
+        _restore(session, package_id, before)
+
+
+def _fail(session: Session, package_id: str, details: dict[str, Any]) -> None:
+    session.execute(
+        update(PackageRow)
+        .where(
+            PackageRow.id == package_id,
+            PackageRow.onboarding_state.in_(
+                [OnboardingState.UPLOADING.value, OnboardingState.PROCESSING.value]
+            ),
+        )
+        .values(onboarding_state=OnboardingState.ERROR.value, onboarding_failure=details)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def onboard_new(
@@ -162,6 +237,8 @@ def _resolve(
     known: dict[tuple[PackageKind, str], str] = {}
     issues: list[Issue] = []
     for ref in inspected.references:
+        if ref.optional:
+            continue
         query = select(PackageRow).where(
             PackageRow.project_id == project_id,
             PackageRow.kind == ref.kind,
@@ -232,7 +309,11 @@ def _attach(
     row.content_sha256 = hashlib.sha256(data).hexdigest()
     row.content_size = len(data)
     row.software_version = inspected.software_version
-    row.artifacts = [{"path": a.path, "sha256": a.sha256} for a in inspected.artifacts]
+    row.artifacts = [
+        {"path": a.path, "sha256": a.sha256, "encrypted": a.encrypted} for a in inspected.artifacts
+    ]
+    row.software_images = [dict(i) for i in inspected.software_images] or None
+    row.onboarding_failure = None
     row.onboarding_state = OnboardingState.ONBOARDED.value
     row.updated_at = utcnow()
     session.add(PackageBlobRow(package_id=row.id, data=data))

@@ -29,6 +29,7 @@ NOUN: dict[PackageKind, str] = {
     PackageKind.VNFD: "VNF package",
     PackageKind.NSD: "NS descriptor",
     PackageKind.NST: "netslice template",
+    PackageKind.PNFD: "PNF descriptor",
 }
 
 

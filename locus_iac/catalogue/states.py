@@ -19,6 +19,7 @@ class PackageKind(StrEnum):
     VNFD = "vnfd"
     NSD = "nsd"
     NST = "nst"
+    PNFD = "pnfd"
 
 
 class OnboardingState(StrEnum):

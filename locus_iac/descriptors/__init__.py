@@ -68,6 +68,7 @@ from locus_iac.descriptors.nst import (
     QualityOfService,
     Snssai,
 )
+from locus_iac.descriptors.pnfd import Pnfd
 from locus_iac.descriptors.vnfd import K8sCluster, K8sClusterNet, Kdu, KduService, Vnfd
 from locus_iac.descriptors.vnfd_df import (
     HealingAspect,
@@ -120,6 +121,7 @@ __all__ = [
     "NssConnectionPointRef",
     "Nst",
     "ParameterValue",
+    "Pnfd",
     "PrimitiveParameter",
     "QualityOfService",
     "Sapd",

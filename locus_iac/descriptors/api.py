@@ -14,6 +14,7 @@ from locus_iac.descriptors.envelope import DescriptorKind, locate_descriptor
 from locus_iac.descriptors.loader import load_yaml
 from locus_iac.descriptors.nsd import Nsd
 from locus_iac.descriptors.nst import Nst
+from locus_iac.descriptors.pnfd import Pnfd
 from locus_iac.descriptors.references import check_internal_references
 from locus_iac.descriptors.schema import duplicate_list_keys, relaxed_mandatory, validate_model
 from locus_iac.descriptors.vnfd import Vnfd
@@ -25,6 +26,7 @@ MODELS: dict[DescriptorKind, type[YangModel]] = {
     DescriptorKind.VNFD: Vnfd,
     DescriptorKind.NSD: Nsd,
     DescriptorKind.NST: Nst,
+    DescriptorKind.PNFD: Pnfd,
 }
 
 
@@ -41,7 +43,7 @@ class Descriptor:
 
     kind: DescriptorKind
     id: str
-    model: Vnfd | Nsd | Nst
+    model: Vnfd | Nsd | Nst | Pnfd
     pointer: str
     source: str
     document: Mapping[str, Any] = field(compare=False, hash=False, repr=False)
@@ -57,7 +59,7 @@ def _fail(source: str, issues: list[Issue]) -> ValidationError:
 def parse_descriptor(
     text: str | bytes, source: str = "<input>", *, strict: bool = False
 ) -> Descriptor:
-    """Read one VNFD, NSD or NST document and validate it completely.
+    """Read one VNFD, NSD, NST or PNFD document and validate it completely.
 
     Runs, in one pass: safe YAML loading (aliases, size, duplicate keys), envelope
     detection, schema validation against the typed model, repeated list keys and every
@@ -84,7 +86,7 @@ def parse_descriptor(
         issues += relaxed
     if issues or model is None:
         raise _fail(source, issues)
-    assert isinstance(model, Vnfd | Nsd | Nst)
+    assert isinstance(model, Vnfd | Nsd | Nst | Pnfd)
     logger.debug("parsed %s %s from %s", located.kind, model.id, source)
     return Descriptor(
         kind=located.kind,

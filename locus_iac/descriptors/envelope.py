@@ -6,7 +6,9 @@ Accepted envelopes (the descriptor's JSON pointer in brackets):
   [``/etsi-nfv-vnfd:vnfd``] (SOL006 YANG JSON encoding, RFC 7951 module-qualified name);
 * NSD: ``nsd: {nsd: [...]}`` [``/nsd/nsd/0``] (OSM), ``etsi-nfv-nsd:nsd: {nsd: [...]}``
   [``/etsi-nfv-nsd:nsd/nsd/0``] or ``etsi-nfv-nsd:nsd: [...]`` [``/etsi-nfv-nsd:nsd/0``];
-* NST: ``nst: [...]`` [``/nst/0``] or ``nst: {...}`` [``/nst``] (OSM).
+* NST: ``nst: [...]`` [``/nst/0``] or ``nst: {...}`` [``/nst``] (OSM);
+* PNFD: ``pnfd: {...}`` [``/pnfd``] or ``etsi-nfv-pnfd:pnfd: {...}`` (SOL006 container ``pnfd``;
+  a list of one is accepted too).
 
 A document holds exactly one descriptor; the pre-SOL006 OSM catalogues
 (``vnfd:vnfd-catalog``...) are recognised only to say so.
@@ -27,15 +29,18 @@ class DescriptorKind(StrEnum):
     VNFD = "vnfd"
     NSD = "nsd"
     NST = "nst"
+    PNFD = "pnfd"
 
 
 _VNFD_KEYS = ("vnfd", "etsi-nfv-vnfd:vnfd")
 _NSD_KEYS = ("nsd", "etsi-nfv-nsd:nsd")
 _NST_KEYS = ("nst",)
+_PNFD_KEYS = ("pnfd", "etsi-nfv-pnfd:pnfd")
 _KIND_OF_KEY = {
     **dict.fromkeys(_VNFD_KEYS, DescriptorKind.VNFD),
     **dict.fromkeys(_NSD_KEYS, DescriptorKind.NSD),
     **dict.fromkeys(_NST_KEYS, DescriptorKind.NST),
+    **dict.fromkeys(_PNFD_KEYS, DescriptorKind.PNFD),
 }
 _LEGACY_KEYS = ("vnfd:vnfd-catalog", "nsd:nsd-catalog", "vnfd-catalog", "nsd-catalog")
 

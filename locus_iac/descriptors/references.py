@@ -268,6 +268,7 @@ RULES: dict[DescriptorKind, tuple[LeafRef, ...]] = {
     DescriptorKind.VNFD: VNFD_RULES,
     DescriptorKind.NSD: NSD_RULES,
     DescriptorKind.NST: NST_RULES,
+    DescriptorKind.PNFD: (),  # a PNFD's ext-cpd (SOL006 cpd grouping) names nothing else
 }
 
 Path = tuple[str | int, ...]

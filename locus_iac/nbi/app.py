@@ -40,7 +40,16 @@ from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.osm.prefix import OsmPrefix
-from locus_iac.nbi.routers import admin, nsilcm, nslcm, nsupdate, packages, sites, subscriptions
+from locus_iac.nbi.routers import (
+    admin,
+    content,
+    nsilcm,
+    nslcm,
+    nsupdate,
+    packages,
+    sites,
+    subscriptions,
+)
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
 from locus_iac.nbi.timeouts import BodyReadTimeout
@@ -178,6 +187,8 @@ def create_app(
     app.include_router(ns_content.router)
     app.include_router(ns_content.nsi_router)
     for router in packages.ROUTERS:
+        app.include_router(router)
+    for router in content.ROUTERS:
         app.include_router(router)
     for router in subscriptions.ROUTERS:
         app.include_router(router)

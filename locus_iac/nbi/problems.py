@@ -8,6 +8,7 @@ exception is logged with a reference id that the body repeats.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import Any
@@ -92,6 +93,15 @@ def error_response(exc: LocusError) -> JSONResponse:
     if isinstance(exc, RetryableError):
         headers = {"Retry-After": str(max(1, round(exc.delay)))}
     return problem(status, title, exc.message, headers=headers, **extra)
+
+
+def problem_body(exc: BaseException) -> dict[str, Any]:
+    """The ProblemDetails of ``exc`` as a mapping (kept on a resource, e.g. SOL005
+    ``onboardingFailureDetails``); never the text of an unexpected exception."""
+    response = error_response(exc) if isinstance(exc, LocusError) else _internal(exc)
+    body = json.loads(bytes(response.body))
+    assert isinstance(body, dict)
+    return body
 
 
 def _internal(exc: BaseException) -> JSONResponse:

@@ -56,6 +56,7 @@ def _common(view: View) -> dict[str, object]:
         "description": row.description,
         "userDefinedData": dict(row.user_defined_data),
         "version": row.descriptor_version,
+        "onboardingFailureDetails": row.onboarding_failure,
         "_admin": admin(
             row.project_id,
             row.created_at,
@@ -101,6 +102,7 @@ def render_nsd(view: View, api: KindApi) -> sp.NsdInfo:
 def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
     row, me = view.row, view.root + api.self_path(view.row.id)
     checksum = {"algorithm": "SHA-256", "hash": row.content_sha256} if row.content_sha256 else None
+    images = {i["imagePath"] for i in row.software_images or () if "imagePath" in i}
     return sp.VnfPkgInfo.model_validate(
         {
             **_common(view),
@@ -112,12 +114,15 @@ def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
             "vnfdVersion": row.descriptor_version,
             "vnfSoftwareVersion": row.software_version,
             "checksum": checksum,
+            "softwareImages": _software_images(row),
             "additionalArtifacts": [
                 {
                     "artifactPath": a["path"],
                     "checksum": {"algorithm": "SHA-256", "hash": a["sha256"]},
+                    "isEncrypted": bool(a.get("encrypted", False)),
                 }
                 for a in row.artifacts
+                if a["path"] not in images
             ]
             if row.artifacts
             else None,
@@ -131,6 +136,14 @@ def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
             },
         }
     )
+
+
+def _software_images(row: PackageRow) -> list[dict[str, object]] | None:
+    """SOL005 softwareImages (stored at onboarding); ``createdAt`` is the onboarding time."""
+    if row.onboarding_state != OnboardingState.ONBOARDED or row.software_images is None:
+        return None
+    stamp = row.updated_at.isoformat().replace("+00:00", "Z")
+    return [{**image, "createdAt": stamp} for image in row.software_images]
 
 
 def render_nst(view: View, api: KindApi) -> sp.NstInfo:
@@ -152,6 +165,23 @@ def render_nst(view: View, api: KindApi) -> sp.NstInfo:
                 "nst": {"href": f"{me}/{api.descriptor}"},
                 "nst_content": {"href": f"{me}/{api.content}"},
             },
+        }
+    )
+
+
+def render_pnfd(view: View, api: KindApi) -> sp.PnfdInfo:
+    row, me = view.row, view.root + api.self_path(view.row.id)
+    return sp.PnfdInfo.model_validate(
+        {
+            **_common(view),
+            "pnfdId": row.descriptor_id,
+            "pnfdName": row.descriptor_name,
+            "pnfdersion": row.descriptor_version,
+            "pnfdProvider": row.provider,
+            "pnfdInvariantId": row.descriptor_id,
+            "pnfdOnboardingState": OnboardingState(row.onboarding_state),
+            "pnfdUsageState": _usage(view),
+            "_links": {"self": {"href": me}, "pnfd_content": {"href": f"{me}/{api.content}"}},
         }
     )
 
@@ -192,4 +222,16 @@ NST_API = KindApi(
     sp.NstModifications,
     render_nst,
 )
-KIND_APIS = (NSD_API, VNF_API, NST_API)
+PNFD_API = KindApi(
+    PackageKind.PNFD,
+    "/nsd/v1",
+    "pnf_descriptors",
+    "pnfd_content",
+    "pnfd",
+    "pnf_descriptors_content",
+    "NSD management",
+    sp.PnfdInfo,
+    sp.PnfdModifications,
+    render_pnfd,
+)
+KIND_APIS = (NSD_API, VNF_API, NST_API, PNFD_API)

@@ -50,6 +50,13 @@ class NstModifications(PackageModifications):
     operational_state: OperationalState | None = Field(default=None, alias="operationalState")
 
 
+class PnfdModifications(PackageModifications):
+    """SOL005 clause 6.5.2.4 PnfdInfoModifications: userDefinedData only (a PNFD has no
+    operational state)."""
+
+    operational_state: None = Field(default=None, alias="_noOperationalState", exclude=True)
+
+
 class Link(BaseModel):
     href: str
 
@@ -116,6 +123,30 @@ class PackageArtifact(BaseModel):
 
     artifact_path: str = Field(alias="artifactPath")
     checksum: Checksum
+    is_encrypted: bool = Field(default=False, alias="isEncrypted")
+    metadata: dict[str, Any] | None = None
+
+
+class SoftwareImageInfo(BaseModel):
+    """SOL005 clause 9.5.3.2 VnfPackageSoftwareImageInfo (from the VNFD's ``sw-image-desc``,
+    see :func:`locus_iac.catalogue.inspection._software_images`; sizes in bytes)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    name: str
+    provider: str | None = None
+    version: str | None = None
+    checksum: Checksum | None = None
+    is_encrypted: bool = Field(default=False, alias="isEncrypted")
+    container_format: str | None = Field(default=None, alias="containerFormat")
+    disk_format: str | None = Field(default=None, alias="diskFormat")
+    created_at: str | None = Field(default=None, alias="createdAt")
+    min_disk: int | None = Field(default=None, alias="minDisk")
+    min_ram: int | None = Field(default=None, alias="minRam")
+    size: int | None = None
+    image_path: str | None = Field(default=None, alias="imagePath")
+    image_uri: str | None = Field(default=None, alias="imageUri")
 
 
 class VnfPkgLinks(BaseModel):
@@ -135,6 +166,7 @@ class VnfPkgInfo(PackageInfo):
     vnf_software_version: str | None = Field(default=None, alias="vnfSoftwareVersion")
     vnfd_version: str | None = Field(default=None, alias="vnfdVersion")
     checksum: Checksum | None = None
+    software_images: list[SoftwareImageInfo] | None = Field(default=None, alias="softwareImages")
     additional_artifacts: list[PackageArtifact] | None = Field(
         default=None, alias="additionalArtifacts"
     )
@@ -167,6 +199,25 @@ class NstInfo(PackageInfo):
     usage_state: UsageState = Field(alias="usageState")
     links: NstLinks = Field(alias="_links")
     designer: str | None = Field(default=None, description="OSM: the NST's designer")
+
+
+class PnfdLinks(BaseModel):
+    self: Link
+    pnfd_content: Link
+
+
+class PnfdInfo(PackageInfo):
+    """SOL005 clause 6.5.2.2 PnfdInfo (no operational state in SOL005; ``pnfdUsageState``
+    is IN_USE while an onboarded NSD names the PNFD in its ``pnfd-id``)."""
+
+    pnfd_id: str | None = Field(default=None, alias="pnfdId")
+    pnfd_name: str | None = Field(default=None, alias="pnfdName")
+    pnfd_version: str | None = Field(default=None, alias="pnfdersion")
+    pnfd_provider: str | None = Field(default=None, alias="pnfdProvider")
+    pnfd_invariant_id: str | None = Field(default=None, alias="pnfdInvariantId")
+    pnfd_onboarding_state: OnboardingState = Field(alias="pnfdOnboardingState")
+    pnfd_usage_state: UsageState = Field(alias="pnfdUsageState")
+    links: PnfdLinks = Field(alias="_links")
 
 
 class ObjectId(BaseModel):

@@ -16,6 +16,10 @@
 ``LOCUS_LOGIN_FAILURES``    wrong passwords per user before login is throttled (default 5)
 ``LOCUS_VIM_CHECK``         check VIM accounts against Keystone at registration (default
                             true; ``false`` registers offline, as OSM does)
+``LOCUS_FETCH_ALLOW``       addresses ``upload_from_uri`` may fetch from: comma-separated IP
+                            addresses or networks (``127.0.0.1,10.20.0.0/16``); default
+                            none, so the operation is refused until the operator allows some
+``LOCUS_FETCH_SECONDS``     wall-time limit of one ``upload_from_uri`` download (default 60)
 =========================  ===============================================================
 """
 
@@ -26,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from locus_iac.errors import Issue, ValidationError
@@ -50,6 +54,15 @@ class Settings(BaseModel):
     body_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
     login_failures: Annotated[int, Field(ge=1, le=1000)] = 5
     vim_check: bool = True
+    fetch_allow: tuple[IPvAnyNetwork, ...] = ()
+    fetch_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @property
     def url(self) -> str:
@@ -72,6 +85,8 @@ class Settings(BaseModel):
             "body_timeout": "LOCUS_BODY_TIMEOUT",
             "login_failures": "LOCUS_LOGIN_FAILURES",
             "vim_check": "LOCUS_VIM_CHECK",
+            "fetch_allow": "LOCUS_FETCH_ALLOW",
+            "fetch_seconds": "LOCUS_FETCH_SECONDS",
         }
         values = {field: source[var] for field, var in names.items() if source.get(var)}
         try:

@@ -79,6 +79,26 @@ class UploadPool:
             cancelled.set()  # a job still queued or running stops at its next check
             self._release(cancelled)
 
+    def submit(self, job: Callable[[], object], seconds: float) -> None:
+        """Run ``job`` in the pool in the background under a budget of ``seconds`` (the
+        request that asked for it has been answered already; shutdown cancels it)."""
+        cancelled = self._admit()
+
+        def budgeted() -> None:
+            try:
+                with reading_budget(ReadBudget(seconds, cancelled)):
+                    job()
+            except Exception:  # the job records its own failures; this is a last resort
+                log.exception("a background upload failed")
+            finally:
+                self._release(cancelled)
+
+        try:
+            self._executor.submit(contextvars.copy_context().run, budgeted)
+        except RuntimeError:  # shutting down
+            self._release(cancelled)
+            raise RetryableError("the server is shutting down; retry later", 5.0) from None
+
     async def _watch(
         self, request: Request, future: asyncio.Future[T], cancelled: threading.Event
     ) -> T:

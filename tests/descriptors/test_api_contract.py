@@ -7,6 +7,7 @@ import inspect
 
 import locus_iac.descriptors as descriptors
 from locus_iac.descriptors import Descriptor, DescriptorKind
+from locus_iac.errors import ValidationError
 
 from .conftest import VALID, load
 
@@ -27,7 +28,7 @@ def test_public_functions_and_types_are_exported() -> None:
 
 
 def test_descriptor_kind_values() -> None:
-    assert [k.value for k in DescriptorKind] == ["vnfd", "nsd", "nst"]
+    assert [k.value for k in DescriptorKind] == ["vnfd", "nsd", "nst", "pnfd"]
     assert DescriptorKind("nsd") is DescriptorKind.NSD
 
 
@@ -83,3 +84,23 @@ def test_lookups_find_what_is_declared_and_nothing_else() -> None:
     subnet = nst.subnet_by_id("edge_nsd")
     assert subnet is not None and subnet.id == "edge_nsd"
     assert nst.subnet_by_id("nope") is None
+
+
+def test_pnfd_is_checked_against_sol006() -> None:
+    """SOL006 v3.3.1 etsi-nfv-pnfd: unknown leaves, repeated keys, wrong types are refused."""
+    parsed = descriptors.parse_descriptor(
+        b"etsi-nfv-pnfd:pnfd:\n  id: dpi\n  version: '1'\n  ext-cpd: [{id: outside}]\n"
+    )
+    assert (parsed.kind, parsed.id, parsed.pointer) == (
+        DescriptorKind.PNFD,
+        "dpi",
+        "/etsi-nfv-pnfd:pnfd",
+    )
+    try:
+        descriptors.parse_descriptor(b"pnfd:\n  id: dpi\n  ext-cpd: {id: x}\n  vdu: []\n")
+    except ValidationError as exc:
+        assert {i.path for i in exc.issues} == {"/pnfd/ext-cpd", "/pnfd/vdu"}
+    else:  # pragma: no cover
+        raise AssertionError("an invalid PNFD was accepted")
+    relaxed = descriptors.parse_descriptor(b"pnfd: {id: dpi}\n")
+    assert [w.path for w in relaxed.warnings] == ["/pnfd/version"]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.errors import Issue
+from locus_iac.nbi.content import RANGE_RESPONSES, ranged
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
@@ -237,17 +238,21 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
         f"{item}/{api.content}",
         response_class=Response,
         responses={
-            200: {"content": {"application/zip": {}, "application/gzip": {}, "text/plain": {}}}
+            200: {"content": {"application/zip": {}, "application/gzip": {}, "text/plain": {}}},
+            **RANGE_RESPONSES,
         },
         operation_id=_op(api, "fetch_content"),
     )
-    def fetch_content(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
-        """The package exactly as uploaded (archive, or YAML for a bare descriptor)."""
+    def fetch_content(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> Response:
+        """The package exactly as uploaded (archive, or YAML for a bare descriptor); one
+        ``Range`` is answered 206 (:mod:`locus_iac.nbi.content`)."""
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
             data = cat.read_content(session, row)
         media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
-        return Response(content=data, media_type=media or "application/octet-stream")
+        return ranged(request, data, media or "application/octet-stream")
 
     @router.get(
         f"{item}/{api.descriptor}",

@@ -1,0 +1,201 @@
+"""Fetching a VNF package for ``upload_from_uri`` (SOL005 v3.7.1 clause 9.4.6), safely.
+
+The NFVO downloads from an address a client names, so the server must not become a way to
+reach what the client could not reach itself. Rules:
+
+* only ``http``/``https``, and only hosts whose every address lies in the operator's allow
+  list (``LOCUS_FETCH_ALLOW``, IP addresses or networks; empty by default: nothing is
+  fetched); the address actually connected to is checked again before the body is read
+  (a name that resolves differently the second time is caught there);
+* redirects are followed by hand, at most :data:`MAX_REDIRECTS`, each target checked like
+  the first; credentials are only sent to the origin the client named;
+* the body is counted while it streams: over ``limit`` bytes (the upload limit) the download
+  stops; the whole download has a wall-time limit (``LOCUS_FETCH_SECONDS``); no proxy or
+  ``.netrc`` from the environment is used;
+* the bytes then go through exactly the checks of a normal upload (media type sniffing,
+  :class:`~locus_iac.packages.limits.PackageLimits`, the read budget, validation).
+
+Every failure is a :class:`~locus_iac.errors.ValidationError` whose issue points at the
+request member it concerns (``/addressInformation``, ``/paramsOauth2ClientCredentials``).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
+
+import httpx
+
+from locus_iac.errors import Issue, ValidationError
+from locus_iac.nbi.uploads import sniffed_type
+
+MAX_REDIRECTS = 5
+ADDRESS = "/addressInformation"
+OAUTH = "/paramsOauth2ClientCredentials"
+Network = IPv4Network | IPv6Network
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    allow: Sequence[Network]
+    limit: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """OAuth 2.0 client credentials grant (RFC 6749 clause 4.4) at ``token_endpoint``."""
+
+    client_id: str
+    client_password: str
+    token_endpoint: str
+
+
+def _refuse(pointer: str, code: str, message: str) -> ValidationError:
+    return ValidationError(f"cannot fetch the package: {message}", [Issue(pointer, code, message)])
+
+
+def _allowed(address: str, allow: Sequence[Network]) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return any(ip in net for net in allow)
+
+
+def check_address(uri: str, policy: FetchPolicy, pointer: str = ADDRESS) -> httpx.URL:
+    """The URL, if the operator allows fetching from every address its host resolves to."""
+    try:
+        url = httpx.URL(uri)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise _refuse(pointer, "invalid-uri", "the address is not a URI") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise _refuse(pointer, "unsupported-uri", "only http:// and https:// URIs are fetched")
+    if not policy.allow:
+        raise _refuse(
+            pointer,
+            "address-not-allowed",
+            "this server fetches from no address (the operator sets LOCUS_FETCH_ALLOW)",
+        )
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        found = {
+            info[4][0] for info in socket.getaddrinfo(url.host, port, proto=socket.IPPROTO_TCP)
+        }
+    except (socket.gaierror, UnicodeError):
+        raise _refuse(pointer, "unresolvable-host", f"{url.host!r} does not resolve") from None
+    refused = sorted(a for a in found if not _allowed(str(a), policy.allow))
+    if refused or not found:
+        raise _refuse(
+            pointer,
+            "address-not-allowed",
+            f"{url.host} ({', '.join(map(str, sorted(found)))}) is not an address this server "
+            "may fetch from",
+        )
+    return url
+
+
+def _shown(url: httpx.URL) -> str:
+    """The URL without user information or query (they may carry credentials)."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
+
+
+def _peer_allowed(response: httpx.Response, policy: FetchPolicy) -> bool:
+    stream = response.extensions.get("network_stream")
+    try:
+        peer: object = stream.get_extra_info("server_addr") if stream is not None else None
+    except OSError:  # the connection is gone: nothing to vouch for it
+        return False
+    return isinstance(peer, tuple) and bool(peer) and _allowed(str(peer[0]), policy.allow)
+
+
+def _read(response: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > policy.limit:
+        raise _refuse(ADDRESS, "too-large", f"the package is over {policy.limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_raw():
+        size += len(chunk)
+        if size > policy.limit:
+            raise _refuse(ADDRESS, "too-large", f"the package is over {policy.limit} bytes")
+        if time.monotonic() > deadline:
+            raise _refuse(ADDRESS, "fetch-timeout", f"the download took over {policy.seconds:g} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _token(
+    client: httpx.Client, grant: ClientCredentials, policy: FetchPolicy, deadline: float
+) -> str:
+    url = check_address(grant.token_endpoint, policy, OAUTH + "/tokenEndpoint")
+    form = {"grant_type": "client_credentials"}
+    auth = (grant.client_id, grant.client_password)
+    try:
+        with client.stream("POST", url, data=form, auth=auth) as response:
+            if not _peer_allowed(response, policy):
+                raise _refuse(OAUTH, "address-not-allowed", "connected to a refused peer")
+            if response.status_code != 200:
+                message = f"the token endpoint answered {response.status_code}"
+                raise _refuse(OAUTH, "token-refused", message)
+            body = _read(response, FetchPolicy(policy.allow, 64 * 1024, policy.seconds), deadline)
+    except httpx.HTTPError as exc:
+        message = f"{type(exc).__name__} while asking {url.host} for a token"
+        raise _refuse(OAUTH, "token-refused", message) from None
+    try:
+        token = json.loads(body)["access_token"]
+    except (ValueError, KeyError, TypeError):
+        raise _refuse(OAUTH, "token-refused", "the token endpoint gave no access_token") from None
+    if not isinstance(token, str) or not token:
+        raise _refuse(OAUTH, "token-refused", "the token endpoint gave no access_token")
+    return token
+
+
+def fetch_package(
+    uri: str,
+    policy: FetchPolicy,
+    grant: ClientCredentials | None = None,
+    basic: tuple[str, str] | None = None,
+) -> tuple[bytes, str]:
+    """The bytes at ``uri`` and their sniffed media type, under ``policy``."""
+    deadline = time.monotonic() + policy.seconds
+    url = check_address(uri, policy)
+    origin = (url.scheme, url.host, url.port)
+    timeout = httpx.Timeout(min(policy.seconds, 30.0))
+    with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout) as client:
+        headers: dict[str, str] = {}
+        if grant is not None:
+            headers["Authorization"] = f"Bearer {_token(client, grant, policy, deadline)}"
+        elif basic is not None:
+            token = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {token}"
+        for _hop in range(MAX_REDIRECTS + 1):
+            send = {"Accept-Encoding": "identity"}
+            if (url.scheme, url.host, url.port) == origin:
+                send.update(headers)  # credentials only for the origin the client named
+            try:
+                with client.stream("GET", url, headers=send) as response:
+                    if not _peer_allowed(response, policy):
+                        raise _refuse(ADDRESS, "address-not-allowed", "connected to a refused peer")
+                    if response.is_redirect:
+                        target = response.headers.get("location", "")
+                        url = check_address(str(url.join(target)), policy)
+                        continue
+                    if response.headers.get("content-encoding", "identity") != "identity":
+                        message = "the server sent a content-encoded body (identity asked)"
+                        raise _refuse(ADDRESS, "fetch-failed", message)
+                    if response.status_code != 200:
+                        message = f"{_shown(url)} answered {response.status_code}"
+                        raise _refuse(ADDRESS, "fetch-failed", message)
+                    data = _read(response, policy, deadline)
+            except httpx.HTTPError as exc:
+                message = f"{type(exc).__name__} while fetching {url.host}"
+                raise _refuse(ADDRESS, "fetch-failed", message) from None
+            if not data:
+                raise _refuse(ADDRESS, "empty", "the address served no bytes")
+            return data, sniffed_type("application/octet-stream", data)
+    raise _refuse(ADDRESS, "too-many-redirects", f"more than {MAX_REDIRECTS} redirects")
