@@ -77,7 +77,7 @@ def secure_sqlite_files(url: str) -> None:
 
 # Blocking request handlers run on anyio's worker threads (40 by default), each holding at most
 # one connection at a time: with fewer pooled connections than threads, requests queue for a
-# connection under load (measured: 10 % of list time with SQLAlchemy's default 5 + 10).
+# connection under load (session 5 profile: 10 % of list time with SQLAlchemy's default 5 + 10).
 POOL_SIZE = 40
 
 
@@ -95,7 +95,9 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         engine = create_engine(url, connect_args=connect, **pool)
         _sqlite_pragmas(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE // 2, max_overflow=POOL_SIZE)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE // 2, max_overflow=POOL_SIZE // 2
+    )
 
 
 def migrate(engine: Engine) -> None:
