@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from locus_iac.errors import (
     AuthError,
@@ -51,12 +52,19 @@ class HttpProblem(LocusError):
     """A protocol-level problem with its own status (400, 406, 413, 415...)."""
 
     def __init__(
-        self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.headers = headers
+        self.extra = extra  # extension members of the problem (``errors``...)
 
 
 def problem(
@@ -75,7 +83,7 @@ def problem(
 def error_response(exc: LocusError) -> JSONResponse:
     """The problem+json response for one domain error."""
     if isinstance(exc, HttpProblem):
-        return problem(exc.status, exc.title, exc.message, headers=exc.headers)
+        return problem(exc.status, exc.title, exc.message, headers=exc.headers, **exc.extra)
     status, title = 500, "Internal Server Error"
     for cls, code, name in _STATUS:
         if isinstance(exc, cls):
@@ -123,9 +131,21 @@ async def _malformed(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Unprocessable Entity", detail, errors=[i.as_dict() for i in issues])
 
 
-async def _http(_request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at the request's path (``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\x00"})
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
     titles = {404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout"}
     title = titles.get(exc.status_code, "Error")
     return problem(exc.status_code, title, str(exc.detail), headers=headers)

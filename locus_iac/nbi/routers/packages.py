@@ -25,15 +25,17 @@ from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
-from locus_iac.nbi.paging import Marker, link_next
+from locus_iac.nbi import filters, semantics
+from locus_iac.nbi.paging import Marker
 from locus_iac.nbi.problems import HttpProblem
-from locus_iac.nbi.representations import KIND_APIS, KindApi, View
+from locus_iac.nbi.representations import KIND_APIS, LISTINGS, KindApi, View
 from locus_iac.nbi.schemas_packages import CreatePackageRequest, ObjectId, PackageModifications
-from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, preferred, read_upload
+from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, read_upload
 from locus_iac.nbi.workers import upload_pool
 
 Ref = Annotated[str, Path(min_length=1, max_length=64)]
@@ -112,22 +114,23 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     )
     def list_packages(
         request: Request,
-        response: Response,
         who: CallerDep,
         svc: ServicesDep,
         nextpage_opaque_marker: Marker = None,
-    ) -> list[BaseModel]:
-        with svc.db.session(readonly=True) as session:
+        _sol013: None = filters.ListParams,
+    ) -> Response:
+        """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
+
+        def fetch(marker: str | None, limit: int) -> KeysetPage[BaseModel]:
             page = cat.list_packages(
-                session,
-                who.project_id,
-                api.kind,
-                marker=nextpage_opaque_marker,
-                limit=svc.settings.page_size,
+                session, who.project_id, api.kind, marker=marker, limit=limit
             )
-            body = _views(session, api, page.rows, request, page.in_use)
-        link_next(request, response, page.next_marker)
-        return body
+            return KeysetPage(_views(session, api, page.rows, request, page.in_use), page.next_marker)
+
+        with svc.db.session(readonly=True) as session:
+            return filters.respond(
+                request, LISTINGS[api.kind], fetch, nextpage_opaque_marker, svc.settings.page_size
+            )
 
 
 def _create_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -169,23 +172,33 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
         item, response_model=info, response_model_exclude_none=True, operation_id=_op(api, "get")
     )
     def get_package(
-        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+        package_id: Ref, request: Request, response: Response, who: CallerDep, svc: ServicesDep
     ) -> BaseModel:
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
-            return _one(session, api, row, request)
+            view = _one(session, api, row, request)
+        semantics.tag(response, view)
+        return view
 
     def modify_package(
-        package_id: Ref, body: PackageModifications, who: CallerDep, svc: ServicesDep
+        package_id: Ref,
+        body: PackageModifications,
+        request: Request,
+        response: Response,
+        who: CallerDep,
+        svc: ServicesDep,
     ) -> PackageModifications:
-        """SOL005 PATCH: enable/disable, merge userDefinedData; answers the modifications."""
+        """SOL005 PATCH: enable/disable, merge userDefinedData; answers the modifications
+        and the resource's new ``ETag`` (``If-Match``: 412 when it changed meanwhile)."""
         with svc.db.session() as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id, lock=True)
+            semantics.require_match(request, _one(session, api, row, request))
             cat.modify_package(
                 row,
                 operational_state=body.operational_state,
                 user_defined_data=body.user_defined_data,
             )
+            semantics.tag(response, _one(session, api, row, request))
         return body
 
     modify_package.__annotations__["body"] = api.modifications  # the area's own aliases
@@ -199,8 +212,13 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     )
 
     @router.delete(item, status_code=status.HTTP_204_NO_CONTENT, operation_id=_op(api, "delete"))
-    def delete_package(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
+    def delete_package(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> Response:
         with svc.db.session() as session:
+            if "if-match" in request.headers:
+                row = cat.get_package(session, who.project_id, api.kind, package_id, lock=True)
+                semantics.require_match(request, _one(session, api, row, request))
             cat.delete_package(session, who.project_id, api.kind, package_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -241,13 +259,18 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
         },
         operation_id=_op(api, "fetch_content"),
     )
-    def fetch_content(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
-        """The package exactly as uploaded (archive, or YAML for a bare descriptor)."""
+    def fetch_content(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> Response:
+        """The package exactly as uploaded (archive, or YAML for a bare descriptor); 406
+        when ``Accept`` does not allow that type."""
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
+            cat.require_onboarded(row)
+            media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
+            media = semantics.negotiate(request, (media or "application/octet-stream",))
             data = cat.read_content(session, row)
-        media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
-        return Response(content=data, media_type=media or "application/octet-stream")
+        return Response(content=data, media_type=media)
 
     @router.get(
         f"{item}/{api.descriptor}",
@@ -261,9 +284,7 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         """The descriptor as YAML (``text/plain``, ``application/yaml``) or the zip package."""
-        wanted = preferred(
-            request.headers.get("accept"), ("text/plain", "application/yaml", "application/zip")
-        )
+        wanted = semantics.negotiate(request, ("text/plain", "application/yaml", "application/zip"))
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
             cat.require_onboarded(row)
