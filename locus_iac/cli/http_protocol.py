@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import select
-from typing import Any
+from typing import Any, overload
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -57,7 +57,19 @@ def canonical_name(name: bytes) -> bytes:
 class CanonicalHeaders(h11.Connection):
     """An h11 server connection that writes response header names canonically."""
 
-    def send(self, event: Any) -> bytes | None:
+    @overload
+    def send(self, event: h11.ConnectionClosed) -> None: ...
+
+    @overload
+    def send(
+        self,
+        event: h11.Request | h11.InformationalResponse | h11.Response | h11.Data | h11.EndOfMessage,
+    ) -> bytes: ...
+
+    @overload
+    def send(self, event: h11.Event) -> bytes | None: ...
+
+    def send(self, event: h11.Event) -> bytes | None:
         if isinstance(event, h11.InformationalResponse | h11.Response):
             items = [(canonical_name(n), v) for n, v in event.headers.raw_items()]
             event = type(event)(

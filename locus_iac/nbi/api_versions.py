@@ -3,7 +3,7 @@ NBI serves (ETSI GS NFV-SOL013 clause 9: ``ApiVersionInformation``).
 
 Every API is served in one version of major version 1 (the URIs' ``v1``). The version
 information is public, as SOL013 allows: a client reads it before it has a token. Other
-methods answer ``405`` with ``Allow: GET, HEAD``.
+methods answer ``405`` with ``Allow: GET``.
 """
 
 from __future__ import annotations

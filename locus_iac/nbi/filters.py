@@ -31,6 +31,7 @@ default-excluded attributes (``NsdInfo``: ``userDefinedData``...); under ``/osm`
 
 from __future__ import annotations
 
+import operator
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,6 +53,14 @@ _NEGATIVE = {"neq", "nin", "ncont"}
 SELECTORS = ("all_fields", "fields", "exclude_fields", "exclude_default")
 RESERVED = {MARKER_PARAM, "filter", *SELECTORS}
 _SCAN_BATCH = 100
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "in": operator.eq,
+    "gt": operator.gt,
+    "lt": operator.lt,
+    "gte": operator.ge,
+    "lte": operator.le,
+}
 
 Path = tuple[str, ...]
 
@@ -152,9 +161,7 @@ class ListQuery:
 
 
 def _bad(detail: str, pointer: str, code: str) -> HttpProblem:
-    return HttpProblem(
-        400, "Bad Request", detail, errors=[Issue(pointer, code, detail).as_dict()]
-    )
+    return HttpProblem(400, "Bad Request", detail, errors=[Issue(pointer, code, detail).as_dict()])
 
 
 def _split(text: str, sep: str) -> list[str]:
@@ -237,7 +244,9 @@ def _filter_terms(text: str) -> list[Term]:
                 "/query/filter",
                 "invalid-filter",
             )
-        terms.append(_term(parts[0].strip(), _path(parts[1].strip(), "/"), parts[2:], "/query/filter"))
+        terms.append(
+            _term(parts[0].strip(), _path(parts[1].strip(), "/"), parts[2:], "/query/filter")
+        )
     return terms
 
 
@@ -342,15 +351,8 @@ def _one(op: str, actual: Any, value: str) -> bool:
     wanted = _typed(actual, value)
     if wanted is None:
         return False
-    have = actual if not isinstance(actual, str) else str(actual)
     try:
-        if op in ("eq", "in", "neq", "nin"):
-            return bool(have == wanted)
-        return bool(
-            {"gt": have > wanted, "lt": have < wanted, "gte": have >= wanted, "lte": have <= wanted}[
-                op
-            ]
-        )
+        return bool(_COMPARE[op](actual, wanted))
     except TypeError:
         return False
 
@@ -485,7 +487,7 @@ def _selector_params(
     exclude_default: Annotated[
         str | None, Query(description="SOL013 5.3: leave out the resource's default set")
     ] = None,
-    filter: Annotated[  # noqa: A002 - the SOL013 name
+    filter: Annotated[
         str | None,
         Query(description="SOL013 5.2: (op,attr/path,value[,value])[;...]; also attr=value"),
     ] = None,

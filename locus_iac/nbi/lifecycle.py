@@ -21,8 +21,8 @@ from locus_iac.engine.progress import (
 )
 from locus_iac.lcm import instances
 from locus_iac.lcm.instances import I, Kind, O
-from locus_iac.nbi.context import Services
 from locus_iac.nbi import filters
+from locus_iac.nbi.context import Services
 from locus_iac.nbi.filters import Listing
 
 R = TypeVar("R")

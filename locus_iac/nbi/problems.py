@@ -131,14 +131,22 @@ async def _malformed(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Unprocessable Entity", detail, errors=[i.as_dict() for i in issues])
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the app serves at the request's path (``Allow``)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "\x00"})
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    """Every method some route of the app fully matches at the request's path (``Allow``).
+    Each method is tried through the routes' public ``matches``, so routers included in
+    routers count as well."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in routes
+        )
+    ]
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:

@@ -188,16 +188,26 @@ def small(settings: Settings) -> Iterator[Api]:
 
 
 def _onboard(api: Api, example_packages: dict[str, bytes]) -> dict[str, str]:
-    ids = {}
-    for base, name, content in ((VNF, "cloud_vnf", "package_content"), (NSD, "cloud_ns", "nsd_content")):
-        for copy in range(3):
-            created = api.post(base, json={"userDefinedData": {"copy": str(copy)}})
-            assert created.status_code == 201
-            pid = created.json()["id"]
-            put = api.put(f"{base}/{pid}/{content}", content=example_packages[name], headers=GZ)
+    """Two VNF packages; NSDs: c0..c4 (CREATED), cloud_ns, c5, c6, edge_ns, in that order."""
+    ids: dict[str, str] = {}
+
+    def make(base: str, copy: str, content: str | None = None, name: str = "") -> None:
+        created = api.post(base, json={"userDefinedData": {"copy": copy}})
+        assert created.status_code == 201, created.text
+        ids[copy] = created.json()["id"]
+        if content:
+            url = f"{base}/{ids[copy]}/{content}"
+            put = api.put(url, content=example_packages[name], headers=GZ)
             assert put.status_code == 201, put.text
-            ids[f"{name}{copy}"] = pid
-    api.post(NSD, json={"userDefinedData": {"copy": "empty"}})  # stays CREATED
+
+    make(VNF, "cloud_vnf", "package_content", "cloud_vnf")
+    make(VNF, "edge_knf", "package_content", "edge_knf")
+    for copy in ("c0", "c1", "c2", "c3", "c4"):
+        make(NSD, copy)
+    make(NSD, "cloud_ns", "nsd_content", "cloud_ns")
+    make(NSD, "c5")
+    make(NSD, "c6")
+    make(NSD, "edge_ns", "nsd_content", "edge_ns")
     return ids
 
 
@@ -214,14 +224,18 @@ def _all(api: Api, url: str) -> list[dict[str, Any]]:
 
 def test_nsd_list_filters_before_paging(small: Api, example_packages: dict[str, bytes]) -> None:
     ids = _onboard(small, example_packages)
+    assert len(_all(small, NSD)) == 9
     found = _all(small, f"{NSD}?nsdName=cloud_ns")
-    assert [i["id"] for i in found] == [ids["cloud_ns0"], ids["cloud_ns1"], ids["cloud_ns2"]]
-    assert all(i["nsdName"] == "cloud_ns" for i in found)
-    assert len(_all(small, NSD)) == 4
-    created = _all(small, f"{NSD}?filter=(eq,nsdOnboardingState,CREATED)")
-    assert [i["nsdOperationalState"] for i in created] == ["DISABLED"]
-    some = _all(small, f"{NSD}?filter=(in,userDefinedData/copy,0,2)&all_fields")
-    assert [i["userDefinedData"]["copy"] for i in some] == ["0", "2"]
+    assert [i["id"] for i in found] == [ids["cloud_ns"]]
+    both = _all(small, f"{NSD}?filter=(cont,nsdName,_ns)")
+    assert [i["id"] for i in both] == [ids["cloud_ns"], ids["edge_ns"]]
+    created = small.get(f"{NSD}?filter=(eq,nsdOnboardingState,CREATED)")
+    assert len(created.json()) == 2 and "next" in created.links
+    every = _all(small, f"{NSD}?filter=(eq,nsdOnboardingState,CREATED)")
+    assert [i["id"] for i in every] == [ids[f"c{n}"] for n in range(7)]
+    assert {i["nsdOperationalState"] for i in every} == {"DISABLED"}
+    some = _all(small, f"{NSD}?filter=(in,userDefinedData/copy,c0,c6,edge_ns)&all_fields")
+    assert [i["userDefinedData"]["copy"] for i in some] == ["c0", "c6", "edge_ns"]
     none = small.get(f"{NSD}?nsdName=nothing")
     assert none.status_code == 200 and none.json() == [] and "next" not in none.links
 

@@ -359,9 +359,7 @@ def terminate(
 
 
 #: as an NS LCM operation occurrence (SOL005 v3.7.1 clause 6.4.9.3.2)
-_OCC_LISTING = filters.Listing(
-    NsiLcmOpOcc, exclude_default=(("operationParams",), ("error",))
-)
+_OCC_LISTING = filters.Listing(NsiLcmOpOcc, exclude_default=(("operationParams",), ("error",)))
 
 
 @router.get("/nsi_lcm_op_occs", response_model=list[NsiLcmOpOcc])

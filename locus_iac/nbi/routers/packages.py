@@ -27,10 +27,10 @@ from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
+from locus_iac.nbi import filters, semantics
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
-from locus_iac.nbi import filters, semantics
 from locus_iac.nbi.paging import Marker
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.representations import KIND_APIS, LISTINGS, KindApi, View
@@ -122,10 +122,10 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
 
         def fetch(marker: str | None, limit: int) -> KeysetPage[BaseModel]:
-            page = cat.list_packages(
-                session, who.project_id, api.kind, marker=marker, limit=limit
+            page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
+            return KeysetPage(
+                _views(session, api, page.rows, request, page.in_use), page.next_marker
             )
-            return KeysetPage(_views(session, api, page.rows, request, page.in_use), page.next_marker)
 
         with svc.db.session(readonly=True) as session:
             return filters.respond(
