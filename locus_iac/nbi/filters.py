@@ -9,6 +9,8 @@ A list request may carry, besides ``nextpage_opaque_marker``:
   (SOL013 v2, OSM's NBI), where nested attributes are written with ``.`` or ``/``;
 * the selectors ``all_fields``, ``fields=a,b/c``, ``exclude_fields=...``, ``exclude_default``.
 
+OSM's own query keys (``ADMIN``, ``PUBLIC``, ``FORCE``, ``SET_PROJECT``) are not filters.
+
 Attribute names are checked against the resource's representation (its pydantic model): an
 unknown name answers ``400`` naming it, at the root; under ``/osm`` (OSM's NBI filters its
 records leniently) a term on an unknown attribute simply matches nothing. Members that hold
@@ -43,7 +45,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from locus_iac.catalogue.paging import MARKER_PARAM, KeysetPage
-from locus_iac.errors import Issue
+from locus_iac.errors import Issue, json_pointer
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.paging import link_next
 from locus_iac.nbi.problems import HttpProblem
@@ -51,7 +53,9 @@ from locus_iac.nbi.problems import HttpProblem
 OPS = ("eq", "neq", "gt", "lt", "gte", "lte", "cont", "ncont", "in", "nin")
 _NEGATIVE = {"neq", "nin", "ncont"}
 SELECTORS = ("all_fields", "fields", "exclude_fields", "exclude_default")
-RESERVED = {MARKER_PARAM, "filter", *SELECTORS}
+#: OSM's client adds these to requests (``--all-projects``, ``--public``...): not filters
+OSM_KEYS = {"ADMIN", "PUBLIC", "FORCE", "SET_PROJECT"}
+RESERVED = {MARKER_PARAM, "filter", *SELECTORS, *OSM_KEYS}
 _SCAN_BATCH = 100
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "eq": operator.eq,
@@ -132,6 +136,7 @@ class Term:
     op: str
     path: Path
     values: tuple[str, ...]
+    source: str = field(default="/query/filter", compare=False)  # JSON pointer, for errors
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,7 @@ def _term(op: str, path: Path, values: list[str], where: str) -> Term:
         raise _bad(f"operator {op} takes one value", where, "bad-values")
     if op == "eq" and len(values) > 1:
         op = "in"
-    return Term(op, path, tuple(values))
+    return Term(op, path, tuple(values), where)
 
 
 def _filter_terms(text: str) -> list[Term]:
@@ -256,7 +261,7 @@ def _short_term(name: str, value: str) -> Term:
     op = "eq"
     if len(path) > 1 and path[-1] in OPS:
         path, op = path[:-1], path[-1]
-    return _term(op, path, _split(value, ","), f"/query/{name}")
+    return _term(op, path, _split(value, ","), json_pointer("query", name))
 
 
 def _field_list(name: str, value: str) -> tuple[Path, ...]:
@@ -299,7 +304,7 @@ def parse(request: Request, model: type[BaseModel]) -> ListQuery:
     shape = shape_of(model)
     if not osm:
         for term in terms:
-            _known(shape, term.path, "/query/filter")
+            _known(shape, term.path, term.source)
     for paths, name in ((selection.fields, "fields"), (selection.exclude_fields, "exclude_fields")):
         for path in paths or ():
             _known(shape, path, f"/query/{name}")
