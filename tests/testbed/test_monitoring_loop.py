@@ -19,6 +19,7 @@ are up.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -128,6 +129,19 @@ def _replicas(kube: httpx.Client, ns: str) -> list[int]:
     return replicas
 
 
+def _autoscale_knf(tmp_path: Path) -> Path:
+    """The exemplary edge KNF's chart and Day1/2 playbooks under the autoscaling descriptor: the
+    fixture holds only ``autoscale_knfd.yaml``, so the KNF code exists once (in ``examples``)."""
+    folder = tmp_path / "autoscale_knf"
+    shutil.copytree(
+        REPO / "examples" / "packages" / "edge_knf",
+        folder,
+        ignore=shutil.ignore_patterns("edge_knfd.yaml"),
+    )
+    shutil.copy(FIXTURES / "autoscale_knf" / "autoscale_knfd.yaml", folder)
+    return folder
+
+
 @pytest.fixture
 def mano(
     site: dict[str, Any], pulumi_env: dict[str, str], monitoring: dict[str, Any], tmp_path: Path
@@ -143,9 +157,9 @@ def mano(
             "namespace": "default",
         }
         assert api.http.post("/admin/v1/k8sclusters", json=cluster).status_code == 201
-        for folder in ("autoscale_knf", "autoscale_ns"):
-            package = read_package(FIXTURES / folder)
-            kind = "vnf_packages" if folder.endswith("knf") else "ns_descriptors"
+        for folder in (_autoscale_knf(tmp_path), FIXTURES / "autoscale_ns"):
+            package = read_package(folder)
+            kind = "vnf_packages" if folder.name.endswith("knf") else "ns_descriptors"
             root = "/vnfpkgm/v1" if kind == "vnf_packages" else "/nsd/v1"
             answer = api.http.post(
                 f"{root}/{kind}_content",
