@@ -11,8 +11,9 @@ individual resource answers it on GET and on PATCH (the tag after the change).
 and answers ``412 Precondition Failed`` with the current ``ETag``.
 
 Content negotiation (:func:`negotiate`): at the root an ``Accept`` header that allows none
-of the media types a resource has answers ``406``. Under ``/osm`` it does not: OSM's client
-sends ``Accept: application/binary`` for every download (and afterwards on every request).
+of the media types a resource has answers ``406``. Under ``/osm`` such a request gets the
+resource's first type instead: OSM's client sends ``Accept: application/binary`` for every
+download (and afterwards on every request).
 """
 
 from __future__ import annotations
@@ -58,7 +59,10 @@ def require_match(request: Request, current: BaseModel) -> None:
 
 def negotiate(request: Request, offered: tuple[str, ...]) -> str:
     """The media type of ``offered`` the ``Accept`` header allows (406 at the root when
-    none; under ``/osm`` the first offered)."""
-    if is_osm(request):
-        return offered[0]
-    return preferred(request.headers.get("accept"), offered)
+    none; under ``/osm`` the first offered then)."""
+    try:
+        return preferred(request.headers.get("accept"), offered)
+    except HttpProblem:
+        if is_osm(request):
+            return offered[0]
+        raise

@@ -116,7 +116,11 @@ def test_accept_mismatch_on_content_is_406(api: Api, example_packages: dict[str,
     # OSM's client asks every download as application/binary
     assert api.get(f"/osm{content}", headers={"Accept": "application/binary"}).status_code == 200
     zip_descriptor = api.get(f"{VNF}/{vnf}/vnfd", headers={"Accept": "application/zip"})
-    assert zip_descriptor.status_code == 406
+    assert zip_descriptor.status_code == 406  # a tar.gz package
+    yaml = api.get(f"/osm{VNF}/{vnf}/vnfd", headers={"Accept": "application/binary"})
+    assert yaml.status_code == 200 and yaml.headers["content-type"].startswith("text/plain")
+    typed = api.get(f"/osm{VNF}/{vnf}/vnfd", headers={"Accept": "application/yaml"})
+    assert typed.headers["content-type"].startswith("application/yaml")
 
 
 @pytest.mark.parametrize(
