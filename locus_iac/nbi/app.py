@@ -34,7 +34,7 @@ from locus_iac.lcm.service import LcmService
 from locus_iac.monitoring import MonitoringSettings, settings_from
 from locus_iac.monitoring.metrics import ManoMetrics
 from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
-from locus_iac.nbi import api_versions, problems, ui
+from locus_iac.nbi import api_versions, openapi, problems, ui
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
@@ -163,4 +163,5 @@ def create_app(
     for router in packages.ROUTERS:
         app.include_router(router)
     ui.install(app)  # the operator console under /ui
+    openapi.install(app)  # every status each operation can answer, as problem+json
     return app

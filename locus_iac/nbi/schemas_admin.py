@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from locus_iac import catalogue as cat
 from locus_iac.sites import Resources, SiteRole, UnitCost, require_within
@@ -61,7 +61,7 @@ class UserIn(_In):
     projects: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
         default_factory=list, description="project names or ids"
     )
-    admin: bool = False
+    admin: StrictBool = False  # 0 or "yes" are not booleans: 422, not a silent admin
 
 
 class UserPatch(_In):
