@@ -26,6 +26,10 @@ Filtering runs before paging: :func:`filtered_page` reads the list in keyset ord
 has a page of matches, and the marker of the next page is the position just after the last
 match returned, so pages neither repeat nor skip a match. Selectors are applied last.
 
+The parameters are read from the query string, not declared in the OpenAPI document: their
+values (attribute names, expressions) are what a schema cannot state, and a fuzzer's random
+values would be 400s it was not told about.
+
 Defaults (SOL005 v3.7.1): without any selector, a list leaves out the resource's
 default-excluded attributes (``NsdInfo``: ``userDefinedData``...); under ``/osm`` it does not
 (OSM's client shows them). OSM's ``_admin`` copy of an excluded attribute goes with it.
@@ -40,7 +44,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Union
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -477,28 +481,3 @@ def respond(
     response = JSONResponse(body)
     link_next(request, response, page.next_marker)
     return response
-
-
-def _selector_params(
-    all_fields: Annotated[
-        str | None, Query(description="SOL013 5.3: every attribute, complex ones too")
-    ] = None,
-    fields: Annotated[
-        str | None, Query(description="SOL013 5.3: complex attributes to include (a,b/c)")
-    ] = None,
-    exclude_fields: Annotated[
-        str | None, Query(description="SOL013 5.3: complex attributes to leave out")
-    ] = None,
-    exclude_default: Annotated[
-        str | None, Query(description="SOL013 5.3: leave out the resource's default set")
-    ] = None,
-    filter: Annotated[
-        str | None,
-        Query(description="SOL013 5.2: (op,attr/path,value[,value])[;...]; also attr=value"),
-    ] = None,
-) -> None:
-    """Declares the SOL013 list parameters (OpenAPI); :func:`parse` reads them."""
-
-
-#: a list route's dependency that documents the SOL013 parameters
-ListParams = Depends(_selector_params)

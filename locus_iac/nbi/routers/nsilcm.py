@@ -256,7 +256,6 @@ def list_nsis(
     svc: ServicesDep,
     request: Request,
     nextpage_opaque_marker: Marker = None,
-    _sol013: None = filters.ListParams,
 ) -> Response:
     page = lc.instance_page(NSI, who.project_id)
     return lc.listed(
@@ -369,7 +368,6 @@ def list_op_occs(
     request: Request,
     nsi_id: Annotated[str | None, Query(alias="netsliceInstanceId", max_length=36)] = None,
     nextpage_opaque_marker: Marker = None,
-    _sol013: None = filters.ListParams,
 ) -> Response:
     page = lambda s, m, n: instances.page_occurrences(  # noqa: E731
         s, NSI, who.project_id, nsi_id, marker=m, limit=n

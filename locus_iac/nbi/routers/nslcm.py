@@ -306,7 +306,6 @@ def list_ns_instances(
     who: CallerDep,
     svc: ServicesDep,
     nextpage_opaque_marker: Marker = None,
-    _sol013: None = filters.ListParams,
 ) -> Response:
     """One page of the project's NS instances; ``Link: rel="next"`` names the next one."""
     page = lc.instance_page(NS, who.project_id)
@@ -450,7 +449,6 @@ def list_op_occs(
     svc: ServicesDep,
     ns_instance_id: Annotated[str | None, Query(alias="nsInstanceId", max_length=36)] = None,
     nextpage_opaque_marker: Marker = None,
-    _sol013: None = filters.ListParams,
 ) -> Response:
     """One page of occurrences (of one NS instance); ``Link: rel="next"`` names the next."""
     render = _Renderer(who.project_id, is_osm(request))

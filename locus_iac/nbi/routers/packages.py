@@ -117,7 +117,6 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         who: CallerDep,
         svc: ServicesDep,
         nextpage_opaque_marker: Marker = None,
-        _sol013: None = filters.ListParams,
     ) -> Response:
         """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
 
