@@ -17,7 +17,15 @@ from enum import StrEnum
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from locus_iac.errors import NotFound, ValidationError
 from locus_iac.sites.checks import catalog_issues, symmetric_closure, vpn_subnet_issues
@@ -25,7 +33,18 @@ from locus_iac.sites.checks import catalog_issues, symmetric_closure, vpn_subnet
 log = logging.getLogger(__name__)
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _not_bool(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number belongs: pydantic's lax mode would read them as
+    1 and 0 (a numeric string such as ``"0.05"`` stays accepted)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is required, not a boolean")
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), NotBool]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 _N = TypeVar("_N", "OpenStackNetworking", "KubernetesNetworking")
 
@@ -57,7 +76,7 @@ class Resources(_Frozen):
     vcpu: NonNegative = 0.0
     memory_gb: NonNegative = 0.0
     storage_gb: NonNegative = 0.0
-    pods: Annotated[int, Field(ge=0)] = 0
+    pods: Annotated[int, Field(ge=0), NotBool] = 0
 
     def amount(self, resource: str) -> float:
         """The amount of one resource by field name (one of :data:`RESOURCE_FIELDS`)."""
@@ -126,7 +145,7 @@ class VpnEndpoint(_Frozen):
 
     public_address: Name
     subnet: IPv4Network
-    listen_port: Annotated[int, Field(ge=1, le=65535)] = 51820
+    listen_port: Annotated[int, Field(ge=1, le=65535), NotBool] = 51820
 
 
 def require_within(used: Resources, capacity: Resources) -> None:

@@ -196,3 +196,13 @@ def test_resources_helpers() -> None:
 def test_catalog_round_trips_through_yaml() -> None:
     catalog = load_sites(EXAMPLES / "locus-poc.yaml")
     assert load_sites(yaml.safe_dump(catalog.as_yaml_dict())) == catalog
+
+
+def test_booleans_are_not_numbers_but_numeric_strings_are() -> None:
+    """Lax pydantic would read ``true`` as 1 and ``false`` as 0: a site file (or a POST body)
+    saying ``pod: false`` is a mistake, refused with a pointer; ``"0.05"`` stays a number."""
+    core = CORE.replace("storage_gb: 100}", "storage_gb: 100}\n    cost: {pod: false}")
+    issues = _issues(_doc(core + EDGE.replace("pods: 20", "pods: true")))
+    assert "/sites/0/cost/pod" in issues
+    assert "/sites/1/capacity/pods" in issues
+    assert UnitCost.model_validate({"vcpu": "0.05"}).vcpu == 0.05
