@@ -28,7 +28,7 @@ from locus_iac.catalogue.models import (
     UserRow,
     utcnow,
 )
-from locus_iac.errors import AuthError, Conflict, Forbidden, NotFound
+from locus_iac.errors import AuthError, Conflict, Forbidden, Issue, NotFound, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def create_user(
 ) -> UserRow:
     if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists")
-    project_rows = [find_project(session, ref) for ref in projects]
+    project_rows = _member_projects(session, projects)
     user = UserRow(username=username, password_hash=hash_password(password), is_admin=admin)
     session.add(user)
     session.flush()
@@ -133,6 +133,21 @@ def create_user(
         session.add(MembershipRow(user_id=user.id, project_id=project.id))
     session.flush()
     return user
+
+
+def _member_projects(session: Session, refs: list[str]) -> list[ProjectRow]:
+    """The projects a user's request names (id or name); an unknown one is invalid input
+    (422 with a pointer to it), not a missing resource: the request's URL exists."""
+    found: list[ProjectRow] = []
+    issues: list[Issue] = []
+    for index, ref in enumerate(refs):
+        try:
+            found.append(find_project(session, ref))
+        except NotFound as exc:
+            issues.append(Issue(f"/projects/{index}", "unknown-project", str(exc)))
+    if issues:
+        raise ValidationError("the user names projects that do not exist", issues)
+    return found
 
 
 def find_user(session: Session, ref: str) -> UserRow:
@@ -166,7 +181,7 @@ def update_user(
         user.password_hash = hash_password(password)
         session.execute(delete(TokenRow).where(TokenRow.user_id == user.id))
     if projects is not None:
-        rows = [find_project(session, p) for p in projects]
+        rows = _member_projects(session, projects)
         session.execute(delete(MembershipRow).where(MembershipRow.user_id == user.id))
         for project in rows:
             session.add(MembershipRow(user_id=user.id, project_id=project.id))

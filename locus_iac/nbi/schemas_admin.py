@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from locus_iac import catalogue as cat
 from locus_iac.sites import Resources, SiteRole, UnitCost, require_within
@@ -154,6 +163,13 @@ class VimAccountRegistration(SitePlacementIn, cat.VimAccountIn):
     role: SiteRole = Field(default=SiteRole.CORE, description="locus: edge or core")
 
 
+# what the request may carry (the validator below turns an object into JSON text)
+_KUBECONFIG = {
+    "anyOf": [{"type": "string", "format": "password"}, {"type": "object"}],
+    "writeOnly": True,
+}
+
+
 class K8sClusterRegistration(SitePlacementIn, cat.K8sClusterIn):
     """``POST /admin/v1/k8sclusters``: OSM fields plus the placement extension (an edge site
     unless ``role`` says otherwise).
@@ -165,6 +181,9 @@ class K8sClusterRegistration(SitePlacementIn, cat.K8sClusterIn):
 
     name: SiteLabel
     role: SiteRole = Field(default=SiteRole.EDGE, description="locus: edge or core")
+    credentials: Annotated[SecretStr, WithJsonSchema(_KUBECONFIG)] = Field(
+        description="kubeconfig: YAML or JSON text, or the object itself (kept as JSON text)"
+    )
     nets: dict[NetName, NetName | None] = Field(  # type: ignore[assignment]
         default_factory=dict,
         description="OSM k8s-cluster net name -> Multus network name (null: none)",

@@ -18,10 +18,14 @@ def test_users_and_projects_crud(api: Api) -> None:
     assert user.status_code == 201, user.text
     assert "p1" not in user.text and "password" not in user.json()
     assert user.json()["projects"] == ["nxw"]
-    unknown = api.post(
-        "/admin/v1/users", json={"username": "x", "password": "p", "projects": ["no"]}
+    unknown = api.post(  # a body naming a missing project is invalid input, not a missing URL
+        "/admin/v1/users", json={"username": "x", "password": "p", "projects": ["nxw", "no"]}
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 422, unknown.text
+    assert [e["path"] for e in unknown.json()["errors"]] == ["/projects/1"]
+    assert api.get("/admin/v1/users/x").status_code == 404  # nothing was created
+    bad_move = api.patch(f"/admin/v1/users/{user.json()['id']}", json={"projects": ["gone"]})
+    assert bad_move.status_code == 422 and bad_move.json()["errors"][0]["path"] == "/projects/0"
 
     eve = login(api.client, "eve", "p1")
     moved = api.patch(f"/admin/v1/users/{user.json()['id']}", json={"projects": ["admin", "nxw"]})
