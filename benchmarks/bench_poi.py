@@ -21,9 +21,8 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 
 The naive baseline is skipped where it is hopeless (O(n^2) memory: Agglomerative and
 DBSCAN-with-eps-0.5-degrees put every point in every neighbourhood; OPTICS takes hours)
-and says so. Run ``python benchmarks/bench_poi.py [--quick] [--sizes 800,3200]``; ``--quick`` stops at
-100k, ``--sizes`` picks the record counts.
-Timings are printed, never asserted.
+and says so. Run ``python benchmarks/bench_poi.py [--quick] [--sizes 800,3200]``;
+``--quick`` stops at 100k, ``--sizes`` picks the record counts. Timings are printed, never asserted.
 """
 
 from __future__ import annotations

@@ -27,7 +27,9 @@ from locus_iac.functions.poi.preprocess import Projector
 def _reference(features: np.ndarray, labels: np.ndarray, sample: int, seed: int) -> float:
     keep = labels != NOISE
     size = sample if keep.sum() > sample else None
-    return float(silhouette_score(features[keep], labels[keep], sample_size=size, random_state=seed))
+    return float(
+        silhouette_score(features[keep], labels[keep], sample_size=size, random_state=seed)
+    )
 
 
 @pytest.mark.parametrize(
