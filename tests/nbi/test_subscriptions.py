@@ -71,6 +71,18 @@ def test_the_list_pages(api: Api, subscriber: Subscriber, app: Any) -> None:
     assert len(api.get(url).json()) == 1
 
 
+def test_the_list_filters_and_refuses_unknown_attributes(api: Api, subscriber: Subscriber) -> None:
+    """SOL013 clause 5.2 on the subscription list, as on the other lists: a filter keeps the
+    matches, a filter on an attribute a Subscription does not have is 400 with a pointer."""
+    first = subscribe(api, "/vnfpkgm/v1", {"callbackUri": f"{subscriber.callback}?n=1"})
+    subscribe(api, "/vnfpkgm/v1", {"callbackUri": f"{subscriber.callback}?n=2"})
+    kept = api.get("/vnfpkgm/v1/subscriptions", params={"callbackUri": first["callbackUri"]})
+    assert [s["id"] for s in kept.json()] == [first["id"]]
+    unknown = api.get("/vnfpkgm/v1/subscriptions", params={"nfvId": "x"})
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["code"] == "unknown-attribute"
+
+
 def test_credentials_are_stored_encrypted(api: Api, app: Any, subscriber: Subscriber) -> None:
     subscribe(api, "/nslcm/v1", {"callbackUri": subscriber.callback, "authentication": BASIC})
     with app.state.services.db.session(readonly=True) as session:

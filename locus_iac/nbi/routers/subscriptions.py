@@ -19,11 +19,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 
+from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.catalogue.subscriptions import SubscriptionRow
 from locus_iac.errors import Issue, ValidationError
+from locus_iac.nbi import filters
 from locus_iac.nbi.context import CallerDep, ServicesDep
-from locus_iac.nbi.paging import Marker, link_next
+from locus_iac.nbi.paging import Marker
 from locus_iac.notifications import store
 from locus_iac.notifications.client import CallbackClient, Refused
 from locus_iac.notifications.links import BASES, subscription_path
@@ -42,6 +45,7 @@ _REQUESTS: dict[str, type[SubscriptionRequest]] = {
     "vnfpkgm": PkgmSubscriptionRequest,
     "nslcm": LccnSubscriptionRequest,
 }
+_LISTING = filters.Listing(Subscription, exclude_none=True)
 _TAGS = {"nsd": "nsd", "vnfpkgm": "vnfpkgm", "nslcm": "nslcm"}
 
 
@@ -125,22 +129,20 @@ def build(api: str) -> APIRouter:
     )
     def list_subscriptions(
         request: Request,
-        response: Response,
         who: CallerDep,
         svc: ServicesDep,
         nextpage_opaque_marker: Marker = None,
-    ) -> list[Subscription]:
+    ) -> Response:
+        """One page of the subscriptions; SOL013 filters and selectors (:mod:`..filters`)."""
+
+        def fetch(marker: str | None, limit: int) -> KeysetPage[BaseModel]:
+            page = store.page(session, who.project_id, api, marker=marker, limit=limit)
+            return KeysetPage([render(request, row) for row in page.rows], page.next_marker)
+
         with svc.db.session(readonly=True) as session:
-            page = store.page(
-                session,
-                who.project_id,
-                api,
-                marker=nextpage_opaque_marker,
-                limit=svc.settings.page_size,
+            return filters.respond(
+                request, _LISTING, fetch, nextpage_opaque_marker, svc.settings.page_size
             )
-            body = [render(request, row) for row in page.rows]
-        link_next(request, response, page.next_marker)
-        return body
 
     @router.get(
         "/subscriptions/{subscription_id}",
