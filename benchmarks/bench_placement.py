@@ -7,8 +7,9 @@ For each size and objective it prints, side by side on the same model, HiGHS (th
 engine) and CBC (PuLP's bundled solver, the previous engine): solve time including model
 building, status and proven gap; then the heuristic's gap against the best proven bound.
 
-Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick]`` (about 8 minutes in full
-on 2 cores; ``--quick`` stops at 100 functions, ``--sizes 100x10,300x20`` runs only those). Timings are printed, never asserted.
+Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick] [--sizes 100x10,300x20]``
+(about 8 minutes in full on 2 cores; ``--quick`` stops at 100 functions, ``--sizes`` runs
+only the sizes named). Timings are printed, never asserted.
 """
 
 from __future__ import annotations
