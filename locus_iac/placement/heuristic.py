@@ -102,6 +102,7 @@ def solve_heuristic(
     max_attempts: int = 30,
     restarts: int = 30,
     rebuilds: int = 10_000,
+    stall: int = 400,
 ) -> dict[str, str] | None:
     """A placement satisfying every constraint, or ``None`` if none was found.
 
@@ -109,7 +110,9 @@ def solve_heuristic(
     perturbed orders (each improved by local search) run within the first half of the time
     left, and the best placement is kept. The rest of the time goes to up to ``rebuilds``
     partial rebuilds of the best placement (see :func:`_rebuild_round`); the best placement
-    seen is returned, so the rebuilds never make the result worse. Gives up after
+    seen is returned, so the rebuilds never make the result worse; they stop after ``stall``
+    rounds in a row that did not improve it (so an optimal placement does not wait for the
+    time limit). Gives up after
     ``time_limit`` seconds or ``max_attempts`` constructions. Deterministic for a ``seed``
     as long as the time limit does not cut the search short.
     """
@@ -142,13 +145,15 @@ def solve_heuristic(
     state = _state_of(problem, blocks, member_of, best)
     if state is None:
         return best
+    since_better = 0
     for _ in range(rebuilds):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or since_better >= stall:
             break
+        since_better += 1
         if _rebuild_round(state, rng):
             rebuilt = _assignment(state)
             if problem.score(rebuilt) < problem.score(best):
-                best = rebuilt
+                best, since_better = rebuilt, 0
     return best
 
 
