@@ -8,7 +8,8 @@ destinations differ), its own error type, JSON pointers and messages.
 * :func:`parse_allow` reads an allow list: comma-separated IP addresses or networks;
 * :func:`judge` resolves a URL's host to every address and says which lie outside the list;
 * :func:`peer_allowed` checks the address a response actually came from (a name that
-  resolves differently the second time is caught there);
+  resolves differently the second time is caught there, after the request was sent: its
+  answer is not used; connections are not pinned to the checked addresses);
 * :func:`fetch_token` is the OAuth 2.0 client credentials grant (RFC 6749 clause 4.4):
   ``POST grant_type=client_credentials`` with the client authenticated by HTTP Basic, the
   answer read up to :data:`TOKEN_BODY_LIMIT` bytes.

@@ -2,7 +2,9 @@
 
 * Only hosts whose every address lies in ``LOCUS_NOTIFY_ALLOW`` are called (callback URIs
   and OAuth2 token endpoints alike), checked at subscription time and before each request,
-  and the address actually connected to is checked again before the answer counts;
+  and the address actually connected to is checked again before the answer counts (a
+  name that resolves differently the second time: the request has gone out by then, but
+  its answer is neither a passed callback test, a delivery nor a token);
   redirects are not followed; response bodies are not read (the status is the answer).
   The policy itself is :mod:`locus_iac.outbound`, shared with ``upload_from_uri``.
 * ``BASIC`` sends ``Authorization: Basic``; ``OAUTH2_CLIENT_CREDENTIALS`` fetches a token
