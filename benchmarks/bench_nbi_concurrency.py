@@ -1,17 +1,24 @@
-"""NBI latency under concurrency: list/get with ~1,000 packages, 1 and 50 clients (SQLite).
+"""NBI latency under concurrency: list/get with ~1,000 packages, 1 and 50 clients.
 
-Runs a real ``locus serve`` (SQLite in a temp data dir) and drives it with httpx clients that
-keep their connections alive (one client per thread), as in issue 14 defect 12 and issue 19.
-The baseline, measured in the same run with the same clients, is the framework floor: a
-request for an unknown path (routing and a 404 problem, no authentication, no database).
-Prints figures beside the goals; nothing is asserted.
+Runs a real ``locus serve`` (SQLite in a temp data dir, or the PostgreSQL database of
+``--database-url``, which is wiped) and drives it with httpx clients that keep their
+connections alive (one client per thread), as in issue 14 defect 12 and issue 19. The
+baseline, measured in the same run with the same clients, is the framework floor: a request
+for an unknown path (routing and a 404 problem, no authentication, no database).
+
+``--compare OTHER_LOCUS`` starts a second server from another installation (e.g. the venv of
+a checkout of the previous commit) and runs every case on both, alternately, so that the
+before/after figures share the machine's load. Prints figures beside the goals; nothing is
+asserted.
 
     .venv/bin/python benchmarks/bench_nbi_concurrency.py [--packages 1000] [--clients 50]
+        [--database-url postgresql+psycopg://...] [--compare /other/.venv/bin/locus]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -22,6 +29,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -39,11 +47,26 @@ def _port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(data_dir: Path, extra: list[str]) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": "bench-bench"}
+def _wipe(database_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _start(
+    locus: str, data_dir: Path, database_url: str | None, extra: list[str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": "bench-bench", "LOCUS_PAGE_SIZE": "100"}
     env.pop("LOCUS_DATABASE_URL", None)
+    if database_url:
+        _wipe(database_url)
+        env["LOCUS_DATABASE_URL"] = database_url
     port = _port()
-    command = [LOCUS, "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command = [locus, "serve", "--port", str(port), "--data-dir", str(data_dir)]
     proc = subprocess.Popen([*command, "--log-level", "warning", *extra], env=env)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -110,51 +133,103 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+@dataclass
+class Server:
+    label: str
+    url: str
+    headers: dict[str, str]
+    ids: list[str]
+    pid: int
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere).
+
+    CPU per request does not depend on the machine's load the way latency does, so it is
+    the figure to compare between runs on a busy machine.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _prepare(label: str, url: str, pid: int, packages: int) -> Server:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        login = {"username": "admin", "password": "bench-bench"}
+        token = client.post("/admin/v1/tokens", json=login).json()["id"]
+        headers = {"Authorization": f"Bearer {token}"}
+        client.headers.update(headers)
+        started = time.perf_counter()
+        ids = _onboard(client, packages)
+        onboard = time.perf_counter() - started
+    print(f"{label}: {packages} packages onboarded in {onboard:.1f} s ({packages / onboard:.0f}/s)")
+    return Server(label, url, headers, ids, pid)
+
+
+def _cases(server: Server) -> dict[str, list[str]]:
+    return {
+        "floor (404)": ["/no-such-path"],
+        "list": [LIST],
+        "get": [f"{LIST}/{ident}" for ident in server.ids],
+    }
+
+
+def _report(servers: list[Server], clients_list: tuple[int, ...], requests: int) -> None:
+    print(
+        f"{'server':8s} {'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} "
+        f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} errors"
+    )
+    for clients in clients_list:
+        floor_p99: dict[str, float] = {}
+        for name in _cases(servers[0]):
+            for server in servers:  # alternately, so that both see the same load
+                per_client = max(1, requests // clients)
+                paths = _cases(server)[name]
+                cpu, started = _cpu_seconds(server.pid), time.perf_counter()
+                lat, errors = _drive(server.url, server.headers, paths, clients, per_client)
+                rate = len(lat) / (time.perf_counter() - started)
+                cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
+                p99 = _pct(lat, 0.99)
+                floor = floor_p99.setdefault(server.label, p99)
+                goal = "-" if name.startswith("floor") else f"{GOAL_MS.get(clients, 100):.0f}"
+                print(
+                    f"{server.label:8s} {name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} "
+                    f"{p99:8.1f} {goal:>9s} {p99 / floor:8.1f}x {rate:7.0f} {cpu_ms:10.2f} "
+                    f"{dict(errors) or 0}",
+                    flush=True,
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--packages", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=1000, help="per case and client count")
+    parser.add_argument(
+        "--database-url",
+        action="append",
+        default=[],
+        help="PostgreSQL database to wipe and use (give it twice with --compare: one each)",
+    )
+    parser.add_argument("--compare", metavar="LOCUS", help="another installation's locus")
     parser.add_argument("serve_args", nargs="*", help="extra `locus serve` flags (after --)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, url = _start(Path(tmp), args.serve_args)
-        try:
-            with httpx.Client(base_url=url, timeout=60) as client:
-                login = {"username": "admin", "password": "bench-bench"}
-                token = client.post("/admin/v1/tokens", json=login).json()["id"]
-                headers = {"Authorization": f"Bearer {token}"}
-                client.headers.update(headers)
-                started = time.perf_counter()
-                ids = _onboard(client, args.packages)
-                onboard = time.perf_counter() - started
-            print(f"{args.packages} packages onboarded in {onboard:.1f} s (SQLite)")
-            cases = {
-                "floor (404)": ["/no-such-path"],
-                "list": [LIST],
-                "get": [f"{LIST}/{ident}" for ident in ids],
-            }
-            print(
-                f"{'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} {'goal p99':>9s} "
-                f"{'p99/floor':>9s} {'req/s':>7s} errors"
-            )
-            for clients in (1, args.clients):
-                floor_p99 = 0.0
-                for name, paths in cases.items():
-                    per_client = max(1, args.requests // clients)
-                    started = time.perf_counter()
-                    lat, errors = _drive(url, headers, paths, clients, per_client)
-                    rate = len(lat) / (time.perf_counter() - started)
-                    p99 = _pct(lat, 0.99)
-                    floor_p99 = floor_p99 or p99
-                    goal = "-" if name.startswith("floor") else f"{GOAL_MS.get(clients, 100):.0f}"
-                    print(
-                        f"{name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} {p99:8.1f} {goal:>9s} "
-                        f"{p99 / floor_p99:8.1f}x {rate:7.0f} {dict(errors) or 0}"
-                    )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    installs = [("this", LOCUS)] + ([("other", args.compare)] if args.compare else [])
+    urls: list[str | None] = [*args.database_url] + [None] * len(installs)
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"backend {backend}; load average {os.getloadavg()[0]:.1f} at start")
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for (label, locus), database_url in zip(installs, urls, strict=False):
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            proc, url = _start(locus, tmp, database_url, args.serve_args)
+            stack.callback(proc.wait, timeout=30)
+            stack.callback(proc.terminate)
+            servers.append(_prepare(label, url, proc.pid, args.packages))
+        _report(servers, (1, args.clients), args.requests)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,13 @@ class Services:
     inspector: Inspector
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """The app's services (``async``: a plain lookup, so FastAPI runs it on the event loop
+    instead of sending it to a worker thread like the blocking dependencies)."""
+    return _services_of(request)
+
+
+def _services_of(request: Request) -> Services:
     found = request.app.state.services
     assert isinstance(found, Services)
     return found
@@ -45,7 +51,7 @@ def caller(
         if not token:
             raise AuthError("missing bearer token: get one with POST /admin/v1/tokens")
         check_csrf(request, token)
-    with services(request).db.session(readonly=True) as session:
+    with _services_of(request).db.session(readonly=True) as session:
         return authenticate(session, token)
 
 

@@ -1,0 +1,66 @@
+"""Rendered JSON of package representations, reused while nothing they show has changed.
+
+Building a package's representation (a pydantic model validated from the row, then dumped to
+JSON) was half of the CPU of a list request under load (issue 19, py-spy with ``--gil``):
+a page of 100 packages renders 100 models. The JSON of one package depends only on the row's
+loaded columns, whether it is in use, the packages it references, the base URL and whether it
+was asked under ``/osm``; all of that is the cache key, so a change to any of them (a PATCH,
+an upload, a state change written by any process, a new referencing package) is a different
+key and the representation is rendered afresh. Nothing is ever invalidated by hand.
+
+The cache is bounded (least recently used entries go first) and safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy import inspect
+
+from locus_iac.catalogue.models import PackageRow
+
+# the columns a list query loads (deferred ones, such as the descriptor's YAML, are never read
+# by a representation, and reading one here would cost a query per row)
+_COLUMNS = tuple(prop.key for prop in inspect(PackageRow).column_attrs if not prop.deferred)
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value  # type: ignore[no-any-return]
+
+
+def row_key(row: PackageRow) -> tuple[Hashable, ...]:
+    """Every loaded column of ``row``, hashable (JSON columns as canonical text)."""
+    return tuple(_frozen(getattr(row, name)) for name in _COLUMNS)
+
+
+class RenderCache:
+    """A bounded LRU map from a representation's inputs to its JSON bytes."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """The JSON stored under ``key``, rendering (and storing) it when missing."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        body = render()  # outside the lock: rendering is the slow part
+        with self._lock:
+            self._items[key] = body
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return body
+
+    def __len__(self) -> int:
+        return len(self._items)
