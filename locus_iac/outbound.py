@@ -10,6 +10,7 @@ destinations differ), its own error type, JSON pointers and messages.
 * :func:`peer_allowed` checks the address a response actually came from (a name that
   resolves differently the second time is caught there, after the request was sent: its
   answer is not used; connections are not pinned to the checked addresses);
+* :func:`read_limited` reads a body no larger than a limit, within a deadline;
 * :func:`fetch_token` is the OAuth 2.0 client credentials grant (RFC 6749 clause 4.4):
   ``POST grant_type=client_credentials`` with the client authenticated by HTTP Basic, the
   answer read up to :data:`TOKEN_BODY_LIMIT` bytes.
@@ -108,7 +109,8 @@ def peer_allowed(response: httpx.Response, allow: Sequence[Network]) -> bool:
 
 class OutboundRefused(LocusError):
     """An outbound call the policy or the far end refused. ``code`` is
-    ``address-not-allowed`` or ``token-refused``; the message is safe to show."""
+    ``address-not-allowed``, ``token-refused``, ``too-large`` or ``too-slow``; the message
+    is safe to show."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -152,20 +154,32 @@ def fetch_token(
     return _parse_token(body)
 
 
-def _read_token(response: httpx.Response, deadline: float | None) -> bytes:
-    if response.headers.get("content-encoding", "identity") != "identity":
-        raise OutboundRefused("token-refused", "the token endpoint sent a content-encoded body")
+def read_limited(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
+    """The raw body of ``response``, counted while it streams. OutboundRefused with code
+    ``too-large`` (declared or sent over ``limit`` bytes) or ``too-slow`` (``deadline``, a
+    :func:`time.monotonic` value, passed); the message is generic, callers word their own."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise OutboundRefused("too-large", f"the answer is over {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_raw():
         size += len(chunk)
-        if size > TOKEN_BODY_LIMIT:
-            message = f"the token endpoint answered over {TOKEN_BODY_LIMIT} bytes"
-            raise OutboundRefused("token-refused", message)
+        if size > limit:
+            raise OutboundRefused("too-large", f"the answer is over {limit} bytes")
         if deadline is not None and time.monotonic() > deadline:
-            raise OutboundRefused("token-refused", "the token endpoint answered too slowly")
+            raise OutboundRefused("too-slow", "the answer took too long")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _read_token(response: httpx.Response, deadline: float | None) -> bytes:
+    if response.headers.get("content-encoding", "identity") != "identity":
+        raise OutboundRefused("token-refused", "the token endpoint sent a content-encoded body")
+    try:
+        return read_limited(response, TOKEN_BODY_LIMIT, deadline)
+    except OutboundRefused as exc:
+        raise OutboundRefused("token-refused", f"token endpoint: {exc}") from None
 
 
 def _parse_token(body: bytes) -> Token:

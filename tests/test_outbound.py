@@ -4,15 +4,15 @@ peer and the OAuth2 client-credentials grant, against a real token endpoint on 1
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from support.servers import http_server
 
 from locus_iac.errors import ValidationError
 from locus_iac.nbi.settings import Settings
@@ -25,6 +25,7 @@ from locus_iac.outbound import (
     judge,
     parse_allow,
     peer_allowed,
+    read_limited,
 )
 
 LOOPBACK = parse_allow("127.0.0.0/8")
@@ -57,15 +58,9 @@ def endpoint() -> Iterator[Endpoint]:
             self.end_headers()
             self.wfile.write(state.body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/token"
-    try:
+    with http_server(Handler) as url:
+        state.url = f"{url}/token"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _token(endpoint: Endpoint, allow: tuple[Any, ...] = LOOPBACK) -> Any:
@@ -188,3 +183,27 @@ def test_an_unreachable_token_endpoint_is_refused() -> None:
         pytest.raises(OutboundRefused, match=r"ConnectError while asking 127\.0\.0\.1"),
     ):
         fetch_token(client, httpx.URL("http://127.0.0.1:9/t"), "a", "b", LOOPBACK)
+
+
+@pytest.mark.parametrize(
+    ("limit", "deadline", "code"),
+    [(10, None, "too-large"), (1024, 0.0, "too-slow")],
+)
+def test_bodies_are_read_within_a_limit_and_a_deadline(
+    endpoint: Endpoint, limit: int, deadline: float | None, code: str
+) -> None:
+    with (
+        httpx.Client(trust_env=False, timeout=5) as client,
+        client.stream("POST", endpoint.url) as response,
+        pytest.raises(OutboundRefused) as caught,
+    ):
+        read_limited(response, limit, deadline)
+    assert caught.value.code == code
+
+
+def test_a_body_within_the_limit_is_read_whole(endpoint: Endpoint) -> None:
+    with (
+        httpx.Client(trust_env=False, timeout=5) as client,
+        client.stream("POST", endpoint.url) as response,
+    ):
+        assert read_limited(response, len(endpoint.body), None) == endpoint.body

@@ -30,7 +30,14 @@ import httpx
 
 from locus_iac.errors import Issue, ValidationError
 from locus_iac.nbi.uploads import sniffed_type
-from locus_iac.outbound import Network, OutboundRefused, fetch_token, judge, peer_allowed
+from locus_iac.outbound import (
+    Network,
+    OutboundRefused,
+    fetch_token,
+    judge,
+    peer_allowed,
+    read_limited,
+)
 
 MAX_REDIRECTS = 5
 ADDRESS = "/addressInformation"
@@ -90,19 +97,14 @@ def _shown(url: httpx.URL) -> str:
 
 
 def _read(response: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > policy.limit:
-        raise _refuse(ADDRESS, "too-large", f"the package is over {policy.limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_raw():
-        size += len(chunk)
-        if size > policy.limit:
-            raise _refuse(ADDRESS, "too-large", f"the package is over {policy.limit} bytes")
-        if time.monotonic() > deadline:
-            raise _refuse(ADDRESS, "fetch-timeout", f"the download took over {policy.seconds:g} s")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return read_limited(response, policy.limit, deadline)
+    except OutboundRefused as exc:
+        if exc.code == "too-large":
+            message = f"the package is over {policy.limit} bytes"
+            raise _refuse(ADDRESS, "too-large", message) from None
+        message = f"the download took over {policy.seconds:g} s"
+        raise _refuse(ADDRESS, "fetch-timeout", message) from None
 
 
 def _token(
