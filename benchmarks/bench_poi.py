@@ -21,8 +21,8 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 
 The naive baseline is skipped where it is hopeless (O(n^2) memory: Agglomerative and
 DBSCAN-with-eps-0.5-degrees put every point in every neighbourhood; OPTICS takes hours)
-and says so. Run ``python benchmarks/bench_poi.py [--quick]``; ``--quick`` stops at 100k.
-Timings are printed, never asserted.
+and says so. Run ``python benchmarks/bench_poi.py [--quick] [--sizes 800,3200]``;
+``--quick`` stops at 100k, ``--sizes`` picks the record counts. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -184,8 +184,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="stop at 100,000 records")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument(
+        "--sizes", help="comma-separated record counts (default 800,3200,100000,1000000)"
+    )
     args = parser.parse_args()
     sizes = [800, 3200, 100_000] + ([] if args.quick else [1_000_000])
+    if args.sizes:
+        sizes = [int(size) for size in args.sizes.split(",")]
     print(
         f"POI identification benchmark - {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}"

@@ -9,6 +9,12 @@ it is answered ``408 Request Timeout`` (when it had started a head) and closed. 
 is not extended by trickling bytes. Request *bodies* are bounded by the NBI's own middleware
 (``LOCUS_BODY_TIMEOUT``).
 
+Response header names go out in their canonical capitalisation (``Content-Type``,
+``Location``, ``ETag``, ``WWW-Authenticate``...): the ASGI stack (Starlette, uvicorn) hands
+them over lower-cased, which HTTP allows but some clients (ETSI's conformance suites among
+them) read case-sensitively. :class:`CanonicalHeaders` rewrites them where the response
+head is serialised, once for every response this protocol writes.
+
 Idle keep-alive connections (between a response and the next request's first byte) are
 bounded by uvicorn's keep-alive timeout alone, and are never closed while a request is
 already waiting in the socket: under load the event loop runs the idle-close callback some
@@ -21,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import select
-from typing import Any
+from typing import Any, overload
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -29,13 +35,61 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 DEFAULT_HEADER_TIMEOUT = 10.0
 
 
+#: names whose canonical form is not the capitalised dash-separated words
+_SPECIAL_NAMES = {
+    b"etag": b"ETag",
+    b"www-authenticate": b"WWW-Authenticate",
+    b"content-md5": b"Content-MD5",
+    b"te": b"TE",
+    b"x-xss-protection": b"X-XSS-Protection",
+}
+
+
+def canonical_name(name: bytes) -> bytes:
+    """``content-type`` -> ``Content-Type``, ``etag`` -> ``ETag`` (RFC 9110 spellings)."""
+    lower = name.lower()
+    special = _SPECIAL_NAMES.get(lower)
+    if special is not None:
+        return special
+    return b"-".join(part[:1].upper() + part[1:] for part in lower.split(b"-"))
+
+
+class CanonicalHeaders(h11.Connection):
+    """An h11 server connection that writes response header names canonically."""
+
+    @overload
+    def send(self, event: h11.ConnectionClosed) -> None: ...
+
+    @overload
+    def send(
+        self,
+        event: h11.Request | h11.InformationalResponse | h11.Response | h11.Data | h11.EndOfMessage,
+    ) -> bytes: ...
+
+    @overload
+    def send(self, event: h11.Event) -> bytes | None: ...
+
+    def send(self, event: h11.Event) -> bytes | None:
+        if isinstance(event, h11.InformationalResponse | h11.Response):
+            items = [(canonical_name(n), v) for n, v in event.headers.raw_items()]
+            event = type(event)(
+                status_code=event.status_code,
+                headers=items,
+                reason=event.reason,
+                http_version=event.http_version,
+            )
+        return super().send(event)
+
+
 class HeadTimeoutH11Protocol(H11Protocol):
-    """:class:`H11Protocol` that closes connections slow to send a request head."""
+    """:class:`H11Protocol` that closes connections slow to send a request head, and sends
+    canonical header names (:class:`CanonicalHeaders`)."""
 
     header_timeout = DEFAULT_HEADER_TIMEOUT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.conn = CanonicalHeaders(h11.SERVER, self.conn._max_incomplete_event_size)
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
 
@@ -105,9 +159,9 @@ def _timeout_response(seconds: float) -> bytes:
     ).encode()
     head = (
         "HTTP/1.1 408 Request Timeout\r\n"
-        "content-type: application/problem+json\r\n"
-        f"content-length: {len(body)}\r\n"
-        "connection: close\r\n\r\n"
+        "Content-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
     )
     return head.encode() + body
 

@@ -34,7 +34,7 @@ from locus_iac.lcm.service import LcmService
 from locus_iac.monitoring import MonitoringSettings, settings_from
 from locus_iac.monitoring.metrics import ManoMetrics
 from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
-from locus_iac.nbi import openapi, problems, ui
+from locus_iac.nbi import api_versions, openapi, problems, ui
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.observability import RequestMetrics
 from locus_iac.nbi.observability import router as metrics_router
@@ -183,6 +183,7 @@ def create_app(
     app.include_router(nsupdate.router)
     app.include_router(nsilcm.router)
     app.include_router(version.router)
+    app.include_router(api_versions.router)
     app.include_router(metrics_router)
     app.include_router(ns_content.router)
     app.include_router(ns_content.nsi_router)

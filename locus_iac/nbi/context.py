@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from locus_iac.catalogue import Caller, Database, Inspector, SecretBox, authenticate
 from locus_iac.errors import AuthError
+from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.ui.session import SESSION_COOKIE, check_csrf
 
@@ -43,7 +45,10 @@ def caller(
 ) -> Caller:
     """The authenticated caller (``Authorization: Bearer <token>``, or the console's session
     cookie with its CSRF header on a state change: :mod:`locus_iac.nbi.ui.session`), else 401.
+    An ``Authorization`` header that is not of the form ``Bearer <token>`` is a 400 (SOL013
+    clause 8.1: a malformed request), a missing, unknown or expired token a 401.
     """
+    _require_well_formed(request.headers.get("authorization"))
     if credentials is not None and credentials.credentials:
         token = credentials.credentials
     else:
@@ -53,6 +58,22 @@ def caller(
         check_csrf(request, token)
     with _services_of(request).db.session(readonly=True) as session:
         return authenticate(session, token)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 clause 2.1, b64token
+
+
+def _require_well_formed(header: str | None) -> None:
+    if header is None:
+        return
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(token.strip()):
+        raise HttpProblem(
+            400,
+            "Bad Request",
+            "malformed Authorization header: expected 'Bearer <token>' "
+            "(get a token with POST /admin/v1/tokens)",
+        )
 
 
 def admin_caller(who: Annotated[Caller, Depends(caller)]) -> Caller:

@@ -21,8 +21,9 @@ from locus_iac.engine.progress import (
 )
 from locus_iac.lcm import instances
 from locus_iac.lcm.instances import I, Kind, O
+from locus_iac.nbi import filters
 from locus_iac.nbi.context import Services
-from locus_iac.nbi.paging import link_next
+from locus_iac.nbi.filters import Listing
 
 R = TypeVar("R")
 V = TypeVar("V")
@@ -72,19 +73,20 @@ def accept(request: Request, response: Response, occurrence_path: str) -> None:
 
 def listed(
     request: Request,
-    response: Response,
     svc: Services,
     marker: str | None,
     page: Callable[[Session, str | None, int], KeysetPage[R]],
-    render: Callable[[R], V],
-) -> list[V]:
-    """One page of a lifecycle list (instances, occurrences), rendered; ``Link: rel="next"``
-    names the next page."""
+    render: Callable[[R], BaseModel],
+    listing: Listing,
+) -> Response:
+    """One page of a lifecycle list (instances, occurrences), rendered, with SOL013 filters
+    and selectors (:mod:`locus_iac.nbi.filters`); ``Link: rel="next"`` names the next page."""
     with svc.db.session(readonly=True) as session:
-        found = page(session, marker, svc.settings.page_size)
-        body = [render(row) for row in found.rows]
-    link_next(request, response, found.next_marker)
-    return body
+
+        def fetch(cursor: str | None, limit: int) -> KeysetPage[BaseModel]:
+            return page(session, cursor, limit).map(render)
+
+        return filters.respond(request, listing, fetch, marker, svc.settings.page_size)
 
 
 def instance_page(

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from locus_iac.errors import (
     AuthError,
@@ -52,12 +53,19 @@ class HttpProblem(LocusError):
     """A protocol-level problem with its own status (400, 406, 413, 415...)."""
 
     def __init__(
-        self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.headers = headers
+        self.extra = extra  # extension members of the problem (``errors``...)
 
 
 def problem(
@@ -76,7 +84,7 @@ def problem(
 def error_response(exc: LocusError) -> JSONResponse:
     """The problem+json response for one domain error."""
     if isinstance(exc, HttpProblem):
-        return problem(exc.status, exc.title, exc.message, headers=exc.headers)
+        return problem(exc.status, exc.title, exc.message, headers=exc.headers, **exc.extra)
     status, title = 500, "Internal Server Error"
     for cls, code, name in _STATUS:
         if isinstance(exc, cls):
@@ -133,9 +141,28 @@ async def _malformed(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Unprocessable Entity", detail, errors=[i.as_dict() for i in issues])
 
 
-async def _http(_request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app fully matches at the request's path (``Allow``).
+    Each method is tried through the routes' public ``matches``, so routers included in
+    routers count as well."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
     titles = {404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout"}
     title = titles.get(exc.status_code, "Error")
     return problem(exc.status_code, title, str(exc.detail), headers=headers)

@@ -1,4 +1,4 @@
-"""Rendered JSON of package representations, reused while nothing they show has changed.
+"""Rendered package representations, reused while nothing they show has changed.
 
 Building a package's representation (a pydantic model validated from the row, then dumped to
 JSON) was half of the CPU of a list request under load (issue 19, py-spy with ``--gil``):
@@ -17,7 +17,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import inspect
 
@@ -26,6 +26,7 @@ from locus_iac.catalogue.models import PackageRow
 # the columns a list query loads (deferred ones, such as the descriptor's YAML, are never read
 # by a representation, and reading one here would cost a query per row)
 _COLUMNS = tuple(prop.key for prop in inspect(PackageRow).column_attrs if not prop.deferred)
+T = TypeVar("T")
 
 
 def _frozen(value: Any) -> Hashable:
@@ -39,16 +40,16 @@ def row_key(row: PackageRow) -> tuple[Hashable, ...]:
     return tuple(_frozen(getattr(row, name)) for name in _COLUMNS)
 
 
-class RenderCache:
-    """A bounded LRU map from a representation's inputs to its JSON bytes."""
+class RenderCache(Generic[T]):
+    """A bounded LRU map from a representation's inputs to what was rendered from them."""
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
-        """The JSON stored under ``key``, rendering (and storing) it when missing."""
+    def get(self, key: Hashable, render: Callable[[], T]) -> T:
+        """What is stored under ``key``, rendering (and storing) it when missing."""
         with self._lock:
             found = self._items.get(key)
             if found is not None:

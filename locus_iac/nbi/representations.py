@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from locus_iac.catalogue import OnboardingState, OperationalState, PackageKind, UsageState
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.lcm import requests as rq
 from locus_iac.nbi import schemas_packages as sp
+from locus_iac.nbi.filters import Listing
 from locus_iac.nbi.osm.records import admin
 
 
@@ -45,6 +51,13 @@ class KindApi:
         return f"{self.base}/{self.collection}/{package_id}"
 
 
+def _operational(view: View) -> OperationalState:
+    """SOL005: DISABLED until the content is onboarded, then as the operator set it."""
+    if not _onboarded(view):
+        return OperationalState.DISABLED
+    return OperationalState(view.row.operational_state)
+
+
 def _common(view: View) -> dict[str, object]:
     row = view.row
     osm = view.osm and row.descriptor_id is not None  # OSM: the descriptor's id and name
@@ -61,7 +74,7 @@ def _common(view: View) -> dict[str, object]:
             row.project_id,
             row.created_at,
             row.updated_at,
-            row.operational_state,
+            _operational(view).value,
             type=row.kind,
             onboardingState=state.value,
             usageState=_usage(view).value,
@@ -91,7 +104,7 @@ def render_nsd(view: View, api: KindApi) -> sp.NsdInfo:
             "nsdInvariantId": row.descriptor_id,
             "vnfPkgIds": view.references if done else None,
             "nsdOnboardingState": OnboardingState(row.onboarding_state),
-            "nsdOperationalState": OperationalState(row.operational_state),
+            "nsdOperationalState": _operational(view),
             "nsdUsageState": _usage(view),
             "designer": row.provider,
             "_links": {"self": {"href": me}, "nsd_content": {"href": f"{me}/{api.content}"}},
@@ -127,7 +140,7 @@ def render_vnf(view: View, api: KindApi) -> sp.VnfPkgInfo:
             if row.artifacts
             else None,
             "onboardingState": OnboardingState(row.onboarding_state),
-            "operationalState": OperationalState(row.operational_state),
+            "operationalState": _operational(view),
             "usageState": _usage(view),
             "_links": {
                 "self": {"href": me},
@@ -158,7 +171,7 @@ def render_nst(view: View, api: KindApi) -> sp.NstInfo:
             "designer": row.provider,
             "nsdInfoIds": view.references if _onboarded(view) else None,
             "onboardingState": OnboardingState(row.onboarding_state),
-            "operationalState": OperationalState(row.operational_state),
+            "operationalState": _operational(view),
             "usageState": _usage(view),
             "_links": {
                 "self": {"href": me},
@@ -235,3 +248,73 @@ PNFD_API = KindApi(
     render_pnfd,
 )
 KIND_APIS = (NSD_API, VNF_API, NST_API, PNFD_API)
+
+#: SOL005 v3.7.1 clauses 5.4.2.3.2 and 9.4.2.3.2: left out of lists unless asked for
+_UDD = ("userDefinedData",)
+_NSD_DEFAULTS = (_UDD, ("onboardingFailureDetails",))
+_VNF_DEFAULTS = (
+    ("softwareImages",),
+    ("additionalArtifacts",),
+    _UDD,
+    ("checksum",),
+    ("onboardingFailureDetails",),
+)
+LISTINGS = {
+    PackageKind.NSD: Listing(sp.NsdInfo, True, _NSD_DEFAULTS, _NSD_DEFAULTS),
+    PackageKind.VNFD: Listing(sp.VnfPkgInfo, True, _VNF_DEFAULTS, _VNF_DEFAULTS),
+    PackageKind.NST: Listing(sp.NstInfo, True, _NSD_DEFAULTS, _NSD_DEFAULTS),  # as an NSD
+    PackageKind.PNFD: Listing(sp.PnfdInfo, True, _NSD_DEFAULTS, _NSD_DEFAULTS),  # as an NSD
+}
+
+
+# -- NS LCM operation parameters -------------------------------------------------------------
+
+_REQUESTS: dict[str, type[BaseModel]] = {
+    "INSTANTIATE": rq.InstantiateNsRequest,
+    "SCALE": rq.ScaleNsRequest,
+    "ACTION": rq.ActionRequest,
+    "HEAL": rq.HealNsRequest,
+    "TERMINATE": rq.TerminateNsRequest,
+}
+
+
+def _sol005_name(name: str, info: FieldInfo) -> str:
+    """A request field's SOL005 name: the first name it is accepted under."""
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        first = alias.choices[0]
+        return first if isinstance(first, str) else name
+    if isinstance(alias, str):
+        return alias
+    return info.alias or name
+
+
+def _camel(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        out = {
+            _sol005_name(name, info): _camel(getattr(value, name))
+            for name, info in type(value).model_fields.items()
+            if getattr(value, name) is not None
+        }
+        out.update({k: _camel(v) for k, v in (value.model_extra or {}).items()})
+        return out
+    if isinstance(value, dict):
+        return {k: _camel(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_camel(v) for v in value]
+    return to_jsonable_python(value)
+
+
+def operation_params(operation: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """An occurrence's ``operationParams`` in SOL005's camelCase form of the request that
+    started it (they are stored under the request model's field names); as stored when no
+    request model of that operation reads them."""
+    model = _REQUESTS.get(operation)
+    if model is None:
+        return stored
+    try:
+        request = model.model_validate(stored)
+    except PydanticValidationError:
+        return stored
+    converted: dict[str, Any] = _camel(request)
+    return converted

@@ -82,7 +82,11 @@ class PackageInfo(BaseModel):
     object_id: str = Field(alias="_id")
     name: str | None = None
     description: str | None = None
-    user_defined_data: dict[str, Any] = Field(alias="userDefinedData")
+    user_defined_data: dict[str, Any] | None = Field(
+        default=None,
+        alias="userDefinedData",
+        description="absent from lists unless asked for (SOL013 all_fields/fields)",
+    )
     onboarding_failure_details: ProblemDetails | None = Field(
         default=None, alias="onboardingFailureDetails"
     )

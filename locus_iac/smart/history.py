@@ -63,7 +63,7 @@ def _parse(occ: dict[str, Any]) -> PastOperation:
         operation=str(occ.get("lcmOperationType", "")).upper(),
         state=str(occ.get("operationState", "")),
         started=_time(occ["startTime"]),
-        entered=_time(occ["stateEnteredTime"]),
+        entered=_time(occ.get("statusEnteredTime") or occ["stateEnteredTime"]),
         targets=frozenset(targets),
         alert_key=alert_key,
     )

@@ -154,7 +154,7 @@ def test_whole_lifecycle_and_the_409_of_a_busy_instance(
     first = start(lcm_api, ns, "instantiate", {"additionalParamsForNs": {"placement": {"1": "x"}}})
     body = wait_until(lcm_api, first, step="blocked")
     assert body["operationState"] == "PROCESSING" and body["lcmOperationType"] == "INSTANTIATE"
-    assert body["operationParams"]["additional_params"]["placement"] == {"1": "x"}
+    assert body["operationParams"]["additionalParamsForNs"]["placement"] == {"1": "x"}
     assert_conflict(lcm_api.post(f"{BASE}/ns_instances/{ns}/instantiate", json={}), first)
     assert_conflict(lcm_api.post(f"{BASE}/ns_instances/{ns}/terminate", json={}), first)
     assert_conflict(lcm_api.delete(f"{BASE}/ns_instances/{ns}"), first)

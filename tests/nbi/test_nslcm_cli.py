@@ -136,7 +136,7 @@ def test_instantiate_with_a_metrics_endpoint(
     assert refused.exit_code == 1 and "metrics_endpoint" in refused.output
     _ok(cli, "ns", "instantiate", ns, "--metrics-endpoint", "1=127.0.0.1:9101", "--wait")
     (op,) = json.loads(_ok(cli, "ns", "ops", ns, "--json"))
-    # operationParams keeps the stored request's snake_case names (issue 16 lists it)
-    assert op["operationParams"]["additional_params_for_vnf"] == [
-        {"member_vnf_index": "1", "additional_params": {"metrics_endpoint": "127.0.0.1:9101"}}
+    # operationParams: the request in SOL005's (and OSM's) names (issue 16)
+    assert op["operationParams"]["additionalParamsForVnf"] == [
+        {"member-vnf-index": "1", "additionalParams": {"metrics_endpoint": "127.0.0.1:9101"}}
     ]

@@ -14,7 +14,7 @@ VNF = "/vnfpkgm/v1/vnf_packages"
 
 
 def test_cache_renders_once_per_key_and_drops_the_least_recently_used() -> None:
-    cache = RenderCache(size=2)
+    cache: RenderCache[bytes] = RenderCache(size=2)
     calls: list[str] = []
 
     def render(text: str) -> bytes:

@@ -150,5 +150,5 @@ def test_operation_params_are_osm_s_under_osm_only(client: TestClient) -> None:
     assert (osm["lcmOperationType"], osm["nsInstanceId"], osm["nsr_id"]) == ("instantiate", ns, ns)
     assert (osm["nsName"], osm["nsDescription"], osm["nsdId"]) == ("ns-b", "d", nsd)
     root = client.get(f"/nslcm/v1/ns_lcm_op_occs/{op}").json()["operationParams"]
-    assert root["vim_account_id"] == "x"
+    assert root["vimAccountId"] == "x"
     assert not {"lcmOperationType", "nsInstanceId", "nsName", "nsr_id"} & set(root)

@@ -26,7 +26,7 @@ def test_scale_out_through_the_real_nbi_then_cooldown_and_duplicate(
     done = _wait(client, acted.op_occ_id)
     assert done["operationState"] == "COMPLETED"
     assert done["lcmOperationType"] == "SCALE"
-    extra = done["operationParams"]["scale_vnf_data"][0]["additional_params"]
+    extra = done["operationParams"]["scaleVnfData"][0]["additionalParams"]
     assert extra["locusAlert"] == "LocusScaleOut"
     assert extra["locusAlertInstance"] == first.instance_key
     # a restarted autoscaler (a new object): the same firing is a duplicate, another firing
@@ -50,4 +50,4 @@ def test_heal_through_the_real_nbi_and_a_failed_heal(nbi: RealNbi) -> None:
     assert [d.outcome for d in decisions] == [Outcome.HEAL_FAILED, Outcome.REPLACE_UNAVAILABLE]
     occ = client.op_occurrence(acted.op_occ_id)
     assert occ["lcmOperationType"] == "HEAL"
-    assert occ["operationParams"]["additional_params_for_ns"]["locusAlert"] == "LocusTargetDown"
+    assert occ["operationParams"]["additionalParamsforNs"]["locusAlert"] == "LocusTargetDown"

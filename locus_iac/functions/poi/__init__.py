@@ -11,7 +11,6 @@ from locus_iac.functions.poi.cluster import (
     HcaParams,
     OpticsParams,
     cluster,
-    silhouette,
 )
 from locus_iac.functions.poi.hull import PoiFeature, PoiProperties, PoiResult, RunSummary
 from locus_iac.functions.poi.pipeline import PoiQuery, parse_query, run_poi
@@ -23,6 +22,7 @@ from locus_iac.functions.poi.records import (
     parse_records,
     records_from_objects,
 )
+from locus_iac.functions.poi.scoring import silhouette
 from locus_iac.functions.poi.selection import BBox, GeoJsonPolygon, TimeInterval, select
 from locus_iac.functions.poi.synthetic import SyntheticSpec, SyntheticTrace, generate
 

@@ -40,7 +40,6 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN, OPTICS
-from sklearn.metrics import silhouette_score
 
 log = logging.getLogger(__name__)
 
@@ -250,28 +249,3 @@ def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int) -> N
     labels[dist > params.max_eps_m] = NOISE
     labels[sample] = sample_labels
     return labels
-
-
-def silhouette(
-    features: NDArray[np.float64],
-    labels: NDArray[np.int64],
-    *,
-    sample_size: int = 3000,
-    seed: int = 0,
-) -> float | None:
-    """Silhouette score of the clustered (non-noise) points; None when undefined.
-
-    Undefined with fewer than 2 clusters or as many clusters as points. Above
-    ``sample_size`` points it is computed on a seeded random sample (it is O(n^2)).
-    """
-    keep = labels != NOISE
-    points, kept = features[keep], labels[keep]
-    n_clusters = np.unique(kept).size
-    if n_clusters < 2 or n_clusters >= kept.size:
-        return None
-    size = sample_size if kept.size > sample_size else None
-    try:
-        score = silhouette_score(points, kept, sample_size=size, random_state=seed)
-    except ValueError:  # the random sample happened to hold a single cluster
-        return None
-    return float(score)

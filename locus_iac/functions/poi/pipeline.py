@@ -25,11 +25,11 @@ from locus_iac.functions.poi.cluster import (
     OpticsParams,
     cluster,
     feature_matrix,
-    silhouette,
 )
 from locus_iac.functions.poi.hull import PoiResult, RunSummary, poi_features
 from locus_iac.functions.poi.preprocess import PreprocessParams, Projector, clean
 from locus_iac.functions.poi.records import LocationRecords
+from locus_iac.functions.poi.scoring import silhouette
 from locus_iac.functions.poi.selection import BBox, GeoJsonPolygon, TimeInterval, select
 
 log = logging.getLogger(__name__)

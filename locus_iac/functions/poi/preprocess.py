@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 from locus_iac.functions.poi.records import LocationRecords
 
@@ -151,13 +151,16 @@ class Projector:
 
     def __init__(self, lat0: float, lon0: float) -> None:
         self.lat0, self.lon0 = lat0, lon0
-        local = CRS.from_proj4(
-            f"+proj=aeqd +lat_0={lat0:.9f} +lon_0={lon0:.9f} +x_0=0 +y_0=0 "
-            "+datum=WGS84 +units=m +no_defs"
+        # The PROJ pipelines that ``Transformer.from_crs(EPSG:4326, aeqd, always_xy=True)``
+        # resolves to (same coordinates, bit for bit), built directly: resolving the CRSs
+        # costs ~30 ms per run, the pipelines ~0.1 ms.
+        aeqd = f"+proj=aeqd +lat_0={lat0:.9f} +lon_0={lon0:.9f} +x_0=0 +y_0=0 +ellps=WGS84"
+        self._fwd = Transformer.from_pipeline(
+            f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {aeqd}"
         )
-        wgs84 = CRS.from_epsg(4326)
-        self._fwd = Transformer.from_crs(wgs84, local, always_xy=True)
-        self._inv = Transformer.from_crs(local, wgs84, always_xy=True)
+        self._inv = Transformer.from_pipeline(
+            f"+proj=pipeline +step +inv {aeqd} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+        )
 
     @classmethod
     def centred_on(cls, records: LocationRecords) -> Projector:

@@ -30,6 +30,7 @@ from locus_iac.lcm.requests import (
     TerminateNsRequest,
 )
 from locus_iac.lcm.states import LcmOperationState, LcmOperationType
+from locus_iac.nbi import filters, semantics
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, Services, ServicesDep
 from locus_iac.nbi.osm.records import OsmAdmin, nsi_members
@@ -254,16 +255,19 @@ def list_nsis(
     who: CallerDep,
     svc: ServicesDep,
     request: Request,
-    response: Response,
     nextpage_opaque_marker: Marker = None,
-) -> list[NetSliceInstance]:
+) -> Response:
     page = lc.instance_page(NSI, who.project_id)
-    return lc.listed(request, response, svc, nextpage_opaque_marker, page, _instance)
+    return lc.listed(
+        request, svc, nextpage_opaque_marker, page, _instance, filters.Listing(NetSliceInstance)
+    )
 
 
 @router.get("/netslice_instances/{nsi_id}", response_model=NetSliceInstance)
-def get_nsi(nsi_id: Id, who: CallerDep, svc: ServicesDep) -> NetSliceInstance:
-    return lc.read_one(svc, lc.instance_of(NSI, who.project_id, nsi_id), _instance)
+def get_nsi(nsi_id: Id, who: CallerDep, svc: ServicesDep, response: Response) -> NetSliceInstance:
+    view = lc.read_one(svc, lc.instance_of(NSI, who.project_id, nsi_id), _instance)
+    semantics.tag(response, view)
+    return view
 
 
 @router.delete("/netslice_instances/{nsi_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -353,19 +357,22 @@ def terminate(
 # -- operation occurrences -------------------------------------------------------------------
 
 
+#: as an NS LCM operation occurrence (SOL005 v3.7.1 clause 6.4.9.3.2)
+_OCC_LISTING = filters.Listing(NsiLcmOpOcc, exclude_default=(("operationParams",), ("error",)))
+
+
 @router.get("/nsi_lcm_op_occs", response_model=list[NsiLcmOpOcc])
 def list_op_occs(
     who: CallerDep,
     svc: ServicesDep,
     request: Request,
-    response: Response,
     nsi_id: Annotated[str | None, Query(alias="netsliceInstanceId", max_length=36)] = None,
     nextpage_opaque_marker: Marker = None,
-) -> list[NsiLcmOpOcc]:
+) -> Response:
     page = lambda s, m, n: instances.page_occurrences(  # noqa: E731
         s, NSI, who.project_id, nsi_id, marker=m, limit=n
     )
-    return lc.listed(request, response, svc, nextpage_opaque_marker, page, _occurrence)
+    return lc.listed(request, svc, nextpage_opaque_marker, page, _occurrence, _OCC_LISTING)
 
 
 @router.get("/nsi_lcm_op_occs/{op_occ_id}", response_model=NsiLcmOpOcc)

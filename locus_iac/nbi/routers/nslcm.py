@@ -40,6 +40,7 @@ from locus_iac.lcm.requests import (
 )
 from locus_iac.lcm.states import LcmOperationType, allowed_events
 from locus_iac.monitoring.outbox import pending_of_occurrence
+from locus_iac.nbi import filters, representations, semantics
 from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
@@ -220,7 +221,9 @@ def _occurrence(
             "lcmOperationType": occ.operation.value,
             "startTime": occ.start_time.isoformat(),
             "isAutomaticInvocation": occ.is_automatic_invocation,
-            "operationParams": osm_operation_params(occ, ns) if osm else occ.operation_params,
+            "operationParams": osm_operation_params(occ, ns)
+            if osm
+            else representations.operation_params(occ.operation.value, occ.operation_params),
             "isCancelPending": occ.is_cancel_pending,
             "cancelMode": occ.cancel_mode.value if occ.cancel_mode else None,
             "error": lc.problem(occ.error.model_dump()) if occ.error else None,
@@ -297,28 +300,45 @@ def create_and_instantiate(
     return _accepted(request, response, row.id, occ.id, content=True)
 
 
+#: SOL005 v3.7.1 clauses 6.4.2.3.2 and 6.4.9.3.2 (the NsInstance set holds nothing locus has)
+_NS_LISTING = filters.Listing(NsInstance)
+_OCC_DEFAULT = ("operationParams", "changedVnfInfo", "error", "resourceChanges", "warnings")
+_OCC_LISTING = filters.Listing(
+    NsLcmOpOcc, exclude_default=tuple((name,) for name in (*_OCC_DEFAULT, "lcmCoordinations"))
+)
+
+
 @router.get("/ns_instances", response_model=list[NsInstance])
 def list_ns_instances(
     request: Request,
-    response: Response,
     who: CallerDep,
     svc: ServicesDep,
     nextpage_opaque_marker: Marker = None,
-) -> list[NsInstance]:
+) -> Response:
     """One page of the project's NS instances; ``Link: rel="next"`` names the next one."""
     page = lc.instance_page(NS, who.project_id)
-    return lc.listed(request, response, svc, nextpage_opaque_marker, page, _instance)
+    return lc.listed(request, svc, nextpage_opaque_marker, page, _instance, _NS_LISTING)
 
 
 @router.get("/ns_instances/{ns_instance_id}", response_model=NsInstance)
-def get_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> NsInstance:
-    return lc.read_one(svc, lc.instance_of(NS, who.project_id, ns_instance_id), _instance)
+def get_ns_instance(
+    ns_instance_id: Id, who: CallerDep, svc: ServicesDep, response: Response
+) -> NsInstance:
+    view = lc.read_one(svc, lc.instance_of(NS, who.project_id, ns_instance_id), _instance)
+    semantics.tag(response, view)
+    return view
 
 
 @router.delete("/ns_instances/{ns_instance_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_ns_instance(ns_instance_id: Id, who: CallerDep, svc: ServicesDep) -> Response:
-    """Delete an NS instance identifier (only ``NOT_INSTANTIATED``; clause 6.4.3.3.5)."""
+def delete_ns_instance(
+    ns_instance_id: Id, who: CallerDep, svc: ServicesDep, request: Request
+) -> Response:
+    """Delete an NS instance identifier (only ``NOT_INSTANTIATED``; clause 6.4.3.3.5);
+    ``If-Match``: 412 when it changed since the client read it."""
     with svc.db.session() as session:
+        if "if-match" in request.headers:
+            found = instances.get_instance(session, NS, who.project_id, ns_instance_id)
+            semantics.require_match(request, _instance(found))
         nsi_queue.require_standalone(session, who.project_id, ns_instance_id)
         queue.delete_instance(session, who.project_id, ns_instance_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -433,12 +453,11 @@ def terminate(
 @router.get("/ns_lcm_op_occs", response_model=list[NsLcmOpOcc])
 def list_op_occs(
     request: Request,
-    response: Response,
     who: CallerDep,
     svc: ServicesDep,
     ns_instance_id: Annotated[str | None, Query(alias="nsInstanceId", max_length=36)] = None,
     nextpage_opaque_marker: Marker = None,
-) -> list[NsLcmOpOcc]:
+) -> Response:
     """One page of occurrences (of one NS instance); ``Link: rel="next"`` names the next."""
     render = _Renderer(who.project_id, is_osm(request))
 
@@ -446,7 +465,7 @@ def list_op_occs(
         found = queue.page_occurrences(s, who.project_id, ns_instance_id, marker=marker, limit=n)
         return render.note(s, found)
 
-    return lc.listed(request, response, svc, nextpage_opaque_marker, page, render)
+    return lc.listed(request, svc, nextpage_opaque_marker, page, render, _OCC_LISTING)
 
 
 class _Renderer:

@@ -16,6 +16,7 @@ Choices (documented in the README):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -25,17 +26,19 @@ from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
+from locus_iac.nbi import filters, semantics
 from locus_iac.nbi.content import RANGE_RESPONSES, ranged
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
-from locus_iac.nbi.paging import Marker, link_next
+from locus_iac.nbi.paging import Marker
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.render_cache import RenderCache, row_key
-from locus_iac.nbi.representations import KIND_APIS, KindApi, View
+from locus_iac.nbi.representations import KIND_APIS, LISTINGS, KindApi, View
 from locus_iac.nbi.schemas_packages import CreatePackageRequest, ObjectId, PackageModifications
-from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, preferred, read_upload
+from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, read_upload
 from locus_iac.nbi.workers import upload_pool
 
 Ref = Annotated[str, Path(min_length=1, max_length=64)]
@@ -70,16 +73,29 @@ def _one(session: Session, api: KindApi, row: PackageRow, request: Request) -> B
     return api.render(_inputs(session, api, [row], request)[0], api)
 
 
-_RENDERED = RenderCache()
+@dataclass(frozen=True)
+class Rendered:
+    """One package's representation, its JSON as FastAPI would send it (by alias, ``None``
+    left out) and its ``ETag``."""
+
+    model: BaseModel
+    body: bytes
+    etag: str
 
 
-def _rendered(api: KindApi, view: View) -> bytes:
-    """The JSON FastAPI would send for ``api.info`` (by alias, ``None`` left out), cached."""
+def _render(api: KindApi, view: View) -> Rendered:
+    model = api.render(view, api)
+    body = model.model_dump_json(by_alias=True, exclude_none=True).encode()
+    return Rendered(model, body, semantics.etag_of(model))
+
+
+_RENDERED: RenderCache[Rendered] = RenderCache()
+
+
+def _rendered(api: KindApi, view: View) -> Rendered:
+    """The representation of ``view``, rendered once while nothing it shows changes."""
     key = (api.kind, view.root, view.osm, view.in_use, tuple(view.references), row_key(view.row))
-    return _RENDERED.get(
-        key,
-        lambda: api.render(view, api).model_dump_json(by_alias=True, exclude_none=True).encode(),
-    )
+    return _RENDERED.get(key, lambda: _render(api, view))
 
 
 def _json(body: bytes) -> Response:
@@ -134,19 +150,17 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         svc: ServicesDep,
         nextpage_opaque_marker: Marker = None,
     ) -> Response:
-        with svc.db.session(readonly=True) as session:
-            page = cat.list_packages(
-                session,
-                who.project_id,
-                api.kind,
-                marker=nextpage_opaque_marker,
-                limit=svc.settings.page_size,
-            )
+        """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
+
+        def fetch(marker: str | None, limit: int) -> KeysetPage[BaseModel]:
+            page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
             views = _inputs(session, api, page.rows, request, page.in_use)
-            body = b"[" + b",".join(_rendered(api, view) for view in views) + b"]"
-        response = _json(body)
-        link_next(request, response, page.next_marker)
-        return response
+            return KeysetPage([_rendered(api, view).model for view in views], page.next_marker)
+
+        with svc.db.session(readonly=True) as session:
+            return filters.respond(
+                request, LISTINGS[api.kind], fetch, nextpage_opaque_marker, svc.settings.page_size
+            )
 
 
 def _create_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -192,19 +206,30 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     ) -> Response:
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
-            return _json(_rendered(api, _inputs(session, api, [row], request)[0]))
+            rendered = _rendered(api, _inputs(session, api, [row], request)[0])
+        response = _json(rendered.body)
+        response.headers["ETag"] = rendered.etag
+        return response
 
     def modify_package(
-        package_id: Ref, body: PackageModifications, who: CallerDep, svc: ServicesDep
+        package_id: Ref,
+        body: PackageModifications,
+        request: Request,
+        response: Response,
+        who: CallerDep,
+        svc: ServicesDep,
     ) -> PackageModifications:
-        """SOL005 PATCH: enable/disable, merge userDefinedData; answers the modifications."""
+        """SOL005 PATCH: enable/disable, merge userDefinedData; answers the modifications
+        and the resource's new ``ETag`` (``If-Match``: 412 when it changed meanwhile)."""
         with svc.db.session() as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id, lock=True)
+            semantics.require_match(request, _one(session, api, row, request))
             cat.modify_package(
                 row,
                 operational_state=body.operational_state,
                 user_defined_data=body.user_defined_data,
             )
+            semantics.tag(response, _one(session, api, row, request))
         return body
 
     modify_package.__annotations__["body"] = api.modifications  # the area's own aliases
@@ -218,8 +243,13 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     )
 
     @router.delete(item, status_code=status.HTTP_204_NO_CONTENT, operation_id=_op(api, "delete"))
-    def delete_package(package_id: Ref, who: CallerDep, svc: ServicesDep) -> Response:
+    def delete_package(
+        package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
+    ) -> Response:
         with svc.db.session() as session:
+            if "if-match" in request.headers:
+                row = cat.get_package(session, who.project_id, api.kind, package_id, lock=True)
+                semantics.require_match(request, _one(session, api, row, request))
             cat.delete_package(session, who.project_id, api.kind, package_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -264,13 +294,16 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
     def fetch_content(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
-        """The package exactly as uploaded (archive, or YAML for a bare descriptor); one
-        ``Range`` is answered 206 (:mod:`locus_iac.nbi.content`)."""
+        """The package exactly as uploaded (archive, or YAML for a bare descriptor); 406
+        when ``Accept`` does not allow that type; one ``Range`` is answered 206
+        (:mod:`locus_iac.nbi.content`)."""
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
+            cat.require_onboarded(row)
+            media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
+            media = semantics.negotiate(request, (media or "application/octet-stream",))
             data = cat.read_content(session, row)
-        media = "text/plain" if row.content_type in YAML_TYPES else row.content_type
-        return ranged(request, data, media or "application/octet-stream")
+        return ranged(request, data, media)
 
     @router.get(
         f"{item}/{api.descriptor}",
@@ -284,9 +317,7 @@ def _download_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         """The descriptor as YAML (``text/plain``, ``application/yaml``) or the zip package."""
-        wanted = preferred(
-            request.headers.get("accept"), ("text/plain", "application/yaml", "application/zip")
-        )
+        wanted = semantics.negotiate(request, ("text/plain", "application/yaml", "application/zip"))
         with svc.db.session(readonly=True) as session:
             row = cat.get_package(session, who.project_id, api.kind, package_id)
             cat.require_onboarded(row)
