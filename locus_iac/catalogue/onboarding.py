@@ -109,17 +109,30 @@ def upload_content(
             session, get_package(session, project_id, kind, package_id, lock=True)
         )
     try:
-        with db.session() as session:
-            set_state(session, package_id, OnboardingState.UPLOADING, OnboardingState.PROCESSING)
-        inspected = inspector.inspect(data, name=f"{kind.value} package {package_id}")
-        with db.session() as session:
-            row = get_package(session, project_id, kind, package_id, lock=True)
-            _attach(session, inspector, row, inspected, data, content_type)
-            return row
+        return _process(db, inspector, project_id, kind, package_id, data, content_type)
     except BaseException:
         with db.session() as session:
             _restore(session, package_id, before)
         raise
+
+
+def _process(
+    db: Database,
+    inspector: Inspector,
+    project_id: str,
+    kind: PackageKind,
+    package_id: str,
+    data: bytes,
+    content_type: str,
+) -> PackageRow:
+    """UPLOADING → PROCESSING, inspect ``data``, attach it to the claimed package."""
+    with db.session() as session:
+        set_state(session, package_id, OnboardingState.UPLOADING, OnboardingState.PROCESSING)
+    inspected = inspector.inspect(data, name=f"{kind.value} package {package_id}")
+    with db.session() as session:
+        row = get_package(session, project_id, kind, package_id, lock=True)
+        _attach(session, inspector, row, inspected, data, content_type)
+        return row
 
 
 def upload_fetched(
@@ -141,13 +154,7 @@ def upload_fetched(
     """
     try:
         data, content_type = fetch()
-        with db.session() as session:
-            set_state(session, package_id, OnboardingState.UPLOADING, OnboardingState.PROCESSING)
-        inspected = inspector.inspect(data, name=f"{kind.value} package {package_id}")
-        with db.session() as session:
-            row = get_package(session, project_id, kind, package_id, lock=True)
-            _attach(session, inspector, row, inspected, data, content_type)
-            return row
+        return _process(db, inspector, project_id, kind, package_id, data, content_type)
     except Exception as exc:  # every failure is recorded on the resource, as SOL005 asks
         log.info("upload_from_uri of %s %s failed: %s", kind.value, package_id, exc)
         with db.session() as session:

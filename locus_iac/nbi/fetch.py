@@ -22,23 +22,26 @@ request member it concerns (``/addressInformation``, ``/paramsOauth2ClientCreden
 from __future__ import annotations
 
 import base64
-import ipaddress
-import json
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Network, IPv6Network
 
 import httpx
 
 from locus_iac.errors import Issue, ValidationError
 from locus_iac.nbi.uploads import sniffed_type
+from locus_iac.outbound import (
+    Network,
+    OutboundRefused,
+    fetch_token,
+    judge,
+    peer_allowed,
+    read_limited,
+)
 
 MAX_REDIRECTS = 5
 ADDRESS = "/addressInformation"
 OAUTH = "/paramsOauth2ClientCredentials"
-Network = IPv4Network | IPv6Network
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,6 @@ def _refuse(pointer: str, code: str, message: str) -> ValidationError:
     return ValidationError(f"cannot fetch the package: {message}", [Issue(pointer, code, message)])
 
 
-def _allowed(address: str, allow: Sequence[Network]) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return any(ip in net for net in allow)
-
-
 def check_address(uri: str, policy: FetchPolicy, pointer: str = ADDRESS) -> httpx.URL:
     """The URL, if the operator allows fetching from every address its host resolves to."""
     try:
@@ -80,20 +78,14 @@ def check_address(uri: str, policy: FetchPolicy, pointer: str = ADDRESS) -> http
             "address-not-allowed",
             "this server fetches from no address (the operator sets LOCUS_FETCH_ALLOW)",
         )
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        found = {
-            info[4][0] for info in socket.getaddrinfo(url.host, port, proto=socket.IPPROTO_TCP)
-        }
-    except (socket.gaierror, UnicodeError):
-        raise _refuse(pointer, "unresolvable-host", f"{url.host!r} does not resolve") from None
-    refused = sorted(a for a in found if not _allowed(str(a), policy.allow))
-    if refused or not found:
+    verdict = judge(url, policy.allow)
+    if not verdict.resolved:
+        raise _refuse(pointer, "unresolvable-host", f"{url.host!r} does not resolve")
+    if not verdict.allowed:
         raise _refuse(
             pointer,
             "address-not-allowed",
-            f"{url.host} ({', '.join(map(str, sorted(found)))}) is not an address this server "
-            "may fetch from",
+            f"{url.host} ({verdict.listed}) is not an address this server may fetch from",
         )
     return url
 
@@ -104,55 +96,27 @@ def _shown(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
-def _peer_allowed(response: httpx.Response, policy: FetchPolicy) -> bool:
-    stream = response.extensions.get("network_stream")
-    try:
-        peer: object = stream.get_extra_info("server_addr") if stream is not None else None
-    except OSError:  # the connection is gone: nothing to vouch for it
-        return False
-    return isinstance(peer, tuple) and bool(peer) and _allowed(str(peer[0]), policy.allow)
-
-
 def _read(response: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > policy.limit:
-        raise _refuse(ADDRESS, "too-large", f"the package is over {policy.limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_raw():
-        size += len(chunk)
-        if size > policy.limit:
-            raise _refuse(ADDRESS, "too-large", f"the package is over {policy.limit} bytes")
-        if time.monotonic() > deadline:
-            raise _refuse(ADDRESS, "fetch-timeout", f"the download took over {policy.seconds:g} s")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return read_limited(response, policy.limit, deadline)
+    except OutboundRefused as exc:
+        if exc.code == "too-large":
+            message = f"the package is over {policy.limit} bytes"
+            raise _refuse(ADDRESS, "too-large", message) from None
+        message = f"the download took over {policy.seconds:g} s"
+        raise _refuse(ADDRESS, "fetch-timeout", message) from None
 
 
 def _token(
     client: httpx.Client, grant: ClientCredentials, policy: FetchPolicy, deadline: float
 ) -> str:
     url = check_address(grant.token_endpoint, policy, OAUTH + "/tokenEndpoint")
-    form = {"grant_type": "client_credentials"}
-    auth = (grant.client_id, grant.client_password)
+    secret = grant.client_password
     try:
-        with client.stream("POST", url, data=form, auth=auth) as response:
-            if not _peer_allowed(response, policy):
-                raise _refuse(OAUTH, "address-not-allowed", "connected to a refused peer")
-            if response.status_code != 200:
-                message = f"the token endpoint answered {response.status_code}"
-                raise _refuse(OAUTH, "token-refused", message)
-            body = _read(response, FetchPolicy(policy.allow, 64 * 1024, policy.seconds), deadline)
-    except httpx.HTTPError as exc:
-        message = f"{type(exc).__name__} while asking {url.host} for a token"
-        raise _refuse(OAUTH, "token-refused", message) from None
-    try:
-        token = json.loads(body)["access_token"]
-    except (ValueError, KeyError, TypeError):
-        raise _refuse(OAUTH, "token-refused", "the token endpoint gave no access_token") from None
-    if not isinstance(token, str) or not token:
-        raise _refuse(OAUTH, "token-refused", "the token endpoint gave no access_token")
-    return token
+        token = fetch_token(client, url, grant.client_id, secret, policy.allow, deadline=deadline)
+    except OutboundRefused as exc:
+        raise _refuse(OAUTH, exc.code, str(exc)) from None
+    return token.value
 
 
 def fetch_package(
@@ -179,7 +143,7 @@ def fetch_package(
                 send.update(headers)  # credentials only for the origin the client named
             try:
                 with client.stream("GET", url, headers=send) as response:
-                    if not _peer_allowed(response, policy):
+                    if not peer_allowed(response, policy.allow):
                         raise _refuse(ADDRESS, "address-not-allowed", "connected to a refused peer")
                     if response.is_redirect:
                         target = response.headers.get("location", "")

@@ -30,10 +30,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from locus_iac.errors import Issue, ValidationError
+from locus_iac.outbound import Network, parse_allow
 
 MIB = 1024 * 1024
 
@@ -54,14 +55,14 @@ class Settings(BaseModel):
     body_timeout: Annotated[float, Field(gt=0, le=3600)] = 30.0
     login_failures: Annotated[int, Field(ge=1, le=1000)] = 5
     vim_check: bool = True
-    fetch_allow: tuple[IPvAnyNetwork, ...] = ()
+    fetch_allow: tuple[Network, ...] = ()
     fetch_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
 
     @field_validator("fetch_allow", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+            return parse_allow(value)
         return value
 
     @property

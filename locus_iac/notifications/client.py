@@ -1,11 +1,16 @@
 """HTTP to subscribers: the address policy, ``authentication`` and the two requests.
 
 * Only hosts whose every address lies in ``LOCUS_NOTIFY_ALLOW`` are called (callback URIs
-  and OAuth2 token endpoints alike), checked at subscription time and before each request;
-  redirects are not followed.
+  and OAuth2 token endpoints alike), checked at subscription time and before each request,
+  and the address actually connected to is checked again before the answer counts (a
+  name that resolves differently the second time: the request has gone out by then, but
+  its answer is neither a passed callback test, a delivery nor a token);
+  redirects are not followed; response bodies are not read (the status is the answer).
+  The policy itself is :mod:`locus_iac.outbound`, shared with ``upload_from_uri``.
 * ``BASIC`` sends ``Authorization: Basic``; ``OAUTH2_CLIENT_CREDENTIALS`` fetches a token
-  from the ``tokenEndpoint`` (RFC 6749 clause 4.4, client authenticated with HTTP Basic),
-  caches it until shortly before ``expires_in`` and fetches a new one after a 401.
+  from the ``tokenEndpoint`` (:func:`locus_iac.outbound.fetch_token`), caches it until
+  shortly before ``expires_in`` (an hour when the endpoint gives none) and fetches a new
+  one after a 401.
 * The callback test (SOL013, "testing the notification endpoint"): at subscription time
   ``GET callbackUri`` must answer ``204 No Content``.
 * A notification is ``POST callbackUri`` with ``Content-Type: application/json``; any 2xx
@@ -18,29 +23,29 @@ from __future__ import annotations
 
 import base64
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from locus_iac.errors import Issue, LocusError, RetryableError, ValidationError
 from locus_iac.notifications.settings import NotifySettings
+from locus_iac.outbound import (
+    OutboundRefused,
+    Resolver,
+    fetch_token,
+    judge,
+    peer_allowed,
+    resolve,
+)
 
 log = logging.getLogger(__name__)
 
-Resolver = Callable[[str, int], list[str]]
 _TOKEN_MARGIN = 30.0
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
+_TOKEN_LIFETIME = 3600.0  # when the token endpoint gives no expires_in
 
 
 def _oauth(auth: Mapping[str, Any] | None) -> bool:
@@ -58,21 +63,18 @@ class _Token:
 
 
 class CallbackClient:
-    """Calls subscribers. ``transport`` and ``resolver`` are for tests."""
+    """Calls subscribers. ``resolver`` and ``clock`` are for tests."""
 
     def __init__(
         self,
         settings: NotifySettings,
         *,
-        transport: httpx.BaseTransport | None = None,
         resolver: Resolver = resolve,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._resolve, self._clock = resolver, clock
-        self._http = httpx.Client(
-            transport=transport, timeout=settings.timeout, follow_redirects=False
-        )
+        self._http = httpx.Client(timeout=settings.timeout, follow_redirects=False, trust_env=False)
         self._tokens: dict[tuple[str, str], _Token] = {}
         self._lock = threading.Lock()
         self.token_fetches = 0
@@ -82,21 +84,21 @@ class CallbackClient:
 
     # -- policy ----------------------------------------------------------------------------
 
-    def check_address(self, url: str) -> None:
-        """Refused unless every address of the URL's host is allowed."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+    def check_address(self, url: str) -> httpx.URL:
+        """The URL, unless an address of its host is not allowed (Refused)."""
         try:
-            addresses = self._resolve(host, port)
-        except (OSError, UnicodeError) as exc:
-            raise Refused(f"host {host!r} does not resolve") from exc
-        denied = [a for a in addresses if not self._settings.allows(a)]
-        if not addresses or denied:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise Refused("the address is not a URI") from None
+        verdict = judge(parsed, self._settings.allow, self._resolve)
+        if not verdict.resolved:
+            raise Refused(f"host {verdict.host!r} does not resolve")
+        if not verdict.allowed:
             raise Refused(
-                f"host {host!r} ({', '.join(denied or addresses) or 'no address'}) is not an "
-                "address the operator allows for notifications (LOCUS_NOTIFY_ALLOW)"
+                f"host {verdict.host!r} ({verdict.listed}) is not an address the operator "
+                "allows for notifications (LOCUS_NOTIFY_ALLOW)"
             )
+        return parsed
 
     # -- authentication --------------------------------------------------------------------
 
@@ -106,28 +108,19 @@ class CallbackClient:
             cached = self._tokens.get(key)
             if cached is not None and not fresh and cached.expires > self._clock():
                 return cached.value
-        self.check_address(params["tokenEndpoint"])
-        try:
-            answer = self._http.post(
-                params["tokenEndpoint"],
-                data={"grant_type": "client_credentials"},
-                auth=(params["clientId"], params["clientPassword"]),
-            )
-        except httpx.HTTPError as exc:
-            raise Refused(f"token endpoint unreachable ({type(exc).__name__})") from exc
+        url = self.check_address(params["tokenEndpoint"])
         self.token_fetches += 1
-        if answer.status_code != 200:
-            raise Refused(f"token endpoint answered {answer.status_code}")
         try:
-            document = answer.json()
-            token = str(document["access_token"])
-            lifetime = float(document.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise Refused("token endpoint answered without an access_token") from exc
+            token = fetch_token(
+                self._http, url, params["clientId"], params["clientPassword"], self._settings.allow
+            )
+        except OutboundRefused as exc:
+            raise Refused(str(exc)) from None
+        lifetime = _TOKEN_LIFETIME if token.lifetime is None else token.lifetime
         with self._lock:
             expiry = self._clock() + max(0.0, lifetime - _TOKEN_MARGIN)
-            self._tokens[key] = _Token(token, expiry)
-        return token
+            self._tokens[key] = _Token(token.value, expiry)
+        return token.value
 
     def _headers(self, auth: Mapping[str, Any] | None, *, fresh: bool = False) -> dict[str, str]:
         if not auth:
@@ -139,19 +132,27 @@ class CallbackClient:
         pair = f"{basic['userName']}:{basic['password']}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
 
-    def _send(
-        self, method: str, url: str, auth: Mapping[str, Any] | None, body: Any = None
-    ) -> httpx.Response:
+    def _call(self, method: str, url: str, headers: dict[str, str], body: Any) -> int:
+        """The status of one request, if it reached an allowed address (body not read)."""
+        try:
+            with self._http.stream(method, url, headers=headers, json=body) as answer:
+                if not peer_allowed(answer, self._settings.allow):
+                    raise Refused(
+                        f"{method} {url} reached an address the operator does not allow for "
+                        "notifications (LOCUS_NOTIFY_ALLOW)"
+                    )
+                return answer.status_code
+        except httpx.HTTPError as exc:
+            raise Refused(f"{method} {url} failed ({type(exc).__name__})") from exc
+
+    def _send(self, method: str, url: str, auth: Mapping[str, Any] | None, body: Any = None) -> int:
         self.check_address(url)
+        status = 0
         for fresh in (False, True):
-            headers = self._headers(auth, fresh=fresh)
-            try:
-                answer = self._http.request(method, url, headers=headers, json=body)
-            except httpx.HTTPError as exc:
-                raise Refused(f"{method} {url} failed ({type(exc).__name__})") from exc
-            if not (answer.status_code == 401 and _oauth(auth) and not fresh):
-                return answer
-        return answer  # pragma: no cover - the loop returns
+            status = self._call(method, url, self._headers(auth, fresh=fresh), body)
+            if not (status == 401 and _oauth(auth) and not fresh):
+                break
+        return status
 
     # -- the two requests ------------------------------------------------------------------
 
@@ -161,10 +162,10 @@ class CallbackClient:
         """The callback test at subscription time; ValidationError (422) at ``pointer`` when
         it fails."""
         try:
-            answer = self._send("GET", callback_uri, auth)
-            if answer.status_code != 204:
+            status = self._send("GET", callback_uri, auth)
+            if status != 204:
                 raise Refused(
-                    f"GET {callback_uri} answered {answer.status_code}; the notification "
+                    f"GET {callback_uri} answered {status}; the notification "
                     "endpoint must answer 204 No Content (SOL013)"
                 )
         except Refused as exc:
@@ -176,8 +177,8 @@ class CallbackClient:
     def deliver(self, callback_uri: str, auth: Mapping[str, Any] | None, body: Any) -> None:
         """POST one notification; RetryableError when it was not accepted."""
         try:
-            answer = self._send("POST", callback_uri, auth, body)
+            status = self._send("POST", callback_uri, auth, body)
         except Refused as exc:
             raise RetryableError(str(exc)) from None
-        if not 200 <= answer.status_code < 300:
-            raise RetryableError(f"POST {callback_uri} answered {answer.status_code}")
+        if not 200 <= status < 300:
+            raise RetryableError(f"POST {callback_uri} answered {status}")

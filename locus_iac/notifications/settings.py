@@ -1,11 +1,11 @@
 """Settings of notification delivery, from the environment (``locus serve`` passes it on).
 
 ============================  ============================================================
-``LOCUS_NOTIFY_ALLOW``         comma-separated networks (CIDR) a ``callbackUri`` or OAuth2
-                               ``tokenEndpoint`` may resolve to; every address of the host
-                               must be inside one (default ``127.0.0.0/8,::1/128``: loopback
-                               only). Anything else is refused at subscription time (422)
-                               and never called.
+``LOCUS_NOTIFY_ALLOW``         comma-separated IP addresses or networks (CIDR) a
+                               ``callbackUri`` or OAuth2 ``tokenEndpoint`` may resolve to;
+                               every address of the host must be inside one (default
+                               ``127.0.0.0/8,::1/128``: loopback only). Anything else is
+                               refused at subscription time (422) and never called.
 ``LOCUS_NOTIFY_TIMEOUT``       seconds one HTTP request to a subscriber may take (default 5)
 ``LOCUS_NOTIFY_INTERVAL``      seconds between two passes of the delivery drain, and the
                                first retry delay (default 1)
@@ -29,8 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from locus_iac.errors import Issue, ValidationError
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from locus_iac.outbound import Network, parse_allow
 
 _NAMES = {
     "allow": "LOCUS_NOTIFY_ALLOW",
@@ -59,11 +58,7 @@ class NotifySettings(BaseModel):
     @classmethod
     def _networks(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(
-                ipaddress.ip_network(part.strip(), strict=False)
-                for part in value.split(",")
-                if part.strip()
-            )
+            return parse_allow(value)
         return value
 
     @classmethod
@@ -85,7 +80,3 @@ class NotifySettings(BaseModel):
                 for e in errors
             ] or [Issue("/LOCUS_NOTIFY_ALLOW", "invalid-setting", str(exc))]
             raise ValidationError("invalid notification settings", issues) from None
-
-    def allows(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        return any(ip.version == net.version and ip in net for net in self.allow)

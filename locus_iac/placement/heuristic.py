@@ -4,7 +4,8 @@ Functions tied by affinity are placed together as one *block*. Blocks are placed
 most constrained first (fewest allowed sites, then largest demand), each at the feasible site
 that worsens the objective least; a failed construction is retried with perturbed orders.
 Local search then relocates blocks and swaps pairs of blocks while the objective (then the
-total cost) improves. Every step respects every constraint; there is no optimality proof.
+total cost) improves. Last, the best placement is repeatedly partly taken apart and rebuilt
+(ruin and recreate). Every step respects every constraint; there is no optimality proof.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Move = tuple[float, float]
 _TOLERANCE = 1e-9
+_MAX_REBUILT = 16  # blocks taken out by one rebuild round
 
 
 @dataclass
@@ -98,14 +100,21 @@ def solve_heuristic(
     time_limit: float,
     seed: int = 0,
     max_attempts: int = 30,
-    restarts: int = 8,
+    restarts: int = 30,
+    rebuilds: int = 10_000,
+    stall: int = 400,
 ) -> dict[str, str] | None:
     """A placement satisfying every constraint, or ``None`` if none was found.
 
     After the first complete placement, up to ``restarts`` more constructions from
     perturbed orders (each improved by local search) run within the first half of the time
-    left, and the best placement is kept. Gives up after ``time_limit`` seconds or
-    ``max_attempts`` failed constructions.
+    left, and the best placement is kept. The rest of the time goes to up to ``rebuilds``
+    partial rebuilds of the best placement (see :func:`_rebuild_round`); the best placement
+    seen is returned, so the rebuilds never make the result worse; they stop after ``stall``
+    rounds in a row that did not improve it (so an optimal placement does not wait for the
+    time limit). Gives up after
+    ``time_limit`` seconds or ``max_attempts`` constructions. Deterministic for a ``seed``
+    as long as the time limit does not cut the search short.
     """
     started = time.monotonic()
     deadline = started + time_limit
@@ -132,7 +141,66 @@ def solve_heuristic(
         attempt += 1
     if best is None:
         log.info("heuristic found no placement (%d constructions tried)", attempt)
+        return None
+    state = _state_of(problem, blocks, member_of, best)
+    if state is None:
+        return best
+    since_better = 0
+    for _ in range(rebuilds):
+        if time.monotonic() > deadline or since_better >= stall:
+            break
+        since_better += 1
+        if _rebuild_round(state, rng):
+            rebuilt = _assignment(state)
+            if problem.score(rebuilt) < problem.score(best):
+                best, since_better = rebuilt, 0
     return best
+
+
+def _state_of(
+    problem: Problem, blocks: list[_Block], member_of: dict[str, int], assignment: dict[str, str]
+) -> _State | None:
+    """A state holding ``assignment`` (a complete placement of ``blocks``)."""
+    state = _new_state(problem, blocks, member_of)
+    if state is not None:
+        for b, block in enumerate(blocks):
+            state.place(b, assignment[block.members[0]])
+    return state
+
+
+def _rebuild_round(state: _State, rng: random.Random) -> bool:
+    """Take 2 to ``_MAX_REBUILT`` blocks out of two sites and put them back greedily (most
+    constrained, then largest first), then try to relocate each. The result is kept if every
+    block fits again and the objective is not worse (a sideways step lets the search cross
+    plateaus; the caller keeps the best placement seen). True if kept.
+
+    Single moves and swaps get stuck where capacity is fragmented; emptying part of two
+    sites at once and refilling them escapes that.
+    """
+    problem = state.problem
+    before = problem.score(_assignment(state))
+    sites = sorted(set(state.site_of.values()))
+    chosen = rng.sample(sites, min(2, len(sites)))
+    pool = [b for b in sorted(state.site_of) if state.site_of[b] in chosen]
+    if not pool:
+        return False
+    taken = rng.sample(pool, min(len(pool), rng.randint(2, _MAX_REBUILT)))
+    saved = (dict(state.site_of), dict(state.residual), dict(state.count))
+    for b in taken:
+        state.remove(b)
+    taken.sort(key=lambda b: _rebuild_priority(state.blocks[b], rng))
+    if all(_place_best(state, b) for b in taken):
+        for b in taken:
+            _relocate(state, b)
+        if problem.score(_assignment(state))[0] <= before[0] + _TOLERANCE:
+            return True
+    state.site_of, state.residual = saved[0], saved[1]
+    state.count = defaultdict(int, saved[2])
+    return False
+
+
+def _rebuild_priority(block: _Block, rng: random.Random) -> tuple[int, float]:
+    return len(block.domain), -block.size * rng.uniform(0.7, 1.3)
 
 
 def _blocks(problem: Problem) -> tuple[list[_Block] | None, dict[str, int]]:

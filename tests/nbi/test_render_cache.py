@@ -68,7 +68,7 @@ def test_list_and_get_show_changes_made_after_they_were_cached(
     )
 
     def shown(field: str) -> tuple[object, object]:
-        listed = {p["id"]: p for p in api.get(VNF).json()}
+        listed = {p["id"]: p for p in api.get(f"{VNF}?all_fields").json()}
         return listed[vnf][field], api.get(f"{VNF}/{vnf}").json()[field]
 
     assert shown("usageState") == ("NOT_IN_USE", "NOT_IN_USE")  # now cached

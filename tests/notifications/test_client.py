@@ -113,3 +113,18 @@ def test_errors_name_no_secret(subscriber: Subscriber) -> None:
     with pytest.raises(RetryableError) as caught:
         client.deliver(subscriber.callback, BASIC, {"id": "n1"})
     assert "s3cret" not in str(caught.value) and "500" in str(caught.value)
+
+
+def test_an_answer_from_another_address_than_the_checked_one_does_not_count(
+    subscriber: Subscriber,
+) -> None:
+    # the name "resolves" to an allowed address, the connection lands elsewhere (rebinding)
+    allow = NotifySettings(allow="127.0.0.2/32")  # type: ignore[arg-type]
+    client = CallbackClient(allow, resolver=lambda host, port: ["127.0.0.2"])
+    with pytest.raises(ValidationError, match="reached an address the operator does not allow"):
+        client.test(subscriber.callback, None)
+    with pytest.raises(RetryableError, match="LOCUS_NOTIFY_ALLOW"):
+        client.deliver(subscriber.callback, None, {"id": "x"})
+    with pytest.raises(RetryableError, match=r"token endpoint 127\.0\.0\.1 connected"):
+        client.deliver(subscriber.callback, oauth(subscriber), {"id": "y"})
+    assert subscriber.tokens_issued == 1  # the request went out; its answer was not taken
