@@ -224,7 +224,7 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
         out = wait_for(
             "the autoscaler's scale-out", lambda: api.completed(ns, "LocusScaleOut", "SCALE"), 300
         )
-        extra = out["operationParams"]["scale_vnf_data"][0]["additional_params"]
+        extra = out["operationParams"]["scaleVnfData"][0]["additionalParams"]
         assert extra["locusAlert"] == "LocusScaleOut"
         assert extra["scalingAspect"] == "edge_autoscale"
         _push(pushgateway, ns, 5)  # below 10
@@ -240,7 +240,7 @@ def test_metric_above_threshold_scales_out_then_in_and_a_down_target_heals(
             lambda: api.completed(ns, "LocusTargetDown", "HEAL"),
             300,
         )
-        extra = healed["operationParams"]["additional_params_for_ns"]
+        extra = healed["operationParams"]["additionalParamsforNs"]
         assert extra["locusAlert"] == "LocusTargetDown"
         assert extra["vduId"] == "edge-cache"
 
