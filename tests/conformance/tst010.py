@@ -61,37 +61,23 @@ RUN_LAST = {
 PLACEHOLDER = re.compile(r"\{\{([a-zA-Z_][a-zA-Z0-9_]*)\}\}")
 GZ = {"Content-Type": "application/gzip"}
 YAML = {"Content-Type": "application/yaml"}
-#: the subscriptions the harness makes before the suites run: API, callback path (the one
-#: the suite's own variables name), one subscription per notification type listed
-SUBSCRIBED: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
-    (
-        "nsd",
+#: the subscriptions the harness makes before the suites run: API -> callback path (the one
+#: the suite's own variables name) and two filters. Three an API: the paged lists need more
+#: than a page of two, and the one the suites read and delete (``subscriptionId``, filter
+#: a, ``?copy=1`` in its callback) leaves two that the attribute-filter tests find by their
+#: callback URI. They differ from the suites' own requests, which therefore create new ones
+#: (the NSD suite's has no filter, the others' name ids). The 2020 VNF package schema wants
+#: a string for ``notificationTypes``, so no filter there names types.
+_NSD_TYPES = ["NsdOnBoardingNotification", "NsdChangeNotification", "NsdDeletionNotification"]
+_PNFD_TYPES = ["PnfdOnBoardingNotification", "PnfdDeletionNotification"]
+SUBSCRIBED: dict[str, tuple[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]] = {
+    "nsd": (
         "/nsd/subscriptions",
-        (
-            ("NsdOnBoardingNotification", "NsdChangeNotification", "NsdDeletionNotification"),
-            ("NsdOnBoardingNotification",),
-            ("NsdChangeNotification",),
-        ),
+        ({"notificationTypes": _NSD_TYPES + _PNFD_TYPES}, {"notificationTypes": _PNFD_TYPES}),
     ),
-    (
-        "vnfpkgm",
-        "/vnfpkgm/subscriptions",
-        (
-            ("VnfPackageOnboardingNotification", "VnfPackageChangeNotification"),
-            ("VnfPackageOnboardingNotification",),
-            ("VnfPackageChangeNotification",),
-        ),
-    ),
-    (
-        "nslcm",
-        "/endpoint",
-        (
-            ("NsIdentifierCreationNotification", "NsLcmOperationOccurrenceNotification"),
-            ("NsIdentifierCreationNotification",),
-            ("NsLcmOperationOccurrenceNotification",),
-        ),
-    ),
-)
+    "vnfpkgm": ("/vnfpkgm/subscriptions", (None, {"vnfdId": ["cloud_vnf"]})),
+    "nslcm": ("/endpoint", (None, {"nsInstanceSubscriptionFilter": {"nsdIds": ["cloud_ns"]}})),
+}
 PNFD_NAME = "TST010-PNF"
 
 
@@ -270,17 +256,38 @@ def served(work: Path, password: str) -> Iterator[str]:
 
 
 def variant(name: str, suffix: str, work: Path) -> Path:
-    """A copy of example package ``name`` whose descriptor id is ``<name>-<suffix>``, so that
-    the same example can be onboarded more than once (descriptor ids are unique)."""
-    target = work / "packages" / f"{name}-{suffix}"
+    """A copy of example package ``name``: its descriptor id is ``<name>-<suffix>`` when a
+    suffix is given (so that the same example can be onboarded more than once: descriptor
+    ids are unique), and its software images are described in full (:func:`full_images`)."""
+    target = work / "packages" / (f"{name}-{suffix}" if suffix else name)
     if not target.is_dir():
         shutil.copytree(EXAMPLES / name, target)
         for path in target.glob("*.yaml"):
             text = path.read_text()
-            pattern = rf"((?<![-\w])id: ){re.escape(name)}\b"  # not vnfd-id: ...
-            renamed = re.sub(pattern, rf"\g<1>{name}-{suffix}", text)
-            path.write_text(renamed)
+            if suffix:
+                pattern = rf"((?<![-\w])id: ){re.escape(name)}\b"  # not vnfd-id: ...
+                text = re.sub(pattern, rf"\g<1>{name}-{suffix}", text)
+            path.write_text(full_images(target, text))
     return target
+
+
+def full_images(folder: Path, text: str) -> str:
+    """A descriptor whose ``sw-image-desc`` entries are images of the package (a small file
+    written into ``folder``), with a version and a minimal disk: the members SOL005 needs in
+    ``softwareImages`` (the 2020 suite's schema also wants ``imagePath``). The examples are
+    OSM packages naming a VIM image only; the server leaves such images out of
+    ``softwareImages`` rather than make values up, and the selector tests need one."""
+    document = yaml.safe_load(text)
+    vnfd = document.get("vnfd") if isinstance(document, dict) else None
+    if not isinstance(vnfd, dict) or not vnfd.get("sw-image-desc"):
+        return text
+    for image in vnfd["sw-image-desc"]:
+        path = f"Images/{image['id']}.qcow2"
+        (folder / "Images").mkdir(exist_ok=True)
+        (folder / path).write_bytes(b"QFI\xfb" + image["id"].encode() * 64)
+        image.update({"image": path, "version": image.get("version", "1.0")})
+        image.setdefault("min-disk", 10)
+    return yaml.safe_dump(document, sort_keys=False)
 
 
 def pnfd_yaml(suffix: str) -> bytes:
@@ -318,9 +325,17 @@ class Onboarder:
             )
         return response.json() if response.content else {}
 
-    def package(self, api: str, name: str | None, suffix: str = "", disable: bool = False) -> str:
+    def package(
+        self,
+        api: str,
+        name: str | None,
+        suffix: str = "",
+        disable: bool = False,
+        zipped: bool = False,
+    ) -> str:
         """A VNF package or NSD: created, with example ``name``'s content uploaded when given
-        (as a variant with another descriptor id when ``suffix`` is given)."""
+        (as a variant with another descriptor id when ``suffix`` is given; as a zip rather
+        than a tar.gz when ``zipped``)."""
         base, collection, content = {
             "vnf": ("/vnfpkgm/v1", "vnf_packages", "package_content"),
             "nsd": ("/nsd/v1", "ns_descriptors", "nsd_content"),
@@ -329,8 +344,12 @@ class Onboarder:
         ident = str(created["id"])
         if name is not None:
             url = f"{base}/{collection}/{ident}/{content}"
-            folder = variant(name, suffix, self.work) if suffix else EXAMPLES / name
-            self._ok(self.client.put(url, content=_archive(folder), headers=GZ), 201, 204)
+            folder = variant(name, suffix, self.work)
+            if zipped:
+                body, headers = _zip(folder), {"Content-Type": "application/zip"}
+            else:
+                body, headers = _archive(folder), GZ
+            self._ok(self.client.put(url, content=body, headers=headers), 201, 204)
         if disable:
             key = "operationalState" if api == "vnf" else "nsdOperationalState"
             patch = {key: "DISABLED"}
@@ -346,21 +365,23 @@ class Onboarder:
             self._ok(self.client.put(url, content=pnfd_yaml(suffix), headers=YAML), 201, 204)
         return ident
 
-    def subscription(self, api: str, callback: str, types: tuple[str, ...]) -> str:
-        """A subscription of ``api`` to ``types`` whose callback is the MockServer (the
-        server's callback test is answered by the expectation :func:`mockserver` sets)."""
-        body = {"callbackUri": callback, "filter": {"notificationTypes": list(types)}}
+    def subscription(self, api: str, callback: str, flt: dict[str, Any] | None) -> str:
+        """A subscription of ``api`` whose callback is the MockServer (the server's callback
+        test is answered by the expectation :func:`answer_callbacks` sets)."""
+        body: dict[str, Any] = {"callbackUri": callback}
+        if flt is not None:
+            body["filter"] = flt
         created = self.client.post(f"/{api}/v1/subscriptions", json=body)
         return str(self._ok(created, 201)["id"])
 
     def subscriptions(self, callback_port: int) -> dict[str, str]:
-        """Three subscriptions an API (the paged lists need more than a page of two); their
-        filters differ from the suites' own requests, which therefore create new ones."""
-        callback = f"http://127.0.0.1:{callback_port}"
+        """Three subscriptions an API (:data:`SUBSCRIBED`); the sacrificial one's id by API."""
         ids: dict[str, str] = {}
-        for api, path, types in SUBSCRIBED:
-            made = [self.subscription(api, callback + path, kinds) for kinds in types]
-            ids[f"{api}_subscription"] = made[0]
+        for api, (path, (first, second)) in SUBSCRIBED.items():
+            callback = f"http://127.0.0.1:{callback_port}{path}"
+            ids[f"{api}_subscription"] = self.subscription(api, f"{callback}?copy=1", first)
+            self.subscription(api, callback, first)
+            self.subscription(api, callback, second)
         return ids
 
     def ns_instance(self, nsd_id: str, name: str) -> str:
@@ -377,7 +398,7 @@ class Onboarder:
         port = url.rsplit(":", 1)[1]
         subscriptions = self.subscriptions(callback_port)  # first: they see what follows
         # the suites delete the ENABLED one (OSM allows it): the others are variants
-        vnf = self.package("vnf", "cloud_vnf")
+        vnf = self.package("vnf", "cloud_vnf", zipped=True)  # a CSAR-like zip, as SOL005
         other_vnf = self.package("vnf", "cloud_vnf", suffix="b")
         self.package("vnf", "edge_knf")
         poi_vnf = self.package("vnf", "poi_knf", disable=True)
@@ -401,6 +422,7 @@ class Onboarder:
             **pnfds,
             "pnfd_name": PNFD_NAME,
             "vnf_pkg_via_uri": self.package("vnf", None),
+            "vnf_pkg_zip": self.package("vnf", "cloud_vnf", suffix="z", zipped=True),
             "host": "127.0.0.1",
             "port": port,
             "token": self.token,
@@ -474,7 +496,7 @@ def package_server(work: Path) -> Iterator[str]:
     folder.mkdir(exist_ok=True)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     handler = functools.partial(Quiet, directory=str(folder))
@@ -496,7 +518,7 @@ def pointer_set(document: Any, pointer: str, value: str, source: str) -> None:
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         key: Any = int(last) if isinstance(node, list) else last
-        node[key]  # noqa: B018 - only a value that is there is replaced
+        node[key]  # only a value that is there is replaced
     except (KeyError, IndexError, ValueError, TypeError):
         raise SystemExit(f"{source}: {pointer} is not in the suite's file") from None
     node[key] = value
@@ -589,7 +611,8 @@ def answer_callbacks(port: int) -> None:
             "priority": -10,
             "times": {"unlimited": True},
         }
-        answer = httpx.put(f"http://127.0.0.1:{port}/mockserver/expectation", json=expectation)
+        url = f"http://127.0.0.1:{port}/mockserver/expectation"
+        answer = httpx.put(url, json=expectation, timeout=60)  # its first answers are slow
         if answer.status_code >= 300:
             raise SystemExit(f"MockServer refused an expectation: {answer.text[:300]}")
 
@@ -599,7 +622,7 @@ def received_notifications(port: int) -> dict[str, int]:
     answer = httpx.put(
         f"http://127.0.0.1:{port}/mockserver/retrieve?type=REQUESTS&format=JSON",
         json={"method": "POST"},
-        timeout=10,
+        timeout=60,
     )
     counts: dict[str, int] = {}
     for request in answer.json() if answer.status_code == 200 else []:
