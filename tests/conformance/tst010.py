@@ -411,6 +411,8 @@ class Onboarder:
         artifacts = vnf_info.get("additionalArtifacts") or [{"artifactPath": "none"}]
         ns = self.ns_instance(nsd_descriptor_id, "tst010")
         other_ns = self.ns_instance(nsd_descriptor_id, "tst010-op")
+        for name in ("tst010-page-1", "tst010-page-2"):  # the paged lists: more than two
+            self.operation(self.ns_instance(nsd_descriptor_id, name))
         pnfds = {
             "pnfd_onboarded": self.pnfd("a"),  # the suite deletes it
             "pnfd_onboarded_2": self.pnfd("b"),
