@@ -74,7 +74,7 @@ def _ids(row: PackageRow) -> dict[str, Any]:
     return {"vnfPkgId": row.id, "vnfdId": row.descriptor_id}
 
 
-_ONBOARDED = {
+_ONBOARDED: dict[str, str] = {  # PackageKind is a str enum: row.kind looks it up
     PackageKind.NSD: "NsdOnBoardingNotification",
     PackageKind.PNFD: "PnfdOnBoardingNotification",
     PackageKind.VNFD: "VnfPackageOnboardingNotification",

@@ -1,5 +1,5 @@
-"""The ``_links`` of each notification (SOL005 v3.7.1: ``NsdmLinks`` 5.5.3.4, ``PnfdmLinks`` 5.5.3.5, ``PkgmLinks``
-9.5.3.5, ``LccnLinks`` 6.5.3.45) and of a subscription."""
+"""The ``_links`` of each notification (SOL005 v3.7.1: ``NsdmLinks`` 5.5.3.4, ``PnfdmLinks``
+5.5.3.5, ``PkgmLinks`` 9.5.3.5, ``LccnLinks`` 6.5.3.45) and of a subscription."""
 
 from __future__ import annotations
 
