@@ -54,7 +54,7 @@ def locus_serve(
     data_dir: Path,
     env: Mapping[str, str],
     *,
-    timeout: float = 60,
+    timeout: float = 180,
     command: Sequence[str] = (LOCUS, "serve"),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start ``locus serve`` (or ``command``, which takes the same ``--port`` and
