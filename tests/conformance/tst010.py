@@ -216,6 +216,7 @@ SERVE_ENV = {
     "LOCUS_PAGE_SIZE": "2",
     "LOCUS_NOTIFY_ALLOW": "127.0.0.1/32",
     "LOCUS_NOTIFY_INTERVAL": "1",
+    "LOCUS_NOTIFY_TIMEOUT": "30",  # MockServer (Java) can be slow to answer on a busy machine
     "LOCUS_NOTIFY_MAX_BACKOFF": "5",
     "LOCUS_FETCH_ALLOW": "127.0.0.1/32",
 }
