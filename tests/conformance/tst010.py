@@ -2,10 +2,12 @@
 
 Used by ``scripts/tst010`` (which prepares Robot Framework and its libraries in a venv of
 their own). Each suite folder is read from ``../shared/conformance`` and copied into a
-temporary directory at run time (never into the repository); only its ``environment/*.txt``
-variable files are replaced by the adapted ones of ``conformance/tst010/<suite>/environment``,
-where ``{{name}}`` stands for a value known only at run time (the port, the token, the ids of
-the resources onboarded here). Every failing test case must be listed in
+temporary directory at run time (never into the repository); only its variables are
+overridden (``conformance/tst010/<suite>/variables.yaml``, a Robot variable file) and the
+addresses in its request bodies replaced (``conformance/tst010/<suite>/jsons.yaml``), where
+``{{name}}`` stands for a value known only at run time (the port, the token, the ids of the
+resources onboarded here, the MockServer's and the package server's addresses). Every
+failing test case must be listed in
 ``conformance/tst010/expected-failures.yaml`` with a reason; listed cases that pass are
 reported so that the list can be pruned.
 """
