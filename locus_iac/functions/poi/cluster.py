@@ -7,18 +7,22 @@ fixes one minute apart at 1 m/s weigh like two fixes 60 m apart).
 Scaling choices, so that 100k-1M records stay fast and bounded in memory:
 
 * **HCA** (agglomerative, cut at ``distance_threshold_m``). Up to ``exact_limit`` points,
-  the exact scipy linkage (O(n^2) memory). Above the limit, points are first
-  **pre-aggregated onto a grid** of side ``threshold / 4`` (each point moves at most
-  ``0.18 * threshold`` in 2-D); the occupied cells' centroids are clustered exactly (the
-  grid side grows until they fit in ``exact_limit``) and every point takes its cell's
-  label. ``single`` linkage above the limit needs no such bound: cutting a single-linkage
-  tree at d equals the connected components of the graph of pairs closer than d, computed
-  on the cell centroids with a KD-tree and sparse components. Clusters with fewer than
-  ``min_cluster_size`` points (cells weighted by their counts) become noise.
+  the exact scipy linkage, run per connected component of the threshold graph for
+  single/average/complete (see ``_hca_exact``; ward runs on all points, O(n^2) memory).
+  Above the limit, points are first **pre-aggregated onto a grid** of side
+  ``threshold / 4`` (each point moves at most ``0.18 * threshold`` in 2-D); the occupied
+  cells' centroids are clustered exactly (the grid side grows until they fit in
+  ``exact_limit``) and every point takes its cell's label. ``single`` linkage above the
+  limit needs no such bound: cutting a single-linkage tree at d equals the connected
+  components of the graph of pairs closer than d, computed on the cell centroids with a
+  KD-tree and sparse components. Clusters with fewer than ``min_cluster_size`` points
+  (cells weighted by their counts) become noise.
 * **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points, scikit-learn's
-  exact DBSCAN. Above, points are snapped to a grid of side ``eps / 10`` and DBSCAN runs
-  on the occupied cells weighted by their counts (``sample_weight``); dense POIs otherwise
-  cost O(n * neighbours) memory. A point moves at most ``0.071 * eps``.
+  exact DBSCAN (a KD-tree pair query plus sparse components gave the same labels but
+  was 2-6x slower at 3,200-20,000 points). Above, points are
+  snapped to a grid of side ``eps / 10`` and DBSCAN runs on the occupied cells weighted
+  by their counts; dense POIs otherwise cost O(n * neighbours) memory. A point moves at
+  most ``0.071 * eps``.
 * **OPTICS** (``min_samples``, ``max_eps_m``, ``xi``, ``min_cluster_size``, by default
   max(30, 1 % of the points): without it the xi extraction splits dense POIs).
   The ordering is our own on one KD-tree (:mod:`.optics`, scikit-learn's exact result at a
@@ -39,11 +43,10 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.cluster.hierarchy import linkage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 
+from locus_iac.functions.poi.neighbours import components, threshold_pairs
 from locus_iac.functions.poi.optics import optics_labels
 
 log = logging.getLogger(__name__)
@@ -194,12 +197,12 @@ def _hca_exact(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.i
     threshold = params.distance_threshold_m
     if params.linkage == "ward":
         return _cut(features, "ward", threshold)
-    components = _threshold_components(features, threshold)
+    parts = components(n, threshold_pairs(features, threshold))
     if params.linkage == "single":
-        return components
+        return parts
     labels = np.empty(n, dtype=np.int64)
-    order = np.argsort(components, kind="stable")
-    bounds = np.flatnonzero(np.diff(components[order])) + 1
+    order = np.argsort(parts, kind="stable")
+    bounds = np.flatnonzero(np.diff(parts[order])) + 1
     next_label = 0
     for members in np.split(order, bounds):
         if members.size == 1:
@@ -234,17 +237,6 @@ def _cut(features: NDArray[np.float64], method: str, threshold: float) -> NDArra
     return np.asarray(labels, dtype=np.int64).reshape(-1)
 
 
-def _threshold_components(features: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
-    """Connected components of the graph of pairs at most ``threshold`` apart."""
-    n = features.shape[0]
-    pairs = cKDTree(features).query_pairs(threshold, output_type="ndarray")
-    graph = coo_matrix(
-        (np.ones(pairs.shape[0], dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
-    )
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels, dtype=np.int64)
-
-
 def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
     n = features.shape[0]
     if n <= params.exact_limit:
@@ -253,7 +245,9 @@ def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
     side = params.distance_threshold_m / 4
     centroids, counts, cell_of = _grid_aggregate(features, side)
     if params.linkage == "single":
-        cell_labels = _threshold_components(centroids, params.distance_threshold_m)
+        cell_labels = components(
+            counts.size, threshold_pairs(centroids, params.distance_threshold_m)
+        )
         cell_labels = _small_to_noise(cell_labels, counts, params.min_cluster_size)
         return cell_labels[cell_of]
     while centroids.shape[0] > params.exact_limit:
@@ -267,13 +261,12 @@ def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
 
 def _dbscan(features: NDArray[np.float64], params: DbscanParams) -> NDArray[np.int64]:
     n = features.shape[0]
+    model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
     if n <= params.exact_limit:
-        model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
         return np.asarray(model.fit_predict(features), dtype=np.int64)
     side = params.eps_m / 10
     centroids, counts, cell_of = _grid_aggregate(features, side)
     log.info("dbscan: %d points snapped onto %d cells of %.1f m", n, counts.size, side)
-    model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
     cell_labels = np.asarray(model.fit_predict(centroids, sample_weight=counts), dtype=np.int64)
     return cell_labels[cell_of]
 

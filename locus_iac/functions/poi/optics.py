@@ -13,9 +13,10 @@ the next one; at 3,200 points that is seconds. Here the same algorithm runs on o
 * the neighbours within ``max_eps`` of every point come from one ``query_pairs`` call,
   held as a sparse row structure (``int32``); when there are more than
   ``PAIR_BUDGET`` of them (large dense samples) each processed core point queries the
-  tree instead, so memory stays bounded. Their distances as ``sqrt(sum((a - b) ** 2))`` (bit-for-bit scipy's ``cdist``, which
-  scikit-learn uses for ``minkowski`` with ``p=2``), and reachabilities are rounded to 15
-  decimals exactly like scikit-learn, so ties break identically.
+  tree instead, so memory stays bounded. Their distances are computed as
+  ``sqrt(sum((a - b) ** 2))`` (bit-for-bit scipy's ``cdist``, which scikit-learn uses
+  for ``minkowski`` with ``p=2``), and reachabilities are rounded to 15 decimals exactly
+  like scikit-learn, so ties break identically.
 
 The result (ordering, core distances, reachability, predecessor) is scikit-learn's, so
 its public ``cluster_optics_xi`` (linear, a few milliseconds) extracts the same clusters.
@@ -129,7 +130,7 @@ def _expand(
     rdist = np.maximum(dist, core)
     np.around(rdist, decimals=_DECIMALS, out=rdist)
     better = rdist < reach[near]
-    improved = near[better]
+    improved: NDArray[np.intp] = near[better]
     reach[improved] = rdist[better]
     return improved
 
