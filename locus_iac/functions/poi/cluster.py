@@ -189,7 +189,10 @@ def _hca_exact(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.i
     components are all above t and stay so after any merge. Hence the cut at t is the
     union of the cuts of each component's own tree, and linkage runs on components (a
     few hundred points each) instead of on everything (O(n^2) time and memory). Ward's
-    criterion has no such bound: it runs on all points.
+    criterion has no such bound: it runs on all points. (With exactly tied distances, as
+    on a lattice, scipy's average/complete tree itself depends on the order of the
+    points; the cut can then differ from a run on all points, as it would for a
+    reordering of them.)
     """
     n = features.shape[0]
     if n == 1:
