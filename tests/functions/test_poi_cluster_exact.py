@@ -35,7 +35,7 @@ def _synthetic(n: int, seed: int, with_time: bool = False) -> np.ndarray:
 def _lattice() -> np.ndarray:
     """A grid with repeated points: many equal distances, so tie-breaking must match."""
     grid = np.array([(i * 10.0, j * 10.0) for i in range(12) for j in range(12)])
-    return np.concatenate((grid, grid[::7], grid + [400.0, 0.0]))
+    return np.concatenate((grid, grid[::7], grid + np.array([400.0, 0.0])))
 
 
 DATASETS = {
