@@ -34,7 +34,7 @@ from sklearn.cluster import cluster_optics_xi
 _DECIMALS = int(np.finfo(np.float64).precision)  # 15, the rounding scikit-learn applies
 
 
-PAIR_BUDGET = 8_000_000  # directed neighbour pairs held at once (~32 MiB of int32)
+PAIR_BUDGET = 2_000_000  # directed neighbour pairs: 8 MiB held, ~64 MiB while building
 
 
 class _Neighbours:
