@@ -47,7 +47,7 @@ REASONS = {
     "osm-deviation": "SOL005 and OSM disagree; locus keeps OSM's behaviour (README table)",
     "optional": "an optional feature of SOL005 that locus does not implement",
     "not-implemented-yet": "issue 16 work in flight",
-    "environment": "needs what the run does not have (an instantiated NS: CI has no VIM)",
+    "environment": "needs what the run does not have (needs: testbed - the local testbed)",
     "TODO": "new entry written by --write-expected: give it a reason",
 }
 # Files run last, in this order: they delete the NS instance that the others read (the
@@ -170,7 +170,10 @@ def write_expected(data: Expected, path: Path = EXPECTED) -> None:
         "# `locus serve` (scripts/tst010): suite folder -> robot file -> test case -> reason,\n"
         "# why. Reasons:\n"
         + "".join(f"#   {key}: {text}\n" for key, text in REASONS.items())
-        + "# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
+        + "# `needs: testbed`: listed only for runs without the local testbed; with it up the\n"
+        "# case runs on an NS instance in the state it needs (tests/conformance/tst010_ns.py)\n"
+        "# and must pass.\n"
+        "# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
     )
     path.write_text(header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=100))
 
