@@ -313,6 +313,25 @@ class Targets:
             gone = self.client.delete(f"/admin/v1/k8sclusters/{self.cluster}")
             if gone.status_code != 204:
                 left.append(f"k8scluster {self.cluster}: {gone.status_code} {gone.text[:200]}")
+        return left + self._on_cluster()
+
+    def _on_cluster(self) -> list[str]:
+        """Namespaces of this run's NS instances (the LCM labels them) still active on the
+        testbed's cluster: what the API removed must be gone there too."""
+        if "api_server" not in self.site:
+            return []
+        left: list[str] = []
+        with httpx.Client(
+            base_url=self.site["api_server"], verify=_tls(self.site), timeout=10
+        ) as kube:
+            for ns in self.created:
+                label = {"labelSelector": f"locus/ns-instance={ns}"}
+                items = kube.get("/api/v1/namespaces", params=label).json().get("items", [])
+                left += [
+                    f"namespace {item['metadata']['name']} of NS instance {ns} on the cluster"
+                    for item in items
+                    if item.get("status", {}).get("phase") != "Terminating"
+                ]
         return left
 
     def _remove(self, ns: str) -> None:
@@ -378,5 +397,8 @@ def on_testbed(site: dict[str, Any] | None, url: str, password: str, work: Path)
             targets.prepare()
             yield Rerun(targets)
         finally:
-            for problem in targets.cleanup():
+            problems = targets.cleanup()
+            for problem in problems:
                 print(f"TST010 testbed cleanup: NOT removed: {problem}")
+            if not problems:
+                print(f"TST010 testbed cleanup: {len(targets.created)} NS instances removed")
