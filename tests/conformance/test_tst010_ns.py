@@ -101,7 +101,8 @@ def test_without_the_testbed_nothing_changes(tmp_path: Path) -> None:
 
 
 class FakeNbi:
-    """An NBI double: one NS instance whose instantiation is FAILED_TEMP (records calls)."""
+    """An NBI double: NS instance ``n`` created by the harness and ``s`` by a suite (two
+    pages of one), each in ``ns_state`` with operation ``o`` in ``op_state``; records calls."""
 
     def __init__(self, ns_state: str, op_state: str) -> None:
         self.ns_state = ns_state
@@ -111,9 +112,15 @@ class FakeNbi:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         call = f"{request.method} {request.url.path}"
         self.calls.append(call)
-        ns: dict[str, str | None] = {"id": "n", "nsState": self.ns_state}
+        if call == "GET /nslcm/v1/ns_instances":
+            if request.url.params.get("nextpage_opaque_marker") == "2":
+                return httpx.Response(200, json=[{"id": "s"}])
+            link = '<http://nbi/nslcm/v1/ns_instances?nextpage_opaque_marker=2>; rel="next"'
+            return httpx.Response(200, json=[{"id": "n"}], headers={"Link": link})
+        name = request.url.path.split("/")[4] if call.count("/") >= 4 else ""
+        ns: dict[str, str | None] = {"id": name, "nsState": self.ns_state}
         ns["currentLcmOpOccId"] = "o"
-        if call == "GET /nslcm/v1/ns_instances/n":
+        if call in ("GET /nslcm/v1/ns_instances/n", "GET /nslcm/v1/ns_instances/s"):
             if self.op_state in ("COMPLETED", "ROLLED_BACK", "FAILED"):
                 ns["currentLcmOpOccId"] = None
             return httpx.Response(200, json=ns)
@@ -126,6 +133,8 @@ class FakeNbi:
             self.op_state, self.ns_state = "COMPLETED", "NOT_INSTANTIATED"
             return httpx.Response(202, json={"nsLcmOpOccId": "t"})
         if call in ("DELETE /nslcm/v1/ns_instances/n", "DELETE /admin/v1/k8sclusters/c"):
+            return httpx.Response(204)
+        if call == "DELETE /nslcm/v1/ns_instances/s":
             return httpx.Response(204)
         return httpx.Response(404, content=json.dumps({"detail": call}))
 
@@ -145,7 +154,9 @@ def test_cleanup_rolls_back_or_terminates_then_deletes(
     targets = Targets(client, {}, tmp_path, created=["n"], cluster="c")
     assert targets.cleanup() == []
     changes = [c for c in nbi.calls if not c.startswith("GET")]
-    assert changes == [*steps, "DELETE /nslcm/v1/ns_instances/n", "DELETE /admin/v1/k8sclusters/c"]
+    assert changes[: len(steps) + 1] == [*steps, "DELETE /nslcm/v1/ns_instances/n"]
+    assert "DELETE /nslcm/v1/ns_instances/s" in changes  # a suite's instance goes too
+    assert changes[-1] == "DELETE /admin/v1/k8sclusters/c"
 
 
 def test_cleanup_reports_what_it_could_not_remove(tmp_path: Path) -> None:
@@ -155,5 +166,6 @@ def test_cleanup_reports_what_it_could_not_remove(tmp_path: Path) -> None:
     client = httpx.Client(base_url="http://nbi", transport=httpx.MockTransport(refuse))
     targets = Targets(client, {}, tmp_path, created=["n"], cluster="c")
     left = targets.cleanup()
-    assert left[0].startswith("NS instance n: GET http://nbi/nslcm/v1/ns_instances/n: 500")
-    assert left[1] == "k8scluster c: 500 down"
+    assert left[0].startswith("the list of NS instances: GET http://nbi/nslcm/v1/ns_instances: 500")
+    assert left[1].startswith("NS instance n: GET http://nbi/nslcm/v1/ns_instances/n: 500")
+    assert left[2] == "k8scluster c: 500 down"

@@ -710,21 +710,21 @@ def main(argv: list[str] | None = None) -> int:
             served(work, password, tst010_ns.serve_env(site, work)) as url,
             mockserver(args.mockserver_jar, callback_port, work),
             package_server(work) as files_url,
-            tst010_ns.on_testbed(site, url, password, work) as rerun,
         ):
-            values = {
+            values = {  # first: the suites read the first items of the lists
                 **Onboarder(url, password, work).values(url, callback_port),
                 **write_inputs(work),
                 "mockserver_jar": str(args.mockserver_jar),
                 "callback_port": str(callback_port),
                 "package_uri": f"{files_url}/vnf-uri.zip",
             }
-            for suite in suites:
-                folder = prepare_suite(suite, work, values, args.sol005)
-                output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
-                cases += rerun(
-                    read_results(output, suite), suite, folder, args.robot, outdir / suite
-                )
+            with tst010_ns.on_testbed(site, url, password, work) as rerun:
+                for suite in suites:
+                    folder = prepare_suite(suite, work, values, args.sol005)
+                    output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
+                    cases += rerun(
+                        read_results(output, suite), suite, folder, args.robot, outdir / suite
+                    )
             print(f"TST010 notifications MockServer holds: {received_notifications(callback_port)}")
         if args.outdir:
             for log in ("serve.log", "mockserver.log"):

@@ -300,10 +300,29 @@ class Targets:
             self.wait_idle(subject.ns_id)
         return {"nsInstanceId": subject.ns_id, "nsLcmOpOccId": subject.op_id}
 
+    def _every_instance(self) -> list[str]:
+        """Every NS instance the run's server holds (the suites create some too, and may
+        instantiate them on the cluster once it is registered), following the pages."""
+        found: list[str] = []
+        page: httpx.URL | str | None = f"{BASE}/ns_instances"
+        while page is not None:
+            answer = self.client.get(page)
+            self._ok(answer, 200)
+            found += [str(item["id"]) for item in answer.json()]
+            following = answer.links.get("next", {}).get("url")
+            page = httpx.URL(following) if following else None
+        return found
+
     def cleanup(self) -> list[str]:
-        """Roll back, terminate and delete every NS instance created here, then the cluster
-        registration; what could not be removed, for the report."""
+        """Roll back, terminate and delete every NS instance of the run (those created here
+        first), then the cluster registration; what could not be removed, for the report."""
         left: list[str] = []
+        try:
+            everything = self._every_instance()
+        except (RuntimeError, httpx.HTTPError) as exc:
+            everything = []
+            left.append(f"the list of NS instances: {exc}")
+        self.created += [ns for ns in everything if ns not in self.created]
         for ns in self.created:
             try:
                 self._remove(ns)
