@@ -19,8 +19,12 @@ seconds per operation are printed beside two baselines measured in the same run:
 ``python -c pass`` and a process doing only a worker's imports (``lcm_sleep_runner``: the
 product worker's modules).
 
+Every figure is measured for each way of starting workers (``--start``, default both:
+``exec``, a new interpreter per worker, and ``forkserver``, forked from a process that has
+imported the runner), in the same run, one column each.
+
 Run: ``.venv/bin/python benchmarks/bench_lcm.py [--runs N] [--parallel N] [--sleep S]
-[--netslices N]``.
+[--netslices N] [--start exec,forkserver]``.
 """
 
 from __future__ import annotations
@@ -92,13 +96,17 @@ def _process_start(code: str, runs: int) -> tuple[float, float]:
     return statistics.median(walls), (_children_cpu() - cpu) / runs
 
 
-def _splits(marks: Path, seen: dict[str, tuple[float, float]]) -> tuple[float, float]:
-    """Median seconds from POST to the runner's start, and from its end to COMPLETED seen."""
-    before, after = [], []
+def _splits(marks: Path, seen: dict[str, tuple[float, float]]) -> tuple[float, float, float]:
+    """Medians: seconds from POST to the runner's start, from its end to COMPLETED seen, and
+    the worker's CPU seconds by the runner's end."""
+    before, after, cpu = [], [], []
     for op, (posted, completed) in seen.items():
-        before.append(float((marks / f"{op}.start").read_text()) - posted)
-        after.append(completed - float((marks / f"{op}.end").read_text()))
-    return statistics.median(before), statistics.median(after)
+        start = (marks / f"{op}.start").read_text().split()
+        end = (marks / f"{op}.end").read_text().split()
+        before.append(float(start[0]) - posted)
+        after.append(completed - float(end[0]))
+        cpu.append(float(end[1]))
+    return statistics.median(before), statistics.median(after), statistics.median(cpu)
 
 
 def _wait_nsi(client: TestClient, auth: dict[str, str], response: Any) -> None:
@@ -126,12 +134,50 @@ def _netslice_cycle(client: TestClient, auth: dict[str, str], run: int) -> tuple
     return up, time.perf_counter() - start
 
 
+def _measure(args: argparse.Namespace, start_method: str) -> dict[str, float]:
+    """The figures of one server whose workers start with ``start_method`` (a fresh data dir)."""
+    os.environ["LOCUS_LCM_START"] = start_method
+    with tempfile.TemporaryDirectory() as tmp:
+        marks = Path(tmp, "marks")
+        marks.mkdir()
+        os.environ["LOCUS_BENCH_MARKS"] = str(marks)
+        settings = Settings(data_dir=Path(tmp), admin_password="bench-pw")
+        with TestClient(create_app(settings, runner=SLEEPER)) as client:
+            auth = _prepare(client)
+            one = [_instantiate_all(client, auth, 1) for _ in range(args.runs)]
+            many = [_instantiate_all(client, auth, args.parallel)[0] for _ in range(args.runs)]
+            cycles = [_netslice_cycle(client, auth, run) for run in range(args.netslices)]
+        seen = {op: times for _, found in one for op, times in found.items()}
+        before, after, worker_cpu = _splits(marks, seen)
+    median_one = statistics.median(wall for wall, _ in one)
+    figures = {
+        "POST -> COMPLETED, one instance": median_one,
+        "MANO overhead per operation": median_one - args.sleep,
+        "  POST -> runner starts in a worker": before,
+        "  runner ends -> COMPLETED seen": after,
+        "  worker CPU by the runner's end": worker_cpu,
+        f"{args.parallel} instances at once": statistics.median(many),
+    }
+    figures[f"ratio {args.parallel} at once / one"] = statistics.median(many) / median_one
+    if cycles:
+        nsi_up = statistics.median(c[0] for c in cycles)
+        figures["netslice of 2 nested NSs, instantiate"] = nsi_up
+        figures["netslice of 2 nested NSs, terminate"] = statistics.median(c[1] for c in cycles)
+        figures["ratio netslice instantiate / (2 x one NS)"] = nsi_up / (2 * median_one)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--netslices", type=int, default=5, help="netslice cycles (0: none)")
+    parser.add_argument(
+        "--start",
+        default="exec,forkserver",
+        help="LOCUS_LCM_START values to measure side by side (comma-separated)",
+    )
     args = parser.parse_args()
     here = str(Path(__file__).resolve().parent)
     os.environ.update(
@@ -143,44 +189,17 @@ def main() -> None:
     sys.path.insert(0, here)
     python_pass = _process_start("pass", args.runs)
     worker_imports = _process_start("import lcm_sleep_runner", args.runs)
-    with tempfile.TemporaryDirectory() as tmp:
-        marks = Path(tmp, "marks")
-        marks.mkdir()
-        os.environ["LOCUS_BENCH_MARKS"] = str(marks)
-        settings = Settings(data_dir=Path(tmp), admin_password="bench-pw")
-        with TestClient(create_app(settings, runner=SLEEPER)) as client:
-            auth = _prepare(client)
-            cpu = _children_cpu()
-            one = [_instantiate_all(client, auth, 1) for _ in range(args.runs)]
-            time.sleep(2 * float(os.environ["LOCUS_LCM_POLL"]))  # the last worker reaped
-            worker_cpu = (_children_cpu() - cpu) / args.runs
-            many = [_instantiate_all(client, auth, args.parallel)[0] for _ in range(args.runs)]
-            cycles = [_netslice_cycle(client, auth, run) for run in range(args.netslices)]
-        before, after = _splits(marks, {op: t for _, seen in one for op, t in seen.items()})
-    median_one = statistics.median(wall for wall, _ in one)
-    median_many = statistics.median(many)
-    print(f"runner time per operation:           {args.sleep:8.3f} s")
-    print(f"POST -> COMPLETED, one instance:      {median_one:8.3f} s (median of {args.runs})")
-    print(f"MANO overhead per operation:          {median_one - args.sleep:8.3f} s")
-    print(f"  POST -> runner starts in a worker:  {before:8.3f} s")
-    print(f"  runner ends -> COMPLETED seen:      {after:8.3f} s")
-    print(f"  worker CPU per operation:           {worker_cpu:8.3f} s")
-    print(
-        f"baseline: python -c pass              {python_pass[0]:8.3f} s "
-        f"({python_pass[1]:.3f} s CPU)"
-    )
-    print(
-        f"baseline: a worker's imports alone    {worker_imports[0]:8.3f} s "
-        f"({worker_imports[1]:.3f} s CPU)"
-    )
-    print(f"{args.parallel} instances at once:                {median_many:8.3f} s")
-    print(f"ratio {args.parallel} at once / one:                {median_many / median_one:8.2f}")
-    if cycles:
-        nsi_up = statistics.median(c[0] for c in cycles)
-        nsi_down = statistics.median(c[1] for c in cycles)
-        print(f"netslice of 2 nested NSs, instantiate: {nsi_up:8.3f} s")
-        print(f"netslice of 2 nested NSs, terminate:   {nsi_down:8.3f} s")
-        print(f"ratio netslice instantiate / (2 x one NS): {nsi_up / (2 * median_one):5.2f}")
+    methods = args.start.split(",")
+    results = {method: _measure(args, method) for method in methods}
+    print(f"runner time per operation: {args.sleep:.3f} s; medians of {args.runs}")
+    print(f"{'LOCUS_LCM_START':44}" + "".join(f"{m:>12}" for m in methods))
+    for name in results[methods[0]]:
+        print(f"{name:44}" + "".join(f"{results[m][name]:12.3f}" for m in methods))
+    for label, (wall, cpu) in (
+        ("baseline: python -c pass", python_pass),
+        ("baseline: a worker's imports alone", worker_imports),
+    ):
+        print(f"{label:44}{wall:12.3f} s wall {cpu:8.3f} s CPU")
 
 
 def _prepare(client: TestClient) -> dict[str, str]:

@@ -7,12 +7,14 @@ client, the NBI), so the measured overhead is the product's.
 
 The runner sleeps ``LOCUS_BENCH_SLEEP`` seconds and, when ``LOCUS_BENCH_MARKS`` names a
 folder, writes the wall-clock time its ``run`` started and ended (``<op>.start`` /
-``<op>.end``): the benchmark splits an operation's time around them.
+``<op>.end``) and the worker's CPU seconds so far: the benchmark splits an operation's time
+around them.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -31,7 +33,9 @@ class SleepRunner:
 
     def _mark(self, job: Job, what: str) -> None:
         if self.marks is not None:
-            (self.marks / f"{job.op_occ_id}.{what}").write_text(repr(time.time()))
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = usage.ru_utime + usage.ru_stime  # of this process (a fork: since the fork)
+            (self.marks / f"{job.op_occ_id}.{what}").write_text(f"{time.time()!r} {cpu!r}")
 
     def run(self, job: Job, report: Reporter) -> Outcome:
         self._mark(job, "start")
@@ -53,8 +57,11 @@ def sleeper(context: RunnerContext) -> SleepRunner:
     )
 
 
-#: Given to the app factory; its workers run ``python -m lcm_sleep_runner OP WORKER``.
-SLEEPER = RunnerFactory(sleeper, ("-m", "lcm_sleep_runner"))
+#: Given to the app factory; its workers are forked like the product's (or, with
+#: ``LOCUS_LCM_START=exec``, run ``python -m lcm_sleep_runner OP WORKER``).
+SLEEPER = RunnerFactory(
+    sleeper, ("-m", "lcm_sleep_runner"), preload=("lcm_sleep_runner", "locus_iac.lcm.operations")
+)
 
 
 if __name__ == "__main__":
