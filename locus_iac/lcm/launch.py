@@ -90,8 +90,11 @@ def spawn_worker(
         )
     context = multiprocessing.get_context("forkserver")
     # takes effect when the pre-started process starts (once per server process); the
-    # server's main module is imported there too, else each fork would import it again
-    context.set_forkserver_preload(["__main__", "locus_iac.lcm.worker", *runner.preload])
+    # server's main module is imported there too, else each fork would import it again;
+    # prefork last (it freezes what the others imported)
+    context.set_forkserver_preload(
+        ["__main__", "locus_iac.lcm.worker", *runner.preload, "locus_iac.lcm.prefork"]
+    )
     mark = settings.data_dir / WORKER_MARKS / op_occ_id
     process = context.Process(
         target=_forked_worker,
