@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from multiprocessing import forkserver
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Protocol
@@ -88,13 +89,7 @@ def spawn_worker(
             start_new_session=True,
             stdin=subprocess.DEVNULL,
         )
-    context = multiprocessing.get_context("forkserver")
-    # takes effect when the pre-started process starts (once per server process); the
-    # server's main module is imported there too, else each fork would import it again;
-    # prefork last (it freezes what the others imported)
-    context.set_forkserver_preload(
-        ["__main__", "locus_iac.lcm.worker", *runner.preload, "locus_iac.lcm.prefork"]
-    )
+    context = _forkserver(runner)
     mark = settings.data_dir / WORKER_MARKS / op_occ_id
     process = context.Process(
         target=_forked_worker,
@@ -103,6 +98,25 @@ def spawn_worker(
     )
     process.start()
     return ForkedWorker(process)
+
+
+def prestart(settings: LcmSettings, runner: RunnerFactory) -> None:
+    """Start the process that forks workers now (at server start), so that the first
+    operation does not wait for its imports; nothing to do for ``exec``."""
+    if settings.start_method == "forkserver":
+        _forkserver(runner)
+        forkserver.ensure_running()
+
+
+def _forkserver(runner: RunnerFactory) -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    # takes effect when the pre-started process starts (once per server process); the
+    # server's main module is imported there too, else each fork would import it again;
+    # prefork last (it freezes what the others imported)
+    context.set_forkserver_preload(
+        ["__main__", "locus_iac.lcm.worker", *runner.preload, "locus_iac.lcm.prefork"]
+    )
+    return context
 
 
 def _forked_worker(

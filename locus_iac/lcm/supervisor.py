@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from locus_iac.catalogue import Database
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
-from locus_iac.lcm.launch import WorkerProcess, spawn_worker
+from locus_iac.lcm.launch import WorkerProcess, prestart, spawn_worker
 from locus_iac.lcm.nsi_coordinator import NsiCoordinator
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.recovery import interrupt
@@ -88,6 +88,7 @@ class Supervisor:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        prestart(self._settings, self._factory)
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
         log.info("%s started (%d workers at most)", self.name, self._settings.max_workers)
