@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -70,6 +71,13 @@ def _phases(client: TestClient, occs: list[dict[str, Any]]) -> list[dict[str, fl
     with client.app.state.services.db.session(readonly=True) as session:  # type: ignore[attr-defined]
         rows = [session.get(OpOccRow, occ["id"]) for occ in occs]
         return [dict(row.phase_seconds or {}) if row else {} for row in rows]
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes so far: started (``exec``) workers with the
+    engines and Ansible they ran; forked workers are the pre-started process's children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _instantiate(
@@ -122,7 +130,9 @@ def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> d
                 client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
             cluster = {"name": "local", "credentials": kubeconfig.read_text()}
             client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
+            cpu = _children_cpu()
             singles = [_instantiate(client, auth, 1) for _ in range(args.runs)]
+            cpu = (_children_cpu() - cpu) / args.runs
             many = [_instantiate(client, auth, args.parallel)[0] for _ in range(args.runs)]
     one = statistics.median(wall for wall, _, _ in singles)
     occs = [occ for _, found, _ in singles for occ in found]
@@ -141,6 +151,7 @@ def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> d
         "  MANO share of engine + Ansible (%)": 100
         * (one - engine_wall - ansible)
         / max(engine_wall + ansible, 1e-9),
+        "CPU s per instantiate + terminate (exec)": cpu,
         f"{args.parallel} instantiates at once": parallel,
         f"ratio {args.parallel} at once / one": parallel / one,
     }
