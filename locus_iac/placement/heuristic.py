@@ -16,6 +16,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
+from locus_iac.placement.milp import relaxation_dive
 from locus_iac.placement.model import Objective
 from locus_iac.placement.problem import EPSILON, Problem
 from locus_iac.sites import RESOURCE_FIELDS
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 Move = tuple[float, float]
 _TOLERANCE = 1e-9
 _MAX_REBUILT = 16  # blocks taken out by one rebuild round
+_RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation
 
 
 @dataclass
@@ -103,9 +105,12 @@ def solve_heuristic(
     restarts: int = 30,
     rebuilds: int = 10_000,
     stall: int = 400,
+    relaxation: bool = True,
 ) -> dict[str, str] | None:
     """A placement satisfying every constraint, or ``None`` if none was found.
 
+    With ``relaxation`` (and a cost or core-use objective) the first placement is the LP
+    relaxation rounded (see :func:`_rounded`), improved by local search.
     After the first complete placement, up to ``restarts`` more constructions from
     perturbed orders (each improved by local search) run within the first half of the time
     left, and the best placement is kept. The rest of the time goes to up to ``rebuilds``
@@ -126,6 +131,11 @@ def solve_heuristic(
     attempt = 0
     solutions = 0
     explore_until = deadline
+    if relaxation:
+        best = _rounded(problem, blocks, member_of, rng, time_limit * _RELAXATION_SHARE, deadline)
+        if best is not None:
+            solutions = 1
+            explore_until = time.monotonic() + (deadline - time.monotonic()) / 2
     while attempt < max_attempts and solutions <= restarts and time.monotonic() < explore_until:
         state = _new_state(problem, blocks, member_of)
         if state is None:
@@ -155,6 +165,26 @@ def solve_heuristic(
             if problem.score(rebuilt) < problem.score(best):
                 best, since_better = rebuilt, 0
     return best
+
+
+def _rounded(
+    problem: Problem,
+    blocks: list[_Block],
+    member_of: dict[str, int],
+    rng: random.Random,
+    lp_limit: float,
+    deadline: float,
+) -> dict[str, str] | None:
+    """The LP relaxation rounded by diving, improved by local search; ``None`` if the dive
+    found no placement within ``lp_limit`` s."""
+    dived = relaxation_dive(problem, time_limit=lp_limit)
+    if dived is None:
+        return None
+    state = _state_of(problem, blocks, member_of, dived)
+    if state is None:
+        return None
+    _improve(state, rng, deadline)
+    return _assignment(state)
 
 
 def _state_of(

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import highspy
 import pulp
 
 from locus_iac.placement.model import Objective
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 MilpStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 MilpEngine = Literal["highs", "cbc"]
+_TIE_WEIGHT = 1e-3
+_INTEGRAL = 1e-6
+"""Weight of the total cost beside the objective in the LP relaxation (a tie-break)."""
 _BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
@@ -98,6 +102,74 @@ def solve_milp(
         log.warning("MILP solution violates constraints, discarded: %s", broken[:3])
         return MilpResult("unknown", bound=bound)
     return MilpResult(status, assignment, bound, gap)
+
+
+def relaxation_dive(problem: Problem, *, time_limit: float) -> dict[str, str] | None:
+    """A placement found by diving on the LP relaxation, or ``None``.
+
+    Solve the relaxation; fix every function the relaxation places whole; fix the function
+    with the largest fractional share to that site (if that leaves the relaxation infeasible,
+    forbid the site instead); re-solve from the previous basis; repeat until every function
+    is placed. Only for the objectives that add up function by function (the cost and
+    core-use ones): ``None`` for the spread objectives, when a relaxation is infeasible, or
+    when ``time_limit`` runs out. For min-edge-cost the total cost is added with a small
+    weight, so that ties are broken the way the MILP breaks them. The heuristic starts its
+    local search from this placement (see ``heuristic``).
+    """
+    objective = problem.request.objective
+    deadline = time.monotonic() + time_limit
+    if objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+        return None
+    model = _build(problem, problem.all_groups, with_spread=False)
+    if model is None:
+        return None
+    for var in model.x.values():
+        var.cat = pulp.LpContinuous  # bounds [0, 1] stay
+    primary = _primary(problem, model)
+    if objective is Objective.MIN_EDGE_COST:  # core sites cost nothing at the edge
+        total = pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items())
+        primary = primary + _TIE_WEIGHT * total
+    model.lp.setObjective(primary)
+    model.lp.solve(pulp.HiGHS(msg=False, timeLimit=max(time_limit, 0.1), threads=1))
+    if model.lp.sol_status != pulp.LpSolutionOptimal:
+        return None
+    assignment = _dive(problem, model, model.lp.solverModel, deadline)
+    if assignment is None or violations(problem, assignment):
+        return None
+    return assignment
+
+
+def _dive(problem: Problem, model: _Model, highs: Any, deadline: float) -> dict[str, str] | None:
+    columns: dict[str, list[tuple[str, int]]] = {f: [] for f in problem.functions}
+    for (f, s), var in model.x.items():
+        columns[f].append((s, var.index))
+    fixed: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        values = highs.getSolution().col_value
+        candidate: tuple[float, str, str, int] | None = None
+        for f, cols in columns.items():
+            if f in fixed:
+                continue
+            share, site, index = max((values[i], s, i) for s, i in cols)
+            if share >= 1.0 - _INTEGRAL:
+                fixed[f] = site
+                highs.changeColBounds(index, 1.0, 1.0)
+            elif candidate is None or share > candidate[0]:
+                candidate = (share, f, site, index)
+        if candidate is None:
+            return fixed
+        _, f, site, index = candidate
+        highs.changeColBounds(index, 1.0, 1.0)
+        highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
+        highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            fixed[f] = site
+            continue
+        highs.changeColBounds(index, 0.0, 0.0)  # this site cannot work: forbid it
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+    return None
 
 
 def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) -> _Model | None:
