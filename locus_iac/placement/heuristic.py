@@ -16,7 +16,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from locus_iac.placement.milp import relaxation_dive
+from locus_iac.placement.milp import Relaxation, relaxation_dive
 from locus_iac.placement.model import Objective
 from locus_iac.placement.problem import EPSILON, Problem
 from locus_iac.sites import RESOURCE_FIELDS
@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 Move = tuple[float, float]
 _TOLERANCE = 1e-9
 _MAX_REBUILT = 16  # blocks taken out by one rebuild round
-_RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation
+_RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation and its dive
+_LNS_SITES = 3  # sites whose functions one neighbourhood frees
+_LNS_FUNCTIONS = 60  # at most this many functions freed at once
+_LNS_STALL = 30  # neighbourhoods in a row without improvement before stopping
+_LNS_ROUND_SECONDS = 2.0  # time limit of one neighbourhood's MILP
 
 
 @dataclass
@@ -131,11 +135,16 @@ def solve_heuristic(
     attempt = 0
     solutions = 0
     explore_until = deadline
-    if relaxation:
-        best = _rounded(problem, blocks, member_of, rng, time_limit * _RELAXATION_SHARE, deadline)
-        if best is not None:
+    relaxed = (
+        relaxation_dive(problem, time_limit=time_limit * _RELAXATION_SHARE) if relaxation else None
+    )
+    if relaxed is not None:
+        state = _state_of(problem, blocks, member_of, relaxed.placement)
+        if state is not None:
+            _improve(state, rng, deadline)
+            best = _neighbourhoods(relaxed, _assignment(state), rng, deadline)
             solutions = 1
-            explore_until = time.monotonic() + (deadline - time.monotonic()) / 2
+            explore_until = time.monotonic()  # the greedy restarts rarely beat this start
     while attempt < max_attempts and solutions <= restarts and time.monotonic() < explore_until:
         state = _new_state(problem, blocks, member_of)
         if state is None:
@@ -167,24 +176,30 @@ def solve_heuristic(
     return best
 
 
-def _rounded(
-    problem: Problem,
-    blocks: list[_Block],
-    member_of: dict[str, int],
-    rng: random.Random,
-    lp_limit: float,
-    deadline: float,
-) -> dict[str, str] | None:
-    """The LP relaxation rounded by diving, improved by local search; ``None`` if the dive
-    found no placement within ``lp_limit`` s."""
-    dived = relaxation_dive(problem, time_limit=lp_limit)
-    if dived is None:
-        return None
-    state = _state_of(problem, blocks, member_of, dived)
-    if state is None:
-        return None
-    _improve(state, rng, deadline)
-    return _assignment(state)
+def _neighbourhoods(
+    relaxed: Relaxation, start: dict[str, str], rng: random.Random, deadline: float
+) -> dict[str, str]:
+    """Large-neighbourhood search: free the functions at a few random sites and let the MILP
+    place them optimally with every other function where it is; keep improvements.
+
+    Runs for at most half the time left and stops after ``_LNS_STALL`` rounds in a row
+    without improvement. Single moves, swaps and greedy rebuilds stall where several sites
+    must be packed full on several resources at once (min-edge-cost); the MILP does not.
+    """
+    problem = relaxed.problem
+    until = time.monotonic() + (deadline - time.monotonic()) / 2
+    best, since_better = start, 0
+    sites = list(problem.sites)
+    while since_better < _LNS_STALL and (left := until - time.monotonic()) > 0:
+        since_better += 1
+        chosen = set(rng.sample(sites, min(_LNS_SITES, len(sites))))
+        free = sorted(f for f, s in best.items() if s in chosen)
+        if len(free) > _LNS_FUNCTIONS:
+            free = rng.sample(free, _LNS_FUNCTIONS)
+        found = relaxed.reoptimise(best, set(free), min(left, _LNS_ROUND_SECONDS))
+        if found is not None and problem.score(found) < problem.score(best):
+            best, since_better = found, 0
+    return best
 
 
 def _state_of(

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import highspy
+import numpy as np
 import pulp
 
 from locus_iac.placement.model import Objective
@@ -104,7 +105,52 @@ def solve_milp(
     return MilpResult(status, assignment, bound, gap)
 
 
-def relaxation_dive(problem: Problem, *, time_limit: float) -> dict[str, str] | None:
+@dataclass
+class Relaxation:
+    """The LP relaxation kept in HiGHS after a dive, to re-optimise parts of a placement.
+
+    ``placement`` is the dive's answer; :meth:`reoptimise` solves the MILP restricted to
+    moving a few functions (large-neighbourhood search), reusing the model.
+    """
+
+    problem: Problem
+    highs: Any
+    columns: dict[str, list[tuple[str, int]]]
+    placement: dict[str, str]
+    _integer: bool = False
+
+    def reoptimise(
+        self, assignment: dict[str, str], free: set[str], time_limit: float
+    ) -> dict[str, str] | None:
+        """The optimal placement that moves only the ``free`` functions of ``assignment``
+        (the others stay), or ``None`` if HiGHS does not prove one within ``time_limit``."""
+        highs = self.highs
+        indices, lower, upper = [], [], []
+        for f, cols in self.columns.items():
+            for s, i in cols:
+                indices.append(i)
+                lower.append(0.0 if f in free or s != assignment[f] else 1.0)
+                upper.append(1.0 if f in free or s == assignment[f] else 0.0)
+        count = len(indices)
+        index_array = np.array(indices, dtype=np.int32)
+        if not self._integer:
+            kinds = np.array([highspy.HighsVarType.kInteger] * count)
+            highs.changeColsIntegrality(count, index_array, kinds)
+            self._integer = True
+        highs.changeColsBounds(count, index_array, np.array(lower), np.array(upper))
+        highs.setOptionValue("time_limit", max(time_limit, 0.01))
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        found = _chosen(self.columns, highs.getSolution().col_value)
+        return found if not violations(self.problem, found) else None
+
+
+def _chosen(columns: dict[str, list[tuple[str, int]]], values: Any) -> dict[str, str]:
+    return {f: max((values[i], s) for s, i in cols)[1] for f, cols in columns.items()}
+
+
+def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None:
     """A placement found by diving on the LP relaxation, or ``None``.
 
     Solve the relaxation; fix every function the relaxation places whole; fix the function
@@ -133,16 +179,19 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> dict[str, str] | 
     model.lp.solve(pulp.HiGHS(msg=False, timeLimit=max(time_limit, 0.1), threads=1))
     if model.lp.sol_status != pulp.LpSolutionOptimal:
         return None
-    assignment = _dive(problem, model, model.lp.solverModel, deadline)
-    if assignment is None or violations(problem, assignment):
-        return None
-    return assignment
-
-
-def _dive(problem: Problem, model: _Model, highs: Any, deadline: float) -> dict[str, str] | None:
     columns: dict[str, list[tuple[str, int]]] = {f: [] for f in problem.functions}
     for (f, s), var in model.x.items():
         columns[f].append((s, var.index))
+    highs = model.lp.solverModel
+    assignment = _dive(columns, highs, deadline)
+    if assignment is None or violations(problem, assignment):
+        return None
+    return Relaxation(problem, highs, columns, assignment)
+
+
+def _dive(
+    columns: dict[str, list[tuple[str, int]]], highs: Any, deadline: float
+) -> dict[str, str] | None:
     fixed: dict[str, str] = {}
     while time.monotonic() < deadline:
         values = highs.getSolution().col_value
