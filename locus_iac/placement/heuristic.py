@@ -1,5 +1,18 @@
 """Fast placement for large inputs: greedy construction, then local search.
 
+What it is for: ``place`` (solver ``auto``) uses it instead of the exact MILP when the
+problem is too large to prove optimal in time (more function-site pairs than
+``EXACT_LIMIT``), and keeps its answer when the MILP stops on its time limit with a worse
+one. Its contract: every constraint holds, it ends within its time limit, it is deterministic
+for a seed unless the time limit cuts it short, and it gives no optimality proof.
+
+For the cost and core-use objectives it starts from the LP relaxation: HiGHS solves it
+and dives (fix what the relaxation places whole, fix the largest fractional share,
+re-solve warm) to a placement, which local search improves; then a large-neighbourhood
+search frees the functions at a few random sites at a time and lets the MILP re-place
+them optimally (``milp.Relaxation``). Without a relaxation answer (spread objectives, no
+answer in time) it works as follows.
+
 Functions tied by affinity are placed together as one *block*. Blocks are placed greedily,
 most constrained first (fewest allowed sites, then largest demand), each at the feasible site
 that worsens the objective least; a failed construction is retried with perturbed orders.
@@ -30,6 +43,7 @@ _RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation and
 _LNS_SITES = 3  # sites whose functions one neighbourhood frees
 _LNS_FUNCTIONS = 60  # at most this many functions freed at once
 _LNS_STALL = 30  # neighbourhoods in a row without improvement before stopping
+_LNS_GROW = 10  # neighbourhoods in a row without improvement before one more site is freed
 _LNS_ROUND_SECONDS = 2.0  # time limit of one neighbourhood's MILP
 
 
@@ -138,11 +152,11 @@ def solve_heuristic(
     relaxed = (
         relaxation_dive(problem, time_limit=time_limit * _RELAXATION_SHARE) if relaxation else None
     )
-    if relaxed is not None:
+    if relaxed is not None and relaxed.placement is not None:
         state = _state_of(problem, blocks, member_of, relaxed.placement)
         if state is not None:
             _improve(state, rng, deadline)
-            best = _neighbourhoods(relaxed, _assignment(state), rng, deadline)
+            best = _assignment(state)
             solutions = 1
             explore_until = time.monotonic()  # the greedy restarts rarely beat this start
     while attempt < max_attempts and solutions <= restarts and time.monotonic() < explore_until:
@@ -161,6 +175,8 @@ def solve_heuristic(
     if best is None:
         log.info("heuristic found no placement (%d constructions tried)", attempt)
         return None
+    if relaxed is not None:
+        best = _neighbourhoods(relaxed, best, rng, deadline)
     state = _state_of(problem, blocks, member_of, best)
     if state is None:
         return best
@@ -182,8 +198,8 @@ def _neighbourhoods(
     """Large-neighbourhood search: free the functions at a few random sites and let the MILP
     place them optimally with every other function where it is; keep improvements.
 
-    Runs for at most half the time left and stops after ``_LNS_STALL`` rounds in a row
-    without improvement. Single moves, swaps and greedy rebuilds stall where several sites
+    One more site is freed after every ``_LNS_GROW`` rounds in a row without improvement.
+    Runs for at most half the time left and stops after ``_LNS_STALL`` such rounds. Single moves, swaps and greedy rebuilds stall where several sites
     must be packed full on several resources at once (min-edge-cost); the MILP does not.
     """
     problem = relaxed.problem
@@ -192,7 +208,8 @@ def _neighbourhoods(
     sites = list(problem.sites)
     while since_better < _LNS_STALL and (left := until - time.monotonic()) > 0:
         since_better += 1
-        chosen = set(rng.sample(sites, min(_LNS_SITES, len(sites))))
+        width = _LNS_SITES + since_better // _LNS_GROW
+        chosen = set(rng.sample(sites, min(width, len(sites))))
         free = sorted(f for f, s in best.items() if s in chosen)
         if len(free) > _LNS_FUNCTIONS:
             free = rng.sample(free, _LNS_FUNCTIONS)

@@ -109,14 +109,15 @@ def solve_milp(
 class Relaxation:
     """The LP relaxation kept in HiGHS after a dive, to re-optimise parts of a placement.
 
-    ``placement`` is the dive's answer; :meth:`reoptimise` solves the MILP restricted to
-    moving a few functions (large-neighbourhood search), reusing the model.
+    ``placement`` is the dive's answer (``None`` when the dive reached a dead end: fixing a
+    share to 0 or 1 both left the relaxation infeasible); :meth:`reoptimise` solves the MILP
+    restricted to moving a few functions (large-neighbourhood search), reusing the model.
     """
 
     problem: Problem
     highs: Any
     columns: dict[str, list[tuple[str, int]]]
-    placement: dict[str, str]
+    placement: dict[str, str] | None
     _integer: bool = False
 
     def reoptimise(
@@ -151,14 +152,14 @@ def _chosen(columns: dict[str, list[tuple[str, int]]], values: Any) -> dict[str,
 
 
 def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None:
-    """A placement found by diving on the LP relaxation, or ``None``.
+    """The LP relaxation and a placement found by diving on it, or ``None``.
 
     Solve the relaxation; fix every function the relaxation places whole; fix the function
     with the largest fractional share to that site (if that leaves the relaxation infeasible,
     forbid the site instead); re-solve from the previous basis; repeat until every function
     is placed. Only for the objectives that add up function by function (the cost and
-    core-use ones): ``None`` for the spread objectives, when a relaxation is infeasible, or
-    when ``time_limit`` runs out. For min-edge-cost the total cost is added with a small
+    core-use ones): ``None`` for the spread objectives, when the relaxation is infeasible or
+    not solved within ``time_limit``. For min-edge-cost the total cost is added with a small
     weight, so that ties are broken the way the MILP breaks them. The heuristic starts its
     local search from this placement (see ``heuristic``).
     """
@@ -184,8 +185,8 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
         columns[f].append((s, var.index))
     highs = model.lp.solverModel
     assignment = _dive(columns, highs, deadline)
-    if assignment is None or violations(problem, assignment):
-        return None
+    if assignment is not None and violations(problem, assignment):
+        assignment = None
     return Relaxation(problem, highs, columns, assignment)
 
 
