@@ -10,7 +10,9 @@ For the cost and core-use objectives it starts from the LP relaxation: HiGHS sol
 and dives (fix what the relaxation places whole, fix the largest fractional share,
 re-solve warm) to a placement, which local search improves; then a large-neighbourhood
 search frees the functions at a few random sites at a time and lets the MILP re-place
-them optimally (``milp.Relaxation``). Without a relaxation answer (spread objectives, no
+them optimally (``milp.Relaxation``). Up to ``_RELAXATION_PAIRS`` block-site pairs only:
+at 1000 functions x 50 sites on a loaded 2-core machine, building the PuLP model alone took
+~11 s of a 10 s budget. Without a relaxation answer (spread objectives, larger problems, no
 answer in time) it works as follows.
 
 Functions tied by affinity are placed together as one *block*. Blocks are placed greedily,
@@ -40,6 +42,7 @@ Move = tuple[float, float]
 _TOLERANCE = 1e-9
 _MAX_REBUILT = 16  # blocks taken out by one rebuild round
 _RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation and its dive
+_RELAXATION_PAIRS = 20_000  # block-site pairs, at most, for the relaxation (see module doc)
 _LNS_SITES = 3  # sites whose functions one neighbourhood frees
 _LNS_FUNCTIONS = 60  # at most this many functions freed at once
 _LNS_STALL = 30  # neighbourhoods in a row without improvement before stopping
@@ -127,8 +130,9 @@ def solve_heuristic(
 ) -> dict[str, str] | None:
     """A placement satisfying every constraint, or ``None`` if none was found.
 
-    With ``relaxation`` (and a cost or core-use objective) the first placement is the LP
-    relaxation rounded (see :func:`_rounded`), improved by local search.
+    With ``relaxation`` (a cost or core-use objective, at most ``_RELAXATION_PAIRS``
+    block-site pairs) the first placement comes from the LP relaxation (see the module
+    doc), and the best placement is then improved by MILP neighbourhoods.
     After the first complete placement, up to ``restarts`` more constructions from
     perturbed orders (each improved by local search) run within the first half of the time
     left, and the best placement is kept. The rest of the time goes to up to ``rebuilds``
@@ -149,8 +153,11 @@ def solve_heuristic(
     attempt = 0
     solutions = 0
     explore_until = deadline
+    pairs = sum(len(block.domain) for block in blocks)
     relaxed = (
-        relaxation_dive(problem, time_limit=time_limit * _RELAXATION_SHARE) if relaxation else None
+        relaxation_dive(problem, time_limit=time_limit * _RELAXATION_SHARE)
+        if relaxation and pairs <= _RELAXATION_PAIRS
+        else None
     )
     if relaxed is not None and relaxed.placement is not None:
         state = _state_of(problem, blocks, member_of, relaxed.placement)
@@ -199,8 +206,9 @@ def _neighbourhoods(
     place them optimally with every other function where it is; keep improvements.
 
     One more site is freed after every ``_LNS_GROW`` rounds in a row without improvement.
-    Runs for at most half the time left and stops after ``_LNS_STALL`` such rounds. Single moves, swaps and greedy rebuilds stall where several sites
-    must be packed full on several resources at once (min-edge-cost); the MILP does not.
+    Runs for at most half the time left and stops after ``_LNS_STALL`` such rounds. Single
+    moves, swaps and greedy rebuilds stall where several sites must be packed full on
+    several resources at once (min-edge-cost); the MILP does not.
     """
     problem = relaxed.problem
     until = time.monotonic() + (deadline - time.monotonic()) / 2

@@ -177,7 +177,10 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
         total = pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items())
         primary = primary + _TIE_WEIGHT * total
     model.lp.setObjective(primary)
-    model.lp.solve(pulp.HiGHS(msg=False, timeLimit=max(time_limit, 0.1), threads=1))
+    left = deadline - time.monotonic()  # building the model counts
+    if left <= 0:
+        return None
+    model.lp.solve(pulp.HiGHS(msg=False, timeLimit=left, threads=1))
     if model.lp.sol_status != pulp.LpSolutionOptimal:
         return None
     columns: dict[str, list[tuple[str, int]]] = {f: [] for f in problem.functions}

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from locus_iac.placement import Objective, Problem, compile_problem, violations
+from locus_iac.placement import Objective, Problem, compile_problem, heuristic, violations
 from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import relaxation_dive, solve_milp
 
@@ -21,9 +21,7 @@ def _problem(seed: int, objective: Objective, n_functions: int, n_sites: int) ->
     return compile_problem(random_request(rng, catalog, n_functions, objective), catalog)
 
 
-def _small_with_optimum(
-    seed: int, objective: Objective
-) -> tuple[Problem, dict[str, str], float]:
+def _small_with_optimum(seed: int, objective: Objective) -> tuple[Problem, dict[str, str], float]:
     for attempt in range(100):
         rng = random.Random(seed * 100 + attempt)
         catalog = random_catalog(rng, 3, 1.5)
@@ -88,3 +86,15 @@ def test_the_heuristic_is_within_one_percent_of_the_milp_optimum(
     assert found is not None
     assert violations(problem, found) == []
     assert problem.score(found)[0] <= optimum + 0.01 * abs(optimum) + 1e-9
+
+
+def test_large_problems_skip_the_relaxation(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_dive(problem: Problem, *, time_limit: float) -> None:
+        raise AssertionError("the relaxation must not be built above the size limit")
+
+    monkeypatch.setattr(heuristic, "relaxation_dive", no_dive)
+    monkeypatch.setattr(heuristic, "_RELAXATION_PAIRS", 10)
+    problem = _problem(0, Objective.MIN_TOTAL_COST, 20, 6)
+    found = solve_heuristic(problem, time_limit=30)
+    assert found is not None
+    assert violations(problem, found) == []
