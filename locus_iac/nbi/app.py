@@ -36,10 +36,9 @@ from locus_iac.monitoring.metrics import ManoMetrics
 from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
 from locus_iac.nbi import api_versions, openapi, problems, ui
 from locus_iac.nbi.context import Services
-from locus_iac.nbi.observability import RequestMetrics
+from locus_iac.nbi.edge import Edge
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
-from locus_iac.nbi.osm.prefix import OsmPrefix
 from locus_iac.nbi.routers import (
     admin,
     content,
@@ -52,8 +51,6 @@ from locus_iac.nbi.routers import (
 )
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
-from locus_iac.nbi.timeouts import BodyReadTimeout
-from locus_iac.nbi.uploads import BodyLimit
 from locus_iac.nbi.workers import UploadPool
 from locus_iac.notifications import CallbackClient, NotificationDrainer, NotifySettings
 
@@ -172,10 +169,13 @@ def create_app(
     conf = svc.settings
     app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
     app.state.login_throttle = LoginThrottle(conf.login_failures)
-    app.add_middleware(BodyLimit, limit=svc.settings.max_upload_bytes)
-    app.add_middleware(BodyReadTimeout, seconds=conf.body_timeout)
-    app.add_middleware(OsmPrefix)  # /osm/... as /... (OSM's client)
-    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    # the one middleware: /osm prefix, body limit and timeout, request metrics
+    app.add_middleware(
+        Edge,
+        metrics=app.state.metrics,
+        max_body=conf.max_upload_bytes,
+        body_seconds=conf.body_timeout,
+    )
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)
