@@ -54,9 +54,13 @@ def _wipe(database_url: str) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as conn:  # the URL's schema (options=-csearch_path=NAME), else public
+        schema = str(conn.execute(text("SHOW search_path")).scalar()).split(",")[0].strip()
+        if not schema or schema.startswith('"$user"'):
+            schema = "public"
+        name = conn.dialect.identifier_preparer.quote_identifier(schema)
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
     engine.dispose()
 
 
@@ -256,7 +260,8 @@ def main() -> None:
         "--database-url",
         action="append",
         default=[],
-        help="PostgreSQL database to wipe and use (give it twice with --compare: one each)",
+        help="PostgreSQL database to wipe and use (give it twice with --compare: one each; "
+        "one database serves both with ?options=-csearch_path%%3DNAME, one schema each)",
     )
     parser.add_argument("--compare", metavar="LOCUS", help="another installation's locus")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)  # the bare floor
