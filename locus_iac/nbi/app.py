@@ -89,6 +89,15 @@ def open_services(settings: Settings, inspector: Inspector | None = None) -> Ser
     return Services(settings, db, box, inspector or PackageInspector())
 
 
+def _warm_routes(app: FastAPI) -> None:
+    """Match one request that no route serves against every route, so that FastAPI builds its
+    per-route state (dependency graphs, validators) now instead of on the first request to
+    each router (seconds of CPU under load, all on the event loop; issue 19)."""
+    scope = {"type": "http", "method": "GET", "path": "/-warm-up-", "root_path": "", "headers": []}
+    for route in app.router.routes:
+        route.matches(dict(scope))
+
+
 def _monitoring_from_env() -> MonitoringSettings | None:
     try:
         return settings_from(None)
@@ -140,6 +149,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _warm_routes(_app)
         lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
         lcm.start()
         _app.state.lcm = lcm
