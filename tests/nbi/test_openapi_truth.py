@@ -92,9 +92,7 @@ def test_an_empty_filter_filters_nothing(api: Api) -> None:
     assert api.get(NSD, params={"filter": "(eq,id"}).status_code == 400
 
 
-@pytest.mark.parametrize(
-    "accept", ["text/plain", "application/zip", "application/xml, text/html"]
-)
+@pytest.mark.parametrize("accept", ["text/plain", "application/zip", "application/xml, text/html"])
 def test_json_operations_answer_406_when_accept_excludes_json(api: Api, accept: str) -> None:
     before = len(api.get(NSD).json())
     for method, path, body in (
