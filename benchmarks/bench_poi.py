@@ -4,12 +4,19 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 100,000 and 1,000,000), on synthetic traces with known POIs, it prints:
 
 * ``ours``: wall time of the whole pipeline (selection, cleaning, projection, clustering,
-  hulls, silhouette) and the adjusted Rand index of the clustering against the true POIs
-  on dwell records. Parameters are the defaults, except that the minimum cluster sizes
+  hulls, silhouette), median of 5 runs up to 3,200 records, beside the seed's figure and
+  the goal of issue 19 (seed / 10), and the adjusted Rand index of the clustering against
+  the true POIs on dwell records. Parameters are the defaults, except that the minimum cluster sizes
   follow the data volume as a user would set them (DBSCAN ``min_samples`` and HCA
   ``min_cluster_size`` = max(default, records / 1000); OPTICS scales by itself): with a
   fixed minimum, the transit fixes of 1M records form hundreds of "POIs" along the roads;
-* ``clust s``: our projection + clustering alone (what ``naive`` does), once;
+* ``clust s``: our projection + clustering alone (median, as above);
+* ``sk s``: scikit-learn's estimator with the *same* parameters on the *same* metric points
+  (``AgglomerativeClustering(distance_threshold=...)``, ``DBSCAN(eps, min_samples)``,
+  ``OPTICS(min_samples, max_eps, xi, min_cluster_size)``), the baseline measured in the
+  same run, ``sk/ours`` the ratio of clustering times and ``=ARI`` the adjusted Rand index
+  between its labels and ours on all points (1.00: the same clustering; HCA's
+  small-cluster-to-noise step is applied to both);
 * ``naive``: the same data clustered by scikit-learn with its defaults on raw
   latitude/longitude (``AgglomerativeClustering()``, ``DBSCAN()``, ``OPTICS()``), in the
   same process, and the ratio naive/ours of clustering times (``clust s``); its ARI shows
@@ -51,7 +58,13 @@ from locus_iac.functions.poi import (
     parse_query,
     run_poi,
 )
-from locus_iac.functions.poi.cluster import cluster, feature_matrix
+from locus_iac.functions.poi.cluster import (
+    DbscanParams,
+    HcaParams,
+    OpticsParams,
+    cluster,
+    feature_matrix,
+)
 
 SEED_SECONDS = {
     ("hca", 800): 0.041,
@@ -61,8 +74,10 @@ SEED_SECONDS = {
     ("optics", 800): 2.952,
     ("optics", 3200): 7.098,
 }
+GOAL_FACTOR = 10  # issue 19: the full pipeline >= 10x faster than the seed's figures
 SEED_MIB = {"hca": 295.680, "dbscan": 294.082, "optics": 296.059}
 NAIVE_LIMIT = {"hca": 20_000, "dbscan": 20_000, "optics": 5_000}
+REFERENCE_LIMIT = {"hca": 5_000, "dbscan": 20_000, "optics": 3_200}  # sklearn, same params
 NAIVE = {"hca": AgglomerativeClustering, "dbscan": DBSCAN, "optics": OPTICS}
 
 
@@ -78,6 +93,8 @@ class Row:
     naive_s: float | None = None
     naive_mib: float | None = None
     naive_ari: float | None = None
+    reference_s: float | None = None
+    reference_ari: float | None = None
 
 
 def _trace(size: int) -> SyntheticTrace:
@@ -90,6 +107,11 @@ def _timed(fn: Callable[[], object]) -> tuple[float, object]:
     started = time.perf_counter()
     out = fn()
     return time.perf_counter() - started, out
+
+
+def _median_timed(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
+    runs = [_timed(fn) for _ in range(repeats)]
+    return float(np.median([seconds for seconds, _ in runs])), runs[-1][1]
 
 
 def _peak_mib(fn: Callable[[], object]) -> float:
@@ -118,33 +140,66 @@ def _query(method: str, size: int) -> PoiQuery:
     return parse_query({"method": method, "params": params})
 
 
-def _our_labels(trace: SyntheticTrace, query: PoiQuery) -> np.ndarray:
-    """Labels the pipeline's clustering gives every record (no record is cleaned away)."""
+def _features(trace: SyntheticTrace) -> np.ndarray:
+    """The metric points the pipeline clusters (no synthetic record is cleaned away)."""
     records = trace.records
     x, y = Projector.centred_on(records).forward(records.lon, records.lat)
-    return cluster(feature_matrix(x, y, records.t, None), query.clustering)
+    return feature_matrix(x, y, records.t, None)
+
+
+def _our_labels(trace: SyntheticTrace, query: PoiQuery) -> np.ndarray:
+    """Labels the pipeline's clustering gives every record."""
+    return cluster(_features(trace), query.clustering)
+
+
+def _small_to_noise(labels: np.ndarray, minimum: int) -> np.ndarray:
+    counts = np.bincount(labels[labels != NOISE], minlength=int(labels.max()) + 1)
+    return np.where((labels != NOISE) & (counts[labels] < minimum), NOISE, labels)
+
+
+def _reference_labels(features: np.ndarray, query: PoiQuery) -> np.ndarray:
+    """scikit-learn's estimator with the pipeline's parameters on the same points."""
+    params = query.clustering
+    if isinstance(params, HcaParams):
+        model = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=params.distance_threshold_m, linkage=params.linkage
+        )
+        return _small_to_noise(model.fit_predict(features), params.min_cluster_size)
+    if isinstance(params, DbscanParams):
+        dbscan = DBSCAN(eps=params.eps_m, min_samples=params.min_samples)
+        return np.asarray(dbscan.fit_predict(features))
+    assert isinstance(params, OpticsParams)
+    n = features.shape[0]
+    optics = OPTICS(
+        min_samples=params.min_samples,
+        max_eps=params.max_eps_m,
+        xi=params.xi,
+        min_cluster_size=min(n, params.cluster_size_for(n)),
+    )
+    return np.asarray(optics.fit_predict(features))
 
 
 def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row:
     query = _query(method, size)
-    repeats = 3 if size <= 3200 else 1
-    times = []
-    result: object = None
-    for _ in range(repeats):
-        seconds, result = _timed(lambda: run_poi(trace.records, query))
-        times.append(seconds)
+    repeats = 5 if size <= 3200 else 1
+    ours_s, result = _median_timed(lambda: run_poi(trace.records, query), repeats)
     assert isinstance(result, PoiResult)
     mib = _peak_mib(lambda: run_poi(trace.records, query)) if memory else None
-    cluster_s, labels = _timed(lambda: _our_labels(trace, query))
+    cluster_s, labels = _median_timed(lambda: _our_labels(trace, query), repeats)
     row = Row(
         method,
         size,
-        min(times),
+        ours_s,
         cluster_s,
         mib,
         _ari(trace, np.asarray(labels)),
         len(result.features),
     )
+    if size <= REFERENCE_LIMIT[method]:
+        features = _features(trace)
+        reference_s, reference = _timed(lambda: _reference_labels(features, query))
+        row.reference_s = reference_s
+        row.reference_ari = float(adjusted_rand_score(np.asarray(reference), labels))
     if size <= NAIVE_LIMIT[method]:
         raw = np.column_stack((trace.records.lat, trace.records.lon))
         naive_s, labels = _timed(lambda: NAIVE[method]().fit_predict(raw))
@@ -159,24 +214,47 @@ def _fmt(value: float | None, spec: str, missing: str = "-") -> str:
 
 
 def _print(rows: list[Row]) -> None:
+    _print_goals(rows)
+    print()
+    _print_scaling(rows)
+
+
+def _print_goals(rows: list[Row]) -> None:
+    """Issue 19: the full pipeline against seed / 10, and sklearn's same clustering."""
     head = (
-        f"{'method':7} {'records':>9} {'ours s':>8} {'clust s':>8} {'ours MiB':>9} {'ARI':>5} "
-        f"{'POIs':>4} | {'naive s':>8} {'naive MiB':>9} {'nARI':>5} {'naive/ours':>10} "
-        f"| {'seed s':>6} {'ours/seed':>9}"
+        f"{'method':7} {'records':>9} {'seed s':>7} {'goal s':>7} {'ours s':>8} "
+        f"{'ours/goal':>9} {'ARI':>5} | {'clust s':>8} {'sk s':>8} {'sk/ours':>8} {'=ARI':>5}"
     )
     print(head)
     print("-" * len(head))
     for r in rows:
         seed = SEED_SECONDS.get((r.method, r.size))
+        goal = None if seed is None else seed / GOAL_FACTOR
+        ratio = None if r.reference_s is None else r.reference_s / r.cluster_s
+        print(
+            f"{r.method:7} {r.size:>9,} {_fmt(seed, '7.3f'):>7} {_fmt(goal, '7.4f'):>7} "
+            f"{r.ours_s:8.4f} {_fmt(None if goal is None else r.ours_s / goal, '9.2f'):>9} "
+            f"{r.ari:5.2f} | {r.cluster_s:8.4f} {_fmt(r.reference_s, '8.3f', 'skipped'):>8} "
+            f"{_fmt(ratio, '8.1f'):>8} {_fmt(r.reference_ari, '5.2f'):>5}"
+        )
+
+
+def _print_scaling(rows: list[Row]) -> None:
+    """Memory and the naive baseline (sklearn defaults on raw lat/lon)."""
+    head = (
+        f"{'method':7} {'records':>9} {'ours s':>8} {'clust s':>8} {'ours MiB':>9} {'ARI':>5} "
+        f"{'POIs':>4} | {'naive s':>8} {'naive MiB':>9} {'nARI':>5} {'naive/ours':>10}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
         ratio = None if r.naive_s is None else r.naive_s / r.cluster_s
-        vs_seed = None if seed is None else r.ours_s / seed
         naive_s = _fmt(r.naive_s, "8.3f", "skipped")
         print(
             f"{r.method:7} {r.size:>9,} {r.ours_s:8.3f} {r.cluster_s:8.3f} "
             f"{_fmt(r.ours_mib, '9.1f'):>9} "
             f"{r.ari:5.2f} {r.pois:>4} | {naive_s:>8} {_fmt(r.naive_mib, '9.1f'):>9} "
-            f"{_fmt(r.naive_ari, '5.2f'):>5} {_fmt(ratio, '10.2f'):>10} | "
-            f"{_fmt(seed, '6.3f'):>6} {_fmt(vs_seed, '9.2f'):>9}"
+            f"{_fmt(r.naive_ari, '5.2f'):>5} {_fmt(ratio, '10.2f'):>10}"
         )
 
 
@@ -211,8 +289,11 @@ def main() -> None:
     _print(rows)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"\nprocess peak RSS {rss:.0f} MiB (whole run). naive = scikit-learn defaults on raw "
-        "lat/lon; skipped above "
+        "\ngoal = seed / 10 (issue 19); sk = scikit-learn, same parameters and points, "
+        "skipped above "
+        + ", ".join(f"{m} {n:,}" for m, n in REFERENCE_LIMIT.items())
+        + f" records.\nprocess peak RSS {rss:.0f} MiB (whole run). "
+        "naive = scikit-learn defaults on raw lat/lon; skipped above "
         + ", ".join(f"{m} {n:,}" for m, n in NAIVE_LIMIT.items())
         + " records (O(n^2) memory or hours)."
     )

@@ -15,14 +15,13 @@ running config is unchanged. Without monitoring settings the drain drops every r
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue import Database
+from locus_iac.catalogue.drain_loop import DrainLoop
 from locus_iac.catalogue.instances import NsInstanceRow
 from locus_iac.catalogue.models import utcnow
 from locus_iac.catalogue.outbox import OutboxRow, postpone
@@ -63,9 +62,7 @@ class OutboxDrainer:
         self._db, self._files, self._bus = db, files, bus
         self._interval, self._max_backoff = interval, max_backoff
         self.stats = DrainStats()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = DrainLoop("monitoring-outbox", self.drain_once, _report, interval)
 
     @property
     def enabled(self) -> bool:
@@ -216,34 +213,18 @@ class OutboxDrainer:
         return len(written | set(known))
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self, on_error: Callable[[Exception], None]) -> None:
-        while not self._stop.is_set():
-            try:
-                self.drain_once()
-            except Exception as exc:
-                on_error(exc)
-            self._wake.wait(self._interval)
-            self._wake.clear()
+        self._loop.wake()
 
     def start(self) -> None:
         if not self.enabled:
             log.warning("monitoring is off: lifecycle events and monitoring config are dropped")
         else:
             log.info("monitoring on: %d NS instance(s) to reconcile", self.reconcile())
-
-        def report(exc: Exception) -> None:
-            log.error("outbox drain pass failed: %s", type(exc).__name__)
-
-        self._thread = threading.Thread(
-            target=self._loop, args=(report,), name="monitoring-outbox", daemon=True
-        )
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
+
+
+def _report(exc: Exception) -> None:
+    log.error("outbox drain pass failed: %s", type(exc).__name__)

@@ -22,7 +22,6 @@ in between sends it again after the restart. Subscribers should de-duplicate by 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from locus_iac.catalogue import Database
+from locus_iac.catalogue.drain_loop import DrainLoop
 from locus_iac.catalogue.models import new_id, utcnow
 from locus_iac.catalogue.outbox import DELIVER, NOTIFY, OutboxRow, postpone
 from locus_iac.catalogue.secrets import SecretBox
@@ -74,9 +74,7 @@ class NotificationDrainer:
     ) -> None:
         self._db, self._box, self._client, self._settings = db, box, client, settings
         self.stats = NotifyStats()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = DrainLoop("notifications", self.drain_once, _report, settings.interval)
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -217,25 +215,15 @@ class NotificationDrainer:
     # -- the thread ------------------------------------------------------------------------
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.drain_once()
-            except Exception as exc:  # a bug or a database outage must not end the thread
-                log.error("notification drain pass failed: %s", type(exc).__name__)
-            self._wake.wait(self._settings.interval)
-            self._wake.clear()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="notifications", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
         self._client.close()
+
+
+def _report(exc: Exception) -> None:
+    log.error("notification drain pass failed: %s", type(exc).__name__)

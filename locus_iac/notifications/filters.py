@@ -1,8 +1,11 @@
 """Subscription filters of SOL005 v3.7.1 and how a notification is matched against them.
 
-* ``NsdmNotificationsFilter`` (clause 5.5.3.2), NSD part: ``notificationTypes``,
-  ``nsdInfoId``, ``nsdId``, ``nsdName``, ``nsdVersion``, ``nsdDesigner``, ``nsdInvariantId``,
-  ``nsdOnboardingState``, ``nsdOperationalState``;
+* ``NsdmNotificationsFilter`` (clause 5.5.3.2): ``notificationTypes``, NSD part ``nsdInfoId``,
+  ``nsdId``, ``nsdName``, ``nsdVersion``, ``nsdDesigner``, ``nsdInvariantId``,
+  ``nsdOnboardingState``, ``nsdOperationalState``; PNFD part ``pnfdInfoIds``, ``pnfdId``,
+  ``pnfdName``, ``pnfdVersion``, ``pnfdProvider``, ``pnfdInvariantId``,
+  ``pnfdOnboardingState`` (an NSD attribute never matches a PNFD notification, nor the
+  reverse: the attributes are ANDed);
 * ``PkgmNotificationsFilter`` (clause 9.5.3.2): ``notificationTypes``,
   ``vnfProductsFromProviders``, ``vnfdId``, ``vnfPkgId``, ``operationalState``;
 * ``LifecycleChangeNotificationsFilter`` (clause 6.5.3.8): ``nsInstanceSubscriptionFilter``
@@ -12,7 +15,7 @@
 An attribute that is absent or empty matches everything; the attributes of a filter are
 ANDed, the values of one attribute ORed (SOL013 clause 5.5.3.2). ``operationTypes`` and
 ``operationStates`` only concern ``NsLcmOperationOccurrenceNotification``. Attributes of
-SOL005 this server has nothing to match with (PNFD, usage state, NS components, VNFM info)
+SOL005 this server has nothing to match with (usage state, NS components, VNFM info)
 are refused with 422 rather than silently ignored (``extra="forbid"``).
 """
 
@@ -29,6 +32,9 @@ NsdmType = Literal[
     "NsdOnboardingFailureNotification",
     "NsdChangeNotification",
     "NsdDeletionNotification",
+    "PnfdOnBoardingNotification",
+    "PnfdOnBoardingFailureNotification",
+    "PnfdDeletionNotification",
 ]
 PkgmType = Literal["VnfPackageOnboardingNotification", "VnfPackageChangeNotification"]
 LccnType = Literal[
@@ -70,6 +76,13 @@ class NsdmFilter(_Filter):
     nsd_invariant_id: list[str] | None = None
     nsd_onboarding_state: list[OnboardingState] | None = None
     nsd_operational_state: list[Literal["ENABLED", "DISABLED"]] | None = None
+    pnfd_info_ids: list[str] | None = None
+    pnfd_id: list[str] | None = None
+    pnfd_name: list[str] | None = None
+    pnfd_version: list[str] | None = None
+    pnfd_provider: list[str] | None = None
+    pnfd_invariant_id: list[str] | None = None
+    pnfd_onboarding_state: list[OnboardingState] | None = None
 
 
 class VnfProductVersion(_Filter):
@@ -127,6 +140,13 @@ _NSDM_KEYS = {
     "nsd_invariant_id": "nsdInvariantId",
     "nsd_onboarding_state": "nsdOnboardingState",
     "nsd_operational_state": "nsdOperationalState",
+    "pnfd_info_ids": "pnfdInfoId",
+    "pnfd_id": "pnfdId",
+    "pnfd_name": "pnfdName",
+    "pnfd_version": "pnfdVersion",
+    "pnfd_provider": "pnfdProvider",
+    "pnfd_invariant_id": "pnfdInvariantId",
+    "pnfd_onboarding_state": "pnfdOnboardingState",
 }
 _PKGM_KEYS = {
     "vnfd_id": "vnfdId",

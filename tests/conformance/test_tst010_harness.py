@@ -5,8 +5,11 @@ The run itself (Robot Framework against ``locus serve``) is ``scripts/tst010``.
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -14,12 +17,16 @@ from .tst010 import (
     ADAPTED,
     EXPECTED,
     REASONS,
+    SOL005,
     SUITES,
     Case,
     Verdict,
+    adapt_jsons,
     judge,
     load_expected,
     ordered_files,
+    package_server,
+    pointer_set,
     read_results,
     render,
     report,
@@ -159,13 +166,56 @@ def test_the_repository_files_are_consistent() -> None:
         "nsd_onboarded", "nsd_onboarded_2", "nsd_disabled", "nsd_created", "nsd_created_2",
         "nsd_descriptor_id", "nsd_name", "vnfd_id", "vnf_provider", "vnf_artifact_path",
         "ns_instance", "ns_instance_busy", "ns_lcm_op_occ", "nsd_content_zip",
-        "nsd_content_plain", "vnf_content_zip",
+        "nsd_content_plain", "vnf_content_zip", "nsd_subscription", "vnfpkgm_subscription",
+        "nslcm_subscription", "pnfd_onboarded", "pnfd_onboarded_2", "pnfd_created", "pnfd_name",
+        "vnf_pkg_via_uri", "vnf_pkg_zip", "pnfd_content_plain", "package_uri",
     }  # fmt: skip
     for suite in SUITES:
-        path = ADAPTED / suite / "variables.yaml"
-        rendered = render(path.read_text(), dict.fromkeys(known, "x"), path)
-        assert isinstance(yaml.safe_load(rendered), dict)
+        for name in ("variables.yaml", "jsons.yaml"):
+            path = ADAPTED / suite / name
+            rendered = render(path.read_text(), dict.fromkeys(known, "x"), path)
+            assert isinstance(yaml.safe_load(rendered), dict)
     listed = load_expected(EXPECTED)
     assert set(listed) <= set(SUITES)
     reasons = {e["reason"] for files in listed.values() for t in files.values() for e in t.values()}
     assert reasons <= set(REASONS) - {"TODO"}
+
+
+def test_pointer_set_replaces_only_what_is_there() -> None:
+    document = {"callbackUri": "http://172.22.1.7:9091/x", "filter": {"ids": ["a", "b"]}}
+    pointer_set(document, "/filter/ids/1", "c", "f")
+    pointer_set(document, "/callbackUri", "http://127.0.0.1:1/x", "f")
+    assert document == {"callbackUri": "http://127.0.0.1:1/x", "filter": {"ids": ["a", "c"]}}
+    with pytest.raises(SystemExit, match="/callbackURI is not in"):
+        pointer_set(document, "/callbackURI", "y", "f")
+
+
+@pytest.mark.skipif(not SOL005.is_dir(), reason="the TST010 conformance material is absent")
+def test_the_suites_request_bodies_are_adapted(tmp_path: Path) -> None:
+    """Every pointer of the jsons.yaml files names a value of the suite's own file."""
+    values = {"callback_port": "4321", "package_uri": "http://127.0.0.1:99/p.zip"}
+    for suite in SUITES:
+        target = tmp_path / suite
+        shutil.copytree(SOL005 / suite / "jsons", target / "jsons")
+        adapt_jsons(suite, target, values)
+    nsd = json.loads((tmp_path / SUITES[0] / "jsons" / "subscriptions.json").read_text())
+    assert nsd["callbackUri"] == "http://127.0.0.1:4321/nsd/subscriptions"
+    uri = tmp_path / "VNFPackageManagement-API" / "jsons" / "UploadVnfPkgFromUriRequest.json"
+    assert json.loads(uri.read_text())["addressInformation"] == values["package_uri"]
+
+
+def test_variant_describes_the_software_images_in_full(tmp_path: Path) -> None:
+    folder = variant("cloud_vnf", "", tmp_path)
+    vnfd = yaml.safe_load((folder / "cloud_vnfd.yaml").read_text())["vnfd"]
+    assert vnfd["id"] == "cloud_vnf"  # no suffix: the id the example NSDs reference
+    for image in vnfd["sw-image-desc"]:
+        assert (folder / image["image"]).is_file()
+        assert image["version"] and image["min-disk"] > 0
+
+
+def test_the_package_server_serves_the_inputs(tmp_path: Path) -> None:
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "p.zip").write_bytes(b"PK")
+    with package_server(tmp_path) as url:
+        assert httpx.get(f"{url}/p.zip").content == b"PK"
+        assert httpx.get(f"{url}/absent.zip").status_code == 404

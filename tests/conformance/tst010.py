@@ -2,10 +2,12 @@
 
 Used by ``scripts/tst010`` (which prepares Robot Framework and its libraries in a venv of
 their own). Each suite folder is read from ``../shared/conformance`` and copied into a
-temporary directory at run time (never into the repository); only its ``environment/*.txt``
-variable files are replaced by the adapted ones of ``conformance/tst010/<suite>/environment``,
-where ``{{name}}`` stands for a value known only at run time (the port, the token, the ids of
-the resources onboarded here). Every failing test case must be listed in
+temporary directory at run time (never into the repository); only its variables are
+overridden (``conformance/tst010/<suite>/variables.yaml``, a Robot variable file) and the
+addresses in its request bodies replaced (``conformance/tst010/<suite>/jsons.yaml``), where
+``{{name}}`` stands for a value known only at run time (the port, the token, the ids of the
+resources onboarded here, the MockServer's and the package server's addresses). Every
+failing test case must be listed in
 ``conformance/tst010/expected-failures.yaml`` with a reason; listed cases that pass are
 reported so that the list can be pruned.
 """
@@ -13,7 +15,10 @@ reported so that the list can be pruned.
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import io
+import json
 import os
 import re
 import secrets
@@ -22,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 import zipfile
@@ -50,9 +56,31 @@ REASONS = {
 }
 # Files run last, in this order: they delete the NS instance that the others read (the
 # suite's own order is alphabetical; its "Check Instance Deleted" even sends a DELETE).
-RUN_LAST = {"NSLifecycleManagement-API": ("IndividualNSInstance", "DeleteNSInstanceWorkflow")}
+RUN_LAST = {
+    "NSLifecycleManagement-API": ("IndividualNSInstance", "DeleteNSInstanceWorkflow"),
+    "NSDManagement-API": ("IndividualPnfDescriptor",),  # deletes the PNFD PNFDContent reads
+}
 PLACEHOLDER = re.compile(r"\{\{([a-zA-Z_][a-zA-Z0-9_]*)\}\}")
 GZ = {"Content-Type": "application/gzip"}
+YAML = {"Content-Type": "application/yaml"}
+#: the subscriptions the harness makes before the suites run: API -> callback path (the one
+#: the suite's own variables name) and two filters. Three an API: the paged lists need more
+#: than a page of two, and the one the suites read and delete (``subscriptionId``, filter
+#: a, ``?copy=1`` in its callback) leaves two that the attribute-filter tests find by their
+#: callback URI. They differ from the suites' own requests, which therefore create new ones
+#: (the NSD suite's has no filter, the others' name ids). The 2020 VNF package schema wants
+#: a string for ``notificationTypes``, so no filter there names types.
+_NSD_TYPES = ["NsdOnBoardingNotification", "NsdChangeNotification", "NsdDeletionNotification"]
+_PNFD_TYPES = ["PnfdOnBoardingNotification", "PnfdDeletionNotification"]
+SUBSCRIBED: dict[str, tuple[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]] = {
+    "nsd": (
+        "/nsd/subscriptions",
+        ({"notificationTypes": _NSD_TYPES + _PNFD_TYPES}, {"notificationTypes": _PNFD_TYPES}),
+    ),
+    "vnfpkgm": ("/vnfpkgm/subscriptions", (None, {"vnfdId": ["cloud_vnf"]})),
+    "nslcm": ("/endpoint", (None, {"nsInstanceSubscriptionFilter": {"nsdIds": ["cloud_ns"]}})),
+}
+PNFD_NAME = "TST010-PNF"
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -182,12 +210,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: what ``locus serve`` is told for the run: two items a page (the lists hold more, so the
+#: paged-response tests see a next page); notifications and the callback test may go to the
+#: MockServer, ``upload_from_uri`` may fetch from the harness's package server (both on
+#: 127.0.0.1, the only address allowed); a failed delivery is retried after a second
+SERVE_ENV = {
+    "LOCUS_PAGE_SIZE": "2",
+    "LOCUS_NOTIFY_ALLOW": "127.0.0.1/32",
+    "LOCUS_NOTIFY_INTERVAL": "1",
+    "LOCUS_NOTIFY_TIMEOUT": "30",  # MockServer (Java) can be slow to answer on a busy machine
+    "LOCUS_NOTIFY_MAX_BACKOFF": "5",
+    "LOCUS_FETCH_ALLOW": "127.0.0.1/32",
+}
+
+
 @contextmanager
 def served(work: Path, password: str) -> Iterator[str]:
     """A real ``locus serve`` on a random 127.0.0.1 port with a fresh data dir."""
     port = free_port()
-    # two items a page: the lists hold more, so the paged-response tests see a next page
-    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": password, "LOCUS_PAGE_SIZE": "2"}
+    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": password, **SERVE_ENV}
     log = (work / "serve.log").open("wb")
     locus = Path(sys.executable).parent / "locus"
     command = [str(locus), "serve", "--port", str(port), "--data-dir", str(work / "data")]
@@ -218,17 +259,46 @@ def served(work: Path, password: str) -> Iterator[str]:
 
 
 def variant(name: str, suffix: str, work: Path) -> Path:
-    """A copy of example package ``name`` whose descriptor id is ``<name>-<suffix>``, so that
-    the same example can be onboarded more than once (descriptor ids are unique)."""
-    target = work / "packages" / f"{name}-{suffix}"
+    """A copy of example package ``name``: its descriptor id is ``<name>-<suffix>`` when a
+    suffix is given (so that the same example can be onboarded more than once: descriptor
+    ids are unique), and its software images are described in full (:func:`full_images`)."""
+    target = work / "packages" / (f"{name}-{suffix}" if suffix else name)
     if not target.is_dir():
         shutil.copytree(EXAMPLES / name, target)
         for path in target.glob("*.yaml"):
             text = path.read_text()
-            pattern = rf"((?<![-\w])id: ){re.escape(name)}\b"  # not vnfd-id: ...
-            renamed = re.sub(pattern, rf"\g<1>{name}-{suffix}", text)
-            path.write_text(renamed)
+            if suffix:
+                pattern = rf"((?<![-\w])id: ){re.escape(name)}\b"  # not vnfd-id: ...
+                text = re.sub(pattern, rf"\g<1>{name}-{suffix}", text)
+            path.write_text(full_images(target, text))
     return target
+
+
+def full_images(folder: Path, text: str) -> str:
+    """A descriptor whose ``sw-image-desc`` entries are images of the package (a small file
+    written into ``folder``), with a version and a minimal disk: the members SOL005 needs in
+    ``softwareImages`` (the 2020 suite's schema also wants ``imagePath``). The examples are
+    OSM packages naming a VIM image only; the server leaves such images out of
+    ``softwareImages`` rather than make values up, and the selector tests need one."""
+    document = yaml.safe_load(text)
+    vnfd = document.get("vnfd") if isinstance(document, dict) else None
+    if not isinstance(vnfd, dict) or not vnfd.get("sw-image-desc"):
+        return text
+    for image in vnfd["sw-image-desc"]:
+        path = f"Images/{image['id']}.qcow2"
+        (folder / "Images").mkdir(exist_ok=True)
+        (folder / path).write_bytes(b"QFI\xfb" + image["id"].encode() * 64)
+        image.update({"image": path, "version": image.get("version", "1.0")})
+        image.setdefault("min-disk", 10)
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def pnfd_yaml(suffix: str) -> bytes:
+    """A PNF descriptor (SOL006 ``pnfd``) whose id ends in ``suffix`` (ids are unique)."""
+    return (
+        f"pnfd:\n  id: tst010-pnf-{suffix}\n  name: {PNFD_NAME}\n  provider: TST010\n"
+        "  version: '1.0'\n  ext-cpd:\n    - id: wan\n      layer-protocol: [ethernet]\n"
+    ).encode()
 
 
 def _archive(folder: Path) -> bytes:
@@ -258,9 +328,17 @@ class Onboarder:
             )
         return response.json() if response.content else {}
 
-    def package(self, api: str, name: str | None, suffix: str = "", disable: bool = False) -> str:
+    def package(
+        self,
+        api: str,
+        name: str | None,
+        suffix: str = "",
+        disable: bool = False,
+        zipped: bool = False,
+    ) -> str:
         """A VNF package or NSD: created, with example ``name``'s content uploaded when given
-        (as a variant with another descriptor id when ``suffix`` is given)."""
+        (as a variant with another descriptor id when ``suffix`` is given; as a zip rather
+        than a tar.gz when ``zipped``)."""
         base, collection, content = {
             "vnf": ("/vnfpkgm/v1", "vnf_packages", "package_content"),
             "nsd": ("/nsd/v1", "ns_descriptors", "nsd_content"),
@@ -269,13 +347,45 @@ class Onboarder:
         ident = str(created["id"])
         if name is not None:
             url = f"{base}/{collection}/{ident}/{content}"
-            folder = variant(name, suffix, self.work) if suffix else EXAMPLES / name
-            self._ok(self.client.put(url, content=_archive(folder), headers=GZ), 201, 204)
+            folder = variant(name, suffix, self.work)
+            if zipped:
+                body, headers = _zip(folder), {"Content-Type": "application/zip"}
+            else:
+                body, headers = _archive(folder), GZ
+            self._ok(self.client.put(url, content=body, headers=headers), 201, 204)
         if disable:
             key = "operationalState" if api == "vnf" else "nsdOperationalState"
             patch = {key: "DISABLED"}
             self._ok(self.client.patch(f"{base}/{collection}/{ident}", json=patch), 200)
         return ident
+
+    def pnfd(self, suffix: str | None) -> str:
+        """A PNFD: created, with ``pnfd_yaml(suffix)`` onboarded when ``suffix`` is given."""
+        created = self._ok(self.client.post("/nsd/v1/pnf_descriptors", json={}), 201)
+        ident = str(created["id"])
+        if suffix is not None:
+            url = f"/nsd/v1/pnf_descriptors/{ident}/pnfd_content"
+            self._ok(self.client.put(url, content=pnfd_yaml(suffix), headers=YAML), 201, 204)
+        return ident
+
+    def subscription(self, api: str, callback: str, flt: dict[str, Any] | None) -> str:
+        """A subscription of ``api`` whose callback is the MockServer (the server's callback
+        test is answered by the expectation :func:`answer_callbacks` sets)."""
+        body: dict[str, Any] = {"callbackUri": callback}
+        if flt is not None:
+            body["filter"] = flt
+        created = self.client.post(f"/{api}/v1/subscriptions", json=body)
+        return str(self._ok(created, 201)["id"])
+
+    def subscriptions(self, callback_port: int) -> dict[str, str]:
+        """Three subscriptions an API (:data:`SUBSCRIBED`); the sacrificial one's id by API."""
+        ids: dict[str, str] = {}
+        for api, (path, (first, second)) in SUBSCRIBED.items():
+            callback = f"http://127.0.0.1:{callback_port}{path}"
+            ids[f"{api}_subscription"] = self.subscription(api, f"{callback}?copy=1", first)
+            self.subscription(api, callback, first)
+            self.subscription(api, callback, second)
+        return ids
 
     def ns_instance(self, nsd_id: str, name: str) -> str:
         body = {"nsdId": nsd_id, "nsName": name, "nsDescription": "TST010"}
@@ -286,11 +396,12 @@ class Onboarder:
         started = self.client.post(f"/nslcm/v1/ns_instances/{ns_id}/instantiate", json={})
         return str(self._ok(started, 202)["nsLcmOpOccId"])
 
-    def values(self, url: str) -> dict[str, str]:
+    def values(self, url: str, callback_port: int) -> dict[str, str]:
         """Everything the adapted variable files refer to as ``{{name}}``."""
         port = url.rsplit(":", 1)[1]
+        subscriptions = self.subscriptions(callback_port)  # first: they see what follows
         # the suites delete the ENABLED one (OSM allows it): the others are variants
-        vnf = self.package("vnf", "cloud_vnf")
+        vnf = self.package("vnf", "cloud_vnf", zipped=True)  # a CSAR-like zip, as SOL005
         other_vnf = self.package("vnf", "cloud_vnf", suffix="b")
         self.package("vnf", "edge_knf")
         poi_vnf = self.package("vnf", "poi_knf", disable=True)
@@ -303,7 +414,20 @@ class Onboarder:
         artifacts = vnf_info.get("additionalArtifacts") or [{"artifactPath": "none"}]
         ns = self.ns_instance(nsd_descriptor_id, "tst010")
         other_ns = self.ns_instance(nsd_descriptor_id, "tst010-op")
+        for name in ("tst010-page-1", "tst010-page-2"):  # the paged lists: more than two
+            self.operation(self.ns_instance(nsd_descriptor_id, name))
+        pnfds = {
+            "pnfd_onboarded": self.pnfd("a"),  # the suite deletes it
+            "pnfd_onboarded_2": self.pnfd("b"),
+            "pnfd_created": self.pnfd(None),
+        }
+        self.pnfd("c")  # a third: the paged list has two a page
         return {
+            **subscriptions,
+            **pnfds,
+            "pnfd_name": PNFD_NAME,
+            "vnf_pkg_via_uri": self.package("vnf", None),
+            "vnf_pkg_zip": self.package("vnf", "cloud_vnf", suffix="z", zipped=True),
             "host": "127.0.0.1",
             "port": port,
             "token": self.token,
@@ -352,9 +476,12 @@ def _zip(folder: Path) -> bytes:
 
 
 def write_inputs(work: Path) -> dict[str, str]:
-    """Files the suites upload: variants of the examples not onboarded yet."""
+    """Files the suites upload: variants of the examples not onboarded yet (the package that
+    ``upload_from_uri`` fetches lies in the folder :func:`package_server` serves)."""
     inputs = work / "inputs"
-    inputs.mkdir()
+    inputs.mkdir(exist_ok=True)
+    (inputs / "vnf-uri.zip").write_bytes(_zip(variant("edge_knf", "u", work)))
+    (inputs / "pnfd.yaml").write_bytes(pnfd_yaml("d"))
     (inputs / "nsd.zip").write_bytes(_zip(variant("cloud_ns", "c", work)))
     shutil.copy(variant("cloud_ns", "d", work) / "cloud_nsd.yaml", inputs / "nsd.yaml")
     (inputs / "vnf.zip").write_bytes(_zip(variant("poi_knf", "c", work)))
@@ -362,7 +489,59 @@ def write_inputs(work: Path) -> dict[str, str]:
         "nsd_content_zip": str(inputs / "nsd.zip"),
         "nsd_content_plain": str(inputs / "nsd.yaml"),
         "vnf_content_zip": str(inputs / "vnf.zip"),
+        "pnfd_content_plain": str(inputs / "pnfd.yaml"),
     }
+
+
+@contextmanager
+def package_server(work: Path) -> Iterator[str]:
+    """A plain HTTP server on 127.0.0.1 serving ``work/inputs``: the source of the suite's
+    ``upload_from_uri`` (the server is told to allow 127.0.0.1, :data:`SERVE_ENV`)."""
+    folder = work / "inputs"
+    folder.mkdir(exist_ok=True)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def pointer_set(document: Any, pointer: str, value: str, source: str) -> None:
+    """Replace the value at JSON pointer ``pointer`` (it must exist) of ``document``."""
+    *parents, last = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    node = document
+    try:
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        key: Any = int(last) if isinstance(node, list) else last
+        node[key]  # only a value that is there is replaced
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise SystemExit(f"{source}: {pointer} is not in the suite's file") from None
+    node[key] = value
+
+
+def adapt_jsons(suite: str, target: Path, values: Mapping[str, str]) -> None:
+    """The suite's request bodies (``jsons/``) with the values that name this run's
+    addresses (``conformance/tst010/<suite>/jsons.yaml``: file -> JSON pointer -> value)."""
+    adapted = ADAPTED / suite / "jsons.yaml"
+    if not adapted.is_file():
+        return
+    for name, pointers in (yaml.safe_load(adapted.read_text()) or {}).items():
+        path = target / name
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for pointer, template in pointers.items():
+            value = render(str(template), values, adapted)
+            pointer_set(document, pointer, value, f"{adapted} /{name}")
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
 def prepare_suite(suite: str, work: Path, values: Mapping[str, str], source: Path) -> Path:
@@ -375,6 +554,7 @@ def prepare_suite(suite: str, work: Path, values: Mapping[str, str], source: Pat
     files = target / "files"
     files.mkdir(exist_ok=True)
     shutil.copy(values["vnf_content_zip"], files / "vnfPackage.zip")
+    adapt_jsons(suite, target, values)
     return target
 
 
@@ -412,6 +592,7 @@ def mockserver(jar: Path, port: int, work: Path) -> Iterator[None]:
                     message = f"MockServer did not come up; see {work}/mockserver.log"
                     raise SystemExit(message) from None
                 time.sleep(0.5)
+        answer_callbacks(port)
         yield
     finally:
         process.terminate()
@@ -421,6 +602,46 @@ def mockserver(jar: Path, port: int, work: Path) -> Iterator[None]:
             process.kill()
             process.wait()
         log.close()
+
+
+def answer_callbacks(port: int) -> None:
+    """MockServer answers what the suites do not program: ``204`` to the server's callback
+    test (``GET callbackUri`` when a subscription is created; the suites program it only
+    after their POST) and to every notification (``POST``), below the suites' own
+    expectations (priority -10), so that deliveries are not retried for ever."""
+    for method in ("GET", "POST"):
+        expectation = {
+            "httpRequest": {"method": method},
+            "httpResponse": {"statusCode": 204},
+            "priority": -10,
+            "times": {"unlimited": True},
+        }
+        url = f"http://127.0.0.1:{port}/mockserver/expectation"
+        answer = httpx.put(url, json=expectation, timeout=60)  # its first answers are slow
+        if answer.status_code >= 300:
+            raise SystemExit(f"MockServer refused an expectation: {answer.text[:300]}")
+
+
+def received_notifications(port: int) -> dict[str, int]:
+    """How many notifications of each type MockServer still holds (the suites clear some)."""
+    answer = httpx.put(
+        f"http://127.0.0.1:{port}/mockserver/retrieve?type=REQUESTS&format=JSON",
+        json={"method": "POST"},
+        timeout=60,
+    )
+    counts: dict[str, int] = {}
+    for request in answer.json() if answer.status_code == 200 else []:
+        body = request.get("body")
+        if isinstance(body, dict):
+            body = body.get("json", body.get("string"))
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                body = None
+        kind = body.get("notificationType", "?") if isinstance(body, dict) else "?"
+        counts[str(kind)] = counts.get(str(kind), 0) + 1
+    return counts
 
 
 def run_suite(robot: Path, folder: Path, out: Path, extra: list[str]) -> Path:
@@ -479,17 +700,23 @@ def main(argv: list[str] | None = None) -> int:
         outdir = args.outdir or work / "out"
         cases: list[Case] = []
         callback_port = free_port()
-        with served(work, password) as url, mockserver(args.mockserver_jar, callback_port, work):
+        with (
+            served(work, password) as url,
+            mockserver(args.mockserver_jar, callback_port, work),
+            package_server(work) as files_url,
+        ):
             values = {
-                **Onboarder(url, password, work).values(url),
+                **Onboarder(url, password, work).values(url, callback_port),
                 **write_inputs(work),
                 "mockserver_jar": str(args.mockserver_jar),
                 "callback_port": str(callback_port),
+                "package_uri": f"{files_url}/vnf-uri.zip",
             }
             for suite in suites:
                 folder = prepare_suite(suite, work, values, args.sol005)
                 output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
                 cases += read_results(output, suite)
+            print(f"TST010 notifications MockServer holds: {received_notifications(callback_port)}")
         if args.outdir:
             for log in ("serve.log", "mockserver.log"):
                 shutil.copy(work / log, outdir / log)

@@ -187,6 +187,40 @@ def test_package_notifications(
     assert got[0]["_links"]["vnfPackage"]["href"].endswith(f"/vnfpkgm/v1/vnf_packages/{vnf}")
 
 
+PNFD = b"""pnfd:
+  id: physical-dpi
+  name: physical DPI
+  provider: tests
+  version: '1.0'
+  ext-cpd:
+    - id: outside
+      layer-protocol: [ethernet]
+"""
+
+
+def test_pnfd_notifications(api: Api, subscriber: Subscriber) -> None:
+    with running_subscriber() as nsd_only:
+        pnfd_types = ["PnfdOnBoardingNotification", "PnfdDeletionNotification"]
+        by_id = {"pnfdId": ["physical-dpi"], "notificationTypes": pnfd_types}
+        subscribe(api, "/nsd/v1", {"callbackUri": subscriber.callback, "filter": by_id})
+        other = {"nsdId": ["cloud_ns"]}  # an NSD attribute: no PNFD notification matches it
+        subscribe(api, "/nsd/v1", {"callbackUri": nsd_only.callback, "filter": other})
+        created = api.post("/nsd/v1/pnf_descriptors", json={})
+        assert created.status_code == 201, created.text
+        pnfd = str(created.json()["id"])
+        content = f"/nsd/v1/pnf_descriptors/{pnfd}/pnfd_content"
+        yaml = {"Content-Type": "application/yaml"}
+        assert api.put(content, content=PNFD, headers=yaml).status_code == 201
+        assert api.delete(f"/nsd/v1/pnf_descriptors/{pnfd}").status_code == 204
+        got = subscriber.wait_for(2)
+        assert [n["notificationType"] for n in got] == pnfd_types
+        assert {(n["pnfdInfoId"], n["pnfdId"]) for n in got} == {(pnfd, "physical-dpi")}
+        assert all("nsdInfoId" not in n for n in got)
+        link = got[0]["_links"]["pnfdInfo"]["href"]
+        assert link.endswith(f"/nsd/v1/pnf_descriptors/{pnfd}")
+        assert nsd_only.types() == []  # fanned out with the others: nothing matched it
+
+
 def test_every_notification_of_an_ns_lifecycle_in_order(
     lcm_api: Api,
     nsd: str,

@@ -13,7 +13,6 @@ import json
 import logging
 import socket
 import ssl
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from support.servers import free_port
+from support.servers import free_port, serving
 from support.tls import self_signed
 from typer.testing import CliRunner
 
@@ -153,15 +152,8 @@ class Keystone:
 
 
 def _serve(state: KeystoneState, context: ssl.SSLContext | None) -> Iterator[_KeystoneServer]:
-    server = _KeystoneServer(state, context)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_KeystoneServer(state, context)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

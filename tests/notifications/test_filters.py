@@ -60,6 +60,24 @@ def test_nsd_filter(flt: dict[str, Any], expected: bool) -> None:
     assert matches(NsdmFilter.model_validate(flt), body, NSD) is expected
 
 
+PNFD = {"pnfdInfoId": "i-2", "pnfdId": "dpi", "pnfdName": "DPI", "pnfdProvider": "locus"}
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        ({}, True),
+        ({"pnfdId": ["dpi"], "pnfdProvider": ["locus"]}, True),
+        ({"pnfdInfoIds": ["i-3"]}, False),
+        ({"nsdId": ["dpi"]}, False),  # an NSD attribute never matches a PNFD
+        ({"notificationTypes": ["PnfdDeletionNotification"]}, False),
+    ],
+)
+def test_pnfd_part_of_the_nsd_filter(flt: dict[str, Any], expected: bool) -> None:
+    body = {"notificationType": "PnfdOnBoardingNotification"}
+    assert matches(NsdmFilter.model_validate(flt), body, PNFD) is expected
+
+
 PKG = {
     "vnfPkgId": "p-1",
     "vnfdId": "edge_knf",
@@ -123,7 +141,8 @@ def test_package_filter_by_ids_and_state() -> None:
     [
         (LccnFilter, {"notificationTypes": ["NsdOnBoardingNotification"]}),
         (LccnFilter, {"nsInstanceSubscriptionFilter": {"pnfdIds": ["p"]}}),
-        (NsdmFilter, {"pnfdId": ["p"]}),
+        (NsdmFilter, {"nsdUsageState": ["IN_USE"]}),
+        (NsdmFilter, {"pnfdOnboardingState": ["ENABLED"]}),
         (PkgmFilter, {"operationalState": ["BROKEN"]}),
     ],
 )

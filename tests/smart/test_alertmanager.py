@@ -7,16 +7,16 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
-from support.servers import LOCUS, free_port
+from support.servers import LOCUS, free_port, http_server
 
 from .doubles import FakeNbi
 
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _serve(nbi: FakeNbi) -> tuple[ThreadingHTTPServer, str]:
-    """``nbi`` on a real HTTP server (its handler answers each request)."""
+def _handler(nbi: FakeNbi) -> type[BaseHTTPRequestHandler]:
+    """A request handler that lets ``nbi`` answer each request."""
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
@@ -52,9 +52,7 @@ def _serve(nbi: FakeNbi) -> tuple[ThreadingHTTPServer, str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return Handler
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
@@ -89,7 +87,8 @@ def loop(tmp_path: Path) -> Iterator[tuple[FakeNbi, str, Path]]:
     """Fake NBI <- locus smart serve <- Alertmanager; yields the NBI, Alertmanager's URL and
     the decision log."""
     nbi = FakeNbi.cloud()
-    server, nbi_url = _serve(nbi)
+    stack = ExitStack()
+    nbi_url = stack.enter_context(http_server(_handler(nbi)))
     hook_port, am_port = free_port(), free_port()
     decisions = tmp_path / "decisions.jsonl"
     env = {**os.environ, "LOCUS_NBI_PASSWORD": "pw"}
@@ -160,7 +159,7 @@ def loop(tmp_path: Path) -> Iterator[tuple[FakeNbi, str, Path]]:
     finally:
         _stop(am)
         _stop(smart)
-        server.shutdown()
+        stack.close()
 
 
 def _decisions(path: Path, count: int, timeout: float = 90) -> list[dict[str, object]]:

@@ -10,25 +10,37 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 LOCUS = str(Path(sys.executable).parent / "locus")
 
 
+Server = TypeVar("Server", bound=HTTPServer)
+
+
 @contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """A threaded HTTP server of ``handler`` on a free 127.0.0.1 port: its URL (no path)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def serving(server: Server) -> Iterator[Server]:
+    """``server`` answering in a thread; shut down and closed afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """A threaded HTTP server of ``handler`` on 127.0.0.1 (``port`` 0: a free one): its URL
+    (no path)."""
+    with serving(ThreadingHTTPServer(("127.0.0.1", port), handler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def free_port() -> int:
@@ -42,7 +54,7 @@ def locus_serve(
     data_dir: Path,
     env: Mapping[str, str],
     *,
-    timeout: float = 60,
+    timeout: float = 180,
     command: Sequence[str] = (LOCUS, "serve"),
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start ``locus serve`` (or ``command``, which takes the same ``--port`` and

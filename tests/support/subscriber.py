@@ -11,8 +11,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from support.servers import http_server
 
 
 @dataclass
@@ -102,13 +104,6 @@ def running_subscriber(port: int = 0, sub: Subscriber | None = None) -> Iterator
     """A subscriber on 127.0.0.1 (``port`` 0: a free one), stopped afterwards; ``sub`` goes
     on recording into an earlier one (a subscriber that was down and is back)."""
     sub = sub or Subscriber()
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(sub))
-    sub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(_handler(sub), port) as url:
+        sub.url = url
         yield sub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

@@ -177,6 +177,7 @@ def run_op(browser: Any, runner_dir: Path, submit: str) -> None:
     assert browser.find_elements(By.ID, "op-cancel")  # a running operation may be cancelled
     (runner_dir / "block").unlink()
     wait_for(lambda: op_state(browser) == "COMPLETED", "COMPLETED")
+    assert text_of(browser, "#op-step") == "done"  # not the engine's last step
     assert browser.execute_script("return window.__sameDocument === true")
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from selenium.webdriver.common.by import By
-from support.servers import served_in_thread
+from support.servers import http_server, served_in_thread
 
 from locus_iac.descriptors import Vnfd
 from locus_iac.monitoring.render import MemberView, ServiceView
@@ -155,14 +154,8 @@ class _Prometheus(BaseHTTPRequestHandler):
 @pytest.fixture
 def prometheus() -> Iterator[str]:
     _Prometheus.asked = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Prometheus)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_Prometheus) as url:
+        yield url
 
 
 class _Bus:

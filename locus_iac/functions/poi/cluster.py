@@ -7,21 +7,27 @@ fixes one minute apart at 1 m/s weigh like two fixes 60 m apart).
 Scaling choices, so that 100k-1M records stay fast and bounded in memory:
 
 * **HCA** (agglomerative, cut at ``distance_threshold_m``). Up to ``exact_limit`` points,
-  the exact scipy linkage (O(n^2) memory). Above the limit, points are first
-  **pre-aggregated onto a grid** of side ``threshold / 4`` (each point moves at most
-  ``0.18 * threshold`` in 2-D); the occupied cells' centroids are clustered exactly (the
-  grid side grows until they fit in ``exact_limit``) and every point takes its cell's
-  label. ``single`` linkage above the limit needs no such bound: cutting a single-linkage
-  tree at d equals the connected components of the graph of pairs closer than d, computed
-  on the cell centroids with a KD-tree and sparse components. Clusters with fewer than
-  ``min_cluster_size`` points (cells weighted by their counts) become noise.
+  the exact scipy linkage, run per connected component of the threshold graph for
+  single/average/complete (see ``_hca_exact``; ward runs on all points, O(n^2) memory).
+  Above the limit, points are first **pre-aggregated onto a grid** of side
+  ``threshold / 4`` (each point moves at most ``0.18 * threshold`` in 2-D); the occupied
+  cells' centroids are clustered exactly (the grid side grows until they fit in
+  ``exact_limit``) and every point takes its cell's label. ``single`` linkage above the
+  limit needs no such bound: cutting a single-linkage tree at d equals the connected
+  components of the graph of pairs closer than d, computed on the cell centroids with a
+  KD-tree and sparse components. Clusters with fewer than ``min_cluster_size`` points
+  (cells weighted by their counts) become noise.
 * **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points, scikit-learn's
-  exact DBSCAN. Above, points are snapped to a grid of side ``eps / 10`` and DBSCAN runs
-  on the occupied cells weighted by their counts (``sample_weight``); dense POIs otherwise
-  cost O(n * neighbours) memory. A point moves at most ``0.071 * eps``.
+  exact DBSCAN (a KD-tree pair query plus sparse components gave the same labels but
+  was 2-6x slower at 3,200-20,000 points). Above, points are
+  snapped to a grid of side ``eps / 10`` and DBSCAN runs on the occupied cells weighted
+  by their counts; dense POIs otherwise cost O(n * neighbours) memory. A point moves at
+  most ``0.071 * eps``.
 * **OPTICS** (``min_samples``, ``max_eps_m``, ``xi``, ``min_cluster_size``, by default
   max(30, 1 % of the points): without it the xi extraction splits dense POIs).
-  scikit-learn's OPTICS is roughly quadratic in practice; above ``sample_limit`` points it
+  The ordering is our own on one KD-tree (:mod:`.optics`, scikit-learn's exact result at a
+  fraction of its per-point overhead), the clusters scikit-learn's ``cluster_optics_xi``.
+  The ordering is still quadratic for dense data; above ``sample_limit`` points it
   runs on a seeded uniform sample (``min_samples`` and ``min_cluster_size`` then apply to
   the sample: scaling ``min_samples`` down by the sampling fraction would be the textbook
   density equivalent, but below ~10 the xi extraction fragments dense POIs) and every other
@@ -36,10 +42,12 @@ from typing import Annotated, Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse.csgraph import connected_components
+from scipy.cluster.hierarchy import linkage
 from scipy.spatial import cKDTree
-from sklearn.cluster import DBSCAN, OPTICS
+from sklearn.cluster import DBSCAN
+
+from locus_iac.functions.poi.neighbours import components, threshold_pairs
+from locus_iac.functions.poi.optics import optics_labels
 
 log = logging.getLogger(__name__)
 
@@ -173,20 +181,63 @@ def _grid_aggregate(
 
 
 def _hca_exact(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
-    if features.shape[0] == 1:
+    """The cut of the exact linkage tree, one linkage per threshold-graph component.
+
+    A cluster of single, average or complete linkage merged at height <= t has a pair of
+    points closer than t across every merge (min <= average <= max), so it lies inside one
+    connected component of the graph of pairs closer than t; distances between
+    components are all above t and stay so after any merge. Hence the cut at t is the
+    union of the cuts of each component's own tree, and linkage runs on components (a
+    few hundred points each) instead of on everything (O(n^2) time and memory). Ward's
+    criterion has no such bound: it runs on all points. (With exactly tied distances, as
+    on a lattice, scipy's average/complete tree itself depends on the order of the
+    points; the cut can then differ from a run on all points, as it would for a
+    reordering of them.)
+    """
+    n = features.shape[0]
+    if n == 1:
         return np.zeros(1, dtype=np.int64)
-    tree = linkage(features, method=params.linkage)
-    labels: NDArray[np.int64] = fcluster(
-        tree, t=params.distance_threshold_m, criterion="distance"
-    ).astype(np.int64)
-    return labels - 1
+    threshold = params.distance_threshold_m
+    if params.linkage == "ward":
+        return _cut(features, "ward", threshold)
+    parts = components(n, threshold_pairs(features, threshold))
+    if params.linkage == "single":
+        return parts
+    labels = np.empty(n, dtype=np.int64)
+    order = np.argsort(parts, kind="stable")
+    bounds = np.flatnonzero(np.diff(parts[order])) + 1
+    next_label = 0
+    for members in np.split(order, bounds):
+        if members.size == 1:
+            labels[members] = next_label
+            next_label += 1
+            continue
+        local = _cut(features[members], params.linkage, threshold)
+        labels[members] = local + next_label
+        next_label += int(local.max()) + 1
+    return labels
 
 
-def _hca_single_graph(features: NDArray[np.float64], threshold: float) -> NDArray[np.int64]:
-    tree = cKDTree(features)
-    pairs = tree.sparse_distance_matrix(tree, threshold, output_type="coo_matrix")
-    _, labels = connected_components(pairs, directed=False)
-    return np.asarray(labels, dtype=np.int64)
+def _cut(features: NDArray[np.float64], method: str, threshold: float) -> NDArray[np.int64]:
+    """Flat clusters (0..) of scipy's linkage tree cut at ``threshold``.
+
+    ``fcluster(..., criterion="distance")`` without its per-call validation (a large
+    share of the time for the many small components): these four methods give monotone
+    trees whose rows scipy sorts by height, so the merges at or below the threshold are
+    a prefix of the tree; each merge hands its cluster id down to its two children.
+    """
+    n = features.shape[0]
+    tree = linkage(features, method=method)
+    kept = int(np.searchsorted(tree[:, 2], threshold, side="right"))
+    children = tree[:kept, :2].astype(np.int64).tolist()
+    root = list(range(n + kept))
+    for merge in range(kept - 1, -1, -1):
+        top = root[n + merge]
+        left, right = children[merge]
+        root[left] = top
+        root[right] = top
+    _, labels = np.unique(np.asarray(root[:n], dtype=np.int64), return_inverse=True)
+    return np.asarray(labels, dtype=np.int64).reshape(-1)
 
 
 def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
@@ -197,7 +248,9 @@ def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
     side = params.distance_threshold_m / 4
     centroids, counts, cell_of = _grid_aggregate(features, side)
     if params.linkage == "single":
-        cell_labels = _hca_single_graph(centroids, params.distance_threshold_m)
+        cell_labels = components(
+            counts.size, threshold_pairs(centroids, params.distance_threshold_m)
+        )
         cell_labels = _small_to_noise(cell_labels, counts, params.min_cluster_size)
         return cell_labels[cell_of]
     while centroids.shape[0] > params.exact_limit:
@@ -211,15 +264,26 @@ def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
 
 def _dbscan(features: NDArray[np.float64], params: DbscanParams) -> NDArray[np.int64]:
     n = features.shape[0]
+    model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
     if n <= params.exact_limit:
-        model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
         return np.asarray(model.fit_predict(features), dtype=np.int64)
     side = params.eps_m / 10
     centroids, counts, cell_of = _grid_aggregate(features, side)
     log.info("dbscan: %d points snapped onto %d cells of %.1f m", n, counts.size, side)
-    model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
     cell_labels = np.asarray(model.fit_predict(centroids, sample_weight=counts), dtype=np.int64)
     return cell_labels[cell_of]
+
+
+def _optics_exact(
+    features: NDArray[np.float64], params: OpticsParams, min_cluster_size: int
+) -> NDArray[np.int64]:
+    return optics_labels(
+        features,
+        min_samples=params.min_samples,
+        max_eps=params.max_eps_m,
+        xi=params.xi,
+        min_cluster_size=min_cluster_size,
+    )
 
 
 def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int) -> NDArray[np.int64]:
@@ -227,23 +291,12 @@ def _optics(features: NDArray[np.float64], params: OpticsParams, seed: int) -> N
     if n <= params.min_samples:
         return np.full(n, NOISE, dtype=np.int64)
     if n <= params.sample_limit:
-        model = OPTICS(
-            min_samples=params.min_samples,
-            max_eps=params.max_eps_m,
-            xi=params.xi,
-            min_cluster_size=min(n, params.cluster_size_for(n)),
-        )
-        return np.asarray(model.fit_predict(features), dtype=np.int64)
+        return _optics_exact(features, params, min(n, params.cluster_size_for(n)))
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=params.sample_limit, replace=False))
     log.info("optics: %d points, running on a sample of %d", n, params.sample_limit)
-    model = OPTICS(
-        min_samples=params.min_samples,
-        max_eps=params.max_eps_m,
-        xi=params.xi,
-        min_cluster_size=params.cluster_size_for(params.sample_limit),
-    )
-    sample_labels = np.asarray(model.fit_predict(features[sample]), dtype=np.int64)
+    size = params.cluster_size_for(params.sample_limit)
+    sample_labels = _optics_exact(features[sample], params, size)
     dist, nearest = cKDTree(features[sample]).query(features, k=1)
     labels: NDArray[np.int64] = sample_labels[nearest]
     labels[dist > params.max_eps_m] = NOISE

@@ -31,6 +31,10 @@ function table(columns, rows, attrs) {
     h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c)))))));
 }
 function badge(value) { return h("span", { class: `badge state-${value}` }, value || "—"); }
+/* The step to show for an operation occurrence: an ended one shows how it ended, not the
+ * last step its engine reported. */
+const ENDED = { COMPLETED: "done", FAILED: "failed", ROLLED_BACK: "rolled back" };
+function stepOf(o) { return ENDED[o.operationState] || (o.progress || {}).currentStep || "—"; }
 function notice(text, bad) {
   const n = $("#notice"); n.textContent = text || ""; n.className = bad ? "bad" : "";
 }

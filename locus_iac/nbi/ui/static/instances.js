@@ -168,7 +168,7 @@ async function instancePage(id) {
   box.append(h("h2", {}, "Operations"), opButtons(i, topo.ok ? topo.data : null));
   box.append(h("h3", {}, "Occurrences"), table(["operation", "state", "started", "step"],
     opList.map((o) => [h("a", { href: `#/op/${o.id}`, class: "op-link" }, o.lcmOperationType), badge(o.operationState),
-      new Date(o.startTime).toLocaleString(), o.progress.currentStep || ""])));
+      new Date(o.startTime).toLocaleString(), stepOf(o)])));
   return box;
 }
 
@@ -196,7 +196,7 @@ async function netslicePage(id) {
   const opList = ops.ok ? ops.data.slice().sort((a, b) => String(b.startTime).localeCompare(String(a.startTime))) : [];
   box.append(h("h2", {}, "Operations"), table(["operation", "state", "started", "step"],
     opList.map((o) => [h("a", { href: `#/nsiop/${o.id}` }, o.lcmOperationType), badge(o.operationState),
-      new Date(o.startTime).toLocaleString(), o.progress.currentStep || ""])));
+      new Date(o.startTime).toLocaleString(), stepOf(o)])));
   return box;
 }
 function renderNsiOp(box, o) {
@@ -211,7 +211,7 @@ function renderNsiOp(box, o) {
   box.replaceChildren(
     h("h1", {}, `Netslice ${o.lcmOperationType} `, h("span", { id: "op-state", class: `badge state-${o.operationState}` }, o.operationState)),
     h("p", {}, "Netslice instance ", h("a", { href: `#/nsi/${o.netsliceInstanceId}`, id: "op-nsi" }, o.netsliceInstanceId)),
-    h("p", {}, "Current step: ", h("strong", { id: "op-step" }, p.currentStep || "—")),
+    h("p", {}, "Current step: ", h("strong", { id: "op-step" }, stepOf(o))),
     o.error ? problemView(o.error) : "", h("div", { class: "row" }, buttons),
     h("h2", {}, "Nested NS operations"), table(["subnet", "NS instance", "operation", "state"],
       (p.nested || []).map((n) => [n.netsliceSubnetId, h("a", { href: `#/ns/${n.nsInstanceId}` }, n.nsInstanceId),

@@ -21,7 +21,7 @@ function renderOp(box, o) {
   box.replaceChildren(
     h("h1", {}, `${o.lcmOperationType} `, h("span", { id: "op-state", class: `badge state-${o.operationState}` }, o.operationState)),
     h("p", {}, "NS instance ", h("a", { href: `#/ns/${o.nsInstanceId}`, id: "op-ns" }, o.nsInstanceId), ` · started ${new Date(o.startTime).toLocaleString()}`),
-    h("p", {}, "Current step: ", h("strong", { id: "op-step" }, p.currentStep || "—")),
+    h("p", {}, "Current step: ", h("strong", { id: "op-step" }, stepOf(o))),
     o.error ? problemView(o.error) : "",
     h("div", { class: "row" }, buttons),
     p.placement ? placementView(o) : "",
