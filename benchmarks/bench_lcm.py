@@ -12,14 +12,28 @@ Measured side by side on this machine (numbers printed, never asserted), through
    reverse order) against two single NS operations: the difference is what the netslice
    coordinator adds (planning at request time, one step per supervisor tick).
 
-Run: ``.venv/bin/python benchmarks/bench_lcm.py [--runs N] [--parallel N] [--sleep S]``.
+The one-instance figure is split around the runner (marks it writes): POST to the runner's
+start (the queue, the supervisor's wake-up, the worker process's start and imports) and the
+runner's end to ``COMPLETED`` (recording the result, the client's poll); the workers' CPU
+seconds per operation are printed beside two baselines measured in the same run: a bare
+``python -c pass`` and a process doing only a worker's imports (``lcm_sleep_runner``: the
+product worker's modules).
+
+Every figure is measured for each way of starting workers (``--start``, default both:
+``exec``, a new interpreter per worker, and ``forkserver``, forked from a process that has
+imported the runner), in the same run, one column each.
+
+Run: ``.venv/bin/python benchmarks/bench_lcm.py [--runs N] [--parallel N] [--sleep S]
+[--netslices N] [--start exec,forkserver]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,9 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from lcm_sleep_runner import SLEEPER
 
-from locus_iac.lcm import worker
-from locus_iac.lcm.runner import Job, Outcome, Reporter, RunnerContext, RunnerFactory
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
 
@@ -37,33 +50,11 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "packages"
 BASE = "/nslcm/v1"
 
 
-class SleepRunner:
-    """Does nothing for ``LOCUS_BENCH_SLEEP`` seconds."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def run(self, job: Job, report: Reporter) -> Outcome:
-        time.sleep(self.seconds)
-        return Outcome()
-
-    def rollback(self, job: Job, report: Reporter) -> None:
-        return None
-
-    def recover(self, ns_instance_id: str) -> None:
-        return None
-
-
-def sleeper(context: RunnerContext) -> SleepRunner:
-    return SleepRunner(float(os.environ.get("LOCUS_BENCH_SLEEP", "0")))
-
-
-#: Given to the app factory; its workers run ``python -m bench_lcm worker OP WORKER``.
-SLEEPER = RunnerFactory(sleeper, ("-m", "bench_lcm", "worker"))
-
-
-def _instantiate_all(client: TestClient, auth: dict[str, str], count: int) -> float:
-    """Create ``count`` instances, instantiate them at once; seconds until all COMPLETED."""
+def _instantiate_all(
+    client: TestClient, auth: dict[str, str], count: int
+) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Create ``count`` instances, instantiate them at once: seconds until all COMPLETED, and
+    for each occurrence the wall-clock times of its POST and of the poll that saw COMPLETED."""
     ids = [
         client.post(
             f"{BASE}/ns_instances", json={"nsdId": "edge_ns", "nsName": f"n{i}"}, headers=auth
@@ -71,20 +62,51 @@ def _instantiate_all(client: TestClient, auth: dict[str, str], count: int) -> fl
         for i in range(count)
     ]
     start = time.perf_counter()
-    ops = [
-        client.post(f"{BASE}/ns_instances/{ns}/instantiate", json={}, headers=auth).json()["id"]
-        for ns in ids
-    ]
-    pending = set(ops)
-    while pending:
-        for op in list(pending):
+    posted: dict[str, float] = {}
+    for ns in ids:
+        when = time.time()
+        op = client.post(f"{BASE}/ns_instances/{ns}/instantiate", json={}, headers=auth)
+        posted[op.json()["id"]] = when
+    seen: dict[str, tuple[float, float]] = {}
+    while len(seen) < len(posted):
+        for op in set(posted) - set(seen):
             state = client.get(f"{BASE}/ns_lcm_op_occs/{op}", headers=auth).json()
             if state["operationState"] == "COMPLETED":
-                pending.discard(op)
+                seen[op] = (posted[op], time.time())
             elif state["operationState"] != "PROCESSING":
                 raise SystemExit(f"{op} ended {state['operationState']}: {state.get('error')}")
         time.sleep(0.02)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, seen
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (the workers) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_start(code: str, runs: int) -> tuple[float, float]:
+    """Median wall seconds and mean CPU seconds of ``python -c code`` (the baseline)."""
+    walls = []
+    cpu = _children_cpu()
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls), (_children_cpu() - cpu) / runs
+
+
+def _splits(marks: Path, seen: dict[str, tuple[float, float]]) -> tuple[float, float, float]:
+    """Medians: seconds from POST to the runner's start, from its end to COMPLETED seen, and
+    the worker's CPU seconds by the runner's end."""
+    before, after, cpu = [], [], []
+    for op, (posted, completed) in seen.items():
+        start = (marks / f"{op}.start").read_text().split()
+        end = (marks / f"{op}.end").read_text().split()
+        before.append(float(start[0]) - posted)
+        after.append(completed - float(end[0]))
+        cpu.append(float(end[1]))
+    return statistics.median(before), statistics.median(after), statistics.median(cpu)
 
 
 def _wait_nsi(client: TestClient, auth: dict[str, str], response: Any) -> None:
@@ -112,11 +134,50 @@ def _netslice_cycle(client: TestClient, auth: dict[str, str], run: int) -> tuple
     return up, time.perf_counter() - start
 
 
+def _measure(args: argparse.Namespace, start_method: str) -> dict[str, float]:
+    """The figures of one server whose workers start with ``start_method`` (a fresh data dir)."""
+    os.environ["LOCUS_LCM_START"] = start_method
+    with tempfile.TemporaryDirectory() as tmp:
+        marks = Path(tmp, "marks")
+        marks.mkdir()
+        os.environ["LOCUS_BENCH_MARKS"] = str(marks)
+        settings = Settings(data_dir=Path(tmp), admin_password="bench-pw")
+        with TestClient(create_app(settings, runner=SLEEPER)) as client:
+            auth = _prepare(client)
+            one = [_instantiate_all(client, auth, 1) for _ in range(args.runs)]
+            many = [_instantiate_all(client, auth, args.parallel)[0] for _ in range(args.runs)]
+            cycles = [_netslice_cycle(client, auth, run) for run in range(args.netslices)]
+        seen = {op: times for _, found in one for op, times in found.items()}
+        before, after, worker_cpu = _splits(marks, seen)
+    median_one = statistics.median(wall for wall, _ in one)
+    figures = {
+        "POST -> COMPLETED, one instance": median_one,
+        "MANO overhead per operation": median_one - args.sleep,
+        "  POST -> runner starts in a worker": before,
+        "  runner ends -> COMPLETED seen": after,
+        "  worker CPU by the runner's end": worker_cpu,
+        f"{args.parallel} instances at once": statistics.median(many),
+    }
+    figures[f"ratio {args.parallel} at once / one"] = statistics.median(many) / median_one
+    if cycles:
+        nsi_up = statistics.median(c[0] for c in cycles)
+        figures["netslice of 2 nested NSs, instantiate"] = nsi_up
+        figures["netslice of 2 nested NSs, terminate"] = statistics.median(c[1] for c in cycles)
+        figures["ratio netslice instantiate / (2 x one NS)"] = nsi_up / (2 * median_one)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--sleep", type=float, default=0.0)
+    parser.add_argument("--netslices", type=int, default=5, help="netslice cycles (0: none)")
+    parser.add_argument(
+        "--start",
+        default="exec,forkserver",
+        help="LOCUS_LCM_START values to measure side by side (comma-separated)",
+    )
     args = parser.parse_args()
     here = str(Path(__file__).resolve().parent)
     os.environ.update(
@@ -126,39 +187,38 @@ def main() -> None:
         PYTHONPATH=os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])),
     )
     sys.path.insert(0, here)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), admin_password="bench-pw")
-        with TestClient(create_app(settings, runner=SLEEPER)) as client:
-            token = client.post(
-                "/admin/v1/tokens", json={"username": "admin", "password": "bench-pw"}
-            ).json()["id"]
-            auth = {"Authorization": f"Bearer {token}"}
-            for url, folder in (
-                ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
-                ("/nsd/v1/ns_descriptors_content", "edge_ns"),
-                ("/nst/v1/netslice_templates_content", "edge_nst"),
-            ):
-                data = archive_bytes(read_package(EXAMPLES / folder))
-                client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
-            cluster = {"name": "edge", "credentials": "apiVersion: v1\nkind: Config\n"}
-            client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
-            one = [_instantiate_all(client, auth, 1) for _ in range(args.runs)]
-            many = [_instantiate_all(client, auth, args.parallel) for _ in range(args.runs)]
-            cycles = [_netslice_cycle(client, auth, run) for run in range(args.runs)]
-    median_one, median_many = statistics.median(one), statistics.median(many)
-    print(f"runner time per operation:           {args.sleep:8.3f} s")
-    print(f"POST -> COMPLETED, one instance:      {median_one:8.3f} s (median of {args.runs})")
-    print(f"MANO overhead per operation:          {median_one - args.sleep:8.3f} s")
-    print(f"{args.parallel} instances at once:                {median_many:8.3f} s")
-    print(f"ratio {args.parallel} at once / one:                {median_many / median_one:8.2f}")
-    nsi_up = statistics.median(c[0] for c in cycles)
-    nsi_down = statistics.median(c[1] for c in cycles)
-    print(f"netslice of 2 nested NSs, instantiate: {nsi_up:8.3f} s")
-    print(f"netslice of 2 nested NSs, terminate:   {nsi_down:8.3f} s")
-    print(f"ratio netslice instantiate / (2 x one NS): {nsi_up / (2 * median_one):5.2f}")
+    python_pass = _process_start("pass", args.runs)
+    worker_imports = _process_start("import lcm_sleep_runner", args.runs)
+    methods = args.start.split(",")
+    results = {method: _measure(args, method) for method in methods}
+    print(f"runner time per operation: {args.sleep:.3f} s; medians of {args.runs}")
+    print(f"{'LOCUS_LCM_START':44}" + "".join(f"{m:>12}" for m in methods))
+    for name in results[methods[0]]:
+        print(f"{name:44}" + "".join(f"{results[m][name]:12.3f}" for m in methods))
+    for label, (wall, cpu) in (
+        ("baseline: python -c pass", python_pass),
+        ("baseline: a worker's imports alone", worker_imports),
+    ):
+        print(f"{label:44}{wall:12.3f} s wall {cpu:8.3f} s CPU")
+
+
+def _prepare(client: TestClient) -> dict[str, str]:
+    """Log in, onboard the edge packages, register a cluster; the authorization header."""
+    token = client.post(
+        "/admin/v1/tokens", json={"username": "admin", "password": "bench-pw"}
+    ).json()["id"]
+    auth = {"Authorization": f"Bearer {token}"}
+    for url, folder in (
+        ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
+        ("/nsd/v1/ns_descriptors_content", "edge_ns"),
+        ("/nst/v1/netslice_templates_content", "edge_nst"),
+    ):
+        data = archive_bytes(read_package(EXAMPLES / folder))
+        client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
+    cluster = {"name": "edge", "credentials": "apiVersion: v1\nkind: Config\n"}
+    client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
+    return auth
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["worker"]:  # a worker process of SLEEPER
-        sys.exit(worker.main(sys.argv[2:], sleeper))
     main()

@@ -3,8 +3,10 @@
 Runs a real ``locus serve`` (SQLite in a temp data dir, or the PostgreSQL database of
 ``--database-url``, which is wiped) and drives it with httpx clients that keep their
 connections alive (one client per thread), as in issue 14 defect 12 and issue 19. The
-baseline, measured in the same run with the same clients, is the framework floor: a request
-for an unknown path (routing and a 404 problem, no authentication, no database).
+baselines, measured in the same run with the same clients, are the framework floor: a request
+for an unknown path (routing and a 404 problem, no authentication, no database), and the
+machine's floor: a bare ASGI app answering a constant JSON through the same uvicorn protocol
+as ``locus serve`` (``bare`` rows), which no NBI can beat with the clients on the same cores.
 
 ``--compare OTHER_LOCUS`` starts a second server from another installation (e.g. the venv of
 a checkout of the previous commit) and runs every case on both, alternately, so that the
@@ -31,6 +33,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -51,9 +54,13 @@ def _wipe(database_url: str) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    with engine.begin() as conn:  # the URL's schema (options=-csearch_path=NAME), else public
+        schema = str(conn.execute(text("SHOW search_path")).scalar()).split(",")[0].strip()
+        if not schema or schema.startswith('"$user"'):
+            schema = "public"
+        name = conn.dialect.identifier_preparer.quote_identifier(schema)
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))
     engine.dispose()
 
 
@@ -77,6 +84,38 @@ def _start(
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("server did not start")
+
+
+async def _bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A constant JSON answer: the least any ASGI app served by uvicorn can do."""
+    if scope["type"] != "http":
+        return
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def _serve_bare(port: int) -> None:
+    import uvicorn
+
+    from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, protocol_with
+
+    http = protocol_with(DEFAULT_HEADER_TIMEOUT)
+    uvicorn.run(_bare_app, host="127.0.0.1", port=port, log_level="warning", http=http)
+
+
+def _start_bare() -> tuple[subprocess.Popen[bytes], str]:
+    port = _port()
+    proc = subprocess.Popen([sys.executable, __file__, "--bare-server", str(port)])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(url, timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("bare server did not start")
 
 
 def _onboard(client: httpx.Client, packages: int) -> list[str]:
@@ -169,6 +208,8 @@ def _prepare(label: str, url: str, pid: int, packages: int) -> Server:
 
 
 def _cases(server: Server) -> dict[str, list[str]]:
+    if server.label == "bare":
+        return {"bare ASGI": ["/"]}
     return {
         "floor (404)": ["/no-such-path"],
         "list": [LIST],
@@ -176,30 +217,38 @@ def _cases(server: Server) -> dict[str, list[str]]:
     }
 
 
-def _report(servers: list[Server], clients_list: tuple[int, ...], requests: int) -> None:
+def _run_case(server: Server, name: str, clients: int, requests: int, floor: float | None) -> float:
+    """Drive one case and print its row; returns its p99 (ms)."""
+    per_client = max(1, requests // clients)
+    cpu, started = _cpu_seconds(server.pid), time.perf_counter()
+    lat, errors = _drive(server.url, server.headers, _cases(server)[name], clients, per_client)
+    rate = len(lat) / (time.perf_counter() - started)
+    cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
+    p99 = _pct(lat, 0.99)
+    goal = f"{GOAL_MS.get(clients, 100):.0f}" if name in ("list", "get") else "-"
+    print(
+        f"{server.label:8s} {name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} "
+        f"{p99:8.1f} {goal:>9s} {p99 / (floor or p99):8.1f}x {rate:7.0f} {cpu_ms:10.2f} "
+        f"{dict(errors) or 0}",
+        flush=True,
+    )
+    return p99
+
+
+def _report(
+    servers: list[Server], bare: Server, clients_list: tuple[int, ...], requests: int
+) -> None:
     print(
         f"{'server':8s} {'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} "
         f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} errors"
     )
     for clients in clients_list:
         floor_p99: dict[str, float] = {}
+        _run_case(bare, "bare ASGI", clients, requests, None)
         for name in _cases(servers[0]):
             for server in servers:  # alternately, so that both see the same load
-                per_client = max(1, requests // clients)
-                paths = _cases(server)[name]
-                cpu, started = _cpu_seconds(server.pid), time.perf_counter()
-                lat, errors = _drive(server.url, server.headers, paths, clients, per_client)
-                rate = len(lat) / (time.perf_counter() - started)
-                cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
-                p99 = _pct(lat, 0.99)
-                floor = floor_p99.setdefault(server.label, p99)
-                goal = "-" if name.startswith("floor") else f"{GOAL_MS.get(clients, 100):.0f}"
-                print(
-                    f"{server.label:8s} {name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} "
-                    f"{p99:8.1f} {goal:>9s} {p99 / floor:8.1f}x {rate:7.0f} {cpu_ms:10.2f} "
-                    f"{dict(errors) or 0}",
-                    flush=True,
-                )
+                p99 = _run_case(server, name, clients, requests, floor_p99.get(server.label))
+                floor_p99.setdefault(server.label, p99)
 
 
 def main() -> None:
@@ -211,11 +260,16 @@ def main() -> None:
         "--database-url",
         action="append",
         default=[],
-        help="PostgreSQL database to wipe and use (give it twice with --compare: one each)",
+        help="PostgreSQL database to wipe and use (give it twice with --compare: one each; "
+        "one database serves both with ?options=-csearch_path%%3DNAME, one schema each)",
     )
     parser.add_argument("--compare", metavar="LOCUS", help="another installation's locus")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)  # the bare floor
     parser.add_argument("serve_args", nargs="*", help="extra `locus serve` flags (after --)")
     args = parser.parse_args()
+    if args.bare_server:
+        _serve_bare(args.bare_server)
+        return
     installs = [("this", LOCUS)] + ([("other", args.compare)] if args.compare else [])
     urls: list[str | None] = [*args.database_url] + [None] * len(installs)
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -228,7 +282,11 @@ def main() -> None:
             stack.callback(proc.wait, timeout=30)
             stack.callback(proc.terminate)
             servers.append(_prepare(label, url, proc.pid, args.packages))
-        _report(servers, (1, args.clients), args.requests)
+        bare_proc, bare_url = _start_bare()
+        stack.callback(bare_proc.wait, timeout=30)
+        stack.callback(bare_proc.terminate)
+        bare = Server("bare", bare_url, {}, [], bare_proc.pid)
+        _report(servers, bare, (1, args.clients), args.requests)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

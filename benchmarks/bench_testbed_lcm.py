@@ -9,16 +9,21 @@ For every instantiate of the example ``edge_ns`` it prints the wall time from ``
 ``COMPLETED`` and the part of it the engine reports for its preview and up (the summary
 events' durations, whole seconds); the rest is Ansible's Day1 plus what the MANO adds
 (``benchmarks/bench_lcm.py`` measures the MANO's part alone with a runner that does nothing).
-Then N instances are instantiated at once and the wall time is compared with one. Every
-instance is terminated afterwards.
+The worker's own phase timings (``phase_seconds``: engine runs with the CLI and plugin
+start-up, Ansible) split the rest: what remains is the MANO's (queue, worker start, resolving
+the spec, recording). Then N instances are instantiated at once and the wall time is compared
+with one. Every instance is terminated and deleted afterwards. Each figure is measured for
+each way of starting workers (``--start``, default ``exec,forkserver``), side by side.
 
-Run: ``.venv/bin/python benchmarks/bench_testbed_lcm.py [--runs N] [--parallel N]``.
+Run: ``.venv/bin/python benchmarks/bench_testbed_lcm.py [--runs N] [--parallel N]
+[--start exec,forkserver]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -27,6 +32,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from locus_iac.catalogue.instances import OpOccRow
 from locus_iac.engine import find_pulumi
 from locus_iac.nbi import Settings, create_app
 from locus_iac.packages import archive_bytes, read_package
@@ -59,7 +65,24 @@ def _engine_seconds(occ: dict[str, Any]) -> float:
     )
 
 
-def _instantiate(client: TestClient, auth: dict[str, str], count: int) -> tuple[float, list[Any]]:
+def _phases(client: TestClient, occs: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """Per occurrence: wall seconds of its engine runs (preview + up, CLI and plugins
+    included) and of Ansible, as the worker timed them (``phase_seconds``)."""
+    with client.app.state.services.db.session(readonly=True) as session:  # type: ignore[attr-defined]
+        rows = [session.get(OpOccRow, occ["id"]) for occ in occs]
+        return [dict(row.phase_seconds or {}) if row else {} for row in rows]
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes so far: started (``exec``) workers with the
+    engines and Ansible they ran; forked workers are the pre-started process's children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _instantiate(
+    client: TestClient, auth: dict[str, str], count: int
+) -> tuple[float, list[Any], list[dict[str, float]]]:
     start = time.perf_counter()
     accepted = [
         client.post(
@@ -71,6 +94,7 @@ def _instantiate(client: TestClient, auth: dict[str, str], count: int) -> tuple[
     ]
     occs = _wait(client, auth, [a["nsLcmOpOccId"] for a in accepted])
     wall = time.perf_counter() - start
+    phases = _phases(client, occs)
     terminations = [
         client.post(f"{NS}/ns_instances/{a['id']}/terminate", json={}, headers=auth).json()
         for a in accepted
@@ -78,24 +102,17 @@ def _instantiate(client: TestClient, auth: dict[str, str], count: int) -> tuple[
     _wait(client, auth, [t["nsLcmOpOccId"] for t in terminations])
     for a in accepted:
         client.delete(f"{NS}/ns_instances/{a['id']}", headers=auth)
-    return wall, occs
+    return wall, occs, phases
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--parallel", type=int, default=3)
-    args = parser.parse_args()
-    kubeconfig = TESTBED / "kubeconfig"
-    if not kubeconfig.exists():
-        raise SystemExit(f"the local testbed is not up ({kubeconfig} missing): locus testbed up")
-    if find_pulumi() is None:
-        raise SystemExit("no pulumi engine: run scripts/bootstrap-tools (locus testbed tools)")
+def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> dict[str, float]:
+    """The figures of one server whose workers start with ``start_method`` (fresh dirs)."""
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(
             PULUMI_BACKEND_URL=Path(tmp, "backend").as_uri(),
             PULUMI_CONFIG_PASSPHRASE="bench",
             LOCUS_LCM_WORKERS=str(max(args.parallel, 1)),
+            LOCUS_LCM_START=start_method,
         )
         os.environ.pop("LOCUS_LCM_RUNNER", None)
         Path(tmp, "backend").mkdir()
@@ -113,19 +130,54 @@ def main() -> None:
                 client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
             cluster = {"name": "local", "credentials": kubeconfig.read_text()}
             client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
+            cpu = _children_cpu()
             singles = [_instantiate(client, auth, 1) for _ in range(args.runs)]
+            cpu = (_children_cpu() - cpu) / args.runs
             many = [_instantiate(client, auth, args.parallel)[0] for _ in range(args.runs)]
-    walls = [wall for wall, _ in singles]
-    occs = [occ for _, found in singles for occ in found]
-    engine = statistics.median(_engine_seconds(o) for o in occs)
-    one = statistics.median(walls)
-    print(f"one instantiate, POST -> COMPLETED:   {one:7.2f} s (median of {args.runs})")
-    print(f"  the engine's own (preview + up):    {engine:7.2f} s")
-    print(f"  Ansible Day1 and the MANO (rest):   {one - engine:7.2f} s")
-    print(f"{args.parallel} instantiates at once:            {statistics.median(many):7.2f} s")
-    print(
-        f"ratio {args.parallel} at once / one:                {statistics.median(many) / one:7.2f}"
+    one = statistics.median(wall for wall, _, _ in singles)
+    occs = [occ for _, found, _ in singles for occ in found]
+    phases = [p for _, _, found in singles for p in found]
+    engine_wall = statistics.median(p.get("engine", 0.0) for p in phases)
+    ansible = statistics.median(p.get("ansible", 0.0) for p in phases)
+    parallel = statistics.median(many)
+    return {
+        "one instantiate, POST -> COMPLETED": one,
+        "  engine runs (preview + up), wall": engine_wall,
+        "  of which the engine's own summaries": statistics.median(
+            _engine_seconds(o) for o in occs
+        ),
+        "  Ansible Day1": ansible,
+        "  the MANO (rest)": one - engine_wall - ansible,
+        "  MANO share of engine + Ansible (%)": 100
+        * (one - engine_wall - ansible)
+        / max(engine_wall + ansible, 1e-9),
+        "CPU s per instantiate + terminate (exec)": cpu,
+        f"{args.parallel} instantiates at once": parallel,
+        f"ratio {args.parallel} at once / one": parallel / one,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--parallel", type=int, default=3)
+    parser.add_argument(
+        "--start",
+        default="exec,forkserver",
+        help="LOCUS_LCM_START values to measure side by side (comma-separated)",
     )
+    args = parser.parse_args()
+    kubeconfig = TESTBED / "kubeconfig"
+    if not kubeconfig.exists():
+        raise SystemExit(f"the local testbed is not up ({kubeconfig} missing): locus testbed up")
+    if find_pulumi() is None:
+        raise SystemExit("no pulumi engine: run scripts/bootstrap-tools (locus testbed tools)")
+    methods = args.start.split(",")
+    results = {method: _measure(args, kubeconfig, method) for method in methods}
+    print(f"seconds (medians of {args.runs}); goal: MANO <= 5 % of engine + Ansible, ratio <= 2")
+    print(f"{'LOCUS_LCM_START':40}" + "".join(f"{m:>12}" for m in methods))
+    for name in results[methods[0]]:
+        print(f"{name:40}" + "".join(f"{results[m][name]:12.2f}" for m in methods))
 
 
 if __name__ == "__main__":

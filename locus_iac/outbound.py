@@ -7,9 +7,13 @@ destinations differ), its own error type, JSON pointers and messages.
 
 * :func:`parse_allow` reads an allow list: comma-separated IP addresses or networks;
 * :func:`judge` resolves a URL's host to every address and says which lie outside the list;
-* :func:`peer_allowed` checks the address a response actually came from (a name that
-  resolves differently the second time is caught there, after the request was sent: its
-  answer is not used; connections are not pinned to the checked addresses);
+* :func:`open_stream` sends a request over a connection to one of the addresses it has just
+  checked (the connection is pinned: the host name is not resolved a second time, so a name
+  that resolves elsewhere between the check and the connection cannot lead the request
+  there); the ``Host`` header and, for https, the TLS server name and certificate check
+  stay those of the host name;
+* :func:`peer_allowed` checks the address a response actually came from (a second line of
+  defence behind the pinning);
 * :func:`read_limited` reads a body no larger than a limit, within a deadline;
 * :func:`fetch_token` is the OAuth 2.0 client credentials grant (RFC 6749 clause 4.4):
   ``POST grant_type=client_credentials`` with the client authenticated by HTTP Basic, the
@@ -24,9 +28,11 @@ import ipaddress
 import json
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
+from typing import Any
 
 import httpx
 
@@ -117,6 +123,63 @@ class OutboundRefused(LocusError):
         self.code = code
 
 
+def _pinned_request(
+    client: httpx.Client, method: str, url: httpx.URL, address: str, **kwargs: Any
+) -> httpx.Request:
+    """``method url`` addressed to ``address``, still naming ``url``'s host in ``Host`` and,
+    for https, as the TLS server name. An https connection is not kept for reuse: the
+    client's pool knows it by address, and another host name at that address must get its
+    own certificate check."""
+    headers = httpx.Headers(kwargs.pop("headers", None))
+    headers["Host"] = url.netloc.decode("ascii")
+    extensions: dict[str, Any] = {}
+    if url.scheme == "https":
+        extensions["sni_hostname"] = url.raw_host.decode("ascii")
+        headers["Connection"] = "close"
+    target = url.copy_with(host=address)
+    return client.build_request(method, target, headers=headers, extensions=extensions, **kwargs)
+
+
+@contextmanager
+def open_stream(
+    client: httpx.Client,
+    method: str,
+    url: httpx.URL,
+    allow: Sequence[Network],
+    *,
+    resolver: Resolver = resolve,
+    auth: tuple[str, str] | None = None,
+    **kwargs: Any,
+) -> Iterator[httpx.Response]:
+    """The streamed response to ``method url`` (``kwargs`` as for ``client.build_request``; ``auth``
+    HTTP Basic),
+    sent to an address of ``url``'s host that ``allow`` admits, resolved once here (the
+    addresses are tried in order while they refuse the connection). OutboundRefused with
+    code ``address-not-allowed`` when the host has an address outside ``allow``, does not
+    resolve, or the connection ends elsewhere; httpx errors as httpx raises them."""
+    verdict = judge(url, allow, resolver)
+    if not verdict.allowed:
+        message = f"{url.host} ({verdict.listed}) is not an address this server may call"
+        raise OutboundRefused("address-not-allowed", message)
+    response: httpx.Response | None = None
+    for address in verdict.addresses:
+        request = _pinned_request(client, method, url, address, **kwargs)
+        try:
+            response = client.send(request, stream=True, auth=auth)
+            break
+        except httpx.ConnectError:
+            if address == verdict.addresses[-1]:
+                raise
+    assert response is not None  # the loop either set it or raised
+    try:
+        if not peer_allowed(response, allow):
+            message = f"the connection to {url.host} ended at a refused address"
+            raise OutboundRefused("address-not-allowed", message)
+        yield response
+    finally:
+        response.close()
+
+
 @dataclass(frozen=True)
 class Token:
     """An access token and its lifetime in seconds (``None``: the endpoint gave none)."""
@@ -133,17 +196,17 @@ def fetch_token(
     allow: Sequence[Network],
     *,
     deadline: float | None = None,
+    resolver: Resolver = resolve,
 ) -> Token:
-    """The client credentials grant at ``url``, which the caller has already checked with
-    :func:`judge`; the connected peer is checked here. OutboundRefused when it fails."""
+    """The client credentials grant at ``url``, over a connection pinned to an address
+    ``allow`` admits (:func:`open_stream`). OutboundRefused when it fails."""
     form = {"grant_type": "client_credentials"}
     headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
     auth = (client_id, client_secret)
     try:
-        with client.stream("POST", url, data=form, headers=headers, auth=auth) as response:
-            if not peer_allowed(response, allow):
-                message = f"the token endpoint {url.host} connected from a refused address"
-                raise OutboundRefused("address-not-allowed", message)
+        with open_stream(
+            client, "POST", url, allow, resolver=resolver, data=form, headers=headers, auth=auth
+        ) as response:
             if response.status_code != 200:
                 message = f"the token endpoint answered {response.status_code}"
                 raise OutboundRefused("token-refused", message)

@@ -20,9 +20,11 @@ from locus_iac.notifications import NotifySettings
 from locus_iac.outbound import (
     TOKEN_BODY_LIMIT,
     OutboundRefused,
+    _pinned_request,
     allowed,
     fetch_token,
     judge,
+    open_stream,
     parse_allow,
     peer_allowed,
     read_limited,
@@ -207,3 +209,45 @@ def test_a_body_within_the_limit_is_read_whole(endpoint: Endpoint) -> None:
         client.stream("POST", endpoint.url) as response,
     ):
         assert read_limited(response, len(endpoint.body), None) == endpoint.body
+
+
+def test_requests_go_to_the_address_checked_once_and_name_their_host(
+    endpoint: Endpoint,
+) -> None:
+    port = httpx.URL(endpoint.url).port
+    answers = [["127.0.0.1"], ["192.0.2.9"]]  # a name that would resolve elsewhere next time
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return answers[len(asked) - 1]
+
+    url = httpx.URL(f"http://svc.test:{port}/token")
+    with (
+        httpx.Client(trust_env=False, timeout=5) as client,
+        open_stream(client, "POST", url, LOOPBACK, resolver=rebinding, data={"a": "b"}) as answer,
+    ):
+        assert answer.status_code == 200
+    assert asked == ["svc.test"]  # resolved once: the connection used that answer
+    assert answer.request.headers["host"] == f"svc.test:{port}"
+    assert endpoint.seen[0][1] == {"a": ["b"]}
+
+
+def test_a_host_with_an_address_outside_is_not_called(endpoint: Endpoint) -> None:
+    url = httpx.URL("http://svc.test/token")
+    with (
+        httpx.Client(trust_env=False, timeout=5) as client,
+        pytest.raises(OutboundRefused, match=r"svc\.test \(192\.0\.2\.9\)") as caught,
+        open_stream(client, "GET", url, LOOPBACK, resolver=lambda h, p: ["192.0.2.9"]),
+    ):
+        pass
+    assert caught.value.code == "address-not-allowed" and endpoint.seen == []
+
+
+def test_https_keeps_the_host_name_for_tls_and_no_pooled_connection() -> None:
+    with httpx.Client(trust_env=False) as client:
+        request = _pinned_request(client, "GET", httpx.URL("https://oss.example:8443/cb"), "::1")
+    assert request.url.host == "::1" and request.url.port == 8443
+    assert request.headers["host"] == "oss.example:8443"
+    assert request.extensions["sni_hostname"] == "oss.example"
+    assert request.headers["connection"] == "close"

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import Select, and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session, aliased, object_session
 
 from locus_iac.catalogue import package_events
@@ -203,15 +203,9 @@ def read_content(session: Session, row: PackageRow) -> bytes:
     return blob.data
 
 
-def referenced_packages(session: Session, rows: Sequence[PackageRow]) -> dict[str, list[str]]:
-    """For each row, the ids of the packages holding the descriptors it references.
-
-    (SOL005 NsdInfo ``vnfPkgIds``; ``nsdInfoIds`` of a netslice template.)
-    """
-    if not rows:
-        return {}
-    target = aliased(PackageRow)
-    query = (
+def _references_query() -> Select[str, str]:
+    target = aliased(PackageRow, name="ref_target")
+    return (
         select(PackageRefRow.package_id, target.id)
         .join(
             target,
@@ -221,10 +215,24 @@ def referenced_packages(session: Session, rows: Sequence[PackageRow]) -> dict[st
                 target.descriptor_id == PackageRefRow.descriptor_id,
             ),
         )
-        .where(PackageRefRow.package_id.in_([r.id for r in rows]))
+        .where(PackageRefRow.package_id.in_(bindparam("ids", expanding=True)))
         .order_by(target.id)
     )
+
+
+# built once: an ``aliased()`` entity and its statement cost more CPU to construct than the
+# query takes to run (issue 19: a third of a package GET's CPU)
+_REFERENCES = _references_query()
+
+
+def referenced_packages(session: Session, rows: Sequence[PackageRow]) -> dict[str, list[str]]:
+    """For each row, the ids of the packages holding the descriptors it references.
+
+    (SOL005 NsdInfo ``vnfPkgIds``; ``nsdInfoIds`` of a netslice template.)
+    """
+    if not rows:
+        return {}
     found: dict[str, list[str]] = {r.id: [] for r in rows}
-    for source_id, target_id in session.execute(query):
+    for source_id, target_id in session.execute(_REFERENCES, {"ids": [r.id for r in rows]}):
         found[source_id].append(target_id)
     return found

@@ -150,17 +150,24 @@ class OperationOccurrence(BaseModel):
         return self.model_copy(update={"current_step": step})
 
     def with_stack_records(self, records: Iterable[ProgressRecord]) -> OperationOccurrence:
-        """Add Pulumi progress records (kept up to a cap; counts are folded from all)."""
+        """Add Pulumi progress records (kept up to a cap; counts are folded from all).
+
+        A record that moves the engine's step (a resource started or failed) makes it the
+        occurrence's step; otherwise the step stays what the worker said last (``day1: ...``
+        after ``up``), so that ``continue`` sees the configuration step that failed."""
         progress = self.stack_progress
         kept = list(self.stack_records)
         dropped = self.dropped_records
+        step = self.current_step
         for record in records:
+            before = progress.current_step
             progress = progress.apply(record)
+            if progress.current_step != before:
+                step = progress.current_step
             if len(kept) < _MAX_RECORDS:
                 kept.append(record)
             else:
                 dropped += 1
-        step = progress.current_step or self.current_step
         return self.model_copy(
             update={
                 "stack_progress": progress,

@@ -455,7 +455,7 @@ def record_progress(
         for phase, seconds in phase_seconds.items():
             totals[phase] = round(float(totals.get(phase, 0.0)) + seconds, 3)
         row.phase_seconds = totals
-    occ = to_occurrence(row)
+    occ = to_occurrence(row).with_stack_records(records)  # a step given here is newer
     if step is not None:
         occ = occ.with_step(step)
     if preview is not None:
@@ -464,7 +464,7 @@ def record_progress(
         occ = occ.with_placement(placement)
     if outputs is not None:
         occ = occ.with_outputs(outputs)
-    occ = occ.with_stack_records(records).with_task_results(task_results)
+    occ = occ.with_task_results(task_results)
     _store(row, occ)
     return occ.is_cancel_pending
 

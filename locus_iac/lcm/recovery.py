@@ -41,6 +41,7 @@ from pathlib import Path
 from locus_iac.catalogue import Database
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
+from locus_iac.lcm.launch import WORKER_MARKS
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.runner import OperationRunner
 from locus_iac.lcm.states import LcmEvent
@@ -82,19 +83,33 @@ def interrupt(
 
 def _group_members(pgid: int, op_occ_id: str) -> list[int]:
     """Processes of process group ``pgid`` that the worker of ``op_occ_id`` started (Linux
-    ``/proc``): the worker itself (its command line names the occurrence, whichever runner's
-    entry point it is) and the Pulumi processes it ran."""
+    ``/proc``): the worker itself (a started one's command line names the occurrence,
+    whichever runner's entry point it is; a forked one holds its mark file open, see
+    :mod:`locus_iac.lcm.launch`) and the Pulumi processes it ran."""
     marks = (op_occ_id.encode(), b"pulumi")
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid or fields[0] == "Z":
+                continue
             cmdline = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError):
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z" and any(m in cmdline for m in marks):
+        if any(m in cmdline for m in marks) or _holds_mark(stat.parent, op_occ_id):
             members.append(int(stat.parent.name))
     return members
+
+
+def _holds_mark(proc: Path, op_occ_id: str) -> bool:
+    """Whether the process ``proc`` (``/proc/<pid>``) has the occurrence's mark file open."""
+    suffix = f"/{WORKER_MARKS}/{op_occ_id}"
+    with contextlib.suppress(OSError):
+        for fd in (proc / "fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd).endswith(suffix):
+                    return True
+    return False
 
 
 def stop_orphans(worker_pid: int | None, op_occ_id: str) -> int:

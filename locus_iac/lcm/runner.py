@@ -110,13 +110,17 @@ class RunnerFactory:
     """Which operation runner a server and its worker processes use.
 
     ``build`` makes the runner in this process (the server: crash recovery, clean-up after a
-    cancel). ``worker`` are the arguments of the Python interpreter that start a worker
-    process (e.g. ``("-m", "locus_iac.lcm.worker")``): its entry point calls
-    :func:`locus_iac.lcm.worker.main` with the same ``build``.
+    cancel) and in a forked worker process (a module-level function: it is pickled by name).
+    ``worker`` are the arguments of the Python interpreter that start a worker process when
+    workers are not forked (``LOCUS_LCM_START=exec``; e.g. ``("-m", "locus_iac.lcm.worker")``):
+    its entry point calls :func:`locus_iac.lcm.worker.main` with the same ``build``.
+    ``preload`` are the modules the process that forks workers imports once, up front (what
+    ``build``'s runner imports when it is made); see :mod:`locus_iac.lcm.launch`.
     """
 
     build: Callable[[RunnerContext], OperationRunner]
     worker: tuple[str, ...]
+    preload: tuple[str, ...] = ()
 
 
 def product_runner(context: RunnerContext) -> OperationRunner:
@@ -127,6 +131,9 @@ def product_runner(context: RunnerContext) -> OperationRunner:
     return runner_from_env(context)
 
 
-#: The product's runner: built by :func:`product_runner`, in worker processes started as
-#: ``python -m locus_iac.lcm.worker``.
-PRODUCT_RUNNER = RunnerFactory(product_runner, ("-m", "locus_iac.lcm.worker"))
+#: The product's runner: built by :func:`product_runner`, in worker processes forked from a
+#: process that has imported :mod:`locus_iac.lcm.operations` (or started as ``python -m
+#: locus_iac.lcm.worker``).
+PRODUCT_RUNNER = RunnerFactory(
+    product_runner, ("-m", "locus_iac.lcm.worker"), preload=("locus_iac.lcm.operations",)
+)

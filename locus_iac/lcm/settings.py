@@ -4,6 +4,9 @@
 ``LOCUS_LCM_WORKERS``       worker processes running at the same time (default 4)
 ``LOCUS_LCM_POLL``          seconds between two looks at the queue (default 0.5)
 ``LOCUS_LCM_GRACE``         seconds a stopped worker gets before SIGKILL (default 10)
+``LOCUS_LCM_START``         how a worker process starts: ``forkserver`` (default: forked from
+                            a process that has imported the runner) or ``exec`` (a new
+                            interpreter); see :mod:`locus_iac.lcm.launch`
 =========================  ===============================================================
 
 Which operation runner the workers use is not a setting: it is given in code
@@ -15,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -26,6 +29,7 @@ _ENV = {
     "max_workers": "LOCUS_LCM_WORKERS",
     "poll_interval": "LOCUS_LCM_POLL",
     "grace": "LOCUS_LCM_GRACE",
+    "start_method": "LOCUS_LCM_START",
 }
 
 
@@ -39,6 +43,7 @@ class LcmSettings(BaseModel):
     max_workers: Annotated[int, Field(ge=1, le=256)] = 4
     poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
     grace: Annotated[float, Field(ge=0, le=600)] = 10.0
+    start_method: Literal["forkserver", "exec"] = "forkserver"
 
     @classmethod
     def from_env(

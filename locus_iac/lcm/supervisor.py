@@ -2,9 +2,9 @@
 
 One thread of the server process looks at the queue every ``poll_interval`` seconds. For each
 runnable occurrence (up to ``max_workers`` at once) it claims the row for itself and starts
-a worker process (the :class:`~locus_iac.lcm.runner.RunnerFactory`'s ``worker``; ``python -m
-locus_iac.lcm.worker`` for the product's runner) in a new session (its own process group, so
-the Pulumi and Ansible processes it starts can be stopped with it). Different NS instances
+a worker process (:mod:`locus_iac.lcm.launch`: forked from a process that has already imported
+the runner, or a new interpreter) in a new session (its own process group, so the Pulumi and
+Ansible processes it starts can be stopped with it). Different NS instances
 thus run in parallel; one instance never has two (the per-instance lock of
 :mod:`locus_iac.lcm.queue`).
 
@@ -26,7 +26,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -35,6 +34,7 @@ from dataclasses import dataclass
 from locus_iac.catalogue import Database
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
+from locus_iac.lcm.launch import WorkerProcess, prestart, spawn_worker
 from locus_iac.lcm.nsi_coordinator import NsiCoordinator
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.recovery import interrupt
@@ -48,23 +48,11 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Worker:
     op_occ_id: str
-    process: subprocess.Popen[bytes]
+    process: WorkerProcess
     deadline: float | None = None  # monotonic; from the request's ``timeout`` (seconds)
 
 
-def spawn_worker(
-    settings: LcmSettings, runner: RunnerFactory, op_occ_id: str, worker: str
-) -> subprocess.Popen[bytes]:
-    """Start the worker process of one claimed occurrence (in its own process group)."""
-    return subprocess.Popen(
-        [sys.executable, *runner.worker, op_occ_id, worker],
-        env=settings.worker_env(),
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def stop_process_group(process: subprocess.Popen[bytes], grace: float) -> None:
+def stop_process_group(process: WorkerProcess, grace: float) -> None:
     """SIGTERM the worker's process group, SIGKILL it after ``grace`` seconds."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         with contextlib.suppress(ProcessLookupError):
@@ -100,6 +88,7 @@ class Supervisor:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        prestart(self._settings, self._factory)
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
         log.info("%s started (%d workers at most)", self.name, self._settings.max_workers)

@@ -36,10 +36,9 @@ from locus_iac.monitoring.metrics import ManoMetrics
 from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
 from locus_iac.nbi import api_versions, openapi, problems, semantics, ui
 from locus_iac.nbi.context import Services
-from locus_iac.nbi.observability import RequestMetrics
+from locus_iac.nbi.edge import Edge
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
-from locus_iac.nbi.osm.prefix import OsmPrefix
 from locus_iac.nbi.routers import (
     admin,
     content,
@@ -52,8 +51,6 @@ from locus_iac.nbi.routers import (
 )
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.throttle import LoginThrottle
-from locus_iac.nbi.timeouts import BodyReadTimeout
-from locus_iac.nbi.uploads import BodyLimit
 from locus_iac.nbi.workers import UploadPool
 from locus_iac.notifications import CallbackClient, NotificationDrainer, NotifySettings
 
@@ -90,6 +87,15 @@ def open_services(settings: Settings, inspector: Inspector | None = None) -> Ser
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
     box = SecretBox.from_data_dir(settings.data_dir, key)
     return Services(settings, db, box, inspector or PackageInspector())
+
+
+def _warm_routes(app: FastAPI) -> None:
+    """Match one request that no route serves against every route, so that FastAPI builds its
+    per-route state (dependency graphs, validators) now instead of on the first request to
+    each router (seconds of CPU under load, all on the event loop; issue 19)."""
+    scope = {"type": "http", "method": "GET", "path": "/-warm-up-", "root_path": "", "headers": []}
+    for route in app.router.routes:
+        route.matches(dict(scope))
 
 
 def _monitoring_from_env() -> MonitoringSettings | None:
@@ -143,6 +149,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _warm_routes(_app)
         lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
         lcm.start()
         _app.state.lcm = lcm
@@ -173,10 +180,13 @@ def create_app(
     conf = svc.settings
     app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
     app.state.login_throttle = LoginThrottle(conf.login_failures)
-    app.add_middleware(BodyLimit, limit=svc.settings.max_upload_bytes)
-    app.add_middleware(BodyReadTimeout, seconds=conf.body_timeout)
-    app.add_middleware(OsmPrefix)  # /osm/... as /... (OSM's client)
-    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    # the one middleware: /osm prefix, body limit and timeout, request metrics
+    app.add_middleware(
+        Edge,
+        metrics=app.state.metrics,
+        max_body=conf.max_upload_bytes,
+        body_seconds=conf.body_timeout,
+    )
     problems.install(app)
     app.include_router(admin.router)
     app.include_router(sites.router)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from locus_iac.catalogue import Caller, Database, Inspector, SecretBox, authenticate
+from locus_iac.catalogue import Caller, Database, Inspector, SecretBox
 from locus_iac.errors import AuthError
+from locus_iac.nbi.callers import CallerCache
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.settings import Settings
 from locus_iac.nbi.ui.session import SESSION_COOKIE, check_csrf
@@ -22,6 +23,7 @@ class Services:
     db: Database
     box: SecretBox
     inspector: Inspector
+    callers: CallerCache = field(default_factory=CallerCache)
 
 
 async def services(request: Request) -> Services:
@@ -39,7 +41,7 @@ def _services_of(request: Request) -> Services:
 _bearer = HTTPBearer(auto_error=False, description="a token from POST /admin/v1/tokens")
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
@@ -47,6 +49,9 @@ def caller(
     cookie with its CSRF header on a state change: :mod:`locus_iac.nbi.ui.session`), else 401.
     An ``Authorization`` header that is not of the form ``Bearer <token>`` is a 400 (SOL013
     clause 8.1: a malformed request), a missing, unknown or expired token a 401.
+
+    ``async``: a token resolved a moment ago is answered from :class:`CallerCache` on the
+    event loop; only a miss asks the catalogue, on a worker thread.
     """
     _require_well_formed(request.headers.get("authorization"))
     if credentials is not None and credentials.credentials:
@@ -56,8 +61,8 @@ def caller(
         if not token:
             raise AuthError("missing bearer token: get one with POST /admin/v1/tokens")
         check_csrf(request, token)
-    with _services_of(request).db.session(readonly=True) as session:
-        return authenticate(session, token)
+    svc = _services_of(request)
+    return await svc.callers.resolve(svc.db, token)
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 clause 2.1, b64token

@@ -35,7 +35,7 @@ from locus_iac.outbound import (
     OutboundRefused,
     fetch_token,
     judge,
-    peer_allowed,
+    open_stream,
     read_limited,
 )
 
@@ -142,9 +142,7 @@ def fetch_package(
             if (url.scheme, url.host, url.port) == origin:
                 send.update(headers)  # credentials only for the origin the client named
             try:
-                with client.stream("GET", url, headers=send) as response:
-                    if not peer_allowed(response, policy.allow):
-                        raise _refuse(ADDRESS, "address-not-allowed", "connected to a refused peer")
+                with open_stream(client, "GET", url, policy.allow, headers=send) as response:
                     if response.is_redirect:
                         target = response.headers.get("location", "")
                         url = check_address(str(url.join(target)), policy)
@@ -156,6 +154,8 @@ def fetch_package(
                         message = f"{_shown(url)} answered {response.status_code}"
                         raise _refuse(ADDRESS, "fetch-failed", message)
                     data = _read(response, policy, deadline)
+            except OutboundRefused as exc:
+                raise _refuse(ADDRESS, exc.code, str(exc)) from None
             except httpx.HTTPError as exc:
                 message = f"{type(exc).__name__} while fetching {url.host}"
                 raise _refuse(ADDRESS, "fetch-failed", message) from None

@@ -1,4 +1,4 @@
-"""Request body read timeout (ASGI middleware).
+"""Request body read timeout (applied by the NBI's middleware, :mod:`locus_iac.nbi.edge`).
 
 uvicorn waits for a request body as long as the client likes: a body shorter than its
 ``Content-Length``, or one sent a byte a minute, held a request (and its memory) forever.
@@ -15,9 +15,7 @@ import asyncio
 import time
 
 from fastapi import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from locus_iac.nbi.problems import problem
+from starlette.types import Message, Receive
 
 
 class BodyTimeout(HTTPException):
@@ -28,49 +26,27 @@ class BodyTimeout(HTTPException):
         super().__init__(408, detail, headers={"Connection": "close"})
 
 
-class BodyReadTimeout:
-    """Bound every wait for request body data by ``seconds`` and the whole body by ``total``."""
+def bounded(receive: Receive, seconds: float, total: float) -> Receive:
+    """``receive`` with every wait for body data bounded by ``seconds`` and the whole body by
+    ``total`` (from now); past either it raises :class:`BodyTimeout`. Once the body is
+    complete, later calls (a disconnect) wait as long as they like."""
+    deadline = time.monotonic() + total
+    body_done = False
 
-    def __init__(self, app: ASGIApp, seconds: float, total: float | None = None) -> None:
-        self.app = app
-        self.seconds = seconds
-        self.total = total if total is not None else 20 * seconds
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        deadline = time.monotonic() + self.total
-        body_done = False
-        started = False
-
-        async def timed_receive() -> Message:
-            nonlocal body_done
-            if body_done:
-                return await receive()
-            wait = min(self.seconds, deadline - time.monotonic())
-            try:
-                message = await asyncio.wait_for(receive(), max(wait, 0.001))
-            except TimeoutError:
-                raise BodyTimeout(
-                    f"the request body did not arrive in time (no data for {self.seconds:g} s "
-                    f"or more than {self.total:g} s in all); the request is dropped"
-                ) from None
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                body_done = True
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+    async def timed_receive() -> Message:
+        nonlocal body_done
+        if body_done:
+            return await receive()
+        wait = min(seconds, deadline - time.monotonic())
         try:
-            await self.app(scope, timed_receive, tracking_send)
-        except BodyTimeout as exc:  # raised outside the routes' exception handlers
-            if started:
-                raise
-            headers = dict(exc.headers or {})
-            response = problem(408, "Request Timeout", str(exc.detail), headers=headers)
-            await response(scope, receive, send)
+            message = await asyncio.wait_for(receive(), max(wait, 0.001))
+        except TimeoutError:
+            raise BodyTimeout(
+                f"the request body did not arrive in time (no data for {seconds:g} s "
+                f"or more than {total:g} s in all); the request is dropped"
+            ) from None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            body_done = True
+        return message
+
+    return timed_receive

@@ -14,10 +14,9 @@ from __future__ import annotations
 import hashlib
 
 from fastapi import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from locus_iac.errors import Issue, ValidationError
-from locus_iac.nbi.problems import HttpProblem, problem
+from locus_iac.nbi.problems import HttpProblem
 
 ARCHIVE_TYPES = frozenset(
     {
@@ -128,26 +127,3 @@ def preferred(accept: str | None, offered: tuple[str, ...]) -> str:
             if match:
                 return match
     raise HttpProblem(406, "Not Acceptable", f"this resource is available as {', '.join(offered)}")
-
-
-class BodyLimit:
-    """ASGI middleware: refuse any request that declares a body over ``limit`` bytes (413).
-
-    Uploads are additionally counted while they stream (:func:`read_upload`), so a body
-    without ``Content-Length`` cannot exceed the limit either.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            declared = dict(scope["headers"]).get(b"content-length", b"")
-            if declared.isdigit() and int(declared) > self.limit:
-                response = problem(
-                    413, "Content Too Large", f"request bodies are limited to {self.limit} bytes"
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

@@ -38,7 +38,7 @@ from locus_iac.outbound import (
     Resolver,
     fetch_token,
     judge,
-    peer_allowed,
+    open_stream,
     resolve,
 )
 
@@ -112,7 +112,12 @@ class CallbackClient:
         self.token_fetches += 1
         try:
             token = fetch_token(
-                self._http, url, params["clientId"], params["clientPassword"], self._settings.allow
+                self._http,
+                url,
+                params["clientId"],
+                params["clientPassword"],
+                self._settings.allow,
+                resolver=self._resolve,
             )
         except OutboundRefused as exc:
             raise Refused(str(exc)) from None
@@ -135,13 +140,20 @@ class CallbackClient:
     def _call(self, method: str, url: str, headers: dict[str, str], body: Any) -> int:
         """The status of one request, if it reached an allowed address (body not read)."""
         try:
-            with self._http.stream(method, url, headers=headers, json=body) as answer:
-                if not peer_allowed(answer, self._settings.allow):
-                    raise Refused(
-                        f"{method} {url} reached an address the operator does not allow for "
-                        "notifications (LOCUS_NOTIFY_ALLOW)"
-                    )
+            with open_stream(
+                self._http,
+                method,
+                httpx.URL(url),
+                self._settings.allow,
+                resolver=self._resolve,
+                headers=headers,
+                json=body,
+            ) as answer:
                 return answer.status_code
+        except OutboundRefused as exc:
+            raise Refused(
+                f"{method} {url}: {exc} (the operator allows notifications to LOCUS_NOTIFY_ALLOW)"
+            ) from None
         except httpx.HTTPError as exc:
             raise Refused(f"{method} {url} failed ({type(exc).__name__})") from exc
 

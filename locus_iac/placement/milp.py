@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import highspy
+import numpy as np
 import pulp
 
 from locus_iac.placement.model import Objective
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 
 MilpStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 MilpEngine = Literal["highs", "cbc"]
+_TIE_WEIGHT = 1e-3
+_INTEGRAL = 1e-6
+"""Weight of the total cost beside the objective in the LP relaxation (a tie-break)."""
 _BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
@@ -98,6 +103,126 @@ def solve_milp(
         log.warning("MILP solution violates constraints, discarded: %s", broken[:3])
         return MilpResult("unknown", bound=bound)
     return MilpResult(status, assignment, bound, gap)
+
+
+@dataclass
+class Relaxation:
+    """The LP relaxation kept in HiGHS after a dive, to re-optimise parts of a placement.
+
+    ``placement`` is the dive's answer (``None`` when the dive reached a dead end: fixing a
+    share to 0 or 1 both left the relaxation infeasible); :meth:`reoptimise` solves the MILP
+    restricted to moving a few functions (large-neighbourhood search), reusing the model.
+    """
+
+    problem: Problem
+    highs: Any
+    columns: dict[str, list[tuple[str, int]]]
+    placement: dict[str, str] | None
+    _integer: bool = False
+
+    def reoptimise(
+        self, assignment: dict[str, str], free: set[str], time_limit: float
+    ) -> dict[str, str] | None:
+        """The optimal placement that moves only the ``free`` functions of ``assignment``
+        (the others stay), or ``None`` if HiGHS does not prove one within ``time_limit``."""
+        highs = self.highs
+        indices, lower, upper = [], [], []
+        for f, cols in self.columns.items():
+            for s, i in cols:
+                indices.append(i)
+                lower.append(0.0 if f in free or s != assignment[f] else 1.0)
+                upper.append(1.0 if f in free or s == assignment[f] else 0.0)
+        count = len(indices)
+        index_array = np.array(indices, dtype=np.int32)
+        if not self._integer:
+            kinds = np.array([highspy.HighsVarType.kInteger] * count)
+            highs.changeColsIntegrality(count, index_array, kinds)
+            self._integer = True
+        highs.changeColsBounds(count, index_array, np.array(lower), np.array(upper))
+        highs.setOptionValue("time_limit", max(time_limit, 0.01))
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        found = _chosen(self.columns, highs.getSolution().col_value)
+        return found if not violations(self.problem, found) else None
+
+
+def _chosen(columns: dict[str, list[tuple[str, int]]], values: Any) -> dict[str, str]:
+    return {f: max((values[i], s) for s, i in cols)[1] for f, cols in columns.items()}
+
+
+def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None:
+    """The LP relaxation and a placement found by diving on it, or ``None``.
+
+    Solve the relaxation; fix every function the relaxation places whole; fix the function
+    with the largest fractional share to that site (if that leaves the relaxation infeasible,
+    forbid the site instead); re-solve from the previous basis; repeat until every function
+    is placed. Only for the objectives that add up function by function (the cost and
+    core-use ones): ``None`` for the spread objectives, when the relaxation is infeasible or
+    not solved within ``time_limit``. For min-edge-cost the total cost is added with a small
+    weight, so that ties are broken the way the MILP breaks them. The heuristic starts its
+    local search from this placement (see ``heuristic``).
+    """
+    objective = problem.request.objective
+    deadline = time.monotonic() + time_limit
+    if objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+        return None
+    model = _build(problem, problem.all_groups, with_spread=False)
+    if model is None:
+        return None
+    for var in model.x.values():
+        var.cat = pulp.LpContinuous  # bounds [0, 1] stay
+    primary = _primary(problem, model)
+    if objective is Objective.MIN_EDGE_COST:  # core sites cost nothing at the edge
+        total = pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items())
+        primary = primary + _TIE_WEIGHT * total
+    model.lp.setObjective(primary)
+    left = deadline - time.monotonic()  # building the model counts
+    if left <= 0:
+        return None
+    model.lp.solve(pulp.HiGHS(msg=False, timeLimit=left, threads=1))
+    if model.lp.sol_status != pulp.LpSolutionOptimal:
+        return None
+    columns: dict[str, list[tuple[str, int]]] = {f: [] for f in problem.functions}
+    for (f, s), var in model.x.items():
+        columns[f].append((s, var.index))
+    highs = model.lp.solverModel
+    assignment = _dive(columns, highs, deadline)
+    if assignment is not None and violations(problem, assignment):
+        assignment = None
+    return Relaxation(problem, highs, columns, assignment)
+
+
+def _dive(
+    columns: dict[str, list[tuple[str, int]]], highs: Any, deadline: float
+) -> dict[str, str] | None:
+    fixed: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        values = highs.getSolution().col_value
+        candidate: tuple[float, str, str, int] | None = None
+        for f, cols in columns.items():
+            if f in fixed:
+                continue
+            share, site, index = max((values[i], s, i) for s, i in cols)
+            if share >= 1.0 - _INTEGRAL:
+                fixed[f] = site
+                highs.changeColBounds(index, 1.0, 1.0)
+            elif candidate is None or share > candidate[0]:
+                candidate = (share, f, site, index)
+        if candidate is None:
+            return fixed
+        _, f, site, index = candidate
+        highs.changeColBounds(index, 1.0, 1.0)
+        highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
+        highs.run()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            fixed[f] = site
+            continue
+        highs.changeColBounds(index, 0.0, 0.0)  # this site cannot work: forbid it
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+    return None
 
 
 def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) -> _Model | None:

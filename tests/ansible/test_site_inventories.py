@@ -8,8 +8,9 @@ RFC 5737), ``locus_vpn_gateway_service=none`` and ``locus_mano_service_manager=p
 (no systemd in this container) and ``locus_mano_postgresql_install=false`` (no PostgreSQL
 service to create the role in); secrets are made up for the run and passed in a 0600 file. The
 Kubernetes edge plays copy the binaries of this machine's tool cache (``scripts/bootstrap-tools
---with-node``); flanneld and the flannel CNI plugin, which the Go module proxy does not serve,
-are empty stand-ins in a temporary folder (check mode never runs them)."""
+--with-node``); flanneld and the flannel CNI plugin are empty stand-ins in a temporary folder
+(``locus_site_flannel_source_dir``: check mode never runs them, and the run does not need the
+tool cache to hold them)."""
 
 from __future__ import annotations
 

@@ -40,6 +40,8 @@ from typing import Any
 import httpx
 import yaml
 
+from . import tst010_ns
+
 REPO = Path(__file__).resolve().parents[2]
 ADAPTED = REPO / "conformance" / "tst010"
 EXPECTED = ADAPTED / "expected-failures.yaml"
@@ -51,7 +53,7 @@ REASONS = {
     "osm-deviation": "SOL005 and OSM disagree; locus keeps OSM's behaviour (README table)",
     "optional": "an optional feature of SOL005 that locus does not implement",
     "not-implemented-yet": "issue 16 work in flight",
-    "environment": "needs what the run does not have (an instantiated NS: CI has no VIM)",
+    "environment": "needs what the run does not have (needs: testbed - the local testbed)",
     "TODO": "new entry written by --write-expected: give it a reason",
 }
 # Files run last, in this order: they delete the NS instance that the others read (the
@@ -196,7 +198,10 @@ def write_expected(data: Expected, path: Path = EXPECTED) -> None:
         "# `locus serve` (scripts/tst010): suite folder -> robot file -> test case -> reason,\n"
         "# why. Reasons:\n"
         + "".join(f"#   {key}: {text}\n" for key, text in REASONS.items())
-        + "# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
+        + "# `needs: testbed`: listed only for runs without the local testbed; with it up the\n"
+        "# case runs on an NS instance in the state it needs (tests/conformance/tst010_ns.py)\n"
+        "# and must pass.\n"
+        "# `scripts/tst010 --write-expected` regenerates it, keeping the reasons given.\n"
     )
     path.write_text(header + yaml.safe_dump(data, sort_keys=True, allow_unicode=True, width=100))
 
@@ -225,10 +230,10 @@ SERVE_ENV = {
 
 
 @contextmanager
-def served(work: Path, password: str) -> Iterator[str]:
+def served(work: Path, password: str, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     """A real ``locus serve`` on a random 127.0.0.1 port with a fresh data dir."""
     port = free_port()
-    env = {**os.environ, "LOCUS_ADMIN_PASSWORD": password, **SERVE_ENV}
+    env = {**os.environ, **(extra_env or {}), "LOCUS_ADMIN_PASSWORD": password, **SERVE_ENV}
     log = (work / "serve.log").open("wb")
     locus = Path(sys.executable).parent / "locus"
     command = [str(locus), "serve", "--port", str(port), "--data-dir", str(work / "data")]
@@ -693,6 +698,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.sol005.is_dir():
         raise SystemExit(f"conformance material absent: {args.sol005}")
     suites = args.suite or list(SUITES)
+    site = tst010_ns.testbed_or_none(suites)  # the NS cases that need an instantiated NS
     password = secrets.token_urlsafe(16)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tst010-") as temp:
@@ -701,21 +707,24 @@ def main(argv: list[str] | None = None) -> int:
         cases: list[Case] = []
         callback_port = free_port()
         with (
-            served(work, password) as url,
+            served(work, password, tst010_ns.serve_env(site, work)) as url,
             mockserver(args.mockserver_jar, callback_port, work),
             package_server(work) as files_url,
         ):
-            values = {
+            values = {  # first: the suites read the first items of the lists
                 **Onboarder(url, password, work).values(url, callback_port),
                 **write_inputs(work),
                 "mockserver_jar": str(args.mockserver_jar),
                 "callback_port": str(callback_port),
                 "package_uri": f"{files_url}/vnf-uri.zip",
             }
-            for suite in suites:
-                folder = prepare_suite(suite, work, values, args.sol005)
-                output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
-                cases += read_results(output, suite)
+            with tst010_ns.on_testbed(site, url, password, work) as rerun:
+                for suite in suites:
+                    folder = prepare_suite(suite, work, values, args.sol005)
+                    output = run_suite(args.robot, folder, outdir / suite, args.robot_args)
+                    cases += rerun(
+                        read_results(output, suite), suite, folder, args.robot, outdir / suite
+                    )
             print(f"TST010 notifications MockServer holds: {received_notifications(callback_port)}")
         if args.outdir:
             for log in ("serve.log", "mockserver.log"):
@@ -725,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = {s: v for s, v in old.items() if s not in suites}
         write_expected({**kept, **rewrite_expected(cases, old)})
         print(f"wrote {EXPECTED}")
-    verdict = judge(cases, load_expected())
+    verdict = judge(cases, tst010_ns.applicable(load_expected(), site is not None))
     print(f"TST010 wall time: {time.monotonic() - started:.0f} s")
     return report(verdict, args.strict)
 

@@ -108,6 +108,20 @@ def test_progress_counts_and_summary() -> None:
     assert len(occ.stack_records) == 5
 
 
+def test_a_configuration_step_after_the_engine_stays_the_step() -> None:
+    """Progress reported after ``up`` without records (Day1's) keeps the worker's step, so a
+    Day1 failure can be continued (the engine's last resource step used to come back)."""
+    up = _occ().with_stack_records([_res(1, "create", ResourcePhase.STARTED, "release")])
+    day1 = up.with_step("day1: 1").with_stack_records([])
+    assert day1.current_step == "day1: 1"
+    failed = day1.apply(LcmEvent.ERROR)
+    assert failed.continue_past().resume_after == "day1: 1"
+    done = day1.with_stack_records([_res(2, "create", ResourcePhase.DONE, "release")])
+    assert done.current_step == "day1: 1"  # a record that moves no step changes nothing
+    again = day1.with_stack_records([_res(3, "update", ResourcePhase.STARTED, "svc")])
+    assert again.current_step == "update t svc"
+
+
 def test_task_results_are_appended() -> None:
     result = TaskResult(
         playbook="day1.yaml",

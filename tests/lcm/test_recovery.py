@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from locus_iac.catalogue import Database
+from locus_iac.errors import ValidationError
 from locus_iac.lcm import instances, queue
 from locus_iac.lcm.instances import NS
 from locus_iac.lcm.occurrence import OperationOccurrence
@@ -185,23 +186,49 @@ def test_stopping_the_supervisor_leaves_no_worker_behind(
     assert occurrence(db, project, op).state is S.FAILED_TEMP
 
 
+@pytest.mark.parametrize("start_method", ["forkserver", "exec"])
 def test_recovery_kills_the_worker_a_killed_server_left_running(
     db: Database,
     project: str,
     lcm_settings: LcmSettings,
     runner: FileControlledRunner,
     runner_dir: Path,
+    start_method: str,
 ) -> None:
     """``kill -9`` of the server leaves its workers (own process groups) running: start-up
-    recovery kills them before it marks their occurrences FAILED_TEMP."""
+    recovery kills them before it marks their occurrences FAILED_TEMP. A forked worker is
+    told from an unrelated process group by the mark file it holds open, a started one by
+    its command line."""
     (runner_dir / "block").touch()
     _, op = start_instantiate(db, project)
     with db.session() as session:
         assert queue.claim(session, op, "killed-server")
-    worker = spawn_worker(lcm_settings, FILE_RUNNER, op, "killed-server")
+    settings = lcm_settings.model_copy(update={"start_method": start_method})
+    worker = spawn_worker(settings, FILE_RUNNER, op, "killed-server")
     with db.session() as session:
         queue.set_worker_pid(session, op, "killed-server", worker.pid)
     wait_for("the worker to block", blocked(db, project, op))
     assert recover(db, runner) == [op]
     assert worker.wait(timeout=10) == -signal.SIGKILL
     assert occurrence(db, project, op).state is S.FAILED_TEMP
+
+
+@pytest.mark.parametrize("start_method", ["forkserver", "exec"])
+def test_a_worker_runs_its_occurrence_however_it_is_started(
+    db: Database, project: str, lcm_settings: LcmSettings, start_method: str
+) -> None:
+    _, op = start_instantiate(db, project)
+    with db.session() as session:
+        assert queue.claim(session, op, "a-server")
+    settings = lcm_settings.model_copy(update={"start_method": start_method})
+    worker = spawn_worker(settings, FILE_RUNNER, op, "a-server")
+    assert worker.wait(timeout=DEADLINE) == 0
+    assert occurrence(db, project, op).state is S.COMPLETED
+    assert worker.poll() == 0  # the exit code stays known
+    assert not (settings.data_dir / "workers" / op).exists()  # a forked one's mark is gone
+
+
+def test_an_unknown_start_method_is_refused_with_its_variable() -> None:
+    with pytest.raises(ValidationError) as caught:
+        LcmSettings.from_env("sqlite://", Path("data"), {"LOCUS_LCM_START": "spawn"})
+    assert [issue.path for issue in caught.value.issues] == ["/LOCUS_LCM_START"]

@@ -3,10 +3,11 @@
 containerd and a kubelet built from the control plane's release run in the network namespace
 ``locus-node``; Multus delegates to a bridge primary network and adds macvlan interfaces (IPAM
 by whereabouts) on the namespace's ``eth0``, where a probe interface of the node namespace sits
-on the same segment. Checked for real: the node is Ready; a pod gets a Multus macvlan ``net1``
-(seen from inside the pod's network namespace) that answers over it; the exemplary edge NS
-instantiated through the NBI runs real pods whose ``net1``/``net2`` are macvlan on their NADs'
-subnets, and its KNF answers its JSON over the ``user`` network.
+on the same segment. Checked for real: the node is Ready; a pod's logs and a command run in it
+(``kubectl logs``/``exec``) reach the kubelet through the API server; a pod gets a Multus
+macvlan ``net1`` (seen from inside the pod's network namespace) that answers over it; the
+exemplary edge NS instantiated through the NBI runs real pods whose ``net1``/``net2`` are
+macvlan on their NADs' subnets, and its KNF answers its JSON over the ``user`` network.
 
 When the node is not up but its tools are built (``locus testbed tools --with-node``) and the
 tests run as root on an up testbed, this module brings the node up for its own tests and takes
@@ -32,6 +33,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from kubernetes import client, config
+from kubernetes.stream import stream
 
 from testbed.helpers import TESTBED_DIR, TOOLS_DIR, Nbi, wait_for
 
@@ -240,6 +243,62 @@ def test_pod_gets_a_multus_macvlan_interface(node: dict[str, Any], kube: httpx.C
             lambda: kube.get(f"/api/v1/namespaces/default/pods/{name}").status_code == 404,
         )
         kube.delete(f"{nads}/{name}")
+
+
+def test_logs_and_exec_reach_the_kubelet_through_the_api_server(
+    node: dict[str, Any], kube: httpx.Client, site: dict[str, Any]
+) -> None:
+    """`kubectl logs` and `kubectl exec` of a pod on the real node: the API server reaches the
+    kubelet at the node's InternalIP, checks its CA-issued serving certificate and
+    authenticates with its kubelet client certificate (whose user the node role binds)."""
+    name = f"logs-exec-{uuid.uuid4().hex[:8]}"
+    marker = f"locus-log-line-{uuid.uuid4().hex[:8]}"
+    script = f"import time; print({marker!r}, flush=True); time.sleep(3600)"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {
+            "nodeSelector": {"kubernetes.io/hostname": NODE},
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {
+                    "name": "main",
+                    "image": IMAGE,
+                    "imagePullPolicy": "Never",
+                    "command": ["python3", "-c", script],
+                    "resources": {"limits": {"cpu": "100m", "memory": "32Mi"}},
+                }
+            ],
+        },
+    }
+    pods = "/api/v1/namespaces/default/pods"
+    try:
+        assert kube.post(pods, json=pod).status_code == 201
+        wait_for(f"pod {name} to be Ready", lambda: _ready_pod(kube, "default", name))
+
+        def log_text() -> str:
+            got = kube.get(f"{pods}/{name}/log")
+            assert got.status_code == 200, got.text  # e.g. 502 when the kubelet is out of reach
+            return got.text
+
+        logs = wait_for(f"pod {name}'s log line", log_text)
+        assert logs.splitlines() == [marker]
+        core = client.CoreV1Api(config.new_client_from_config(config_file=str(site["kubeconfig"])))
+        out = stream(
+            core.connect_get_namespaced_pod_exec,
+            name,
+            "default",
+            command=["python3", "-c", "import os; print('exec', os.getpid() > 1, 6 * 7)"],
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+        )
+        assert out.strip() == "exec True 42"
+    finally:
+        kube.delete(f"{pods}/{name}")
+        wait_for(f"pod {name} to be gone", lambda: kube.get(f"{pods}/{name}").status_code == 404)
 
 
 def _wait_op(nbi: Nbi, op: str, timeout: float = 600) -> dict[str, Any]:
