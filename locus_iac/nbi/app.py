@@ -15,7 +15,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import update
 
 from locus_iac import __version__
@@ -34,7 +34,7 @@ from locus_iac.lcm.service import LcmService
 from locus_iac.monitoring import MonitoringSettings, settings_from
 from locus_iac.monitoring.metrics import ManoMetrics
 from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bus
-from locus_iac.nbi import api_versions, openapi, problems, ui
+from locus_iac.nbi import api_versions, openapi, problems, semantics, ui
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.edge import Edge
 from locus_iac.nbi.observability import router as metrics_router
@@ -171,6 +171,7 @@ def create_app(
             "ProblemDetails (application/problem+json)."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(semantics.accept_json)],  # 406 on every JSON operation
     )
     app.state.services = svc
     app.state.monitoring = watch

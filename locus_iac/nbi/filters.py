@@ -26,9 +26,13 @@ Filtering runs before paging: :func:`filtered_page` reads the list in keyset ord
 has a page of matches, and the marker of the next page is the position just after the last
 match returned, so pages neither repeat nor skip a match. Selectors are applied last.
 
-The parameters are read from the query string, not declared in the OpenAPI document: their
-values (attribute names, expressions) are what a schema cannot state, and a fuzzer's random
-values would be 400s it was not told about.
+An empty ``filter=`` (or one of blanks only) filters nothing: the list is answered as if the
+parameter were absent.
+
+The parameters are read from the query string; :mod:`locus_iac.nbi.openapi` declares
+``filter`` and the selectors on every list operation (those that page with
+``nextpage_opaque_marker``), from :data:`LISTED`. The short forms are not declared: their
+names are the resource's attribute names, which SOL005 does not document as parameters.
 
 Defaults (SOL005 v3.7.1): without any selector, a list leaves out the resource's
 default-excluded attributes (``NsdInfo``: ``userDefinedData``...); under ``/osm`` it does not
@@ -301,7 +305,8 @@ def parse(request: Request, model: type[BaseModel]) -> ListQuery:
     terms: list[Term] = []
     for name, value in params:
         if name == "filter":
-            terms.extend(_filter_terms(value))
+            if value.strip():  # an empty expression: no filter
+                terms.extend(_filter_terms(value))
         elif name not in RESERVED:
             terms.append(_short_term(name, value))
     selection = _selection(params)
@@ -415,6 +420,11 @@ def select(item: dict[str, Any], query: ListQuery, defaults: Sequence[Path]) -> 
     return item
 
 
+#: every :class:`Listing` by the name of its model (the name of its OpenAPI schema), for
+#: :mod:`locus_iac.nbi.openapi`; the first one of a model wins
+LISTED: dict[str, Listing] = {}
+
+
 @dataclass(frozen=True)
 class Listing:
     """How one list renders: its model (attribute names), serialisation, default exclusions
@@ -424,6 +434,14 @@ class Listing:
     exclude_none: bool = False
     defaults: tuple[Path, ...] = ()
     exclude_default: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        LISTED.setdefault(self.model.__name__, self)
+
+    @property
+    def omitted(self) -> tuple[str, ...]:
+        """The top-level members a list may leave out without ``exclude_fields``."""
+        return tuple(sorted({path[0] for path in (*self.defaults, *self.exclude_default)}))
 
     def dump(self, view: BaseModel) -> dict[str, Any]:
         data: dict[str, Any] = view.model_dump(

@@ -8,6 +8,12 @@ authentication (401/403), content negotiation (406/415), the error tree (404/409
 :func:`document_errors` adds them to every operation of ``app.openapi()`` by what the
 operation is (path parameters, a request body, a method that changes state, binary content),
 so that no route declares them by hand and a new route is documented like the others.
+
+Every list operation (one that pages with ``nextpage_opaque_marker``, SOL013 clause 5.4.2.1)
+also gets the SOL013 filter and selector parameters it accepts (:mod:`locus_iac.nbi.filters`)
+by :func:`document_lists`, and the members its list leaves out by default or on
+``exclude_default`` are not ``required`` in its item schema (SOL005 v3.7.1 marks them
+optional for the same reason).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from locus_iac.catalogue.paging import MARKER_PARAM
+from locus_iac.nbi.filters import LISTED, Listing
 from locus_iac.nbi.problems import PROBLEM_JSON
 
 Document = dict[str, Any]
@@ -87,6 +95,7 @@ def document_errors(document: Document) -> Document:
         for method in METHODS:
             if method in item:
                 _document_operation(path, method, item[method])
+    document_lists(document)
     text = json.dumps(document.get("paths", {}))
     for name in _FASTAPI_ONLY:  # FastAPI's own 422 body, replaced above
         if f"#/components/schemas/{name}" not in text:
@@ -139,3 +148,89 @@ def _binary_bodies_not_empty(operation: Document) -> None:
             entry["schema"] = {"type": "string", "minLength": 1}
         else:
             schema["minLength"] = 1
+
+
+# -- SOL013 lists ----------------------------------------------------------------------------
+
+_LIST_400 = (
+    "Bad Request: a malformed filter expression or selector, an attribute the resource does "
+    "not have, or selectors that cannot be combined (SOL013 clauses 5.2 and 5.3)"
+)
+
+
+def document_lists(document: Document) -> None:
+    """Every list operation of ``document`` (changed in place): its filter and selector
+    parameters, their 400, and its item schema without ``required`` members it may omit."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for item in document.get("paths", {}).values():
+        operation = item.get("get")
+        if operation is None or MARKER_PARAM not in _query_names(operation):
+            continue
+        name = _item_schema(operation)
+        listing = LISTED.get(name.removesuffix("-Output")) if name else None
+        present = _query_names(operation)
+        operation["parameters"] += [p for p in list_parameters(listing) if p["name"] not in present]
+        operation["responses"]["400"]["description"] = _LIST_400
+        if listing is not None and name in schemas:
+            _optional(schemas[name], listing.omitted)
+
+
+def list_parameters(listing: Listing | None) -> list[Document]:
+    """The SOL013 query parameters of a list of ``listing``'s resources."""
+    excluded = ", ".join(p[0] for p in listing.exclude_default) if listing else ""
+    defaults = ", ".join(p[0] for p in listing.defaults) if listing else ""
+    return [
+        _query(
+            "filter",
+            "Attribute-based filtering (SOL013 clause 5.2): (op,attribute/path,value[,value...]) "
+            "expressions separated by ';', op one of eq neq gt lt gte lte cont ncont in nin. "
+            "An empty filter filters nothing. The short forms attribute=value and "
+            "attribute.op=value are accepted too.",
+        ),
+        _query("all_fields", "Include every attribute (SOL013 clause 5.3); alone only."),
+        _query(
+            "fields",
+            "Comma-separated attributes left out by default to include (SOL013 clause 5.3).",
+        ),
+        _query(
+            "exclude_fields",
+            "Comma-separated attributes to leave out (SOL013 clause 5.3); not with fields, "
+            "exclude_default or all_fields.",
+        ),
+        _query(
+            "exclude_default",
+            "Leave out the default-excluded attributes (SOL013 clause 5.3)"
+            + (f": {excluded}" if excluded else "")
+            + ". Without any selector the list leaves out"
+            + (f" {defaults}." if defaults else " nothing."),
+        ),
+    ]
+
+
+def _query(name: str, description: str) -> Document:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def _query_names(operation: Document) -> set[str]:
+    return {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+
+
+def _item_schema(operation: Document) -> str | None:
+    """The component name of a list operation's items."""
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    ref = content.get("application/json", {}).get("schema", {}).get("items", {}).get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def _optional(schema: Document, members: tuple[str, ...]) -> None:
+    required = [m for m in schema.get("required", []) if m not in members]
+    if required:
+        schema["required"] = required
+    else:
+        schema.pop("required", None)

@@ -14,6 +14,12 @@ Content negotiation (:func:`negotiate`): at the root an ``Accept`` header that a
 of the media types a resource has answers ``406``. Under ``/osm`` such a request gets the
 resource's first type instead: OSM's client sends ``Accept: application/binary`` for every
 download (and afterwards on every request).
+
+Every JSON operation (:func:`accept_json`, one dependency of the whole application): at the
+root a request whose ``Accept`` allows no ``application/json`` (``*/*``, ``application/*``
+and no ``Accept`` at all do) answers ``406`` before the operation runs. Operations that
+answer other media types (package content, descriptors, artifacts) or no body (``204``,
+uploads) negotiate for themselves or not at all.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import hashlib
 import json
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from locus_iac.nbi.osm.prefix import is_osm
@@ -66,3 +74,29 @@ def negotiate(request: Request, offered: tuple[str, ...]) -> str:
         if is_osm(request):
             return offered[0]
         raise
+
+
+JSON = "application/json"
+
+
+def accept_json(request: Request) -> None:
+    """406 at the root when the request's operation answers JSON and ``Accept`` excludes it."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and answers_json(route) and not is_osm(request):
+        preferred(request.headers.get("accept"), (JSON,))
+
+
+def answers_json(route: APIRoute) -> bool:
+    """Whether ``route`` is a documented operation whose success is a JSON body."""
+    if not route.include_in_schema or route.status_code == 204:
+        return False
+    response_class = getattr(route.response_class, "value", route.response_class)
+    if not (isinstance(response_class, type) and issubclass(response_class, JSONResponse)):
+        return False
+    declared = (
+        media
+        for status, entry in route.responses.items()
+        if str(status).startswith("2")
+        for media in entry.get("content", {})
+    )
+    return all(media == JSON for media in declared)

@@ -258,6 +258,7 @@ def _upload_route(router: APIRouter, api: KindApi, item: str) -> None:
     @router.put(
         f"{item}/{api.content}",
         status_code=status.HTTP_201_CREATED,
+        response_class=Response,  # no body
         openapi_extra=UPLOAD_BODY,
         responses={201: {"description": "Onboarded"}},
         operation_id=_op(api, "upload_content"),
