@@ -17,9 +17,10 @@ wrapper and a scope copy for every request, and they all ran on the one event lo
 serves every client. Response header names are made canonical where the response head is
 written (:mod:`locus_iac.cli.http_protocol`), not here.
 
-A check that every request needs before its route runs (e.g. ``406 Not Acceptable`` from
-the ``Accept`` header) belongs in :meth:`Edge.refusal`: it answers instead of the app, and the
-answer is counted like any other.
+A check that needs only the request, not its route, belongs in :meth:`Edge.refusal`: it
+answers instead of the app, and the answer is counted like any other. Checks that depend on
+the matched route (``406`` for operations that answer JSON) are the application-wide
+dependency :func:`locus_iac.nbi.semantics.accept_json`.
 """
 
 from __future__ import annotations

@@ -79,8 +79,9 @@ def negotiate(request: Request, offered: tuple[str, ...]) -> str:
 JSON = "application/json"
 
 
-def accept_json(request: Request) -> None:
-    """406 at the root when the request's operation answers JSON and ``Accept`` excludes it."""
+async def accept_json(request: Request) -> None:
+    """406 at the root when the request's operation answers JSON and ``Accept`` excludes it
+    (``async``: it only reads headers, so no request pays a worker-thread hop for it)."""
     route = request.scope.get("route")
     if isinstance(route, APIRoute) and answers_json(route) and not is_osm(request):
         preferred(request.headers.get("accept"), (JSON,))
