@@ -13,7 +13,6 @@ The cache is bounded (least recently used entries go first) and safe to share be
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -30,8 +29,11 @@ T = TypeVar("T")
 
 
 def _frozen(value: Any) -> Hashable:
+    """``value`` hashable: a JSON column as its ``repr`` (C speed, several times faster than
+    canonical JSON; the same stored text always loads to the same ``repr``, and two texts of
+    the same content in another key order are merely two cache entries)."""
     if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, default=str)
+        return repr(value)
     return value  # type: ignore[no-any-return]
 
 

@@ -76,17 +76,20 @@ def _one(session: Session, api: KindApi, row: PackageRow, request: Request) -> B
 @dataclass(frozen=True)
 class Rendered:
     """One package's representation, its JSON as FastAPI would send it (by alias, ``None``
-    left out) and its ``ETag``."""
+    left out), its ``ETag`` and its JSON as an item of a list without filter or selector
+    (:class:`~locus_iac.nbi.filters.Prerendered`)."""
 
     model: BaseModel
     body: bytes
     etag: str
+    listed: bytes
 
 
 def _render(api: KindApi, view: View) -> Rendered:
     model = api.render(view, api)
     body = model.model_dump_json(by_alias=True, exclude_none=True).encode()
-    return Rendered(model, body, semantics.etag_of(model))
+    listed = LISTINGS[api.kind].listed(model, view.osm)
+    return Rendered(model, body, semantics.etag_of(model), listed)
 
 
 _RENDERED: RenderCache[Rendered] = RenderCache()
@@ -152,10 +155,10 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     ) -> Response:
         """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
 
-        def fetch(marker: str | None, limit: int) -> KeysetPage[BaseModel]:
+        def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
             page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
             views = _inputs(session, api, page.rows, request, page.in_use)
-            return KeysetPage([_rendered(api, view).model for view in views], page.next_marker)
+            return KeysetPage([_rendered(api, view) for view in views], page.next_marker)
 
         with svc.db.session(readonly=True) as session:
             return filters.respond(
