@@ -39,7 +39,10 @@ def _frozen(value: Any) -> Hashable:
 
 def row_key(row: PackageRow) -> tuple[Hashable, ...]:
     """Every loaded column of ``row``, hashable (JSON columns as canonical text)."""
-    return tuple(_frozen(getattr(row, name)) for name in _COLUMNS)
+    loaded = row.__dict__  # the loaded state, without the instrumented attribute per column
+    return tuple(
+        _frozen(loaded[name] if name in loaded else getattr(row, name)) for name in _COLUMNS
+    )
 
 
 class RenderCache(Generic[T]):
