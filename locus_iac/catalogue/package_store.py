@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, select, update
+from sqlalchemy import Select, and_, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased, object_session
 
 from locus_iac.catalogue import package_events
@@ -76,6 +76,25 @@ def get_package(
     if row is None:
         raise NotFound(f"{NOUN[kind]} {package_id!r} not found")
     return row
+
+
+def get_package_in_use(
+    session: Session, project_id: str, kind: PackageKind, package_id: str
+) -> tuple[PackageRow, bool]:
+    """A package and whether its descriptor is in use (as :func:`in_use`), in one query: a
+    round trip less per read on a server database."""
+    used = exists().where(
+        PackageRefRow.project_id == project_id,
+        PackageRefRow.kind == kind,
+        PackageRefRow.descriptor_id == PackageRow.descriptor_id,
+    )
+    query = select(PackageRow, used.label("in_use")).where(
+        PackageRow.id == package_id, PackageRow.project_id == project_id, PackageRow.kind == kind
+    )
+    found = session.execute(query).first()
+    if found is None:
+        raise NotFound(f"{NOUN[kind]} {package_id!r} not found")
+    return found[0], bool(found[1])
 
 
 def in_use(session: Session, project_id: str, kind: PackageKind, ids: Iterable[str]) -> set[str]:

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
+from locus_iac.catalogue import OnboardingState
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
@@ -64,9 +65,14 @@ def _inputs(
         used = frozenset(
             cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
         )
-    refs = cat.referenced_packages(session, rows)
+    # only onboarded NSDs and templates show (and have) references: no query for the others
+    refs = cat.referenced_packages(session, [r for r in rows if _shows_references(api, r)])
     root, osm = _root(request), is_osm(request)
     return [View(r, r.descriptor_id in used, refs.get(r.id, []), root, osm) for r in rows]
+
+
+def _shows_references(api: KindApi, row: PackageRow) -> bool:
+    return api.shows_references and row.onboarding_state == OnboardingState.ONBOARDED
 
 
 def _one(session: Session, api: KindApi, row: PackageRow, request: Request) -> BaseModel:
@@ -208,8 +214,9 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         with svc.db.session(readonly=True) as session:
-            row = cat.get_package(session, who.project_id, api.kind, package_id)
-            rendered = _rendered(api, _inputs(session, api, [row], request)[0])
+            row, in_use = cat.get_package_in_use(session, who.project_id, api.kind, package_id)
+            used = frozenset([row.descriptor_id or ""] if in_use else ())
+            rendered = _rendered(api, _inputs(session, api, [row], request, used)[0])
         response = _json(rendered.body)
         response.headers["ETag"] = rendered.etag
         return response
