@@ -217,8 +217,9 @@ def onboard_new(
     if on_warnings is not None:
         on_warnings(inspected.warnings)
     with db.session() as session:
+        # no PROCESSING in between: no other transaction could see it, and setting it cost an
+        # UPDATE (flushed by the first check's query) per package
         row = create_package(session, project_id, kind)
-        row.onboarding_state = OnboardingState.PROCESSING.value
         _attach(session, inspector, row, inspected, data, content_type)
         return row
 
