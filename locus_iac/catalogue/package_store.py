@@ -14,7 +14,13 @@ from sqlalchemy import Select, and_, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased, object_session
 
 from locus_iac.catalogue import package_events
-from locus_iac.catalogue.models import PackageBlobRow, PackageRefRow, PackageRow, utcnow
+from locus_iac.catalogue.models import (
+    PackageBlobRow,
+    PackageRefRow,
+    PackageRow,
+    new_id,
+    utcnow,
+)
 from locus_iac.catalogue.paging import keyset_page
 from locus_iac.catalogue.states import (
     UPLOADABLE,
@@ -49,8 +55,11 @@ def create_package(
     description: str | None = None,
     user_defined_data: dict[str, Any] | None = None,
 ) -> PackageRow:
+    """A new package in ``CREATED``, added to ``session`` (written at its next query or at
+    commit: a caller that fills it in first writes it with one INSERT)."""
     now = utcnow()
     row = PackageRow(
+        id=new_id(),
         project_id=project_id,
         kind=kind.value,
         name=name,
@@ -62,7 +71,6 @@ def create_package(
         updated_at=now,
     )
     session.add(row)
-    session.flush()
     return row
 
 
