@@ -1,6 +1,7 @@
 """Database statements per package request (issue 19: every statement is a round trip on a
-server database): a get reads one row and its usage in one statement, a VNF package list
-needs no references query, a one-shot onboarding writes the new package with one INSERT."""
+server database): a get reads one row and its usage in one statement, a VNF package list reads
+a page and its usage in one (no references query), a one-shot onboarding writes the new
+package with one INSERT."""
 
 from __future__ import annotations
 
@@ -51,4 +52,4 @@ def test_package_reads_and_one_shot_onboarding_statements(
     with _statements() as listed:
         page = api.get(VNF)
     assert [p["id"] for p in page.json()] == [ident]
-    assert len(listed) == 2, listed  # the page, its usage; VNF packages reference nothing
+    assert len(listed) == 1, listed  # the page with its usage; VNF packages reference nothing
