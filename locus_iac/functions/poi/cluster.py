@@ -14,12 +14,14 @@ Scaling choices, so that 100k-1M records stay fast and bounded in memory:
   cells' centroids are clustered exactly (the grid side grows until they fit in
   ``exact_limit``) and every point takes its cell's label. ``single`` linkage above the
   limit needs no such bound: cutting a single-linkage tree at d equals the connected
-  components of the graph of pairs closer than d, computed on the cell centroids with a
-  KD-tree and sparse components. Clusters with fewer than ``min_cluster_size`` points
-  (cells weighted by their counts) become noise.
-* **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points, scikit-learn's
-  exact DBSCAN (a KD-tree pair query plus sparse components gave the same labels but
-  was 2-6x slower at 3,200-20,000 points). Above, points are
+  components of the graph of pairs closer than d, computed on the cell centroids
+  (:func:`.neighbours.threshold_components`: in the plane a grid, no pair list). Clusters
+  with fewer than ``min_cluster_size`` points (cells weighted by their counts) become noise.
+* **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points: in the plane our
+  own exact DBSCAN (``_dbscan_plane``: scikit-learn's labels without building every
+  neighbourhood list, which dense POIs make O(n^2)); with a time axis scikit-learn's
+  (a KD-tree pair query plus sparse components gave the same labels but was 2-6x slower
+  at 3,200-20,000 points). Above, points are
   snapped to a grid of side ``eps / 10`` and DBSCAN runs on the occupied cells weighted
   by their counts; dense POIs otherwise cost O(n * neighbours) memory. A point moves at
   most ``0.071 * eps``.
