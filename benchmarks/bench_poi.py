@@ -29,15 +29,23 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 The naive baseline is skipped where it is hopeless (O(n^2) memory: Agglomerative and
 DBSCAN-with-eps-0.5-degrees put every point in every neighbourhood; OPTICS takes hours)
 and says so. Run ``python benchmarks/bench_poi.py [--quick] [--sizes 800,3200]``;
-``--quick`` stops at 100k, ``--sizes`` picks the record counts. Timings are printed, never asserted.
+``--quick`` stops at 100k, ``--sizes`` picks the record counts. ``--baseline DIR`` also
+times the whole pipeline of another checkout (``DIR``, e.g. the main branch) on the same
+records, in a worker process driven from this run right after each of our measurements,
+and prints ``base s`` and ``base/ours``. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import json
+import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -95,6 +103,7 @@ class Row:
     naive_ari: float | None = None
     reference_s: float | None = None
     reference_ari: float | None = None
+    baseline_s: float | None = None
 
 
 def _trace(size: int) -> SyntheticTrace:
@@ -179,12 +188,15 @@ def _reference_labels(features: np.ndarray, query: PoiQuery) -> np.ndarray:
     return np.asarray(optics.fit_predict(features))
 
 
-def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row:
+def _measure(
+    method: str, size: int, trace: SyntheticTrace, memory: bool, baseline: Baseline | None
+) -> Row:
     query = _query(method, size)
     repeats = 5 if size <= 3200 else 1
     ours_s, result = _median_timed(lambda: run_poi(trace.records, query), repeats)
     assert isinstance(result, PoiResult)
     mib = _peak_mib(lambda: run_poi(trace.records, query)) if memory else None
+    baseline_s = None if baseline is None else baseline.seconds(method, size)
     cluster_s, labels = _median_timed(lambda: _our_labels(trace, query), repeats)
     row = Row(
         method,
@@ -194,6 +206,7 @@ def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row
         mib,
         _ari(trace, np.asarray(labels)),
         len(result.features),
+        baseline_s=baseline_s,
     )
     if size <= REFERENCE_LIMIT[method]:
         features = _features(trace)
@@ -207,6 +220,59 @@ def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row
         row.naive_mib = _peak_mib(lambda: NAIVE[method]().fit_predict(raw)) if memory else None
         row.naive_ari = _ari(trace, np.asarray(labels))
     return row
+
+
+class Baseline:
+    """The pipeline of another checkout, timed in a worker process on the same records.
+
+    The worker runs this file with ``--worker`` and the other checkout first on
+    ``PYTHONPATH``; it reads ``method size`` lines and answers with the median seconds of
+    ``run_poi`` (5 runs, as ours) on the same synthetic records.
+    """
+
+    def __init__(self, checkout: str) -> None:
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(checkout)}
+        self._proc = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        self.package = str(self._ask("where")["package"])
+
+    def _ask(self, line: str) -> dict[str, object]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(line + "\n")
+        self._proc.stdin.flush()
+        answer: dict[str, object] = json.loads(self._proc.stdout.readline())
+        return answer
+
+    def seconds(self, method: str, size: int) -> float:
+        return float(str(self._ask(f"{method} {size}")["seconds"]))
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=60)
+
+
+def _worker() -> None:
+    """The ``--worker`` loop of :class:`Baseline` (this file, another checkout's package)."""
+    import locus_iac
+
+    traces: dict[int, SyntheticTrace] = {}
+    for line in sys.stdin:
+        words = line.split()
+        if words == ["where"]:
+            print(json.dumps({"package": os.path.dirname(locus_iac.__file__)}), flush=True)
+            continue
+        method, size = words[0], int(words[1])
+        trace = traces.setdefault(size, _trace(size))
+        query = _query(method, size)
+        repeats = 5 if size <= 3200 else 1
+        seconds, _ = _median_timed(functools.partial(run_poi, trace.records, query), repeats)
+        print(json.dumps({"seconds": seconds}), flush=True)
 
 
 def _fmt(value: float | None, spec: str, missing: str = "-") -> str:
@@ -224,6 +290,7 @@ def _print_goals(rows: list[Row]) -> None:
     head = (
         f"{'method':7} {'records':>9} {'seed s':>7} {'goal s':>7} {'ours s':>8} "
         f"{'ours/goal':>9} {'ARI':>5} | {'clust s':>8} {'sk s':>8} {'sk/ours':>8} {'=ARI':>5}"
+        f" | {'base s':>8} {'base/ours':>9}"
     )
     print(head)
     print("-" * len(head))
@@ -236,6 +303,8 @@ def _print_goals(rows: list[Row]) -> None:
             f"{r.ours_s:8.4f} {_fmt(None if goal is None else r.ours_s / goal, '9.2f'):>9} "
             f"{r.ari:5.2f} | {r.cluster_s:8.4f} {_fmt(r.reference_s, '8.3f', 'skipped'):>8} "
             f"{_fmt(ratio, '8.1f'):>8} {_fmt(r.reference_ari, '5.2f'):>5}"
+            f" | {_fmt(r.baseline_s, '8.4f'):>8} "
+            f"{_fmt(None if r.baseline_s is None else r.baseline_s / r.ours_s, '9.2f'):>9}"
         )
 
 
@@ -265,7 +334,14 @@ def main() -> None:
     parser.add_argument(
         "--sizes", help="comma-separated record counts (default 800,3200,100000,1000000)"
     )
+    parser.add_argument(
+        "--baseline", metavar="DIR", help="also time the pipeline of the checkout in DIR"
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        _worker()
+        return
     sizes = [800, 3200, 100_000] + ([] if args.quick else [1_000_000])
     if args.sizes:
         sizes = [int(size) for size in args.sizes.split(",")]
@@ -277,15 +353,20 @@ def main() -> None:
         "seed (i7-8550U): HCA 0.041/0.394 s, DBSCAN 0.081/0.277 s, OPTICS 2.952/7.098 s "
         f"at 800/3,200 records; ~{SEED_MIB['hca']:.0f} MiB process memory"
     )
+    baseline = None if args.baseline is None else Baseline(args.baseline)
+    if baseline is not None:
+        print(f"baseline: the package at {baseline.package}")
     rows: list[Row] = []
     for size in sizes:
         started = time.perf_counter()
         trace = _trace(size)
         print(f"# {size:,} records generated in {time.perf_counter() - started:.1f} s")
         for method in ("hca", "dbscan", "optics"):
-            rows.append(_measure(method, size, trace, memory=not args.no_memory))
+            rows.append(_measure(method, size, trace, not args.no_memory, baseline))
             print(f"#   {method} done")
-    print()
+    if baseline is not None:
+        baseline.close()
+    print(f"\nload average {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
     _print(rows)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
