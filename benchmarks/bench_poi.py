@@ -4,8 +4,8 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 100,000 and 1,000,000), on synthetic traces with known POIs, it prints:
 
 * ``ours``: wall time of the whole pipeline (selection, cleaning, projection, clustering,
-  hulls, silhouette), median of 5 runs up to 3,200 records, beside the seed's figure and
-  the goal of issue 19 (seed / 10), and the adjusted Rand index of the clustering against
+  hulls, silhouette), median of 5 runs (``--repeats``) up to 3,200 records, beside the
+  seed's figure and the goal of issue 19 (seed / 10), and the adjusted Rand index of the clustering against
   the true POIs on dwell records. Parameters are the defaults, except that the minimum cluster sizes
   follow the data volume as a user would set them (DBSCAN ``min_samples`` and HCA
   ``min_cluster_size`` = max(default, records / 1000); OPTICS scales by itself): with a
@@ -85,6 +85,7 @@ SEED_SECONDS = {
 GOAL_FACTOR = 10  # issue 19: the full pipeline >= 10x faster than the seed's figures
 SEED_MIB = {"hca": 295.680, "dbscan": 294.082, "optics": 296.059}
 NAIVE_LIMIT = {"hca": 20_000, "dbscan": 20_000, "optics": 5_000}
+REPEATS = [5]  # runs per median up to 3,200 records (``--repeats``; the worker gets it too)
 REFERENCE_LIMIT = {"hca": 5_000, "dbscan": 20_000, "optics": 3_200}  # sklearn, same params
 NAIVE = {"hca": AgglomerativeClustering, "dbscan": DBSCAN, "optics": OPTICS}
 
@@ -192,7 +193,7 @@ def _measure(
     method: str, size: int, trace: SyntheticTrace, memory: bool, baseline: Baseline | None
 ) -> Row:
     query = _query(method, size)
-    repeats = 5 if size <= 3200 else 1
+    repeats = REPEATS[0] if size <= 3200 else 1
     ours_s, result = _median_timed(lambda: run_poi(trace.records, query), repeats)
     assert isinstance(result, PoiResult)
     mib = _peak_mib(lambda: run_poi(trace.records, query)) if memory else None
@@ -227,13 +228,13 @@ class Baseline:
 
     The worker runs this file with ``--worker`` and the other checkout first on
     ``PYTHONPATH``; it reads ``method size`` lines and answers with the median seconds of
-    ``run_poi`` (5 runs, as ours) on the same synthetic records.
+    ``run_poi`` (``--repeats`` runs, as ours) on the same synthetic records.
     """
 
     def __init__(self, checkout: str) -> None:
         env = {**os.environ, "PYTHONPATH": os.path.abspath(checkout)}
         self._proc = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker"],
+            [sys.executable, os.path.abspath(__file__), "--worker", f"--repeats={REPEATS[0]}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -270,7 +271,7 @@ def _worker() -> None:
         method, size = words[0], int(words[1])
         trace = traces.setdefault(size, _trace(size))
         query = _query(method, size)
-        repeats = 5 if size <= 3200 else 1
+        repeats = REPEATS[0] if size <= 3200 else 1
         seconds, _ = _median_timed(functools.partial(run_poi, trace.records, query), repeats)
         print(json.dumps({"seconds": seconds}), flush=True)
 
@@ -337,8 +338,12 @@ def main() -> None:
     parser.add_argument(
         "--baseline", metavar="DIR", help="also time the pipeline of the checkout in DIR"
     )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs per median up to 3,200 records (default 5)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    REPEATS[0] = args.repeats
     if args.worker:
         _worker()
         return
