@@ -5,11 +5,12 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 
 * ``ours``: wall time of the whole pipeline (selection, cleaning, projection, clustering,
   hulls, silhouette), median of 5 runs (``--repeats``) up to 3,200 records, beside the
-  seed's figure and the goal of issue 19 (seed / 10), and the adjusted Rand index of the clustering against
-  the true POIs on dwell records. Parameters are the defaults, except that the minimum cluster sizes
-  follow the data volume as a user would set them (DBSCAN ``min_samples`` and HCA
-  ``min_cluster_size`` = max(default, records / 1000); OPTICS scales by itself): with a
-  fixed minimum, the transit fixes of 1M records form hundreds of "POIs" along the roads;
+  seed's figure and the goal of issue 19 (seed / 10), and the adjusted Rand index of the
+  clustering against the true POIs on dwell records. Parameters are the defaults, except
+  that the minimum cluster sizes follow the data volume as a user would set them (DBSCAN
+  ``min_samples`` and HCA ``min_cluster_size`` = max(default, records / 1000); OPTICS
+  scales by itself): with a fixed minimum, the transit fixes of 1M records form hundreds
+  of "POIs" along the roads;
 * ``clust s``: our projection + clustering alone (median, as above);
 * ``sk s``: scikit-learn's estimator with the *same* parameters on the *same* metric points
   (``AgglomerativeClustering(distance_threshold=...)``, ``DBSCAN(eps, min_samples)``,
