@@ -106,6 +106,7 @@ class Row:
     reference_s: float | None = None
     reference_ari: float | None = None
     baseline_s: float | None = None
+    baseline_same: bool | None = None
 
 
 def _trace(size: int) -> SyntheticTrace:
@@ -198,7 +199,7 @@ def _measure(
     ours_s, result = _median_timed(lambda: run_poi(trace.records, query), repeats)
     assert isinstance(result, PoiResult)
     mib = _peak_mib(lambda: run_poi(trace.records, query)) if memory else None
-    baseline_s = None if baseline is None else baseline.seconds(method, size)
+    base = None if baseline is None else baseline.run(method, size)
     cluster_s, labels = _median_timed(lambda: _our_labels(trace, query), repeats)
     row = Row(
         method,
@@ -208,8 +209,10 @@ def _measure(
         mib,
         _ari(trace, np.asarray(labels)),
         len(result.features),
-        baseline_s=baseline_s,
     )
+    if base is not None:
+        row.baseline_s = float(str(base["seconds"]))
+        row.baseline_same = _same_pois(result, base)
     if size <= REFERENCE_LIMIT[method]:
         features = _features(trace)
         reference_s, reference = _timed(lambda: _reference_labels(features, query))
@@ -250,8 +253,9 @@ class Baseline:
         answer: dict[str, object] = json.loads(self._proc.stdout.readline())
         return answer
 
-    def seconds(self, method: str, size: int) -> float:
-        return float(str(self._ask(f"{method} {size}")["seconds"]))
+    def run(self, method: str, size: int) -> dict[str, object]:
+        """Median seconds, POI features and silhouette of the checkout's ``run_poi``."""
+        return self._ask(f"{method} {size}")
 
     def close(self) -> None:
         if self._proc.stdin is not None:
@@ -273,8 +277,20 @@ def _worker() -> None:
         trace = traces.setdefault(size, _trace(size))
         query = _query(method, size)
         repeats = REPEATS[0] if size <= 3200 else 1
-        seconds, _ = _median_timed(functools.partial(run_poi, trace.records, query), repeats)
-        print(json.dumps({"seconds": seconds}), flush=True)
+        seconds, result = _median_timed(functools.partial(run_poi, trace.records, query), repeats)
+        assert isinstance(result, PoiResult)
+        answer = {"seconds": seconds, "features": [f.model_dump() for f in result.features]}
+        print(json.dumps({**answer, "silhouette": result.silhouette}), flush=True)
+
+
+def _same_pois(ours: PoiResult, base: dict[str, object]) -> bool:
+    """Same POI features (hulls, counts, times) and silhouette (to 1e-12) as the baseline."""
+    features = json.loads(json.dumps([f.model_dump() for f in ours.features]))
+    theirs = base["silhouette"]
+    if (ours.silhouette is None) != (theirs is None):
+        return False
+    close = ours.silhouette is None or abs(ours.silhouette - float(str(theirs))) <= 1e-12
+    return bool(close and features == base["features"])
 
 
 def _fmt(value: float | None, spec: str, missing: str = "-") -> str:
@@ -292,7 +308,7 @@ def _print_goals(rows: list[Row]) -> None:
     head = (
         f"{'method':7} {'records':>9} {'seed s':>7} {'goal s':>7} {'ours s':>8} "
         f"{'ours/goal':>9} {'ARI':>5} | {'clust s':>8} {'sk s':>8} {'sk/ours':>8} {'=ARI':>5}"
-        f" | {'base s':>8} {'base/ours':>9}"
+        f" | {'base s':>8} {'base/ours':>9} {'same':>4}"
     )
     print(head)
     print("-" * len(head))
@@ -306,7 +322,8 @@ def _print_goals(rows: list[Row]) -> None:
             f"{r.ari:5.2f} | {r.cluster_s:8.4f} {_fmt(r.reference_s, '8.3f', 'skipped'):>8} "
             f"{_fmt(ratio, '8.1f'):>8} {_fmt(r.reference_ari, '5.2f'):>5}"
             f" | {_fmt(r.baseline_s, '8.4f'):>8} "
-            f"{_fmt(None if r.baseline_s is None else r.baseline_s / r.ours_s, '9.2f'):>9}"
+            f"{_fmt(None if r.baseline_s is None else r.baseline_s / r.ours_s, '9.2f'):>9} "
+            f"{'-' if r.baseline_same is None else 'yes' if r.baseline_same else 'NO':>4}"
         )
 
 
