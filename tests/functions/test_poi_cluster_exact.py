@@ -19,6 +19,7 @@ from sklearn.cluster import DBSCAN, OPTICS, compute_optics_graph
 from sklearn.metrics import adjusted_rand_score
 
 from locus_iac.functions.poi import Projector, SyntheticSpec, generate
+from locus_iac.functions.poi import neighbours as neighbours_module
 from locus_iac.functions.poi import optics as optics_module
 from locus_iac.functions.poi.cluster import (
     DbscanParams,
@@ -145,6 +146,15 @@ def test_grid_components_are_those_of_every_pair(name: str, radius: float) -> No
     labels = threshold_components(points, radius)
     assert np.unique(labels).size == np.unique(expected).size
     assert adjusted_rand_score(expected, labels) == 1.0
+
+
+@pytest.mark.parametrize("radius", [10.0, 20.0])
+def test_grid_components_in_small_chunks(radius: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point-pair tests between cells split into many chunks give the same components."""
+    monkeypatch.setattr(neighbours_module, "_PAIR_CHUNK", 7)
+    points = _clumps()
+    expected = components(points.shape[0], threshold_pairs(points, radius))
+    assert adjusted_rand_score(expected, threshold_components(points, radius)) == 1.0
 
 
 def test_grid_components_join_at_exactly_the_radius() -> None:
