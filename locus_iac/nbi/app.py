@@ -39,7 +39,7 @@ from locus_iac.nbi.context import Services
 from locus_iac.nbi.edge import Edge
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
-from locus_iac.nbi.owner import OwnerRole, start_lock
+from locus_iac.nbi.owner import OwnerRole, serve_workers, start_lock
 from locus_iac.nbi.routers import (
     admin,
     content,
@@ -51,7 +51,7 @@ from locus_iac.nbi.routers import (
     subscriptions,
 )
 from locus_iac.nbi.settings import Settings
-from locus_iac.nbi.throttle import LoginThrottle
+from locus_iac.nbi.throttle import SHARED_FILE, LoginThrottle, SharedRecords
 from locus_iac.nbi.workers import UploadPool
 from locus_iac.notifications import CallbackClient, NotificationDrainer, NotifySettings
 
@@ -200,7 +200,8 @@ def create_app(
     app.state.metrics = ManoMetrics(svc.db, watch.stats)
     conf = svc.settings
     app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
-    app.state.login_throttle = LoginThrottle(conf.login_failures)
+    shared = SharedRecords(conf.data_dir / SHARED_FILE) if serve_workers() > 1 else None
+    app.state.login_throttle = LoginThrottle(conf.login_failures, records=shared)
     # the one middleware: /osm prefix, body limit and timeout, request metrics
     app.add_middleware(
         Edge,

@@ -19,6 +19,7 @@ from support.servers import LOCUS, locus_serve
 from support.subscriber import Subscriber, running_subscriber
 
 from locus_iac.nbi.owner import OWNER_LOCK
+from locus_iac.nbi.throttle import SHARED_FILE
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "packages"
 PASSWORD = "workers-test-pw"
@@ -151,6 +152,13 @@ def test_two_workers_one_owner_takeover_and_clean_stop(
         assert len(new_owners) == 1 and new_owners <= set(_serving(proc.pid))
         _onboard(client, "second_vnf")  # accepted by either process, notified by the new owner
         _notified_once_each(sub, 2)
+
+    # the log-in throttle counts the failures of every process (here on new connections)
+    assert (data / SHARED_FILE).is_file()
+    wrong = {"username": "admin", "password": "wrong-password"}
+    for _ in range(5):
+        assert httpx.post(f"{url}/admin/v1/tokens", json=wrong, timeout=30).status_code == 401
+    assert httpx.post(f"{url}/admin/v1/tokens", json=wrong, timeout=30).status_code == 429
 
     tree = _tree(proc.pid)
     assert len(tree) >= 4  # parent, two serving processes, the owner's LCM fork server
