@@ -12,7 +12,9 @@ as ``locus serve`` (``bare`` rows), which no NBI can beat with the clients on th
 a checkout of the previous commit) and runs every case on both, alternately, so that the
 before/after figures share the machine's load. ``--workers N`` also starts
 ``locus serve --workers N`` on the same data dir (or database) and runs every case on both
-(rows ``this`` and ``wN``). CPU per request counts the server's whole process tree. Prints
+(rows ``this`` and ``wN``). CPU per request counts the server's whole process tree;
+``client CPU`` is the clients' (this process), per request: by Little's law, with C clients
+on K cores the mean latency is at least C x (server + client CPU per request) / K. Prints
 figures beside the goals; nothing is asserted.
 
     .venv/bin/python benchmarks/bench_nbi_concurrency.py [--packages 1000] [--clients 50]
@@ -239,14 +241,17 @@ def _run_case(server: Server, name: str, clients: int, requests: int, floor: flo
     """Drive one case and print its row; returns its p99 (ms)."""
     per_client = max(1, requests // clients)
     cpu, started = _cpu_seconds(server.pid), time.perf_counter()
+    client_cpu = time.process_time()  # the clients' threads: this process
     lat, errors = _drive(server.url, server.headers, _cases(server)[name], clients, per_client)
     rate = len(lat) / (time.perf_counter() - started)
     cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
+    client_ms = (time.process_time() - client_cpu) * 1000 / len(lat)
     p99 = _pct(lat, 0.99)
     goal = f"{GOAL_MS.get(clients, 100):.0f}" if name in ("list", "get") else "-"
     print(
         f"{server.label:8s} {name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} "
         f"{p99:8.1f} {goal:>9s} {p99 / (floor or p99):8.1f}x {rate:7.0f} {cpu_ms:10.2f} "
+        f"{client_ms:10.2f} "
         f"{dict(errors) or 0}",
         flush=True,
     )
@@ -258,7 +263,8 @@ def _report(
 ) -> None:
     print(
         f"{'server':8s} {'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} "
-        f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} errors"
+        f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} "
+        f"{'client CPU':>10s} errors"
     )
     for clients in clients_list:
         floor_p99: dict[str, float] = {}
