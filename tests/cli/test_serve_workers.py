@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -165,3 +166,16 @@ def test_two_workers_one_owner_takeover_and_clean_stop(
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     _until(lambda: not any(_alive(pid) for pid in tree), "no process of the tree left")
+
+
+def test_spawned_processes_take_the_header_timeout_from_the_environment() -> None:
+    """uvicorn names the protocol of spawned processes by import path: ``--header-timeout``
+    reaches them through ``LOCUS_HEADER_TIMEOUT``, which ``locus serve`` sets."""
+    probe = (
+        "from locus_iac.cli.http_protocol import SpawnedH11Protocol as P; print(P.header_timeout)"
+    )
+    env = {**os.environ, "LOCUS_HEADER_TIMEOUT": "3.5"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "3.5"
