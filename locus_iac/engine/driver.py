@@ -213,6 +213,16 @@ class StackDriver:
 
     # -- operations ------------------------------------------------------------------------
 
+    def exists(self, ns_instance_id: str) -> bool:
+        """Whether the NS instance has a stack (one CLI run). Without one, nothing of the NS
+        exists in the engine's state: an ``up`` would only create."""
+        try:
+            with self._engine_errors("select", ns_instance_id):
+                self._stack(ns_instance_id)
+        except NotFound:
+            return False
+        return True
+
     def preview(
         self,
         ns_instance_id: str,
