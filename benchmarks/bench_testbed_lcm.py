@@ -94,6 +94,7 @@ class ProcessCpu:
         self._self_base = 0.0
         self.total = 0.0
         self.server = 0.0
+        self.sampler = 0.0
 
     def _stat(self, pid: int) -> tuple[int, int, float, float] | None:
         """(ppid, start time, own cpu, reaped children's cpu) of ``pid``, None if it is gone."""
@@ -137,6 +138,7 @@ class ProcessCpu:
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):
             self._sample()
+        self.sampler = time.thread_time()  # this thread's own CPU, not the server's
 
     def _tree_total(self) -> float:
         """CPU of every descendant, live (own + reaped children) or reaped by this process."""
@@ -169,7 +171,8 @@ class ProcessCpu:
         for key, (kind, cpu) in self._seen.items():
             kinds[kind] = kinds.get(kind, 0.0) + cpu - self._base.get(key, 0.0)
         kinds["unattributed"] = self.total - sum(kinds.values())
-        kinds["server (NBI, supervisor, sampler)"] = self.server
+        kinds["server (NBI, supervisor, client)"] = self.server - self.sampler
+        kinds["this benchmark's /proc sampler"] = self.sampler
         return kinds
 
 

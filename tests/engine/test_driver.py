@@ -141,6 +141,7 @@ def test_lifecycle_preview_up_refresh_destroy(
     assert gone.counts.deleted == 4
     assert not work_dir.exists()
     assert not driver.exists("ns-a")
+    assert not work_dir.exists()  # asking created nothing
     with pytest.raises(NotFound):
         driver.outputs("ns-a")
 
