@@ -83,7 +83,7 @@ class ProcessCpu:
     total, from the kernel's accounting, minus what the samples saw).
     """
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.1) -> None:
         self._interval = interval
         self._tick = os.sysconf("SC_CLK_TCK")
         self._seen: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, start) -> kind, cpu
