@@ -11,8 +11,10 @@ events' durations, whole seconds); the rest is Ansible's Day1 plus what the MANO
 (``benchmarks/bench_lcm.py`` measures the MANO's part alone with a runner that does nothing).
 The worker's own phase timings (``phase_seconds``: engine runs with the CLI and plugin
 start-up, Ansible) split the rest: what remains is the MANO's (queue, worker start, resolving
-the spec, recording). Then N instances are instantiated at once and the wall time is compared
-with one. Every instance is terminated and deleted afterwards. Each figure is measured for
+the spec, recording). The CPU seconds of one instantiate are split by process kind (the
+worker, the pulumi CLI, the provider plugins, Ansible, the server; :class:`ProcessCpu` reads
+``/proc``); CPU seconds x N / cores is the floor of N at once on this machine. Then N
+instances are instantiated at once and the wall time is compared with one. Every instance is terminated and deleted afterwards. Each figure is measured for
 each way of starting workers (``--start``, default ``exec,forkserver``), side by side.
 
 Run: ``.venv/bin/python benchmarks/bench_testbed_lcm.py [--runs N] [--parallel N]
