@@ -136,7 +136,8 @@ def _latency(
             if len(near) == len(domains[b]):
                 continue
             # x[a,s] <= sum of x[b,t] over the sites t close enough to s
-            rows.add([x[a, s]] + [x[b, t] for t in near], [1.0] + [-1.0] * len(near), -math.inf, 0.0)
+            indices = [x[a, s]] + [x[b, t] for t in near]
+            rows.add(indices, [1.0] + [-1.0] * len(near), -math.inf, 0.0)
 
 
 def _affinity(
@@ -187,7 +188,8 @@ def total_costs(problem: Problem, model: DirectModel) -> np.ndarray:
 
 def new_highs() -> Any:
     """A silent, single-threaded HiGHS instance."""
-    highs = highspy._Highs()  # the core class: no callbacks, no banner (see module doc)
+    # the core class (exported, in highspy.__all__ but not in its stubs): no banner
+    highs = highspy._Highs()  # type: ignore[attr-defined]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     return highs
@@ -197,9 +199,7 @@ def load(highs: Any, model: DirectModel, costs: np.ndarray, *, integral: bool) -
     """Pass ``model`` with objective ``costs`` to ``highs`` (binary columns if ``integral``)."""
     width = model.width
     no_index = np.zeros(0, dtype=np.int32)
-    highs.addCols(
-        width, costs, np.zeros(width), np.ones(width), 0, no_index, no_index, np.zeros(0)
-    )
+    highs.addCols(width, costs, np.zeros(width), np.ones(width), 0, no_index, no_index, np.zeros(0))
     rows = model.rows
     highs.addRows(
         len(rows),

@@ -31,9 +31,9 @@ import re
 import tempfile
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Literal
 
 import highspy
@@ -134,9 +134,7 @@ def _solve_direct(
     model = highs_model.build(problem, enabled, with_spread=not feasibility)
     if model is None:
         return MilpResult("infeasible")
-    primary = (
-        np.zeros(model.width) if feasibility else highs_model.primary_costs(problem, model)
-    )
+    primary = np.zeros(model.width) if feasibility else highs_model.primary_costs(problem, model)
     highs = highs_model.new_highs()
     highs_model.load(highs, model, primary, integral=True)
     if gap is not None:

@@ -24,7 +24,7 @@ def _problem(seed: int, objective: Objective, n_functions: int, n_sites: int) ->
 
 @pytest.mark.parametrize("objective", list(Objective))
 @pytest.mark.parametrize("seed", range(2))
-def test_the_direct_model_has_the_optimum_of_the_pulp_model(objective: Objective, seed: int) -> None:
+def test_direct_model_has_the_pulp_models_optimum(objective: Objective, seed: int) -> None:
     problem = _problem(seed, objective, 100, 10)
     direct = solve_milp(problem, time_limit=120)
     through_pulp = solve_milp(problem, time_limit=120, engine="highs-pulp")
@@ -41,7 +41,10 @@ def test_affinity_rules_hold_in_the_direct_model() -> None:
     problem = _problem(3, Objective.MIN_TOTAL_COST, 30, 6)
     kinds = {f.id: f.kind for f in problem.request.functions}
     a, b = next(
-        (f, g) for f in problem.functions for g in problem.functions if f < g and kinds[f] == kinds[g]
+        (f, g)
+        for f in problem.functions
+        for g in problem.functions
+        if f < g and kinds[f] is kinds[g]
     )
     request = problem.request.model_copy(update={"affinity": ((a, b),), "anti_affinity": ()})
     problem = compile_problem(request, problem.catalog)
