@@ -10,11 +10,11 @@ connection, no thread, no gRPC channel (the pre-started process only imports).
 ``exec``: a new interpreter, ``python <RunnerFactory.worker> OP WORKER``.
 
 Either way the worker gets the server's environment plus the queue's settings
-(:meth:`LcmSettings.worker_env`, never on a command line) and runs in a new session: its own
-process group, so the Pulumi and Ansible processes it starts are stopped with it. A forked
+(:meth:`LcmSettings.worker_env`, never on a command line) and runs in a new session, so the
+Pulumi and Ansible processes it starts are stopped with it (:mod:`locus_iac.lcm.sessions`). A forked
 worker's command line is the pre-started process's; it keeps a file named after its
 occurrence open (``<data-dir>/workers/<op-occ-id>``), which is how crash recovery tells its
-process group from an unrelated one (:func:`locus_iac.lcm.recovery.stop_orphans`).
+processes from unrelated ones (:func:`locus_iac.lcm.recovery.stop_orphans`).
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 from pathlib import Path
 
 from locus_iac.catalogue import Database
@@ -44,6 +43,7 @@ from locus_iac.lcm import queue
 from locus_iac.lcm.launch import WORKER_MARKS
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.runner import OperationRunner
+from locus_iac.lcm.sessions import kill_session, session_members
 from locus_iac.lcm.states import LcmEvent
 
 log = logging.getLogger(__name__)
@@ -81,24 +81,21 @@ def interrupt(
     return True
 
 
-def _group_members(pgid: int, op_occ_id: str) -> list[int]:
-    """Processes of process group ``pgid`` that the worker of ``op_occ_id`` started (Linux
-    ``/proc``): the worker itself (a started one's command line names the occurrence,
-    whichever runner's entry point it is; a forked one holds its mark file open, see
-    :mod:`locus_iac.lcm.launch`) and the Pulumi processes it ran."""
+def _worker_processes(sid: int, op_occ_id: str) -> list[int]:
+    """Processes of the worker session ``sid`` that belong to the worker of ``op_occ_id``: the
+    worker itself (a started one's command line names the occurrence, whichever runner's entry
+    point it is; a forked one holds its mark file open, see :mod:`locus_iac.lcm.launch`) and
+    the Pulumi processes it ran (plugins included, which sit in process groups of their own)."""
     marks = (op_occ_id.encode(), b"pulumi")
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+
+    def started_by_worker(proc: Path) -> bool:
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) != pgid or fields[0] == "Z":
-                continue
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError):
-            continue
-        if any(m in cmdline for m in marks) or _holds_mark(stat.parent, op_occ_id):
-            members.append(int(stat.parent.name))
-    return members
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            return False
+        return any(m in cmdline for m in marks) or _holds_mark(proc, op_occ_id)
+
+    return session_members(sid, started_by_worker)
 
 
 def _holds_mark(proc: Path, op_occ_id: str) -> bool:
@@ -113,14 +110,13 @@ def _holds_mark(proc: Path, op_occ_id: str) -> bool:
 
 
 def stop_orphans(worker_pid: int | None, op_occ_id: str) -> int:
-    """Kill what is left of a dead server's worker (its own process group): a worker outlives
+    """Kill what is left of a dead server's worker (its own session): a worker outlives
     a server killed with SIGKILL, and must not go on changing the stack after recovery."""
     if worker_pid is None:
         return 0
-    members = _group_members(worker_pid, op_occ_id)
+    members = _worker_processes(worker_pid, op_occ_id)
     if members:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(worker_pid, signal.SIGKILL)
+        kill_session(worker_pid, members)
         log.warning("killed %d leftover process(es) of worker %d", len(members), worker_pid)
     return len(members)
 

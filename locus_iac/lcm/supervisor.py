@@ -3,8 +3,8 @@
 One thread of the server process looks at the queue every ``poll_interval`` seconds. For each
 runnable occurrence (up to ``max_workers`` at once) it claims the row for itself and starts
 a worker process (:mod:`locus_iac.lcm.launch`: forked from a process that has already imported
-the runner, or a new interpreter) in a new session (its own process group, so the Pulumi and
-Ansible processes it starts can be stopped with it). Different NS instances
+the runner, or a new interpreter) in a new session, so the Pulumi and Ansible processes it
+starts can be stopped with it (:mod:`locus_iac.lcm.sessions`). Different NS instances
 thus run in parallel; one instance never has two (the per-instance lock of
 :mod:`locus_iac.lcm.queue`).
 
@@ -39,6 +39,7 @@ from locus_iac.lcm.nsi_coordinator import NsiCoordinator
 from locus_iac.lcm.occurrence import OperationError
 from locus_iac.lcm.recovery import interrupt
 from locus_iac.lcm.runner import OperationRunner, RunnerFactory
+from locus_iac.lcm.sessions import kill_session
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import LcmEvent
 
@@ -62,8 +63,7 @@ def stop_process_group(process: WorkerProcess, grace: float) -> None:
         except subprocess.TimeoutExpired:
             continue
         break
-    with contextlib.suppress(ProcessLookupError):  # children that outlived the worker
-        os.killpg(process.pid, signal.SIGKILL)
+    kill_session(process.pid)  # what outlived the worker, plugins in their own groups too
 
 
 class Supervisor:
