@@ -28,6 +28,8 @@ from locus_iac.placement.problem import Group, GroupKind, Problem
 MilpStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 _OPTIMAL_GAP = 1e-4
 """HiGHS's default relative gap: a stop within it counts as optimal."""
+_OPTIMAL_ABS = 1e-6
+"""HiGHS's default absolute gap (for optima at or near 0), likewise."""
 
 
 @dataclass
@@ -240,8 +242,11 @@ def run(highs: Any, time_limit: float) -> tuple[MilpStatus, float | None]:
     bound = float(info.mip_dual_bound)
     proven = bound if math.isfinite(bound) else None
     solved = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    if status == highspy.HighsModelStatus.kOptimal:
-        return ("optimal" if info.mip_gap <= _OPTIMAL_GAP else "feasible"), proven
+    if status == highspy.HighsModelStatus.kOptimal:  # within HiGHS's gaps: a user's maybe
+        exact = info.mip_gap <= _OPTIMAL_GAP or (
+            proven is not None and abs(info.objective_function_value - proven) <= _OPTIMAL_ABS
+        )
+        return ("optimal" if exact else "feasible"), proven
     if status in (
         highspy.HighsModelStatus.kInfeasible,
         highspy.HighsModelStatus.kUnboundedOrInfeasible,  # every column is bounded: infeasible
