@@ -52,6 +52,12 @@ MilpEngine = Literal["highs", "highs-pulp", "cbc"]
 _TIE_WEIGHT = 1e-3
 """Weight of the total cost beside the objective in the LP relaxation (a tie-break)."""
 _INTEGRAL = 1e-6
+_LARGE_MODEL = 20_000
+"""Columns from which HiGHS spends more of its effort on primal heuristics."""
+_LARGE_HEURISTIC_EFFORT = 0.3
+"""HiGHS's ``mip_heuristic_effort`` there (default 0.05): at 1000 functions x 50 sites, 30 s,
+load ~15 on 2 cores, one run each: min-total-cost gap 1.10 % -> 0.27 %, min-edge-cost
+2.44 % -> 1.27 % (session 8). At 300 x 20 the effect was lost in the noise of the load."""
 _BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
@@ -137,6 +143,8 @@ def _solve_direct(
     primary = np.zeros(model.width) if feasibility else highs_model.primary_costs(problem, model)
     highs = highs_model.new_highs()
     highs_model.load(highs, model, primary, integral=True)
+    if model.width >= _LARGE_MODEL:  # finding good incumbents in time matters most there
+        highs.setOptionValue("mip_heuristic_effort", _LARGE_HEURISTIC_EFFORT)
     if gap is not None:
         highs.setOptionValue("mip_rel_gap", gap)
     if start and not highs_model.set_start(highs, model, start):
