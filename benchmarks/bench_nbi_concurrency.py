@@ -10,11 +10,16 @@ as ``locus serve`` (``bare`` rows), which no NBI can beat with the clients on th
 
 ``--compare OTHER_LOCUS`` starts a second server from another installation (e.g. the venv of
 a checkout of the previous commit) and runs every case on both, alternately, so that the
-before/after figures share the machine's load. Prints figures beside the goals; nothing is
-asserted.
+before/after figures share the machine's load. ``--workers N`` also starts
+``locus serve --workers N`` on the same data dir (or database) and runs every case on both
+(rows ``this`` and ``wN``). CPU per request counts the server's whole process tree;
+``client CPU`` is the clients' (this process), per request: by Little's law, with C clients
+on K cores the mean latency is at least C x (server + client CPU per request) / K. Prints
+figures beside the goals; nothing is asserted.
 
     .venv/bin/python benchmarks/bench_nbi_concurrency.py [--packages 1000] [--clients 50]
         [--database-url postgresql+psycopg://...] [--compare /other/.venv/bin/locus]
+        [--workers N]
 """
 
 from __future__ import annotations
@@ -65,12 +70,13 @@ def _wipe(database_url: str) -> None:
 
 
 def _start(
-    locus: str, data_dir: Path, database_url: str | None, extra: list[str]
+    locus: str, data_dir: Path, database_url: str | None, extra: list[str], wipe: bool = True
 ) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "LOCUS_ADMIN_PASSWORD": "bench-bench", "LOCUS_PAGE_SIZE": "100"}
     env.pop("LOCUS_DATABASE_URL", None)
     if database_url:
-        _wipe(database_url)
+        if wipe:
+            _wipe(database_url)
         env["LOCUS_DATABASE_URL"] = database_url
     port = _port()
     command = [locus, "serve", "--port", str(port), "--data-dir", str(data_dir)]
@@ -181,17 +187,31 @@ class Server:
     pid: int
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the serving processes of ``--workers``)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                pids += _tree(int(child))
+    return pids
+
+
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; 0 elsewhere).
+    """User + system CPU time of process ``pid`` and its live descendants so far (Linux
+    ``/proc``; 0 elsewhere).
 
     CPU per request does not depend on the machine's load the way latency does, so it is
     the figure to compare between runs on a busy machine.
     """
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in _tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _prepare(label: str, url: str, pid: int, packages: int) -> Server:
@@ -221,14 +241,17 @@ def _run_case(server: Server, name: str, clients: int, requests: int, floor: flo
     """Drive one case and print its row; returns its p99 (ms)."""
     per_client = max(1, requests // clients)
     cpu, started = _cpu_seconds(server.pid), time.perf_counter()
+    client_cpu = time.process_time()  # the clients' threads: this process
     lat, errors = _drive(server.url, server.headers, _cases(server)[name], clients, per_client)
     rate = len(lat) / (time.perf_counter() - started)
     cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
+    client_ms = (time.process_time() - client_cpu) * 1000 / len(lat)
     p99 = _pct(lat, 0.99)
     goal = f"{GOAL_MS.get(clients, 100):.0f}" if name in ("list", "get") else "-"
     print(
         f"{server.label:8s} {name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} "
         f"{p99:8.1f} {goal:>9s} {p99 / (floor or p99):8.1f}x {rate:7.0f} {cpu_ms:10.2f} "
+        f"{client_ms:10.2f} "
         f"{dict(errors) or 0}",
         flush=True,
     )
@@ -240,7 +263,8 @@ def _report(
 ) -> None:
     print(
         f"{'server':8s} {'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} "
-        f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} errors"
+        f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} "
+        f"{'client CPU':>10s} errors"
     )
     for clients in clients_list:
         floor_p99: dict[str, float] = {}
@@ -264,6 +288,12 @@ def main() -> None:
         "one database serves both with ?options=-csearch_path%%3DNAME, one schema each)",
     )
     parser.add_argument("--compare", metavar="LOCUS", help="another installation's locus")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run `locus serve --workers N` on the same data (rows wN beside this)",
+    )
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)  # the bare floor
     parser.add_argument("serve_args", nargs="*", help="extra `locus serve` flags (after --)")
     args = parser.parse_args()
@@ -282,6 +312,13 @@ def main() -> None:
             stack.callback(proc.wait, timeout=30)
             stack.callback(proc.terminate)
             servers.append(_prepare(label, url, proc.pid, args.packages))
+            if label == "this" and args.workers > 1:
+                extra = [*args.serve_args, "--workers", str(args.workers)]
+                proc, url = _start(locus, tmp, database_url, extra, wipe=False)
+                stack.callback(proc.wait, timeout=30)
+                stack.callback(proc.terminate)
+                first = servers[0]
+                servers.append(Server(f"w{args.workers}", url, first.headers, first.ids, proc.pid))
         bare_proc, bare_url = _start_bare()
         stack.callback(bare_proc.wait, timeout=30)
         stack.callback(bare_proc.terminate)

@@ -4,12 +4,13 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 100,000 and 1,000,000), on synthetic traces with known POIs, it prints:
 
 * ``ours``: wall time of the whole pipeline (selection, cleaning, projection, clustering,
-  hulls, silhouette), median of 5 runs up to 3,200 records, beside the seed's figure and
-  the goal of issue 19 (seed / 10), and the adjusted Rand index of the clustering against
-  the true POIs on dwell records. Parameters are the defaults, except that the minimum cluster sizes
-  follow the data volume as a user would set them (DBSCAN ``min_samples`` and HCA
-  ``min_cluster_size`` = max(default, records / 1000); OPTICS scales by itself): with a
-  fixed minimum, the transit fixes of 1M records form hundreds of "POIs" along the roads;
+  hulls, silhouette), median of 5 runs (``--repeats``) up to 3,200 records, beside the
+  seed's figure and the goal of issue 19 (seed / 10), and the adjusted Rand index of the
+  clustering against the true POIs on dwell records. Parameters are the defaults, except
+  that the minimum cluster sizes follow the data volume as a user would set them (DBSCAN
+  ``min_samples`` and HCA ``min_cluster_size`` = max(default, records / 1000); OPTICS
+  scales by itself): with a fixed minimum, the transit fixes of 1M records form hundreds
+  of "POIs" along the roads;
 * ``clust s``: our projection + clustering alone (median, as above);
 * ``sk s``: scikit-learn's estimator with the *same* parameters on the *same* metric points
   (``AgglomerativeClustering(distance_threshold=...)``, ``DBSCAN(eps, min_samples)``,
@@ -29,15 +30,25 @@ For each method (HCA, DBSCAN, OPTICS) and size (the seed's 800 and 3,200 records
 The naive baseline is skipped where it is hopeless (O(n^2) memory: Agglomerative and
 DBSCAN-with-eps-0.5-degrees put every point in every neighbourhood; OPTICS takes hours)
 and says so. Run ``python benchmarks/bench_poi.py [--quick] [--sizes 800,3200]``;
-``--quick`` stops at 100k, ``--sizes`` picks the record counts. Timings are printed, never asserted.
+``--quick`` stops at 100k, ``--sizes`` picks the record counts. ``--baseline DIR`` also
+times the whole pipeline of another checkout (``DIR``, e.g. the main branch) on the same
+records, in a worker process driven from this run right after each of our measurements,
+and prints ``base s``, ``base/ours`` and ``same`` (equal POI features and silhouette).
+``--fastest`` reports the fastest run instead of the median (on a loaded machine the
+fastest is the closer estimate of the work done). Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import json
+import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -77,6 +88,8 @@ SEED_SECONDS = {
 GOAL_FACTOR = 10  # issue 19: the full pipeline >= 10x faster than the seed's figures
 SEED_MIB = {"hca": 295.680, "dbscan": 294.082, "optics": 296.059}
 NAIVE_LIMIT = {"hca": 20_000, "dbscan": 20_000, "optics": 5_000}
+REPEATS = [5]  # runs per median up to 3,200 records (``--repeats``; the worker gets it too)
+FASTEST = [False]  # ``--fastest``: the fastest run instead of the median (a loaded machine)
 REFERENCE_LIMIT = {"hca": 5_000, "dbscan": 20_000, "optics": 3_200}  # sklearn, same params
 NAIVE = {"hca": AgglomerativeClustering, "dbscan": DBSCAN, "optics": OPTICS}
 
@@ -95,6 +108,8 @@ class Row:
     naive_ari: float | None = None
     reference_s: float | None = None
     reference_ari: float | None = None
+    baseline_s: float | None = None
+    baseline_same: bool | None = None
 
 
 def _trace(size: int) -> SyntheticTrace:
@@ -111,7 +126,8 @@ def _timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 def _median_timed(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
     runs = [_timed(fn) for _ in range(repeats)]
-    return float(np.median([seconds for seconds, _ in runs])), runs[-1][1]
+    seconds = [elapsed for elapsed, _ in runs]
+    return float(np.min(seconds) if FASTEST[0] else np.median(seconds)), runs[-1][1]
 
 
 def _peak_mib(fn: Callable[[], object]) -> float:
@@ -179,12 +195,15 @@ def _reference_labels(features: np.ndarray, query: PoiQuery) -> np.ndarray:
     return np.asarray(optics.fit_predict(features))
 
 
-def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row:
+def _measure(
+    method: str, size: int, trace: SyntheticTrace, memory: bool, baseline: Baseline | None
+) -> Row:
     query = _query(method, size)
-    repeats = 5 if size <= 3200 else 1
+    repeats = REPEATS[0] if size <= 3200 else 1
     ours_s, result = _median_timed(lambda: run_poi(trace.records, query), repeats)
     assert isinstance(result, PoiResult)
     mib = _peak_mib(lambda: run_poi(trace.records, query)) if memory else None
+    base = None if baseline is None else baseline.run(method, size)
     cluster_s, labels = _median_timed(lambda: _our_labels(trace, query), repeats)
     row = Row(
         method,
@@ -195,6 +214,9 @@ def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row
         _ari(trace, np.asarray(labels)),
         len(result.features),
     )
+    if base is not None:
+        row.baseline_s = float(str(base["seconds"]))
+        row.baseline_same = _same_pois(result, base)
     if size <= REFERENCE_LIMIT[method]:
         features = _features(trace)
         reference_s, reference = _timed(lambda: _reference_labels(features, query))
@@ -207,6 +229,78 @@ def _measure(method: str, size: int, trace: SyntheticTrace, memory: bool) -> Row
         row.naive_mib = _peak_mib(lambda: NAIVE[method]().fit_predict(raw)) if memory else None
         row.naive_ari = _ari(trace, np.asarray(labels))
     return row
+
+
+class Baseline:
+    """The pipeline of another checkout, timed in a worker process on the same records.
+
+    The worker runs this file with ``--worker`` and the other checkout first on
+    ``PYTHONPATH``; it reads ``method size`` lines and answers with the median seconds of
+    ``run_poi`` (``--repeats`` runs, as ours) on the same synthetic records.
+    """
+
+    def __init__(self, checkout: str) -> None:
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(checkout)}
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--worker",
+                f"--repeats={REPEATS[0]}",
+                *(["--fastest"] if FASTEST[0] else []),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        self.package = str(self._ask("where")["package"])
+
+    def _ask(self, line: str) -> dict[str, object]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(line + "\n")
+        self._proc.stdin.flush()
+        answer: dict[str, object] = json.loads(self._proc.stdout.readline())
+        return answer
+
+    def run(self, method: str, size: int) -> dict[str, object]:
+        """Median seconds, POI features and silhouette of the checkout's ``run_poi``."""
+        return self._ask(f"{method} {size}")
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=60)
+
+
+def _worker() -> None:
+    """The ``--worker`` loop of :class:`Baseline` (this file, another checkout's package)."""
+    import locus_iac
+
+    traces: dict[int, SyntheticTrace] = {}
+    for line in sys.stdin:
+        words = line.split()
+        if words == ["where"]:
+            print(json.dumps({"package": os.path.dirname(locus_iac.__file__)}), flush=True)
+            continue
+        method, size = words[0], int(words[1])
+        trace = traces.setdefault(size, _trace(size))
+        query = _query(method, size)
+        repeats = REPEATS[0] if size <= 3200 else 1
+        seconds, result = _median_timed(functools.partial(run_poi, trace.records, query), repeats)
+        assert isinstance(result, PoiResult)
+        answer = {"seconds": seconds, "features": [f.model_dump() for f in result.features]}
+        print(json.dumps({**answer, "silhouette": result.silhouette}), flush=True)
+
+
+def _same_pois(ours: PoiResult, base: dict[str, object]) -> bool:
+    """Same POI features (hulls, counts, times) and silhouette (to 1e-12) as the baseline."""
+    features = json.loads(json.dumps([f.model_dump() for f in ours.features]))
+    theirs = base["silhouette"]
+    if (ours.silhouette is None) != (theirs is None):
+        return False
+    close = ours.silhouette is None or abs(ours.silhouette - float(str(theirs))) <= 1e-12
+    return bool(close and features == base["features"])
 
 
 def _fmt(value: float | None, spec: str, missing: str = "-") -> str:
@@ -224,6 +318,7 @@ def _print_goals(rows: list[Row]) -> None:
     head = (
         f"{'method':7} {'records':>9} {'seed s':>7} {'goal s':>7} {'ours s':>8} "
         f"{'ours/goal':>9} {'ARI':>5} | {'clust s':>8} {'sk s':>8} {'sk/ours':>8} {'=ARI':>5}"
+        f" | {'base s':>8} {'base/ours':>9} {'same':>4}"
     )
     print(head)
     print("-" * len(head))
@@ -236,6 +331,9 @@ def _print_goals(rows: list[Row]) -> None:
             f"{r.ours_s:8.4f} {_fmt(None if goal is None else r.ours_s / goal, '9.2f'):>9} "
             f"{r.ari:5.2f} | {r.cluster_s:8.4f} {_fmt(r.reference_s, '8.3f', 'skipped'):>8} "
             f"{_fmt(ratio, '8.1f'):>8} {_fmt(r.reference_ari, '5.2f'):>5}"
+            f" | {_fmt(r.baseline_s, '8.4f'):>8} "
+            f"{_fmt(None if r.baseline_s is None else r.baseline_s / r.ours_s, '9.2f'):>9} "
+            f"{'-' if r.baseline_same is None else 'yes' if r.baseline_same else 'NO':>4}"
         )
 
 
@@ -265,7 +363,22 @@ def main() -> None:
     parser.add_argument(
         "--sizes", help="comma-separated record counts (default 800,3200,100000,1000000)"
     )
+    parser.add_argument(
+        "--baseline", metavar="DIR", help="also time the pipeline of the checkout in DIR"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs per median up to 3,200 records (default 5)"
+    )
+    parser.add_argument(
+        "--fastest", action="store_true", help="the fastest of the runs instead of the median"
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    REPEATS[0] = args.repeats
+    FASTEST[0] = args.fastest
+    if args.worker:
+        _worker()
+        return
     sizes = [800, 3200, 100_000] + ([] if args.quick else [1_000_000])
     if args.sizes:
         sizes = [int(size) for size in args.sizes.split(",")]
@@ -277,15 +390,22 @@ def main() -> None:
         "seed (i7-8550U): HCA 0.041/0.394 s, DBSCAN 0.081/0.277 s, OPTICS 2.952/7.098 s "
         f"at 800/3,200 records; ~{SEED_MIB['hca']:.0f} MiB process memory"
     )
+    baseline = None if args.baseline is None else Baseline(args.baseline)
+    if baseline is not None:
+        print(f"baseline: the package at {baseline.package}")
     rows: list[Row] = []
     for size in sizes:
         started = time.perf_counter()
         trace = _trace(size)
         print(f"# {size:,} records generated in {time.perf_counter() - started:.1f} s")
         for method in ("hca", "dbscan", "optics"):
-            rows.append(_measure(method, size, trace, memory=not args.no_memory))
+            rows.append(_measure(method, size, trace, not args.no_memory, baseline))
             print(f"#   {method} done")
-    print()
+    if baseline is not None:
+        baseline.close()
+    statistic = "fastest" if FASTEST[0] else "median"
+    print(f"\ntimes: {statistic} of {REPEATS[0]} runs up to 3,200 records, 1 run above")
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
     _print(rows)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

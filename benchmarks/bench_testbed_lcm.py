@@ -11,9 +11,12 @@ events' durations, whole seconds); the rest is Ansible's Day1 plus what the MANO
 (``benchmarks/bench_lcm.py`` measures the MANO's part alone with a runner that does nothing).
 The worker's own phase timings (``phase_seconds``: engine runs with the CLI and plugin
 start-up, Ansible) split the rest: what remains is the MANO's (queue, worker start, resolving
-the spec, recording). Then N instances are instantiated at once and the wall time is compared
-with one. Every instance is terminated and deleted afterwards. Each figure is measured for
-each way of starting workers (``--start``, default ``exec,forkserver``), side by side.
+the spec, recording). The CPU seconds of one instantiate are split by process kind (the
+worker, the pulumi CLI, the provider plugins, Ansible, the server; :class:`ProcessCpu` reads
+``/proc``); CPU seconds x N / cores is the floor of N at once on this machine. Then N
+instances are instantiated at once and the wall time is compared with one. Every instance is
+terminated and deleted afterwards. Each figure is measured for each way of starting workers
+(``--start``, default ``exec,forkserver``), side by side.
 
 Run: ``.venv/bin/python benchmarks/bench_testbed_lcm.py [--runs N] [--parallel N]
 [--start exec,forkserver]``.
@@ -26,9 +29,10 @@ import os
 import resource
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi.testclient import TestClient
 
@@ -73,36 +77,169 @@ def _phases(client: TestClient, occs: list[dict[str, Any]]) -> list[dict[str, fl
         return [dict(row.phase_seconds or {}) if row else {} for row in rows]
 
 
-def _children_cpu() -> float:
-    """CPU seconds of the finished child processes so far: started (``exec``) workers with the
-    engines and Ansible they ran; forked workers are the pre-started process's children."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+class ProcessCpu:
+    """CPU seconds of this process's descendants, by kind, from ``/proc/<pid>/stat``.
+
+    A thread reads every descendant's utime + stime each ``interval`` seconds and keeps the
+    last value per process (a process that ends between two reads loses at most one
+    interval; one shorter than an interval may be missed: ``unattributed`` is the tree's
+    total, from the kernel's accounting, minus what the samples saw).
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self._interval = interval
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._seen: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, start) -> kind, cpu
+        self._base: dict[tuple[int, int], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._tree_base = 0.0
+        self._self_base = 0.0
+        self.total = 0.0
+        self.server = 0.0
+        self.sampler = 0.0
+
+    def _stat(self, pid: int) -> tuple[int, int, float, float] | None:
+        """(ppid, start time, own cpu, reaped children's cpu) of ``pid``, None if it is gone."""
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = raw[raw.rindex(")") + 2 :].split()
+        ppid, start = int(fields[1]), int(fields[19])
+        own = (int(fields[11]) + int(fields[12])) / self._tick
+        children = (int(fields[13]) + int(fields[14])) / self._tick
+        return ppid, start, own, children
+
+    def _descendants(self) -> dict[int, tuple[int, float, float, bool]]:
+        """pid -> (start time, own cpu, reaped children's cpu, is a direct child)."""
+        stats: dict[int, tuple[int, int, float, float]] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                found = self._stat(int(entry.name))
+                if found:
+                    stats[int(entry.name)] = found
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, *_rest) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        todo, out = list(children.get(os.getpid(), [])), {}
+        while todo:
+            pid = todo.pop()
+            _, start, own, reaped = stats[pid]
+            out[pid] = (start, own, reaped, stats[pid][0] == os.getpid())
+            todo.extend(children.get(pid, []))
+        return out
+
+    def _sample(self) -> None:
+        for pid, (start, own, _, _) in self._descendants().items():
+            key = (pid, start)
+            if key not in self._seen:
+                self._seen[key] = (_kind(pid), own)
+            else:
+                self._seen[key] = (self._seen[key][0], own)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+        self.sampler = time.thread_time()  # this thread's own CPU, not the server's
+
+    def _tree_total(self) -> float:
+        """CPU of every descendant, live (own + reaped children) or reaped by this process."""
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        live = self._descendants().values()
+        return (
+            usage.ru_utime
+            + usage.ru_stime
+            + sum(own + reaped for _, own, reaped, direct in live if direct)
+        )
+
+    def __enter__(self) -> ProcessCpu:
+        for pid, (start, own, _, _) in self._descendants().items():
+            self._base[(pid, start)] = own  # processes that exist already count from now
+            self._seen[(pid, start)] = (_kind(pid), own)
+        self._tree_base = self._tree_total()
+        self._self_base = _self_cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.total = self._tree_total() - self._tree_base
+        self.server = _self_cpu() - self._self_base
+
+    def by_kind(self) -> dict[str, float]:
+        kinds: dict[str, float] = {}
+        for key, (kind, cpu) in self._seen.items():
+            kinds[kind] = kinds.get(kind, 0.0) + cpu - self._base.get(key, 0.0)
+        kinds["unattributed"] = self.total - sum(kinds.values())
+        kinds["server (NBI, supervisor, client)"] = self.server - self.sampler
+        kinds["this benchmark's /proc sampler"] = self.sampler
+        return kinds
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
-def _instantiate(
-    client: TestClient, auth: dict[str, str], count: int
-) -> tuple[float, list[Any], list[dict[str, float]]]:
-    start = time.perf_counter()
-    accepted = [
-        client.post(
-            f"{NS}/ns_instances_content",
-            json={"nsdId": "edge_ns", "nsName": f"bench{i}", "vimAccountId": "local"},
-            headers=auth,
-        ).json()
-        for i in range(count)
-    ]
-    occs = _wait(client, auth, [a["nsLcmOpOccId"] for a in accepted])
-    wall = time.perf_counter() - start
+def _kind(pid: int) -> str:
+    """What a process is, by its executable and command line."""
+    try:
+        exe = Path(os.readlink(f"/proc/{pid}/exe")).name
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "gone"
+    words = " ".join(a.decode(errors="replace") for a in argv)
+    if exe.startswith("pulumi-resource-"):
+        return "provider " + exe.removeprefix("pulumi-resource-")
+    if exe.startswith("pulumi-language-"):
+        return "language host"
+    if exe in {"pulumi", "helm", "kubectl"}:
+        return exe + " CLI" if exe == "pulumi" else exe
+    if not exe.startswith("python"):
+        return "other: " + exe
+    if "ansible" in words or "AnsiballZ" in words:
+        return "ansible"
+    if "forkserver" in words:
+        return "worker (forked)"
+    if "locus_iac.lcm.worker" in words:
+        return "worker (exec)"
+    return "python: " + words[:40]
+
+
+class _Run(NamedTuple):
+    wall: float  # POST -> every occurrence COMPLETED
+    occs: list[dict[str, Any]]
+    phases: list[dict[str, float]]
+    cpu: dict[str, float]  # CPU seconds of the instantiates, by process kind
+    terminate_cpu: dict[str, float]
+
+
+def _instantiate(client: TestClient, auth: dict[str, str], count: int) -> _Run:
+    with ProcessCpu() as cpu:
+        start = time.perf_counter()
+        accepted = [
+            client.post(
+                f"{NS}/ns_instances_content",
+                json={"nsdId": "edge_ns", "nsName": f"bench{i}", "vimAccountId": "local"},
+                headers=auth,
+            ).json()
+            for i in range(count)
+        ]
+        occs = _wait(client, auth, [a["nsLcmOpOccId"] for a in accepted])
+        wall = time.perf_counter() - start
     phases = _phases(client, occs)
-    terminations = [
-        client.post(f"{NS}/ns_instances/{a['id']}/terminate", json={}, headers=auth).json()
-        for a in accepted
-    ]
-    _wait(client, auth, [t["nsLcmOpOccId"] for t in terminations])
+    with ProcessCpu() as terminate_cpu:
+        terminations = [
+            client.post(f"{NS}/ns_instances/{a['id']}/terminate", json={}, headers=auth).json()
+            for a in accepted
+        ]
+        _wait(client, auth, [t["nsLcmOpOccId"] for t in terminations])
     for a in accepted:
         client.delete(f"{NS}/ns_instances/{a['id']}", headers=auth)
-    return wall, occs, phases
+    return _Run(wall, occs, phases, cpu.by_kind(), terminate_cpu.by_kind())
 
 
 def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> dict[str, float]:
@@ -130,19 +267,20 @@ def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> d
                 client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
             cluster = {"name": "local", "credentials": kubeconfig.read_text()}
             client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
-            cpu = _children_cpu()
             singles = [_instantiate(client, auth, 1) for _ in range(args.runs)]
-            cpu = (_children_cpu() - cpu) / args.runs
-            many = [_instantiate(client, auth, args.parallel)[0] for _ in range(args.runs)]
-    one = statistics.median(wall for wall, _, _ in singles)
-    occs = [occ for _, found, _ in singles for occ in found]
-    phases = [p for _, _, found in singles for p in found]
+            many = [_instantiate(client, auth, args.parallel) for _ in range(args.runs)]
+    one = statistics.median(run.wall for run in singles)
+    occs = [occ for run in singles for occ in run.occs]
+    phases = [p for run in singles for p in run.phases]
     engine_wall = statistics.median(p.get("engine", 0.0) for p in phases)
     ansible = statistics.median(p.get("ansible", 0.0) for p in phases)
-    parallel = statistics.median(many)
-    return {
+    parallel = statistics.median(run.wall for run in many)
+    cpu = _mean_kinds([run.cpu for run in singles], 1)
+    cpu_many = sum(_mean_kinds([run.cpu for run in many], 1).values())
+    cores = os.cpu_count() or 1
+    figures = {
         "one instantiate, POST -> COMPLETED": one,
-        "  engine runs (preview + up), wall": engine_wall,
+        "  engine runs, wall": engine_wall,
         "  of which the engine's own summaries": statistics.median(
             _engine_seconds(o) for o in occs
         ),
@@ -151,10 +289,23 @@ def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> d
         "  MANO share of engine + Ansible (%)": 100
         * (one - engine_wall - ansible)
         / max(engine_wall + ansible, 1e-9),
-        "CPU s per instantiate + terminate (exec)": cpu,
+        "CPU s per instantiate, all processes": sum(cpu.values()),
+        **{f"  {kind}": seconds for kind, seconds in sorted(cpu.items())},
+        "CPU s per terminate, all processes": sum(
+            _mean_kinds([run.terminate_cpu for run in singles], 1).values()
+        ),
         f"{args.parallel} instantiates at once": parallel,
+        f"  CPU s of the {args.parallel}": cpu_many,
+        f"  CPU floor: their CPU s / {cores} cores": cpu_many / cores,
         f"ratio {args.parallel} at once / one": parallel / one,
     }
+    return figures
+
+
+def _mean_kinds(runs: list[dict[str, float]], per: int) -> dict[str, float]:
+    """Mean CPU seconds by kind over ``runs``, divided by ``per`` operations per run."""
+    kinds = sorted({kind for run in runs for kind in run})
+    return {k: sum(run.get(k, 0.0) for run in runs) / len(runs) / per for k in kinds}
 
 
 def main() -> None:
@@ -176,8 +327,11 @@ def main() -> None:
     results = {method: _measure(args, kubeconfig, method) for method in methods}
     print(f"seconds (medians of {args.runs}); goal: MANO <= 5 % of engine + Ansible, ratio <= 2")
     print(f"{'LOCUS_LCM_START':40}" + "".join(f"{m:>12}" for m in methods))
-    for name in results[methods[0]]:
-        print(f"{name:40}" + "".join(f"{results[m][name]:12.2f}" for m in methods))
+    names = list(dict.fromkeys(name for m in methods for name in results[m]))
+    for name in names:
+        row = (results[m].get(name) for m in methods)
+        print(f"{name:40}" + "".join(f"{'-' if v is None else f'{v:.2f}':>12}" for v in row))
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import select
 from typing import Any, overload
 
@@ -169,3 +170,14 @@ def _timeout_response(seconds: float) -> bytes:
 def protocol_with(header_timeout: float) -> type[HeadTimeoutH11Protocol]:
     """A protocol class whose head deadline is ``header_timeout`` seconds."""
     return type("LocusH11Protocol", (HeadTimeoutH11Protocol,), {"header_timeout": header_timeout})
+
+
+class SpawnedH11Protocol(HeadTimeoutH11Protocol):
+    """The protocol of the processes of ``locus serve --workers N``: uvicorn spawns them and
+    names the class by its import path (:data:`SPAWNED`), so the head deadline comes from
+    ``LOCUS_HEADER_TIMEOUT``, which ``locus serve`` sets before it spawns them."""
+
+    header_timeout = float(os.environ.get("LOCUS_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT))
+
+
+SPAWNED = f"{__name__}:SpawnedH11Protocol"

@@ -2,17 +2,25 @@
 
 The CLI never imports the NBI (layer contract): uvicorn loads the factory
 ``locus_iac.nbi.app:create_app`` by name, and the flags reach it as ``LOCUS_*`` variables.
+
+``--workers N`` (N > 1) is uvicorn's multiprocess mode: this process binds the socket once
+and spawns N processes that serve it. Ctrl-C or SIGTERM stops them all (each finishes its
+requests, up to 10 s, and stops its LCM workers); a process that dies is logged ("Child
+process [PID] died") and replaced, as uvicorn and gunicorn do; one that fails to start stops
+the whole server. Exactly one of them runs the LCM and the drains
+(:mod:`locus_iac.nbi.owner`, the role moves if it dies).
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import typer
 import uvicorn
 
-from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, protocol_with
+from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, SPAWNED, protocol_with
 
 # Idle keep-alive connections must outlive the clients' own idle expiry (httpx: 5 s,
 # aiohttp: 15 s): a server that closes first races the client's next request on that
@@ -44,7 +52,14 @@ def serve(
         help="Seconds an idle keep-alive connection is kept (longer than clients keep theirs).",
     ),
     limit_concurrency: int = typer.Option(
-        512, min=1, help="Connections/requests at once before 503."
+        512, min=1, help="Connections/requests at once (per worker) before 503."
+    ),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        max=64,
+        envvar="LOCUS_SERVE_WORKERS",
+        help="Processes serving the port; one of them runs the LCM and the drains.",
     ),
     tls_cert: Path | None = typer.Option(
         None,
@@ -79,13 +94,17 @@ def serve(
     os.environ["LOCUS_SERVE_ADDRESS"] = f"{host}:{port}"  # the MANO's own scrape target
     if monitoring is not None:
         os.environ["LOCUS_MONITORING"] = str(monitoring)
+    os.environ["LOCUS_SERVE_WORKERS"] = str(workers)  # read by locus_iac.nbi.owner
+    os.environ["LOCUS_SERVE_RUN"] = uuid.uuid4().hex  # this run: uploads recovered once
+    os.environ["LOCUS_HEADER_TIMEOUT"] = str(header_timeout)  # spawned workers' protocol
     uvicorn.run(
         "locus_iac.nbi.app:create_app",
         factory=True,
         host=host,
         port=port,
         log_level=log_level,
-        http=protocol_with(header_timeout),
+        http=protocol_with(header_timeout) if workers == 1 else SPAWNED,
+        workers=workers,
         timeout_keep_alive=keep_alive,
         limit_concurrency=limit_concurrency,
         h11_max_incomplete_event_size=16 * 1024,

@@ -213,6 +213,21 @@ class StackDriver:
 
     # -- operations ------------------------------------------------------------------------
 
+    def exists(self, ns_instance_id: str) -> bool:
+        """Whether the NS instance has a stack (one CLI run). Without one, nothing of the NS
+        exists in the engine's state: an ``up`` would only create. Asking leaves no work
+        dir behind for a stack that does not exist."""
+        work_dir = self._settings.workspaces_dir / ns_instance_id
+        had_work_dir = work_dir.exists()
+        try:
+            with self._engine_errors("select", ns_instance_id):
+                self._stack(ns_instance_id)
+        except NotFound:
+            if not had_work_dir:
+                shutil.rmtree(work_dir, ignore_errors=True)
+            return False
+        return True
+
     def preview(
         self,
         ns_instance_id: str,

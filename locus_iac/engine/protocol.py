@@ -17,6 +17,10 @@ class StackEngine(Protocol):
     """Preview / up / refresh / destroy the stack of one NS instance; read its outputs;
     release what a crashed run left (lock, pending operations)."""
 
+    def exists(self, ns_instance_id: str) -> bool:
+        """Whether the NS instance has a stack at all."""
+        ...
+
     def preview(
         self,
         ns_instance_id: str,

@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from multiprocessing import forkserver
+from multiprocessing import forkserver, spawn
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +35,9 @@ from locus_iac.lcm.settings import LcmSettings
 
 #: folder (under the data dir) of the files forked workers hold open
 WORKER_MARKS = "workers"
+
+#: the server's main script, for the process that forks workers (:mod:`locus_iac.lcm.prefork`)
+MAIN_SCRIPT_ENV = "LOCUS_LCM_MAIN_SCRIPT"
 
 
 class WorkerProcess(Protocol):
@@ -110,11 +113,16 @@ def prestart(settings: LcmSettings, runner: RunnerFactory) -> None:
 
 def _forkserver(runner: RunnerFactory) -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
-    # takes effect when the pre-started process starts (once per server process); the
-    # server's main module is imported there too, else each fork would import it again;
-    # prefork last (it freezes what the others imported)
+    # takes effect when the pre-started process starts (once per server process); prefork
+    # last: it runs the server's main script there (else each fork would run it again: the
+    # "__main__" preload of multiprocessing does not) and freezes what the others imported
+    main_script = spawn.get_preparation_data("locus-worker").get("init_main_from_path")
+    if main_script:
+        os.environ[MAIN_SCRIPT_ENV] = str(main_script)
+    else:
+        os.environ.pop(MAIN_SCRIPT_ENV, None)
     context.set_forkserver_preload(
-        ["__main__", "locus_iac.lcm.worker", *runner.preload, "locus_iac.lcm.prefork"]
+        ["locus_iac.lcm.worker", *runner.preload, "locus_iac.lcm.prefork"]
     )
     return context
 

@@ -6,7 +6,10 @@ the program is :func:`locus_iac.infra.build_ns` of the spec built from the catal
 (:mod:`locus_iac.lcm.inputs`).
 
 =============  ==============================================================================
-INSTANTIATE    resolve spec -> preview -> up -> Day1 (initial-config-primitives)
+INSTANTIATE    resolve spec -> up -> Day1 (initial-config-primitives); a preview before the
+               up only if the NS instance has a stack already (a retry, or an instantiate
+               after one that failed without rollback): a new stack holds nothing to check,
+               and the up's own summary says what it created (one engine run fewer)
 SCALE          new instance / replica counts (ScaleVnfData) -> preview -> up -> Day1 of the
                VDU instances it added
 HEAL           refresh (reads what really exists: drift, out-of-band deletions) -> up
@@ -83,14 +86,18 @@ class StackRunner:
         # first: the OpenStack key pair carries the first key, and Day1/Day2 log in with it
         return spec.model_copy(update={"ssh_public_keys": (public_key, *spec.ssh_public_keys)})
 
-    def _deploy(self, job: Job, spec: NsSpec, report: Reporter) -> dict[str, Any]:
-        """preview (its summary kept on the occurrence) then up; returns the public outputs."""
+    def _deploy(
+        self, job: Job, spec: NsSpec, report: Reporter, *, preview: bool = True
+    ) -> dict[str, Any]:
+        """preview (its summary kept on the occurrence; skipped with ``preview=False``) then
+        up; returns the public outputs."""
         program: Callable[[], None] = lambda: _declare(spec)  # noqa: E731
-        report.engine_run("preview")
-        preview = self._engine.preview(
-            job.ns_instance_id, program, report.stack_record, job.op_occ_id
-        )
-        report.preview(preview.counts)
+        if preview:
+            report.engine_run("preview")
+            planned = self._engine.preview(
+                job.ns_instance_id, program, report.stack_record, job.op_occ_id
+            )
+            report.preview(planned.counts)
         report.engine_run("up")
         result = self._engine.up(job.ns_instance_id, program, report.stack_record, job.op_occ_id)
         outputs = result.outputs.public()
@@ -129,7 +136,8 @@ class StackRunner:
         request = place_and_report(self._db, job, request, report)
         spec = self._spec(job, request)
         resolve_ns(spec)  # every wiring problem before anything is created
-        outputs = self._deploy(job, spec, report)
+        # a stack that exists may hold resources: preview before touching them
+        outputs = self._deploy(job, spec, report, preview=self._engine.exists(job.ns_instance_id))
         run_day1(self._data_dir, job, spec, outputs, report)
         report.step("done")
         return Outcome(instance_params=request.model_dump(mode="json"))

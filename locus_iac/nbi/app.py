@@ -39,6 +39,7 @@ from locus_iac.nbi.context import Services
 from locus_iac.nbi.edge import Edge
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
+from locus_iac.nbi.owner import OwnerRole, serve_workers, start_lock
 from locus_iac.nbi.routers import (
     admin,
     content,
@@ -50,7 +51,7 @@ from locus_iac.nbi.routers import (
     subscriptions,
 )
 from locus_iac.nbi.settings import Settings
-from locus_iac.nbi.throttle import LoginThrottle
+from locus_iac.nbi.throttle import SHARED_FILE, LoginThrottle, SharedRecords
 from locus_iac.nbi.workers import UploadPool
 from locus_iac.notifications import CallbackClient, NotificationDrainer, NotifySettings
 
@@ -75,18 +76,29 @@ def _recover(db: Database) -> None:
 
 
 def open_services(settings: Settings, inspector: Inspector | None = None) -> Services:
-    """Open and prepare everything the app needs; raises LocusError with a clear message."""
+    """Open and prepare everything the app needs; raises LocusError with a clear message.
+    Interrupted uploads are returned by :func:`create_app` (the owner process only)."""
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings.data_dir.chmod(0o700)  # the catalogue, the secret key: the owner's only
     db = Database(settings.url)
     db.migrate()
-    _recover(db)
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     with db.session() as session:
         ensure_admin(session, password)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
     box = SecretBox.from_data_dir(settings.data_dir, key)
     return Services(settings, db, box, inspector or PackageInspector())
+
+
+def _open(settings: Settings, inspector: Inspector | None) -> tuple[Services, OwnerRole]:
+    """Open the services one serving process at a time; the first owner of this run (the
+    one process, without ``--workers``) returns interrupted uploads to CREATED."""
+    role = OwnerRole.from_env(settings.data_dir)
+    with start_lock(settings.data_dir):
+        svc = open_services(settings, inspector)
+        if role.try_acquire() and role.first:
+            _recover(svc.db)
+    return svc, role
 
 
 def _warm_routes(app: FastAPI) -> None:
@@ -132,15 +144,16 @@ def create_app(
     first start, a bad setting, an unreachable database) ends the process with one clear
     line instead of a traceback.
     """
-    if settings is not None:
-        svc = open_services(settings, inspector)
-    else:
+    from_env = settings is None
+    if from_env:
         monitoring = _monitoring_from_env()
-        try:
-            svc = open_services(Settings.from_env(), inspector)
-        except LocusError as exc:
-            log.error("cannot start: %s", exc)
-            raise SystemExit(f"locus serve: cannot start: {exc}") from None
+    try:
+        svc, role = _open(settings or Settings.from_env(), inspector)
+    except LocusError as exc:
+        if not from_env:
+            raise
+        log.error("cannot start: %s", exc)
+        raise SystemExit(f"locus serve: cannot start: {exc}") from None
     address = os.environ.get("LOCUS_SERVE_ADDRESS")  # set by locus serve: host:port
     watch = MonitoringService(svc.db, monitoring, address=address, bus=event_bus)
     notify = notify or _notify_from_env()
@@ -150,16 +163,24 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _warm_routes(_app)
-        lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
-        lcm.start()
-        _app.state.lcm = lcm
-        watch.start()  # the monitoring outbox drain (drops rows when monitoring is off)
-        notifier.start()  # SOL005 notifications to subscribers
+
+        def duties() -> None:  # the owner's (see locus_iac.nbi.owner)
+            lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
+            lcm.start()
+            _app.state.lcm = lcm
+            watch.start()  # the monitoring outbox drain (drops rows when monitoring is off)
+            notifier.start()  # SOL005 notifications to subscribers
+
+        role.start(duties)
         yield
+        role.stop()
         notifier.stop()
         _app.state.uploads.shutdown()  # uploads in progress stop at their next check
-        lcm.stop()  # no worker process outlives the server
+        lcm = getattr(_app.state, "lcm", None)
+        if lcm is not None:
+            lcm.stop()  # no worker process outlives the server
         watch.stop()
+        role.release()
         svc.db.dispose()
 
     app = FastAPI(
@@ -179,7 +200,8 @@ def create_app(
     app.state.metrics = ManoMetrics(svc.db, watch.stats)
     conf = svc.settings
     app.state.uploads = UploadPool(conf.upload_workers, conf.upload_queue, conf.upload_seconds)
-    app.state.login_throttle = LoginThrottle(conf.login_failures)
+    shared = SharedRecords(conf.data_dir / SHARED_FILE) if serve_workers() > 1 else None
+    app.state.login_throttle = LoginThrottle(conf.login_failures, records=shared)
     # the one middleware: /osm prefix, body limit and timeout, request metrics
     app.add_middleware(
         Edge,

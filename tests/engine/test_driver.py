@@ -100,6 +100,7 @@ def test_lifecycle_preview_up_refresh_destroy(
 ) -> None:
     caplog.set_level(logging.INFO, logger="locus_iac")
     seen: list[ProgressRecord] = []
+    assert not driver.exists("ns-a")  # a new NS instance has no stack yet
     preview = driver.preview("ns-a", program_with(2), on_progress=seen.append)
     assert preview.counts.created == 3  # the stack itself and two boxes
     assert any(isinstance(r, ResourceEvent) and r.planning for r in seen)
@@ -123,6 +124,7 @@ def test_lifecycle_preview_up_refresh_destroy(
     work_dir = driver.settings.workspaces_dir / "ns-a"
     assert (work_dir / "Pulumi.yaml").read_text().count(PROJECT) == 1
     assert "[ns=ns-a op=op-1]" in caplog.text
+    assert driver.exists("ns-a")
 
     grown = driver.up("ns-a", program_with(3))
     assert (grown.counts.created, grown.counts.same) == (1, 3)
@@ -138,6 +140,8 @@ def test_lifecycle_preview_up_refresh_destroy(
     gone = driver.destroy("ns-a")
     assert gone.counts.deleted == 4
     assert not work_dir.exists()
+    assert not driver.exists("ns-a")
+    assert not work_dir.exists()  # asking created nothing
     with pytest.raises(NotFound):
         driver.outputs("ns-a")
 

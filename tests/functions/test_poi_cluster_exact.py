@@ -2,7 +2,9 @@
 
 OPTICS (own ordering on one KD-tree) against scikit-learn's ``compute_optics_graph`` and
 ``OPTICS``; HCA (linkage per threshold-graph component, direct cut) against scipy's
-``linkage`` + ``fcluster`` on all points; components against scipy's COO route. The
+``linkage`` + ``fcluster`` on all points; DBSCAN in the plane (k-nearest core test, grid
+components, border rule) against scikit-learn's ``DBSCAN``; components against scipy's COO
+route, and the grid components against the components of every KD-tree pair. The
 references run here only, never in the product path.
 """
 
@@ -13,13 +15,21 @@ import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import OPTICS, compute_optics_graph
+from sklearn.cluster import DBSCAN, OPTICS, compute_optics_graph
 from sklearn.metrics import adjusted_rand_score
 
 from locus_iac.functions.poi import Projector, SyntheticSpec, generate
+from locus_iac.functions.poi import neighbours as neighbours_module
 from locus_iac.functions.poi import optics as optics_module
-from locus_iac.functions.poi.cluster import HcaParams, OpticsParams, _hca_exact, cluster
-from locus_iac.functions.poi.neighbours import components, threshold_pairs
+from locus_iac.functions.poi.cluster import (
+    DbscanParams,
+    HcaParams,
+    OpticsParams,
+    _hca_exact,
+    _renumber,
+    cluster,
+)
+from locus_iac.functions.poi.neighbours import components, threshold_components, threshold_pairs
 from locus_iac.functions.poi.optics import optics_graph
 
 
@@ -111,3 +121,63 @@ def test_components_are_scipys() -> None:
     assert 1 < count < 1500
     assert adjusted_rand_score(expected, labels) == 1.0
     assert np.array_equal(components(4, np.zeros((0, 2), dtype=np.intp)), [0, 1, 2, 3])
+
+
+def _clumps() -> np.ndarray:
+    """Tight clumps at random spacings: many cell pairs only a point-level test can join."""
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0.0, 300.0, size=(25, 2))
+    return np.concatenate([rng.normal(size=(60, 2)) * 4.0 + c for c in centres])
+
+
+PLANE_SETS = {
+    "synthetic-2d": lambda: _synthetic(1200, 3),
+    "lattice-ties": _lattice,
+    "clumps": _clumps,
+    "collinear": lambda: np.column_stack((np.arange(60.0) * 7.0, np.zeros(60))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANE_SETS))
+@pytest.mark.parametrize("radius", [5.0, 10.0, 20.0, 45.0, 150.0])
+def test_grid_components_are_those_of_every_pair(name: str, radius: float) -> None:
+    points = PLANE_SETS[name]()
+    expected = components(points.shape[0], threshold_pairs(points, radius))
+    labels = threshold_components(points, radius)
+    assert np.unique(labels).size == np.unique(expected).size
+    assert adjusted_rand_score(expected, labels) == 1.0
+
+
+@pytest.mark.parametrize("radius", [10.0, 20.0])
+def test_grid_components_in_small_chunks(radius: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point-pair tests between cells split into many chunks give the same components."""
+    monkeypatch.setattr(neighbours_module, "_PAIR_CHUNK", 7)
+    points = _clumps()
+    expected = components(points.shape[0], threshold_pairs(points, radius))
+    assert adjusted_rand_score(expected, threshold_components(points, radius)) == 1.0
+
+
+def test_grid_components_join_at_exactly_the_radius() -> None:
+    points = np.array([[0.0, 0.0], [30.0, 0.0], [60.0, 0.0], [90.5, 0.0]])
+    assert threshold_components(points, 30.0).tolist() == [0, 0, 0, 1]
+
+
+@pytest.mark.parametrize("name", sorted(PLANE_SETS))
+@pytest.mark.parametrize(("eps", "min_samples"), [(10.0, 3), (20.0, 5), (45.0, 10), (8.0, 1)])
+def test_dbscan_in_the_plane_is_scikit_learns(name: str, eps: float, min_samples: int) -> None:
+    points = PLANE_SETS[name]()
+    expected = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(points)
+    labels = cluster(points, DbscanParams(eps_m=eps, min_samples=min_samples))
+    assert np.array_equal(labels, _renumber(expected.astype(np.int64)))
+
+
+def test_dbscan_border_point_goes_to_the_first_cluster_found() -> None:
+    """A border point within eps of two clusters joins the one with the lowest core index."""
+    left = np.column_stack((np.linspace(0.0, 4.0, 5), np.zeros(5)))
+    right = left + np.array([20.0, 0.0])
+    border = np.array([[12.0, 0.0]])  # 8 m from the nearest point of each side
+    for points in (np.concatenate((left, right, border)), np.concatenate((right, left, border))):
+        expected = DBSCAN(eps=8.0, min_samples=5).fit_predict(points)
+        labels = cluster(points, DbscanParams(eps_m=8.0, min_samples=5))
+        assert expected[-1] == expected[0]  # scikit-learn: the first cluster found takes it
+        assert np.array_equal(labels, _renumber(expected.astype(np.int64)))

@@ -22,6 +22,7 @@ from locus_iac.functions.poi import (
 )
 from locus_iac.functions.poi.cluster import cluster, feature_matrix
 from locus_iac.functions.poi.preprocess import Projector
+from locus_iac.functions.poi.scoring import _candidates
 
 
 def _reference(features: np.ndarray, labels: np.ndarray, sample: int, seed: int) -> float:
@@ -87,3 +88,20 @@ def test_pipeline_silhouette_is_scikit_learns_on_its_clusters(method: str) -> No
     labels = cluster(features, query.clustering, seed=query.seed)
     assert len(result.features) == int(labels.max()) + 1
     assert result.silhouette == pytest.approx(_reference(features, labels, 500, 0), abs=1e-12)
+
+
+def test_silhouette_with_pruned_clusters_equals_scikit_learn() -> None:
+    """Near, far, elongated and nested clusters: the centroid bounds drop only safe ones."""
+    rng = np.random.default_rng(11)
+    parts = [rng.normal(size=(80, 2)) * rng.uniform(5, 60) + rng.uniform(-900, 900, 2)]
+    for i in range(1, 24):
+        stretch = np.array([rng.uniform(5, 200), rng.uniform(2, 20)])
+        parts.append(rng.normal(size=(int(rng.integers(2, 120)), 2)) * stretch)
+        parts[-1] += rng.uniform(-900, 900, 2) if i % 3 else parts[0].mean(axis=0)
+    features = np.concatenate(parts)
+    labels = np.repeat(np.arange(len(parts)), [p.shape[0] for p in parts]).astype(np.int64)
+    starts = np.concatenate(([0], np.cumsum([p.shape[0] for p in parts])))
+    needed = _candidates(features, labels, starts)
+    assert not needed.all()  # some cluster sums were skipped
+    ours = silhouette(features, labels)
+    assert ours == pytest.approx(_reference(features, labels, 3000, 0), abs=1e-12)

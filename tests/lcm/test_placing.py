@@ -603,12 +603,16 @@ def test_packages_are_read_from_the_catalogue(db: Database, project: str, edge_n
 class _Engine:
     """Stands in for the Pulumi driver: answers preview and up without deploying anything."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, existing: bool = False) -> None:
         self.runs: list[str] = []
+        self.existing = existing
 
     def _result(self, operation: str) -> OperationResult:
         self.runs.append(operation)
         return OperationResult(operation=operation, counts=ResourceCounts())
+
+    def exists(self, _stack: str) -> bool:
+        return self.existing
 
     def preview(self, *_args: Any, **_kwargs: Any) -> OperationResult:
         return self._result("preview")
@@ -647,7 +651,7 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
     )
     steps = RecordingReporter()
     outcome = runner.run(job, steps)
-    assert engine.runs == ["preview", "up"]
+    assert engine.runs == ["up"]  # a new stack: nothing to preview
     assert steps.steps[0] == "resolve"
     assert steps.steps[1].startswith("placement: 1 -> edge-cheap (")
     assert [r.site_of("1") for r in steps.placements] == ["edge-cheap"]
@@ -667,6 +671,30 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
         }
     )
     scaled = runner.run(scale, RecordingReporter())
+    assert engine.runs == ["up", "preview", "up"]  # scale touches what exists: preview first
     assert scaled.instance_params is not None
     assert scaled.instance_params["additional_params"]["placement"] == {"1": "edge-cheap"}
     assert scaled.instance_params["additional_params"]["scale"] == {"1": {"edge-cache": 2}}
+
+
+def test_instantiate_over_an_existing_stack_previews_before_up(
+    db: Database, box: SecretBox, project: str, quiet_edge_ns: str, tmp_path: Path
+) -> None:
+    """A stack left by an instantiate that failed without rollback may hold resources: the
+    preview is the check before they are touched, and its summary stays on the occurrence."""
+    _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
+    engine = _Engine(existing=True)
+    runner = StackRunner(db, box, engine, tmp_path / "data")
+    job = Job(
+        op_occ_id="op-1",
+        ns_instance_id="ns-1",
+        project_id=project,
+        nsd_id="edge_ns",
+        nsd_info_id=quiet_edge_ns,
+        operation=LcmOperationType.INSTANTIATE,
+    )
+    steps = RecordingReporter()
+    runner.run(job, steps)
+    assert engine.runs == ["preview", "up"]
+    assert [s for s in steps.steps if s in {"preview", "up"}] == ["preview", "up"]
+    assert steps.previews == [ResourceCounts()]

@@ -199,6 +199,10 @@ class Day0Engine:
         self.runs.append(operation)
         return OperationResult(operation=operation, counts=ResourceCounts(), outputs=self._outputs)
 
+    def exists(self, _stack: str) -> bool:
+        """A stack exists from the first ``up`` to a ``destroy``."""
+        return "up" in self.runs and self.runs[-1] != "destroy"
+
     def preview(self, _stack: str, program: Callable[[], None], *_: Any) -> OperationResult:
         run_program(program, mocks=PreviewMocks())
         return self._result("preview")
@@ -370,12 +374,11 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     # Day1 points the forwarder at an edge endpoint where nothing listens yet
     report = RecordingReporter()
     outcome = _instantiate(runner, project, cloud_ns, "http://127.0.0.1:9001/", report)
-    assert engine.runs == ["preview", "up"]
+    assert engine.runs == ["up"]  # a new stack: no preview (nothing exists to check)
     # the key the program gave the VM is the instance's own, from its work folder
     public = (data / "instances" / "ns-cloud-1" / "ssh" / "id_ed25519.pub").read_text().strip()
     assert engine.keys == [public]
-    assert report.steps[:3] == ["resolve", "preview", "up"]
-    assert report.steps[3:] == [f"day1: {PROFILE}", "done"]
+    assert report.steps == ["resolve", "up", f"day1: {PROFILE}", "done"]
     assert edge_file.read_text() == "http://127.0.0.1:9001/\n"
     here = CLOUD_DIR / "edge-url"  # this machine's own view: the VDU host's file only
     assert not here.exists() or "9001" not in here.read_text()
@@ -423,13 +426,13 @@ def test_day1_and_day2_of_the_cloud_vnf_run_on_the_vdu(
     _action(runner, project, cloud_ns, instance, "health-check", {}, report, "op-4")
     assert [t.status for t in report.tasks] == [TaskStatus.OK, TaskStatus.OK]
     assert {t.host for t in report.tasks} == {"cloud_vdu-0"}
-    assert engine.runs == ["preview", "up"]  # Day2 only read the outputs
+    assert engine.runs == ["up"]  # Day2 only read the outputs
 
     # TERMINATE: the cloud VNF has no terminate primitive; destroy, and the key is gone
     report = RecordingReporter()
     job = _job(project, cloud_ns, LcmOperationType.TERMINATE, {}, instance, "op-5")
     assert runner.run(job, report).instance_params == {}
-    assert engine.runs == ["preview", "up", "destroy"] and report.tasks == []
+    assert engine.runs == ["up", "destroy"] and report.tasks == []
     assert not (data / "instances" / "ns-cloud-1").exists()
 
 

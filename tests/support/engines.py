@@ -27,6 +27,9 @@ class RecordingEngine:
         self.calls.append(operation)
         return OperationResult(operation=operation, counts=ResourceCounts())
 
+    def exists(self, ns_instance_id: str) -> bool:
+        return self.stack_outputs is not None
+
     def preview(
         self,
         ns_instance_id: str,

@@ -14,12 +14,14 @@ Scaling choices, so that 100k-1M records stay fast and bounded in memory:
   cells' centroids are clustered exactly (the grid side grows until they fit in
   ``exact_limit``) and every point takes its cell's label. ``single`` linkage above the
   limit needs no such bound: cutting a single-linkage tree at d equals the connected
-  components of the graph of pairs closer than d, computed on the cell centroids with a
-  KD-tree and sparse components. Clusters with fewer than ``min_cluster_size`` points
-  (cells weighted by their counts) become noise.
-* **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points, scikit-learn's
-  exact DBSCAN (a KD-tree pair query plus sparse components gave the same labels but
-  was 2-6x slower at 3,200-20,000 points). Above, points are
+  components of the graph of pairs closer than d, computed on the cell centroids
+  (:func:`.neighbours.threshold_components`: in the plane a grid, no pair list). Clusters
+  with fewer than ``min_cluster_size`` points (cells weighted by their counts) become noise.
+* **DBSCAN** (``eps_m``, ``min_samples``). Up to ``exact_limit`` points: in the plane our
+  own exact DBSCAN (``_dbscan_plane``: scikit-learn's labels without building every
+  neighbourhood list, which dense POIs make O(n^2)); with a time axis scikit-learn's
+  (a KD-tree pair query plus sparse components gave the same labels but was 2-6x slower
+  at 3,200-20,000 points). Above, points are
   snapped to a grid of side ``eps / 10`` and DBSCAN runs on the occupied cells weighted
   by their counts; dense POIs otherwise cost O(n * neighbours) memory. A point moves at
   most ``0.071 * eps``.
@@ -46,7 +48,7 @@ from scipy.cluster.hierarchy import linkage
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 
-from locus_iac.functions.poi.neighbours import components, threshold_pairs
+from locus_iac.functions.poi.neighbours import squared_distances, threshold_components
 from locus_iac.functions.poi.optics import optics_labels
 
 log = logging.getLogger(__name__)
@@ -200,7 +202,7 @@ def _hca_exact(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.i
     threshold = params.distance_threshold_m
     if params.linkage == "ward":
         return _cut(features, "ward", threshold)
-    parts = components(n, threshold_pairs(features, threshold))
+    parts = threshold_components(features, threshold)
     if params.linkage == "single":
         return parts
     labels = np.empty(n, dtype=np.int64)
@@ -248,9 +250,7 @@ def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
     side = params.distance_threshold_m / 4
     centroids, counts, cell_of = _grid_aggregate(features, side)
     if params.linkage == "single":
-        cell_labels = components(
-            counts.size, threshold_pairs(centroids, params.distance_threshold_m)
-        )
+        cell_labels = threshold_components(centroids, params.distance_threshold_m)
         cell_labels = _small_to_noise(cell_labels, counts, params.min_cluster_size)
         return cell_labels[cell_of]
     while centroids.shape[0] > params.exact_limit:
@@ -264,6 +264,8 @@ def _hca(features: NDArray[np.float64], params: HcaParams) -> NDArray[np.int64]:
 
 def _dbscan(features: NDArray[np.float64], params: DbscanParams) -> NDArray[np.int64]:
     n = features.shape[0]
+    if n <= params.exact_limit and features.shape[1] == 2:
+        return _dbscan_plane(features, params.eps_m, params.min_samples)
     model = DBSCAN(eps=params.eps_m, min_samples=params.min_samples, algorithm="kd_tree")
     if n <= params.exact_limit:
         return np.asarray(model.fit_predict(features), dtype=np.int64)
@@ -272,6 +274,67 @@ def _dbscan(features: NDArray[np.float64], params: DbscanParams) -> NDArray[np.i
     log.info("dbscan: %d points snapped onto %d cells of %.1f m", n, counts.size, side)
     cell_labels = np.asarray(model.fit_predict(centroids, sample_weight=counts), dtype=np.int64)
     return cell_labels[cell_of]
+
+
+def _dbscan_plane(features: NDArray[np.float64], eps: float, min_samples: int) -> NDArray[np.int64]:
+    """scikit-learn's DBSCAN labels (up to numbering) without its neighbourhood lists.
+
+    A point is core when its ``min_samples``-th nearest neighbour (itself included) is at
+    most ``eps`` away (squared distances summed as scikit-learn's KD-tree does); the core
+    points form clusters by the components of their ``eps``-graph
+    (:func:`threshold_components`: Delaunay edges, no O(n^2) pair list for dense POIs).
+    scikit-learn numbers clusters in the order of their lowest core index and gives a
+    border point (not core, within ``eps`` of a core point: it has fewer than
+    ``min_samples`` neighbours, so a ``min_samples``-nearest query finds them all) to the
+    first of those clusters that reaches it; so does this.
+    """
+    n = features.shape[0]
+    labels = np.full(n, NOISE, dtype=np.int64)
+    if min_samples > n:
+        return labels
+    limit = eps * eps
+    tree = cKDTree(features)
+    _, nearest = tree.query(features, k=min_samples)
+    nearest = nearest.reshape(n, -1)
+    reach = squared_distances(features[:, None, :], features[nearest]).max(axis=1)
+    core = np.flatnonzero(reach <= limit)
+    if core.size == 0:
+        return labels
+    parts = threshold_components(features[core], eps)
+    _, first = np.unique(parts, return_index=True)  # core is ascending: lowest index first
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(first.size)
+    labels[core] = rank[parts]
+    border = np.flatnonzero(reach > limit)
+    if border.size:
+        labels[border] = _border_labels(features, core, labels[core], border, eps, min_samples)
+    return labels
+
+
+def _border_labels(
+    features: NDArray[np.float64],
+    core: NDArray[np.intp],
+    core_labels: NDArray[np.int64],
+    border: NDArray[np.intp],
+    eps: float,
+    min_samples: int,
+) -> NDArray[np.int64]:
+    """For each non-core point, the lowest cluster label among core points within ``eps``."""
+    k = min(min_samples, core.size)
+    # a hair wider than eps: the exact test is the squared distance below
+    _, found = cKDTree(features[core]).query(
+        features[border], k=k, distance_upper_bound=eps * (1 + 1e-9)
+    )
+    found = found.reshape(border.size, -1)
+    valid = found < core.size
+    safe = np.where(valid, found, 0)
+    close = valid & (
+        squared_distances(features[border][:, None, :], features[core[safe]]) <= eps * eps
+    )
+    candidates = np.where(close, core_labels[safe], np.iinfo(np.int64).max)
+    best = candidates.min(axis=1)
+    result: NDArray[np.int64] = np.where(close.any(axis=1), best, NOISE)
+    return result
 
 
 def _optics_exact(

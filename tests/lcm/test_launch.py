@@ -1,0 +1,44 @@
+"""The process that forks workers runs the server's main script once, so that no forked
+worker runs it again (its imports would cost every operation)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SERVER = """
+import multiprocessing
+import os
+import sys
+
+with open(os.environ["RUNS_LOG"], "a") as log:
+    log.write(f"{__name__} {os.getpid()}\\n")
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    from locus_iac.lcm import launch
+    from locus_iac.lcm.runner import PRODUCT_RUNNER, RunnerFactory
+    from locus_iac.lcm.settings import LcmSettings
+
+    settings = LcmSettings(database_url="sqlite://", data_dir=Path(sys.argv[1]))
+    launch.prestart(settings, RunnerFactory(PRODUCT_RUNNER.build, PRODUCT_RUNNER.worker))
+    context = multiprocessing.get_context("forkserver")
+    for _ in range(3):
+        worker = context.Process(target=os.getpid)
+        worker.start()
+        worker.join()
+        assert worker.exitcode == 0
+"""
+
+
+def test_forked_workers_do_not_run_the_main_script_again(tmp_path: Path) -> None:
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    log = tmp_path / "runs.log"
+    env = {"RUNS_LOG": str(log), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, str(script), str(tmp_path)], env=env, check=True, timeout=60)
+    runs = [line.split() for line in log.read_text().splitlines()]
+    # the server itself, and the fork server once (as __mp_main__); none of the 3 workers
+    assert [name for name, _ in runs] == ["__main__", "__mp_main__"], runs
