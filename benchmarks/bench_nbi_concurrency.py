@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _measure import cpu_seconds  # benchmarks/ is on sys.path when run as a script
 
 REPO = Path(__file__).resolve().parents[1]
 VNFD = (REPO / "examples" / "packages" / "cloud_vnf" / "cloud_vnfd.yaml").read_text()
@@ -187,33 +188,6 @@ class Server:
     pid: int
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (the serving processes of ``--workers``)."""
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                pids += _tree(int(child))
-    return pids
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` and its live descendants so far (Linux
-    ``/proc``; 0 elsewhere).
-
-    CPU per request does not depend on the machine's load the way latency does, so it is
-    the figure to compare between runs on a busy machine.
-    """
-    total = 0
-    for each in _tree(pid):
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _prepare(label: str, url: str, pid: int, packages: int) -> Server:
     with httpx.Client(base_url=url, timeout=60) as client:
         login = {"username": "admin", "password": "bench-bench"}
@@ -240,11 +214,11 @@ def _cases(server: Server) -> dict[str, list[str]]:
 def _run_case(server: Server, name: str, clients: int, requests: int, floor: float | None) -> float:
     """Drive one case and print its row; returns its p99 (ms)."""
     per_client = max(1, requests // clients)
-    cpu, started = _cpu_seconds(server.pid), time.perf_counter()
+    cpu, started = cpu_seconds(server.pid), time.perf_counter()
     client_cpu = time.process_time()  # the clients' threads: this process
     lat, errors = _drive(server.url, server.headers, _cases(server)[name], clients, per_client)
     rate = len(lat) / (time.perf_counter() - started)
-    cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
+    cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
     client_ms = (time.process_time() - client_cpu) * 1000 / len(lat)
     p99 = _pct(lat, 0.99)
     goal = f"{GOAL_MS.get(clients, 100):.0f}" if name in ("list", "get") else "-"

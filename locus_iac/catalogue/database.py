@@ -4,6 +4,13 @@ SQLite (the default, one file in the data dir) and PostgreSQL (``postgresql+psyc
 both first-class. On SQLite every transaction starts with ``BEGIN IMMEDIATE`` and the
 database runs in WAL mode: writers are serialised by SQLite itself and readers never block,
 which avoids the lock-upgrade deadlocks of deferred transactions under concurrent requests.
+
+SQLite runs with ``synchronous=NORMAL``, the setting SQLite documents for WAL mode: a commit
+appends to the WAL without waiting for fsync (the WAL is synced at checkpoints), so a commit
+survives a crash of this process or of any process using the file, and the database is never
+corrupted; only a power loss or operating-system crash may roll back the last commits. With
+the default ``FULL`` every commit waited for an fsync, most of an onboarding's time (session
+8 profile: 8 of 27 ms per package on this machine).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ def _sqlite_pragmas(engine: Engine, begin: str) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

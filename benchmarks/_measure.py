@@ -1,0 +1,42 @@
+"""Measuring helpers shared by the benchmarks (Linux ``/proc``; zeros elsewhere).
+
+CPU time per request does not depend on the machine's load the way latency does, so it is
+the figure to compare between runs on a busy machine; the load average is printed beside
+every result so that the latencies can be judged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants (e.g. the serving processes of ``--workers``)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                pids += process_tree(int(child))
+    return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and its live descendants so far."""
+    total = 0
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, e.g. ``5.36 7.05 8.35``."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
