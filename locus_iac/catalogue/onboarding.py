@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -129,7 +130,7 @@ def _process(
     with db.session() as session:
         set_state(session, package_id, OnboardingState.UPLOADING, OnboardingState.PROCESSING)
     inspected = inspector.inspect(data, name=f"{kind.value} package {package_id}")
-    with db.session() as session:
+    with _naming_duplicate(db, project_id, inspected), db.session() as session:
         row = get_package(session, project_id, kind, package_id, lock=True)
         _attach(session, inspector, row, inspected, data, content_type)
         return row
@@ -216,13 +217,32 @@ def onboard_new(
     inspected = inspector.inspect(data, name=f"uploaded {kind.value} package")
     if on_warnings is not None:
         on_warnings(inspected.warnings)
-    with db.session() as session:
+    with _naming_duplicate(db, project_id, inspected), db.session() as session:
         # no PROCESSING in between (no other transaction could see it), and the new row is
-        # written once, complete, at commit: not INSERTed by the checks' queries then UPDATEd
+        # INSERTed once, complete (see _attach)
         row = create_package(session, project_id, kind)
-        with session.no_autoflush:
-            _attach(session, inspector, row, inspected, data, content_type)
+        _attach(session, inspector, row, inspected, data, content_type)
         return row
+
+
+@contextmanager
+def _naming_duplicate(db: Database, project_id: str, inspected: Inspected) -> Iterator[None]:
+    """Name the package already holding the descriptor in a duplicate's 409 (looked up
+    only then, after the failed transaction)."""
+    try:
+        yield
+    except Conflict as exc:
+        with db.session(readonly=True) as session:
+            duplicate = session.scalar(
+                select(PackageRow.id).where(
+                    PackageRow.project_id == project_id,
+                    PackageRow.kind == inspected.kind,
+                    PackageRow.descriptor_id == inspected.descriptor_id,
+                )
+            )
+        if duplicate is None:
+            raise
+        raise Conflict(f"{exc.message} ({duplicate})") from exc.__cause__
 
 
 def _restore(session: Session, package_id: str, before: OnboardingState) -> None:
@@ -268,47 +288,29 @@ def _resolve(
     return known, issues
 
 
-def _check_fit(
-    session: Session, inspector: Inspector, row: PackageRow, inspected: Inspected
-) -> None:
-    """Right kind, no duplicate id in the project, every reference onboarded and valid."""
+def _check_kind(row: PackageRow, inspected: Inspected) -> None:
     kind = PackageKind(row.kind)
     if inspected.kind is not kind:
         raise ValidationError(
             f"expected a {NOUN[kind]}, got a {inspected.kind.value} descriptor",
             [Issue("", "wrong-descriptor-kind", f"this resource holds a {kind.value}")],
         )
-    duplicate = session.scalar(
-        select(PackageRow.id).where(
-            PackageRow.project_id == row.project_id,
-            PackageRow.kind == kind,
-            PackageRow.descriptor_id == inspected.descriptor_id,
-            PackageRow.id != row.id,
-        )
-    )
-    if duplicate is not None:
-        raise Conflict(
-            f"{kind.value} {inspected.descriptor_id!r} is already in this project ({duplicate})"
-        )
+
+
+def _check_references(
+    session: Session, inspector: Inspector, row: PackageRow, inspected: Inspected
+) -> None:
+    """Every reference onboarded in the project, and the descriptor valid against them."""
     known, issues = _resolve(session, row.project_id, inspected)
     if not issues:
         issues = inspector.cross_check(inspected, known)
     if issues:
         raise ValidationError(
-            f"{kind.value} {inspected.descriptor_id!r} does not fit the catalogue", issues
+            f"{row.kind} {inspected.descriptor_id!r} does not fit the catalogue", issues
         )
 
 
-def _attach(
-    session: Session,
-    inspector: Inspector,
-    row: PackageRow,
-    inspected: Inspected,
-    data: bytes,
-    content_type: str,
-) -> None:
-    """Check the upload against the catalogue, then record it: ONBOARDED."""
-    _check_fit(session, inspector, row, inspected)
+def _record(row: PackageRow, inspected: Inspected, data: bytes, content_type: str) -> None:
     row.descriptor_id = inspected.descriptor_id
     row.descriptor_name = inspected.name
     row.descriptor_version = inspected.version
@@ -325,20 +327,37 @@ def _attach(
     row.onboarding_failure = None
     row.onboarding_state = OnboardingState.ONBOARDED.value
     row.updated_at = utcnow()
+
+
+def _attach(
+    session: Session,
+    inspector: Inspector,
+    row: PackageRow,
+    inspected: Inspected,
+    data: bytes,
+    content_type: str,
+) -> None:
+    """Check the upload against the catalogue, then record it: ONBOARDED.
+
+    The row is written (INSERTed once, complete, or UPDATEd) before the reference checks:
+    the unique constraint on (project, kind, descriptor id) is the duplicate check (409),
+    without a query of its own, and the checks' failure rolls the write back.
+    """
+    _check_kind(row, inspected)
+    _record(row, inspected, data, content_type)
     try:
-        session.flush()  # the package first (a new one is not written yet): the rows below
-        # point at it, and nothing orders them after it otherwise
-        session.add(PackageBlobRow(package_id=row.id, data=data))
-        for kind, ref in {(r.kind, r.id) for r in inspected.references}:
-            session.add(
-                PackageRefRow(
-                    package_id=row.id, project_id=row.project_id, kind=kind.value, descriptor_id=ref
-                )
-            )
         session.flush()
     except IntegrityError as exc:
         raise Conflict(
             f"{row.kind} {inspected.descriptor_id!r} is already in this project"
         ) from exc
+    _check_references(session, inspector, row, inspected)
+    session.add(PackageBlobRow(package_id=row.id, data=data))
+    for kind, ref in {(r.kind, r.id) for r in inspected.references}:
+        session.add(
+            PackageRefRow(
+                package_id=row.id, project_id=row.project_id, kind=kind.value, descriptor_id=ref
+            )
+        )
     package_events.onboarded(session, row)
     log.info("onboarded %s %s as %s", row.kind, inspected.descriptor_id, row.id)
