@@ -347,9 +347,9 @@ def _attach(
     _record(row, inspected, data, content_type)
     try:
         session.flush()
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # the failed flush expired ``row``: use ``inspected``
         raise Conflict(
-            f"{row.kind} {inspected.descriptor_id!r} is already in this project"
+            f"{inspected.kind.value} {inspected.descriptor_id!r} is already in this project"
         ) from exc
     _check_references(session, inspector, row, inspected)
     session.add(PackageBlobRow(package_id=row.id, data=data))

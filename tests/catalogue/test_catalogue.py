@@ -174,7 +174,8 @@ def test_one_shot_onboarding_and_usage(db: cat.Database) -> None:
         assert cat.referenced_packages(session, [ns.id]) == {ns.id: [vnf.id]}
         with pytest.raises(Conflict, match="in use by ns1"):
             cat.delete_package(session, project, PackageKind.VNFD, vnf.id)
-    with pytest.raises(Conflict):
+    holder = rf"already in this project \({vnf.id}\)"  # the 409 names the package holding it
+    with pytest.raises(Conflict, match=holder):
         cat.onboard_new(
             db,
             inspector,
@@ -183,6 +184,25 @@ def test_one_shot_onboarding_and_usage(db: cat.Database) -> None:
             data=b"vnfd:vnf1",
             content_type="text/plain",
         )
+    with db.session() as session:
+        empty = cat.create_package(session, project, PackageKind.VNFD, name="again")
+    with pytest.raises(Conflict, match=holder):
+        cat.upload_content(
+            db,
+            inspector,
+            project_id=project,
+            kind=PackageKind.VNFD,
+            package_id=empty.id,
+            data=b"vnfd:vnf1",
+            content_type="text/plain",
+        )
+    with db.session() as session:  # nothing of either duplicate was kept
+        rows = {r.id: r.onboarding_state for r in session.scalars(select(PackageRow))}
+    assert rows == {
+        vnf.id: OnboardingState.ONBOARDED.value,
+        ns.id: OnboardingState.ONBOARDED.value,
+        empty.id: OnboardingState.CREATED.value,
+    }
 
 
 def test_two_step_upload_rolls_back_to_created(db: cat.Database) -> None:
