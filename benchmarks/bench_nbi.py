@@ -169,7 +169,8 @@ def run(backend: str, urls: list[str | None], args: argparse.Namespace) -> None:
             proc, base = _start(locus, tmp, url)
             stack.callback(proc.wait, timeout=30)
             stack.callback(proc.terminate)
-            client = stack.enter_context(_client(base))
+            client = _client(base)
+            stack.callback(client.close)
             servers.append(Server(label, proc, client, prefix=f"bench_{label}"))
         for first in range(0, args.packages, args.batch):
             for server in servers if first // args.batch % 2 == 0 else servers[::-1]:
