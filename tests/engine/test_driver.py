@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from pulumi import automation as auto
 
 from locus_iac.engine import (
     PROJECT,
@@ -144,6 +145,47 @@ def test_lifecycle_preview_up_refresh_destroy(
     assert not work_dir.exists()  # asking created nothing
     with pytest.raises(NotFound):
         driver.outputs("ns-a")
+
+
+def _count_cli_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every CLI run of the Automation API from now on, by its first arguments."""
+    runs: list[str] = []
+    original = auto.PulumiCommand.run
+
+    def counting(self: auto.PulumiCommand, args: list[str], *rest: object) -> object:
+        words = list(args)
+        while words and words[0].startswith("-"):
+            words.pop(0)
+        command = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
+        runs.append(" ".join(words[:command]))
+        return original(self, args, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(auto.PulumiCommand, "run", counting)
+    return runs
+
+
+@needs_pulumi
+def test_instantiate_runs_the_cli_for_select_init_up_only(
+    driver: StackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """exists + up of a new NS: select, init, up; ``version`` at most once; the outputs and
+    counts come from up's events (no ``stack output`` / ``stack history`` runs)."""
+    driver.exists("ns-warm")  # the CLI's version may be asked once per process
+    runs = _count_cli_runs(monkeypatch)
+    assert not driver.exists("ns-c")
+    up = driver.up("ns-c", program_with(2))
+    assert runs == ["stack select", "stack init ns-c", "up"], runs
+    assert up.counts == ResourceCounts(created=3)
+    assert up.outputs.get("management") == {
+        "vnf1": {"vdu-0": "169.254.9.2", "vdu-1": "169.254.9.3"}
+    }
+    assert up.outputs.values["token"].secret
+    assert up.outputs.public() == driver.outputs("ns-c").public()  # same as the CLI says
+    runs.clear()
+    again = driver.up("ns-c", program_with(2))  # an existing stack is selected, not created
+    assert runs == ["stack select", "up"], runs
+    assert again.counts.same == 3
+    driver.destroy("ns-c")
 
 
 @needs_pulumi
