@@ -80,14 +80,23 @@ _ROOT_TYPE = "pulumi:pulumi:Stack"
 
 
 class _EventStack(auto.Stack):
-    """A stack whose ``up`` skips the CLI runs after the update (see :class:`_UpFacts`).
+    """A stack whose ``up`` / ``refresh`` / ``destroy`` skip the CLI runs after the update.
 
-    The Automation API's ``up`` calls ``outputs()`` and ``info()`` before it stops the event
-    stream; while ``deferred`` they answer without the CLI, and the driver reads the real
-    values from the events once ``up`` has returned (the stream is drained by then).
+    The Automation API's operations call ``outputs()`` and ``info()`` (``stack output``,
+    ``stack history``) for their results, ``up`` before it stops the event stream; while
+    ``deferred`` they answer without the CLI, and the driver reads the real values from the
+    operation's events (:class:`_UpFacts`) once it has returned (the stream is drained then).
     """
 
     deferred = False
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        self.deferred = True
+        try:
+            yield
+        finally:
+            self.deferred = False
 
     def outputs(self) -> auto.OutputMap:
         return {} if self.deferred else super().outputs()
@@ -102,11 +111,19 @@ class _EventStack(auto.Stack):
 
 
 class _UpFacts:
-    """What ``up``'s own engine events tell: the root stack's outputs and the change counts."""
+    """What an operation's own engine events tell: the root stack's outputs (``up``) and the
+    change counts (every operation's summary event)."""
 
     def __init__(self) -> None:
         self.outputs: StackOutputs | None = None
         self.changes: dict[str, int] | None = None
+
+    def changes_or(self, stack: auto.Stack) -> dict[str, int]:
+        """The counts of the summary event; without one (never seen), the stack's history."""
+        if self.changes is not None:
+            return self.changes
+        summary = stack.info(show_secrets=False)
+        return _changes(summary.resource_changes if summary else None)
 
     def see(self, event: pe.EngineEvent) -> None:
         if event.summary_event is not None:
@@ -359,19 +376,12 @@ class StackDriver:
         facts = _UpFacts()
         with self._engine_errors("up", ns_instance_id, guarded):
             stack = self._stack(ns_instance_id, guarded)
-            stack.deferred = True
-            try:
+            with stack.deferring():
                 stack.up(on_event=self._events(on_progress, records, facts), show_secrets=False)
-            finally:
-                stack.deferred = False
             outputs = facts.outputs
             if outputs is None:  # no event of the root stack's outputs: ask the CLI
                 outputs = _outputs(stack.outputs())
-            changes = facts.changes
-            if changes is None:
-                summary = stack.info(show_secrets=False)
-                changes = _changes(summary.resource_changes if summary else None)
-        counts = ResourceCounts.from_summary(changes)
+            counts = ResourceCounts.from_summary(facts.changes_or(stack))
         log.info("up done: %s", counts)
         return OperationResult(operation="up", counts=counts, records=records, outputs=outputs)
 
@@ -383,10 +393,14 @@ class StackDriver:
     ) -> OperationResult:
         """Read the real state of every resource into the stack (drift detection for heal)."""
         records: list[ProgressRecord] = []
+        facts = _UpFacts()
         with self._engine_errors("refresh", ns_instance_id):
             stack = self._stack(ns_instance_id)
-            result = stack.refresh(on_event=self._events(on_progress, records), show_secrets=False)
-        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
+            with stack.deferring():
+                stack.refresh(
+                    on_event=self._events(on_progress, records, facts), show_secrets=False
+                )
+            counts = ResourceCounts.from_summary(facts.changes_or(stack))
         _log(ns_instance_id, "refresh", op_occ_id).info("refresh done: %s", counts)
         return OperationResult(operation="refresh", counts=counts, records=records)
 
@@ -399,14 +413,18 @@ class StackDriver:
     ) -> OperationResult:
         """Delete every resource of the stack, then (by default) the stack and its work dir."""
         records: list[ProgressRecord] = []
+        facts = _UpFacts()
         with self._engine_errors("destroy", ns_instance_id):
             stack = self._stack(ns_instance_id)
-            result = stack.destroy(on_event=self._events(on_progress, records), show_secrets=False)
+            with stack.deferring():
+                stack.destroy(
+                    on_event=self._events(on_progress, records, facts), show_secrets=False
+                )
+            counts = ResourceCounts.from_summary(facts.changes_or(stack))
             if remove_stack:
                 stack.workspace.remove_stack(ns_instance_id)
         if remove_stack:
             shutil.rmtree(self._settings.workspaces_dir / ns_instance_id, ignore_errors=True)
-        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
         _log(ns_instance_id, "destroy", op_occ_id).info("destroy done: %s", counts)
         return OperationResult(operation="destroy", counts=counts, records=records)
 

@@ -25,6 +25,7 @@ from locus_iac.engine import (
     SummaryRecord,
     find_pulumi,
 )
+from locus_iac.engine import driver as driver_module
 from locus_iac.errors import Issue, NotFound, PermanentError, RetryableError, ValidationError
 
 PULUMI = find_pulumi()
@@ -185,7 +186,25 @@ def test_instantiate_runs_the_cli_for_select_init_up_only(
     again = driver.up("ns-c", program_with(2))  # an existing stack is selected, not created
     assert runs == ["stack select", "up"], runs
     assert again.counts.same == 3
-    driver.destroy("ns-c")
+    runs.clear()
+    assert driver.refresh("ns-c").counts.same == 3
+    assert runs == ["stack select", "refresh"], runs
+    runs.clear()
+    assert driver.destroy("ns-c").counts.deleted == 3
+    assert runs == ["stack select", "destroy", "stack rm"], runs
+
+
+@needs_pulumi
+def test_without_the_events_results_come_from_the_cli(
+    driver: StackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the engine's events miss the outputs or the summary, the CLI is asked."""
+    monkeypatch.setattr(driver_module._UpFacts, "see", lambda self, event: None)
+    up = driver.up("ns-f", program_with(1))
+    assert up.counts == ResourceCounts(created=2)
+    assert up.outputs.get("management") == {"vnf1": {"vdu-0": "169.254.9.2"}}
+    assert up.outputs.public()["token"] == "[secret]"
+    assert driver.destroy("ns-f").counts.deleted == 2
 
 
 @needs_pulumi
