@@ -4,22 +4,29 @@ Random services of 10 -> 1000 functions (half VMs, half containers) chained by l
 which a third carry a latency bound, over 2 -> 50 sites (alternating OpenStack/Kubernetes,
 a third of them core), a few anti-affinity rules, capacity about 2.5x the demand.
 For each size and objective it prints, side by side on the same model, HiGHS (the product's
-engine) and CBC (PuLP's bundled solver, the previous engine): solve time including model
-building, status and proven gap; then the heuristic's gap against the best proven bound,
-without the LP relaxation ("greedy": greedy + local search + rebuilds, the baseline) and
-with it ("heur": LP dive + local search + MILP neighbourhoods, the product's heuristic).
+engine, model passed as arrays) and its time to build the model, then optionally the
+baselines: HiGHS through PuLP (``--compare``: the same model built by PuLP, the engine
+before session 8) and CBC (PuLP's bundled solver): solve time including model building,
+status and gap; then the heuristic's gap against the best proven bound, without the LP
+relaxation ("greedy": greedy + local search + rebuilds, the baseline) and with it ("heur":
+LP dive + local search + MILP neighbourhoods), and ``place(solver="auto")`` ("auto",
+with the MILP time limit; above ``EXACT_LIMIT`` pairs it runs the heuristic, then HiGHS
+from the heuristic's answer).
 
 Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick] [--sizes 100x10,300x20]
-[--no-cbc]`` (about 8 minutes in full on 2 cores; ``--quick`` stops at 100 functions,
-``--sizes`` runs only the sizes named, ``--no-cbc`` skips the CBC baseline). Timings are
-printed, never asserted.
+[--no-cbc] [--compare] [--gap 0.005]`` (about 8 minutes in full on 2 cores; ``--quick``
+stops at 100 functions, ``--sizes`` runs only the sizes named, ``--no-cbc`` skips the CBC
+baseline, ``--compare`` adds HiGHS through PuLP, ``--gap`` lets HiGHS stop at that relative
+gap). Timings are printed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
+from dataclasses import dataclass
 
 from locus_iac.placement import (
     FunctionDemand,
@@ -28,6 +35,8 @@ from locus_iac.placement import (
     Objective,
     PlacementRequest,
     compile_problem,
+    highs_model,
+    place,
 )
 from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import MilpEngine, MilpResult, solve_milp
@@ -147,10 +156,22 @@ def gap(value: float | None, bound: float | None) -> str:
     return f"{abs(value - bound) / max(abs(value), 1e-9):.2%}"
 
 
-def timed_milp(problem: Problem, n: int, engine: MilpEngine) -> tuple[MilpResult, float]:
+def timed_milp(
+    problem: Problem, n: int, engine: MilpEngine, gap_limit: float | None = None
+) -> tuple[MilpResult, float]:
     started = time.perf_counter()
-    result = solve_milp(problem, time_limit=MILP_LIMIT[n], engine=engine)
+    result = solve_milp(problem, time_limit=MILP_LIMIT[n], engine=engine, gap=gap_limit)
     return result, time.perf_counter() - started
+
+
+def build_seconds(problem: Problem) -> float:
+    """Time to build the direct model and pass it to HiGHS (what the solve time includes)."""
+    started = time.perf_counter()
+    model = highs_model.build(problem, problem.all_groups, with_spread=True)
+    assert model is not None
+    costs = highs_model.primary_costs(problem, model)
+    highs_model.load(highs_model.new_highs(), model, costs, integral=True)
+    return time.perf_counter() - started
 
 
 def proven_bound(problem: Problem, result: MilpResult) -> float | None:
@@ -165,38 +186,61 @@ def timed_heuristic(problem: Problem, *, relaxation: bool) -> tuple[dict[str, st
     return found, time.perf_counter() - started
 
 
-def run_one(n: int, m: int, objective: Objective, seed: int, *, with_cbc: bool) -> list[str]:
+@dataclass(frozen=True)
+class Options:
+    with_cbc: bool
+    compare: bool
+    gap_limit: float | None
+
+
+def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -> list[str]:
     rng = random.Random(seed)
     req = request(rng, n, m, objective)
-    problem = compile_problem(req, catalog(rng, m, total_demand(req)))
-    highs, highs_seconds = timed_milp(problem, n, "highs")
-    cbc, cbc_seconds = timed_milp(problem, n, "cbc") if with_cbc else (MilpResult("unknown"), 0.0)
+    sites = catalog(rng, m, total_demand(req))
+    problem = compile_problem(req, sites)
+    build = build_seconds(problem)
+    highs, highs_seconds = timed_milp(problem, n, "highs", options.gap_limit)
+    pulp, pulp_seconds = (
+        timed_milp(problem, n, "highs-pulp") if options.compare else (MilpResult("unknown"), 0.0)
+    )
+    cbc, cbc_seconds = (
+        timed_milp(problem, n, "cbc") if options.with_cbc else (MilpResult("unknown"), 0.0)
+    )
     greedy, greedy_seconds = timed_heuristic(problem, relaxation=False)
     found, heuristic_seconds = timed_heuristic(problem, relaxation=True)
-    proven = (proven_bound(problem, highs), proven_bound(problem, cbc))
+    started = time.perf_counter()
+    auto = place(req, sites, time_limit=MILP_LIMIT[n], gap=options.gap_limit).assignment
+    auto_seconds = time.perf_counter() - started
+    proven = (proven_bound(problem, highs), proven_bound(problem, pulp), proven_bound(problem, cbc))
     bounds = [b for b in proven if b is not None]
     best_bound = max(bounds) if bounds else None  # minimised form: the larger bound is tighter
-    highs_value = problem.score(highs.assignment)[0] if highs.assignment else None
-    cbc_value = problem.score(cbc.assignment)[0] if cbc.assignment else None
-    heuristic_value = problem.score(found)[0] if found else None
-    greedy_value = problem.score(greedy)[0] if greedy else None
+
+    def value(assignment: dict[str, str] | None) -> float | None:
+        return problem.score(assignment)[0] if assignment else None
+
+    highs_value = value(highs.assignment)
     shown = -1.0 if objective.maximise else 1.0  # print in the objective's own sense
     return [
         str(n),
         str(m),
         objective.value,
+        f"{build:.2f}",
         f"{highs_seconds:.2f}",
         highs.status,
         "-" if highs_value is None else f"{shown * highs_value:.4g}",
         gap(highs_value, best_bound),
-        f"{cbc_seconds:.2f}" if with_cbc else "-",
-        cbc.status if with_cbc else "-",
-        gap(cbc_value, best_bound),
-        f"{cbc_seconds / highs_seconds:.1f}x" if with_cbc else "-",
+        f"{pulp_seconds:.2f}" if options.compare else "-",
+        pulp.status if options.compare else "-",
+        gap(value(pulp.assignment), best_bound),
+        f"{cbc_seconds:.2f}" if options.with_cbc else "-",
+        cbc.status if options.with_cbc else "-",
+        gap(value(cbc.assignment), best_bound),
         f"{greedy_seconds:.2f}",
-        gap(greedy_value, best_bound),
+        gap(value(greedy), best_bound),
         f"{heuristic_seconds:.2f}",
-        gap(heuristic_value, best_bound),
+        gap(value(found), best_bound),
+        f"{auto_seconds:.2f}",
+        gap(value(auto), best_bound),
     ]
 
 
@@ -209,26 +253,33 @@ def main() -> None:
     parser.add_argument(
         "--no-cbc", action="store_true", help="skip the CBC baseline (its columns print '-')"
     )
+    parser.add_argument(
+        "--compare", action="store_true", help="add HiGHS through PuLP (the previous engine)"
+    )
+    parser.add_argument("--gap", type=float, default=None, help="HiGHS's relative gap to stop at")
     args = parser.parse_args()
+    options = Options(not args.no_cbc, args.compare, args.gap)
     only = {tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",") if size}
     sizes = [s for s in SIZES if (not args.quick or s[0] <= 100) and (not only or s in only)]
     header = [
-        "funcs", "sites", "objective", "highs s", "highs status", "highs obj", "highs gap",
-        "cbc s", "cbc status", "cbc gap", "cbc/highs time", "greedy s", "greedy gap",
-        "heur s", "heur gap",
+        "funcs", "sites", "objective", "build s", "highs s", "highs status", "highs obj",
+        "highs gap", "pulp s", "pulp status", "pulp gap", "cbc s", "cbc status", "cbc gap",
+        "greedy s", "greedy gap", "heur s", "heur gap", "auto s", "auto gap",
     ]  # fmt: skip
     rows = [header]
+    before = f"{os.getloadavg()[0]:.2f}"
     for n, m in sizes:
         seed = SIZES.index((n, m))  # a size's instances do not depend on which sizes run
         for objective in OBJECTIVES:
-            rows.append(run_one(n, m, objective, seed, with_cbc=not args.no_cbc))
+            rows.append(run_one(n, m, objective, seed, options))
             print("  ".join(rows[-1]), flush=True)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     print()
     for row in rows:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
     print(
-        "\ngaps are against the best lower bound either solver proved (1 thread each); "
+        f"\nload average before: {before}, after: {os.getloadavg()[0]:.2f}"
+        "\ngaps are against the best lower bound any solver proved (1 thread each); "
         "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it"
         "\ngoals (issue 19): optimal at 300x20 in <= 5 s; <= 0.5 % gap at 1000x50 within 30 s "
         "including model building; heuristic within 1 % of the optimum"

@@ -14,8 +14,9 @@ start-up, Ansible) split the rest: what remains is the MANO's (queue, worker sta
 the spec, recording). The CPU seconds of one instantiate are split by process kind (the
 worker, the pulumi CLI, the provider plugins, Ansible, the server; :class:`ProcessCpu` reads
 ``/proc``); CPU seconds x N / cores is the floor of N at once on this machine. Then N
-instances are instantiated at once and the wall time is compared with one. Every instance is terminated and deleted afterwards. Each figure is measured for
-each way of starting workers (``--start``, default ``exec,forkserver``), side by side.
+instances are instantiated at once and the wall time is compared with one. Every instance is
+terminated and deleted afterwards. Each figure is measured for each way of starting workers
+(``--start``, default ``exec,forkserver``), side by side.
 
 Run: ``.venv/bin/python benchmarks/bench_testbed_lcm.py [--runs N] [--parallel N]
 [--start exec,forkserver]``.

@@ -354,7 +354,7 @@ def status(
     started = with_monitoring or (testbed_dir() / "monitoring.yaml").exists()
     monitoring = _monitoring_status(as_json) if started else None
     api = _api(site)
-    healthy = (
+    site_healthy = healthy = (
         all(c["pid"] and c["listening"] for c in components)
         and api["ready"]
         and all(n["ready"] for n in api["nodes"])
@@ -370,7 +370,8 @@ def status(
     if as_json:
         emit_json(report)
     else:
-        emit(f"site {site.name}: {'healthy' if healthy else 'NOT healthy'}")
+        # the site's own verdict; the exit status also counts OpenStack and monitoring
+        emit(f"site {site.name}: {'healthy' if site_healthy else 'NOT healthy'}")
         _emit_components(components)
         emit(f"  api server {site.api_server}: {'ready' if api['ready'] else 'not ready'}")
         for n in api["nodes"]:

@@ -11,9 +11,12 @@ and dives (fix what the relaxation places whole, fix the largest fractional shar
 re-solve warm) to a placement, which local search improves; then a large-neighbourhood
 search frees the functions at a few random sites at a time and lets the MILP re-place
 them optimally (``milp.Relaxation``). Up to ``_RELAXATION_PAIRS`` block-site pairs only:
-at 1000 functions x 50 sites on a loaded 2-core machine, building the PuLP model alone took
-~11 s of a 10 s budget. Without a relaxation answer (spread objectives, larger problems, no
-answer in time) it works as follows.
+at 1000 functions x 50 sites the model is built in ~0.5 s now (arrays passed to HiGHS), but
+the dive is not cheap: 45-93 warm LP re-solves took 8-28 s on a loaded 2-core machine
+(session 8), and ended in a dead end, far over its 3 s share of a 10 s budget; there
+``place`` runs HiGHS from the heuristic's answer instead (see ``solve``). Without a
+relaxation answer (spread objectives, larger problems, no answer in time) it works as
+follows.
 
 Functions tied by affinity are placed together as one *block*. Blocks are placed greedily,
 most constrained first (fewest allowed sites, then largest demand), each at the feasible site

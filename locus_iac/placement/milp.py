@@ -16,8 +16,11 @@ Objectives are solved lexicographically: first the chosen objective, then (with 
 at its optimum) the total hourly cost, so that ties are broken by cost.
 
 HiGHS (``highspy``, one thread) is the engine: on the placement benchmark it proves optimality
-at 300 functions x 20 sites in seconds where CBC is still ~1 % off after minutes. CBC (bundled
-with PuLP) stays selectable (``engine="cbc"``) as the benchmark's baseline.
+at 300 functions x 20 sites in seconds where CBC is still ~1 % off after minutes. The HiGHS
+model is built as arrays and passed directly (``highs_model``); the same model built with
+PuLP stays for CBC (``engine="cbc"``, PuLP's bundled solver) and for HiGHS through PuLP
+(``engine="highs-pulp"``): both are baselines of the benchmark, and the tests check that the
+PuLP model and the direct one have the same optimum.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import re
 import tempfile
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,17 +40,24 @@ import highspy
 import numpy as np
 import pulp
 
+from locus_iac.placement import highs_model
+from locus_iac.placement.highs_model import MilpStatus
 from locus_iac.placement.model import Objective
 from locus_iac.placement.problem import Group, GroupKind, Problem
 from locus_iac.placement.verify import violations
 
 log = logging.getLogger(__name__)
 
-MilpStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
-MilpEngine = Literal["highs", "cbc"]
+MilpEngine = Literal["highs", "highs-pulp", "cbc"]
 _TIE_WEIGHT = 1e-3
-_INTEGRAL = 1e-6
 """Weight of the total cost beside the objective in the LP relaxation (a tie-break)."""
+_INTEGRAL = 1e-6
+_LARGE_MODEL = 20_000
+"""Columns from which HiGHS spends more of its effort on primal heuristics."""
+_LARGE_HEURISTIC_EFFORT = 0.3
+"""HiGHS's ``mip_heuristic_effort`` there (default 0.05): at 1000 functions x 50 sites, 30 s,
+load ~15 on 2 cores, one run each: min-total-cost gap 1.10 % -> 0.27 %, min-edge-cost
+2.44 % -> 1.27 % (session 8). At 300 x 20 the effect was lost in the noise of the load."""
 _BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
@@ -74,13 +85,20 @@ def solve_milp(
     enabled: frozenset[Group] | None = None,
     feasibility: bool = False,
     engine: MilpEngine = "highs",
+    start: Mapping[str, str] | None = None,
+    gap: float | None = None,
 ) -> MilpResult:
     """Solve ``problem`` (only the ``enabled`` constraint groups) within ``time_limit`` s.
 
     With ``feasibility`` the objective is ignored: the answer only says whether a placement
-    exists (used to explain infeasible requests).
+    exists (used to explain infeasible requests). ``start`` is a placement HiGHS starts
+    from (its first incumbent, e.g. the heuristic's answer); with ``gap`` HiGHS stops once
+    its solution is proven within that relative gap of the optimum (status "feasible" unless
+    the gap is HiGHS's default 1e-4 or less). Both apply to ``engine="highs"`` only.
     """
     enabled = problem.all_groups if enabled is None else enabled
+    if engine == "highs":
+        return _solve_direct(problem, time_limit, enabled, feasibility, start, gap)
     deadline = time.monotonic() + time_limit
     model = _build(problem, enabled, with_spread=not feasibility)
     if model is None:
@@ -95,14 +113,82 @@ def solve_milp(
         return MilpResult(status, bound=bound)
     assignment = _assignment(problem, model)
     value = pulp.value(primary) or 0.0
-    gap = 0.0 if status == "optimal" else _gap(value, bound)
+    found_gap = 0.0 if status == "optimal" else _gap(value, bound)
     if tie_break and status == "optimal":
         assignment = _tie_break(problem, model, primary, value, deadline, engine) or assignment
-    broken = violations(problem, assignment, enabled)
+    return _checked(problem, enabled, MilpResult(status, assignment, bound, found_gap))
+
+
+def _checked(problem: Problem, enabled: frozenset[Group], result: MilpResult) -> MilpResult:
+    broken = violations(problem, result.assignment or {}, enabled)
     if broken:  # numerical trouble in the solver: do not hand out an invalid placement
         log.warning("MILP solution violates constraints, discarded: %s", broken[:3])
-        return MilpResult("unknown", bound=bound)
-    return MilpResult(status, assignment, bound, gap)
+        return MilpResult("unknown", bound=result.bound)
+    return result
+
+
+def _solve_direct(
+    problem: Problem,
+    time_limit: float,
+    enabled: frozenset[Group],
+    feasibility: bool,
+    start: Mapping[str, str] | None,
+    gap: float | None,
+) -> MilpResult:
+    """``solve_milp`` with the model built as arrays and passed to HiGHS directly."""
+    deadline = time.monotonic() + time_limit
+    model = highs_model.build(problem, enabled, with_spread=not feasibility)
+    if model is None:
+        return MilpResult("infeasible")
+    primary = np.zeros(model.width) if feasibility else highs_model.primary_costs(problem, model)
+    highs = highs_model.new_highs()
+    highs_model.load(highs, model, primary, integral=True)
+    if model.width >= _LARGE_MODEL:  # finding good incumbents in time matters most there
+        highs.setOptionValue("mip_heuristic_effort", _LARGE_HEURISTIC_EFFORT)
+    if gap is not None:
+        highs.setOptionValue("mip_rel_gap", gap)
+    if start and not highs_model.set_start(highs, model, start):
+        log.debug("the start placement does not fit the model; HiGHS starts without it")
+    tie_break = not feasibility and problem.request.objective is not Objective.MIN_TOTAL_COST
+    # the time limit covers building the model too, not only the solver
+    first_limit = max(deadline - time.monotonic(), 0.1) * (0.75 if tie_break else 1.0)
+    status, bound = highs_model.run(highs, first_limit)
+    if status in ("infeasible", "unknown"):
+        return MilpResult(status, bound=bound)
+    assignment = highs_model.chosen(model, highs.getSolution().col_value)
+    value = float(highs.getInfo().objective_function_value)
+    found_gap = 0.0 if status == "optimal" else _gap(value, bound)
+    if tie_break and status == "optimal":
+        better = _tie_break_direct(problem, model, highs, primary, value, deadline)
+        assignment = better or assignment
+    return _checked(problem, enabled, MilpResult(status, assignment, bound, found_gap))
+
+
+def _tie_break_direct(
+    problem: Problem,
+    model: highs_model.DirectModel,
+    highs: Any,
+    primary: np.ndarray,
+    value: float,
+    deadline: float,
+) -> dict[str, str] | None:
+    """Among the optima of the objective, the cheapest; ``None`` if not found in time."""
+    remaining = deadline - time.monotonic()
+    if remaining < 0.2:
+        return None
+    incumbent = highs.getSolution()
+    slack = 0.5 if model.y else 1e-6 * max(1.0, abs(value))
+    terms = np.flatnonzero(primary).astype(np.int32)
+    highs.addRow(-math.inf, value + slack, len(terms), terms, primary[terms])
+    width = model.width
+    highs.changeColsCost(
+        width, np.arange(width, dtype=np.int32), highs_model.total_costs(problem, model)
+    )
+    highs.setSolution(incumbent)  # still feasible: the search starts from it
+    status, _ = highs_model.run(highs, remaining)
+    if status not in ("optimal", "feasible"):
+        return None
+    return highs_model.chosen(model, highs.getSolution().col_value)
 
 
 @dataclass
@@ -167,26 +253,22 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
     deadline = time.monotonic() + time_limit
     if objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
         return None
-    model = _build(problem, problem.all_groups, with_spread=False)
+    model = highs_model.build(problem, problem.all_groups, with_spread=False)
     if model is None:
         return None
-    for var in model.x.values():
-        var.cat = pulp.LpContinuous  # bounds [0, 1] stay
-    primary = _primary(problem, model)
+    costs = highs_model.primary_costs(problem, model)
     if objective is Objective.MIN_EDGE_COST:  # core sites cost nothing at the edge
-        total = pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items())
-        primary = primary + _TIE_WEIGHT * total
-    model.lp.setObjective(primary)
+        costs = costs + _TIE_WEIGHT * highs_model.total_costs(problem, model)
+    highs = highs_model.new_highs()
+    highs_model.load(highs, model, costs, integral=False)
     left = deadline - time.monotonic()  # building the model counts
     if left <= 0:
         return None
-    model.lp.solve(pulp.HiGHS(msg=False, timeLimit=left, threads=1))
-    if model.lp.sol_status != pulp.LpSolutionOptimal:
+    highs.setOptionValue("time_limit", left)
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    columns: dict[str, list[tuple[str, int]]] = {f: [] for f in problem.functions}
-    for (f, s), var in model.x.items():
-        columns[f].append((s, var.index))
-    highs = model.lp.solverModel
+    columns = model.columns(problem)
     assignment = _dive(columns, highs, deadline)
     if assignment is not None and violations(problem, assignment):
         assignment = None
@@ -351,7 +433,7 @@ def _run(
 ) -> tuple[MilpStatus, float | None]:
     """Solve ``lp``; the status and the proven lower bound of the minimised objective."""
     limit = max(time_limit, 0.1)
-    bound = _run_highs(lp, limit) if engine == "highs" else _run_cbc(lp, limit, warm)
+    bound = _run_highs(lp, limit) if engine == "highs-pulp" else _run_cbc(lp, limit, warm)
     statuses: dict[int, MilpStatus] = {
         pulp.LpSolutionOptimal: "optimal",
         pulp.LpSolutionIntegerFeasible: "feasible",

@@ -3,14 +3,18 @@
 ``auto`` runs the exact MILP when the problem is small enough (functions x sites up to
 ``exact_limit``), and the heuristic otherwise or when the MILP has no answer in time; when the
 MILP stops on its time limit with a solution, the heuristic's answer is also computed and the
-better one kept (the MILP bound still gives the gap). A large problem the heuristic cannot
-solve goes to the MILP with the time that is left.
+better one kept (the MILP bound still gives the gap). Above ``exact_limit`` the heuristic
+gets a share of the time, then (up to ``MILP_AFTER_HEURISTIC`` pairs) HiGHS starts from the
+heuristic's answer with the time that is left, and the better answer is kept with the gap
+HiGHS proves. A large problem the heuristic cannot solve goes to the MILP with the time
+that is left.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Literal
 
 from locus_iac.errors import PermanentError, RetryableError
@@ -33,6 +37,11 @@ log = logging.getLogger(__name__)
 SolverChoice = Literal["auto", "milp", "heuristic"]
 EXACT_LIMIT = 5000
 """``auto`` uses the MILP up to this many function-site pairs."""
+MILP_AFTER_HEURISTIC = 100_000
+"""Above ``EXACT_LIMIT``, ``auto`` runs HiGHS after the heuristic up to this many pairs (the
+model of 1000 functions x 50 sites, 50,000 pairs, takes about 0.5 s to build)."""
+_HEURISTIC_SHARE = 0.4
+"""Of the time limit, for the heuristic above ``EXACT_LIMIT`` (HiGHS gets the rest)."""
 
 
 class PlacementNotFound(RetryableError):
@@ -50,6 +59,8 @@ def place(
     time_limit: float = 30.0,
     explain_time_limit: float = 30.0,
     exact_limit: int = EXACT_LIMIT,
+    milp_after_heuristic: int = MILP_AFTER_HEURISTIC,
+    gap: float | None = None,
 ) -> PlacementDecision:
     """Decide the site of every function of ``request``.
 
@@ -57,10 +68,14 @@ def place(
     catalogue (unknown functions or sites), :class:`PlacementInfeasible` with the smallest
     conflicting set of constraints when no placement exists, and :class:`PlacementNotFound`
     when neither solver answered within ``time_limit`` and infeasibility is not proven.
+    Above ``exact_limit`` pairs and up to ``milp_after_heuristic``, ``auto`` runs HiGHS
+    from the heuristic's answer. With ``gap`` (relative, e.g. 0.005) HiGHS stops once it
+    proves its answer within it.
     """
     started = time.monotonic()
     problem = compile_problem(request, catalog)
-    assignment, name, milp = _solve(problem, solver, time_limit, exact_limit, explain_time_limit)
+    limits = _Limits(time_limit, exact_limit, milp_after_heuristic, explain_time_limit, gap)
+    assignment, name, milp = _solve(problem, solver, limits)
     if assignment is None:
         conflict = find_conflict(problem, time_limit=explain_time_limit)
         if conflict is not None:
@@ -73,36 +88,54 @@ def place(
     return _decision(problem, assignment, name, milp, started)
 
 
+@dataclass(frozen=True)
+class _Limits:
+    time_limit: float
+    exact_limit: int
+    milp_after_heuristic: int
+    explain_time_limit: float
+    gap: float | None
+
+
 def _solve(
-    problem: Problem,
-    solver: SolverChoice,
-    time_limit: float,
-    exact_limit: int,
-    explain_time_limit: float,
+    problem: Problem, solver: SolverChoice, limits: _Limits
 ) -> tuple[dict[str, str] | None, SolverName, MilpResult | None]:
     """Run the solver(s) ``solver`` asks for; the best assignment found, if any."""
+    time_limit = limits.time_limit
     deadline = time.monotonic() + time_limit
-    small = len(problem.functions) * len(problem.sites) <= exact_limit
+    pairs = len(problem.functions) * len(problem.sites)
+    small = pairs <= limits.exact_limit
     milp: MilpResult | None = None
     assignment: dict[str, str] | None = None
     name: SolverName = "heuristic"
     if solver == "milp" or (solver == "auto" and small):
-        milp = solve_milp(problem, time_limit=time_limit * (1.0 if solver == "milp" else 0.7))
+        share = 1.0 if solver == "milp" else 0.7
+        milp = solve_milp(problem, time_limit=time_limit * share, gap=limits.gap)
         assignment, name = milp.assignment, "milp"
         if milp.status == "infeasible":
-            raise _infeasible(problem, explain_time_limit)
+            raise _infeasible(problem, limits.explain_time_limit)
     if solver != "milp" and (milp is None or milp.status != "optimal"):
-        found = solve_heuristic(problem, time_limit=max(deadline - time.monotonic(), 1.0))
+        then_milp = solver == "auto" and milp is None and pairs <= limits.milp_after_heuristic
+        budget = time_limit * _HEURISTIC_SHARE if then_milp else deadline - time.monotonic()
+        found = solve_heuristic(problem, time_limit=max(budget, 1.0))
         if found is not None and (
             assignment is None or problem.score(found) < problem.score(assignment)
         ):
             assignment, name = found, "heuristic"
+        if then_milp and found is not None and deadline - time.monotonic() >= 1.0:
+            milp = solve_milp(
+                problem, time_limit=deadline - time.monotonic(), start=found, gap=limits.gap
+            )
+            if milp.assignment is not None and problem.score(milp.assignment) < problem.score(
+                found
+            ):
+                assignment, name = milp.assignment, "milp"
     if assignment is None and solver == "auto" and milp is None:
         # a large problem the heuristic could not solve: give the exact solver what is left
-        milp = solve_milp(problem, time_limit=max(deadline - time.monotonic(), 1.0))
+        milp = solve_milp(problem, time_limit=max(deadline - time.monotonic(), 1.0), gap=limits.gap)
         assignment, name = milp.assignment, "milp"
         if milp.status == "infeasible":
-            raise _infeasible(problem, explain_time_limit)
+            raise _infeasible(problem, limits.explain_time_limit)
     return assignment, name, milp
 
 

@@ -59,3 +59,30 @@ def test_status_without_a_testbed_fails_with_the_site_record_named(
     result = CliRunner().invoke(app, ["testbed", "status", "--json", "--with-monitoring"])
     assert result.exit_code != 0
     assert "site.yaml" in json.dumps(result.output)
+
+
+def test_status_gives_the_site_its_own_verdict_and_stopped_monitoring_fails_the_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A healthy Kubernetes site with its recorded monitoring platform stopped: the site line
+    says healthy, the monitoring line does not, and the exit status counts both."""
+    from types import SimpleNamespace
+
+    from locus_iac.cli import testbed
+
+    monkeypatch.setenv("LOCUS_TESTBED_DIR", str(tmp_path))
+    _record(tmp_path, port=1)  # the record's Prometheus listens on no port: not healthy
+    site = SimpleNamespace(
+        name="local",
+        kubeconfig=tmp_path / "kubeconfig",
+        api_server="https://127.0.0.1:1",
+        testbed=SimpleNamespace(components=[]),
+    )
+    monkeypatch.setattr(testbed, "load_site", lambda _path: site)
+    monkeypatch.setattr(
+        testbed, "_api", lambda _site: {"ready": True, "nodes": [{"name": "n0", "ready": True}]}
+    )
+    result = CliRunner().invoke(app, ["testbed", "status"])
+    assert result.exit_code == 1
+    assert "site local: healthy" in result.output
+    assert "monitoring http://127.0.0.1:19090: NOT healthy" in result.output

@@ -129,11 +129,23 @@ def test_auto_mode_uses_the_exact_solver_on_small_problems() -> None:
 
 def test_auto_mode_uses_the_heuristic_above_the_exact_limit() -> None:
     request, catalog = _instance(3, Objective.MAX_SPREAD, n_functions=40, n_sites=8, scale=4)
-    decision = place(request, catalog, exact_limit=10, time_limit=5)
+    decision = place(request, catalog, exact_limit=10, time_limit=5, milp_after_heuristic=0)
     assert decision.solver == "heuristic"
     assert decision.status is PlacementStatus.FEASIBLE
     assert decision.optimality_gap is None
     assert violations(compile_problem(request, catalog), decision.assignment) == []
+
+
+def test_auto_mode_lets_highs_improve_the_heuristic_above_the_exact_limit() -> None:
+    """HiGHS starts from the heuristic's answer: the better one is kept, with a proven gap."""
+    request, catalog = _instance(3, Objective.MIN_TOTAL_COST, n_functions=40, n_sites=8, scale=4)
+    problem = compile_problem(request, catalog)
+    decision = place(request, catalog, exact_limit=10, time_limit=10)
+    exact = place(request, catalog, solver="milp", time_limit=30)
+    assert exact.status is PlacementStatus.OPTIMAL
+    assert violations(problem, decision.assignment) == []
+    assert decision.optimality_gap is not None  # HiGHS proved a bound
+    assert decision.objective_value == pytest.approx(exact.objective_value, rel=1e-4)
 
 
 @pytest.mark.parametrize("solver", ["milp", "auto"])
