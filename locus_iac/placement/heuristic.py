@@ -48,6 +48,7 @@ _RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation and
 _RELAXATION_PAIRS = 20_000  # block-site pairs, at most, for the relaxation (see module doc)
 _LNS_SITES = 3  # sites whose functions one neighbourhood frees
 _LNS_FUNCTIONS = 60  # at most this many functions freed at once
+_LNS_MORE_FUNCTIONS = 40  # ... plus this many for each site added (see _LNS_GROW)
 _LNS_STALL = 30  # neighbourhoods in a row without improvement before stopping
 _LNS_GROW = 10  # neighbourhoods in a row without improvement before one more site is freed
 _LNS_ROUND_SECONDS = 2.0  # time limit of one neighbourhood's MILP
@@ -208,7 +209,9 @@ def _neighbourhoods(
     """Large-neighbourhood search: free the functions at a few random sites and let the MILP
     place them optimally with every other function where it is; keep improvements.
 
-    One more site is freed after every ``_LNS_GROW`` rounds in a row without improvement.
+    A neighbourhood is a random site and others its functions may move to (see
+    :func:`_neighbourhood_sites`); one more site, and ``_LNS_MORE_FUNCTIONS`` more functions,
+    are freed after every ``_LNS_GROW`` rounds in a row without improvement.
     Runs for at most half the time left and stops after ``_LNS_STALL`` such rounds. Single
     moves, swaps and greedy rebuilds stall where several sites must be packed full on
     several resources at once (min-edge-cost); the MILP does not.
@@ -216,18 +219,34 @@ def _neighbourhoods(
     problem = relaxed.problem
     until = time.monotonic() + (deadline - time.monotonic()) / 2
     best, since_better = start, 0
-    sites = list(problem.sites)
     while since_better < _LNS_STALL and (left := until - time.monotonic()) > 0:
         since_better += 1
-        width = _LNS_SITES + since_better // _LNS_GROW
-        chosen = set(rng.sample(sites, min(width, len(sites))))
+        grown = since_better // _LNS_GROW
+        chosen = _neighbourhood_sites(problem, best, rng, _LNS_SITES + grown)
         free = sorted(f for f, s in best.items() if s in chosen)
-        if len(free) > _LNS_FUNCTIONS:
-            free = rng.sample(free, _LNS_FUNCTIONS)
+        limit = _LNS_FUNCTIONS + _LNS_MORE_FUNCTIONS * grown
+        if len(free) > limit:
+            free = rng.sample(free, limit)
         found = relaxed.reoptimise(best, set(free), min(left, _LNS_ROUND_SECONDS))
         if found is not None and problem.score(found) < problem.score(best):
             best, since_better = found, 0
     return best
+
+
+def _neighbourhood_sites(
+    problem: Problem, placement: dict[str, str], rng: random.Random, width: int
+) -> set[str]:
+    """``width`` sites (fewer if not so many qualify): a random one, and others that some
+    function placed there may move to.
+
+    Sites drawn at random from all are often of different kinds (OpenStack for the VMs,
+    Kubernetes for the containers); a function freed there has one site to go to, its own,
+    and the MILP can only move the others around it.
+    """
+    first = rng.choice(problem.sites)
+    there = sorted(f for f, s in placement.items() if s == first)
+    reachable = sorted({s for f in there for s in problem.domain(f)} - {first})
+    return {first, *rng.sample(reachable, min(width - 1, len(reachable)))}
 
 
 def _state_of(
