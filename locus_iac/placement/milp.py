@@ -196,15 +196,26 @@ class Relaxation:
     """The LP relaxation kept in HiGHS after a dive, to re-optimise parts of a placement.
 
     ``placement`` is the dive's answer (``None`` when the dive reached a dead end: fixing a
-    share to 0 or 1 both left the relaxation infeasible); :meth:`reoptimise` solves the MILP
-    restricted to moving a few functions (large-neighbourhood search), reusing the model.
+    share to 0 or 1 both left the relaxation infeasible); ``root`` the relaxation's column
+    values before the dive; :meth:`reoptimise` solves the MILP restricted to moving a few
+    functions (large-neighbourhood search), reusing the model.
     """
 
     problem: Problem
     highs: Any
     columns: dict[str, list[tuple[str, int]]]
     placement: dict[str, str] | None
+    root: np.ndarray
     _integer: bool = False
+
+    def disagreeing(self, assignment: dict[str, str]) -> list[str]:
+        """The functions ``assignment`` places where the relaxation does not place them
+        whole (relaxation-induced neighbourhood)."""
+        return [
+            f
+            for f, cols in self.columns.items()
+            if not any(s == assignment[f] and self.root[i] >= 1.0 - _INTEGRAL for s, i in cols)
+        ]
 
     def reoptimise(
         self, assignment: dict[str, str], free: set[str], time_limit: float
@@ -269,10 +280,11 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     columns = model.columns(problem)
+    root = np.array(highs.getSolution().col_value)
     assignment = _dive(columns, highs, deadline)
     if assignment is not None and violations(problem, assignment):
         assignment = None
-    return Relaxation(problem, highs, columns, assignment)
+    return Relaxation(problem, highs, columns, assignment, root)
 
 
 def _dive(
