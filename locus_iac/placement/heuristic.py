@@ -9,9 +9,10 @@ for a seed unless the time limit cuts it short, and it gives no optimality proof
 For the cost and core-use objectives it starts from the LP relaxation: HiGHS solves it
 and dives (fix what the relaxation places whole, fix the largest fractional share,
 re-solve warm) to a placement, which local search improves; then a large-neighbourhood
-search frees the functions at a few random sites at a time and lets the MILP re-place
-them optimally (``milp.Relaxation``). Up to ``_RELAXATION_PAIRS`` block-site pairs only:
-at 1000 functions x 50 sites the model is built in ~0.5 s now (arrays passed to HiGHS), but
+search frees the functions the placement puts where the LP relaxation does not, or those
+at a few random sites, and lets the MILP re-place them (``milp.Relaxation``). Up to
+``_RELAXATION_PAIRS`` block-site pairs only: at 1000 functions x 50 sites the model is
+built in ~0.5 s now (arrays passed to HiGHS), but
 the dive is not cheap: 45-93 warm LP re-solves took 8-28 s on a loaded 2-core machine
 (session 8), and ended in a dead end, far over its 3 s share of a 10 s budget; there
 ``place`` runs HiGHS from the heuristic's answer instead (see ``solve``). Without a
@@ -210,8 +211,8 @@ def _neighbourhoods(
     """Large-neighbourhood search: free the functions at a few random sites and let the MILP
     place them optimally with every other function where it is; keep improvements.
 
-    A neighbourhood is a random site and others its functions may move to (see
-    :func:`_neighbourhood_sites`); one more site, and ``_LNS_MORE_FUNCTIONS`` more functions,
+    First, and after each improvement, the relaxation's own neighbourhood (see
+    :func:`_relaxation_induced`). One more site, and ``_LNS_MORE_FUNCTIONS`` more functions,
     are freed after every ``_LNS_GROW`` rounds in a row without improvement.
     Runs for at most half the time left and stops after ``_LNS_STALL`` such rounds. Single
     moves, swaps and greedy rebuilds stall where several sites must be packed full on
@@ -220,10 +221,11 @@ def _neighbourhoods(
     problem = relaxed.problem
     until = time.monotonic() + (deadline - time.monotonic()) / 2
     best, since_better = _relaxation_induced(relaxed, start, rng, until), 0
+    sites = list(problem.sites)
     while since_better < _LNS_STALL and (left := until - time.monotonic()) > 0:
         since_better += 1
         grown = since_better // _LNS_GROW
-        chosen = _neighbourhood_sites(problem, best, rng, _LNS_SITES + grown)
+        chosen = set(rng.sample(sites, min(_LNS_SITES + grown, len(sites))))
         free = sorted(f for f, s in best.items() if s in chosen)
         limit = _LNS_FUNCTIONS + _LNS_MORE_FUNCTIONS * grown
         if len(free) > limit:
@@ -256,22 +258,6 @@ def _relaxation_induced(
             break
         best = found
     return best
-
-
-def _neighbourhood_sites(
-    problem: Problem, placement: dict[str, str], rng: random.Random, width: int
-) -> set[str]:
-    """``width`` sites (fewer if not so many qualify): a random one, and others that some
-    function placed there may move to.
-
-    Sites drawn at random from all are often of different kinds (OpenStack for the VMs,
-    Kubernetes for the containers); a function freed there has one site to go to, its own,
-    and the MILP can only move the others around it.
-    """
-    first = rng.choice(problem.sites)
-    there = sorted(f for f, s in placement.items() if s == first)
-    reachable = sorted({s for f in there for s in problem.domain(f)} - {first})
-    return {first, *rng.sample(reachable, min(width - 1, len(reachable)))}
 
 
 def _state_of(

@@ -220,8 +220,9 @@ class Relaxation:
     def reoptimise(
         self, assignment: dict[str, str], free: set[str], time_limit: float
     ) -> dict[str, str] | None:
-        """The optimal placement that moves only the ``free`` functions of ``assignment``
-        (the others stay), or ``None`` if HiGHS does not prove one within ``time_limit``."""
+        """The best placement HiGHS finds within ``time_limit`` that moves only the ``free``
+        functions of ``assignment`` (the others stay): the optimal one unless the time limit
+        stops it first; ``None`` if it finds none."""
         highs = self.highs
         indices, lower, upper = [], [], []
         for f, cols in self.columns.items():
@@ -238,7 +239,8 @@ class Relaxation:
         highs.changeColsBounds(count, index_array, np.array(lower), np.array(upper))
         highs.setOptionValue("time_limit", max(time_limit, 0.01))
         highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solved = highs.getInfo().primal_solution_status
+        if solved != highspy.SolutionStatus.kSolutionStatusFeasible:
             return None
         found = _chosen(self.columns, highs.getSolution().col_value)
         return found if not violations(self.problem, found) else None
