@@ -217,9 +217,11 @@ def onboard_new(
     if on_warnings is not None:
         on_warnings(inspected.warnings)
     with db.session() as session:
+        # no PROCESSING in between (no other transaction could see it), and the new row is
+        # written once, complete, at commit: not INSERTed by the checks' queries then UPDATEd
         row = create_package(session, project_id, kind)
-        row.onboarding_state = OnboardingState.PROCESSING.value
-        _attach(session, inspector, row, inspected, data, content_type)
+        with session.no_autoflush:
+            _attach(session, inspector, row, inspected, data, content_type)
         return row
 
 
@@ -323,14 +325,16 @@ def _attach(
     row.onboarding_failure = None
     row.onboarding_state = OnboardingState.ONBOARDED.value
     row.updated_at = utcnow()
-    session.add(PackageBlobRow(package_id=row.id, data=data))
-    for kind, ref in {(r.kind, r.id) for r in inspected.references}:
-        session.add(
-            PackageRefRow(
-                package_id=row.id, project_id=row.project_id, kind=kind.value, descriptor_id=ref
-            )
-        )
     try:
+        session.flush()  # the package first (a new one is not written yet): the rows below
+        # point at it, and nothing orders them after it otherwise
+        session.add(PackageBlobRow(package_id=row.id, data=data))
+        for kind, ref in {(r.kind, r.id) for r in inspected.references}:
+            session.add(
+                PackageRefRow(
+                    package_id=row.id, project_id=row.project_id, kind=kind.value, descriptor_id=ref
+                )
+            )
         session.flush()
     except IntegrityError as exc:
         raise Conflict(

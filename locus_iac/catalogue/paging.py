@@ -67,11 +67,14 @@ def keyset_page(
     marker: str | None,
     limit: int,
 ) -> KeysetPage[R]:
-    """One page of ``query`` (already filtered, not ordered) ordered by ``(stamp, key)``."""
+    """One page of ``query`` (already filtered, not ordered) ordered by ``(stamp, key)``;
+    a query of several columns pages rows that name ``stamp`` and ``key``."""
     if marker:
         after_stamp, after_key = decode_marker(marker)
         query = query.where(or_(stamp > after_stamp, and_(stamp == after_stamp, key > after_key)))
-    rows = list(session.scalars(query.order_by(stamp, key).limit(limit + 1)))
+    result = session.execute(query.order_by(stamp, key).limit(limit + 1))
+    # one entity or column: its values; several columns: the rows
+    rows: list[Any] = list(result.scalars() if len(query.column_descriptions) == 1 else result)
     more = len(rows) > limit
     rows = rows[:limit]
     if not (more and rows):

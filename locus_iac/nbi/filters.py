@@ -41,12 +41,13 @@ default-excluded attributes (``NsdInfo``: ``userDefinedData``...); under ``/osm`
 
 from __future__ import annotations
 
+import json
 import operator
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Protocol, Union
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
@@ -449,6 +450,34 @@ class Listing:
         )
         return data
 
+    def listed(self, view: BaseModel, osm: bool) -> bytes:
+        """The JSON of ``view`` as an item of a list without filter or selector (asked under
+        ``/osm`` or not), byte for byte what :func:`respond` would send for it."""
+        return _json(select(self.dump(view), ListQuery((), Selection(), osm), self.defaults))
+
+
+class Prerendered(Protocol):
+    """A list item whose default list JSON (:meth:`Listing.listed`, for the request's ``/osm``
+    or not) is already known, e.g. from a cache: :func:`respond` sends it as it is when no
+    filter or selector is given, and uses ``model`` otherwise."""
+
+    @property
+    def model(self) -> BaseModel: ...
+
+    @property
+    def listed(self) -> bytes: ...
+
+
+def _json(content: Any) -> bytes:
+    """JSON as :class:`JSONResponse` renders it."""
+    return json.dumps(
+        content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def _model(item: BaseModel | Prerendered) -> BaseModel:
+    return item if isinstance(item, BaseModel) else item.model
+
 
 def filtered_page(
     fetch: Callable[[str | None, int], KeysetPage[dict[str, Any]]],
@@ -479,21 +508,30 @@ def filtered_page(
 def respond(
     request: Request,
     listing: Listing,
-    fetch: Callable[[str | None, int], KeysetPage[BaseModel]],
+    fetch: Callable[[str | None, int], KeysetPage[BaseModel]]
+    | Callable[[str | None, int], KeysetPage[Prerendered]],
     marker: str | None,
     limit: int,
 ) -> Response:
-    """The list response: filtered, paged (``Link: rel="next"``), selected."""
+    """The list response: filtered, paged (``Link: rel="next"``), selected.
+
+    Without filter or selector, items that are :class:`Prerendered` are sent as they are
+    (joined, not parsed or serialised again)."""
     query = parse(request, listing.model)
 
-    def dumped(cursor: str | None, n: int) -> KeysetPage[dict[str, Any]]:
-        page = fetch(cursor, n)
-        return KeysetPage([listing.dump(v) for v in page.rows], page.next_marker)
+    def dumped(page: KeysetPage[Any]) -> KeysetPage[dict[str, Any]]:
+        return KeysetPage([listing.dump(_model(v)) for v in page.rows], page.next_marker)
 
     if query.terms:
-        page = filtered_page(dumped, marker, limit, keep(query))
+        page = filtered_page(lambda c, n: dumped(fetch(c, n)), marker, limit, keep(query))
     else:
-        page = dumped(marker, limit)
+        first: KeysetPage[Any] = fetch(marker, limit)
+        if not query.selection.given and not any(isinstance(v, BaseModel) for v in first.rows):
+            joined = b"[" + b",".join(item.listed for item in first.rows) + b"]"
+            response = Response(joined, media_type="application/json")
+            link_next(request, response, first.next_marker)
+            return response
+        page = dumped(first)
     defaults = listing.exclude_default if query.selection.exclude_default else listing.defaults
     body = [select(item, query, defaults) for item in page.rows]
     response = JSONResponse(body)

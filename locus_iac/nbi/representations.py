@@ -46,6 +46,7 @@ class KindApi:
     info: type[sp.PackageInfo]
     modifications: type[sp.PackageModifications]
     render: Callable[[View, KindApi], BaseModel]
+    shows_references: bool = False  # vnfPkgIds, nsdInfoIds: the packages it references
 
     def self_path(self, package_id: str) -> str:
         return f"{self.base}/{self.collection}/{package_id}"
@@ -210,6 +211,7 @@ NSD_API = KindApi(
     sp.NsdInfo,
     sp.NsdModifications,
     render_nsd,
+    shows_references=True,
 )
 VNF_API = KindApi(
     PackageKind.VNFD,
@@ -234,6 +236,7 @@ NST_API = KindApi(
     sp.NstInfo,
     sp.NstModifications,
     render_nst,
+    shows_references=True,
 )
 PNFD_API = KindApi(
     PackageKind.PNFD,

@@ -171,7 +171,7 @@ def test_one_shot_onboarding_and_usage(db: cat.Database) -> None:
     )
     with db.session() as session:
         assert cat.in_use(session, project, PackageKind.VNFD, ["vnf1", "other"]) == {"vnf1"}
-        assert cat.referenced_packages(session, [ns]) == {ns.id: [vnf.id]}
+        assert cat.referenced_packages(session, [ns.id]) == {ns.id: [vnf.id]}
         with pytest.raises(Conflict, match="in use by ns1"):
             cat.delete_package(session, project, PackageKind.VNFD, vnf.id)
     with pytest.raises(Conflict):
@@ -256,6 +256,26 @@ def test_paging(db: cat.Database) -> None:
     assert seen == made
     with db.session() as session, pytest.raises(ValidationError):
         cat.list_packages(session, project, PackageKind.NST, marker="!!", limit=2)
+
+
+def test_list_rows_key_as_their_orm_rows(db: cat.Database) -> None:
+    """A list's plain rows and a get's ORM rows of the same package share a cached
+    representation (the NBI's render cache key), and differ once the package changes."""
+    from locus_iac.nbi.render_cache import row_key
+
+    project = _project(db)
+    with db.session() as session:
+        made = cat.create_package(session, project, PackageKind.VNFD, user_defined_data={"a": 1})
+    with db.session() as session:
+        listed = cat.list_packages(session, project, PackageKind.VNFD, marker=None, limit=5)
+        row, used = cat.get_package_in_use(session, project, PackageKind.VNFD, made.id)
+        assert not used and listed.in_use == frozenset()
+        assert [r.id for r in listed.rows] == [made.id]
+        assert row_key(listed.rows[0]) == row_key(row)
+        cat.modify_package(row, operational_state=None, user_defined_data={"a": 2})
+    with db.session() as session:
+        again = cat.list_packages(session, project, PackageKind.VNFD, marker=None, limit=5)
+        assert row_key(again.rows[0]) != row_key(listed.rows[0])
 
 
 def test_secret_box(tmp_path: Path) -> None:

@@ -56,6 +56,8 @@ def test_row_key_changes_with_any_loaded_column_even_without_updated_at() -> Non
     assert row_key(_row(onboarding_state="CREATED")) != base
     assert row_key(_row(operational_state="DISABLED")) != base
     assert row_key(_row(user_defined_data={"a": 2})) != base
+    assert row_key(_row(user_defined_data={"a": "1"})) != base  # JSON types kept apart
+    assert row_key(_row(user_defined_data={"a": True})) != base
     assert row_key(_row(artifacts=[])) != base
     hash(base)  # usable as a dict key
 

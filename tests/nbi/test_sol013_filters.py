@@ -268,6 +268,25 @@ def test_selectors_on_package_lists(api: Api, example_packages: dict[str, bytes]
     assert api.get(f"{VNF}?all_fields&exclude_default").status_code == 400
 
 
+def test_cached_list_items_are_byte_identical_to_serialised_ones(
+    api: Api, example_packages: dict[str, bytes]
+) -> None:
+    """Without filter or selector a package list joins each package's cached list JSON; with
+    ``exclude_default`` (the same exclusions for packages) or ``all_fields`` under ``/osm``
+    (nothing excluded, as OSM's default) the list is serialised afresh: the same bytes."""
+    _onboard(api, example_packages)
+    first = api.get(VNF).json()[0]["id"]
+    patched = api.patch(f"{VNF}/{first}", json={"userDefinedData": {"é": [1, 2]}})
+    assert patched.status_code == 200, patched.text
+    for base in (VNF, NSD):
+        cached, fresh = api.get(base), api.get(f"{base}?exclude_default")
+        assert cached.json() and cached.content == fresh.content
+        assert cached.headers["content-type"] == fresh.headers["content-type"]
+        osm, osm_fresh = api.get(f"/osm{base}"), api.get(f"/osm{base}?all_fields")
+        assert osm.content == osm_fresh.content and osm.content != cached.content
+    assert api.get(f"/osm{VNF}").json()[0]["userDefinedData"]["é"] == [1, 2]
+
+
 def test_lifecycle_lists_filter_and_select(api: Api, example_packages: dict[str, bytes]) -> None:
     _onboard(api, example_packages)
     for name in ("a", "b", "c"):

@@ -15,17 +15,20 @@ Choices (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from locus_iac import catalogue as cat
+from locus_iac.catalogue import OnboardingState
 from locus_iac.catalogue.models import PackageRow
+from locus_iac.catalogue.package_store import SHOWN_COLUMNS
 from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
 from locus_iac.nbi import filters, semantics
@@ -64,9 +67,20 @@ def _inputs(
         used = frozenset(
             cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
         )
-    refs = cat.referenced_packages(session, rows)
+    refs = _references(session, api, rows)
     root, osm = _root(request), is_osm(request)
     return [View(r, r.descriptor_id in used, refs.get(r.id, []), root, osm) for r in rows]
+
+
+def _references(
+    session: Session, api: KindApi, rows: Sequence[PackageRow | Row[Any]]
+) -> dict[str, list[str]]:
+    """The packages each of ``rows`` references; only onboarded NSDs and templates show (and
+    have) references: no query for the others."""
+    if not api.shows_references:
+        return {}
+    onboarded = [r.id for r in rows if r.onboarding_state == OnboardingState.ONBOARDED]
+    return cat.referenced_packages(session, onboarded)
 
 
 def _one(session: Session, api: KindApi, row: PackageRow, request: Request) -> BaseModel:
@@ -76,26 +90,54 @@ def _one(session: Session, api: KindApi, row: PackageRow, request: Request) -> B
 @dataclass(frozen=True)
 class Rendered:
     """One package's representation, its JSON as FastAPI would send it (by alias, ``None``
-    left out) and its ``ETag``."""
+    left out), its ``ETag`` and its JSON as an item of a list without filter or selector
+    (:class:`~locus_iac.nbi.filters.Prerendered`)."""
 
     model: BaseModel
     body: bytes
     etag: str
+    listed: bytes
 
 
 def _render(api: KindApi, view: View) -> Rendered:
     model = api.render(view, api)
     body = model.model_dump_json(by_alias=True, exclude_none=True).encode()
-    return Rendered(model, body, semantics.etag_of(model))
+    listed = LISTINGS[api.kind].listed(model, view.osm)
+    return Rendered(model, body, semantics.etag_of(model), listed)
 
 
 _RENDERED: RenderCache[Rendered] = RenderCache()
 
 
+def _key(api: KindApi, row: PackageRow | Row[Any], view: View) -> Hashable:
+    """Everything the representation of ``row`` shows (:mod:`~locus_iac.nbi.render_cache`):
+    the row and what ``view`` has besides it (``view.row`` is not read)."""
+    return (api.kind, view.root, view.osm, view.in_use, tuple(view.references), row_key(row))
+
+
 def _rendered(api: KindApi, view: View) -> Rendered:
     """The representation of ``view``, rendered once while nothing it shows changes."""
-    key = (api.kind, view.root, view.osm, view.in_use, tuple(view.references), row_key(view.row))
-    return _RENDERED.get(key, lambda: _render(api, view))
+    return _RENDERED.get(_key(api, view.row, view), lambda: _render(api, view))
+
+
+def _listed(session: Session, api: KindApi, page: cat.Page, request: Request) -> list[Rendered]:
+    """The representations of a list's plain rows: an ORM row is built only for a package
+    whose representation is not cached."""
+    refs = _references(session, api, page.rows)
+    root, osm = _root(request), is_osm(request)
+    out = []
+    for row in page.rows:
+        view = View(_UNREAD, row.descriptor_id in page.in_use, refs.get(row.id, []), root, osm)
+
+        def render(row: Row[Any] = row, view: View = view) -> Rendered:
+            package = PackageRow(**{name: row._mapping[name] for name in SHOWN_COLUMNS})
+            return _render(api, replace(view, row=package))
+
+        out.append(_RENDERED.get(_key(api, row, view), render))
+    return out
+
+
+_UNREAD = PackageRow()  # a list's view until its row is needed: the key reads the plain row
 
 
 def _json(body: bytes) -> Response:
@@ -152,10 +194,9 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     ) -> Response:
         """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
 
-        def fetch(marker: str | None, limit: int) -> KeysetPage[BaseModel]:
+        def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
             page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
-            views = _inputs(session, api, page.rows, request, page.in_use)
-            return KeysetPage([_rendered(api, view).model for view in views], page.next_marker)
+            return KeysetPage(_listed(session, api, page, request), page.next_marker)
 
         with svc.db.session(readonly=True) as session:
             return filters.respond(
@@ -205,8 +246,9 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         with svc.db.session(readonly=True) as session:
-            row = cat.get_package(session, who.project_id, api.kind, package_id)
-            rendered = _rendered(api, _inputs(session, api, [row], request)[0])
+            row, in_use = cat.get_package_in_use(session, who.project_id, api.kind, package_id)
+            used = frozenset([row.descriptor_id or ""] if in_use else ())
+            rendered = _rendered(api, _inputs(session, api, [row], request, used)[0])
         response = _json(rendered.body)
         response.headers["ETag"] = rendered.etag
         return response
