@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import json
+import os
 import random
 import re
 import shutil
@@ -375,17 +375,13 @@ def _report(
     for clients in clients_list:
         for load in loads:
             floor_p99: dict[str, float] = {}
-
-            def run(server: Server, name: str, load: str = load, clients: int = clients) -> float:
-                floor = floor_p99.get(server.label)
-                if load == "wrk":
-                    return _run_wrk(server, name, clients, wrk_seconds, floor)
-                return _run_case(server, name, clients, requests, floor)
-
-            run(bare, "bare ASGI")
+            drive = _run_wrk if load == "wrk" else _run_case
+            amount = wrk_seconds if load == "wrk" else requests
+            drive(bare, "bare ASGI", clients, amount, None)
             for name in _cases(servers[0]):
                 for server in servers:  # alternately, so that both see the same load
-                    floor_p99.setdefault(server.label, run(server, name))
+                    p99 = drive(server, name, clients, amount, floor_p99.get(server.label))
+                    floor_p99.setdefault(server.label, p99)
         print(f"load average {os.getloadavg()[0]:.1f} after {clients} clients", flush=True)
 
 
@@ -421,7 +417,7 @@ def main() -> None:
     if args.bare_server:
         _serve_bare(args.bare_server)
         return
-    loads = ("httpx", "wrk") if args.load == "both" else (args.load,)
+    loads: tuple[str, ...] = ("httpx", "wrk") if args.load == "both" else (args.load,)
     if "wrk" in loads and shutil.which("wrk") is None:
         print("wrk not found on PATH (apt-get install -y wrk): wrk rows skipped")
         loads = tuple(load for load in loads if load != "wrk")
