@@ -75,8 +75,9 @@ def keyset_page(
         after_stamp, after_key = decode_marker(marker)
         query = query.where(or_(stamp > after_stamp, and_(stamp == after_stamp, key > after_key)))
     result = session.execute(query.order_by(stamp, key).limit(limit + 1), params)
-    # one entity or column: its values; several columns: the rows
-    rows: list[Any] = list(result.scalars() if len(query.column_descriptions) == 1 else result)
+    # one entity or column: its values; several columns: the rows (the result's keys: the
+    # statement's column_descriptions cost a tenth of a cached package list's CPU)
+    rows: list[Any] = list(result.scalars() if len(result.keys()) == 1 else result)
     more = len(rows) > limit
     rows = rows[:limit]
     if not (more and rows):
