@@ -1,11 +1,12 @@
 """The placement MILP as arrays, handed to HiGHS directly (no modelling layer in between).
 
-The same model as the PuLP one in ``milp`` (which stays for CBC): columns ``x[f,s]`` for
-the sites in each function's domain, in the order functions x sites, then ``y[s]`` for the
-spread objectives; rows for assignment, capacity, latency, affinity, anti-affinity and the
-spread links, built as one CSR matrix. Building it is a few list appends per nonzero,
-where PuLP built one Python object per term and wrote the model out again for HiGHS (about
-10 s of a 30 s budget at 1000 functions x 50 sites on a loaded machine).
+The one formulation of the model (``milp`` hands the same arrays to PuLP for CBC): columns
+``x[f,s]`` for the sites in each function's domain, in the order functions x sites, then
+``y[s]`` for the spread objectives; rows for assignment, capacity, latency, affinity,
+anti-affinity and the spread links, built as one CSR matrix. Building it is a few list
+appends per nonzero, where a PuLP model built one Python object per term and was written out
+again for HiGHS (about 10 s of a 30 s budget at 1000 functions x 50 sites on a loaded
+machine).
 
 HiGHS is created through the core class with ``output_flag`` off before anything else:
 the ``highspy.Highs`` wrapper installs its callbacks in its constructor, which prints the

@@ -1,4 +1,4 @@
-"""Exact placement: a MILP solved by HiGHS (or CBC) through PuLP, under a time limit.
+"""Exact placement: a MILP solved by HiGHS (or CBC through PuLP), under a time limit.
 
 Variables ``x[f,s]`` (binary) say that function ``f`` runs at site ``s``; they exist only for
 the sites in the function's domain (kind, pin, latency to the SAP). Constraints:
@@ -17,10 +17,9 @@ at its optimum) the total hourly cost, so that ties are broken by cost.
 
 HiGHS (``highspy``, one thread) is the engine: on the placement benchmark it proves optimality
 at 300 functions x 20 sites in seconds where CBC is still ~1 % off after minutes. The HiGHS
-model is built as arrays and passed directly (``highs_model``); the same model built with
-PuLP stays for CBC (``engine="cbc"``, PuLP's bundled solver) and for HiGHS through PuLP
-(``engine="highs-pulp"``): both are baselines of the benchmark, and the tests check that the
-PuLP model and the direct one have the same optimum.
+model is built once, as arrays (``highs_model``), and passed to HiGHS directly; for CBC
+(``engine="cbc"``, PuLP's bundled solver) and HiGHS through PuLP (``engine="highs-pulp"``),
+baselines of the benchmark, the same arrays are handed to PuLP, so there is one formulation.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ import pulp
 from locus_iac.placement import highs_model
 from locus_iac.placement.highs_model import MilpStatus
 from locus_iac.placement.model import Objective
-from locus_iac.placement.problem import Group, GroupKind, Problem
+from locus_iac.placement.problem import Group, Problem
 from locus_iac.placement.verify import violations
 
 log = logging.getLogger(__name__)
@@ -71,13 +70,6 @@ class MilpResult:
     gap: float | None = None
 
 
-@dataclass
-class _Model:
-    lp: pulp.LpProblem
-    x: dict[tuple[str, str], Any]
-    y: dict[str, Any]
-
-
 def solve_milp(
     problem: Problem,
     *,
@@ -100,10 +92,12 @@ def solve_milp(
     if engine == "highs":
         return _solve_direct(problem, time_limit, enabled, feasibility, start, gap)
     deadline = time.monotonic() + time_limit
-    model = _build(problem, enabled, with_spread=not feasibility)
-    if model is None:
+    direct = highs_model.build(problem, enabled, with_spread=not feasibility)
+    if direct is None:
         return MilpResult("infeasible")
-    primary = _primary(problem, model) if not feasibility else pulp.lpSum([])
+    model = _pulp_model(direct)
+    costs = np.zeros(direct.width) if feasibility else highs_model.primary_costs(problem, direct)
+    primary = model.objective(costs)
     model.lp.setObjective(primary)
     tie_break = not feasibility and problem.request.objective is not Objective.MIN_TOTAL_COST
     # the time limit covers building the model too, not only the solver
@@ -111,7 +105,7 @@ def solve_milp(
     status, bound = _run(model.lp, first_limit, engine)
     if status in ("infeasible", "unknown"):
         return MilpResult(status, bound=bound)
-    assignment = _assignment(problem, model)
+    assignment = model.assignment()
     value = pulp.value(primary) or 0.0
     found_gap = 0.0 if status == "optimal" else _gap(value, bound)
     if tie_break and status == "optimal":
@@ -307,34 +301,44 @@ def _dive(
     return None
 
 
-def _build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) -> _Model | None:
+@dataclass
+class _PulpModel:
+    """The direct model's columns and rows handed to PuLP: one binary variable per column."""
+
+    lp: pulp.LpProblem
+    columns: list[Any]
+    direct: highs_model.DirectModel
+
+    def objective(self, costs: np.ndarray) -> Any:
+        return pulp.LpAffineExpression(
+            [(self.columns[i], float(costs[i])) for i in np.flatnonzero(costs)]
+        )
+
+    def assignment(self) -> dict[str, str]:
+        return highs_model.chosen(self.direct, [var.value() or 0.0 for var in self.columns])
+
+
+def _pulp_model(direct: highs_model.DirectModel) -> _PulpModel:
+    """The same model as HiGHS gets (one formulation, :func:`highs_model.build`), for PuLP."""
     lp = pulp.LpProblem("placement", pulp.LpMinimize)
-    domains = {f: problem.domain(f, enabled) for f in problem.functions}
-    if any(not d for d in domains.values()):
-        return None
-    x = {
-        (f, s): _binary(lp, f"x_{i}_{j}")
-        for i, f in enumerate(problem.functions)
-        for j, s in enumerate(problem.sites)
-        if s in domains[f]
-    }
-    for f, sites in domains.items():
-        lp += pulp.lpSum(x[f, s] for s in sites) == 1
-    _capacity(problem, enabled, lp, x)
-    _latency(problem, enabled, lp, x, domains)
-    _affinity(problem, enabled, lp, x)
-    y: dict[str, Any] = {}
-    objective = problem.request.objective
-    if with_spread and objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
-        y = {s: _binary(lp, f"y_{j}") for j, s in enumerate(problem.sites)}
-        for s, used in y.items():
-            at_s = [var for (_, site), var in x.items() if site == s]
-            if objective is Objective.MIN_SPREAD:
-                for var in at_s:
-                    lp += used >= var
-            else:
-                lp += used <= pulp.lpSum(at_s)
-    return _Model(lp, x, y)
+    columns = [_binary(lp, f"c_{i}") for i in range(direct.width)]
+    rows = direct.rows
+    ends = [*rows.starts[1:], len(rows.indices)]
+    for begin, end, lower, upper in zip(rows.starts, ends, rows.lower, rows.upper, strict=True):
+        row = pulp.LpAffineExpression(
+            [
+                (columns[j], v)
+                for j, v in zip(rows.indices[begin:end], rows.values[begin:end], strict=True)
+            ]
+        )
+        if lower == upper:
+            lp += row == upper
+            continue
+        if math.isfinite(upper):
+            lp += row <= upper
+        if math.isfinite(lower):
+            lp += row >= lower
+    return _PulpModel(lp, columns, direct)
 
 
 def _binary(lp: pulp.LpProblem, name: str) -> Any:
@@ -345,71 +349,9 @@ def _binary(lp: pulp.LpProblem, name: str) -> Any:
     return pulp.LpVariable(name, cat=pulp.LpBinary)
 
 
-def _capacity(
-    problem: Problem, enabled: frozenset[Group], lp: pulp.LpProblem, x: dict[tuple[str, str], Any]
-) -> None:
-    for group in enabled:
-        if group.kind is not GroupKind.CAPACITY:
-            continue
-        site, resource = group.key
-        terms = [
-            (x[f, site], problem.demand[f].amount(resource))
-            for f in problem.functions
-            if (f, site) in x and problem.demand[f].amount(resource) > 0
-        ]
-        if terms:
-            lp += pulp.LpAffineExpression(terms) <= problem.free[site].amount(resource)
-
-
-def _latency(
-    problem: Problem,
-    enabled: frozenset[Group],
-    lp: pulp.LpProblem,
-    x: dict[tuple[str, str], Any],
-    domains: dict[str, list[str]],
-) -> None:
-    for link in problem.bounded_links(enabled):
-        a, b = link.ends
-        for s in domains[a]:
-            close = problem.within(link.id, s)
-            near = [t for t in domains[b] if t in close]
-            if len(near) == len(domains[b]):
-                continue
-            lp += x[a, s] <= pulp.lpSum(x[b, t] for t in near)
-
-
-def _affinity(
-    problem: Problem, enabled: frozenset[Group], lp: pulp.LpProblem, x: dict[tuple[str, str], Any]
-) -> None:
-    for a, b in problem.request.affinity:
-        if Group(GroupKind.AFFINITY, (a, b)) in enabled:
-            for s in problem.sites:
-                lp += pulp.lpSum([x.get((a, s), 0)]) == pulp.lpSum([x.get((b, s), 0)])
-    for a, b in problem.request.anti_affinity:
-        if Group(GroupKind.ANTI_AFFINITY, (a, b)) in enabled:
-            for s in problem.sites:
-                if (a, s) in x and (b, s) in x:
-                    lp += x[a, s] + x[b, s] <= 1
-
-
-def _primary(problem: Problem, model: _Model) -> Any:
-    objective = problem.request.objective
-    x = model.x
-    if objective is Objective.MIN_TOTAL_COST:
-        return pulp.lpSum(problem.cost[f, s] * var for (f, s), var in x.items())
-    if objective is Objective.MIN_EDGE_COST:
-        return pulp.lpSum(
-            problem.cost[f, s] * var for (f, s), var in x.items() if s in problem.edge
-        )
-    if objective is Objective.MAX_CORE_USE:
-        return -pulp.lpSum(problem.size[f] * var for (f, s), var in x.items() if s in problem.core)
-    sign = 1.0 if objective is Objective.MIN_SPREAD else -1.0
-    return sign * pulp.lpSum(model.y.values())
-
-
 def _tie_break(
     problem: Problem,
-    model: _Model,
+    model: _PulpModel,
     primary: Any,
     value: float,
     deadline: float,
@@ -419,13 +361,13 @@ def _tie_break(
     remaining = deadline - time.monotonic()
     if remaining < 0.2:
         return None
-    slack = 0.5 if model.y else 1e-6 * max(1.0, abs(value))
+    slack = 0.5 if model.direct.y else 1e-6 * max(1.0, abs(value))
     model.lp += primary <= value + slack
-    model.lp.setObjective(pulp.lpSum(problem.cost[f, s] * var for (f, s), var in model.x.items()))
+    model.lp.setObjective(model.objective(highs_model.total_costs(problem, model.direct)))
     status, _ = _run(model.lp, remaining, engine, warm=True)
     if status not in ("optimal", "feasible"):
         return None
-    return _assignment(problem, model)
+    return model.assignment()
 
 
 def _run(
@@ -462,14 +404,6 @@ def _run_cbc(lp: pulp.LpProblem, time_limit: float, warm: bool) -> float | None:
         text = log_path.read_text(errors="replace") if log_path.exists() else ""
     match = _BOUND.search(text)
     return float(match.group(1)) if match else None
-
-
-def _assignment(problem: Problem, model: _Model) -> dict[str, str]:
-    chosen: dict[str, str] = {}
-    for (f, s), var in model.x.items():
-        if (var.value() or 0.0) > 0.5:
-            chosen[f] = s
-    return chosen
 
 
 def _gap(value: float, bound: float | None) -> float | None:

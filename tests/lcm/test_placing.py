@@ -633,6 +633,19 @@ def quiet_edge_ns(db: Database, project: str, tmp_path: Path) -> str:
     return onboard(db, project, PackageKind.NSD, EXAMPLES / "edge_ns")
 
 
+def _instantiate(project: str, nsd_info_id: str, **extra: Any) -> Job:
+    """The first INSTANTIATE of NS instance ``ns-1`` of the quiet edge NS."""
+    return Job(
+        op_occ_id="op-1",
+        ns_instance_id="ns-1",
+        project_id=project,
+        nsd_id="edge_ns",
+        nsd_info_id=nsd_info_id,
+        operation=LcmOperationType.INSTANTIATE,
+        **extra,
+    )
+
+
 def test_instantiate_reports_and_keeps_the_decision_for_scale(
     db: Database, box: SecretBox, project: str, quiet_edge_ns: str, tmp_path: Path
 ) -> None:
@@ -640,13 +653,9 @@ def test_instantiate_reports_and_keeps_the_decision_for_scale(
     _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
     engine = _Engine()
     runner = StackRunner(db, box, engine, tmp_path / "data")
-    job = Job(
-        op_occ_id="op-1",
-        ns_instance_id="ns-1",
-        project_id=project,
-        nsd_id="edge_ns",
-        nsd_info_id=quiet_edge_ns,
-        operation=LcmOperationType.INSTANTIATE,
+    job = _instantiate(
+        project,
+        quiet_edge_ns,
         operation_params={"additionalParamsForNs": {"placementObjective": "min-total-cost"}},
     )
     steps = RecordingReporter()
@@ -685,14 +694,7 @@ def test_instantiate_over_an_existing_stack_previews_before_up(
     _k8s(db, box, project, "edge-cheap", capacity=ROOMY, cost={"vcpu": 0.1})
     engine = _Engine(existing=True)
     runner = StackRunner(db, box, engine, tmp_path / "data")
-    job = Job(
-        op_occ_id="op-1",
-        ns_instance_id="ns-1",
-        project_id=project,
-        nsd_id="edge_ns",
-        nsd_info_id=quiet_edge_ns,
-        operation=LcmOperationType.INSTANTIATE,
-    )
+    job = _instantiate(project, quiet_edge_ns)
     steps = RecordingReporter()
     runner.run(job, steps)
     assert engine.runs == ["preview", "up"]

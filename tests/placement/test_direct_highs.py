@@ -37,6 +37,19 @@ def test_direct_model_has_the_pulp_models_optimum(objective: Objective, seed: in
     assert ours[1] == pytest.approx(theirs[1], rel=1e-3)
 
 
+@pytest.mark.parametrize("objective", list(Objective))
+def test_cbc_gets_the_same_model_and_finds_the_same_optimum(objective: Objective) -> None:
+    problem = _problem(0, objective, 30, 5)
+    highs = solve_milp(problem, time_limit=60)
+    cbc = solve_milp(problem, time_limit=60, engine="cbc")
+    assert highs.status == cbc.status == "optimal"
+    assert highs.assignment is not None and cbc.assignment is not None
+    assert not violations(problem, cbc.assignment)
+    assert problem.score(cbc.assignment)[0] == pytest.approx(
+        problem.score(highs.assignment)[0], rel=1e-6, abs=1e-6
+    )
+
+
 def test_affinity_rules_hold_in_the_direct_model() -> None:
     problem = _problem(3, Objective.MIN_TOTAL_COST, 30, 6)
     kinds = {f.id: f.kind for f in problem.request.functions}
