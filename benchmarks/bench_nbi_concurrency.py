@@ -17,18 +17,29 @@ before/after figures share the machine's load. ``--workers N`` also starts
 on K cores the mean latency is at least C x (server + client CPU per request) / K. Prints
 figures beside the goals; nothing is asserted.
 
+The Python clients cost about as much CPU per request as the server on the same cores, so
+every case is also driven by ``wrk`` (a native load generator, Debian package ``wrk``: install
+it with ``apt-get install -y wrk``; rows ``wrk`` beside ``httpx``; without it on ``PATH`` the
+``wrk`` rows are skipped with a note). ``wrk -t1 -cC --latency`` runs a fixed duration
+(``--wrk-seconds``) with a generated Lua script that sends the ``Authorization`` header and
+picks a random package id per GET, and reports p50/p99, non-2xx answers and socket errors;
+its client CPU is wrk's own (``wait4``). The httpx rows stay: they are the comparable
+"before" of earlier runs.
+
     .venv/bin/python benchmarks/bench_nbi_concurrency.py [--packages 1000] [--clients 50]
         [--database-url postgresql+psycopg://...] [--compare /other/.venv/bin/locus]
-        [--workers N]
+        [--workers N] [--load httpx|wrk|both] [--wrk-seconds 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -174,6 +185,71 @@ def _drive(
     return latencies, errors
 
 
+# wrk's Lua: ``init`` reads the paths file and the token (script arguments), ``request`` picks
+# a random path, ``done`` prints one JSON line the benchmark parses (latencies in us).
+WRK_LUA = """
+local paths = {}
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  if args[2] ~= nil and args[2] ~= "" then wrk.headers["Authorization"] = args[2] end
+  math.randomseed(os.time())
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\nWRKJSON {"requests": %d, "seconds": %.6f, "p50": %d, "p99": %d, "status": %d, '
+    .. '"connect": %d, "read": %d, "write": %d, "timeout": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: dict[str, int]
+    cpu_seconds: float  # wrk's own user + system CPU
+
+
+def _wrk(
+    url: str, headers: dict[str, str], paths: list[str], clients: int, seconds: int
+) -> WrkResult:
+    """``wrk -t1 -c<clients>`` for ``seconds`` on random ``paths``: its figures and CPU."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script, listing = Path(tmp) / "bench.lua", Path(tmp) / "paths"
+        script.write_text(WRK_LUA)
+        listing.write_text("\n".join(paths) + "\n")
+        command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s"]
+        command += ["--latency", "-s", str(script), url, "--", str(listing)]
+        command.append(headers.get("Authorization", ""))
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    found = [line for line in out.splitlines() if line.startswith("WRKJSON ")]
+    if proc.returncode != 0 or not found:
+        raise SystemExit(f"wrk failed ({proc.returncode}):\n{out}")
+    data = json.loads(found[-1].removeprefix("WRKJSON "))
+    kinds = ("status", "connect", "read", "write", "timeout")
+    errors = {("non-2xx" if k == "status" else k): data[k] for k in kinds if data[k]}
+    return WrkResult(
+        data["requests"],
+        data["seconds"],
+        data["p50"] / 1000,
+        data["p99"] / 1000,
+        errors,
+        usage.ru_utime + usage.ru_stime,
+    )
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -211,8 +287,18 @@ def _cases(server: Server) -> dict[str, list[str]]:
     }
 
 
+def _row(
+    server: Server, name: str, load: str, clients: int, p50: float, p99: float, floor: float | None
+) -> str:
+    goal = f"{GOAL_MS.get(clients, 100):.0f}" if name in ("list", "get") else "-"
+    return (
+        f"{server.label:8s} {load:5s} {name:12s} {clients:7d} {p50:8.1f} {p99:8.1f} {goal:>9s} "
+        f"{p99 / (floor or p99):8.1f}x"
+    )
+
+
 def _run_case(server: Server, name: str, clients: int, requests: int, floor: float | None) -> float:
-    """Drive one case and print its row; returns its p99 (ms)."""
+    """Drive one case with httpx clients and print its row; returns its p99 (ms)."""
     per_client = max(1, requests // clients)
     cpu, started = cpu_seconds(server.pid), time.perf_counter()
     client_cpu = time.process_time()  # the clients' threads: this process
@@ -220,33 +306,57 @@ def _run_case(server: Server, name: str, clients: int, requests: int, floor: flo
     rate = len(lat) / (time.perf_counter() - started)
     cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / len(lat)
     client_ms = (time.process_time() - client_cpu) * 1000 / len(lat)
-    p99 = _pct(lat, 0.99)
-    goal = f"{GOAL_MS.get(clients, 100):.0f}" if name in ("list", "get") else "-"
+    p50, p99 = _pct(lat, 0.5), _pct(lat, 0.99)
     print(
-        f"{server.label:8s} {name:12s} {clients:7d} {_pct(lat, 0.5):8.1f} "
-        f"{p99:8.1f} {goal:>9s} {p99 / (floor or p99):8.1f}x {rate:7.0f} {cpu_ms:10.2f} "
-        f"{client_ms:10.2f} "
-        f"{dict(errors) or 0}",
+        f"{_row(server, name, 'httpx', clients, p50, p99, floor)} {rate:7.0f} {cpu_ms:10.2f} "
+        f"{client_ms:10.2f} {dict(errors) or 0}",
         flush=True,
     )
     return p99
 
 
+def _run_wrk(server: Server, name: str, clients: int, seconds: int, floor: float | None) -> float:
+    """Drive one case with wrk and print its row; returns its p99 (ms)."""
+    cpu = _cpu_seconds(server.pid)
+    result = _wrk(server.url, server.headers, _cases(server)[name], clients, seconds)
+    count = max(1, result.requests)
+    cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / count
+    errors = dict(result.errors)
+    if name == "floor (404)":  # every answer is the expected 404; wrk counts it as non-2xx
+        errors.pop("non-2xx", None)
+    print(
+        f"{_row(server, name, 'wrk', clients, result.p50_ms, result.p99_ms, floor)} "
+        f"{count / result.seconds:7.0f} {cpu_ms:10.2f} "
+        f"{result.cpu_seconds * 1000 / count:10.2f} {errors or 0}",
+        flush=True,
+    )
+    return result.p99_ms
+
+
 def _report(
-    servers: list[Server], bare: Server, clients_list: tuple[int, ...], requests: int
+    servers: list[Server],
+    bare: Server,
+    clients_list: tuple[int, ...],
+    requests: int,
+    loads: tuple[str, ...],
+    wrk_seconds: int,
 ) -> None:
     print(
-        f"{'server':8s} {'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} "
+        f"{'server':8s} {'load':5s} {'case':12s} {'clients':>7s} {'p50 ms':>8s} {'p99 ms':>8s} "
         f"{'goal p99':>9s} {'p99/floor':>9s} {'req/s':>7s} {'CPU ms/req':>10s} "
         f"{'client CPU':>10s} errors"
     )
     for clients in clients_list:
-        floor_p99: dict[str, float] = {}
-        _run_case(bare, "bare ASGI", clients, requests, None)
-        for name in _cases(servers[0]):
-            for server in servers:  # alternately, so that both see the same load
-                p99 = _run_case(server, name, clients, requests, floor_p99.get(server.label))
-                floor_p99.setdefault(server.label, p99)
+        for load in loads:
+            floor_p99: dict[str, float] = {}
+            drive = _run_wrk if load == "wrk" else _run_case
+            amount = wrk_seconds if load == "wrk" else requests
+            drive(bare, "bare ASGI", clients, amount, None)
+            for name in _cases(servers[0]):
+                for server in servers:  # alternately, so that both see the same load
+                    p99 = drive(server, name, clients, amount, floor_p99.get(server.label))
+                    floor_p99.setdefault(server.label, p99)
+        print(f"load average {os.getloadavg()[0]:.1f} after {clients} clients", flush=True)
 
 
 def main() -> None:
@@ -268,12 +378,23 @@ def main() -> None:
         default=1,
         help="also run `locus serve --workers N` on the same data (rows wN beside this)",
     )
+    parser.add_argument(
+        "--load",
+        choices=("httpx", "wrk", "both"),
+        default="both",
+        help="the clients: Python httpx threads, wrk (native), or both side by side",
+    )
+    parser.add_argument("--wrk-seconds", type=int, default=5, help="per wrk case")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)  # the bare floor
     parser.add_argument("serve_args", nargs="*", help="extra `locus serve` flags (after --)")
     args = parser.parse_args()
     if args.bare_server:
         _serve_bare(args.bare_server)
         return
+    loads: tuple[str, ...] = ("httpx", "wrk") if args.load == "both" else (args.load,)
+    if "wrk" in loads and shutil.which("wrk") is None:
+        print("wrk not found on PATH (apt-get install -y wrk): wrk rows skipped")
+        loads = tuple(load for load in loads if load != "wrk")
     installs = [("this", LOCUS)] + ([("other", args.compare)] if args.compare else [])
     urls: list[str | None] = [*args.database_url] + [None] * len(installs)
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -297,7 +418,7 @@ def main() -> None:
         stack.callback(bare_proc.wait, timeout=30)
         stack.callback(bare_proc.terminate)
         bare = Server("bare", bare_url, {}, [], bare_proc.pid)
-        _report(servers, bare, (1, args.clients), args.requests)
+        _report(servers, bare, (1, args.clients), args.requests, loads, args.wrk_seconds)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

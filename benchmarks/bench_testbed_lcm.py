@@ -34,15 +34,13 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from _testbed_edge import prepare_edge
 from fastapi.testclient import TestClient
 
 from locus_iac.catalogue.instances import OpOccRow
 from locus_iac.engine import find_pulumi
 from locus_iac.nbi import Settings, create_app
-from locus_iac.packages import archive_bytes, read_package
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "packages"
 TESTBED = Path(os.environ.get("LOCUS_TESTBED_DIR", Path.home() / ".cache/locus-iac/testbed"))
 NS = "/nslcm/v1"
 
@@ -255,18 +253,7 @@ def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> d
         Path(tmp, "backend").mkdir()
         settings = Settings(data_dir=Path(tmp, "data"), admin_password="bench-pw")
         with TestClient(create_app(settings)) as client:
-            token = client.post(
-                "/admin/v1/tokens", json={"username": "admin", "password": "bench-pw"}
-            ).json()["id"]
-            auth = {"Authorization": f"Bearer {token}"}
-            for url, folder in (
-                ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
-                ("/nsd/v1/ns_descriptors_content", "edge_ns"),
-            ):
-                data = archive_bytes(read_package(EXAMPLES / folder))
-                client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
-            cluster = {"name": "local", "credentials": kubeconfig.read_text()}
-            client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
+            auth = prepare_edge(client, "bench-pw", kubeconfig)
             singles = [_instantiate(client, auth, 1) for _ in range(args.runs)]
             many = [_instantiate(client, auth, args.parallel) for _ in range(args.runs)]
     one = statistics.median(run.wall for run in singles)

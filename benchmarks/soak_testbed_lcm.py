@@ -29,14 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _testbed_edge import prepare_edge
 from fastapi.testclient import TestClient
 
 from locus_iac.engine import find_pulumi
 from locus_iac.nbi import Settings, create_app
-from locus_iac.packages import archive_bytes, read_package
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "packages"
 TESTBED = Path(os.environ.get("LOCUS_TESTBED_DIR", Path.home() / ".cache/locus-iac/testbed"))
 NS = "/nslcm/v1"
 FINAL = {"COMPLETED", "FAILED_TEMP", "FAILED", "ROLLED_BACK", "PARTIALLY_COMPLETED"}
@@ -75,9 +73,9 @@ def cpu_burners(count: int) -> Iterator[None]:
 class Soak:
     """The NBI client, its token and the rows measured so far."""
 
-    def __init__(self, client: TestClient, token: str, timeout: float) -> None:
+    def __init__(self, client: TestClient, auth: dict[str, str], timeout: float) -> None:
         self.client = client
-        self.auth = {"Authorization": f"Bearer {token}"}
+        self.auth = auth
         self.timeout = timeout
         self.rows: list[Row] = []
 
@@ -128,24 +126,6 @@ class Soak:
         self.client.delete(f"{NS}/ns_instances/{ns_id}", headers=self.auth)
 
 
-def _prepare(client: TestClient, kubeconfig: Path) -> str:
-    token = str(
-        client.post("/admin/v1/tokens", json={"username": "admin", "password": "soak-pw"}).json()[
-            "id"
-        ]
-    )
-    auth = {"Authorization": f"Bearer {token}"}
-    for url, folder in (
-        ("/vnfpkgm/v1/vnf_packages_content", "edge_knf"),
-        ("/nsd/v1/ns_descriptors_content", "edge_ns"),
-    ):
-        data = archive_bytes(read_package(EXAMPLES / folder))
-        client.post(url, content=data, headers={**auth, "Content-Type": "application/gzip"})
-    cluster = {"name": "local", "credentials": kubeconfig.read_text()}
-    client.post("/admin/v1/k8sclusters", json=cluster, headers=auth)
-    return token
-
-
 def soak(soak_run: Soak, scales: int, cycles: int) -> None:
     ns_id = soak_run.instantiate("soak-scale")
     for step in range(scales):
@@ -187,7 +167,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp, "data"), admin_password="soak-pw")
         with TestClient(create_app(settings)) as client, cpu_burners(args.burners):
             print(f"{args.burners} CPU burners running; {args.scales} scales, {args.cycles} cycles")
-            soak_run = Soak(client, _prepare(client, kubeconfig), args.timeout)
+            soak_run = Soak(client, prepare_edge(client, "soak-pw", kubeconfig), args.timeout)
             try:
                 soak(soak_run, args.scales, args.cycles)
             finally:

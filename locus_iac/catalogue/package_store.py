@@ -6,11 +6,26 @@ Lists use keyset paging on ``(created_at, id)`` so a page costs the same at any 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Label, Row, Select, and_, bindparam, delete, exists, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, object_session
 
 from locus_iac.catalogue import package_events
@@ -41,9 +56,9 @@ NOUN: dict[PackageKind, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of packages: plain rows of the :data:`SHOWN_COLUMNS` (no ORM objects: a list
-    reads many rows and mostly renders them from a cache), the descriptor ids in use among
-    them, the next page's marker."""
+    """One page of packages: plain rows of the :data:`SHOWN_COLUMNS` as :func:`get_shown`
+    reads them (no ORM objects: a list reads many rows and mostly renders them from a cache),
+    the descriptor ids in use among them, the next page's marker."""
 
     rows: Sequence[Row[Any]]
     in_use: frozenset[str]
@@ -53,6 +68,57 @@ class Page:
 #: the columns a package's representation shows, in the mapper's order (not the deferred
 #: descriptor YAML); a list's rows hold these, then ``in_use``
 SHOWN_COLUMNS = tuple(prop.key for prop in inspect(PackageRow).column_attrs if not prop.deferred)
+
+#: the JSON columns among :data:`SHOWN_COLUMNS`: plain rows hold them as their stored JSON text,
+#: the key of a cached representation, parsed only when it is rendered (:func:`package_of`);
+#: parsing them on every read was a quarter of a cached list's CPU (issue 19)
+JSON_COLUMNS = frozenset(
+    name for name in SHOWN_COLUMNS if isinstance(PackageRow.__table__.c[name].type, JSON)
+)
+
+
+def _shown_query() -> Select[Any]:
+    """The :data:`SHOWN_COLUMNS` (JSON ones as text), then whether the package is in use (as
+    :func:`in_use`), of the packages of ``:project_id`` and ``:kind``."""
+    columns: list[Any] = [
+        cast(getattr(PackageRow, name), Text).label(name)
+        if name in JSON_COLUMNS
+        else getattr(PackageRow, name)
+        for name in SHOWN_COLUMNS
+    ]
+    project: BindParameter[str] = bindparam("project_id")
+    kind: BindParameter[str] = bindparam("kind")
+    used = (
+        exists()
+        .where(
+            PackageRefRow.project_id == project,
+            PackageRefRow.kind == kind,
+            PackageRefRow.descriptor_id == PackageRow.descriptor_id,
+        )
+        .label("in_use")
+    )
+    return select(*columns, used).where(PackageRow.project_id == project, PackageRow.kind == kind)
+
+
+# built once, like _REFERENCES: building them took more CPU than a cached get's query
+_SHOWN = _shown_query()
+_SHOWN_ONE = _SHOWN.where(PackageRow.id == bindparam("package_id"))
+
+
+def package_of(row: Row[Any]) -> PackageRow:
+    """A detached :class:`PackageRow` of a plain row of :func:`get_shown` or
+    :func:`list_packages`, its JSON columns parsed (as the ORM would have loaded them)."""
+    values = row._mapping
+    return PackageRow(
+        **{
+            name: _loads(values[name]) if name in JSON_COLUMNS else values[name]
+            for name in SHOWN_COLUMNS
+        }
+    )
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def create_package(
@@ -95,31 +161,15 @@ def get_package(
     return row
 
 
-def _used(project_id: str, kind: PackageKind) -> Label[bool]:
-    """Whether the package of the enclosing query is in use (as :func:`in_use`)."""
-    return (
-        exists()
-        .where(
-            PackageRefRow.project_id == project_id,
-            PackageRefRow.kind == kind,
-            PackageRefRow.descriptor_id == PackageRow.descriptor_id,
-        )
-        .label("in_use")
-    )
-
-
-def get_package_in_use(
-    session: Session, project_id: str, kind: PackageKind, package_id: str
-) -> tuple[PackageRow, bool]:
-    """A package and whether its descriptor is in use (as :func:`in_use`), in one query: a
-    round trip less per read on a server database."""
-    query = select(PackageRow, _used(project_id, kind)).where(
-        PackageRow.id == package_id, PackageRow.project_id == project_id, PackageRow.kind == kind
-    )
-    found = session.execute(query).first()
+def get_shown(session: Session, project_id: str, kind: PackageKind, package_id: str) -> Row[Any]:
+    """A package as a plain row of a list (:class:`Page`): its :data:`SHOWN_COLUMNS` (JSON
+    ones as text), then ``in_use`` (as :func:`in_use`), in one query and without an ORM
+    object (:func:`package_of` makes one)."""
+    params = {"project_id": project_id, "kind": kind.value, "package_id": package_id}
+    found = session.execute(_SHOWN_ONE, params).first()
     if found is None:
         raise NotFound(f"{NOUN[kind]} {package_id!r} not found")
-    return found[0], bool(found[1])
+    return found
 
 
 def in_use(session: Session, project_id: str, kind: PackageKind, ids: Iterable[str]) -> set[str]:
@@ -139,13 +189,15 @@ def list_packages(
     session: Session, project_id: str, kind: PackageKind, *, marker: str | None, limit: int
 ) -> Page:
     """One page of the project's packages of ``kind``, oldest first (SOL013 clause 5.4.2),
-    with whether each is in use: one query."""
-    columns = [getattr(PackageRow, name) for name in SHOWN_COLUMNS]
-    query = select(*columns, _used(project_id, kind)).where(
-        PackageRow.project_id == project_id, PackageRow.kind == kind
-    )
+    with whether each is in use: one query; rows as :func:`get_shown` reads them."""
     page: KeysetPage[Row[Any]] = keyset_page(
-        session, query, PackageRow.created_at, PackageRow.id, marker=marker, limit=limit
+        session,
+        _SHOWN,
+        PackageRow.created_at,
+        PackageRow.id,
+        marker=marker,
+        limit=limit,
+        params={"project_id": project_id, "kind": kind.value},
     )
     used = frozenset(r.descriptor_id for r in page.rows if r.in_use)
     return Page(page.rows, used, page.next_marker)

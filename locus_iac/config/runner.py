@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from locus_iac.config.events import TaskCallback, task_result
-from locus_iac.config.kube_inventory import AnsibleInventory
+from locus_iac.config.kube_inventory import AnsibleInventory, KubernetesInventory
 from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
@@ -109,7 +109,7 @@ def run_playbook(
             "extravars": dict(extra_vars),
             "artifact_dir": str(artifacts_root),
             "ident": ident,
-            "envvars": _ansible_env(root),
+            "envvars": _ansible_env(root, local=isinstance(inventory, KubernetesInventory)),
             "timeout": timeout,
         }
         status, rc = _run_child(spec, root, record, should_cancel, f"{primitive}: {playbook}")
@@ -194,13 +194,18 @@ def _run_child(
     return str(final.get("status")), int(rc) if isinstance(rc, int) else -1
 
 
-def _ansible_env(root: Path) -> dict[str, str]:
+def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
     """Ansible settings of every run; ``ansible-playbook`` is the one beside this interpreter
     (the venv's) when there is one, else the one on ``PATH``.
 
     SSH connection sharing stays within the run (control sockets in its temp dir): a later
     run never reuses a master connection to an address that now belongs to another VM (a
     healed VDU keeps its address) or to a host that went away.
+
+    ``local`` (KDU runs: ``ansible_connection: local`` on this host) turns pipelining on: a
+    module's code goes to its interpreter on stdin, instead of five shell commands per task
+    (home dir, temp dir, chmod, run, remove) around a file copy. SSH runs keep it off: with
+    ``become`` it fails on hosts whose sudoers require a tty.
     """
     path = os.environ.get("PATH", "/usr/bin:/bin")
     venv_bin = Path(sys.executable).parent
@@ -213,6 +218,7 @@ def _ansible_env(root: Path) -> dict[str, str]:
         "ANSIBLE_SSH_RETRIES": "2",
         "ANSIBLE_TIMEOUT": "20",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(root / "cp"),
+        "ANSIBLE_PIPELINING": "1" if local else "0",
         "PATH": path,
     }
 

@@ -15,20 +15,31 @@ place where Pulumi's exceptions are translated into :mod:`locus_iac.errors`:
 
 Messages keep the tail of Pulumi's stderr (secret values are masked by Pulumi) with the
 passphrase scrubbed, and never the stdout of the run.
+
+CLI runs are the engine's main CPU cost, so the driver saves the ones it can (each is a Go
+process start, ~0.1-0.15 CPU s): the CLI's ``version`` is asked once per process and binary;
+a stack ``exists()`` just found missing is created without another ``stack select``; and
+``up`` takes the stack outputs and resource counts from its own engine events instead of
+the Automation API's ``stack output`` (twice) and ``stack history`` runs after the update
+(those runs remain the fallback when an event is missing).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 from pulumi.automation import errors as pulumi_errors
 from pulumi.automation import events as pe
+from pulumi.automation._stack import StackInitMode
 
 from locus_iac.engine.progress import (
     ProgressRecord,
@@ -60,6 +71,95 @@ _MAX_MESSAGE = 2000
 
 Program = Callable[[], None]
 ProgressCallback = Callable[[ProgressRecord], None]
+
+
+#: How the engine marks a secret value in events (Pulumi's property-value signature).
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_ROOT_TYPE = "pulumi:pulumi:Stack"
+
+
+class _EventStack(auto.Stack):
+    """A stack whose ``up`` / ``refresh`` / ``destroy`` skip the CLI runs after the update.
+
+    The Automation API's operations call ``outputs()`` and ``info()`` (``stack output``,
+    ``stack history``) for their results, ``up`` before it stops the event stream; while
+    ``deferred`` they answer without the CLI, and the driver reads the real values from the
+    operation's events (:class:`_UpFacts`) once it has returned (the stream is drained then).
+    """
+
+    deferred = False
+
+    @contextmanager
+    def deferring(self) -> Iterator[None]:
+        self.deferred = True
+        try:
+            yield
+        finally:
+            self.deferred = False
+
+    def outputs(self) -> auto.OutputMap:
+        return {} if self.deferred else super().outputs()
+
+    def info(self, show_secrets: bool = True) -> auto.UpdateSummary | None:
+        if not self.deferred:
+            return super().info(show_secrets)
+        now = datetime.now(UTC)
+        return auto.UpdateSummary(
+            kind="update", start_time=now, message="", environment={}, config={}, result=""
+        )
+
+
+class _UpFacts:
+    """What an operation's own engine events tell: the root stack's outputs (``up``) and the
+    change counts (every operation's summary event)."""
+
+    def __init__(self) -> None:
+        self.outputs: StackOutputs | None = None
+        self.changes: dict[str, int] | None = None
+
+    def changes_or(self, stack: auto.Stack) -> dict[str, int]:
+        """The counts of the summary event; without one (never seen), the stack's history."""
+        if self.changes is not None:
+            return self.changes
+        summary = stack.info(show_secrets=False)
+        return _changes(summary.resource_changes if summary else None)
+
+    def see(self, event: pe.EngineEvent) -> None:
+        if event.summary_event is not None:
+            self.changes = _changes(event.summary_event.resource_changes)
+        done = event.res_outputs_event
+        if done is None or done.metadata.type != _ROOT_TYPE or done.metadata.new is None:
+            return
+        raw = done.metadata.new.outputs or {}
+        self.outputs = StackOutputs(
+            values={
+                name: StackOutput(value=_masked(value), secret=_is_secret(value))
+                for name, value in raw.items()
+            }
+        )
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get(_SIG_KEY) == _SECRET_SIG
+
+
+def _masked(value: Any) -> Any:
+    """An event's output value with every secret (already masked by the engine) as
+    ``"[secret]"``, as ``pulumi stack output --json`` shows it."""
+    if _is_secret(value):
+        return "[secret]"
+    if isinstance(value, Mapping):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+@functools.cache
+def _pulumi_command(root: Path) -> auto.PulumiCommand:
+    """The CLI under ``root``; constructing one runs ``pulumi version``, so once a process."""
+    return auto.PulumiCommand(root=str(root), skip_version_check=True)
 
 
 class _Guarded:
@@ -99,6 +199,8 @@ class StackDriver:
 
     def __init__(self, settings: EngineSettings) -> None:
         self._settings = settings
+        # stacks exists() just found missing: the next up creates them without a select
+        self._absent: set[str] = set()
 
     @property
     def settings(self) -> EngineSettings:
@@ -167,7 +269,7 @@ class StackDriver:
         binary = self._settings.pulumi_binary
         if binary is None:
             return None
-        return auto.PulumiCommand(root=str(binary.parent.parent), skip_version_check=True)
+        return _pulumi_command(binary.parent.parent)
 
     def _options(self, ns_instance_id: str, program: Program | None) -> auto.LocalWorkspaceOptions:
         work_dir = self._settings.workspaces_dir / ns_instance_id
@@ -186,18 +288,30 @@ class StackDriver:
             pulumi_command=self._command(),
         )
 
-    def _stack(self, ns_instance_id: str, program: Program | None = None) -> auto.Stack:
+    def _stack(self, ns_instance_id: str, program: Program | None = None) -> _EventStack:
         check_stack_name(ns_instance_id)
         opts = self._options(ns_instance_id, program)
+        opts.program = program or _no_program
+        workspace = auto.LocalWorkspace(**vars(opts))
         if program is None:
-            return auto.select_stack(ns_instance_id, PROJECT, _no_program, opts=opts)
-        return auto.create_or_select_stack(ns_instance_id, PROJECT, program, opts=opts)
+            return _EventStack(ns_instance_id, workspace, StackInitMode.SELECT)
+        if ns_instance_id in self._absent:
+            self._absent.discard(ns_instance_id)
+            try:
+                return _EventStack(ns_instance_id, workspace, StackInitMode.CREATE)
+            except pulumi_errors.StackAlreadyExistsError:
+                pass  # created by someone else meanwhile: select it as usual
+        return _EventStack(ns_instance_id, workspace, StackInitMode.CREATE_OR_SELECT)
 
     @staticmethod
     def _events(
-        on_progress: ProgressCallback | None, into: list[ProgressRecord]
+        on_progress: ProgressCallback | None,
+        into: list[ProgressRecord],
+        facts: _UpFacts | None = None,
     ) -> Callable[[pe.EngineEvent], None]:
         def handle(event: pe.EngineEvent) -> None:
+            if facts is not None:
+                facts.see(event)
             record = translate_event(event)
             if record is None:
                 return
@@ -225,7 +339,9 @@ class StackDriver:
         except NotFound:
             if not had_work_dir:
                 shutil.rmtree(work_dir, ignore_errors=True)
+            self._absent.add(ns_instance_id)
             return False
+        self._absent.discard(ns_instance_id)
         return True
 
     def preview(
@@ -257,14 +373,17 @@ class StackDriver:
         records: list[ProgressRecord] = []
         log = _log(ns_instance_id, "up", op_occ_id)
         guarded = _Guarded(program)
+        facts = _UpFacts()
         with self._engine_errors("up", ns_instance_id, guarded):
             stack = self._stack(ns_instance_id, guarded)
-            result = stack.up(on_event=self._events(on_progress, records), show_secrets=False)
-        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
+            with stack.deferring():
+                stack.up(on_event=self._events(on_progress, records, facts), show_secrets=False)
+            outputs = facts.outputs
+            if outputs is None:  # no event of the root stack's outputs: ask the CLI
+                outputs = _outputs(stack.outputs())
+            counts = ResourceCounts.from_summary(facts.changes_or(stack))
         log.info("up done: %s", counts)
-        return OperationResult(
-            operation="up", counts=counts, records=records, outputs=_outputs(result.outputs)
-        )
+        return OperationResult(operation="up", counts=counts, records=records, outputs=outputs)
 
     def refresh(
         self,
@@ -274,10 +393,14 @@ class StackDriver:
     ) -> OperationResult:
         """Read the real state of every resource into the stack (drift detection for heal)."""
         records: list[ProgressRecord] = []
+        facts = _UpFacts()
         with self._engine_errors("refresh", ns_instance_id):
             stack = self._stack(ns_instance_id)
-            result = stack.refresh(on_event=self._events(on_progress, records), show_secrets=False)
-        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
+            with stack.deferring():
+                stack.refresh(
+                    on_event=self._events(on_progress, records, facts), show_secrets=False
+                )
+            counts = ResourceCounts.from_summary(facts.changes_or(stack))
         _log(ns_instance_id, "refresh", op_occ_id).info("refresh done: %s", counts)
         return OperationResult(operation="refresh", counts=counts, records=records)
 
@@ -290,14 +413,18 @@ class StackDriver:
     ) -> OperationResult:
         """Delete every resource of the stack, then (by default) the stack and its work dir."""
         records: list[ProgressRecord] = []
+        facts = _UpFacts()
         with self._engine_errors("destroy", ns_instance_id):
             stack = self._stack(ns_instance_id)
-            result = stack.destroy(on_event=self._events(on_progress, records), show_secrets=False)
+            with stack.deferring():
+                stack.destroy(
+                    on_event=self._events(on_progress, records, facts), show_secrets=False
+                )
+            counts = ResourceCounts.from_summary(facts.changes_or(stack))
             if remove_stack:
                 stack.workspace.remove_stack(ns_instance_id)
         if remove_stack:
             shutil.rmtree(self._settings.workspaces_dir / ns_instance_id, ignore_errors=True)
-        counts = ResourceCounts.from_summary(_changes(result.summary.resource_changes))
         _log(ns_instance_id, "destroy", op_occ_id).info("destroy done: %s", counts)
         return OperationResult(operation="destroy", counts=counts, records=records)
 

@@ -13,6 +13,7 @@ The cache is bounded (least recently used entries go first) and safe to share be
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -21,31 +22,29 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Row
 
 from locus_iac.catalogue.models import PackageRow
-from locus_iac.catalogue.package_store import SHOWN_COLUMNS
+from locus_iac.catalogue.package_store import JSON_COLUMNS, SHOWN_COLUMNS
 
 T = TypeVar("T")
 
 
-def _frozen(value: Any) -> Hashable:
-    """``value`` hashable: a JSON column as its ``repr`` (C speed, several times faster than
-    canonical JSON; the same stored text always loads to the same ``repr``, and two texts of
-    the same content in another key order are merely two cache entries)."""
-    if isinstance(value, dict | list):
-        return repr(value)
-    return value  # type: ignore[no-any-return]
-
-
 def row_key(row: PackageRow | Row[Any]) -> tuple[Hashable, ...]:
-    """The :data:`~locus_iac.catalogue.package_store.SHOWN_COLUMNS` of ``row`` (an ORM row,
-    or a list's plain row, which holds them first and in that order), hashable (JSON columns
-    as their ``repr``): the same for both kinds of row of the same package."""
+    """The :data:`~locus_iac.catalogue.package_store.SHOWN_COLUMNS` of ``row``, hashable.
+
+    A plain row of a list or get (which holds them first, in that order, its JSON columns
+    as their stored text) is used as it is: no JSON is parsed for a cached representation.
+    An ORM row's JSON columns are dumped to text as the database layer writes them, ``None``
+    kept as SQL NULL (so it keys as the plain row read back; two texts of the same content,
+    e.g. JSON ``null`` and SQL NULL, are merely two cache entries, never one for two
+    contents).
+    """
     if isinstance(row, PackageRow):
         loaded = row.__dict__  # the loaded state, without the instrumented attribute per column
+        values = (loaded[name] if name in loaded else getattr(row, name) for name in SHOWN_COLUMNS)
         return tuple(
-            _frozen(loaded[name] if name in loaded else getattr(row, name))
-            for name in SHOWN_COLUMNS
+            json.dumps(value) if name in JSON_COLUMNS and value is not None else value
+            for name, value in zip(SHOWN_COLUMNS, values, strict=True)
         )
-    return tuple(_frozen(value) for value in row[: len(SHOWN_COLUMNS)])
+    return tuple(row[: len(SHOWN_COLUMNS)])
 
 
 class RenderCache(Generic[T]):

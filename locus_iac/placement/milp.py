@@ -190,21 +190,33 @@ class Relaxation:
     """The LP relaxation kept in HiGHS after a dive, to re-optimise parts of a placement.
 
     ``placement`` is the dive's answer (``None`` when the dive reached a dead end: fixing a
-    share to 0 or 1 both left the relaxation infeasible); :meth:`reoptimise` solves the MILP
-    restricted to moving a few functions (large-neighbourhood search), reusing the model.
+    share to 0 or 1 both left the relaxation infeasible); ``root`` the relaxation's column
+    values before the dive; :meth:`reoptimise` solves the MILP restricted to moving a few
+    functions (large-neighbourhood search), reusing the model.
     """
 
     problem: Problem
     highs: Any
     columns: dict[str, list[tuple[str, int]]]
     placement: dict[str, str] | None
+    root: np.ndarray
     _integer: bool = False
+
+    def disagreeing(self, assignment: dict[str, str]) -> list[str]:
+        """The functions ``assignment`` places where the relaxation does not place them
+        whole (relaxation-induced neighbourhood)."""
+        return [
+            f
+            for f, cols in self.columns.items()
+            if not any(s == assignment[f] and self.root[i] >= 1.0 - _INTEGRAL for s, i in cols)
+        ]
 
     def reoptimise(
         self, assignment: dict[str, str], free: set[str], time_limit: float
     ) -> dict[str, str] | None:
-        """The optimal placement that moves only the ``free`` functions of ``assignment``
-        (the others stay), or ``None`` if HiGHS does not prove one within ``time_limit``."""
+        """The best placement HiGHS finds within ``time_limit`` that moves only the ``free``
+        functions of ``assignment`` (the others stay): the optimal one unless the time limit
+        stops it first; ``None`` if it finds none."""
         highs = self.highs
         indices, lower, upper = [], [], []
         for f, cols in self.columns.items():
@@ -221,7 +233,8 @@ class Relaxation:
         highs.changeColsBounds(count, index_array, np.array(lower), np.array(upper))
         highs.setOptionValue("time_limit", max(time_limit, 0.01))
         highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solved = highs.getInfo().primal_solution_status
+        if solved != highspy.SolutionStatus.kSolutionStatusFeasible:
             return None
         found = _chosen(self.columns, highs.getSolution().col_value)
         return found if not violations(self.problem, found) else None
@@ -263,10 +276,11 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     columns = model.columns(problem)
+    root = np.array(highs.getSolution().col_value)
     assignment = _dive(columns, highs, deadline)
     if assignment is not None and violations(problem, assignment):
         assignment = None
-    return Relaxation(problem, highs, columns, assignment)
+    return Relaxation(problem, highs, columns, assignment, root)
 
 
 def _dive(

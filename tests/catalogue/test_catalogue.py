@@ -278,9 +278,10 @@ def test_paging(db: cat.Database) -> None:
         cat.list_packages(session, project, PackageKind.NST, marker="!!", limit=2)
 
 
-def test_list_rows_key_as_their_orm_rows(db: cat.Database) -> None:
-    """A list's plain rows and a get's ORM rows of the same package share a cached
-    representation (the NBI's render cache key), and differ once the package changes."""
+def test_list_and_get_rows_key_alike_without_parsing_json(db: cat.Database) -> None:
+    """A list's plain rows and a get's share a cached representation (the NBI's render cache
+    key, JSON columns as stored text), as does the ORM row; the key differs once the package
+    changes, and :func:`package_of` parses the JSON columns back."""
     from locus_iac.nbi.render_cache import row_key
 
     project = _project(db)
@@ -288,14 +289,21 @@ def test_list_rows_key_as_their_orm_rows(db: cat.Database) -> None:
         made = cat.create_package(session, project, PackageKind.VNFD, user_defined_data={"a": 1})
     with db.session() as session:
         listed = cat.list_packages(session, project, PackageKind.VNFD, marker=None, limit=5)
-        row, used = cat.get_package_in_use(session, project, PackageKind.VNFD, made.id)
-        assert not used and listed.in_use == frozenset()
+        shown = cat.get_shown(session, project, PackageKind.VNFD, made.id)
+        assert not shown.in_use and listed.in_use == frozenset()
         assert [r.id for r in listed.rows] == [made.id]
-        assert row_key(listed.rows[0]) == row_key(row)
+        assert isinstance(shown.user_defined_data, str)  # not parsed
+        assert row_key(listed.rows[0]) == row_key(shown)
+        assert cat.package_of(shown).user_defined_data == {"a": 1}
+        row = cat.get_package(session, project, PackageKind.VNFD, made.id)
+        assert row_key(row) == row_key(shown)
         cat.modify_package(row, operational_state=None, user_defined_data={"a": 2})
     with db.session() as session:
         again = cat.list_packages(session, project, PackageKind.VNFD, marker=None, limit=5)
         assert row_key(again.rows[0]) != row_key(listed.rows[0])
+        assert cat.package_of(again.rows[0]).user_defined_data == {"a": 2}
+    with db.session() as session, pytest.raises(NotFound):
+        cat.get_shown(session, project, PackageKind.NSD, made.id)  # another kind
 
 
 def test_secret_box(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from pulumi import automation as auto
 
 from locus_iac.engine import (
     PROJECT,
@@ -24,6 +25,7 @@ from locus_iac.engine import (
     SummaryRecord,
     find_pulumi,
 )
+from locus_iac.engine import driver as driver_module
 from locus_iac.errors import Issue, NotFound, PermanentError, RetryableError, ValidationError
 
 PULUMI = find_pulumi()
@@ -144,6 +146,65 @@ def test_lifecycle_preview_up_refresh_destroy(
     assert not work_dir.exists()  # asking created nothing
     with pytest.raises(NotFound):
         driver.outputs("ns-a")
+
+
+def _count_cli_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every CLI run of the Automation API from now on, by its first arguments."""
+    runs: list[str] = []
+    original = auto.PulumiCommand.run
+
+    def counting(self: auto.PulumiCommand, args: list[str], *rest: object) -> object:
+        words = list(args)
+        while words and words[0].startswith("-"):
+            words.pop(0)
+        command = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
+        runs.append(" ".join(words[:command]))
+        return original(self, args, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(auto.PulumiCommand, "run", counting)
+    return runs
+
+
+@needs_pulumi
+def test_instantiate_runs_the_cli_for_select_init_up_only(
+    driver: StackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """exists + up of a new NS: select, init, up; ``version`` at most once; the outputs and
+    counts come from up's events (no ``stack output`` / ``stack history`` runs)."""
+    driver.exists("ns-warm")  # the CLI's version may be asked once per process
+    runs = _count_cli_runs(monkeypatch)
+    assert not driver.exists("ns-c")
+    up = driver.up("ns-c", program_with(2))
+    assert runs == ["stack select", "stack init ns-c", "up"], runs
+    assert up.counts == ResourceCounts(created=3)
+    assert up.outputs.get("management") == {
+        "vnf1": {"vdu-0": "169.254.9.2", "vdu-1": "169.254.9.3"}
+    }
+    assert up.outputs.values["token"].secret
+    assert up.outputs.public() == driver.outputs("ns-c").public()  # same as the CLI says
+    runs.clear()
+    again = driver.up("ns-c", program_with(2))  # an existing stack is selected, not created
+    assert runs == ["stack select", "up"], runs
+    assert again.counts.same == 3
+    runs.clear()
+    assert driver.refresh("ns-c").counts.same == 3
+    assert runs == ["stack select", "refresh"], runs
+    runs.clear()
+    assert driver.destroy("ns-c").counts.deleted == 3
+    assert runs == ["stack select", "destroy", "stack rm"], runs
+
+
+@needs_pulumi
+def test_without_the_events_results_come_from_the_cli(
+    driver: StackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the engine's events miss the outputs or the summary, the CLI is asked."""
+    monkeypatch.setattr(driver_module._UpFacts, "see", lambda self, event: None)
+    up = driver.up("ns-f", program_with(1))
+    assert up.counts == ResourceCounts(created=2)
+    assert up.outputs.get("management") == {"vnf1": {"vdu-0": "169.254.9.2"}}
+    assert up.outputs.public()["token"] == "[secret]"
+    assert driver.destroy("ns-f").counts.deleted == 2
 
 
 @needs_pulumi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -98,3 +99,42 @@ def test_large_problems_skip_the_relaxation(monkeypatch: pytest.MonkeyPatch) -> 
     found = solve_heuristic(problem, time_limit=30)
     assert found is not None
     assert violations(problem, found) == []
+
+
+@pytest.mark.parametrize("objective", ADDITIVE)
+def test_the_relaxation_neighbourhood_is_where_the_placement_leaves_the_lp(
+    objective: Objective,
+) -> None:
+    problem = _problem(1, objective, 60, 12)
+    relaxed = relaxation_dive(problem, time_limit=60)
+    assert relaxed is not None and relaxed.placement is not None
+    start = relaxed.placement
+    whole = {
+        f for f, cols in relaxed.columns.items() for s, i in cols if relaxed.root[i] > 1 - 1e-6
+    }
+    assert set(relaxed.disagreeing(start)) == {f for f in problem.functions if f not in whole} | {
+        f
+        for f, cols in relaxed.columns.items()
+        for s, i in cols
+        if s != start[f] and relaxed.root[i] > 1 - 1e-6
+    }
+    # a function moved off the site the LP places it on whole joins the neighbourhood
+    f = sorted(whole)[0]
+    other = next(s for s in problem.domain(f) if s != start[f])
+    assert f in relaxed.disagreeing({**start, f: other})
+
+
+@pytest.mark.parametrize("objective", ADDITIVE)
+@pytest.mark.parametrize("seed", range(5))
+def test_the_relaxation_neighbourhood_only_improves_and_keeps_every_constraint(
+    objective: Objective, seed: int
+) -> None:
+    problem, optimum_placement, optimum = _small_with_optimum(seed, objective)
+    relaxed = relaxation_dive(problem, time_limit=60)
+    assert relaxed is not None
+    start = relaxed.placement or optimum_placement
+    found = heuristic._relaxation_induced(relaxed, start, random.Random(0), math.inf)
+    assert violations(problem, found) == []
+    assert problem.score(found) <= problem.score(start)
+    if not relaxed.disagreeing(start):  # the start is the LP's own integral optimum
+        assert problem.score(found)[0] == pytest.approx(optimum, abs=1e-6)

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from locus_iac import catalogue as cat
 from locus_iac.catalogue import OnboardingState
 from locus_iac.catalogue.models import PackageRow
-from locus_iac.catalogue.package_store import SHOWN_COLUMNS
 from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
 from locus_iac.nbi import filters, semantics
@@ -52,21 +51,13 @@ def _root(request: Request) -> str:
 
 
 def _inputs(
-    session: Session,
-    api: KindApi,
-    rows: Sequence[PackageRow],
-    request: Request,
-    used: frozenset[str] | None = None,
+    session: Session, api: KindApi, rows: Sequence[PackageRow], request: Request
 ) -> list[View]:
-    """What the representations of ``rows`` show besides the rows (``used`` when the caller
-    already knows which are in use)."""
+    """What the representations of ``rows`` show besides the rows."""
     if not rows:
         return []
-    if used is None:
-        project = rows[0].project_id
-        used = frozenset(
-            cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows))
-        )
+    project = rows[0].project_id
+    used = frozenset(cat.in_use(session, project, api.kind, (r.descriptor_id or "" for r in rows)))
     refs = _references(session, api, rows)
     root, osm = _root(request), is_osm(request)
     return [View(r, r.descriptor_id in used, refs.get(r.id, []), root, osm) for r in rows]
@@ -115,29 +106,26 @@ def _key(api: KindApi, row: PackageRow | Row[Any], view: View) -> Hashable:
     return (api.kind, view.root, view.osm, view.in_use, tuple(view.references), row_key(row))
 
 
-def _rendered(api: KindApi, view: View) -> Rendered:
-    """The representation of ``view``, rendered once while nothing it shows changes."""
-    return _RENDERED.get(_key(api, view.row, view), lambda: _render(api, view))
-
-
-def _listed(session: Session, api: KindApi, page: cat.Page, request: Request) -> list[Rendered]:
-    """The representations of a list's plain rows: an ORM row is built only for a package
-    whose representation is not cached."""
-    refs = _references(session, api, page.rows)
+def _shown(
+    session: Session, api: KindApi, rows: Sequence[Row[Any]], used: frozenset[str], request: Request
+) -> list[Rendered]:
+    """The representations of plain rows (:func:`~locus_iac.catalogue.get_shown`, a list's
+    page): an ORM row is built, and the JSON columns parsed, only for a package whose
+    representation is not cached; a list and a get share the cached ones."""
+    refs = _references(session, api, rows)
     root, osm = _root(request), is_osm(request)
     out = []
-    for row in page.rows:
-        view = View(_UNREAD, row.descriptor_id in page.in_use, refs.get(row.id, []), root, osm)
+    for row in rows:
+        view = View(_UNREAD, row.descriptor_id in used, refs.get(row.id, []), root, osm)
 
         def render(row: Row[Any] = row, view: View = view) -> Rendered:
-            package = PackageRow(**{name: row._mapping[name] for name in SHOWN_COLUMNS})
-            return _render(api, replace(view, row=package))
+            return _render(api, replace(view, row=cat.package_of(row)))
 
         out.append(_RENDERED.get(_key(api, row, view), render))
     return out
 
 
-_UNREAD = PackageRow()  # a list's view until its row is needed: the key reads the plain row
+_UNREAD = PackageRow()  # a plain row's view until its row is needed: the key reads the plain row
 
 
 def _json(body: bytes) -> Response:
@@ -196,7 +184,8 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
 
         def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
             page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
-            return KeysetPage(_listed(session, api, page, request), page.next_marker)
+            shown = _shown(session, api, page.rows, page.in_use, request)
+            return KeysetPage(shown, page.next_marker)
 
         with svc.db.session(readonly=True) as session:
             return filters.respond(
@@ -246,9 +235,9 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         with svc.db.session(readonly=True) as session:
-            row, in_use = cat.get_package_in_use(session, who.project_id, api.kind, package_id)
-            used = frozenset([row.descriptor_id or ""] if in_use else ())
-            rendered = _rendered(api, _inputs(session, api, [row], request, used)[0])
+            row = cat.get_shown(session, who.project_id, api.kind, package_id)
+            used = frozenset([row.descriptor_id] if row.in_use else ())
+            (rendered,) = _shown(session, api, [row], used, request)
         response = _json(rendered.body)
         response.headers["ETag"] = rendered.etag
         return response
