@@ -317,10 +317,10 @@ def _run_case(server: Server, name: str, clients: int, requests: int, floor: flo
 
 def _run_wrk(server: Server, name: str, clients: int, seconds: int, floor: float | None) -> float:
     """Drive one case with wrk and print its row; returns its p99 (ms)."""
-    cpu = _cpu_seconds(server.pid)
+    cpu = cpu_seconds(server.pid)
     result = _wrk(server.url, server.headers, _cases(server)[name], clients, seconds)
     count = max(1, result.requests)
-    cpu_ms = (_cpu_seconds(server.pid) - cpu) * 1000 / count
+    cpu_ms = (cpu_seconds(server.pid) - cpu) * 1000 / count
     errors = dict(result.errors)
     if name == "floor (404)":  # every answer is the expected 404; wrk counts it as non-2xx
         errors.pop("non-2xx", None)
