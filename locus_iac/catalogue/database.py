@@ -87,13 +87,18 @@ def secure_sqlite_files(url: str) -> None:
 # one connection at a time: with fewer pooled connections than threads, requests queue for a
 # connection under load (session 5 profile: 10 % of list time with SQLAlchemy's default 5 + 10).
 POOL_SIZE = 40
+MIN_POOL = 8
+"""The fewest PostgreSQL connections a process pools when several share the budget."""
 
 
-def make_engine(url: str, *, readonly: bool = False) -> Engine:
+def make_engine(url: str, *, readonly: bool = False, connections: int = POOL_SIZE) -> Engine:
     """Create the engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
 
     On SQLite, ``readonly`` engines start deferred transactions (a WAL snapshot that never
-    takes the write lock, so reads run side by side); the others ``BEGIN IMMEDIATE``.
+    takes the write lock, so reads run side by side); the others ``BEGIN IMMEDIATE``. On
+    PostgreSQL the engine opens at most ``connections`` (half kept in the pool): several
+    serving processes split one budget, since the server's ``max_connections`` (100 by
+    default) is shared by all of them.
     """
     if url.startswith("sqlite"):
         secure_sqlite_files(url)
@@ -103,9 +108,8 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         engine = create_engine(url, connect_args=connect, **pool)
         _sqlite_pragmas(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=POOL_SIZE // 2, max_overflow=POOL_SIZE // 2
-    )
+    kept = connections // 2
+    return create_engine(url, pool_pre_ping=True, pool_size=kept, max_overflow=connections - kept)
 
 
 def migrate(engine: Engine) -> None:
@@ -126,9 +130,9 @@ def migrate(engine: Engine) -> None:
 class Database:
     """The catalogue database: an engine plus a session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, connections: int = POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, connections=connections)
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, readonly=True) if sqlite else self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

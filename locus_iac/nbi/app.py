@@ -27,6 +27,7 @@ from locus_iac.catalogue import (
     SecretBox,
     ensure_admin,
 )
+from locus_iac.catalogue.database import MIN_POOL, POOL_SIZE
 from locus_iac.catalogue.models import PackageRow
 from locus_iac.errors import LocusError
 from locus_iac.lcm import PRODUCT_RUNNER, RunnerFactory
@@ -80,7 +81,8 @@ def open_services(settings: Settings, inspector: Inspector | None = None) -> Ser
     Interrupted uploads are returned by :func:`create_app` (the owner process only)."""
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings.data_dir.chmod(0o700)  # the catalogue, the secret key: the owner's only
-    db = Database(settings.url)
+    # serving processes of one ``locus serve --workers N`` split the database's connections
+    db = Database(settings.url, connections=max(MIN_POOL, POOL_SIZE // serve_workers()))
     db.migrate()
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     with db.session() as session:
