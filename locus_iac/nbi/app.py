@@ -166,9 +166,12 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _warm_routes(_app)
 
+        started: list[LcmService] = []  # this lifespan's LCM: stopped by this lifespan only
+
         def duties() -> None:  # the owner's (see locus_iac.nbi.owner)
             lcm = LcmService.from_env(svc.db, svc.settings.data_dir, runner)  # recovery, workers
             lcm.start()
+            started.append(lcm)
             _app.state.lcm = lcm
             watch.start()  # the monitoring outbox drain (drops rows when monitoring is off)
             notifier.start()  # SOL005 notifications to subscribers
@@ -178,8 +181,7 @@ def create_app(
         role.stop()
         notifier.stop()
         _app.state.uploads.shutdown()  # uploads in progress stop at their next check
-        lcm = getattr(_app.state, "lcm", None)
-        if lcm is not None:
+        for lcm in started:
             lcm.stop()  # no worker process outlives the server
         watch.stop()
         role.release()
