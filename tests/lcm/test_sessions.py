@@ -28,13 +28,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_killing_the_session_reaches_a_plugin_in_its_own_process_group() -> None:
+def _worker_and_plugin() -> tuple[subprocess.Popen[str], int]:
+    """A worker in its own session, and the pid of the plugin it started."""
     worker = subprocess.Popen(
         [sys.executable, "-c", _WORKER], start_new_session=True, stdout=subprocess.PIPE, text=True
     )
+    assert worker.stdout is not None
+    return worker, int(worker.stdout.readline())
+
+
+def test_killing_the_session_reaches_a_plugin_in_its_own_process_group() -> None:
+    worker, plugin = _worker_and_plugin()
     try:
-        assert worker.stdout is not None
-        plugin = int(worker.stdout.readline())
         assert os.getpgid(plugin) != worker.pid  # killpg(worker) would miss it
         assert set(session_members(worker.pid)) == {worker.pid, plugin}
 
@@ -52,12 +57,8 @@ def test_killing_the_session_reaches_a_plugin_in_its_own_process_group() -> None
 
 
 def test_a_filter_keeps_only_the_processes_it_accepts() -> None:
-    worker = subprocess.Popen(
-        [sys.executable, "-c", _WORKER], start_new_session=True, stdout=subprocess.PIPE, text=True
-    )
+    worker, plugin = _worker_and_plugin()
     try:
-        assert worker.stdout is not None
-        plugin = int(worker.stdout.readline())
         only_plugin = session_members(worker.pid, lambda proc: proc.name == str(plugin))
         assert only_plugin == [plugin]
         assert kill_session(worker.pid, only_plugin) == 1
