@@ -112,7 +112,7 @@ class HeadTimeoutH11Protocol(H11Protocol):
             self._disarm_head_timer()  # the head is complete: the app takes over
 
     def timeout_keep_alive_handler(self) -> None:
-        if _request_waiting(self.transport):
+        if request_waiting(self.transport):
             return  # the next request arrived before the loop ran this: serve it
         super().timeout_keep_alive_handler()
 
@@ -130,16 +130,16 @@ class HeadTimeoutH11Protocol(H11Protocol):
         self._head_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
             return
-        if not self._head_bytes and _request_waiting(self.transport):
+        if not self._head_bytes and request_waiting(self.transport):
             self._arm_head_timer()  # its first bytes arrived just now: they get the full time
             return
         if self._head_bytes and self.conn.our_state is h11.IDLE:
             self.logger.info("request head not complete within %gs: 408", self.header_timeout)
-            self.transport.write(_timeout_response(self.header_timeout))
+            self.transport.write(timeout_response(self.header_timeout))
         self.transport.close()
 
 
-def _request_waiting(transport: asyncio.BaseTransport) -> bool:
+def request_waiting(transport: asyncio.BaseTransport) -> bool:
     """Whether the client has sent bytes that the event loop has not read yet."""
     sock = transport.get_extra_info("socket")
     if sock is None or transport.is_closing():
@@ -149,7 +149,7 @@ def _request_waiting(transport: asyncio.BaseTransport) -> bool:
     return bool(poller.poll(0))
 
 
-def _timeout_response(seconds: float) -> bytes:
+def timeout_response(seconds: float) -> bytes:
     body = json.dumps(
         {
             "type": "about:blank",
@@ -167,9 +167,38 @@ def _timeout_response(seconds: float) -> bytes:
     return head.encode() + body
 
 
+def canonical_head(head: bytes) -> bytes:
+    """A serialised response head (status line, header lines) with canonical header names;
+    anything after the head's blank line is kept as it is."""
+    head, blank, rest = head.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    named = []
+    for line in lines:
+        name, colon, value = line.partition(b":")
+        named.append(canonical_name(name) + colon + value if colon else line)
+    return b"\r\n".join([status, *named]) + blank + rest
+
+
 def protocol_with(header_timeout: float) -> type[HeadTimeoutH11Protocol]:
     """A protocol class whose head deadline is ``header_timeout`` seconds."""
     return type("LocusH11Protocol", (HeadTimeoutH11Protocol,), {"header_timeout": header_timeout})
+
+
+HTTP_KINDS = ("httptools", "h11")
+"""``locus serve --http``: the request parsers, the default first."""
+
+
+def protocol_of(kind: str, header_timeout: float, *, spawned: bool = False) -> type[Any] | str:
+    """The protocol ``uvicorn.run(http=...)`` is given for ``kind`` (:data:`HTTP_KINDS`): a
+    class with the head deadline, or for the processes of ``--workers N`` (``spawned``) the
+    import path of the class that reads it from ``LOCUS_HEADER_TIMEOUT``."""
+    if kind == "h11":
+        return SPAWNED if spawned else protocol_with(header_timeout)
+    if kind == "httptools":
+        from locus_iac.cli import httptools_protocol as tools  # needs httptools installed
+
+        return tools.SPAWNED if spawned else tools.protocol_with(header_timeout)
+    raise ValueError(f"unknown HTTP protocol {kind!r}: one of {', '.join(HTTP_KINDS)}")
 
 
 class SpawnedH11Protocol(HeadTimeoutH11Protocol):

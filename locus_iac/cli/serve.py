@@ -20,7 +20,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, SPAWNED, protocol_with
+from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, HTTP_KINDS, protocol_of
 
 # Idle keep-alive connections must outlive the clients' own idle expiry (httpx: 5 s,
 # aiohttp: 15 s): a server that closes first races the client's next request on that
@@ -53,6 +53,12 @@ def serve(
     ),
     limit_concurrency: int = typer.Option(
         512, min=1, help="Connections/requests at once (per worker) before 503."
+    ),
+    http: str = typer.Option(
+        HTTP_KINDS[0],
+        "--http",
+        envvar="LOCUS_HTTP",
+        help=f"Request parser: {' or '.join(HTTP_KINDS)} (same deadlines and header names).",
     ),
     workers: int = typer.Option(
         1,
@@ -87,6 +93,8 @@ def serve(
     stall answer 408 after LOCUS_BODY_TIMEOUT seconds; files are created owner-only.
     With --tls-cert and --tls-key it serves HTTPS, so that OSM's client reaches it directly
     (OSM_HOSTNAME=HOST:PORT osm ...); every path is also served under /osm."""
+    if http not in HTTP_KINDS:
+        raise typer.BadParameter(f"one of {', '.join(HTTP_KINDS)}", param_hint="--http")
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("give --tls-cert and --tls-key together", param_hint="--tls-key")
     os.umask(0o077)  # the data dir, catalogue, keys, stacks: readable by their owner only
@@ -103,7 +111,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
-        http=protocol_with(header_timeout) if workers == 1 else SPAWNED,
+        http=protocol_of(http, header_timeout, spawned=workers > 1),
         workers=workers,
         timeout_keep_alive=keep_alive,
         limit_concurrency=limit_concurrency,

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.server import ServerState
 
-from locus_iac.cli.http_protocol import HeadTimeoutH11Protocol, protocol_with
+from locus_iac.cli.http_protocol import HTTP_KINDS, protocol_of
 
 from .conftest import start_server, stop_server
 from .corpus import valid_package, vnfd_with_id
@@ -86,20 +87,18 @@ async def _ok(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-async def _connect(
-    header_timeout: float, keep_alive: int
-) -> tuple[HeadTimeoutH11Protocol, socket.socket]:
+async def _connect(kind: str, header_timeout: float, keep_alive: int) -> tuple[Any, socket.socket]:
     """The server protocol on one end of a socket pair; the client's end returned."""
     config = uvicorn.Config(_ok, timeout_keep_alive=keep_alive, log_level="warning")
     config.load()
     ours, theirs = socket.socketpair()
     theirs.setblocking(False)
     state = ServerState()
-    cls = protocol_with(header_timeout)
+    cls: Any = protocol_of(kind, header_timeout)
     _, protocol = await asyncio.get_running_loop().connect_accepted_socket(
         lambda: cls(config=config, server_state=state, app_state={}), ours
     )
-    assert isinstance(protocol, HeadTimeoutH11Protocol)
+    assert isinstance(protocol, cls)
     return protocol, theirs
 
 
@@ -115,9 +114,10 @@ async def _response(sock: socket.socket) -> bytes:
     return received
 
 
-def test_idle_close_never_drops_a_request_already_waiting() -> None:
+@pytest.mark.parametrize("kind", HTTP_KINDS)
+def test_idle_close_never_drops_a_request_already_waiting(kind: str) -> None:
     async def scenario() -> tuple[bytes, bytes]:
-        protocol, client = await _connect(header_timeout=10, keep_alive=30)
+        protocol, client = await _connect(kind, header_timeout=10, keep_alive=30)
         client.send(REQUEST)
         first = await _response(client)
         client.send(REQUEST)  # arrives, unread, as the idle close falls due on a busy loop
@@ -131,9 +131,10 @@ def test_idle_close_never_drops_a_request_already_waiting() -> None:
     assert second.startswith(b"HTTP/1.1 200 "), second
 
 
-def test_head_deadline_does_not_bound_idle_keep_alive() -> None:
+@pytest.mark.parametrize("kind", HTTP_KINDS)
+def test_head_deadline_does_not_bound_idle_keep_alive(kind: str) -> None:
     async def scenario() -> tuple[bytes, bytes]:
-        _, client = await _connect(header_timeout=0.2, keep_alive=30)
+        _, client = await _connect(kind, header_timeout=0.2, keep_alive=30)
         client.send(REQUEST)
         first = await _response(client)
         await asyncio.sleep(1.0)  # idle for five head deadlines, well within keep-alive
