@@ -8,8 +8,10 @@ methods answer ``405`` with ``Allow: GET``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
+
+from locus_iac.nbi.routing import PrefixRouter
 
 #: the APIs served under ``/{name}/v1`` (SOL005 and OSM's netslice and admin APIs)
 APIS = ("nsd", "vnfpkgm", "nslcm", "nsilcm", "nst", "admin")
@@ -33,7 +35,7 @@ class ApiVersionInformation(BaseModel):
     api_versions: list[ApiVersion] = Field(alias="apiVersions")
 
 
-router = APIRouter(tags=["API versions"])
+router = PrefixRouter(tags=["API versions"])
 
 
 def _information(request: Request, name: str) -> ApiVersionInformation:

@@ -7,12 +7,13 @@ See :mod:`locus_iac.monitoring.metrics` for what is exported and why it has no a
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from locus_iac.monitoring.metrics import ManoMetrics
+from locus_iac.nbi.routing import PrefixRouter
 
-router = APIRouter(tags=["monitoring"])
+router = PrefixRouter(tags=["monitoring"])
 
 
 @router.get("/metrics", include_in_schema=False)

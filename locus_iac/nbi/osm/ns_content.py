@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,9 @@ from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.routers import nsilcm
 from locus_iac.nbi.routers.nslcm import BASE, NsInstance, get_ns_instance, list_ns_instances
+from locus_iac.nbi.routing import PrefixRouter
 
-router = APIRouter(prefix=BASE, tags=["nslcm"], route_class=YamlBodyRoute)
+router = PrefixRouter(prefix=BASE, tags=["nslcm"], route_class=YamlBodyRoute)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 Force = Annotated[bool, Query(alias="FORCE", description="OSM: close a FAILED_TEMP first")]
 Skip = Annotated[bool, Query(description="OSM: terminate without the VNFs' terminate primitives")]
@@ -111,7 +112,7 @@ def terminate_and_delete(
 
 # -- netslice instances: /nsilcm/v1/netslice_instances_content[/{id}] ------------------------
 
-nsi_router = APIRouter(prefix=nsilcm.BASE, tags=["nsilcm"], route_class=YamlBodyRoute)
+nsi_router = PrefixRouter(prefix=nsilcm.BASE, tags=["nsilcm"], route_class=YamlBodyRoute)
 nsi_router.add_api_route(
     "/netslice_instances_content",
     nsilcm.list_nsis,

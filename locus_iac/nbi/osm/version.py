@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from locus_iac import __version__
+from locus_iac.nbi.routing import PrefixRouter
 
-router = APIRouter(tags=["OSM"])
+router = PrefixRouter(tags=["OSM"])
 _STARTED = datetime.now(UTC).date().isoformat()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from locus_iac import catalogue as cat
@@ -17,6 +17,7 @@ from locus_iac.catalogue.models import ProjectRow, TokenRow, UserRow
 from locus_iac.errors import AuthError, Forbidden
 from locus_iac.nbi.context import AdminDep, CallerDep, ServicesDep
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.nbi.schemas_admin import (
     ProjectIn,
     ProjectOut,
@@ -28,7 +29,7 @@ from locus_iac.nbi.schemas_admin import (
 )
 from locus_iac.nbi.throttle import login_throttle
 
-router = APIRouter(prefix="/admin/v1", tags=["admin"], route_class=YamlBodyRoute)
+router = PrefixRouter(prefix="/admin/v1", tags=["admin"], route_class=YamlBodyRoute)
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
 
 

@@ -32,6 +32,7 @@ from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.fetch import ClientCredentials, FetchPolicy, check_address, fetch_package
 from locus_iac.nbi.problems import problem_body
 from locus_iac.nbi.representations import NSD_API, NST_API, PNFD_API, VNF_API, KindApi
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.nbi.uploads import preferred
 from locus_iac.nbi.workers import upload_pool
 from locus_iac.packages import contents
@@ -55,7 +56,7 @@ def _op(api: KindApi, action: str) -> str:
 
 def build(api: KindApi, *, artifacts_archive: bool = False) -> APIRouter:
     """The content routes of one package area (``artifacts_archive``: VNF packages only)."""
-    router = APIRouter(prefix=api.base, tags=[api.tag])
+    router = PrefixRouter(prefix=api.base, tags=[api.tag])
     item = f"/{api.collection}/{{package_id}}"
     _manifest_route(router, api, item)
     _artifact_route(router, api, item)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -36,8 +36,9 @@ from locus_iac.nbi.context import CallerDep, Services, ServicesDep
 from locus_iac.nbi.osm.records import OsmAdmin, nsi_members
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
+from locus_iac.nbi.routing import PrefixRouter
 
-router = APIRouter(prefix="/nsilcm/v1", tags=["nsilcm"], route_class=YamlBodyRoute)
+router = PrefixRouter(prefix="/nsilcm/v1", tags=["nsilcm"], route_class=YamlBodyRoute)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nsilcm/v1"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import Path, Query, Request, Response, status
 from pydantic import (
     BaseModel,
     Field,
@@ -52,8 +52,9 @@ from locus_iac.nbi.osm.records import (
 )
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
+from locus_iac.nbi.routing import PrefixRouter
 
-router = APIRouter(prefix="/nslcm/v1", tags=["nslcm"], route_class=YamlBodyRoute)
+router = PrefixRouter(prefix="/nslcm/v1", tags=["nslcm"], route_class=YamlBodyRoute)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 BASE = "/nslcm/v1"
 _EVENTS_SHOWN = 50

@@ -12,7 +12,7 @@ sites (422 with JSON pointers, :mod:`locus_iac.lcm.update`); then ``202`` with t
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from locus_iac.descriptors import Nsd
 from locus_iac.errors import Issue, ValidationError
@@ -27,8 +27,9 @@ from locus_iac.nbi import lifecycle as lc
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.routers.nslcm import BASE, Accepted, Id, NsLcmOpOcc, accepted, run_task
+from locus_iac.nbi.routing import PrefixRouter
 
-router = APIRouter(prefix=BASE, tags=["nslcm"], route_class=YamlBodyRoute)
+router = PrefixRouter(prefix=BASE, tags=["nslcm"], route_class=YamlBodyRoute)
 
 
 @router.post("/ns_instances/{ns_instance_id}/update", **lc.accepted_route(Accepted))

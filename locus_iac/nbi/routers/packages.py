@@ -39,6 +39,7 @@ from locus_iac.nbi.paging import Marker
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.render_cache import RenderCache, row_key
 from locus_iac.nbi.representations import KIND_APIS, LISTINGS, KindApi, View
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.nbi.schemas_packages import CreatePackageRequest, ObjectId, PackageModifications
 from locus_iac.nbi.uploads import UPLOAD_BODY, YAML_TYPES, read_upload
 from locus_iac.nbi.workers import upload_pool
@@ -152,7 +153,7 @@ def _links(api: KindApi) -> dict[str, dict[str, object]]:
 
 def build(api: KindApi) -> APIRouter:
     """The router of one package area."""
-    router = APIRouter(prefix=api.base, tags=[api.tag], route_class=YamlBodyRoute)
+    router = PrefixRouter(prefix=api.base, tags=[api.tag], route_class=YamlBodyRoute)
     coll = f"/{api.collection}"
     item = f"{coll}/{{package_id}}"
     _list_route(router, api, coll)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from locus_iac import catalogue as cat
@@ -29,10 +29,11 @@ from locus_iac.lcm.inputs import instances_on_site
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.records import admin
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.nbi.schemas_admin import K8sClusterRegistration, VimAccountRegistration
 from locus_iac.sites import OpenStackAccount, check_account
 
-router = APIRouter(prefix="/admin/v1", tags=["sites"], route_class=YamlBodyRoute)
+router = PrefixRouter(prefix="/admin/v1", tags=["sites"], route_class=YamlBodyRoute)
 Ref = Annotated[str, Path(min_length=1, max_length=255)]
 Check = Annotated[
     bool,

@@ -27,6 +27,7 @@ from locus_iac.errors import Issue, ValidationError
 from locus_iac.nbi import filters
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.paging import Marker
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.notifications import store
 from locus_iac.notifications.client import CallbackClient, Refused
 from locus_iac.notifications.links import BASES, subscription_path
@@ -87,7 +88,7 @@ def _test_callback(request: Request, body: SubscriptionRequest) -> None:
 
 
 def build(api: str) -> APIRouter:
-    router = APIRouter(prefix=BASES[api], tags=[_TAGS[api]])
+    router = PrefixRouter(prefix=BASES[api], tags=[_TAGS[api]])
     model = _REQUESTS[api]
 
     @router.post(

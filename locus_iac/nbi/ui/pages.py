@@ -14,7 +14,7 @@ from importlib import resources
 from string import Template
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import Form, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -23,10 +23,11 @@ from locus_iac import catalogue as cat
 from locus_iac.errors import AuthError, LocusError, RetryableError
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.routers.admin import create_token
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.nbi.schemas_admin import TokenRequest
 from locus_iac.nbi.ui import session as ses
 
-router = APIRouter(prefix="/ui", tags=["console"], include_in_schema=False)
+router = PrefixRouter(prefix="/ui", tags=["console"], include_in_schema=False)
 
 #: What a console page may load: only its own origin (no inline script, no framing).
 SECURITY_HEADERS = {

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -32,11 +32,12 @@ from locus_iac.lcm.placing import committed_use
 from locus_iac.monitoring.view import service_view
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.routers import nsilcm, nslcm
+from locus_iac.nbi.routing import PrefixRouter
 from locus_iac.nbi.ui.metrics import InstanceMetrics, instance_metrics
 from locus_iac.nbi.ui.topology import Topology, netslice_topology, topology
 from locus_iac.packages.summary import summarise
 
-router = APIRouter(prefix="/ui", tags=["console"], include_in_schema=False)
+router = PrefixRouter(prefix="/ui", tags=["console"], include_in_schema=False)
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 
 POLL_SECONDS = 0.5
