@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, bindparam, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from locus_iac.errors import Issue, ValidationError
@@ -58,6 +60,52 @@ def decode_marker(marker: str) -> tuple[datetime, str]:
         ) from exc
 
 
+_AFTER_STAMP, _AFTER_KEY = "locus_after_stamp", "locus_after_key"
+
+
+class _Statements:
+    """The paged statements of queries built once (module constants), kept so that the same
+    statement object runs every time: SQLAlchemy then reuses its compiled form *and* its
+    result metadata (a new but equal statement made it match every result column again,
+    a quarter of a cached package list's CPU). Bounded: a query built per call only misses."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[int, ...], tuple[object, Select[Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        query: Select[Any],
+        stamp: InstrumentedAttribute[datetime],
+        key: InstrumentedAttribute[str],
+        limit: int,
+        after: bool,
+    ) -> Select[Any]:
+        ident = (id(query), id(stamp), id(key), limit, int(after))
+        with self._lock:
+            found = self._items.get(ident)
+            if found is not None and found[0] is query:
+                self._items.move_to_end(ident)
+                return found[1]
+        paged = query
+        if after:
+            later = bindparam(_AFTER_STAMP, type_=stamp.type)
+            paged = query.where(
+                or_(stamp > later, and_(stamp == later, key > bindparam(_AFTER_KEY)))
+            )
+        statement = paged.order_by(stamp, key).limit(limit + 1)
+        with self._lock:  # the query is kept with it: its id is not reused meanwhile
+            self._items[ident] = (query, statement)
+            self._items.move_to_end(ident)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return statement
+
+
+_STATEMENTS = _Statements()
+
+
 def keyset_page(
     session: Session,
     query: Select[R],
@@ -67,14 +115,22 @@ def keyset_page(
     marker: str | None,
     limit: int,
     params: Mapping[str, Any] | None = None,
+    plain: bool = False,
 ) -> KeysetPage[R]:
     """One page of ``query`` (already filtered, not ordered) ordered by ``(stamp, key)``;
     a query of several columns pages rows that name ``stamp`` and ``key``; ``params`` are
-    the values of the query's own bound parameters (a statement built once)."""
+    the values of the query's own bound parameters (a statement built once). ``plain``: the
+    query selects columns, no ORM entity, and runs on the session's connection, without the
+    ORM's statement handling."""
+    values = dict(params or {})
     if marker:
-        after_stamp, after_key = decode_marker(marker)
-        query = query.where(or_(stamp > after_stamp, and_(stamp == after_stamp, key > after_key)))
-    result = session.execute(query.order_by(stamp, key).limit(limit + 1), params)
+        values[_AFTER_STAMP], values[_AFTER_KEY] = decode_marker(marker)
+    statement = _STATEMENTS.get(query, stamp, key, limit, bool(marker))
+    result = (
+        session.connection().execute(statement, values)
+        if plain
+        else session.execute(statement, values)
+    )
     # one entity or column: its values; several columns: the rows (the result's keys: the
     # statement's column_descriptions cost a tenth of a cached package list's CPU)
     rows: list[Any] = list(result.scalars() if len(result.keys()) == 1 else result)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Row
@@ -69,6 +69,26 @@ class RenderCache(Generic[T]):
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return body
+
+    def get_many(self, keys: Sequence[Hashable], render: Callable[[int], T]) -> list[T]:
+        """What is stored under each of ``keys`` (one lock for all), ``render(i)`` rendering
+        (and storing) the ``i``-th when missing."""
+        with self._lock:
+            found = [self._items.get(key) for key in keys]
+            for key, item in zip(keys, found, strict=True):
+                if item is not None:
+                    self._items.move_to_end(key)
+        missing = [i for i, item in enumerate(found) if item is None]
+        if not missing:
+            return found  # type: ignore[return-value]  # none is None
+        rendered = {i: render(i) for i in missing}  # outside the lock: the slow part
+        with self._lock:
+            for i, body in rendered.items():
+                self._items[keys[i]] = body
+                self._items.move_to_end(keys[i])
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return [rendered[i] if item is None else item for i, item in enumerate(found)]
 
     def __len__(self) -> int:
         return len(self._items)

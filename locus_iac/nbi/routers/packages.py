@@ -15,8 +15,8 @@ Choices (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -101,32 +101,24 @@ def _render(api: KindApi, view: View) -> Rendered:
 _RENDERED: RenderCache[Rendered] = RenderCache()
 
 
-def _key(api: KindApi, row: PackageRow | Row[Any], view: View) -> Hashable:
-    """Everything the representation of ``row`` shows (:mod:`~locus_iac.nbi.render_cache`):
-    the row and what ``view`` has besides it (``view.row`` is not read)."""
-    return (api.kind, view.root, view.osm, view.in_use, tuple(view.references), row_key(row))
-
-
 def _shown(
     session: Session, api: KindApi, rows: Sequence[Row[Any]], used: frozenset[str], request: Request
 ) -> list[Rendered]:
     """The representations of plain rows (:func:`~locus_iac.catalogue.get_shown`, a list's
     page): an ORM row is built, and the JSON columns parsed, only for a package whose
-    representation is not cached; a list and a get share the cached ones."""
+    representation is not cached; a list and a get share the cached ones. The key of each
+    is everything it shows (:mod:`~locus_iac.nbi.render_cache`): the row and what its
+    :class:`View` has besides it."""
     refs = _references(session, api, rows)
     root, osm = _root(request), is_osm(request)
-    out = []
-    for row in rows:
-        view = View(_UNREAD, row.descriptor_id in used, refs.get(row.id, []), root, osm)
+    shown = [(row, row.descriptor_id in used, refs.get(row.id, [])) for row in rows]
+    keys = [(api.kind, root, osm, use, tuple(ref), row_key(row)) for row, use, ref in shown]
 
-        def render(row: Row[Any] = row, view: View = view) -> Rendered:
-            return _render(api, replace(view, row=cat.package_of(row)))
+    def render(index: int) -> Rendered:
+        row, in_use, references = shown[index]
+        return _render(api, View(cat.package_of(row), in_use, references, root, osm))
 
-        out.append(_RENDERED.get(_key(api, row, view), render))
-    return out
-
-
-_UNREAD = PackageRow()  # a plain row's view until its row is needed: the key reads the plain row
+    return _RENDERED.get_many(keys, render)
 
 
 def _json(body: bytes) -> Response:
