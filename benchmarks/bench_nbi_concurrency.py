@@ -6,7 +6,8 @@ connections alive (one client per thread), as in issue 14 defect 12 and issue 19
 baselines, measured in the same run with the same clients, are the framework floor: a request
 for an unknown path (routing and a 404 problem, no authentication, no database), and the
 machine's floor: a bare ASGI app answering a constant JSON through the same uvicorn protocol
-as ``locus serve`` (``bare`` rows), which no NBI can beat with the clients on the same cores.
+as ``locus serve`` (``bare`` rows; ``LOCUS_HTTP=h11`` selects the h11 one for both), which no
+NBI can beat with the clients on the same cores.
 
 ``--compare OTHER_LOCUS`` starts a second server from another installation (e.g. the venv of
 a checkout of the previous commit) and runs every case on both, alternately, so that the
@@ -116,9 +117,10 @@ async def _bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 def _serve_bare(port: int) -> None:
     import uvicorn
 
-    from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, protocol_with
+    from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, HTTP_KINDS, protocol_of
 
-    http = protocol_with(DEFAULT_HEADER_TIMEOUT)
+    kind = os.environ.get("LOCUS_HTTP", HTTP_KINDS[0])  # as `locus serve` chooses it
+    http = protocol_of(kind, DEFAULT_HEADER_TIMEOUT)
     uvicorn.run(_bare_app, host="127.0.0.1", port=port, log_level="warning", http=http)
 
 
@@ -398,7 +400,8 @@ def main() -> None:
     installs = [("this", LOCUS)] + ([("other", args.compare)] if args.compare else [])
     urls: list[str | None] = [*args.database_url] + [None] * len(installs)
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    print(f"backend {backend}; load average {os.getloadavg()[0]:.1f} at start")
+    http = os.environ.get("LOCUS_HTTP", "default")
+    print(f"backend {backend}; HTTP protocol {http}; load average {os.getloadavg()[0]:.1f}")
     with contextlib.ExitStack() as stack:
         servers = []
         for (label, locus), database_url in zip(installs, urls, strict=False):

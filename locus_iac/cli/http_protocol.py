@@ -1,4 +1,8 @@
-"""uvicorn's h11 protocol with a deadline for the request head (``locus serve``).
+"""uvicorn's h11 protocol with a deadline for the request head (``locus serve --http h11``).
+
+The guarantees below are those of both request parsers of ``locus serve`` (:data:`HTTP_KINDS`,
+:func:`protocol_of`); the httptools one, the default, keeps them in
+:mod:`locus_iac.cli.httptools_protocol` with the helpers defined here.
 
 uvicorn bounds idle keep-alive connections but not the time a client takes to send a
 request head: a connection that sends ``GET /`` and nothing more, an HTTP/0.9 line, or one
