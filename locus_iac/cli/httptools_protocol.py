@@ -133,7 +133,9 @@ class HeadTimeoutHttpToolsProtocol(HttpToolsProtocol):
 def protocol_with(header_timeout: float) -> type[HeadTimeoutHttpToolsProtocol]:
     """A protocol class whose head deadline is ``header_timeout`` seconds."""
     return type(
-        "LocusHttpToolsProtocol", (HeadTimeoutHttpToolsProtocol,), {"header_timeout": header_timeout}
+        "LocusHttpToolsProtocol",
+        (HeadTimeoutHttpToolsProtocol,),
+        {"header_timeout": header_timeout},
     )
 
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from sqlalchemy import update
 
@@ -165,6 +166,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         _warm_routes(_app)
+        # the threads of the blocking handlers (sync routes and dependencies), this loop's
+        to_thread.current_default_thread_limiter().total_tokens = svc.settings.threads
 
         started: list[LcmService] = []  # this lifespan's LCM: stopped by this lifespan only
 

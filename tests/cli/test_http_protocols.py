@@ -198,7 +198,9 @@ def test_a_malformed_request_is_answered_400(kind: str) -> None:
 
 def test_canonical_head_rewrites_names_only() -> None:
     head = b"HTTP/1.1 200 OK\r\ncontent-type: a:b\r\netag: x\r\n\r\nbody: kept"
-    assert canonical_head(head) == b"HTTP/1.1 200 OK\r\nContent-Type: a:b\r\nETag: x\r\n\r\nbody: kept"
+    assert (
+        canonical_head(head) == b"HTTP/1.1 200 OK\r\nContent-Type: a:b\r\nETag: x\r\n\r\nbody: kept"
+    )
 
 
 def test_an_unknown_kind_is_refused() -> None:
