@@ -90,3 +90,20 @@ def test_database_modules_name_the_dialect_and_driver_or_nothing() -> None:
         "sqlite3.dbapi2",
     )
     assert database_modules("no-such-dialect://host/db") == ()
+
+
+def test_a_main_script_importing_a_module_beside_it_still_runs_once(tmp_path: Path) -> None:
+    """As ``python script.py``: the script's folder is on ``sys.path`` in the process that
+    forks workers too; else the script failed to import there and every worker ran it."""
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "beside.py").write_text("VALUE = 1\n")
+    script = folder / "server.py"
+    script.write_text("import beside\n" + SERVER)
+    log = tmp_path / "runs.log"
+    env = {"RUNS_LOG": str(log), "PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], env=env, check=True, timeout=60, cwd="/"
+    )
+    runs = [line.split() for line in log.read_text().splitlines()]
+    assert [name for name, _ in runs] == ["__main__", "__mp_main__"], runs
