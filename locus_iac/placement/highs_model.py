@@ -181,6 +181,15 @@ def primary_costs(problem: Problem, model: DirectModel) -> np.ndarray:
     return costs
 
 
+def trivial_bound(model: DirectModel, costs: np.ndarray) -> float:
+    """A lower bound of ``costs`` that needs no solver: every function at its cheapest site
+    (only the assignment rows kept), every spread column at its cheaper end."""
+    cheapest: dict[str, float] = {}
+    for (f, _), i in model.x.items():
+        cheapest[f] = min(cheapest.get(f, math.inf), float(costs[i]))
+    return sum(cheapest.values()) + sum(min(0.0, float(costs[i])) for i in model.y.values())
+
+
 def total_costs(problem: Problem, model: DirectModel) -> np.ndarray:
     """The total hourly cost as one cost per column (the tie-break)."""
     costs = np.zeros(model.width)
