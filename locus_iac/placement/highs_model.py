@@ -190,6 +190,18 @@ def trivial_bound(model: DirectModel, costs: np.ndarray) -> float:
     return sum(cheapest.values()) + sum(min(0.0, float(costs[i])) for i in model.y.values())
 
 
+def beyond_trivial(bound: float | None, trivial: float) -> float | None:
+    """``bound`` if it is tighter than ``trivial``, else ``None``.
+
+    HiGHS stopped before solving any relaxation reports the trivial bound (0 at
+    min-edge-cost, where core sites cost nothing): a gap against it (100 %) would read like
+    a measured gap when nothing was proven.
+    """
+    if bound is None or bound <= trivial + 1e-9 * max(1.0, abs(trivial)):
+        return None
+    return bound
+
+
 def total_costs(problem: Problem, model: DirectModel) -> np.ndarray:
     """The total hourly cost as one cost per column (the tie-break)."""
     costs = np.zeros(model.width)

@@ -191,15 +191,13 @@ def _feasibility_jump(highs: Any, *, on: bool) -> None:
 def _informative(
     bound: float | None, trivial: float, status: MilpStatus, deadline: Deadline
 ) -> float | None:
-    """``bound`` unless it says no more than the trivial bound (each function at its cheapest
-    site): then HiGHS stopped before solving a relaxation, and a gap against it (100 % at
-    min-edge-cost, whose trivial bound is 0) would read like a measured gap. ``None`` there."""
-    if status in ("optimal", "infeasible") or bound is None:
+    """``bound``, or ``None`` (noted as "no bound") when it says no more than ``trivial``."""
+    if status in ("optimal", "infeasible"):
         return bound
-    if bound > trivial + 1e-9 * max(1.0, abs(trivial)):
-        return bound
-    deadline.note("no bound: HiGHS proved no bound beyond the trivial one in time")
-    return None
+    proven = highs_model.beyond_trivial(bound, trivial)
+    if proven is None:
+        deadline.note("no bound: HiGHS proved no bound beyond the trivial one in time")
+    return proven
 
 
 def _tie_break_direct(
