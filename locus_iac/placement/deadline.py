@@ -50,6 +50,11 @@ class Deadline:
         """A deadline ``fraction`` of the time left from now, with the same clock and notes."""
         return Deadline(self.left() * fraction, clock=self.clock, notes=self.notes)
 
+    def before(self, seconds: float) -> Deadline:
+        """A deadline ``seconds`` earlier than this one (time kept for a later step), with the
+        same clock and notes."""
+        return Deadline(self.left() - seconds, clock=self.clock, notes=self.notes)
+
     def skip(self, phase: str, reason: str) -> None:
         """Record that ``phase`` did not run, and why."""
         self.note(f"{phase} skipped: {reason}")

@@ -110,15 +110,22 @@ def build(problem: Problem, enabled: frozenset[Group], *, with_spread: bool) -> 
 def _capacity(
     problem: Problem, enabled: frozenset[Group], rows: Rows, x: dict[tuple[str, str], int]
 ) -> None:
+    needs: dict[str, list[tuple[str, float]]] = {}  # per resource, who needs how much
     for group in sorted(enabled):
         if group.kind is not GroupKind.CAPACITY:
             continue
         site, resource = group.key
+        if resource not in needs:
+            needs[resource] = [
+                (f, amount)
+                for f in problem.functions
+                if (amount := problem.demand[f].amount(resource)) > 0
+            ]
         indices, values = [], []
-        for f in problem.functions:
-            amount = problem.demand[f].amount(resource)
-            if amount > 0 and (f, site) in x:
-                indices.append(x[f, site])
+        for f, amount in needs[resource]:
+            i = x.get((f, site))
+            if i is not None:
+                indices.append(i)
                 values.append(amount)
         if indices:
             rows.add(indices, values, -math.inf, problem.free[site].amount(resource))
