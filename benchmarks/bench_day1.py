@@ -76,9 +76,9 @@ def measure(runs: int, namespace: str, release: str) -> dict[str, float]:
 
 def _in(checkout: Path, runs: int, namespace: str, release: str) -> dict[str, float]:
     """:func:`measure` in another checkout's interpreter (its own ``locus_iac``)."""
+    python = str(checkout / ".venv" / "bin" / "python")
     out = subprocess.run(
-        [str(checkout / ".venv" / "bin" / "python"), __file__, "--child", str(runs)]
-        + ["--namespace", namespace, "--release", release],
+        [python, __file__, "--child", str(runs), "--namespace", namespace, "--release", release],
         check=True,
         capture_output=True,
         text=True,
@@ -145,7 +145,8 @@ def main() -> None:
         base_cpu = statistics.median(r["cpu"] for r in results["baseline"])
         base_wall = statistics.median(r["wall"] for r in results["baseline"])
         print(f"  baseline      : {base_cpu:.3f} CPU s, {base_wall:.2f} s wall per Day1 (median)")
-        print(f"  ratio         : CPU {this_cpu / base_cpu:.2f}x, wall {this_wall / base_wall:.2f}x")
+        ratio_cpu, ratio_wall = this_cpu / base_cpu, this_wall / base_wall
+        print(f"  ratio         : CPU {ratio_cpu:.2f}x, wall {ratio_wall:.2f}x")
     print(f"  rounds: {json.dumps(results)}")
 
 
