@@ -36,8 +36,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(runs: int, namespace: str, release: str) -> dict[str, float]:
-    """Day1 ``runs`` times with the ``locus_iac`` this interpreter imports; per-run figures."""
+def measure(checkout: Path, runs: int, namespace: str, release: str) -> dict[str, float]:
+    """Day1 ``runs`` times with the ``locus_iac`` this interpreter imports and the edge KNF
+    package of ``checkout``; per-run figures."""
     from locus_iac.config import (
         ConfigRunner,
         KduTarget,
@@ -49,7 +50,7 @@ def measure(runs: int, namespace: str, release: str) -> dict[str, float]:
     from locus_iac.descriptors import Vnfd
     from locus_iac.packages import read_package
 
-    package = read_package(REPO / "examples" / "packages" / "edge_knf")
+    package = read_package(checkout / "examples" / "packages" / "edge_knf")
     vnfd = package.descriptor.model
     assert isinstance(vnfd, Vnfd)
     day12 = vnf_day12(vnfd)
@@ -75,7 +76,7 @@ def measure(runs: int, namespace: str, release: str) -> dict[str, float]:
 
 
 def _in(checkout: Path, runs: int, namespace: str, release: str) -> dict[str, float]:
-    """:func:`measure` in another checkout's interpreter (its own ``locus_iac``)."""
+    """:func:`measure` in a checkout's own interpreter (its ``locus_iac``, its package)."""
     python = str(checkout / ".venv" / "bin" / "python")
     out = subprocess.run(
         [python, __file__, "--child", str(runs), "--namespace", namespace, "--release", release],
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument("--release", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(measure(args.child, args.namespace, args.release)))
+        print(json.dumps(measure(Path.cwd(), args.child, args.namespace, args.release)))
         return
 
     from kubernetes import client, config
