@@ -11,7 +11,8 @@ status and gap; then the heuristic's gap against the best proven bound, without 
 relaxation ("greedy": greedy + local search + rebuilds, the baseline) and with it ("heur":
 LP dive + local search + MILP neighbourhoods), and ``place(solver="auto")`` ("auto",
 with the MILP time limit; above ``EXACT_LIMIT`` pairs it runs the heuristic, then HiGHS
-from the heuristic's answer).
+from the heuristic's answer); "notes" lists the phases the time limit cut short and
+"no bound" where HiGHS proved none beyond the trivial one in time.
 
 Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick] [--sizes 100x10,300x20]
 [--no-cbc] [--compare] [--gap 0.005]`` (about 8 minutes in full on 2 cores; ``--quick``

@@ -8,6 +8,10 @@ gets a share of the time, then (up to ``MILP_AFTER_HEURISTIC`` pairs) HiGHS star
 heuristic's answer with the time that is left, and the better answer is kept with the gap
 HiGHS proves. A large problem the heuristic cannot solve goes to the MILP with the time
 that is left.
+
+The time limit is one deadline (``deadline.Deadline``) set when the request starts: each
+phase gets what is left of it, a phase that cannot start usefully is skipped, and the
+decision's ``notes`` say so (as they say "no bound" when HiGHS proved none in time).
 """
 
 from __future__ import annotations
