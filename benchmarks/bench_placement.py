@@ -11,7 +11,8 @@ status and gap; then the heuristic's gap against the best proven bound, without 
 relaxation ("greedy": greedy + local search + rebuilds, the baseline) and with it ("heur":
 LP dive + local search + MILP neighbourhoods), and ``place(solver="auto")`` ("auto",
 with the MILP time limit; above ``EXACT_LIMIT`` pairs it runs the heuristic, then HiGHS
-from the heuristic's answer).
+from the heuristic's answer); "notes" lists the phases the time limit cut short and
+"no bound" where HiGHS proved none beyond the trivial one in time.
 
 Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick] [--sizes 100x10,300x20]
 [--no-cbc] [--compare] [--gap 0.005]`` (about 8 minutes in full on 2 cores; ``--quick``
@@ -38,6 +39,7 @@ from locus_iac.placement import (
     highs_model,
     place,
 )
+from locus_iac.placement.deadline import Deadline
 from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import MilpEngine, MilpResult, solve_milp
 from locus_iac.placement.problem import Problem
@@ -151,17 +153,20 @@ def total_demand(req: PlacementRequest) -> Resources:
 
 
 def gap(value: float | None, bound: float | None) -> str:
-    if value is None or bound is None:
+    if value is None:
         return "-"
+    if bound is None:
+        return "no bound"
     return f"{abs(value - bound) / max(abs(value), 1e-9):.2%}"
 
 
 def timed_milp(
     problem: Problem, n: int, engine: MilpEngine, gap_limit: float | None = None
-) -> tuple[MilpResult, float]:
+) -> tuple[MilpResult, float, list[str]]:
     started = time.perf_counter()
-    result = solve_milp(problem, time_limit=MILP_LIMIT[n], engine=engine, gap=gap_limit)
-    return result, time.perf_counter() - started
+    deadline = Deadline(MILP_LIMIT[n])
+    result = solve_milp(problem, time_limit=deadline, engine=engine, gap=gap_limit)
+    return result, time.perf_counter() - started, deadline.notes
 
 
 def build_seconds(problem: Problem) -> float:
@@ -199,17 +204,15 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
     sites = catalog(rng, m, total_demand(req))
     problem = compile_problem(req, sites)
     build = build_seconds(problem)
-    highs, highs_seconds = timed_milp(problem, n, "highs", options.gap_limit)
-    pulp, pulp_seconds = (
-        timed_milp(problem, n, "highs-pulp") if options.compare else (MilpResult("unknown"), 0.0)
-    )
-    cbc, cbc_seconds = (
-        timed_milp(problem, n, "cbc") if options.with_cbc else (MilpResult("unknown"), 0.0)
-    )
+    highs, highs_seconds, highs_notes = timed_milp(problem, n, "highs", options.gap_limit)
+    unrun: tuple[MilpResult, float, list[str]] = (MilpResult("unknown"), 0.0, [])
+    pulp, pulp_seconds, _ = timed_milp(problem, n, "highs-pulp") if options.compare else unrun
+    cbc, cbc_seconds, _ = timed_milp(problem, n, "cbc") if options.with_cbc else unrun
     greedy, greedy_seconds = timed_heuristic(problem, relaxation=False)
     found, heuristic_seconds = timed_heuristic(problem, relaxation=True)
     started = time.perf_counter()
-    auto = place(req, sites, time_limit=MILP_LIMIT[n], gap=options.gap_limit).assignment
+    decision = place(req, sites, time_limit=MILP_LIMIT[n], gap=options.gap_limit)
+    auto, auto_notes = decision.assignment, decision.notes
     auto_seconds = time.perf_counter() - started
     proven = (proven_bound(problem, highs), proven_bound(problem, pulp), proven_bound(problem, cbc))
     bounds = [b for b in proven if b is not None]
@@ -241,6 +244,7 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
         gap(value(found), best_bound),
         f"{auto_seconds:.2f}",
         gap(value(auto), best_bound),
+        " | ".join([*(f"highs: {note}" for note in highs_notes), *auto_notes]) or "-",
     ]
 
 
@@ -264,7 +268,7 @@ def main() -> None:
     header = [
         "funcs", "sites", "objective", "build s", "highs s", "highs status", "highs obj",
         "highs gap", "pulp s", "pulp status", "pulp gap", "cbc s", "cbc status", "cbc gap",
-        "greedy s", "greedy gap", "heur s", "heur gap", "auto s", "auto gap",
+        "greedy s", "greedy gap", "heur s", "heur gap", "auto s", "auto gap", "notes",
     ]  # fmt: skip
     rows = [header]
     before = f"{os.getloadavg()[0]:.2f}"
@@ -276,11 +280,14 @@ def main() -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     print()
     for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+        cells = [c.rjust(w) for c, w in zip(row[:-1], widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
     print(
         f"\nload average before: {before}, after: {os.getloadavg()[0]:.2f}"
         "\ngaps are against the best lower bound any solver proved (1 thread each); "
-        "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it"
+        "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it;"
+        " 'no bound' = no solver proved a bound beyond the trivial one; notes: phases the time"
+        " limit cut short (highs: the HiGHS column's run, else auto's)"
         "\ngoals (issue 19): optimal at 300x20 in <= 5 s; <= 0.5 % gap at 1000x50 within 30 s "
         "including model building; heuristic within 1 % of the optimum"
     )

@@ -4,7 +4,8 @@ Functions are the NSD vnf-profiles (``subnet/profile`` in a netslice, the keys `
 --place`` takes). ``--max-latency LINK=MS`` sets a link's bound where the descriptors state
 none; ``--pin FUNCTION=SITE`` fixes a function. ``--json`` prints one object: on success
 ``{"placed": true, "objective", "objective_value", "total_cost", "solver", "status",
-"optimality_gap", "solve_seconds", "assignment", "functions": [...]}``, when no placement
+"optimality_gap", "solve_seconds", "notes", "assignment", "functions": [...]}`` (``notes``:
+phases the time limit cut short, "no bound"), when no placement
 exists ``{"placed": false, "minimal", "conflicts": [{"constraint", "key", "message"}]}``
 (exit 1).
 """
@@ -111,6 +112,7 @@ def decision_document(request: PlacementRequest, decision: PlacementDecision) ->
         "status": decision.status.value,
         "optimality_gap": decision.optimality_gap,
         "solve_seconds": round(decision.solve_seconds, 3),
+        "notes": list(decision.notes),
         "assignment": decision.assignment,
         "functions": [
             {
@@ -148,6 +150,7 @@ def _table(document: dict[str, Any]) -> list[str]:
         f"objective {document['objective']}: {document['objective_value']:.6g}; total cost "
         f"{document['total_cost']:.6g}/h; {document['solver']} ({document['status']}, gap "
         f"{'unknown' if gap is None else f'{gap:.2%}'}) in {document['solve_seconds']:.2f} s",
+        *(f"note: {note}" for note in document["notes"]),
     ]
     return lines
 

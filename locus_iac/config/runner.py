@@ -7,6 +7,10 @@ in a child interpreter (:mod:`locus_iac.config._ansible_child`, which says why) 
 streams task results back line by line; its failures are translated here, once, into
 :class:`~locus_iac.errors.PermanentError`.
 
+Modules of KDU runs (local connection) start through :mod:`locus_iac.config._module_boot`
+(:func:`_module_launcher`), which takes their ``module_utils`` from the installed,
+byte-compiled copies when identical.
+
 Secrets: the private key and the kubeconfig stay file paths in the inventory; extra vars go
 to the temporary directory only; log lines carry host, task and status, never variables.
 """
@@ -17,6 +21,7 @@ import json
 import logging
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -34,6 +39,7 @@ from locus_iac.errors import PermanentError
 logger = logging.getLogger(__name__)
 
 _CHILD = Path(__file__).with_name("_ansible_child.py")
+_MODULE_BOOT = Path(__file__).with_name("_module_boot.py")
 _POLL_SECONDS = 0.5
 
 
@@ -49,12 +55,30 @@ def _prepare(
         target.write_bytes(data)
     known_hosts = root / "known_hosts"
     known_hosts.touch(mode=0o600)
+    if (
+        isinstance(inventory, KubernetesInventory)
+        and inventory.python_interpreter == sys.executable
+    ):
+        launcher = _module_launcher(root)
+        inventory = inventory.model_copy(update={"python_interpreter": str(launcher)})
     inv_dir = root / "inventory"
     inv_dir.mkdir()
     (inv_dir / "hosts.json").write_text(
         json.dumps(inventory.as_ansible(known_hosts)), encoding="utf-8"
     )
     return project, inv_dir
+
+
+def _module_launcher(root: Path) -> Path:
+    """The interpreter of a run's local (KDU) modules: this one, fronted by
+    :mod:`locus_iac.config._module_boot` (a payload's ``module_utils`` from their installed,
+    byte-compiled copies when identical: about a quarter less CPU per ``kubernetes.core``
+    module). A script, since Ansible takes the interpreter as one word."""
+    launcher = root / "module-python"
+    command = " ".join(shlex.quote(part) for part in (sys.executable, "-P", str(_MODULE_BOOT)))
+    launcher.write_text(f'#!/bin/sh\nexec {command} "$@"\n', encoding="utf-8")
+    launcher.chmod(0o700)
+    return launcher
 
 
 def run_playbook(

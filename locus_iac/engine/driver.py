@@ -17,8 +17,11 @@ Messages keep the tail of Pulumi's stderr (secret values are masked by Pulumi) w
 passphrase scrubbed, and never the stdout of the run.
 
 CLI runs are the engine's main CPU cost, so the driver saves the ones it can (each is a Go
-process start, ~0.1-0.15 CPU s): the CLI's ``version`` is asked once per process and binary;
-a stack ``exists()`` just found missing is created without another ``stack select``; and
+process start, ~0.1-0.15 CPU s): the CLI's ``version`` is asked once per binary and data dir
+(kept in a file, :mod:`locus_iac.engine.local_state`); with a local ``file://`` backend,
+whether a stack exists is read from the backend's files, so ``exists()`` and selecting an
+existing stack run no CLI; a stack ``exists()`` just found missing is created without
+another ``stack select``; and
 ``up`` takes the stack outputs and resource counts from its own engine events instead of
 the Automation API's ``stack output`` (twice) and ``stack history`` runs after the update
 (those runs remain the fallback when an event is missing).
@@ -41,6 +44,7 @@ from pulumi.automation import errors as pulumi_errors
 from pulumi.automation import events as pe
 from pulumi.automation._stack import StackInitMode
 
+from locus_iac.engine.local_state import cli_command, stack_recorded
 from locus_iac.engine.progress import (
     ProgressRecord,
     ResourceCounts,
@@ -67,6 +71,7 @@ logger = logging.getLogger(__name__)
 PROJECT = "locus-ns"
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _TAIL_LINES = 5
+_CLI_VERSION_FILE = "pulumi-cli-version.json"
 _MAX_MESSAGE = 2000
 
 Program = Callable[[], None]
@@ -89,6 +94,15 @@ class _EventStack(auto.Stack):
     """
 
     deferred = False
+
+    @classmethod
+    def known(cls, name: str, workspace: auto.Workspace) -> _EventStack:
+        """The stack ``name``, known to exist: no ``stack select`` run."""
+        stack = cls.__new__(cls)
+        stack.name = name
+        stack.workspace = workspace
+        stack._mode = StackInitMode.SELECT
+        return stack
 
     @contextmanager
     def deferring(self) -> Iterator[None]:
@@ -157,9 +171,10 @@ def _masked(value: Any) -> Any:
 
 
 @functools.cache
-def _pulumi_command(root: Path) -> auto.PulumiCommand:
-    """The CLI under ``root``; constructing one runs ``pulumi version``, so once a process."""
-    return auto.PulumiCommand(root=str(root), skip_version_check=True)
+def _pulumi_command(binary: Path, cache_file: Path) -> auto.PulumiCommand:
+    """The CLI ``binary``; its version is asked at most once a process, and not at all while
+    ``cache_file`` remembers it (:func:`~locus_iac.engine.local_state.cli_command`)."""
+    return cli_command(binary, cache_file)
 
 
 class _Guarded:
@@ -269,7 +284,7 @@ class StackDriver:
         binary = self._settings.pulumi_binary
         if binary is None:
             return None
-        return _pulumi_command(binary.parent.parent)
+        return _pulumi_command(binary, self._settings.data_dir / _CLI_VERSION_FILE)
 
     def _options(self, ns_instance_id: str, program: Program | None) -> auto.LocalWorkspaceOptions:
         work_dir = self._settings.workspaces_dir / ns_instance_id
@@ -288,11 +303,24 @@ class StackDriver:
             pulumi_command=self._command(),
         )
 
+    def _recorded(self, ns_instance_id: str) -> bool | None:
+        """Whether the stack exists, from the local backend's files (``None``: ask the CLI)."""
+        return stack_recorded(self._settings.backend_url, PROJECT, ns_instance_id)
+
     def _stack(self, ns_instance_id: str, program: Program | None = None) -> _EventStack:
+        """The stack, selected (created first for an ``up`` of a new one).
+
+        Selecting runs ``pulumi stack select`` unless the local backend's files show the stack:
+        every command of the Automation API names its stack (``--stack``), so a select only
+        checks existence, which a file read does as well.
+        """
         check_stack_name(ns_instance_id)
         opts = self._options(ns_instance_id, program)
         opts.program = program or _no_program
         workspace = auto.LocalWorkspace(**vars(opts))
+        if self._recorded(ns_instance_id):
+            self._absent.discard(ns_instance_id)
+            return _EventStack.known(ns_instance_id, workspace)
         if program is None:
             return _EventStack(ns_instance_id, workspace, StackInitMode.SELECT)
         if ns_instance_id in self._absent:
@@ -328,9 +356,18 @@ class StackDriver:
     # -- operations ------------------------------------------------------------------------
 
     def exists(self, ns_instance_id: str) -> bool:
-        """Whether the NS instance has a stack (one CLI run). Without one, nothing of the NS
+        """Whether the NS instance has a stack (read from a local backend's files, else one
+        CLI run). Without one, nothing of the NS
         exists in the engine's state: an ``up`` would only create. Asking leaves no work
         dir behind for a stack that does not exist."""
+        recorded = self._recorded(ns_instance_id)
+        if recorded is not None:
+            check_stack_name(ns_instance_id)
+            if recorded:
+                self._absent.discard(ns_instance_id)
+            else:
+                self._absent.add(ns_instance_id)
+            return recorded
         work_dir = self._settings.workspaces_dir / ns_instance_id
         had_work_dir = work_dir.exists()
         try:

@@ -2,7 +2,9 @@
 
 ``forkserver`` (the default, ``LOCUS_LCM_START``): a process started once per server, that has
 already imported the runner's modules (:attr:`RunnerFactory.preload`; for the product's runner
-the engine, the stack programs and the catalogue), forks each worker. A new interpreter
+the engine, the stack programs and the catalogue) and the queue database's SQLAlchemy dialect
+and driver (else each worker's first engine imports them: about 0.05 s of CPU per operation
+for SQLite), forks each worker. A new interpreter
 importing them costs about 1.5 s of CPU per operation, most of the MANO's own overhead
 (``benchmarks/bench_lcm.py``). The fork holds nothing of the server: no database
 connection, no thread, no gRPC channel (the pre-started process only imports).
@@ -29,6 +31,9 @@ from multiprocessing import forkserver, spawn
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Protocol
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from locus_iac.lcm.runner import OperationRunner, RunnerContext, RunnerFactory
 from locus_iac.lcm.settings import LcmSettings
@@ -92,7 +97,7 @@ def spawn_worker(
             start_new_session=True,
             stdin=subprocess.DEVNULL,
         )
-    context = _forkserver(runner)
+    context = _forkserver(settings, runner)
     mark = settings.data_dir / WORKER_MARKS / op_occ_id
     process = context.Process(
         target=_forked_worker,
@@ -107,11 +112,24 @@ def prestart(settings: LcmSettings, runner: RunnerFactory) -> None:
     """Start the process that forks workers now (at server start), so that the first
     operation does not wait for its imports; nothing to do for ``exec``."""
     if settings.start_method == "forkserver":
-        _forkserver(runner)
+        _forkserver(settings, runner)
         forkserver.ensure_running()
 
 
-def _forkserver(runner: RunnerFactory) -> multiprocessing.context.ForkServerContext:
+def database_modules(database_url: str) -> tuple[str, ...]:
+    """The modules of the SQLAlchemy dialect and of the DB-API driver of ``database_url``
+    (imported by the process that forks workers; module names only, never the URL). None
+    when they cannot be found: the workers' own engines then report the problem."""
+    try:
+        dialect = make_url(database_url).get_dialect()
+        return dialect.__module__, dialect.import_dbapi().__name__
+    except (SQLAlchemyError, ImportError):
+        return ()
+
+
+def _forkserver(
+    settings: LcmSettings, runner: RunnerFactory
+) -> multiprocessing.context.ForkServerContext:
     context = multiprocessing.get_context("forkserver")
     # takes effect when the pre-started process starts (once per server process); prefork
     # last: it runs the server's main script there (else each fork would run it again: the
@@ -122,7 +140,12 @@ def _forkserver(runner: RunnerFactory) -> multiprocessing.context.ForkServerCont
     else:
         os.environ.pop(MAIN_SCRIPT_ENV, None)
     context.set_forkserver_preload(
-        ["locus_iac.lcm.worker", *runner.preload, "locus_iac.lcm.prefork"]
+        [
+            "locus_iac.lcm.worker",
+            *database_modules(settings.database_url),
+            *runner.preload,
+            "locus_iac.lcm.prefork",
+        ]
     )
     return context
 

@@ -73,6 +73,9 @@ class PlacementRecord(_Record):
     status: str = Field(description="optimal (proven) or feasible")
     optimality_gap: float | None = None
     solve_seconds: float = 0.0
+    notes: tuple[str, ...] = Field(
+        default=(), description="phases the time limit cut short, and why; 'no bound'"
+    )
     functions: tuple[PlacedFunction, ...]
     links: tuple[LinkLatency, ...] = ()
     candidates: tuple[CandidateSite, ...] = ()

@@ -154,6 +154,7 @@ class PlacementChoice:
             status=d.status.value,
             optimality_gap=d.optimality_gap,
             solve_seconds=d.solve_seconds,
+            notes=d.notes,
             functions=functions,
             links=links,
             candidates=candidates,

@@ -23,8 +23,9 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from locus_iac.catalogue import Database
 from locus_iac.catalogue.instances import NsInstanceRow
@@ -44,28 +45,41 @@ _FLUSH_SECONDS = 1.0
 
 #: step names that start an Ansible phase (Day1, Day2 and terminate primitives)
 _ANSIBLE_STEPS = ("day1:", "day2:", "terminate:")
+_MANO = "mano"
+_START = "start"
 
 
 class DbReporter:
     """Stores a runner's progress on the occurrence; engine records are batched (1 s).
 
-    It also times the phases of the run: from :meth:`engine_run` to the next step is engine
-    time, from a ``day1:``/``day2:``/``terminate:`` step to the next step is Ansible time
-    (``ns_lcm_op_occs.phase_seconds``, exported on ``/metrics``).
+    It also times the phases of the run (``ns_lcm_op_occs.phase_seconds``, exported on
+    ``/metrics``), which add up to the worker's whole run:
+
+    * ``engine``: from :meth:`engine_run` to the next step (CLI, plugins, the update);
+    * ``ansible``: from a ``day1:``/``day2:``/``terminate:`` step to the next step;
+    * ``mano``: the rest of the run, the MANO's own work in the worker (resolving the spec,
+      placement, recording), from the reporter's creation to :meth:`finish`;
+    * ``start``: given ``entered`` (when the occurrence entered its running state, the
+      database's clock), what came before the run: the queue, the claim, the worker
+      process's start, loading the job. Stored with the first step.
     """
 
-    def __init__(self, db: Database, op_occ_id: str) -> None:
+    def __init__(self, db: Database, op_occ_id: str, entered: datetime | None = None) -> None:
         self._db = db
         self._op = op_occ_id
         self._buffer: list[ProgressRecord] = []
         self._last_flush = time.monotonic()
         self._cancel = False
-        self._phase: tuple[str, float] | None = None
+        self._phase: tuple[str, float] | None = (_MANO, self._last_flush)
+        self._waited: dict[str, float] = {}
+        if entered is not None:
+            self._waited = {_START: max(0.0, (datetime.now(UTC) - entered).total_seconds())}
 
     def _close_phase(self, next_phase: str | None) -> dict[str, float]:
         now = time.monotonic()
         closed = {self._phase[0]: now - self._phase[1]} if self._phase else {}
         self._phase = (next_phase, now) if next_phase else None
+        closed, self._waited = {**self._waited, **closed}, {}
         return closed
 
     def _write(
@@ -94,10 +108,10 @@ class DbReporter:
         self._last_flush = time.monotonic()
 
     def step(self, name: str) -> None:
-        phase = "ansible" if name.startswith(_ANSIBLE_STEPS) else None
+        phase = "ansible" if name.startswith(_ANSIBLE_STEPS) else _MANO
         self._enter(name, phase)
 
-    def _enter(self, name: str, phase: str | None) -> None:
+    def _enter(self, name: str, phase: str) -> None:
         log.info("occurrence %s: step %s", self._op, name)
         self._write(step=name, phases=self._close_phase(phase))
 
@@ -137,7 +151,15 @@ class DbReporter:
             self._write()
 
 
-def load_job(db: Database, op_occ_id: str, worker: str) -> tuple[Job, LcmOperationState] | None:
+class ClaimedJob(NamedTuple):
+    """A claimed occurrence's job, its running state and when it entered that state."""
+
+    job: Job
+    state: LcmOperationState
+    entered: datetime
+
+
+def load_job(db: Database, op_occ_id: str, worker: str) -> ClaimedJob | None:
     """The job of a claimed occurrence, or None if ``worker`` does not hold the claim."""
     with db.session() as session:
         row = queue.get_occurrence_row(session, op_occ_id)
@@ -161,7 +183,7 @@ def load_job(db: Database, op_occ_id: str, worker: str) -> tuple[Job, LcmOperati
             attempt=row.attempts,
             resume_after=queue.to_occurrence(row).resume_after,
         )
-        return job, LcmOperationState(row.state)
+        return ClaimedJob(job, LcmOperationState(row.state), row.state_entered_time)
 
 
 def execute(db: Database, runner: OperationRunner, op_occ_id: str, worker: str) -> None:
@@ -170,9 +192,9 @@ def execute(db: Database, runner: OperationRunner, op_occ_id: str, worker: str) 
     if loaded is None:
         log.warning("occurrence %s is not claimed by %s any more; nothing to do", op_occ_id, worker)
         return
-    job, state = loaded
+    job, state, entered = loaded
     rolling_back = state is LcmOperationState.ROLLING_BACK
-    reporter = DbReporter(db, op_occ_id)
+    reporter = DbReporter(db, op_occ_id, entered)
     outcome = Outcome()
     error: OperationError | None = None
     try:

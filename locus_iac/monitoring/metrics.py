@@ -4,7 +4,9 @@ HTTP requests are counted by method, route template (``/nslcm/v1/ns_instances/{n
 never the ids) and status, with a duration histogram. Everything about operations is read
 from the database at scrape time (workers are separate processes): op occurrences by type and
 state, the durations of closed ones (a summary: ``_count`` and ``_sum``), their engine and
-Ansible time (``locus_op_phase_seconds{phase="engine"|"ansible"}``), the queue depth
+Ansible time and the MANO's own, before the run and in the worker
+(``locus_op_phase_seconds{phase="engine"|"ansible"|"start"|"mano"}``, see
+:class:`locus_iac.lcm.worker.DbReporter`), the queue depth
 (running occurrences no worker has claimed), and the monitoring outbox depth by kind, with
 what the drain delivered, dropped and failed.
 
@@ -56,7 +58,8 @@ class _DatabaseCollector(Collector):
     def _phases(self, rows: list[tuple[str, dict[str, Any] | None]]) -> SummaryMetricFamily:
         family = SummaryMetricFamily(
             "locus_op_phase_seconds",
-            "Engine (Pulumi) and Ansible time of closed op occurrences (latest attempt).",
+            "Engine (Pulumi), Ansible and MANO (start, mano) time of closed op occurrences "
+            "(latest attempt).",
             labels=["operation", "phase"],
         )
         totals: dict[tuple[str, str], tuple[int, float]] = {}

@@ -76,22 +76,40 @@ class _State:
     apart: dict[int, set[int]]
     site_of: dict[int, str] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    ranked: dict[int, list[tuple[Move, str]]] = field(default_factory=dict)
+
+    def cheapest_start(self, b: int) -> Move | None:
+        """The best change placing the unplaced block ``b`` at a site where it fits can make
+        (``None``: it fits nowhere). For the cost and core-use objectives a placement's
+        change does not depend on the other blocks: the block's sites are ranked once and
+        the first that fits is the answer (the construction's lookahead spent 5.7 s of a
+        10 s budget at 1000 functions x 50 sites testing every site)."""
+        domain = self.blocks[b].domain
+        if self.problem.request.objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+            options = [self.delta(b, None, t) for t in domain if self.fits(b, t)]
+            return min(options) if options else None
+        ranked = self.ranked.get(b)
+        if ranked is None:
+            ranked = self.ranked[b] = sorted((self.delta(b, None, t), t) for t in domain)
+        return next((move for move, t in ranked if self.fits(b, t)), None)
 
     def fits(self, b: int, site: str) -> bool:
-        block = self.blocks[b]
-        if any(
-            amount > self.residual[site, r] + EPSILON
-            for r, amount in block.demand.items()
-            if self.problem.capacity_applies(site, r)
-        ):
-            return False
-        if any(self.site_of.get(o) == site for o in self.apart[b]):
-            return False
-        latency = self.problem.catalog.latency
-        return all(
-            o not in self.site_of or latency(site, self.site_of[o]) <= bound + EPSILON
-            for o, bound in self.links[b]
-        )
+        """True if block ``b`` can go to ``site`` now (the hottest function of the search:
+        plain loops, the cheap test first)."""
+        residual = self.residual
+        for r, amount in self.blocks[b].demand.items():
+            if amount > residual[site, r] + EPSILON and self.problem.capacity_applies(site, r):
+                return False
+        site_of = self.site_of
+        for o in self.apart[b]:
+            if site_of.get(o) == site:
+                return False
+        row = self.problem.catalog.latency_ms[site]
+        for o, bound in self.links[b]:
+            other = site_of.get(o)
+            if other is not None and row[other] > bound + EPSILON:
+                return False
+        return True
 
     def place(self, b: int, site: str) -> None:
         for r, amount in self.blocks[b].demand.items():
@@ -423,12 +441,10 @@ def _lookahead(state: _State, b: int) -> Move | None:
     for other, _ in state.links[b]:
         if other in state.site_of:
             continue
-        options = [
-            state.delta(other, None, t) for t in state.blocks[other].domain if state.fits(other, t)
-        ]
-        if not options:
+        best = state.cheapest_start(other)
+        if best is None:
             return None
-        total = _plus(total, min(options))
+        total = _plus(total, best)
     return total
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import pulp
 
 from locus_iac.placement import highs_model
+from locus_iac.placement.deadline import Deadline
 from locus_iac.placement.highs_model import MilpStatus
 from locus_iac.placement.model import Objective
 from locus_iac.placement.problem import Group, Problem
@@ -59,6 +60,15 @@ load ~15 on 2 cores, one run each: min-total-cost gap 1.10 % -> 0.27 %, min-edge
 2.44 % -> 1.27 % (session 8). At 300 x 20 the effect was lost in the noise of the load."""
 _WRAP_UP = 0.4
 """Seconds kept back from a time limit for stopping the solver and reading its answer."""
+_MIN_SOLVE = 0.2
+"""Seconds a solver run needs at least to be worth starting (else it is skipped)."""
+_JUMP_COLUMNS = 5_000
+_JUMP_MIN_SECONDS = 8.0
+"""HiGHS's feasibility-jump heuristic (before the root LP) does not check the time limit:
+at 1000 functions x 50 sites it took 0.8-1.0 s on a quiet 2-core machine and 2-3 s under
+load, so a 3 s limit came back after 5.2-5.8 s (session 9). From ``_JUMP_COLUMNS`` columns
+it runs only when HiGHS has at least ``_JUMP_MIN_SECONDS``; never in the tie-break run,
+which starts from the first run's answer."""
 _BOUND = re.compile(r"^Lower bound:\s+(-?[0-9.eE+-]+)", re.MULTILINE)
 
 
@@ -75,14 +85,15 @@ class MilpResult:
 def solve_milp(
     problem: Problem,
     *,
-    time_limit: float,
+    time_limit: float | Deadline,
     enabled: frozenset[Group] | None = None,
     feasibility: bool = False,
     engine: MilpEngine = "highs",
     start: Mapping[str, str] | None = None,
     gap: float | None = None,
 ) -> MilpResult:
-    """Solve ``problem`` (only the ``enabled`` constraint groups) within ``time_limit`` s.
+    """Solve ``problem`` (only the ``enabled`` constraint groups) within ``time_limit``
+    (seconds from now, or a :class:`Deadline`, which also collects what was skipped).
 
     With ``feasibility`` the objective is ignored: the answer only says whether a placement
     exists (used to explain infeasible requests). ``start`` is a placement HiGHS starts
@@ -91,9 +102,9 @@ def solve_milp(
     the gap is HiGHS's default 1e-4 or less). Both apply to ``engine="highs"`` only.
     """
     enabled = problem.all_groups if enabled is None else enabled
+    deadline = time_limit if isinstance(time_limit, Deadline) else Deadline(time_limit)
     if engine == "highs":
-        return _solve_direct(problem, time_limit, enabled, feasibility, start, gap)
-    deadline = time.monotonic() + time_limit
+        return _solve_direct(problem, deadline, enabled, feasibility, start, gap)
     direct = highs_model.build(problem, enabled, with_spread=not feasibility)
     if direct is None:
         return MilpResult("infeasible")
@@ -115,11 +126,11 @@ def solve_milp(
     return _checked(problem, enabled, MilpResult(status, assignment, bound, found_gap))
 
 
-def _solver_time(deadline: float) -> float:
+def _solver_time(deadline: Deadline) -> float:
     """The seconds a solver may run so that the answer is back by ``deadline``: HiGHS stops a
     little after its limit, and reading and checking the solution takes a moment too (at
     1000 x 50, 0.1-0.2 s over a 30 s limit without this margin)."""
-    return max(deadline - time.monotonic() - _WRAP_UP, 0.1)
+    return max(deadline.left() - _WRAP_UP, 0.0)
 
 
 def _checked(problem: Problem, enabled: frozenset[Group], result: MilpResult) -> MilpResult:
@@ -132,17 +143,20 @@ def _checked(problem: Problem, enabled: frozenset[Group], result: MilpResult) ->
 
 def _solve_direct(
     problem: Problem,
-    time_limit: float,
+    deadline: Deadline,
     enabled: frozenset[Group],
     feasibility: bool,
     start: Mapping[str, str] | None,
     gap: float | None,
 ) -> MilpResult:
     """``solve_milp`` with the model built as arrays and passed to HiGHS directly."""
-    deadline = time.monotonic() + time_limit
     model = highs_model.build(problem, enabled, with_spread=not feasibility)
     if model is None:
         return MilpResult("infeasible")
+    # the deadline covers building the model too, not only the solver
+    if (seconds := _solver_time(deadline)) < _MIN_SOLVE:
+        deadline.skip("HiGHS", f"{deadline.left():.1f} s left after building the model")
+        return MilpResult("unknown")
     primary = np.zeros(model.width) if feasibility else highs_model.primary_costs(problem, model)
     highs = highs_model.new_highs()
     highs_model.load(highs, model, primary, integral=True)
@@ -153,9 +167,14 @@ def _solve_direct(
     if start and not highs_model.set_start(highs, model, start):
         log.debug("the start placement does not fit the model; HiGHS starts without it")
     tie_break = not feasibility and problem.request.objective is not Objective.MIN_TOTAL_COST
-    # the time limit covers building the model too, not only the solver
-    first_limit = _solver_time(deadline) * (0.75 if tie_break else 1.0)
+    # all the time: the tie-break runs only after a proven optimum, which stops the run early
+    # (a quarter kept back for it was lost whenever the first run was not proven optimal)
+    first_limit = _solver_time(deadline)
+    if model.width >= _JUMP_COLUMNS and first_limit < _JUMP_MIN_SECONDS:
+        _feasibility_jump(highs, on=False)
+        deadline.note(f"HiGHS's feasibility jump off: {seconds:.1f} s left")
     status, bound = highs_model.run(highs, first_limit)
+    bound = _informative(bound, highs_model.trivial_bound(model, primary), status, deadline)
     if status in ("infeasible", "unknown"):
         return MilpResult(status, bound=bound)
     assignment = highs_model.chosen(model, highs.getSolution().col_value)
@@ -167,17 +186,34 @@ def _solve_direct(
     return _checked(problem, enabled, MilpResult(status, assignment, bound, found_gap))
 
 
+def _feasibility_jump(highs: Any, *, on: bool) -> None:
+    highs.setOptionValue("mip_heuristic_run_feasibility_jump", on)
+
+
+def _informative(
+    bound: float | None, trivial: float, status: MilpStatus, deadline: Deadline
+) -> float | None:
+    """``bound``, or ``None`` (noted as "no bound") when it says no more than ``trivial``."""
+    if status in ("optimal", "infeasible"):
+        return bound
+    proven = highs_model.beyond_trivial(bound, trivial)
+    if proven is None:
+        deadline.note("no bound: HiGHS proved no bound beyond the trivial one in time")
+    return proven
+
+
 def _tie_break_direct(
     problem: Problem,
     model: highs_model.DirectModel,
     highs: Any,
     primary: np.ndarray,
     value: float,
-    deadline: float,
+    deadline: Deadline,
 ) -> dict[str, str] | None:
     """Among the optima of the objective, the cheapest; ``None`` if not found in time."""
     remaining = _solver_time(deadline)
-    if remaining < 0.2:
+    if remaining < _MIN_SOLVE:
+        deadline.skip("tie-break", f"{deadline.left():.1f} s left")
         return None
     incumbent = highs.getSolution()
     slack = 0.5 if model.y else 1e-6 * max(1.0, abs(value))
@@ -188,8 +224,10 @@ def _tie_break_direct(
         width, np.arange(width, dtype=np.int32), highs_model.total_costs(problem, model)
     )
     highs.setSolution(incumbent)  # still feasible: the search starts from it
+    _feasibility_jump(highs, on=False)
     status, _ = highs_model.run(highs, remaining)
     if status not in ("optimal", "feasible"):
+        deadline.note(f"tie-break found nothing in {remaining:.1f} s")
         return None
     return highs_model.chosen(model, highs.getSolution().col_value)
 
@@ -377,12 +415,13 @@ def _tie_break(
     model: _PulpModel,
     primary: Any,
     value: float,
-    deadline: float,
+    deadline: Deadline,
     engine: MilpEngine,
 ) -> dict[str, str] | None:
     """Among the optima of the objective, the cheapest; ``None`` if not found in time."""
     remaining = _solver_time(deadline)
-    if remaining < 0.2:
+    if remaining < _MIN_SOLVE:
+        deadline.skip("tie-break", f"{deadline.left():.1f} s left")
         return None
     slack = 0.5 if model.direct.y else 1e-6 * max(1.0, abs(value))
     model.lp += primary <= value + slack

@@ -178,3 +178,6 @@ class PlacementDecision(_Frozen):
     status: PlacementStatus
     explanations: tuple[FunctionPlacement, ...] = ()
     solve_seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+    """How the time limit shaped the answer: phases skipped and why ("tie-break skipped:
+    0.3 s left"), "no bound" when the MILP proved none in time."""

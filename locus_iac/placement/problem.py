@@ -110,15 +110,20 @@ class Problem:
         if pin is not None and Group(GroupKind.PIN, (function,)) in enabled:
             allowed &= {pin}
         sap_site = self.request.sap_site
-        for link in self.request.links:
-            if (
-                link.to_sap
-                and sap_site is not None
-                and link.function_ends == (function,)
-                and Group(GroupKind.LATENCY, (link.id,)) in enabled
-            ):
+        for link in self.sap_links.get(function, ()):
+            if sap_site is not None and Group(GroupKind.LATENCY, (link.id,)) in enabled:
                 allowed &= self.within(link.id, sap_site)
         return [s for s in self.sites if s in allowed]
+
+    @cached_property
+    def sap_links(self) -> Mapping[str, tuple[LinkDemand, ...]]:
+        """Per function, its links to the SAP (looked up per function, not per link: the
+        domains of 1000 functions with 1000 links took 1.3 s of the heuristic's 10 s)."""
+        found: dict[str, list[LinkDemand]] = {}
+        for link in self.request.links:
+            if link.to_sap and len(link.function_ends) == 1:
+                found.setdefault(link.function_ends[0], []).append(link)
+        return {f: tuple(links) for f, links in found.items()}
 
     def evaluate(self, assignment: Assignment) -> tuple[float, float]:
         """(objective value, total hourly cost) of a complete assignment."""

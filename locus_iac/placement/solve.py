@@ -8,6 +8,10 @@ gets a share of the time, then (up to ``MILP_AFTER_HEURISTIC`` pairs) HiGHS star
 heuristic's answer with the time that is left, and the better answer is kept with the gap
 HiGHS proves. A large problem the heuristic cannot solve goes to the MILP with the time
 that is left.
+
+The time limit is one deadline (``deadline.Deadline``) set when the request starts: each
+phase gets what is left of it, a phase that cannot start usefully is skipped, and the
+decision's ``notes`` say so (as they say "no bound" when HiGHS proved none in time).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Literal
 
 from locus_iac.errors import PermanentError, RetryableError
 from locus_iac.placement.conflicts import PlacementInfeasible, find_conflict
+from locus_iac.placement.deadline import Clock, Deadline
 from locus_iac.placement.explain import explain_placement
 from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import MilpResult, solve_milp
@@ -41,7 +46,23 @@ MILP_AFTER_HEURISTIC = 100_000
 """Above ``EXACT_LIMIT``, ``auto`` runs HiGHS after the heuristic up to this many pairs (the
 model of 1000 functions x 50 sites, 50,000 pairs, takes about 0.5 s to build)."""
 _HEURISTIC_SHARE = 0.4
-"""Of the time limit, for the heuristic above ``EXACT_LIMIT`` (HiGHS gets the rest)."""
+"""Of the time left, for the heuristic above ``EXACT_LIMIT`` (HiGHS gets the rest)."""
+_EXACT_SHARE = 0.7
+"""Of the time left, for the MILP up to ``EXACT_LIMIT`` (the heuristic gets the rest when
+the MILP does not prove optimality)."""
+_EXPLAIN_SECONDS = 0.002
+_EXPLAIN_SHARE = 0.1
+"""Time kept back from the solvers for explaining the answer: ``_EXPLAIN_SECONDS`` per
+function, at most ``_EXPLAIN_SHARE`` of the time limit (1000 functions x 50 sites: 0.5-1.0 s
+on a quiet 2-core machine, 2.9 s under load, session 9)."""
+_MIN_HEURISTIC = 0.2
+"""Seconds the heuristic needs at least to be worth running when an answer is in hand."""
+_LAST_RESORT = 0.5
+"""Seconds the heuristic gets at least when no answer is in hand, past the deadline if need
+be (a placement a little late beats none)."""
+_MIN_MILP_AFTER = 2.0
+"""Seconds HiGHS needs at least after the heuristic: building the model of 1000 functions x
+50 sites took 0.3-1.8 s on the 2-core machine (session 9), and HiGHS needs its presolve."""
 
 
 class PlacementNotFound(RetryableError):
@@ -61,6 +82,7 @@ def place(
     exact_limit: int = EXACT_LIMIT,
     milp_after_heuristic: int = MILP_AFTER_HEURISTIC,
     gap: float | None = None,
+    clock: Clock = time.monotonic,
 ) -> PlacementDecision:
     """Decide the site of every function of ``request``.
 
@@ -71,26 +93,35 @@ def place(
     Above ``exact_limit`` pairs and up to ``milp_after_heuristic``, ``auto`` runs HiGHS
     from the heuristic's answer. With ``gap`` (relative, e.g. 0.005) HiGHS stops once it
     proves its answer within it.
+
+    ``time_limit`` is one deadline on ``clock`` for the whole request, compiling the
+    problem and building the model included; phases skipped for lack of time are listed
+    in the decision's ``notes``. The answer is back within it plus the stopping margin of
+    HiGHS (a few tenths of a second), except that without any placement the heuristic
+    gets at least ``_LAST_RESORT`` seconds (said in the notes).
     """
-    started = time.monotonic()
+    deadline = Deadline(time_limit, clock=clock)
     problem = compile_problem(request, catalog)
-    limits = _Limits(time_limit, exact_limit, milp_after_heuristic, explain_time_limit, gap)
-    assignment, name, milp = _solve(problem, solver, limits)
+    limits = _Limits(exact_limit, milp_after_heuristic, explain_time_limit, gap)
+    explaining = min(_EXPLAIN_SECONDS * len(problem.functions), _EXPLAIN_SHARE * time_limit)
+    solving = deadline.before(explaining)
+    assignment, name, milp = _solve(problem, solver, limits, solving)
     if assignment is None:
         conflict = find_conflict(problem, time_limit=explain_time_limit)
         if conflict is not None:
             raise conflict
+        skipped = "; ".join(deadline.notes)
         raise PlacementNotFound(
-            f"no placement found within {time_limit:g} s and infeasibility not proven; "
-            "retry with a longer time limit",
+            f"no placement found within {time_limit:g} s and infeasibility not proven"
+            + (f" ({skipped})" if skipped else "")
+            + "; retry with a longer time limit",
             delay=0.0,
         )
-    return _decision(problem, assignment, name, milp, started)
+    return _decision(problem, assignment, name, milp, deadline)
 
 
 @dataclass(frozen=True)
 class _Limits:
-    time_limit: float
     exact_limit: int
     milp_after_heuristic: int
     explain_time_limit: float
@@ -98,45 +129,72 @@ class _Limits:
 
 
 def _solve(
-    problem: Problem, solver: SolverChoice, limits: _Limits
+    problem: Problem, solver: SolverChoice, limits: _Limits, deadline: Deadline
 ) -> tuple[dict[str, str] | None, SolverName, MilpResult | None]:
     """Run the solver(s) ``solver`` asks for; the best assignment found, if any."""
-    time_limit = limits.time_limit
-    deadline = time.monotonic() + time_limit
     pairs = len(problem.functions) * len(problem.sites)
     small = pairs <= limits.exact_limit
     milp: MilpResult | None = None
     assignment: dict[str, str] | None = None
     name: SolverName = "heuristic"
     if solver == "milp" or (solver == "auto" and small):
-        share = 1.0 if solver == "milp" else 0.7
-        milp = solve_milp(problem, time_limit=time_limit * share, gap=limits.gap)
+        phase = deadline if solver == "milp" else deadline.share(_EXACT_SHARE)
+        milp = solve_milp(problem, time_limit=phase, gap=limits.gap)
         assignment, name = milp.assignment, "milp"
         if milp.status == "infeasible":
             raise _infeasible(problem, limits.explain_time_limit)
     if solver != "milp" and (milp is None or milp.status != "optimal"):
         then_milp = solver == "auto" and milp is None and pairs <= limits.milp_after_heuristic
-        budget = time_limit * _HEURISTIC_SHARE if then_milp else deadline - time.monotonic()
-        found = solve_heuristic(problem, time_limit=max(budget, 1.0))
+        share = _HEURISTIC_SHARE if then_milp else 1.0
+        found = _heuristic(problem, deadline, share, needed=assignment is None)
         if found is not None and (
             assignment is None or problem.score(found) < problem.score(assignment)
         ):
             assignment, name = found, "heuristic"
-        if then_milp and found is not None and deadline - time.monotonic() >= 1.0:
-            milp = solve_milp(
-                problem, time_limit=deadline - time.monotonic(), start=found, gap=limits.gap
-            )
-            if milp.assignment is not None and problem.score(milp.assignment) < problem.score(
-                found
-            ):
+        if then_milp and found is not None:
+            milp = _milp_after(problem, found, deadline, limits.gap)
+            if milp is not None and _better(problem, milp.assignment, found):
                 assignment, name = milp.assignment, "milp"
     if assignment is None and solver == "auto" and milp is None:
         # a large problem the heuristic could not solve: give the exact solver what is left
-        milp = solve_milp(problem, time_limit=max(deadline - time.monotonic(), 1.0), gap=limits.gap)
+        milp = solve_milp(problem, time_limit=deadline, gap=limits.gap)
         assignment, name = milp.assignment, "milp"
         if milp.status == "infeasible":
             raise _infeasible(problem, limits.explain_time_limit)
     return assignment, name, milp
+
+
+def _heuristic(
+    problem: Problem, deadline: Deadline, share: float, *, needed: bool
+) -> dict[str, str] | None:
+    """The heuristic's answer with ``share`` of the time left; skipped when an answer is in
+    hand and too little time is left, run for ``_LAST_RESORT`` s when there is none."""
+    left = deadline.left()
+    budget = left * share
+    if not needed and budget < _MIN_HEURISTIC:
+        deadline.skip("heuristic", f"{left:.1f} s left")
+        return None
+    if needed and budget < _LAST_RESORT:
+        deadline.note(
+            f"heuristic given {_LAST_RESORT:g} s with {left:.1f} s left: no placement yet"
+        )
+        budget = _LAST_RESORT
+    return solve_heuristic(problem, time_limit=budget)
+
+
+def _milp_after(
+    problem: Problem, found: dict[str, str], deadline: Deadline, gap: float | None
+) -> MilpResult | None:
+    """HiGHS from the heuristic's answer ``found`` with the time left, if enough is left."""
+    left = deadline.left()
+    if left < _MIN_MILP_AFTER:
+        deadline.skip("HiGHS after the heuristic", f"{left:.1f} s left")
+        return None
+    return solve_milp(problem, time_limit=deadline, start=found, gap=gap)
+
+
+def _better(problem: Problem, candidate: dict[str, str] | None, than: dict[str, str]) -> bool:
+    return candidate is not None and problem.score(candidate) < problem.score(than)
 
 
 def _infeasible(problem: Problem, time_limit: float) -> PlacementInfeasible:
@@ -151,7 +209,7 @@ def _decision(
     assignment: dict[str, str],
     solver: SolverName,
     milp: MilpResult | None,
-    started: float,
+    deadline: Deadline,
 ) -> PlacementDecision:
     broken = violations(problem, assignment)
     if broken:  # a solver bug must never reach a deployment
@@ -171,14 +229,16 @@ def _decision(
         optimality_gap=gap,
         status=PlacementStatus.OPTIMAL if optimal else PlacementStatus.FEASIBLE,
         explanations=explain_placement(problem, assignment),
-        solve_seconds=time.monotonic() - started,
+        solve_seconds=deadline.elapsed(),
+        notes=tuple(deadline.notes),
     )
     log.info(
-        "placed %d functions with %s: %s = %.4g (gap %s)",
+        "placed %d functions with %s: %s = %.4g (gap %s)%s",
         len(assignment),
         solver,
         problem.request.objective.value,
         value,
         "unknown" if gap is None else f"{gap:.2%}",
+        "".join(f"; {note}" for note in deadline.notes),
     )
     return decision

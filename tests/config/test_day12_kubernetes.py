@@ -122,10 +122,15 @@ def test_a_release_without_deployment_fails_clearly(
 ) -> None:
     namespace = edge_release[1]
     target = _target(testbed_kubeconfig, namespace, "no-such-release")
-    run = ConfigRunner(tmp_path / "data", timeout=300).day2(target, "restart", {})
+    runner = ConfigRunner(tmp_path / "data", timeout=300)
+    run = runner.day2(target, "restart", {})
     assert not run.ok
     with pytest.raises(PermanentError, match="no Deployment of release no-such-release"):
         raise_for_failure(run)
+    day1 = runner.day1(target, {})  # Day1 patches the chart's Deployment by name: none there
+    assert [r.ok for r in day1] == [False]
+    with pytest.raises(PermanentError, match="no Deployment of release no-such-release"):
+        raise_for_failure(day1[0])
 
 
 SECRET_DAY12 = """

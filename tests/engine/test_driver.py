@@ -161,21 +161,29 @@ def _count_cli_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         runs.append(" ".join(words[:command]))
         return original(self, args, *rest)  # type: ignore[arg-type]
 
+    def asking_version(self: auto.PulumiCommand, *args: object, **kwargs: object) -> None:
+        runs.append("version")  # the constructor runs ``pulumi version``
+        original_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    original_init = auto.PulumiCommand.__init__
     monkeypatch.setattr(auto.PulumiCommand, "run", counting)
+    monkeypatch.setattr(auto.PulumiCommand, "__init__", asking_version)
     return runs
 
 
 @needs_pulumi
-def test_instantiate_runs_the_cli_for_select_init_up_only(
+def test_instantiate_runs_the_cli_for_init_and_up_only(
     driver: StackDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """exists + up of a new NS: select, init, up; ``version`` at most once; the outputs and
-    counts come from up's events (no ``stack output`` / ``stack history`` runs)."""
-    driver.exists("ns-warm")  # the CLI's version may be asked once per process
+    """exists + up of a new NS: init, up; ``version`` at most once per data dir; whether the
+    stack exists comes from the local backend's files; the outputs and counts from up's
+    events (no ``stack output`` / ``stack history`` runs)."""
+    driver.up("ns-warm", program_with(0))  # the backend gets its layout; the version is asked
+    driver_module._pulumi_command.cache_clear()  # a new process: the version file answers
     runs = _count_cli_runs(monkeypatch)
     assert not driver.exists("ns-c")
     up = driver.up("ns-c", program_with(2))
-    assert runs == ["stack select", "stack init ns-c", "up"], runs
+    assert runs == ["stack init ns-c", "up"], runs
     assert up.counts == ResourceCounts(created=3)
     assert up.outputs.get("management") == {
         "vnf1": {"vdu-0": "169.254.9.2", "vdu-1": "169.254.9.3"}
@@ -183,15 +191,39 @@ def test_instantiate_runs_the_cli_for_select_init_up_only(
     assert up.outputs.values["token"].secret
     assert up.outputs.public() == driver.outputs("ns-c").public()  # same as the CLI says
     runs.clear()
-    again = driver.up("ns-c", program_with(2))  # an existing stack is selected, not created
-    assert runs == ["stack select", "up"], runs
+    assert driver.exists("ns-c")
+    again = driver.up("ns-c", program_with(2))  # an existing stack is neither created nor selected
+    assert runs == ["up"], runs
     assert again.counts.same == 3
     runs.clear()
     assert driver.refresh("ns-c").counts.same == 3
-    assert runs == ["stack select", "refresh"], runs
+    assert runs == ["refresh"], runs
     runs.clear()
     assert driver.destroy("ns-c").counts.deleted == 3
-    assert runs == ["stack select", "destroy", "stack rm"], runs
+    assert runs == ["destroy", "stack rm"], runs
+    runs.clear()
+    assert not driver.exists("ns-c")
+    with pytest.raises(NotFound):
+        driver.refresh("ns-c")  # a missing stack is still NotFound (the CLI says so)
+    assert runs == ["stack select"], runs
+
+
+@needs_pulumi
+def test_without_a_readable_backend_layout_the_cli_answers(
+    driver: StackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backend whose files this does not read (here: a fresh one, without ``meta.yaml``)
+    is asked through the CLI; once the CLI has written the layout file, the files answer."""
+    meta = Path(driver.settings.backend_url.removeprefix("file://")) / ".pulumi" / "meta.yaml"
+    assert not meta.exists()
+    runs = _count_cli_runs(monkeypatch)
+    assert not driver.exists("ns-d")
+    assert runs == ["version", "stack select"], runs  # a new data dir: the version is asked
+    assert meta.is_file()
+    runs.clear()
+    driver.up("ns-d", program_with(1))
+    assert runs == ["stack init ns-d", "up"], runs
+    assert driver.destroy("ns-d").counts.deleted == 2
 
 
 @needs_pulumi

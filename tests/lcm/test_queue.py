@@ -269,6 +269,32 @@ def test_execute_in_process_records_steps_and_completes(
     assert _ns(db, project, ns)[0] == NsState.INSTANTIATED.value
 
 
+def test_execute_times_the_wait_before_the_run_and_the_mano_steps(
+    db: Database, project: str, runner: FileControlledRunner
+) -> None:
+    """``start`` (accepted -> the run starts) is counted from when the occurrence entered
+    PROCESSING; the runner's steps outside the engine and Ansible are ``mano`` time."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from locus_iac.catalogue.instances import OpOccRow
+
+    op = _start(db, project, _instance(db, project))
+    with db.session() as session:
+        entered = datetime.now(UTC) - timedelta(seconds=30)
+        session.execute(
+            update(OpOccRow).where(OpOccRow.id == op).values(state_entered_time=entered)
+        )
+        queue.claim(session, op, "w1")
+    execute(db, runner, op, "w1")
+    with db.session(readonly=True) as session:
+        phases = dict(session.get(OpOccRow, op).phase_seconds or {})  # type: ignore[union-attr]
+    assert set(phases) == {"start", "mano"}  # the file runner has no engine or Ansible step
+    assert 30 <= phases["start"] < 3600
+    assert phases["mano"] >= 0
+
+
 def test_execute_records_failure_as_failed_temp(
     db: Database, project: str, runner: FileControlledRunner, runner_dir: Path
 ) -> None:

@@ -49,7 +49,7 @@ def test_phases_durations_and_states_are_exported(db: Database) -> None:
         queue.apply_event(session, op, LcmEvent.COMPLETE, instance_params={})
         row = session.scalars(select(OpOccRow).where(OpOccRow.id == op)).one()
         phases = dict(row.phase_seconds or {})
-    assert set(phases) == {"engine", "ansible"}
+    assert set(phases) == {"mano", "engine", "ansible"}
     assert all(seconds >= 0 for seconds in phases.values())
     done = _samples(metrics)
     key = (("operation", "INSTANTIATE"), ("state", "COMPLETED"))
