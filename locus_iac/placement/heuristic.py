@@ -35,6 +35,7 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
+from locus_iac.placement.descent import Descent
 from locus_iac.placement.milp import Relaxation, relaxation_dive
 from locus_iac.placement.model import Objective
 from locus_iac.placement.problem import EPSILON, Problem
@@ -457,6 +458,16 @@ def _better(move: Move) -> bool:
 
 
 def _improve(state: _State, rng: random.Random, deadline: float) -> None:
+    """Local search to a local optimum (or the deadline).
+
+    The cost and core-use objectives add up block by block: :class:`Descent` scores every
+    relocation, swap and ejection of a block at once, and the moves of linked pairs run
+    when it is stuck. The spread objectives use the moves below one at a time."""
+    if state.problem.request.objective not in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+        descent = Descent(state)
+        while descent.run(deadline) or _pair_round(state, deadline):
+            descent = Descent(state)
+        return
     order = list(range(len(state.blocks)))
     improved = True
     while improved and time.monotonic() < deadline:

@@ -1,0 +1,226 @@
+"""Vectorised descent for the heuristic's cost and core-use objectives.
+
+These objectives add up block by block (a block's share depends on its site only), so
+the change of any move is a few array lookups. :class:`Descent` keeps the placement as
+arrays (block x site objective and cost, site x resource residual capacity) and, for one
+block at a time, scores *every* move of a kind at once with numpy:
+
+- relocate: the block to another site;
+- swap: the block and another block exchange sites;
+- eject: the block takes another block's site, which moves on to the best other site
+  where it fits.
+
+Capacity is screened on the arrays; the moves that improve and fit are then tried best
+first through the state's own ``fits`` (latency, anti-affinity and capacity again), so
+every applied move keeps every constraint. At 1000 functions x 50 sites the Python swap
+round took 0.5-1.2 s per pass and the ejection round 6.7 s of a 10 s budget (session 9
+profile); here one pass over all blocks scores all three kinds of move in a fraction of that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from locus_iac.placement.model import Objective
+from locus_iac.placement.problem import EPSILON
+from locus_iac.sites import RESOURCE_FIELDS
+
+if TYPE_CHECKING:
+    from locus_iac.placement.heuristic import _Block, _State
+
+Floats = npt.NDArray[np.float64]
+_TOLERANCE = 1e-9
+_TRIED = 8  # candidates of one kind checked against the full constraints per block
+
+
+class Descent:
+    """The arrays of a heuristic state, kept in step with it by :meth:`_apply`."""
+
+    def __init__(self, state: _State) -> None:
+        problem = state.problem
+        self.state = state
+        self.sites = list(problem.sites)
+        index = {s: i for i, s in enumerate(self.sites)}
+        blocks = state.blocks
+        n, m, k = len(blocks), len(self.sites), len(RESOURCE_FIELDS)
+        self.demand = np.zeros((n, k))
+        self.objective = np.full((n, m), np.inf)
+        self.total = np.full((n, m), np.inf)
+        share = _objective_share(problem.request.objective)
+        for b, block in enumerate(blocks):
+            for r, resource in enumerate(RESOURCE_FIELDS):
+                self.demand[b, r] = block.demand.get(resource, 0.0)
+            for site in block.domain:
+                self.objective[b, index[site]] = share(block, site)
+                self.total[b, index[site]] = block.cost[site]
+        self.applies = np.array(
+            [[problem.capacity_applies(s, r) for r in RESOURCE_FIELDS] for s in self.sites]
+        )
+        self.residual = np.zeros((m, k))
+        self._onward: tuple[Floats, npt.NDArray[np.intp]] | None = None
+        for i in range(m):
+            self._sync(i)
+        self.at = np.array([index[state.site_of[b]] for b in range(n)])
+        rows = np.arange(n)
+        self.current = self.objective[rows, self.at]
+        self.current_total = self.total[rows, self.at]
+
+    def run(self, deadline: float) -> bool:
+        """Apply improving moves, block by block, until none is left (or time is up).
+
+        True if the placement changed."""
+        changed = False
+        improved = True
+        while improved and time.monotonic() < deadline:
+            improved = False
+            for b in self._order():
+                if time.monotonic() > deadline:
+                    return changed
+                if self._relocate(b) or self._swap(b) or self._eject(b):
+                    improved = changed = True
+        return changed
+
+    def _order(self) -> list[int]:
+        """Blocks by their share of the objective, largest first."""
+        return [int(b) for b in np.argsort(-self.current, kind="stable")]
+
+    def _relocate(self, b: int) -> bool:
+        here = self.at[b]
+        gain = self.objective[b] - self.current[b]
+        cost = self.total[b] - self.current_total[b]
+        fits = np.all(self.residual >= self.demand[b] - EPSILON, axis=1)
+        for t in _best(gain, cost, _improving(gain, cost) & fits):
+            if t != here and self.state.fits(b, self.sites[t]):
+                self._apply(b, int(t))
+                return True
+        return False
+
+    def _swap(self, b: int) -> bool:
+        here = self.at[b]
+        gain = self.objective[b, self.at] - self.current[b] + self.objective[:, here]
+        gain -= self.current
+        cost = self.total[b, self.at] - self.current_total[b] + self.total[:, here]
+        cost -= self.current_total
+        candidates = np.flatnonzero(_improving(gain, cost) & (self.at != here))
+        if candidates.size == 0:
+            return False
+        there = self.at[candidates]
+        swing = self.demand[candidates] - self.demand[b]
+        room = np.all(self.residual[there] + swing >= -EPSILON, axis=1)
+        room &= np.all(self.residual[here] - swing >= -EPSILON, axis=1)
+        candidates = candidates[room]
+        for c in candidates[_best(gain[candidates], cost[candidates])]:
+            if self._try_swap(b, int(c)):
+                return True
+        return False
+
+    def _eject(self, b: int) -> bool:
+        """``b`` to the site of a block ``c``, ``c`` to the best other site where it fits."""
+        here = self.at[b]
+        onward, target = self._onward_moves()
+        rows = np.arange(len(self.at))
+        gain = self.objective[b, self.at] - self.current[b] + onward - self.current
+        cost = self.total[b, self.at] - self.current_total[b]
+        cost += self.total[rows, target] - self.current_total
+        candidates = np.flatnonzero(_improving(gain, cost) & (self.at != here))
+        if candidates.size == 0:
+            return False
+        there = self.at[candidates]
+        room = np.all(
+            self.residual[there] + self.demand[candidates] - self.demand[b] >= -EPSILON, axis=1
+        )
+        candidates = candidates[room]
+        for c in candidates[_best(gain[candidates], cost[candidates])]:
+            if self._try_eject(b, int(c), int(target[c])):
+                return True
+        return False
+
+    def _onward_moves(self) -> tuple[Floats, npt.NDArray[np.intp]]:
+        """Per block, the objective at its best other site where it fits now (``inf``:
+        none) and that site; cached until the next move."""
+        if self._onward is None:
+            fits = np.all(self.residual[:, None, :] >= self.demand[None, :, :] - EPSILON, axis=2)
+            rows = np.arange(len(self.at))
+            fits[self.at, rows] = False
+            options = np.where(fits.T, self.objective, np.inf)
+            target = np.argmin(options, axis=1)
+            self._onward = (options[rows, target], target)
+        return self._onward
+
+    def _try_swap(self, a: int, b: int) -> bool:
+        return self._try_pair(a, int(self.at[b]), b, int(self.at[a]))
+
+    def _try_eject(self, b: int, c: int, t: int) -> bool:
+        return self._try_pair(b, int(self.at[c]), c, t)
+
+    def _try_pair(self, a: int, s: int, b: int, t: int) -> bool:
+        """Move ``b`` to ``t`` and ``a`` to ``s`` at once if every constraint holds."""
+        state = self.state
+        sa, sb = int(self.at[a]), int(self.at[b])
+        state.remove(a)
+        state.remove(b)
+        if state.fits(b, self.sites[t]):
+            state.place(b, self.sites[t])
+            if state.fits(a, self.sites[s]):
+                state.place(a, self.sites[s])
+                self._moved(a, s)
+                self._moved(b, t)
+                self._sync(sa)
+                self._sync(sb)
+                return True
+            state.remove(b)
+        state.place(a, self.sites[sa])
+        state.place(b, self.sites[sb])
+        return False
+
+    def _apply(self, b: int, t: int) -> None:
+        """Move ``b`` to site index ``t`` in the state and the arrays."""
+        old = int(self.at[b])
+        self.state.remove(b)
+        self.state.place(b, self.sites[t])
+        self._moved(b, t)
+        self._sync(old)
+
+    def _moved(self, b: int, t: int) -> None:
+        """Record in the arrays that ``b`` is at ``t`` now (``t``'s residual included)."""
+        self.at[b] = t
+        self.current[b] = self.objective[b, t]
+        self.current_total[b] = self.total[b, t]
+        self._sync(t)
+        self._onward = None
+
+    def _sync(self, i: int) -> None:
+        site = self.sites[i]
+        for r, resource in enumerate(RESOURCE_FIELDS):
+            self.residual[i, r] = (
+                self.state.residual[site, resource] if self.applies[i, r] else np.inf
+            )
+        self._onward = None
+
+
+def _objective_share(objective: Objective) -> Callable[[_Block, str], float]:
+    """A block's share of the (minimised) objective at a site."""
+    if objective is Objective.MIN_TOTAL_COST:
+        return lambda block, site: block.cost[site]
+    if objective is Objective.MIN_EDGE_COST:
+        return lambda block, site: block.edge_cost[site]
+    if objective is Objective.MAX_CORE_USE:
+        return lambda block, site: -block.core_share[site]
+    raise ValueError(f"{objective.value} does not add up block by block")
+
+
+def _improving(gain: Floats, cost: Floats) -> npt.NDArray[np.bool_]:
+    """Lexicographic improvement: the objective falls, or stays and the total cost falls."""
+    return (gain < -_TOLERANCE) | ((np.abs(gain) <= _TOLERANCE) & (cost < -_TOLERANCE))
+
+
+def _best(gain: Floats, cost: Floats, mask: npt.NDArray[np.bool_] | None = None) -> list[int]:
+    """Indices of the ``_TRIED`` best entries (of ``mask``), best first."""
+    chosen = np.flatnonzero(mask) if mask is not None else np.arange(gain.size)
+    order = np.lexsort((cost[chosen], gain[chosen]))[:_TRIED]
+    return [int(i) for i in chosen[order]]
