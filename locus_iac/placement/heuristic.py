@@ -212,6 +212,8 @@ def solve_heuristic(
     state = _state_of(problem, blocks, member_of, best)
     if state is None:
         return best
+    if _adds_up(problem):
+        return _iterated_descent(state, best, rng, deadline, min(stall, rebuilds))
     since_better = 0
     for _ in range(rebuilds):
         if time.monotonic() > deadline or since_better >= stall:
@@ -301,24 +303,74 @@ def _rebuild_round(state: _State, rng: random.Random) -> bool:
     """
     problem = state.problem
     before = problem.score(_assignment(state))
-    sites = sorted(set(state.site_of.values()))
-    chosen = rng.sample(sites, min(2, len(sites)))
-    pool = [b for b in sorted(state.site_of) if state.site_of[b] in chosen]
-    if not pool:
-        return False
-    taken = rng.sample(pool, min(len(pool), rng.randint(2, _MAX_REBUILT)))
-    saved = (dict(state.site_of), dict(state.residual), dict(state.count))
-    for b in taken:
-        state.remove(b)
-    taken.sort(key=lambda b: _rebuild_priority(state.blocks[b], rng))
-    if all(_place_best(state, b) for b in taken):
+    saved = _snapshot(state)
+    taken = _recreate(state, rng)
+    if taken is not None:
         for b in taken:
             _relocate(state, b)
         if problem.score(_assignment(state))[0] <= before[0] + _TOLERANCE:
             return True
-    state.site_of, state.residual = saved[0], saved[1]
-    state.count = defaultdict(int, saved[2])
+    _restore(state, saved)
     return False
+
+
+_Snapshot = tuple[dict[int, str], dict[tuple[str, str], float], dict[str, int]]
+
+
+def _snapshot(state: _State) -> _Snapshot:
+    return dict(state.site_of), dict(state.residual), dict(state.count)
+
+
+def _restore(state: _State, saved: _Snapshot) -> None:
+    state.site_of, state.residual = dict(saved[0]), dict(saved[1])
+    state.count = defaultdict(int, saved[2])
+
+
+def _recreate(state: _State, rng: random.Random) -> list[int] | None:
+    """Take 2 to ``_MAX_REBUILT`` blocks out of two random sites and put them back greedily
+    (most constrained, then largest first); the blocks moved, or ``None`` (the state partly
+    rebuilt: restore it) if one fits nowhere."""
+    sites = sorted(set(state.site_of.values()))
+    chosen = rng.sample(sites, min(2, len(sites)))
+    pool = [b for b in sorted(state.site_of) if state.site_of[b] in chosen]
+    if not pool:
+        return None
+    taken = rng.sample(pool, min(len(pool), rng.randint(2, _MAX_REBUILT)))
+    for b in taken:
+        state.remove(b)
+    taken.sort(key=lambda b: _rebuild_priority(state.blocks[b], rng))
+    return taken if all(_place_best(state, b) for b in taken) else None
+
+
+def _adds_up(problem: Problem) -> bool:
+    """True for the objectives whose change is the sum of the blocks' changes."""
+    return problem.request.objective not in (Objective.MIN_SPREAD, Objective.MAX_SPREAD)
+
+
+def _iterated_descent(
+    state: _State, best: dict[str, str], rng: random.Random, deadline: float, stall: int
+) -> dict[str, str]:
+    """Iterated local search from ``best`` (held by ``state``): rebuild part of two sites
+    (:func:`_recreate`), descend (:class:`Descent`), keep the result if it is not worse
+    than the current placement, else go back; the best placement seen is returned. Stops
+    at the deadline or after ``stall`` rounds in a row without a new best."""
+    problem = state.problem
+    current = best_score = problem.score(best)
+    since_better = 0
+    while time.monotonic() < deadline and since_better < stall:
+        since_better += 1
+        saved = _snapshot(state)
+        if _recreate(state, rng) is not None:
+            Descent(state).run(deadline)
+            found = _assignment(state)
+            score = problem.score(found)
+            if score < best_score:
+                best, best_score, since_better = found, score, 0
+            if score[0] <= current[0] + _TOLERANCE:
+                current = score
+                continue
+        _restore(state, saved)
+    return best
 
 
 def _rebuild_priority(block: _Block, rng: random.Random) -> tuple[int, float]:
@@ -463,7 +515,7 @@ def _improve(state: _State, rng: random.Random, deadline: float) -> None:
     The cost and core-use objectives add up block by block: :class:`Descent` scores every
     relocation, swap and ejection of a block at once, and the moves of linked pairs run
     when it is stuck. The spread objectives use the moves below one at a time."""
-    if state.problem.request.objective not in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
+    if _adds_up(state.problem):
         descent = Descent(state)
         while descent.run(deadline) or _pair_round(state, deadline):
             descent = Descent(state)
