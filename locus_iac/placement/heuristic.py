@@ -55,6 +55,7 @@ _LNS_STALL = 30  # neighbourhoods in a row without improvement before stopping
 _LNS_GROW = 10  # neighbourhoods in a row without improvement before one more site is freed
 _RINS_FUNCTIONS = 150  # at most this many functions freed by the relaxation's neighbourhood
 _LNS_ROUND_SECONDS = 2.0  # time limit of one neighbourhood's MILP
+_ILS_STALL = 60  # iterated descent: rounds in a row without a new best before stopping
 
 
 @dataclass
@@ -213,7 +214,7 @@ def solve_heuristic(
     if state is None:
         return best
     if _adds_up(problem):
-        return _iterated_descent(state, best, rng, deadline, min(stall, rebuilds))
+        return _iterated_descent(state, best, rng, deadline, min(_ILS_STALL, stall, rebuilds))
     since_better = 0
     for _ in range(rebuilds):
         if time.monotonic() > deadline or since_better >= stall:
