@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from multiprocessing import forkserver, spawn
 from multiprocessing.process import BaseProcess
@@ -113,7 +114,6 @@ def prestart(settings: LcmSettings, runner: RunnerFactory) -> None:
     operation does not wait for its imports; nothing to do for ``exec``."""
     if settings.start_method == "forkserver":
         _forkserver(settings, runner)
-        forkserver.ensure_running()
 
 
 def database_modules(database_url: str) -> tuple[str, ...]:
@@ -147,7 +147,32 @@ def _forkserver(
             "locus_iac.lcm.prefork",
         ]
     )
+    _start_without_cwd_on_path()
     return context
+
+
+_SAFE_PATH_LOCK = threading.Lock()
+
+
+def _start_without_cwd_on_path() -> None:
+    """Start the process that forks workers (when it is not running) with ``PYTHONSAFEPATH``.
+
+    ``multiprocessing`` starts it as ``python -c ...``, which puts the current folder first on
+    ``sys.path``, and on Python 3.11 it never applies the server's own ``sys.path`` there. Run
+    from a folder holding another ``locus_iac`` (a second checkout, the benchmarks' baseline
+    tree), every worker imported that one instead of the server's. The variable is set only
+    while the process starts: the workers get the server's environment (``_forked_worker``).
+    """
+    with _SAFE_PATH_LOCK:
+        previous = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            forkserver.ensure_running()
+        finally:
+            if previous is None:
+                os.environ.pop("PYTHONSAFEPATH", None)
+            else:
+                os.environ["PYTHONSAFEPATH"] = previous
 
 
 def _forked_worker(

@@ -107,3 +107,63 @@ def test_a_main_script_importing_a_module_beside_it_still_runs_once(tmp_path: Pa
     )
     runs = [line.split() for line in log.read_text().splitlines()]
     assert [name for name, _ in runs] == ["__main__", "__mp_main__"], runs
+
+
+DECOY = """
+import os
+
+with open(os.environ["RUNS_LOG"], "a") as log:
+    log.write("decoy imported\\n")
+raise ImportError("the decoy locus_iac of the current folder")
+"""
+
+WHERE = """
+import multiprocessing
+import os
+import sys
+
+
+def where() -> None:
+    import locus_iac
+
+    with open(os.environ["RUNS_LOG"], "a") as log:
+        log.write(f"worker {locus_iac.__file__}\\n")
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    from locus_iac.lcm import launch
+    from locus_iac.lcm.runner import PRODUCT_RUNNER, RunnerFactory
+    from locus_iac.lcm.settings import LcmSettings
+
+    settings = LcmSettings(database_url="sqlite://", data_dir=Path(sys.argv[1]))
+    launch.prestart(settings, RunnerFactory(PRODUCT_RUNNER.build, PRODUCT_RUNNER.worker))
+    worker = multiprocessing.get_context("forkserver").Process(target=where)
+    worker.start()
+    worker.join()
+    assert worker.exitcode == 0
+    assert "PYTHONSAFEPATH" not in os.environ
+"""
+
+
+def test_workers_never_import_the_package_of_the_current_folder(tmp_path: Path) -> None:
+    """``python -c`` (how the fork server starts) puts the current folder first on its path:
+    run from a folder holding another ``locus_iac``, every worker imported that one."""
+    import locus_iac
+
+    decoy = tmp_path / "cwd" / "locus_iac"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text(DECOY)
+    script = tmp_path / "server.py"
+    script.write_text(WHERE)
+    log = tmp_path / "runs.log"
+    env = {"RUNS_LOG": str(log), "PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, str(script), str(tmp_path)],
+        env=env,
+        check=True,
+        timeout=60,
+        cwd=decoy.parent,
+    )
+    assert log.read_text().splitlines() == [f"worker {locus_iac.__file__}"]
