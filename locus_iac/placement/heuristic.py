@@ -23,8 +23,13 @@ Functions tied by affinity are placed together as one *block*. Blocks are placed
 most constrained first (fewest allowed sites, then largest demand), each at the feasible site
 that worsens the objective least; a failed construction is retried with perturbed orders.
 Local search then relocates blocks and swaps pairs of blocks while the objective (then the
-total cost) improves. Last, the best placement is repeatedly partly taken apart and rebuilt
-(ruin and recreate). Every step respects every constraint; there is no optimality proof.
+total cost) improves; for the cost and core-use objectives, whose changes add up block by
+block, :class:`~locus_iac.placement.descent.Descent` scores every relocation, swap and
+ejection of a block at once with numpy (1000 x 50: the Python rounds it replaces took most
+of the 10 s and left the greedy's 8 % / 26 % gaps; now about 2 % / 9 %). Last, the best
+placement is repeatedly partly taken apart and rebuilt (ruin and recreate; for those
+objectives each rebuild is followed by a descent: iterated local search). Every step
+respects every constraint; there is no optimality proof.
 """
 
 from __future__ import annotations
