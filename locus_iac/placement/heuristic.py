@@ -519,12 +519,11 @@ def _improve(state: _State, rng: random.Random, deadline: float) -> None:
     """Local search to a local optimum (or the deadline).
 
     The cost and core-use objectives add up block by block: :class:`Descent` scores every
-    relocation, swap and ejection of a block at once, and the moves of linked pairs run
-    when it is stuck. The spread objectives use the moves below one at a time."""
+    move of a block at once (its moves include those of linked pairs, so ``_pair_round``
+    is not needed there: at 1000 x 50 it found nothing in 0.2-0.3 s a call). The spread
+    objectives use the moves below one at a time."""
     if _adds_up(state.problem):
-        descent = Descent(state)
-        while descent.run(deadline) or _pair_round(state, deadline):
-            descent = Descent(state)
+        Descent(state).run(deadline)
         return
     order = list(range(len(state.blocks)))
     improved = True
