@@ -26,7 +26,7 @@ Local search then relocates blocks and swaps pairs of blocks while the objective
 total cost) improves; for the cost and core-use objectives, whose changes add up block by
 block, :class:`~locus_iac.placement.descent.Descent` scores every relocation, swap and
 ejection of a block at once with numpy (1000 x 50: the Python rounds it replaces took most
-of the 10 s and left the greedy's 8 % / 26 % gaps; now about 2 % / 9 %). Last, the best
+of the 10 s and left the greedy's 8 % / 26 % gaps; now about 2 % / 7 %). Last, the best
 placement is repeatedly partly taken apart and rebuilt (ruin and recreate; for those
 objectives each rebuild is followed by a descent: iterated local search). Every step
 respects every constraint; there is no optimality proof.
