@@ -40,6 +40,7 @@ from locus_iac.engine import EngineSettings, StackDriver, StackEngine
 from locus_iac.errors import Issue, LocusError, NotFound, ValidationError
 from locus_iac.infra import NsSpec, build_ns, resolve_ns
 from locus_iac.lcm.day12 import instance_key, run_day1, run_day2, run_terminate
+from locus_iac.lcm.helm_records import release_pending_of
 from locus_iac.lcm.inputs import build_spec
 from locus_iac.lcm.placing import place_and_report
 from locus_iac.lcm.requests import (
@@ -92,6 +93,8 @@ class StackRunner:
         """preview (its summary kept on the occurrence; skipped with ``preview=False``) then
         up; returns the public outputs."""
         program: Callable[[], None] = lambda: _declare(spec)  # noqa: E731
+        if job.attempt > 1:  # a retry: an upgrade its dead worker left pending blocks Helm
+            _release_pending_helm_records(spec)
         if preview:
             report.engine_run("preview")
             planned = self._engine.preview(
@@ -247,6 +250,15 @@ class StackRunner:
             return
         if dropped:
             log.warning("NS instance %s: %d pending operation(s) cleared", ns_instance_id, dropped)
+
+
+def _release_pending_helm_records(spec: NsSpec) -> None:
+    """Best effort (:mod:`locus_iac.lcm.helm_records`): when the cluster cannot be asked, the
+    engine run that follows reports what is wrong."""
+    try:
+        release_pending_of(spec)
+    except Exception as exc:
+        log.warning("pending Helm records not checked: %s", type(exc).__name__)
 
 
 def _declare(spec: NsSpec) -> None:
