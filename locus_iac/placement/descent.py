@@ -339,7 +339,9 @@ class BlockArrays:
             for site in block.domain:
                 objective[b, index[site]] = share(block, site)
                 total[b, index[site]] = block.cost[site]
-        applies = np.array([[problem.capacity_applies(s, r) for r in RESOURCE_FIELDS] for s in sites])
+        applies = np.array(
+            [[problem.capacity_applies(s, r) for r in RESOURCE_FIELDS] for s in sites]
+        )
         return cls(demand, objective, total, applies)
 
 

@@ -1,14 +1,17 @@
-"""Capacity prices for the heuristic: Lagrangian multipliers of the capacity constraints.
+"""Prices for the heuristic: Lagrangian multipliers of the capacity and latency rows.
 
 Where one resource binds at the good sites (storage at the core OpenStack sites, pods at
 the core Kubernetes ones) the greedy fills them by cost alone and leaves them full on that
 resource with the others free; the best packing puts there the blocks that save the most
 per unit of the scarce resource. Relaxing the capacity constraints with a price per site
-and resource, each block on its own goes to the site where its cost plus the price of
-what it uses there is lowest (the Lagrangian relaxation, whose best bound is the LP
-bound without the latency and anti-affinity rows); subgradient ascent finds prices at
+and resource (and each latency row with a price per link and site), each block on its own
+goes to the site where its cost plus the prices it pays there is lowest (the Lagrangian
+relaxation, whose best bound is at most the LP bound); subgradient ascent finds prices at
 which these choices nearly fit. The heuristic then builds a placement from the priced
-costs (:func:`priced_order`, :func:`priced_sites`) and improves it on the true objective.
+costs (:func:`construct_priced`) and improves it on the true objective. At 1000 functions
+x 50 sites the latency prices matter: with capacity prices alone the placement after the
+descent was 1.0-1.3 % / 4.5-6.7 % above HiGHS's best (min-total-cost / min-edge-cost),
+with both 0.6 % / 1.3 %.
 
 Capacities are taken relative (use / capacity <= 1) so that resources of different units
 get comparable steps. Deterministic: plain numpy, no randomness.
@@ -87,12 +90,12 @@ def capacity_prices(
     share = np.where(counted[None, :, :], share, 0.0)
     cost = np.where(np.any(share > 1.0 + EPSILON, axis=2), np.inf, cost)
     rows = np.arange(n)
-    relative = np.zeros(capacity.shape)
     if links is None:
         links = Links(np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros((0, m, m), bool))
     near = links.near.astype(np.float64)
     count = len(links.first)
     ends = np.arange(count)
+    relative = np.zeros(capacity.shape)
     ahead = np.zeros((count, m))  # first end at s needs the second near s
     behind = np.zeros((count, m))  # second end at t needs the first near t
     best = Prices(cost, -np.inf, 0)
@@ -160,7 +163,9 @@ def _links(state: _State) -> Links:
     latency = np.array(
         [[problem.catalog.latency(s, t) if s != t else 0.0 for t in sites] for s in sites]
     )
-    pairs = [(a, b, bound) for a, peers in sorted(state.links.items()) for b, bound in peers if a < b]
+    pairs = [
+        (a, b, bound) for a, peers in sorted(state.links.items()) for b, bound in peers if a < b
+    ]
     return Links(
         np.array([a for a, _, _ in pairs], np.intp),
         np.array([b for _, b, _ in pairs], np.intp),
@@ -171,11 +176,15 @@ def _links(state: _State) -> Links:
 
 
 def construct_priced(
-    state: _State, upper: dict[str, str], rng: random.Random, deadline: float
-) -> bool:
+    state: _State,
+    upper: dict[str, str],
+    rng: random.Random,
+    deadline: float,
+) -> tuple[bool, Prices]:
     """Place every block of the empty ``state`` at its cheapest site by the priced costs,
     most to lose first (:func:`priced_order`) with the heuristic's construction (links
-    followed, one step of lookahead); False at a dead end or at the deadline.
+    followed, one step of lookahead); False at a dead end or at the deadline. Also the
+    prices used.
 
     The prices come from :func:`capacity_prices` with ``upper`` (a complete placement) as
     the target; they run for at most half the time left."""
@@ -203,12 +212,14 @@ def construct_priced(
     priced = prices.priced
     single = np.array([len(block.domain) == 1 for block in state.blocks])
     state.priced = [
-        {s: float(priced[b, index[s]]) for s in block.domain} for b, block in enumerate(state.blocks)
+        {s: float(priced[b, index[s]]) for s in block.domain}
+        for b, block in enumerate(state.blocks)
     ]
     try:
-        return _construct(
+        done = _construct(
             state, rng, perturb=False, deadline=deadline, order=priced_order(priced, single)
         )
+        return done, prices
     finally:
         state.priced = None
         state.ranked.clear()
