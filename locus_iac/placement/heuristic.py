@@ -15,9 +15,17 @@ at a few random sites, and lets the MILP re-place them (``milp.Relaxation``). Up
 built in ~0.5 s now (arrays passed to HiGHS), but
 the dive is not cheap: 45-93 warm LP re-solves took 8-28 s on a loaded 2-core machine
 (session 8), and ended in a dead end, far over its 3 s share of a 10 s budget; there
-``place`` runs HiGHS from the heuristic's answer instead (see ``solve``). Without a
-relaxation answer (spread objectives, larger problems, no answer in time) it works as
-follows.
+``place`` runs HiGHS from the heuristic's answer instead (see ``solve``).
+
+Above that size (or when the dive reaches a dead end) the cost and core-use objectives
+start from a greedy placement rebuilt on Lagrangian prices of the capacity and latency
+rows (``prices``: the greedy by cost alone left the core sites full on storage or pods
+with CPU and memory free) and improved by the descent; the MILP neighbourhoods then run
+on the relaxation restricted to each function's likeliest sites by those prices
+(``milp.restricted_relaxation``, about 6,000 columns at 1000 x 50 instead of 50,000).
+1000 x 50 in 10 s at load ~10: 0.41 % / 0.67 % above HiGHS's best (min-total-cost /
+min-edge-cost), was 1.76 % / 6.96 % at load ~2.5 (session 9). Without any of this
+(spread objectives, a greedy dead end) it works as follows.
 
 Functions tied by affinity are placed together as one *block*. Blocks are placed greedily,
 most constrained first (fewest allowed sites, then largest demand), each at the feasible site
@@ -89,7 +97,7 @@ class _State:
     count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     ranked: dict[int, list[tuple[Move, str]]] = field(default_factory=dict)
     cached_arrays: BlockArrays | None = None
-    priced: list[dict[str, float]] | None = None  # per block and site: cost with capacity prices
+    priced: list[dict[str, float]] | None = None  # per block and site: cost with its prices
 
     def arrays(self) -> BlockArrays:
         """The blocks as arrays (built once per state)."""
@@ -179,7 +187,10 @@ def solve_heuristic(
 
     With ``relaxation`` (a cost or core-use objective, at most ``_RELAXATION_PAIRS``
     block-site pairs) the first placement comes from the LP relaxation (see the module
-    doc), and the best placement is then improved by MILP neighbourhoods.
+    doc), and the best placement is then improved by MILP neighbourhoods. Above that size,
+    or without a dive placement, those objectives start from the priced construction
+    (:func:`_priced_start`), and with ``relaxation`` the neighbourhoods run on the
+    relaxation restricted to the likeliest sites (:func:`_likely_sites`).
     After the first complete placement, up to ``restarts`` more constructions from
     perturbed orders (each improved by local search) run within the first half of the time
     left, and the best placement is kept. The rest of the time goes to up to ``rebuilds``
