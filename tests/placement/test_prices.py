@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import cast
 
 import numpy as np
 import pytest
@@ -134,3 +135,54 @@ def test_above_the_relaxation_size_the_heuristic_uses_the_prices_and_the_restric
     assert violations(problem, found) == []
     assert len(calls) == 1
     assert calls[0] <= heuristic._LIKELY_SITES + 1
+
+
+class _Draws:
+    """A stand-in for a relaxation whose neighbourhood is drawn: every function disagrees
+    with it, and only the second re-optimisation improves (``f0`` moves to "better")."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.problem = self
+
+    def score(self, assignment: dict[str, str]) -> tuple[float, float]:
+        return (0.0 if assignment["f0"] == "better" else 1.0), 0.0
+
+    def disagreeing(self, assignment: dict[str, str]) -> list[str]:
+        return ["f0", "f1", "f2"]
+
+    def reoptimise(
+        self, assignment: dict[str, str], free: set[str], time_limit: float
+    ) -> dict[str, str] | None:
+        self.calls += 1
+        return {**assignment, "f0": "better"} if self.calls == 2 else None
+
+
+def test_a_drawn_relaxation_neighbourhood_is_drawn_again_after_a_miss(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(heuristic, "_RINS_FUNCTIONS", 2)  # 3 disagree: a draw of 2
+    draws = _Draws()
+    start = {"f0": "worse", "f1": "a", "f2": "b"}
+
+    found = heuristic._relaxation_induced(
+        cast(Relaxation, draws), start, random.Random(0), until=math.inf
+    )
+
+    assert found == {"f0": "better", "f1": "a", "f2": "b"}
+    assert draws.calls == 2 + heuristic._RINS_MISSES  # gives up after that many misses
+
+
+def test_an_undrawn_relaxation_neighbourhood_is_not_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(heuristic, "_RINS_FUNCTIONS", 3)  # all 3 freed: the same each time
+    draws = _Draws()
+    start = {"f0": "worse", "f1": "a", "f2": "b"}
+
+    found = heuristic._relaxation_induced(
+        cast(Relaxation, draws), start, random.Random(0), until=math.inf
+    )
+
+    assert found == start
+    assert draws.calls == 1
