@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from locus_iac.placement.model import Objective
-from locus_iac.placement.problem import EPSILON
+from locus_iac.placement.problem import EPSILON, Problem
 from locus_iac.sites import RESOURCE_FIELDS
 
 if TYPE_CHECKING:
@@ -53,21 +54,10 @@ class Descent:
         self.state = state
         self.sites = list(problem.sites)
         index = {s: i for i, s in enumerate(self.sites)}
-        blocks = state.blocks
-        n, m, k = len(blocks), len(self.sites), len(RESOURCE_FIELDS)
-        self.demand = np.zeros((n, k))
-        self.objective = np.full((n, m), np.inf)
-        self.total = np.full((n, m), np.inf)
-        share = _objective_share(problem.request.objective)
-        for b, block in enumerate(blocks):
-            for r, resource in enumerate(RESOURCE_FIELDS):
-                self.demand[b, r] = block.demand.get(resource, 0.0)
-            for site in block.domain:
-                self.objective[b, index[site]] = share(block, site)
-                self.total[b, index[site]] = block.cost[site]
-        self.applies = np.array(
-            [[problem.capacity_applies(s, r) for r in RESOURCE_FIELDS] for s in self.sites]
-        )
+        arrays = state.arrays()
+        self.demand, self.objective, self.total = arrays.demand, arrays.objective, arrays.total
+        self.applies = arrays.applies
+        n, m, k = len(state.blocks), len(self.sites), len(RESOURCE_FIELDS)
         self.residual = np.zeros((m, k))
         self.latency = np.array(
             [
@@ -321,6 +311,38 @@ class Descent:
                 self.state.residual[site, resource] if self.applies[i, r] else np.inf
             )
         self._onward = None
+
+
+@dataclass(frozen=True)
+class BlockArrays:
+    """A state's blocks as arrays: ``demand`` block x resource; ``objective`` (its
+    minimised share) and ``total`` (hourly cost) block x site, ``inf`` outside the block's
+    domain; ``applies`` site x resource (False: the resource is not counted there)."""
+
+    demand: Floats
+    objective: Floats
+    total: Floats
+    applies: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, problem: Problem, blocks: list[_Block]) -> BlockArrays:
+        sites = list(problem.sites)
+        index = {s: i for i, s in enumerate(sites)}
+        n, m, k = len(blocks), len(sites), len(RESOURCE_FIELDS)
+        demand = np.zeros((n, k))
+        objective = np.full((n, m), np.inf)
+        total = np.full((n, m), np.inf)
+        share = _objective_share(problem.request.objective)
+        for b, block in enumerate(blocks):
+            for r, resource in enumerate(RESOURCE_FIELDS):
+                demand[b, r] = block.demand.get(resource, 0.0)
+            for site in block.domain:
+                objective[b, index[site]] = share(block, site)
+                total[b, index[site]] = block.cost[site]
+        applies = np.array(
+            [[problem.capacity_applies(s, r) for r in RESOURCE_FIELDS] for s in sites]
+        )
+        return cls(demand, objective, total, applies)
 
 
 def _objective_share(objective: Objective) -> Callable[[_Block, str], float]:

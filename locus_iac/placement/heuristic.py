@@ -15,9 +15,17 @@ at a few random sites, and lets the MILP re-place them (``milp.Relaxation``). Up
 built in ~0.5 s now (arrays passed to HiGHS), but
 the dive is not cheap: 45-93 warm LP re-solves took 8-28 s on a loaded 2-core machine
 (session 8), and ended in a dead end, far over its 3 s share of a 10 s budget; there
-``place`` runs HiGHS from the heuristic's answer instead (see ``solve``). Without a
-relaxation answer (spread objectives, larger problems, no answer in time) it works as
-follows.
+``place`` runs HiGHS from the heuristic's answer instead (see ``solve``).
+
+Above that size (or when the dive reaches a dead end) the cost and core-use objectives
+start from a greedy placement rebuilt on Lagrangian prices of the capacity and latency
+rows (``prices``: the greedy by cost alone left the core sites full on storage or pods
+with CPU and memory free) and improved by the descent; the MILP neighbourhoods then run
+on the relaxation restricted to each function's likeliest sites by those prices
+(``milp.restricted_relaxation``, about 6,000 columns at 1000 x 50 instead of 50,000).
+1000 x 50 in 10 s at load ~10: 0.41 % / 0.67 % above HiGHS's best (min-total-cost /
+min-edge-cost), was 1.76 % / 6.96 % at load ~2.5 (session 9). Without any of this
+(spread objectives, a greedy dead end) it works as follows.
 
 Functions tied by affinity are placed together as one *block*. Blocks are placed greedily,
 most constrained first (fewest allowed sites, then largest demand), each at the feasible site
@@ -40,9 +48,12 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
-from locus_iac.placement.descent import Descent
-from locus_iac.placement.milp import Relaxation, relaxation_dive
+import numpy as np
+
+from locus_iac.placement.descent import BlockArrays, Descent
+from locus_iac.placement.milp import Relaxation, relaxation_dive, restricted_relaxation
 from locus_iac.placement.model import Objective
+from locus_iac.placement.prices import Prices, construct_priced
 from locus_iac.placement.problem import EPSILON, Problem
 from locus_iac.sites import RESOURCE_FIELDS
 
@@ -53,13 +64,20 @@ _TOLERANCE = 1e-9
 _MAX_REBUILT = 16  # blocks taken out by one rebuild round
 _RELAXATION_SHARE = 0.3  # of the time limit, at most, for the LP relaxation and its dive
 _RELAXATION_PAIRS = 20_000  # block-site pairs, at most, for the relaxation (see module doc)
+_RESTRICTED_SHARE = 0.5  # of the time left, at most, for the restricted relaxation's LP
+# (1000 x 50 at load ~10: 1.3-1.4 s with 5-6 s left; without it no neighbourhood runs)
 _LNS_SITES = 3  # sites whose functions one neighbourhood frees
 _LNS_FUNCTIONS = 60  # at most this many functions freed at once
 _LNS_MORE_FUNCTIONS = 40  # ... plus this many for each site added (see _LNS_GROW)
 _LNS_STALL = 30  # neighbourhoods in a row without improvement before stopping
 _LNS_GROW = 10  # neighbourhoods in a row without improvement before one more site is freed
 _RINS_FUNCTIONS = 150  # at most this many functions freed by the relaxation's neighbourhood
+_RINS_MISSES = 4  # draws of that many in a row that find nothing before giving up
 _LNS_ROUND_SECONDS = 2.0  # time limit of one neighbourhood's MILP
+_LIKELY_SITES = 6  # per block, sites in the restricted relaxation (see _likely_sites)
+_LNS_SHARE = 0.5  # of the time left, at most, for the MILP neighbourhoods
+_RESTRICTED_LNS_SHARE = 0.8  # ... on a restricted relaxation (1000 x 50: the draws of its
+# neighbourhood gained 0.55 % in 2.2 s where the iterated descent after them gained 0.1 %)
 _ILS_STALL = 60  # iterated descent: rounds in a row without a new best before stopping
 
 
@@ -84,6 +102,14 @@ class _State:
     site_of: dict[int, str] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     ranked: dict[int, list[tuple[Move, str]]] = field(default_factory=dict)
+    cached_arrays: BlockArrays | None = None
+    priced: list[dict[str, float]] | None = None  # per block and site: cost with its prices
+
+    def arrays(self) -> BlockArrays:
+        """The blocks as arrays (built once per state)."""
+        if self.cached_arrays is None:
+            self.cached_arrays = BlockArrays.of(self.problem, self.blocks)
+        return self.cached_arrays
 
     def cheapest_start(self, b: int) -> Move | None:
         """The best change placing the unplaced block ``b`` at a site where it fits can make
@@ -132,9 +158,13 @@ class _State:
         return site
 
     def delta(self, b: int, old: str | None, new: str) -> Move:
-        """Change of (oriented objective, total cost) when block ``b`` goes old -> new."""
+        """Change of (oriented objective, total cost) when block ``b`` goes old -> new
+        (with ``priced`` set: of (priced cost, total cost))."""
         block = self.blocks[b]
         cost = block.cost[new] - (block.cost[old] if old else 0.0)
+        if self.priced is not None:
+            row = self.priced[b]
+            return row[new] - (row[old] if old else 0.0), cost
         objective = self.problem.request.objective
         if objective is Objective.MIN_TOTAL_COST:
             return cost, cost
@@ -163,7 +193,10 @@ def solve_heuristic(
 
     With ``relaxation`` (a cost or core-use objective, at most ``_RELAXATION_PAIRS``
     block-site pairs) the first placement comes from the LP relaxation (see the module
-    doc), and the best placement is then improved by MILP neighbourhoods.
+    doc), and the best placement is then improved by MILP neighbourhoods. Above that size,
+    or without a dive placement, those objectives start from the priced construction
+    (:func:`_priced_start`), and with ``relaxation`` the neighbourhoods run on the
+    relaxation restricted to the likeliest sites (:func:`_likely_sites`).
     After the first complete placement, up to ``restarts`` more constructions from
     perturbed orders (each improved by local search) run within the first half of the time
     left, and the best placement is kept. The rest of the time goes to up to ``rebuilds``
@@ -197,6 +230,16 @@ def solve_heuristic(
             best = _assignment(state)
             solutions = 1
             explore_until = time.monotonic()  # the greedy restarts rarely beat this start
+    if best is None and _adds_up(problem):
+        started_priced = _priced_start(problem, blocks, member_of, rng, deadline)
+        if started_priced is not None:
+            best, prices = started_priced
+            solutions = 1
+            explore_until = now = time.monotonic()  # a greedy restart costs a whole descent
+            if relaxation and relaxed is None and prices is not None:
+                likely = _likely_sites(problem, blocks, prices, best)
+                share = (deadline - now) * _RESTRICTED_SHARE
+                relaxed = restricted_relaxation(problem, likely, time_limit=share)
     while attempt < max_attempts and solutions <= restarts and time.monotonic() < explore_until:
         state = _new_state(problem, blocks, member_of)
         if state is None:
@@ -214,7 +257,8 @@ def solve_heuristic(
         log.info("heuristic found no placement (%d constructions tried)", attempt)
         return None
     if relaxed is not None:
-        best = _neighbourhoods(relaxed, best, rng, deadline)
+        share = _LNS_SHARE if relaxed.placement is not None else _RESTRICTED_LNS_SHARE
+        best = _neighbourhoods(relaxed, best, rng, deadline, share)
     state = _state_of(problem, blocks, member_of, best)
     if state is None:
         return best
@@ -232,8 +276,55 @@ def solve_heuristic(
     return best
 
 
+def _priced_start(
+    problem: Problem,
+    blocks: list[_Block],
+    member_of: dict[str, int],
+    rng: random.Random,
+    deadline: float,
+) -> tuple[dict[str, str], Prices | None] | None:
+    """The greedy's placement rebuilt with capacity and latency prices
+    (:func:`construct_priced`), improved by the descent, and the prices (``None`` if the
+    priced construction reached a dead end: then the greedy's placement, improved);
+    ``None`` if the greedy reaches a dead end.
+
+    The greedy fills the good sites by cost alone and leaves them full on one resource;
+    the priced construction puts there the blocks worth most per unit of the scarce
+    resource (1000 x 50, after the descent: min-total-cost 6.3 % -> 0.6 % above HiGHS's
+    best, min-edge-cost 24 % -> 1.3 %; the descent takes a third of the time)."""
+    state = _new_state(problem, blocks, member_of)
+    if state is None or not _construct(state, rng, perturb=False, deadline=deadline):
+        return None
+    greedy = _assignment(state)
+    priced = _new_state(problem, blocks, member_of)
+    prices: Prices | None = None
+    if priced is not None:
+        built, prices = construct_priced(priced, greedy, rng, deadline)
+        if built:
+            state = priced
+        else:
+            prices = None
+    _improve(state, rng, deadline)
+    return _assignment(state), prices
+
+
+def _likely_sites(
+    problem: Problem, blocks: list[_Block], prices: Prices, placement: dict[str, str]
+) -> dict[str, frozenset[str]]:
+    """Per function, the ``_LIKELY_SITES`` sites where its block is cheapest by ``prices``,
+    and its site in ``placement``."""
+    sites = list(problem.sites)
+    cheapest = np.argsort(prices.priced, axis=1, kind="stable")[:, :_LIKELY_SITES]
+    likely: dict[str, frozenset[str]] = {}
+    for b, block in enumerate(blocks):
+        chosen = {sites[int(i)] for i in cheapest[b] if np.isfinite(prices.priced[b, i])}
+        for f in block.members:
+            likely[f] = frozenset(chosen | {placement[f]})
+    return likely
+
+
 def _neighbourhoods(
-    relaxed: Relaxation, start: dict[str, str], rng: random.Random, deadline: float
+    relaxed: Relaxation, start: dict[str, str], rng: random.Random, deadline: float, share: float
 ) -> dict[str, str]:
     """Large-neighbourhood search: free the functions at a few random sites and let the MILP
     place them optimally with every other function where it is; keep improvements.
@@ -241,12 +332,12 @@ def _neighbourhoods(
     First, and after each improvement, the relaxation's own neighbourhood (see
     :func:`_relaxation_induced`). One more site, and ``_LNS_MORE_FUNCTIONS`` more functions,
     are freed after every ``_LNS_GROW`` rounds in a row without improvement.
-    Runs for at most half the time left and stops after ``_LNS_STALL`` such rounds. Single
+    Runs for at most ``share`` of the time left and stops after ``_LNS_STALL`` such rounds. Single
     moves, swaps and greedy rebuilds stall where several sites must be packed full on
     several resources at once (min-edge-cost); the MILP does not.
     """
     problem = relaxed.problem
-    until = time.monotonic() + (deadline - time.monotonic()) / 2
+    until = time.monotonic() + (deadline - time.monotonic()) * share
     best, since_better = _relaxation_induced(relaxed, start, rng, until), 0
     sites = list(problem.sites)
     while since_better < _LNS_STALL and (left := until - time.monotonic()) > 0:
@@ -267,23 +358,31 @@ def _relaxation_induced(
     relaxed: Relaxation, start: dict[str, str], rng: random.Random, until: float
 ) -> dict[str, str]:
     """``start`` improved by freeing the functions it places where the LP relaxation does
-    not place them whole (at most ``_RINS_FUNCTIONS``, drawn at random), while that improves.
+    not place them whole (at most ``_RINS_FUNCTIONS``, drawn at random), while that improves
+    (a draw is retried up to ``_RINS_MISSES`` times in a row).
 
     The relaxation sees every site at once: at min-edge-cost the placements that beat the
     site neighbourhoods' move functions among all the core sites together, and these are
-    the functions it places differently (300 x 20: 89 of 300, optimal in 0.4 s).
+    the functions it places differently (300 x 20: 89 of 300, optimal in 0.4 s). At 1000 x
+    50 about 500 disagree with the restricted relaxation; a draw of 150 that does not
+    improve is often followed by one that does (1000 x 50, min-edge-cost: 1.32 % -> 0.71 %
+    in six draws, three of which found nothing).
     """
-    best = start
+    best, misses = start, 0
     while (left := until - time.monotonic()) > 0:
         free = relaxed.disagreeing(best)
         if not free:
             break
-        if len(free) > _RINS_FUNCTIONS:
+        drawn = len(free) > _RINS_FUNCTIONS
+        if drawn:
             free = rng.sample(free, _RINS_FUNCTIONS)
         found = relaxed.reoptimise(best, set(free), min(left, _LNS_ROUND_SECONDS))
         if found is None or not relaxed.problem.score(found) < relaxed.problem.score(best):
-            break
-        best = found
+            misses += 1
+            if not drawn or misses >= _RINS_MISSES:
+                break
+            continue
+        best, misses = found, 0
     return best
 
 
@@ -445,12 +544,19 @@ def _new_state(problem: Problem, blocks: list[_Block], member_of: dict[str, int]
     return _State(problem, blocks, residual, links, apart)
 
 
-def _construct(state: _State, rng: random.Random, *, perturb: bool, deadline: float) -> bool:
+def _construct(
+    state: _State,
+    rng: random.Random,
+    *,
+    perturb: bool,
+    deadline: float,
+    order: list[int] | None = None,
+) -> bool:
     """Place every block; False at a dead end (or when time is up).
 
-    Blocks with one allowed site go first; then, from the most constrained block left, the
-    construction follows the links breadth-first, so that a block is placed next to the
-    peers it was just linked to rather than between two far-apart ones.
+    Blocks with one allowed site go first; then, from the most constrained block left (or
+    in ``order``), the construction follows the links breadth-first, so that a block is
+    placed next to the peers it was just linked to rather than between two far-apart ones.
     """
 
     def priority(b: int) -> tuple[float, float]:
@@ -458,7 +564,7 @@ def _construct(state: _State, rng: random.Random, *, perturb: bool, deadline: fl
         noise = rng.random() * 2 if perturb else 0.0
         return (len(block.domain) + noise, -block.size * (1 + noise))
 
-    roots = sorted(range(len(state.blocks)), key=priority)
+    roots = sorted(range(len(state.blocks)), key=priority) if order is None else order
     fixed = [b for b in roots if len(state.blocks[b].domain) == 1]
     queue: deque[int] = deque()
     for root in fixed + roots:

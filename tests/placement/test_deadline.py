@@ -8,17 +8,20 @@ import random
 import numpy as np
 import pytest
 
+import locus_iac.placement.solve as solve_module
 from locus_iac.placement import (
     Objective,
     PlacementNotFound,
     PlacementRequest,
     PlacementStatus,
+    Problem,
     compile_problem,
     highs_model,
     place,
     violations,
 )
 from locus_iac.placement.deadline import Deadline
+from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import solve_milp
 from locus_iac.sites import SiteCatalog
 
@@ -146,3 +149,24 @@ def test_the_trivial_bound_of_max_spread_counts_every_site() -> None:
     costs = highs_model.primary_costs(problem, model)
     assert np.count_nonzero(costs) == len(problem.sites)
     assert highs_model.trivial_bound(model, costs) == -len(problem.sites)
+
+
+def test_auto_gives_the_heuristic_before_highs_at_most_its_seconds_per_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request, catalog = _instance(Objective.MIN_TOTAL_COST)
+    problem = compile_problem(request, catalog)
+    limits: list[float] = []
+
+    def recording(problem: Problem, *, time_limit: float) -> dict[str, str] | None:
+        limits.append(time_limit)
+        return solve_heuristic(problem, time_limit=time_limit)
+
+    monkeypatch.setattr(solve_module, "solve_heuristic", recording)
+    monkeypatch.setattr(solve_module, "HEURISTIC_SECONDS_PER_PAIR", 0.1)
+    pairs = len(problem.functions) * len(problem.sites)  # 28: 2.8 s, under 0.4 x 30 s
+
+    decision = place(request, catalog, time_limit=30.0, exact_limit=0)
+
+    assert limits == [pytest.approx(0.1 * pairs)]
+    assert violations(problem, decision.assignment) == []
