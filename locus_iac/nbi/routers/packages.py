@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue import OnboardingState
@@ -158,6 +159,16 @@ def build(api: KindApi) -> APIRouter:
     return router
 
 
+# _on_loop: a package get and a plain list page (no filter or selector) are the NBI's hot
+# reads. They run on the event loop, start to end, on its own database connection
+# (:meth:`~locus_iac.catalogue.Database.loop_session`): one short query and, mostly, a cached
+# representation (:mod:`~locus_iac.nbi.render_cache`). On worker threads (anyio's 40) they
+# cost a thread hop each way and shared the GIL with up to 40 others at once, so under load
+# requests were served out of order: at 50 clients a get's p99 was 4-8x its p50 while an
+# unknown path, answered on the loop, stayed near its p50 (issue 19). On the loop they are
+# served in the order they arrive, and a get costs ~40 % less CPU.
+
+
 def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     info = api.info
 
@@ -167,7 +178,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         response_model_exclude_none=True,
         operation_id=_op(api, "list"),
     )
-    def list_packages(
+    async def list_packages(
         request: Request,
         who: CallerDep,
         svc: ServicesDep,
@@ -175,15 +186,27 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     ) -> Response:
         """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
 
-        def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
-            page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
-            shown = _shown(session, api, page.rows, page.in_use, request)
-            return KeysetPage(shown, page.next_marker)
+        def answer(session: Session) -> Response:
+            def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
+                page = cat.list_packages(
+                    session, who.project_id, api.kind, marker=marker, limit=limit
+                )
+                shown = _shown(session, api, page.rows, page.in_use, request)
+                return KeysetPage(shown, page.next_marker)
 
-        with svc.db.session(readonly=True) as session:
             return filters.respond(
                 request, LISTINGS[api.kind], fetch, nextpage_opaque_marker, svc.settings.page_size
             )
+
+        if filters.plain(request):  # one page: on the event loop (see _on_loop)
+            with svc.db.loop_session() as session:
+                return answer(session)
+
+        def scan() -> Response:  # a filter may read many pages: on a worker thread
+            with svc.db.session(readonly=True) as session:
+                return answer(session)
+
+        return await run_in_threadpool(scan)
 
 
 def _create_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -224,10 +247,10 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         item, response_model=info, response_model_exclude_none=True, operation_id=_op(api, "get")
     )
-    def get_package(
+    async def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
-        with svc.db.session(readonly=True) as session:
+        with svc.db.loop_session() as session:  # on the event loop (see _on_loop)
             row = cat.get_shown(session, who.project_id, api.kind, package_id)
             used = frozenset([row.descriptor_id] if row.in_use else ())
             (rendered,) = _shown(session, api, [row], used, request)
