@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,26 @@ class Database:
         with _transaction(self._loop_reads) as session:
             yield session
 
+    def loop_version(self, session: Session) -> Hashable | None:
+        """What the database holds, as a value that changes whenever any connection (of any
+        process) commits a change: equal values read in two :meth:`loop_session` blocks mean
+        both saw the same data. Must be the block's first statement. ``None`` when there is
+        no such value (an in-memory SQLite database, whose one connection also writes).
+
+        SQLite: ``PRAGMA data_version`` of the loop's own connection (which never writes),
+        with that connection's identity (the counter is per connection); it starts the read
+        transaction, so the block's queries see exactly that version. PostgreSQL: the
+        statement's snapshot (``xmin:xmax:in-progress``): two equal snapshots see the same
+        committed transactions; the block's later statements see that or newer data.
+        """
+        if self.loop_engine is self.read_engine and self.engine.dialect.name == "sqlite":
+            return None
+        if self.loop_engine.dialect.name == "sqlite":
+            connection = session.connection()
+            identity = connection.connection.info.setdefault(_IDENTITY, object())
+            return (identity, connection.exec_driver_sql("PRAGMA data_version").scalar())
+        return session.connection().exec_driver_sql(_PG_SNAPSHOT).scalar()
+
     def migrate(self) -> None:
         migrate(self.engine)
 
@@ -193,6 +213,10 @@ class Database:
         self.engine.dispose()
         self.read_engine.dispose()
         self.loop_engine.dispose()
+
+
+_IDENTITY = "locus.loop_identity"  # connection info: this connection's own object
+_PG_SNAPSHOT = "SELECT txid_current_snapshot()::text"
 
 
 @contextmanager

@@ -10,10 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 from anyio import to_thread
+from sqlalchemy import text, update
 from starlette.requests import Request
 
 from locus_iac.catalogue import Database
+from locus_iac.catalogue.models import PackageRow, utcnow
 from locus_iac.nbi import Settings
+from locus_iac.nbi.answer_cache import Answer, AnswerCache
 from locus_iac.nbi.filters import plain
 
 from .harness import PASSWORD, Api
@@ -110,3 +113,100 @@ def test_the_event_loop_reads_on_a_connection_of_its_own(tmp_path: Path) -> None
 def test_a_plain_list_has_no_filter_nor_selector(query: bytes, expected: bool) -> None:
     scope = {"type": "http", "method": "GET", "path": VNF, "query_string": query, "headers": []}
     assert plain(Request(scope)) is expected
+
+
+def test_kept_answers_follow_every_write(api: Api, example_packages: dict[str, bytes]) -> None:
+    """A list and a get reused while nothing changed; any commit (here one on another
+    connection than the NBI's own, as another process would make) shows at once."""
+    made = api.post(
+        f"{VNF}_content",
+        content=example_packages["cloud_vnf"],
+        headers={"Content-Type": "application/gzip"},
+    )
+    ident = made.json()["id"]
+    first, again = api.get(VNF), api.get(VNF)
+    assert first.content == again.content
+    got = api.get(f"{VNF}/{ident}")
+    assert api.get(f"{VNF}/{ident}").headers["ETag"] == got.headers["ETag"]
+    svc = api.client.app.state.services  # type: ignore[attr-defined]
+    other = Database(svc.db.url)  # a connection of its own, as another process has
+    try:
+        with other.session() as session:
+            session.execute(
+                update(PackageRow)
+                .where(PackageRow.id == ident)
+                .values(operational_state="DISABLED", updated_at=utcnow())
+            )
+    finally:
+        other.dispose()
+    listed = api.get(VNF).json()
+    assert [p["operationalState"] for p in listed] == ["DISABLED"]
+    changed = api.get(f"{VNF}/{ident}")
+    assert changed.json()["operationalState"] == "DISABLED"
+    assert changed.headers["ETag"] != got.headers["ETag"]
+    enabled = api.patch(
+        f"{VNF}/{ident}",
+        json={"operationalState": "ENABLED"},
+        headers={"If-Match": changed.headers["ETag"]},
+    )
+    assert enabled.status_code == 200, enabled.text
+    assert api.get(VNF).json()[0]["operationalState"] == "ENABLED"
+    assert api.get(f"{VNF}/{ident}").json()["operationalState"] == "ENABLED"
+
+
+def test_loop_version_changes_with_any_commit(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'v.db'}")
+    writer = Database(f"sqlite:///{tmp_path / 'v.db'}")
+    try:
+        db.migrate()
+        with db.session() as session:
+            session.execute(text("CREATE TABLE probe (x INTEGER)"))
+        with db.loop_session() as session:
+            before = db.loop_version(session)
+        with db.loop_session() as session:
+            assert db.loop_version(session) == before  # nothing committed meanwhile
+        for database in (db, writer):  # this process' pool, then another "process"
+            with database.session() as session:
+                session.execute(text("INSERT INTO probe VALUES (1)"))
+            with db.loop_session() as session:
+                now = db.loop_version(session)
+            assert now is not None and now != before
+            before = now
+    finally:
+        db.dispose()
+        writer.dispose()
+
+
+def test_an_in_memory_database_has_no_loop_version() -> None:
+    db = Database("sqlite://")
+    try:
+        with db.loop_session() as session:
+            assert db.loop_version(session) is None
+    finally:
+        db.dispose()
+
+
+def test_answer_cache_is_bounded_by_bytes() -> None:
+    cache = AnswerCache(max_bytes=10)
+    built: list[str] = []
+
+    def build(body: bytes) -> Callable[[], Answer]:
+        def answer() -> Answer:
+            built.append(body.decode())
+            return Answer(body)
+
+        return answer
+
+    assert cache.get("a", build(b"aaaa")).body == b"aaaa"
+    assert cache.get("a", build(b"zzzz")).body == b"aaaa"  # kept
+    cache.get("b", build(b"bbbb"))
+    cache.get("a", build(b"aaaa"))  # a is now the most recent
+    cache.get("c", build(b"cccc"))  # 12 bytes: b goes
+    assert len(cache) == 2
+    cache.get("b", build(b"bbbb"))
+    assert built == ["aaaa", "bbbb", "cccc", "bbbb"]
+    cache.get(None, build(b"nnnn"))
+    cache.get(None, build(b"nnnn"))
+    assert built[-2:] == ["nnnn", "nnnn"]  # without a key nothing is kept
+    assert cache.get("big", build(b"x" * 11)).body == b"x" * 11  # answered, too big to keep
+    assert cache.get("big", build(b"y")).body == b"y"

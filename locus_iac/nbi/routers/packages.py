@@ -15,7 +15,7 @@ Choices (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -32,6 +32,7 @@ from locus_iac.catalogue.models import PackageRow
 from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
 from locus_iac.nbi import filters, semantics
+from locus_iac.nbi.answer_cache import Answer
 from locus_iac.nbi.content import RANGE_RESPONSES, ranged
 from locus_iac.nbi.context import CallerDep, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
@@ -122,10 +123,23 @@ def _shown(
     return _RENDERED.get_many(keys, render)
 
 
-def _json(body: bytes) -> Response:
+def _json(body: bytes, headers: Sequence[tuple[str, str]] = ()) -> Response:
     """A JSON answer built here: FastAPI's own path validates the returned model a second time
     against ``response_model``, on another worker thread."""
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers=dict(headers))
+
+
+def _answer_key(version: Hashable | None, project_id: str, request: Request) -> Hashable | None:
+    """The key of a hot read's answer (:mod:`~locus_iac.nbi.answer_cache`): the database's
+    version, the caller's project and the URL (root, ``/osm``, path, query)."""
+    return None if version is None else (version, project_id, str(request.url))
+
+
+def _answer_of(response: Response) -> Answer:
+    """A JSON response as an :class:`Answer` (its headers but the content ones)."""
+    skip = {"content-type", "content-length"}
+    headers = tuple((n, v) for n, v in response.headers.items() if n not in skip)
+    return Answer(bytes(response.body), headers)
 
 
 def _op(api: KindApi, action: str) -> str:
@@ -162,7 +176,8 @@ def build(api: KindApi) -> APIRouter:
 # _on_loop: a package get and a plain list page (no filter or selector) are the NBI's hot
 # reads. They run on the event loop, start to end, on its own database connection
 # (:meth:`~locus_iac.catalogue.Database.loop_session`): one short query and, mostly, a cached
-# representation (:mod:`~locus_iac.nbi.render_cache`). On worker threads (anyio's 40) they
+# representation (:mod:`~locus_iac.nbi.render_cache`), or the whole answer while the database
+# is unchanged (:mod:`~locus_iac.nbi.answer_cache`). On worker threads (anyio's 40) they
 # cost a thread hop each way and shared the GIL with up to 40 others at once, so under load
 # requests were served out of order: at 50 clients a get's p99 was 4-8x its p50 while an
 # unknown path, answered on the loop, stayed near its p50 (issue 19). On the loop they are
@@ -200,7 +215,9 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
 
         if filters.plain(request):  # one page: on the event loop (see _on_loop)
             with svc.db.loop_session() as session:
-                return answer(session)
+                key = _answer_key(svc.db.loop_version(session), who.project_id, request)
+                kept = svc.answers.get(key, lambda: _answer_of(answer(session)))
+            return _json(kept.body, kept.headers)
 
         def scan() -> Response:  # a filter may read many pages: on a worker thread
             with svc.db.session(readonly=True) as session:
@@ -251,12 +268,16 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         with svc.db.loop_session() as session:  # on the event loop (see _on_loop)
-            row = cat.get_shown(session, who.project_id, api.kind, package_id)
-            used = frozenset([row.descriptor_id] if row.in_use else ())
-            (rendered,) = _shown(session, api, [row], used, request)
-        response = _json(rendered.body)
-        response.headers["ETag"] = rendered.etag
-        return response
+            key = _answer_key(svc.db.loop_version(session), who.project_id, request)
+
+            def answer() -> Answer:
+                row = cat.get_shown(session, who.project_id, api.kind, package_id)
+                used = frozenset([row.descriptor_id] if row.in_use else ())
+                (rendered,) = _shown(session, api, [row], used, request)
+                return Answer(rendered.body, (("ETag", rendered.etag),))
+
+            kept = svc.answers.get(key, answer)
+        return _json(kept.body, kept.headers)
 
     def modify_package(
         package_id: Ref,
