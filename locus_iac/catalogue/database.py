@@ -196,7 +196,9 @@ class Database:
         with that connection's identity (the counter is per connection); it starts the read
         transaction, so the block's queries see exactly that version. PostgreSQL: the
         statement's snapshot (``xmin:xmax:in-progress``): two equal snapshots see the same
-        committed transactions; the block's later statements see that or newer data.
+        committed transactions; the block's later statements see that or newer data. The
+        snapshot is the whole server's: a commit to another database changes it too (a value
+        changes more often than needed, never less).
         """
         if self.loop_engine is self.read_engine and self.engine.dialect.name == "sqlite":
             return None

@@ -1,4 +1,4 @@
-"""Whole answers of the hot package reads, reused while the database is unchanged (issue 19).
+"""Whole answers of package list pages, reused while the database is unchanged (issue 19).
 
 A plain list page (100 packages) cost ~2.3 ms of CPU even with each package's JSON cached
 (:mod:`locus_iac.nbi.render_cache`): reading the page's rows, building their cache keys,

@@ -176,8 +176,9 @@ def build(api: KindApi) -> APIRouter:
 # _on_loop: a package get and a plain list page (no filter or selector) are the NBI's hot
 # reads. They run on the event loop, start to end, on its own database connection
 # (:meth:`~locus_iac.catalogue.Database.loop_session`): one short query and, mostly, a cached
-# representation (:mod:`~locus_iac.nbi.render_cache`), or the whole answer while the database
-# is unchanged (:mod:`~locus_iac.nbi.answer_cache`). On worker threads (anyio's 40) they
+# representation (:mod:`~locus_iac.nbi.render_cache`); a list page's whole answer is reused
+# while the database is unchanged (:mod:`~locus_iac.nbi.answer_cache`; a get's is not: its
+# one statement would become two, the version and the row). On worker threads (anyio's 40) they
 # cost a thread hop each way and shared the GIL with up to 40 others at once, so under load
 # requests were served out of order: at 50 clients a get's p99 was 4-8x its p50 while an
 # unknown path, answered on the loop, stayed near its p50 (issue 19). On the loop they are
@@ -268,16 +269,10 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
         with svc.db.loop_session() as session:  # on the event loop (see _on_loop)
-            key = _answer_key(svc.db.loop_version(session), who.project_id, request)
-
-            def answer() -> Answer:
-                row = cat.get_shown(session, who.project_id, api.kind, package_id)
-                used = frozenset([row.descriptor_id] if row.in_use else ())
-                (rendered,) = _shown(session, api, [row], used, request)
-                return Answer(rendered.body, (("ETag", rendered.etag),))
-
-            kept = svc.answers.get(key, answer)
-        return _json(kept.body, kept.headers)
+            row = cat.get_shown(session, who.project_id, api.kind, package_id)
+            used = frozenset([row.descriptor_id] if row.in_use else ())
+            (rendered,) = _shown(session, api, [row], used, request)
+        return _json(rendered.body, (("ETag", rendered.etag),))
 
     def modify_package(
         package_id: Ref,
