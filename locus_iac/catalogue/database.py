@@ -147,9 +147,9 @@ def migrate(engine: Engine) -> None:
 class Database:
     """The catalogue database: an engine plus a session factory.
 
-    Besides the pooled sessions (:meth:`session`, used from worker threads), one connection
-    is kept for the event loop's own reads (:meth:`loop_session`): the hot package reads of
-    the NBI run there, start to end, without a worker thread (issue 19).
+    Besides the pooled sessions (:meth:`session`, used from worker threads), on SQLite one
+    connection is kept for the event loop's own reads (:meth:`loop_session`): the hot package
+    reads of the NBI run there, start to end, without a worker thread (issue 19).
     """
 
     def __init__(self, url: str, *, connections: int = POOL_SIZE) -> None:
@@ -158,8 +158,12 @@ class Database:
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, readonly=True) if sqlite else self.engine
         in_memory = sqlite and make_url(url).database in (None, "", ":memory:")
+        #: whether short reads belong on the event loop: SQLite's are in-process calls;
+        #: PostgreSQL's are network round trips, which the loop must not wait for
+        self.reads_on_loop = sqlite
+        single = sqlite and not in_memory
         self.loop_engine = (
-            self.read_engine if in_memory else make_engine(url, readonly=True, single=True)
+            make_engine(url, readonly=True, single=True) if single else self.read_engine
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -186,23 +190,24 @@ class Database:
         with _transaction(self._loop_reads) as session:
             yield session
 
-    def loop_version(self, session: Session) -> Hashable | None:
+    def version(self, session: Session) -> Hashable | None:
         """What the database holds, as a value that changes whenever any connection (of any
-        process) commits a change: equal values read in two :meth:`loop_session` blocks mean
-        both saw the same data. Must be the block's first statement. ``None`` when there is
-        no such value (an in-memory SQLite database, whose one connection also writes).
+        process) commits a change: equal values read in two read-only sessions mean both saw
+        the same data. Must be the session's first statement. ``None`` when there is no such
+        value (an in-memory SQLite database, whose one connection also writes).
 
-        SQLite: ``PRAGMA data_version`` of the loop's own connection (which never writes),
-        with that connection's identity (the counter is per connection); it starts the read
-        transaction, so the block's queries see exactly that version. PostgreSQL: the
-        statement's snapshot (``xmin:xmax:in-progress``): two equal snapshots see the same
-        committed transactions; the block's later statements see that or newer data. The
+        SQLite: ``PRAGMA data_version`` of the session's connection (a read-only one, which
+        never writes), with that connection's identity (the counter is per connection); it
+        starts the read transaction, so the session's queries see exactly that version.
+        PostgreSQL: the statement's snapshot (``xmin:xmax:in-progress``): two equal snapshots
+        see the same committed transactions; the session's later statements see that or newer
+        data. The
         snapshot is the whole server's: a commit to another database changes it too (a value
         changes more often than needed, never less).
         """
-        if self.loop_engine is self.read_engine and self.engine.dialect.name == "sqlite":
-            return None
-        if self.loop_engine.dialect.name == "sqlite":
+        if self.engine.dialect.name == "sqlite":
+            if self.loop_engine is self.read_engine:  # in memory
+                return None
             connection = session.connection()
             identity = connection.connection.info.setdefault(_IDENTITY, object())
             return (identity, connection.exec_driver_sql("PRAGMA data_version").scalar())

@@ -4,18 +4,18 @@ A plain list page (100 packages) cost ~2.3 ms of CPU even with each package's JS
 (:mod:`locus_iac.nbi.render_cache`): reading the page's rows, building their cache keys,
 joining. Here the body of an answer is kept under its request (the URL, which holds the
 root, the ``/osm`` prefix, the path and the query, and the caller's project) and the
-database's version (:meth:`~locus_iac.catalogue.Database.loop_version`), read first in the
+database's version (:meth:`~locus_iac.catalogue.Database.version`), read first in the
 same transaction. Any commit, by any process, changes the version, so a kept answer is only
 ever reused for the very data it was built from; nothing is invalidated by hand. Without a
 version (in-memory SQLite) nothing is kept.
 
-The cache holds at most ``max_bytes`` of bodies (least recently used go first); each app has
-one (:class:`~locus_iac.nbi.context.Services`), used by its event loop's thread only
-(:mod:`locus_iac.nbi.routers.packages`, ``_on_loop``).
+The cache holds at most ``max_bytes`` of bodies (least recently used go first) and is safe
+to share between threads; each app has one (:class:`~locus_iac.nbi.context.Services`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -36,19 +36,24 @@ class AnswerCache:
         self.max_bytes = max_bytes
         self._items: OrderedDict[Hashable, Answer] = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable | None, build: Callable[[], Answer]) -> Answer:
         """The answer kept under ``key``, else ``build()`` (kept unless ``key`` is None)."""
         if key is None:
             return build()
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-            return found
-        answer = build()
-        if len(answer.body) <= self.max_bytes:
-            self._items[key] = answer
-            self._bytes += len(answer.body)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        answer = build()  # outside the lock: the slow part
+        if len(answer.body) > self.max_bytes:
+            return answer
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = answer
+                self._bytes += len(answer.body)
             while self._bytes > self.max_bytes:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= len(dropped.body)

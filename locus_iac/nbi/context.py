@@ -25,7 +25,7 @@ class Services:
     box: SecretBox
     inspector: Inspector
     callers: CallerCache = field(default_factory=CallerCache)
-    answers: AnswerCache = field(default_factory=AnswerCache)  # the event loop's only
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
 
 async def services(request: Request) -> Services:

@@ -15,9 +15,9 @@ Choices (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.routing import APIRoute
@@ -34,7 +34,7 @@ from locus_iac.errors import Issue
 from locus_iac.nbi import filters, semantics
 from locus_iac.nbi.answer_cache import Answer
 from locus_iac.nbi.content import RANGE_RESPONSES, ranged
-from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.context import CallerDep, Services, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
@@ -174,15 +174,31 @@ def build(api: KindApi) -> APIRouter:
 
 
 # _on_loop: a package get and a plain list page (no filter or selector) are the NBI's hot
-# reads. They run on the event loop, start to end, on its own database connection
-# (:meth:`~locus_iac.catalogue.Database.loop_session`): one short query and, mostly, a cached
-# representation (:mod:`~locus_iac.nbi.render_cache`); a list page's whole answer is reused
-# while the database is unchanged (:mod:`~locus_iac.nbi.answer_cache`; a get's is not: its
-# one statement would become two, the version and the row). On worker threads (anyio's 40) they
-# cost a thread hop each way and shared the GIL with up to 40 others at once, so under load
-# requests were served out of order: at 50 clients a get's p99 was 4-8x its p50 while an
-# unknown path, answered on the loop, stayed near its p50 (issue 19). On the loop they are
-# served in the order they arrive, and a get costs ~40 % less CPU.
+# reads: one short query and, mostly, a cached representation (:mod:`..render_cache`); a list
+# page's whole answer is reused while the database is unchanged (:mod:`..answer_cache`; a
+# get's is not: its one statement would become two, the version and the row). On SQLite they
+# run on the event loop, start to end, on its own connection (Database.loop_session): on the
+# 40 worker threads they cost a thread hop each way and shared the GIL with up to 40 others,
+# so under load requests were served out of order (at 50 clients a get's p99 was 4-8x its
+# p50 while an unknown path, answered on the loop, stayed near its p50; issue 19). On
+# PostgreSQL each statement is a network round trip, which the loop must not wait for (it
+# did, in a trial: a get's p50 at 50 clients doubled): there they stay on worker threads.
+
+T = TypeVar("T")
+
+
+async def _hot_read(svc: Services, work: Callable[[Session], T]) -> T:
+    """``work(session)`` in a read-only transaction: on the event loop where the database
+    allows it (:attr:`~locus_iac.catalogue.Database.reads_on_loop`), else on a worker thread."""
+    if svc.db.reads_on_loop:
+        with svc.db.loop_session() as session:
+            return work(session)
+
+    def on_thread() -> T:
+        with svc.db.session(readonly=True) as session:
+            return work(session)
+
+    return await run_in_threadpool(on_thread)
 
 
 def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -214,10 +230,13 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
                 request, LISTINGS[api.kind], fetch, nextpage_opaque_marker, svc.settings.page_size
             )
 
-        if filters.plain(request):  # one page: on the event loop (see _on_loop)
-            with svc.db.loop_session() as session:
-                key = _answer_key(svc.db.loop_version(session), who.project_id, request)
-                kept = svc.answers.get(key, lambda: _answer_of(answer(session)))
+        if filters.plain(request):  # one page: a hot read (see _on_loop)
+
+            def page(session: Session) -> Answer:
+                key = _answer_key(svc.db.version(session), who.project_id, request)
+                return svc.answers.get(key, lambda: _answer_of(answer(session)))
+
+            kept = await _hot_read(svc, page)
             return _json(kept.body, kept.headers)
 
         def scan() -> Response:  # a filter may read many pages: on a worker thread
@@ -268,10 +287,13 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     async def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
-        with svc.db.loop_session() as session:  # on the event loop (see _on_loop)
+        def one(session: Session) -> Rendered:
             row = cat.get_shown(session, who.project_id, api.kind, package_id)
             used = frozenset([row.descriptor_id] if row.in_use else ())
             (rendered,) = _shown(session, api, [row], used, request)
+            return rendered
+
+        rendered = await _hot_read(svc, one)  # see _on_loop
         return _json(rendered.body, (("ETag", rendered.etag),))
 
     def modify_package(
