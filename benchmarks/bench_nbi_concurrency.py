@@ -117,7 +117,8 @@ async def _bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 def _serve_bare(port: int) -> None:
     import uvicorn
 
-    from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, HTTP_KINDS, protocol_of
+    from locus_iac.cli.head_deadline import DEFAULT_HEADER_TIMEOUT
+    from locus_iac.cli.http_protocol import HTTP_KINDS, protocol_of
 
     kind = os.environ.get("LOCUS_HTTP", HTTP_KINDS[0])  # as `locus serve` chooses it
     http = protocol_of(kind, DEFAULT_HEADER_TIMEOUT)

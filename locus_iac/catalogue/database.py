@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,25 +89,42 @@ def secure_sqlite_files(url: str) -> None:
 POOL_SIZE = 40
 MIN_POOL = 8
 """The fewest PostgreSQL connections a process pools when several share the budget."""
+SINGLE_WAIT = 1.0
+"""Seconds to wait for the connection of a ``single`` engine: its one user never holds it
+across a wait, so the wait is never needed; a bug that leaked it fails fast (503)."""
 
 
-def make_engine(url: str, *, readonly: bool = False, connections: int = POOL_SIZE) -> Engine:
+def make_engine(
+    url: str, *, readonly: bool = False, connections: int = POOL_SIZE, single: bool = False
+) -> Engine:
     """Create the engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
 
     On SQLite, ``readonly`` engines start deferred transactions (a WAL snapshot that never
     takes the write lock, so reads run side by side); the others ``BEGIN IMMEDIATE``. On
     PostgreSQL the engine opens at most ``connections`` (half kept in the pool): several
     serving processes split one budget, since the server's ``max_connections`` (100 by
-    default) is shared by all of them.
+    default) is shared by all of them. A ``single`` engine keeps exactly one connection, for
+    one thread that uses it a transaction at a time (:meth:`Database.loop_session`).
     """
     if url.startswith("sqlite"):
         secure_sqlite_files(url)
         in_memory = make_url(url).database in (None, "", ":memory:")  # one shared connection
-        pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE // 4}
+        pool: dict[str, Any] = (
+            {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_SIZE // 4}
+        )
+        if single and not in_memory:
+            pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SINGLE_WAIT}
         connect = {"check_same_thread": False, "timeout": 30}
         engine = create_engine(url, connect_args=connect, **pool)
         _sqlite_pragmas(engine, "BEGIN" if readonly else "BEGIN IMMEDIATE")
         return engine
+    if single:
+        single_pool: dict[str, Any] = {
+            "pool_size": 1,
+            "max_overflow": 0,
+            "pool_timeout": SINGLE_WAIT,
+        }
+        return create_engine(url, pool_pre_ping=True, **single_pool)
     kept = connections // 2
     return create_engine(url, pool_pre_ping=True, pool_size=kept, max_overflow=connections - kept)
 
@@ -128,15 +145,29 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    """The catalogue database: an engine plus a session factory."""
+    """The catalogue database: an engine plus a session factory.
+
+    Besides the pooled sessions (:meth:`session`, used from worker threads), on SQLite one
+    connection is kept for the event loop's own reads (:meth:`loop_session`): the hot package
+    reads of the NBI run there, start to end, without a worker thread (issue 19).
+    """
 
     def __init__(self, url: str, *, connections: int = POOL_SIZE) -> None:
         self.url = url
         self.engine = make_engine(url, connections=connections)
         sqlite = self.engine.dialect.name == "sqlite"
         self.read_engine = make_engine(url, readonly=True) if sqlite else self.engine
+        in_memory = sqlite and make_url(url).database in (None, "", ":memory:")
+        #: whether short reads belong on the event loop: SQLite's are in-process calls;
+        #: PostgreSQL's are network round trips, which the loop must not wait for
+        self.reads_on_loop = sqlite
+        single = sqlite and not in_memory
+        self.loop_engine = (
+            make_engine(url, readonly=True, single=True) if single else self.read_engine
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._loop_reads = sessionmaker(self.loop_engine, expire_on_commit=False)
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
@@ -147,19 +178,40 @@ class Database:
         A database that cannot be reached (or, on SQLite, stays locked past the busy
         timeout) becomes :class:`RetryableError`; nothing of the driver's message leaks.
         """
-        try:
-            factory = self._reads if readonly else self._sessions
-            with factory() as session, session.begin():
-                yield session
-        except OperationalError as exc:
-            log.warning("catalogue database unavailable: %s", type(exc.orig).__name__)
-            raise RetryableError("the catalogue database is unavailable; retry later", 5.0) from exc
-        except DataError as exc:  # input that passed validation but the backend refuses
-            log.warning("catalogue refused a value: %s", type(exc.orig).__name__)
-            raise ValidationError(
-                "a value cannot be stored (too long, or contains a NUL character)",
-                [Issue("", "unstorable-value", "the database refused a value of the request")],
-            ) from exc
+        with _transaction(self._reads if readonly else self._sessions) as session:
+            yield session
+
+    @contextmanager
+    def loop_session(self) -> Iterator[Session]:
+        """A read-only transaction on the event loop's own connection (errors as
+        :meth:`session`). Only for short reads run by the event loop's thread, start to end
+        with no ``await`` inside the block: the one connection is then never waited for, and
+        no worker thread is involved. Reads only: it never takes SQLite's write lock."""
+        with _transaction(self._loop_reads) as session:
+            yield session
+
+    def version(self, session: Session) -> Hashable | None:
+        """What the database holds, as a value that changes whenever any connection (of any
+        process) commits a change: equal values read in two read-only sessions mean both saw
+        the same data. Must be the session's first statement. ``None`` when there is no such
+        value (an in-memory SQLite database, whose one connection also writes).
+
+        SQLite: ``PRAGMA data_version`` of the session's connection (a read-only one, which
+        never writes), with that connection's identity (the counter is per connection); it
+        starts the read transaction, so the session's queries see exactly that version.
+        PostgreSQL: the statement's snapshot (``xmin:xmax:in-progress``): two equal snapshots
+        see the same committed transactions; the session's later statements see that or newer
+        data. The
+        snapshot is the whole server's: a commit to another database changes it too (a value
+        changes more often than needed, never less).
+        """
+        if self.engine.dialect.name == "sqlite":
+            if self.loop_engine is self.read_engine:  # in memory
+                return None
+            connection = session.connection()
+            identity = connection.connection.info.setdefault(_IDENTITY, object())
+            return (identity, connection.exec_driver_sql("PRAGMA data_version").scalar())
+        return session.connection().exec_driver_sql(_PG_SNAPSHOT).scalar()
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -167,3 +219,24 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+        self.loop_engine.dispose()
+
+
+_IDENTITY = "locus.loop_identity"  # connection info: this connection's own object
+_PG_SNAPSHOT = "SELECT txid_current_snapshot()::text"
+
+
+@contextmanager
+def _transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        log.warning("catalogue database unavailable: %s", type(exc.orig).__name__)
+        raise RetryableError("the catalogue database is unavailable; retry later", 5.0) from exc
+    except DataError as exc:  # input that passed validation but the backend refuses
+        log.warning("catalogue refused a value: %s", type(exc.orig).__name__)
+        raise ValidationError(
+            "a value cannot be stored (too long, or contains a NUL character)",
+            [Issue("", "unstorable-value", "the database refused a value of the request")],
+        ) from exc

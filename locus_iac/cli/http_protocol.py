@@ -2,7 +2,8 @@
 
 The guarantees below are those of both request parsers of ``locus serve`` (:data:`HTTP_KINDS`,
 :func:`protocol_of`); the httptools one, the default, keeps them in
-:mod:`locus_iac.cli.httptools_protocol` with the helpers defined here.
+:mod:`locus_iac.cli.httptools_protocol` with the helpers defined here; the request-head
+deadline of both is :class:`locus_iac.cli.head_deadline.HeadDeadline`.
 
 uvicorn bounds idle keep-alive connections but not the time a client takes to send a
 request head: a connection that sends ``GET /`` and nothing more, an HTTP/0.9 line, or one
@@ -29,16 +30,13 @@ that request with a TCP reset (the client's ``ReadError``; issue 14, defect 12).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import select
 from typing import Any, overload
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-DEFAULT_HEADER_TIMEOUT = 10.0
-
+from locus_iac.cli.head_deadline import DEFAULT_HEADER_TIMEOUT, HeadDeadline, request_waiting
 
 #: names whose canonical form is not the capitalised dash-separated words
 _SPECIAL_NAMES = {
@@ -86,16 +84,14 @@ class CanonicalHeaders(h11.Connection):
         return super().send(event)
 
 
-class HeadTimeoutH11Protocol(H11Protocol):
-    """:class:`H11Protocol` that closes connections slow to send a request head, and sends
-    canonical header names (:class:`CanonicalHeaders`)."""
-
-    header_timeout = DEFAULT_HEADER_TIMEOUT
+class HeadTimeoutH11Protocol(HeadDeadline, H11Protocol):
+    """:class:`H11Protocol` that closes connections slow to send a request head
+    (:class:`~locus_iac.cli.head_deadline.HeadDeadline`), and sends canonical header names
+    (:class:`CanonicalHeaders`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn = CanonicalHeaders(h11.SERVER, self.conn._max_incomplete_event_size)
-        self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -121,54 +117,17 @@ class HeadTimeoutH11Protocol(H11Protocol):
         super().timeout_keep_alive_handler()
 
     def _arm_head_timer(self) -> None:
-        self._disarm_head_timer()
-        self._head_bytes = 0
-        self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+        self._head_bytes = 0  # a new head's time: none of its bytes seen yet
+        super()._arm_head_timer()
 
-    def _disarm_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _head_started(self) -> bool:
+        return self._head_bytes > 0
 
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
-            return
-        if not self._head_bytes and request_waiting(self.transport):
-            self._arm_head_timer()  # its first bytes arrived just now: they get the full time
-            return
-        if self._head_bytes and self.conn.our_state is h11.IDLE:
-            self.logger.info("request head not complete within %gs: 408", self.header_timeout)
-            self.transport.write(timeout_response(self.header_timeout))
-        self.transport.close()
+    def _head_complete(self) -> bool:
+        return self.conn.their_state is not h11.IDLE
 
-
-def request_waiting(transport: asyncio.BaseTransport) -> bool:
-    """Whether the client has sent bytes that the event loop has not read yet."""
-    sock = transport.get_extra_info("socket")
-    if sock is None or transport.is_closing():
-        return False
-    poller = select.poll()
-    poller.register(sock.fileno(), select.POLLIN)
-    return bool(poller.poll(0))
-
-
-def timeout_response(seconds: float) -> bytes:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Request Timeout",
-            "status": 408,
-            "detail": f"the request head was not complete within {seconds:g} s",
-        }
-    ).encode()
-    head = (
-        "HTTP/1.1 408 Request Timeout\r\n"
-        "Content-Type: application/problem+json\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
-    )
-    return head.encode() + body
+    def _responding(self) -> bool:
+        return self.conn.our_state is not h11.IDLE
 
 
 def canonical_head(head: bytes) -> bytes:

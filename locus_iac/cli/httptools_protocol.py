@@ -26,12 +26,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from locus_iac.cli.http_protocol import (
-    DEFAULT_HEADER_TIMEOUT,
-    canonical_head,
-    request_waiting,
-    timeout_response,
-)
+from locus_iac.cli.head_deadline import DEFAULT_HEADER_TIMEOUT, HeadDeadline, request_waiting
+from locus_iac.cli.http_protocol import canonical_head
 
 
 class _CanonicalHead:
@@ -56,15 +52,13 @@ class _CanonicalHead:
         return getattr(self._transport, name)
 
 
-class HeadTimeoutHttpToolsProtocol(HttpToolsProtocol):
-    """:class:`HttpToolsProtocol` with a request-head deadline, canonical header names and
-    no idle close while a request waits (see the module docstring)."""
-
-    header_timeout = DEFAULT_HEADER_TIMEOUT
+class HeadTimeoutHttpToolsProtocol(HeadDeadline, HttpToolsProtocol):
+    """:class:`HttpToolsProtocol` with a request-head deadline
+    (:class:`~locus_iac.cli.head_deadline.HeadDeadline`), canonical header names and no idle
+    close while a request waits (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._head_timer: asyncio.TimerHandle | None = None
         self._in_head = False  # a head's first byte was parsed, its end not yet
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -107,27 +101,14 @@ class HeadTimeoutHttpToolsProtocol(HttpToolsProtocol):
         self.transport.write(head.encode() + body)
         self.transport.close()
 
-    def _arm_head_timer(self) -> None:
-        self._disarm_head_timer()
-        self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+    def _head_started(self) -> bool:
+        return self._in_head
 
-    def _disarm_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _head_complete(self) -> bool:
+        return False  # the timer is disarmed when a head completes, re-armed at the next one
 
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if self.transport.is_closing():
-            return
-        if not self._in_head and request_waiting(self.transport):
-            self._arm_head_timer()  # its first bytes arrived just now: they get the full time
-            return
-        responding = self.cycle is not None and not self.cycle.response_complete
-        if self._in_head and not responding:
-            self.logger.info("request head not complete within %gs: 408", self.header_timeout)
-            self.transport.write(timeout_response(self.header_timeout))
-        self.transport.close()
+    def _responding(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
 
 
 def protocol_with(header_timeout: float) -> type[HeadTimeoutHttpToolsProtocol]:

@@ -20,7 +20,8 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from locus_iac.cli.http_protocol import DEFAULT_HEADER_TIMEOUT, HTTP_KINDS, protocol_of
+from locus_iac.cli.head_deadline import DEFAULT_HEADER_TIMEOUT
+from locus_iac.cli.http_protocol import HTTP_KINDS, protocol_of
 
 # Idle keep-alive connections must outlive the clients' own idle expiry (httpx: 5 s,
 # aiohttp: 15 s): a server that closes first races the client's next request on that

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from locus_iac.catalogue import Caller, Database, Inspector, SecretBox
 from locus_iac.errors import AuthError
+from locus_iac.nbi.answer_cache import AnswerCache
 from locus_iac.nbi.callers import CallerCache
 from locus_iac.nbi.problems import HttpProblem
 from locus_iac.nbi.settings import Settings
@@ -24,6 +25,7 @@ class Services:
     box: SecretBox
     inspector: Inspector
     callers: CallerCache = field(default_factory=CallerCache)
+    answers: AnswerCache = field(default_factory=AnswerCache)
 
 
 async def services(request: Request) -> Services:

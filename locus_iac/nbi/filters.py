@@ -505,6 +505,12 @@ def filtered_page(
         cursor = page.next_marker
 
 
+def plain(request: Request) -> bool:
+    """Whether a list request has neither filter nor selector (its answer is one page read
+    as it is): only ``nextpage_opaque_marker`` and OSM's own keys, if anything."""
+    return all(key == MARKER_PARAM or key in OSM_KEYS for key in request.query_params)
+
+
 def respond(
     request: Request,
     listing: Listing,

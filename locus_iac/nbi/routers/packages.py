@@ -15,15 +15,16 @@ Choices (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request, Response, status
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from locus_iac import catalogue as cat
 from locus_iac.catalogue import OnboardingState
@@ -31,8 +32,9 @@ from locus_iac.catalogue.models import PackageRow
 from locus_iac.catalogue.paging import KeysetPage
 from locus_iac.errors import Issue
 from locus_iac.nbi import filters, semantics
+from locus_iac.nbi.answer_cache import Answer
 from locus_iac.nbi.content import RANGE_RESPONSES, ranged
-from locus_iac.nbi.context import CallerDep, ServicesDep
+from locus_iac.nbi.context import CallerDep, Services, ServicesDep
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
@@ -121,10 +123,23 @@ def _shown(
     return _RENDERED.get_many(keys, render)
 
 
-def _json(body: bytes) -> Response:
+def _json(body: bytes, headers: Sequence[tuple[str, str]] = ()) -> Response:
     """A JSON answer built here: FastAPI's own path validates the returned model a second time
     against ``response_model``, on another worker thread."""
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers=dict(headers))
+
+
+def _answer_key(version: Hashable | None, project_id: str, request: Request) -> Hashable | None:
+    """The key of a hot read's answer (:mod:`~locus_iac.nbi.answer_cache`): the database's
+    version, the caller's project and the URL (root, ``/osm``, path, query)."""
+    return None if version is None else (version, project_id, str(request.url))
+
+
+def _answer_of(response: Response) -> Answer:
+    """A JSON response as an :class:`Answer` (its headers but the content ones)."""
+    skip = {"content-type", "content-length"}
+    headers = tuple((n, v) for n, v in response.headers.items() if n not in skip)
+    return Answer(bytes(response.body), headers)
 
 
 def _op(api: KindApi, action: str) -> str:
@@ -158,6 +173,34 @@ def build(api: KindApi) -> APIRouter:
     return router
 
 
+# _on_loop: a package get and a plain list page (no filter or selector) are the NBI's hot
+# reads: one short query and, mostly, a cached representation (:mod:`..render_cache`); a list
+# page's whole answer is reused while the database is unchanged (:mod:`..answer_cache`; a
+# get's is not: its one statement would become two, the version and the row). On SQLite they
+# run on the event loop, start to end, on its own connection (Database.loop_session): on the
+# 40 worker threads they cost a thread hop each way and shared the GIL with up to 40 others,
+# so under load requests were served out of order (at 50 clients a get's p99 was 4-8x its
+# p50 while an unknown path, answered on the loop, stayed near its p50; issue 19). On
+# PostgreSQL each statement is a network round trip, which the loop must not wait for (it
+# did, in a trial: a get's p50 at 50 clients doubled): there they stay on worker threads.
+
+T = TypeVar("T")
+
+
+async def _hot_read(svc: Services, work: Callable[[Session], T]) -> T:
+    """``work(session)`` in a read-only transaction: on the event loop where the database
+    allows it (:attr:`~locus_iac.catalogue.Database.reads_on_loop`), else on a worker thread."""
+    if svc.db.reads_on_loop:
+        with svc.db.loop_session() as session:
+            return work(session)
+
+    def on_thread() -> T:
+        with svc.db.session(readonly=True) as session:
+            return work(session)
+
+    return await run_in_threadpool(on_thread)
+
+
 def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     info = api.info
 
@@ -167,7 +210,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         response_model_exclude_none=True,
         operation_id=_op(api, "list"),
     )
-    def list_packages(
+    async def list_packages(
         request: Request,
         who: CallerDep,
         svc: ServicesDep,
@@ -175,15 +218,32 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
     ) -> Response:
         """One page of the packages; SOL013 filters and selectors (:mod:`..filters`)."""
 
-        def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
-            page = cat.list_packages(session, who.project_id, api.kind, marker=marker, limit=limit)
-            shown = _shown(session, api, page.rows, page.in_use, request)
-            return KeysetPage(shown, page.next_marker)
+        def answer(session: Session) -> Response:
+            def fetch(marker: str | None, limit: int) -> KeysetPage[filters.Prerendered]:
+                page = cat.list_packages(
+                    session, who.project_id, api.kind, marker=marker, limit=limit
+                )
+                shown = _shown(session, api, page.rows, page.in_use, request)
+                return KeysetPage(shown, page.next_marker)
 
-        with svc.db.session(readonly=True) as session:
             return filters.respond(
                 request, LISTINGS[api.kind], fetch, nextpage_opaque_marker, svc.settings.page_size
             )
+
+        if filters.plain(request):  # one page: a hot read (see _on_loop)
+
+            def page(session: Session) -> Answer:
+                key = _answer_key(svc.db.version(session), who.project_id, request)
+                return svc.answers.get(key, lambda: _answer_of(answer(session)))
+
+            kept = await _hot_read(svc, page)
+            return _json(kept.body, kept.headers)
+
+        def scan() -> Response:  # a filter may read many pages: on a worker thread
+            with svc.db.session(readonly=True) as session:
+                return answer(session)
+
+        return await run_in_threadpool(scan)
 
 
 def _create_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -224,16 +284,17 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         item, response_model=info, response_model_exclude_none=True, operation_id=_op(api, "get")
     )
-    def get_package(
+    async def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
-        with svc.db.session(readonly=True) as session:
+        def one(session: Session) -> Rendered:
             row = cat.get_shown(session, who.project_id, api.kind, package_id)
             used = frozenset([row.descriptor_id] if row.in_use else ())
             (rendered,) = _shown(session, api, [row], used, request)
-        response = _json(rendered.body)
-        response.headers["ETag"] = rendered.etag
-        return response
+            return rendered
+
+        rendered = await _hot_read(svc, one)  # see _on_loop
+        return _json(rendered.body, (("ETag", rendered.etag),))
 
     def modify_package(
         package_id: Ref,
