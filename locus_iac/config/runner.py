@@ -11,6 +11,11 @@ Modules of KDU runs (local connection) start through :mod:`locus_iac.config._mod
 (:func:`_module_launcher`), which takes their ``module_utils`` from the installed,
 byte-compiled copies when identical.
 
+When a playbook server runs (:mod:`locus_iac.config.playbook_server`, named by
+``LOCUS_PLAYBOOK_SERVER``; the LCM supervisor starts one), ansible-runner starts a relay to it
+as ``ansible-playbook``: the playbook then runs in a fork of a process that has Ansible
+imported, everything else unchanged.
+
 Secrets: the private key and the kubeconfig stay file paths in the inventory; extra vars go
 to the temporary directory only; log lines carry host, task and status, never variables.
 """
@@ -22,6 +27,7 @@ import logging
 import os
 import queue
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,6 +39,7 @@ from typing import IO, Any
 
 from locus_iac.config.events import TaskCallback, task_result
 from locus_iac.config.kube_inventory import AnsibleInventory, KubernetesInventory
+from locus_iac.config.playbook_server import relay_launcher
 from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
@@ -125,7 +132,11 @@ def run_playbook(
     with tempfile.TemporaryDirectory(prefix="locus-ansible-") as tmp:
         root = Path(tmp)
         project, inv_dir = _prepare(root, playbook_dir, inventory)
-        spec = {
+        env = _ansible_env(root, local=isinstance(inventory, KubernetesInventory))
+        relay = _playbook_relay(root, env["PATH"])
+        if relay is not None:  # found first: ansible-runner starts "ansible-playbook"
+            env["PATH"] = f"{relay.parent}{os.pathsep}{env['PATH']}"
+        spec: dict[str, Any] = {
             "private_data_dir": str(root),
             "project_dir": str(project),
             "playbook": playbook,
@@ -133,7 +144,7 @@ def run_playbook(
             "extravars": dict(extra_vars),
             "artifact_dir": str(artifacts_root),
             "ident": ident,
-            "envvars": _ansible_env(root, local=isinstance(inventory, KubernetesInventory)),
+            "envvars": env,
             "timeout": timeout,
         }
         status, rc = _run_child(spec, root, record, should_cancel, f"{primitive}: {playbook}")
@@ -150,6 +161,13 @@ def run_playbook(
     )
     log.info("%s: playbook %s %s (rc=%s)", primitive, playbook, run.status, run.rc)
     return run
+
+
+def _playbook_relay(root: Path, path: str) -> Path | None:
+    """The relay to the playbook server (:mod:`locus_iac.config.playbook_server`), named
+    ``ansible-playbook``, when one is running; ``None``: the real one runs."""
+    real = shutil.which("ansible-playbook", path=path)
+    return None if real is None else relay_launcher(root / "bin", real)
 
 
 def _lines(stream: IO[str]) -> Iterator[str | None]:
