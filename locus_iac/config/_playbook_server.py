@@ -202,6 +202,8 @@ def _run_playbook(request: Request, ready: bool) -> None:
         if differing:
             _remove_local_tmp(run_time)
             _log(f"{', '.join(differing)} differ from the import: exec ansible-playbook")
+        else:
+            _log("playbook runs in-process")
         for target, fd in enumerate(request.fds):
             os.dup2(fd, target)
         for fd in request.fds:

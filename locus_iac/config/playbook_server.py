@@ -45,6 +45,11 @@ class PlaybookServer:
         self._private_dir: Path | None = None
         self.socket_path: Path | None = None
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs."""
+        return None if self._process is None else self._process.pid
+
     def start(self) -> Path:
         """Start the server; return its socket once it accepts connections."""
         path = self._data_dir / "ansible.sock"
