@@ -187,13 +187,9 @@ def _wait_until(check: Callable[[], bool], seconds: float = 20.0) -> bool:
     return check()
 
 
-def test_a_cancel_stops_the_forked_playbook(
-    playbook_server: RunningServer, tmp_path: Path
-) -> None:
+def test_a_cancel_stops_the_forked_playbook(playbook_server: RunningServer, tmp_path: Path) -> None:
     started = tmp_path / "started"
-    run = _run(
-        tmp_path, "slow", {"play.yml": SLOW}, {"started": str(started)}, started.exists
-    )
+    run = _run(tmp_path, "slow", {"play.yml": SLOW}, {"started": str(started)}, started.exists)
     assert run.status == "canceled"
     assert [t.task for t in run.tasks] == ["Mark the start."]
     assert playbook_server.log_lines(IN_PROCESS) == 1
