@@ -3,9 +3,10 @@
 ansible-runner reads), its arguments, environment, folder and umask to the server, which forks
 a process with Ansible already imported to run the playbook there
 (:mod:`locus_iac.config._playbook_server`). It forwards SIGINT and SIGTERM (how ansible-runner
-cancels) and exits with the playbook's exit status; if it dies (SIGKILL), the server kills the
-playbook. Where the server cannot be reached it becomes the real ``ansible-playbook``
-(``exec``), so a run never depends on the server being up.
+cancels) and exits with the playbook's exit status; if it dies (SIGKILL, or with
+ansible-runner's process), the server kills the playbook. Where the server cannot be
+reached it becomes the real ``ansible-playbook`` (``exec``), so a run never depends on the
+server being up.
 
 Protocol on the Unix socket: a 4-byte big-endian length, then that many bytes of JSON
 ``{"argv", "env", "cwd", "umask", "fallback"}``, the first part sent with file descriptors
@@ -19,6 +20,7 @@ starts in about 10 ms).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -30,6 +32,7 @@ from types import FrameType
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM)
 _LOST = 255
+_PR_SET_PDEATHSIG = 1
 
 
 def _request(fallback: str, args: Sequence[str]) -> bytes:
@@ -73,8 +76,20 @@ def _relay(sock: socket.socket, request: bytes) -> int:
     return int(status["exit"])
 
 
+def _die_with_parent() -> None:
+    """SIGKILL when ansible-runner's process dies (Linux ``PR_SET_PDEATHSIG``): the
+    terminal it read is gone, and so the playbook (the server kills it when this process's
+    connection closes); pexpect starts this process with SIGHUP ignored."""
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # died before the request took effect
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def main(argv: Sequence[str]) -> int:
     socket_path, fallback, *args = argv
+    _die_with_parent()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(socket_path)

@@ -43,6 +43,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -188,6 +189,28 @@ def _remove_local_tmp(values: dict[str, Any]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _as_a_new_process() -> None:
+    """What a new ``ansible-playbook`` has and a fork of the server does not.
+
+    - stdout line-buffered on a terminal (the server's was a log file);
+    - the temporary folder from this run's ``TMPDIR`` (:mod:`tempfile` keeps the first);
+    - Ansible's fork guard on stdout/stderr: ``Display`` wraps their writes in a lock that it
+      holds while forking its workers, and turns it off in every fork, so that a worker never
+      inherits a held buffer lock; this process is such a fork, so the guard is put back
+      (with Ansible's own helper, when this Ansible has it).
+    """
+    if os.isatty(1):
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    tempfile.tempdir = None
+    from ansible.utils import display as display_module
+
+    guard = getattr(display_module, "_synchronize_textiowrapper", None)
+    lock = getattr(display_module.Display(), "_lock", None)
+    if guard is not None and lock is not None:
+        guard(sys.stdout, lock)
+        guard(sys.stderr, lock)
+
+
 def _run_playbook(request: Request, ready: bool) -> None:
     """The playbook process (never returns)."""
     run_time: dict[str, Any] = {}
@@ -219,8 +242,7 @@ def _run_playbook(request: Request, ready: bool) -> None:
         from ansible.cli.playbook import PlaybookCLI
 
         _use_run_settings(run_time)
-        if os.isatty(1):
-            sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        _as_a_new_process()
         sys.argv = list(request.argv)
         PlaybookCLI.cli_executor(sys.argv)
         code = 0

@@ -196,11 +196,13 @@ def test_a_cancel_stops_the_forked_playbook(playbook_server: RunningServer, tmp_
     assert _wait_until(lambda: not _descendants(playbook_server.pid))
 
 
+@pytest.mark.parametrize("killed", ["relay", "its parent"])
 def test_a_killed_relay_takes_its_playbook_with_it(
-    playbook_server: RunningServer, tmp_path: Path
+    playbook_server: RunningServer, tmp_path: Path, killed: str
 ) -> None:
-    """The relay is what ansible-runner kills (SIGKILL after SIGINT): the forked playbook,
-    which is not its child, must not outlive it."""
+    """The relay is what ansible-runner kills (SIGKILL after SIGINT), and it dies with
+    ansible-runner's process: the forked playbook, which is neither's child, must not outlive
+    it."""
     folder = tmp_path / "run"
     folder.mkdir()
     (folder / "play.yml").write_bytes(SLOW)
@@ -208,8 +210,11 @@ def test_a_killed_relay_takes_its_playbook_with_it(
     started = tmp_path / "started"
     relay = relay_launcher(folder / "bin", str(Path(sys.executable).parent / "ansible-playbook"))
     assert relay is not None
+    command = [str(relay), "-i", "hosts.json", "-e", f"started={started}", "play.yml"]
+    if killed == "its parent":
+        command = [sys.executable, "-c", PARENT, *command]
     process = subprocess.Popen(
-        [str(relay), "-i", "hosts.json", "-e", f"started={started}", "play.yml"],
+        command,
         cwd=folder,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -222,6 +227,9 @@ def test_a_killed_relay_takes_its_playbook_with_it(
         process.send_signal(signal.SIGKILL)
         process.wait()
     assert _wait_until(lambda: not _descendants(playbook_server.pid))
+
+
+PARENT = "import subprocess, sys; subprocess.run(sys.argv[1:])"
 
 
 def test_without_a_server_runs_start_ansible_playbook(
