@@ -3,10 +3,15 @@ of each run (:mod:`locus_iac.config.playbook_server` starts and stops it; the re
 :mod:`locus_iac.config._playbook_relay` is what ansible-runner starts in its place).
 
 Why: each ``ansible-playbook`` process spends about 0.33 s of CPU importing Ansible before it
-does any work; a fork of a process that has done so starts with Ansible in memory.
+does any work; a fork of a process that has done so starts with Ansible in memory. Likewise
+each run's ansible-runner process (:mod:`locus_iac.config._ansible_child`: a new interpreter
+importing ansible-runner, about 0.08 s) is forked here when :func:`run_playbook` asks.
 
-Per connection (one run): the server reads the relay's request (its terminal, arguments,
-environment, folder, umask); on the first one it imports Ansible under that request's
+Per connection, one process: a request (file descriptors for stdin, stdout and stderr,
+arguments, environment, folder, umask, and the kind: ``ansible-runner`` or
+``ansible-playbook``). The ansible-runner process runs ``_ansible_child``'s ``main`` with
+them. For an ``ansible-playbook`` (asked by the relay, with its terminal) on the first one
+the server imports Ansible under that request's
 environment and folder (so the import reads the configuration the runs have), then freezes
 the imported heap out of the garbage collector's reach. It forks a *handler*, which forks the
 *playbook process* and waits for it: it passes the relay's SIGINT/SIGTERM on, kills the
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import json
 import os
 import select
@@ -59,6 +65,11 @@ _REQUEST_TIMEOUT = 10.0
 _MAX_REQUEST = 16 * 1024 * 1024
 _FORWARDED = frozenset({signal.SIGINT, signal.SIGTERM})
 _EXIT_SETUP_FAILED = 70
+#: the two kinds of process the server forks: a run's ``ansible-playbook`` (asked by the
+#: relay) and its ansible-runner process (asked by :func:`run_playbook`)
+PLAYBOOK = "ansible-playbook"
+RUNNER = "ansible-runner"
+_RUNNER_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ansible_child.py")
 
 
 @dataclass
@@ -72,6 +83,7 @@ class Request:
     fallback: str
     fds: list[int]
     pending: bytes  # bytes after the request (early control lines)
+    kind: str = PLAYBOOK
 
 
 def _log(message: str) -> None:
@@ -101,7 +113,8 @@ def _receive(conn: socket.socket) -> Request:
             env={str(k): str(v) for k, v in body["env"].items()},
             cwd=str(body["cwd"]),
             umask=int(body["umask"]),
-            fallback=str(body["fallback"]),
+            fallback=str(body.get("fallback", "")),
+            kind=str(body.get("kind", PLAYBOOK)),
             fds=fds,
             pending=data[4 + length :],
         )
@@ -256,11 +269,50 @@ def _run_playbook(request: Request, ready: bool) -> None:
         os._exit(code)
 
 
-def _handle(conn: socket.socket, request: Request, ready: bool) -> int:
+def _load_runner_child() -> Any:
+    """:mod:`locus_iac.config._ansible_child` and ansible-runner, imported once here (it is
+    a script that imports nothing of locus-iac; ansible-runner does not import Ansible)."""
+    spec = importlib.util.spec_from_file_location("locus_ansible_child", _RUNNER_CHILD)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_runner_child(request: Request, runner_child: Any) -> None:
+    """A run's ansible-runner process, as ``python -P _ansible_child.py`` would be, forked
+    (never returns). The ``ansible-playbook`` it starts is the relay, back to this server."""
+    code = _EXIT_SETUP_FAILED
+    try:
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.umask(request.umask)
+        _apply(request)
+        tempfile.tempdir = None
+        for target, fd in enumerate(request.fds):
+            os.dup2(fd, target)
+        for fd in request.fds:
+            os.close(fd)
+        code = int(runner_child.main())
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:
+        code = _EXIT_SETUP_FAILED
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _handle(conn: socket.socket, request: Request, ready: bool, runner_child: Any) -> int:
     """The handler process: fork the playbook process, relay signals, report its status."""
     child = os.fork()
     if child == 0:
         conn.close()
+        if request.kind == RUNNER:
+            _run_runner_child(request, runner_child)
         _run_playbook(request, ready)
     for fd in request.fds:
         os.close(fd)
@@ -320,6 +372,8 @@ def serve(socket_path: str) -> None:
 
     signal.signal(signal.SIGTERM, on_term)
     ready: bool | None = None
+    runner_child = _load_runner_child()
+    gc.freeze()
     _log("ready")
     try:
         while not stop:
@@ -341,7 +395,7 @@ def serve(socket_path: str) -> None:
                 _log(f"bad request ({type(exc).__name__})")
                 conn.close()
                 continue
-            if ready is None:
+            if request.kind == PLAYBOOK and ready is None:
                 ready = _import_ansible(request)
             sys.stdout.flush()
             sys.stderr.flush()
@@ -351,7 +405,7 @@ def serve(socket_path: str) -> None:
                 try:
                     listener.close()
                     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    code = _handle(conn, request, ready)
+                    code = _handle(conn, request, bool(ready), runner_child)
                 finally:
                     os._exit(code)
             conn.close()

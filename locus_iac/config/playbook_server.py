@@ -14,16 +14,18 @@ Unix socket, a socket in a private temporary folder.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 #: the variable naming the socket of the playbook server that runs should use
 SOCKET_ENV = "LOCUS_PLAYBOOK_SERVER"
@@ -127,3 +129,79 @@ def relay_launcher(folder: Path, ansible_playbook: str) -> Path | None:
     launcher.write_text(f'#!/bin/sh\nexec {command} "$@"\n', encoding="utf-8")
     launcher.chmod(0o700)
     return launcher
+
+
+class ForkedRunnerChild:
+    """A run's ansible-runner process forked by the playbook server, with what
+    :func:`locus_iac.config.runner.run_playbook` uses of a ``subprocess.Popen``: text
+    ``stdin`` and ``stdout`` pipes, ``send_signal`` (SIGTERM cancels), ``wait`` and
+    ``returncode``. If this process dies, its connection closes and the server kills the
+    forked one; if the server goes away, ``wait`` returns 255."""
+
+    def __init__(self, connection: socket.socket, stdin: IO[str], stdout: IO[str]) -> None:
+        self._connection = connection
+        self.stdin: IO[str] | None = stdin
+        self.stdout: IO[str] | None = stdout
+        self.returncode: int | None = None
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            self._connection.sendall(f"signal {int(sig)}\n".encode())
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            reply = b""
+            while not reply.endswith(b"\n"):
+                chunk = self._connection.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+            self._connection.close()
+            status: dict[str, Any] = json.loads(reply) if reply.endswith(b"\n") else {}
+            if "signal" in status:
+                self.returncode = -int(status["signal"])
+            else:
+                self.returncode = int(status.get("exit", _LOST))
+        return self.returncode
+
+
+_LOST = 255
+
+
+def fork_runner_child(stderr: IO[str], env: dict[str, str]) -> ForkedRunnerChild | None:
+    """Ask the playbook server named by :data:`SOCKET_ENV` for a run's ansible-runner
+    process (stderr to ``stderr``, environment ``env``, this folder); ``None`` without a
+    server that answers (the caller starts one itself)."""
+    server = os.environ.get(SOCKET_ENV)
+    if not server:
+        return None
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(server)
+    except OSError:
+        connection.close()
+        return None
+    umask = os.umask(0)
+    os.umask(umask)
+    body = json.dumps(
+        {"kind": "ansible-runner", "argv": [], "env": env, "cwd": os.getcwd(), "umask": umask}
+    ).encode("utf-8")
+    request = struct.pack(">I", len(body)) + body
+    child_in, to_child = os.pipe()
+    from_child, child_out = os.pipe()
+    try:
+        sent = socket.send_fds(connection, [request[:4096]], [child_in, child_out, stderr.fileno()])
+        connection.sendall(request[sent:])
+    except OSError:
+        os.close(to_child)
+        os.close(from_child)
+        connection.close()
+        return None
+    finally:  # the forked process has its own copies
+        os.close(child_in)
+        os.close(child_out)
+    return ForkedRunnerChild(
+        connection,
+        os.fdopen(to_child, "w", encoding="utf-8"),
+        os.fdopen(from_child, "r", encoding="utf-8"),
+    )

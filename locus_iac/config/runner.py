@@ -12,9 +12,9 @@ Modules of KDU runs (local connection) start through :mod:`locus_iac.config._mod
 byte-compiled copies when identical.
 
 When a playbook server runs (:mod:`locus_iac.config.playbook_server`, named by
-``LOCUS_PLAYBOOK_SERVER``; the LCM supervisor starts one), ansible-runner starts a relay to it
-as ``ansible-playbook``: the playbook then runs in a fork of a process that has Ansible
-imported, everything else unchanged.
+``LOCUS_PLAYBOOK_SERVER``; the LCM supervisor starts one), the child is forked by it (same
+protocol), and ansible-runner starts a relay to it as ``ansible-playbook``: the playbook then
+runs in a fork of a process that has Ansible imported, everything else unchanged.
 
 Secrets: the private key and the kubeconfig stay file paths in the inventory; extra vars go
 to the temporary directory only; log lines carry host, task and status, never variables.
@@ -39,7 +39,7 @@ from typing import IO, Any
 
 from locus_iac.config.events import TaskCallback, task_result
 from locus_iac.config.kube_inventory import AnsibleInventory, KubernetesInventory
-from locus_iac.config.playbook_server import relay_launcher
+from locus_iac.config.playbook_server import ForkedRunnerChild, fork_runner_child, relay_launcher
 from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
@@ -201,15 +201,17 @@ def _run_child(
     """Run the child, feed its task results to ``record``; return (status, rc)."""
     env = {**os.environ, "GRPC_ENABLE_FORK_SUPPORT": "false"}
     with (root / "child.stderr").open("w", encoding="utf-8") as errors:
-        child = subprocess.Popen(
-            # -P: the script's folder (this package) must not shadow other modules
-            [sys.executable, "-P", str(_CHILD)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-            env=env,
-        )
+        child: ForkedRunnerChild | subprocess.Popen[str] | None = fork_runner_child(errors, env)
+        if child is None:
+            child = subprocess.Popen(
+                # -P: the script's folder (this package) must not shadow other modules
+                [sys.executable, "-P", str(_CHILD)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                env=env,
+            )
         assert child.stdin is not None and child.stdout is not None
         child.stdin.write(json.dumps(spec))
         child.stdin.close()

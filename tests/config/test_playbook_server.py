@@ -1,7 +1,8 @@
-"""The playbook server: runs forked from a process with Ansible imported report what runs of a
-new ``ansible-playbook`` report; a setting the import did not see still takes effect; each run
-keeps its own fact cache; cancel and a killed relay stop the forked playbook; without a
-server runs start ``ansible-playbook``; the server holds no gRPC or Pulumi.
+"""The playbook server: runs forked from a process with Ansible imported (their ansible-runner
+process too) report what runs of a new ``ansible-playbook`` report; a setting the import did
+not see still takes effect; each run keeps its own fact cache; cancel and a killed relay stop
+the forked playbook; without a server runs start ``ansible-playbook``; the server holds no
+gRPC or Pulumi.
 
 Runs use the local connection (a KDU inventory), so they need no SSH host; the Day1/Day2
 tests over SSH run on this path with ``LOCUS_TEST_PLAYBOOKS=server``
@@ -178,6 +179,13 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def _wait_until(check: Callable[[], bool], seconds: float = 20.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -189,8 +197,20 @@ def _wait_until(check: Callable[[], bool], seconds: float = 20.0) -> bool:
 
 def test_a_cancel_stops_the_forked_playbook(playbook_server: RunningServer, tmp_path: Path) -> None:
     started = tmp_path / "started"
-    run = _run(tmp_path, "slow", {"play.yml": SLOW}, {"started": str(started)}, started.exists)
+    seen: list[set[str]] = []
+
+    def cancel() -> bool:
+        """True once the playbook runs; notes which programs this process started then."""
+        if not started.exists():
+            return False
+        served = _descendants(playbook_server.pid) | {playbook_server.pid}
+        seen.append({_cmdline(pid) for pid in _descendants(os.getpid()) - served})
+        return True
+
+    run = _run(tmp_path, "slow", {"play.yml": SLOW}, {"started": str(started)}, cancel)
     assert run.status == "canceled"
+    # ansible-runner's process and ansible-playbook were forked by the server, not started here
+    assert seen and not any("_ansible_child" in c or "ansible-playbook" in c for c in seen[0])
     assert [t.task for t in run.tasks] == ["Mark the start."]
     assert playbook_server.log_lines(IN_PROCESS) == 1
     assert _wait_until(lambda: not _descendants(playbook_server.pid))
