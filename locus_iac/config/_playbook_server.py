@@ -9,14 +9,14 @@ importing ansible-runner, about 0.08 s) is forked here when :func:`run_playbook`
 
 Per connection, one process: a request (file descriptors for stdin, stdout and stderr,
 arguments, environment, folder, umask, and the kind: ``ansible-runner`` or
-``ansible-playbook``). The ansible-runner process runs ``_ansible_child``'s ``main`` with
-them. For an ``ansible-playbook`` (asked by the relay, with its terminal) on the first one
-the server imports Ansible under that request's
-environment and folder (so the import reads the configuration the runs have), then freezes
-the imported heap out of the garbage collector's reach. It forks a *handler*, which forks the
-*playbook process* and waits for it: it passes the relay's SIGINT/SIGTERM on, kills the
-playbook's session when the relay goes away, and sends the exit status back. The playbook
-process takes the relay's terminal as its stdin/stdout/stderr, its environment, folder and
+``ansible-playbook``). The server forks a *handler*, which forks the process and waits for
+it: it passes the asker's SIGINT/SIGTERM on, kills the process's session when the asker goes
+away, and sends the exit status back. The ansible-runner process runs ``_ansible_child``'s
+``main`` with the request (the asker gets a ``started`` line once it is forked). For the
+first ``ansible-playbook`` (asked by the relay, with its terminal) the server imports Ansible
+under that request's environment and folder (so the import reads the configuration the runs
+have), then freezes the imported heap out of the garbage collector's reach. The *playbook
+process* takes the relay's terminal as its stdin/stdout/stderr, its environment, folder and
 umask, starts a session, and runs ``PlaybookCLI`` in-process, so ansible-runner sees what the
 real ``ansible-playbook`` would print, on the same terminal.
 
@@ -69,6 +69,8 @@ _EXIT_SETUP_FAILED = 70
 #: relay) and its ansible-runner process (asked by :func:`run_playbook`)
 PLAYBOOK = "ansible-playbook"
 RUNNER = "ansible-runner"
+#: the first line back for an ansible-runner process, once it is forked
+STARTED = b"started\n"
 _RUNNER_CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ansible_child.py")
 
 
@@ -316,6 +318,9 @@ def _handle(conn: socket.socket, request: Request, ready: bool, runner_child: An
         _run_playbook(request, ready)
     for fd in request.fds:
         os.close(fd)
+    if request.kind == RUNNER:  # the asker waits for this before it writes the run's settings
+        with contextlib.suppress(OSError):
+            conn.sendall(STARTED)
     exited = os.pidfd_open(child)
     buffer = request.pending
     watching = True

@@ -166,12 +166,16 @@ class ForkedRunnerChild:
 
 
 _LOST = 255
+_STARTED = b"started\n"  # what the server says once it has forked the process
 
 
-def fork_runner_child(stderr: IO[str], env: dict[str, str]) -> ForkedRunnerChild | None:
+def fork_runner_child(
+    stderr: IO[str], env: dict[str, str], wait: float = 30.0
+) -> ForkedRunnerChild | None:
     """Ask the playbook server named by :data:`SOCKET_ENV` for a run's ansible-runner
     process (stderr to ``stderr``, environment ``env``, this folder); ``None`` without a
-    server that answers (the caller starts one itself)."""
+    server that answers, or one that has not forked it within ``wait`` seconds (the caller
+    then starts one itself; a late fork finds its pipes closed and ends)."""
     server = os.environ.get(SOCKET_ENV)
     if not server:
         return None
@@ -200,6 +204,17 @@ def fork_runner_child(stderr: IO[str], env: dict[str, str]) -> ForkedRunnerChild
     finally:  # the forked process has its own copies
         os.close(child_in)
         os.close(child_out)
+    connection.settimeout(wait)
+    try:
+        started = connection.recv(len(_STARTED), socket.MSG_WAITALL)
+    except OSError:
+        started = b""
+    connection.settimeout(None)
+    if started != _STARTED:  # a server that does not answer: run without it
+        os.close(to_child)
+        os.close(from_child)
+        connection.close()
+        return None
     return ForkedRunnerChild(
         connection,
         os.fdopen(to_child, "w", encoding="utf-8"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +25,12 @@ from support.playbook_server import RunningServer
 
 from locus_iac.config import runner
 from locus_iac.config.kube_inventory import KduTarget, KubernetesInventory
-from locus_iac.config.playbook_server import SOCKET_ENV, PlaybookServer, relay_launcher
+from locus_iac.config.playbook_server import (
+    SOCKET_ENV,
+    PlaybookServer,
+    fork_runner_child,
+    relay_launcher,
+)
 from locus_iac.config.results import PlaybookRun, TaskStatus
 
 INVENTORY = KubernetesInventory(
@@ -265,6 +271,18 @@ def test_without_a_server_runs_start_ansible_playbook(
     assert run.ok and target.read_text() == "w\n"
     monkeypatch.delenv(SOCKET_ENV)
     assert relay_launcher(tmp_path / "bin", "ansible-playbook") is None
+
+
+def test_a_server_that_does_not_answer_is_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hung server (it listens, never forks): the ansible-runner process starts here."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as hung:
+        hung.bind(str(tmp_path / "hung.sock"))
+        hung.listen(1)
+        monkeypatch.setenv(SOCKET_ENV, str(tmp_path / "hung.sock"))
+        with (tmp_path / "stderr").open("w") as stderr:
+            assert fork_runner_child(stderr, dict(os.environ), wait=0.5) is None
 
 
 def test_the_server_holds_neither_grpc_nor_pulumi(
