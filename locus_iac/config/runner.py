@@ -132,7 +132,7 @@ def run_playbook(
     with tempfile.TemporaryDirectory(prefix="locus-ansible-") as tmp:
         root = Path(tmp)
         project, inv_dir = _prepare(root, playbook_dir, inventory)
-        env = _ansible_env(root, local=isinstance(inventory, KubernetesInventory))
+        env = _ansible_env(root)
         relay = _playbook_relay(root, env["PATH"])
         if relay is not None:  # found first: ansible-runner starts "ansible-playbook"
             env["PATH"] = f"{relay.parent}{os.pathsep}{env['PATH']}"
@@ -238,7 +238,7 @@ def _run_child(
     return str(final.get("status")), int(rc) if isinstance(rc, int) else -1
 
 
-def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
+def _ansible_env(root: Path) -> dict[str, str]:
     """Ansible settings of every run; ``ansible-playbook`` is the one beside this interpreter
     (the venv's) when there is one, else the one on ``PATH``.
 
@@ -246,10 +246,12 @@ def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
     run never reuses a master connection to an address that now belongs to another VM (a
     healed VDU keeps its address) or to a host that went away.
 
-    ``local`` (KDU runs: ``ansible_connection: local`` on this host) turns pipelining on: a
-    module's code goes to its interpreter on stdin, instead of five shell commands per task
-    (home dir, temp dir, chmod, run, remove) around a file copy. SSH runs keep it off: with
-    ``become`` it fails on hosts whose sudoers require a tty.
+    Pipelining is off here (SSH runs: with ``become`` it fails on hosts whose sudoers require
+    a tty); KDU runs turn it on in their inventory (``ansible_pipelining``, see
+    :class:`~locus_iac.config.kube_inventory.KubernetesInventory`). So every run has the same
+    settings but the per-run folders, which a playbook server's forks require
+    (:mod:`locus_iac.config._playbook_server`: a run whose settings differ from its import
+    starts a new ``ansible-playbook``).
     """
     path = os.environ.get("PATH", "/usr/bin:/bin")
     venv_bin = Path(sys.executable).parent
@@ -262,7 +264,7 @@ def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
         "ANSIBLE_SSH_RETRIES": "2",
         "ANSIBLE_TIMEOUT": "20",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(root / "cp"),
-        "ANSIBLE_PIPELINING": "1" if local else "0",
+        "ANSIBLE_PIPELINING": "0",
         "PATH": path,
     }
 
