@@ -40,3 +40,18 @@ def load_average() -> str:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def settled_cpu_seconds(pid: int, timeout: float = 30.0) -> float:
+    """User + system CPU time of process ``pid`` and of its children it has reaped, read
+    once it has no live children (e.g. a playbook server between two runs)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while len(process_tree(pid)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")

@@ -86,6 +86,9 @@ class KubernetesInventory(BaseModel):
         common: dict[str, Any] = {
             "ansible_connection": "local",
             "ansible_python_interpreter": self.python_interpreter,
+            # a module's code goes to its interpreter on stdin, instead of five shell
+            # commands per task (home dir, temp dir, chmod, run, remove) around a file copy
+            "ansible_pipelining": True,
         }
         if self.kubeconfig is not None:
             common["locus_kubeconfig"] = str(self.kubeconfig)

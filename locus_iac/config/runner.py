@@ -11,6 +11,11 @@ Modules of KDU runs (local connection) start through :mod:`locus_iac.config._mod
 (:func:`_module_launcher`), which takes their ``module_utils`` from the installed,
 byte-compiled copies when identical.
 
+When a playbook server runs (:mod:`locus_iac.config.playbook_server`, named by
+``LOCUS_PLAYBOOK_SERVER``; the LCM supervisor starts one), the child is forked by it (same
+protocol), and ansible-runner starts a relay to it as ``ansible-playbook``: the playbook then
+runs in a fork of a process that has Ansible imported, everything else unchanged.
+
 Secrets: the private key and the kubeconfig stay file paths in the inventory; extra vars go
 to the temporary directory only; log lines carry host, task and status, never variables.
 """
@@ -22,6 +27,7 @@ import logging
 import os
 import queue
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,6 +39,7 @@ from typing import IO, Any
 
 from locus_iac.config.events import TaskCallback, task_result
 from locus_iac.config.kube_inventory import AnsibleInventory, KubernetesInventory
+from locus_iac.config.playbook_server import ForkedRunnerChild, fork_runner_child, relay_launcher
 from locus_iac.config.results import PlaybookRun, TaskResult
 from locus_iac.errors import PermanentError
 
@@ -125,7 +132,11 @@ def run_playbook(
     with tempfile.TemporaryDirectory(prefix="locus-ansible-") as tmp:
         root = Path(tmp)
         project, inv_dir = _prepare(root, playbook_dir, inventory)
-        spec = {
+        env = _ansible_env(root)
+        relay = _playbook_relay(root, env["PATH"])
+        if relay is not None:  # found first: ansible-runner starts "ansible-playbook"
+            env["PATH"] = f"{relay.parent}{os.pathsep}{env['PATH']}"
+        spec: dict[str, Any] = {
             "private_data_dir": str(root),
             "project_dir": str(project),
             "playbook": playbook,
@@ -133,7 +144,7 @@ def run_playbook(
             "extravars": dict(extra_vars),
             "artifact_dir": str(artifacts_root),
             "ident": ident,
-            "envvars": _ansible_env(root, local=isinstance(inventory, KubernetesInventory)),
+            "envvars": env,
             "timeout": timeout,
         }
         status, rc = _run_child(spec, root, record, should_cancel, f"{primitive}: {playbook}")
@@ -150,6 +161,13 @@ def run_playbook(
     )
     log.info("%s: playbook %s %s (rc=%s)", primitive, playbook, run.status, run.rc)
     return run
+
+
+def _playbook_relay(root: Path, path: str) -> Path | None:
+    """The relay to the playbook server (:mod:`locus_iac.config.playbook_server`), named
+    ``ansible-playbook``, when one is running; ``None``: the real one runs."""
+    real = shutil.which("ansible-playbook", path=path)
+    return None if real is None else relay_launcher(root / "bin", real)
 
 
 def _lines(stream: IO[str]) -> Iterator[str | None]:
@@ -183,15 +201,17 @@ def _run_child(
     """Run the child, feed its task results to ``record``; return (status, rc)."""
     env = {**os.environ, "GRPC_ENABLE_FORK_SUPPORT": "false"}
     with (root / "child.stderr").open("w", encoding="utf-8") as errors:
-        child = subprocess.Popen(
-            # -P: the script's folder (this package) must not shadow other modules
-            [sys.executable, "-P", str(_CHILD)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
-            env=env,
-        )
+        child: ForkedRunnerChild | subprocess.Popen[str] | None = fork_runner_child(errors, env)
+        if child is None:
+            child = subprocess.Popen(
+                # -P: the script's folder (this package) must not shadow other modules
+                [sys.executable, "-P", str(_CHILD)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                env=env,
+            )
         assert child.stdin is not None and child.stdout is not None
         child.stdin.write(json.dumps(spec))
         child.stdin.close()
@@ -218,7 +238,7 @@ def _run_child(
     return str(final.get("status")), int(rc) if isinstance(rc, int) else -1
 
 
-def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
+def _ansible_env(root: Path) -> dict[str, str]:
     """Ansible settings of every run; ``ansible-playbook`` is the one beside this interpreter
     (the venv's) when there is one, else the one on ``PATH``.
 
@@ -226,10 +246,12 @@ def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
     run never reuses a master connection to an address that now belongs to another VM (a
     healed VDU keeps its address) or to a host that went away.
 
-    ``local`` (KDU runs: ``ansible_connection: local`` on this host) turns pipelining on: a
-    module's code goes to its interpreter on stdin, instead of five shell commands per task
-    (home dir, temp dir, chmod, run, remove) around a file copy. SSH runs keep it off: with
-    ``become`` it fails on hosts whose sudoers require a tty.
+    Pipelining is off here (SSH runs: with ``become`` it fails on hosts whose sudoers require
+    a tty); KDU runs turn it on in their inventory (``ansible_pipelining``, see
+    :class:`~locus_iac.config.kube_inventory.KubernetesInventory`). So every run has the same
+    settings but the per-run folders, which a playbook server's forks require
+    (:mod:`locus_iac.config._playbook_server`: a run whose settings differ from its import
+    starts a new ``ansible-playbook``).
     """
     path = os.environ.get("PATH", "/usr/bin:/bin")
     venv_bin = Path(sys.executable).parent
@@ -242,7 +264,7 @@ def _ansible_env(root: Path, *, local: bool = False) -> dict[str, str]:
         "ANSIBLE_SSH_RETRIES": "2",
         "ANSIBLE_TIMEOUT": "20",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(root / "cp"),
-        "ANSIBLE_PIPELINING": "1" if local else "0",
+        "ANSIBLE_PIPELINING": "0",
         "PATH": path,
     }
 

@@ -7,6 +7,10 @@
 ``LOCUS_LCM_START``         how a worker process starts: ``forkserver`` (default: forked from
                             a process that has imported the runner) or ``exec`` (a new
                             interpreter); see :mod:`locus_iac.lcm.launch`
+``LOCUS_LCM_PLAYBOOKS``     how a worker's playbooks start: ``server`` (default: forked by the
+                            playbook server the supervisor starts, with Ansible imported) or
+                            ``exec`` (a new ``ansible-playbook`` each); see
+                            :mod:`locus_iac.config.playbook_server`
 =========================  ===============================================================
 
 Which operation runner the workers use is not a setting: it is given in code
@@ -23,6 +27,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from locus_iac.config.playbook_server import SOCKET_ENV
 from locus_iac.errors import Issue, ValidationError
 
 _ENV = {
@@ -30,6 +35,7 @@ _ENV = {
     "poll_interval": "LOCUS_LCM_POLL",
     "grace": "LOCUS_LCM_GRACE",
     "start_method": "LOCUS_LCM_START",
+    "playbooks": "LOCUS_LCM_PLAYBOOKS",
 }
 
 
@@ -44,6 +50,9 @@ class LcmSettings(BaseModel):
     poll_interval: Annotated[float, Field(gt=0, le=60)] = 0.5
     grace: Annotated[float, Field(ge=0, le=600)] = 10.0
     start_method: Literal["forkserver", "exec"] = "forkserver"
+    playbooks: Literal["server", "exec"] = "server"
+    #: the running playbook server's socket (set by the supervisor once it has started one)
+    playbook_socket: Path | None = None
 
     @classmethod
     def from_env(
@@ -69,9 +78,14 @@ class LcmSettings(BaseModel):
             raise ValidationError("invalid LCM supervisor settings", issues) from None
 
     def worker_env(self) -> dict[str, str]:
-        """Environment of a worker process (the parent's plus where to find the queue)."""
-        return {
+        """Environment of a worker process (the parent's plus where to find the queue and
+        the playbook server)."""
+        env = {
             **os.environ,
             "LOCUS_DATABASE_URL": self.database_url,
             "LOCUS_DATA_DIR": str(self.data_dir),
         }
+        env.pop(SOCKET_ENV, None)
+        if self.playbook_socket is not None:
+            env[SOCKET_ENV] = str(self.playbook_socket)
+        return env

@@ -17,6 +17,10 @@ cancel request is stopped (SIGTERM, then SIGKILL after ``grace``) and the occurr
 cancelled; one that runs past the request's ``timeout`` (seconds) is stopped the same way and
 its occurrence goes to ``FAILED_TEMP``. :meth:`Supervisor.stop` stops every worker: no
 process outlives the server.
+
+With ``LOCUS_LCM_PLAYBOOKS=server`` (the default) it also starts the playbook server
+(:mod:`locus_iac.config.playbook_server`), which the workers' playbook runs use, and stops it
+after the workers; if it cannot start, playbooks start ``ansible-playbook`` as without it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import uuid
 from dataclasses import dataclass
 
 from locus_iac.catalogue import Database
+from locus_iac.config.playbook_server import PlaybookServer
 from locus_iac.errors import LocusError
 from locus_iac.lcm import queue
 from locus_iac.lcm.launch import WorkerProcess, prestart, spawn_worker
@@ -44,6 +49,9 @@ from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.states import LcmEvent
 
 log = logging.getLogger(__name__)
+
+#: the playbook server's log (process ids and setting names), in the data dir
+PLAYBOOK_LOG = "playbook-server.log"
 
 
 @dataclass
@@ -86,12 +94,28 @@ class Supervisor:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._playbooks: PlaybookServer | None = None
 
     def start(self) -> None:
+        self._start_playbook_server()
         prestart(self._settings, self._factory)
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
         log.info("%s started (%d workers at most)", self.name, self._settings.max_workers)
+
+    def _start_playbook_server(self) -> None:
+        if self._settings.playbooks != "server" or self._playbooks is not None:
+            return
+        server = PlaybookServer(self._settings.data_dir, self._settings.data_dir / PLAYBOOK_LOG)
+        try:
+            socket_path = server.start()
+        except (OSError, RuntimeError) as exc:
+            log.warning(
+                "%s: no playbook server (%s); playbooks start ansible-playbook", self.name, exc
+            )
+            return
+        self._playbooks = server
+        self._settings = self._settings.model_copy(update={"playbook_socket": socket_path})
 
     def wake(self) -> None:
         """Look at the queue now (an operation was just accepted)."""
@@ -211,4 +235,8 @@ class Supervisor:
                 interrupt(
                     self._db, self._runner, op_occ_id, "the server stopped", claimed_by=self.name
                 )
+        if self._playbooks is not None:
+            self._playbooks.stop()
+            self._playbooks = None
+            self._settings = self._settings.model_copy(update={"playbook_socket": None})
         log.info("%s stopped", self.name)

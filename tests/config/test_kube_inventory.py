@@ -60,6 +60,7 @@ def test_one_local_host_per_kdu_with_where_it_lives(kubeconfig: Path) -> None:
     assert common == {
         "ansible_connection": "local",
         "ansible_python_interpreter": sys.executable,
+        "ansible_pipelining": True,
         "locus_kubeconfig": str(kubeconfig),
         "locus_kube_context": "edge",
     }
