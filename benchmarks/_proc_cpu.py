@@ -111,18 +111,34 @@ def kind(pid: int) -> str:
 
 
 class Sampler:
-    """The sampling loop's state: per process (pid, start) its kind and last CPU seen."""
+    """The sampling loop's state: per process (pid, start) its kind and last CPU seen.
+
+    A process's kind is read again whenever its executable changed: one caught between its
+    fork and its exec shows its parent's (the pulumi CLI would count as the Python worker).
+    """
 
     def __init__(self, tree: ProcessTree) -> None:
         self._tree = tree
+        self._exes: dict[tuple[int, int], str] = {}
         self.base: dict[tuple[int, int], float] = {}
         self.seen: dict[tuple[int, int], tuple[str, float]] = {}
 
     def sample(self) -> None:
         for pid, stat in self._tree.descendants().items():
             key = (pid, stat.start)
+            try:
+                exe = os.readlink(f"/proc/{pid}/exe")
+            except OSError:
+                exe = self._exes.get(key, "")  # gone meanwhile: keep what it was
             known = self.seen.get(key)
-            self.seen[key] = (known[0] if known else kind(pid), stat.own)
+            if known is None or exe != self._exes.get(key):
+                self._exes[key] = exe
+                name = kind(pid)
+                if name == "gone" and known is not None:
+                    name = known[0]
+            else:
+                name = known[0]
+            self.seen[key] = (name, stat.own)
 
     def start(self) -> None:
         """The first sample: processes that exist already count from now."""

@@ -65,3 +65,15 @@ def test_the_tree_skips_processes_outside_it_after_one_read() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_process_that_execs_after_its_fork_counts_as_what_it_execs() -> None:
+    """Sampled between fork and exec it looked like its parent (Python); after the exec it is
+    the program it runs: its CPU goes to that kind."""
+    proc_cpu = _load()
+    later = "import os, time\ntime.sleep(0.4)\nos.execv('/bin/sleep', ['sleep', '0.6'])\n"
+    with proc_cpu.ProcessCpu(interval=0.05) as cpu:
+        subprocess.run([sys.executable, "-c", later], check=True)
+    kinds = cpu.by_kind()
+    assert "other: sleep" in kinds
+    assert not any(k.startswith("python:") for k in kinds), kinds
