@@ -7,7 +7,10 @@
   (where ``scripts/bootstrap-tools`` builds it); when it comes from the tools dir, the engine
   runs with that ``bin`` first on ``PATH`` (language host) and, unless ``PULUMI_HOME`` is set,
   with the tools dir's ``pulumi-home`` (provider plugins), so ``locus serve`` needs no
-  sourced environment.
+  sourced environment;
+* home: with a local ``file://`` backend the CLI runs with ``<data-dir>/pulumi-home``, whose
+  plugins are those of the home it would use otherwise and where it keeps no automatic
+  debug log (:mod:`locus_iac.engine.home`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from locus_iac.engine.home import engine_home
 from locus_iac.errors import PermanentError
 
 PASSPHRASE_ENV = "LOCUS_PULUMI_PASSPHRASE"
@@ -125,12 +129,16 @@ class EngineSettings:
         if backend.startswith("file://"):
             Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
         pulumi_binary = find_pulumi(env)
+        extra = {**tools_env(pulumi_binary, env), **blank_openstack_env(env)}
+        if backend.startswith("file://"):
+            usual = extra.get("PULUMI_HOME") or env.get("PULUMI_HOME") or Path.home() / ".pulumi"
+            extra["PULUMI_HOME"] = str(engine_home(data_dir, Path(usual) / "plugins"))
         return cls(
             data_dir=data_dir,
             backend_url=backend,
             passphrase=load_or_create_passphrase(data_dir, env),
             pulumi_binary=pulumi_binary,
-            extra_env={**tools_env(pulumi_binary, env), **blank_openstack_env(env)},
+            extra_env=extra,
         )
 
     @property
