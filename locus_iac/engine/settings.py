@@ -39,6 +39,13 @@ ENGINE_ENV: Mapping[str, str] = {
 }
 
 
+#: Go runtime settings of the CLI and its plugins (they inherit the CLI's environment), unless
+#: the environment sets them: the CLI's live heap is ~15 MB and with the default GOGC=100 it
+#: collects 7-9 times a run, mostly while starting; GOGC=400 makes that 1-2 (a heap goal of
+#: ~30 MB instead of ~20 MB) and saved ~0.035 CPU s per stack init + up here.
+GO_RUNTIME_ENV: Mapping[str, str] = {"GOGC": "400"}
+
+
 def default_tools_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     configured = env.get(TOOLS_DIR_ENV)
@@ -129,7 +136,11 @@ class EngineSettings:
         if backend.startswith("file://"):
             Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
         pulumi_binary = find_pulumi(env)
-        extra = {**tools_env(pulumi_binary, env), **blank_openstack_env(env)}
+        extra = {
+            **{k: v for k, v in GO_RUNTIME_ENV.items() if k not in env},
+            **tools_env(pulumi_binary, env),
+            **blank_openstack_env(env),
+        }
         if backend.startswith("file://"):
             usual = extra.get("PULUMI_HOME") or env.get("PULUMI_HOME") or Path.home() / ".pulumi"
             extra["PULUMI_HOME"] = str(engine_home(data_dir, Path(usual) / "plugins"))

@@ -50,3 +50,11 @@ def test_engine_on_path_changes_nothing(tmp_path: Path) -> None:
     env = {"LOCUS_TOOLS_DIR": str(tools), "PATH": "/usr/bin"}
     assert tools_env(Path("/usr/local/bin/pulumi"), env) == {}
     assert tools_env(None, env) == {}
+
+
+def test_the_engine_s_go_runtime_collects_less_often_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    assert EngineSettings.from_env(tmp_path / "a", {}).engine_env()["GOGC"] == "400"
+    told = EngineSettings.from_env(tmp_path / "b", {"GOGC": "100"}).engine_env()
+    assert "GOGC" not in told  # the CLI inherits the operator's own setting
