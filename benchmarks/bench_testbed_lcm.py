@@ -18,7 +18,8 @@ the job) and ``mano`` phases (its steps outside engine and Ansible: resolving th
 placement, recording progress); what is left after those is accepting the request and
 recording the result. The CPU seconds of one instantiate are split by process kind (the
 worker, the pulumi CLI, the provider plugins, Ansible, the server; :class:`ProcessCpu` reads
-``/proc``); CPU seconds x N / cores is the floor of N at once on this machine. Then N
+``/proc`` from a sampler process of its own, whose CPU is shown apart and not counted); CPU
+seconds x N / cores is the floor of N at once on this machine. Then N
 instances are instantiated at once and the wall time is compared with one. Every instance is
 terminated and deleted afterwards. Each figure is measured for each way of starting workers
 (``--start``, default ``exec,forkserver``), side by side.
@@ -31,15 +32,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from _proc_cpu import ProcessCpu
 from _testbed_edge import prepare_edge
 from fastapi.testclient import TestClient
 
@@ -86,144 +86,13 @@ def _phases(client: TestClient, occs: list[dict[str, Any]]) -> list[dict[str, fl
         return [dict(row.phase_seconds or {}) if row else {} for row in rows]
 
 
-class ProcessCpu:
-    """CPU seconds of this process's descendants, by kind, from ``/proc/<pid>/stat``.
-
-    A thread reads every descendant's utime + stime each ``interval`` seconds and keeps the
-    last value per process (a process that ends between two reads loses at most one
-    interval; one shorter than an interval may be missed: ``unattributed`` is the tree's
-    total, from the kernel's accounting, minus what the samples saw).
-    """
-
-    def __init__(self, interval: float = 0.1) -> None:
-        self._interval = interval
-        self._tick = os.sysconf("SC_CLK_TCK")
-        self._seen: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, start) -> kind, cpu
-        self._base: dict[tuple[int, int], float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._tree_base = 0.0
-        self._self_base = 0.0
-        self.total = 0.0
-        self.server = 0.0
-        self.sampler = 0.0
-
-    def _stat(self, pid: int) -> tuple[int, int, float, float] | None:
-        """(ppid, start time, own cpu, reaped children's cpu) of ``pid``, None if it is gone."""
-        try:
-            raw = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = raw[raw.rindex(")") + 2 :].split()
-        ppid, start = int(fields[1]), int(fields[19])
-        own = (int(fields[11]) + int(fields[12])) / self._tick
-        children = (int(fields[13]) + int(fields[14])) / self._tick
-        return ppid, start, own, children
-
-    def _descendants(self) -> dict[int, tuple[int, float, float, bool]]:
-        """pid -> (start time, own cpu, reaped children's cpu, is a direct child)."""
-        stats: dict[int, tuple[int, int, float, float]] = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                found = self._stat(int(entry.name))
-                if found:
-                    stats[int(entry.name)] = found
-        children: dict[int, list[int]] = {}
-        for pid, (ppid, *_rest) in stats.items():
-            children.setdefault(ppid, []).append(pid)
-        todo, out = list(children.get(os.getpid(), [])), {}
-        while todo:
-            pid = todo.pop()
-            _, start, own, reaped = stats[pid]
-            out[pid] = (start, own, reaped, stats[pid][0] == os.getpid())
-            todo.extend(children.get(pid, []))
-        return out
-
-    def _sample(self) -> None:
-        for pid, (start, own, _, _) in self._descendants().items():
-            key = (pid, start)
-            if key not in self._seen:
-                self._seen[key] = (_kind(pid), own)
-            else:
-                self._seen[key] = (self._seen[key][0], own)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._sample()
-        self.sampler = time.thread_time()  # this thread's own CPU, not the server's
-
-    def _tree_total(self) -> float:
-        """CPU of every descendant, live (own + reaped children) or reaped by this process."""
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        live = self._descendants().values()
-        return (
-            usage.ru_utime
-            + usage.ru_stime
-            + sum(own + reaped for _, own, reaped, direct in live if direct)
-        )
-
-    def __enter__(self) -> ProcessCpu:
-        for pid, (start, own, _, _) in self._descendants().items():
-            self._base[(pid, start)] = own  # processes that exist already count from now
-            self._seen[(pid, start)] = (_kind(pid), own)
-        self._tree_base = self._tree_total()
-        self._self_base = _self_cpu()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        self.total = self._tree_total() - self._tree_base
-        self.server = _self_cpu() - self._self_base
-
-    def by_kind(self) -> dict[str, float]:
-        kinds: dict[str, float] = {}
-        for key, (kind, cpu) in self._seen.items():
-            kinds[kind] = kinds.get(kind, 0.0) + cpu - self._base.get(key, 0.0)
-        kinds["unattributed"] = self.total - sum(kinds.values())
-        kinds["server (NBI, supervisor, client)"] = self.server - self.sampler
-        kinds["this benchmark's /proc sampler"] = self.sampler
-        return kinds
-
-
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _kind(pid: int) -> str:
-    """What a process is, by its executable and command line."""
-    try:
-        exe = Path(os.readlink(f"/proc/{pid}/exe")).name
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return "gone"
-    words = " ".join(a.decode(errors="replace") for a in argv)
-    if exe.startswith("pulumi-resource-"):
-        return "provider " + exe.removeprefix("pulumi-resource-")
-    if exe.startswith("pulumi-language-"):
-        return "language host"
-    if exe in {"pulumi", "helm", "kubectl"}:
-        return exe + " CLI" if exe == "pulumi" else exe
-    if not exe.startswith("python"):
-        return "other: " + exe
-    if "ansible" in words or "AnsiballZ" in words:
-        return "ansible"
-    if "forkserver" in words:
-        return "worker (forked)"
-    if "locus_iac.lcm.worker" in words:
-        return "worker (exec)"
-    return "python: " + words[:40]
-
-
 class _Run(NamedTuple):
     wall: float  # POST -> every occurrence COMPLETED (by their records, not the poll)
     occs: list[dict[str, Any]]
     phases: list[dict[str, float]]
     cpu: dict[str, float]  # CPU seconds of the instantiates, by process kind
     terminate_cpu: dict[str, float]
+    sampler: float  # CPU seconds of this benchmark's sampler process during the instantiates
 
 
 def _instantiate(client: TestClient, auth: dict[str, str], count: int) -> _Run:
@@ -248,7 +117,7 @@ def _instantiate(client: TestClient, auth: dict[str, str], count: int) -> _Run:
         _wait(client, auth, [t["nsLcmOpOccId"] for t in terminations])
     for a in accepted:
         client.delete(f"{NS}/ns_instances/{a['id']}", headers=auth)
-    return _Run(wall, occs, phases, cpu.by_kind(), terminate_cpu.by_kind())
+    return _Run(wall, occs, phases, cpu.by_kind(), terminate_cpu.by_kind(), cpu.sampler)
 
 
 def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> dict[str, float]:
@@ -298,6 +167,9 @@ def _measure(args: argparse.Namespace, kubeconfig: Path, start_method: str) -> d
         **{f"  {kind}": seconds for kind, seconds in sorted(cpu.items())},
         "CPU s per terminate, all processes": sum(
             _mean_kinds([run.terminate_cpu for run in singles], 1).values()
+        ),
+        "  not counted: this benchmark's /proc sampler": statistics.mean(
+            run.sampler for run in singles
         ),
         f"{args.parallel} instantiates at once": parallel,
         f"  CPU s of the {args.parallel}": cpu_many,
