@@ -71,6 +71,13 @@ SLOW = b"""- hosts: all
 """
 
 
+def _words(word: str, target: Path) -> dict[str, str]:
+    """The play's extra vars: a file of the test's own as the copy's target (never a device:
+    ``copy`` replaces its ``dest`` with a renamed temporary file, so ``/dev/null`` would become
+    a regular file, for every process on the machine)."""
+    return {"word": word, "target": str(target)}
+
+
 def _run(
     tmp_path: Path,
     ident: str,
@@ -108,11 +115,11 @@ def test_a_forked_run_reports_what_a_new_ansible_playbook_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(SOCKET_ENV, raising=False)
-    plain = _run(tmp_path, "plain", {"play.yml": PLAY}, {"word": "hi", "target": "/dev/null"})
+    plain = _run(tmp_path, "plain", {"play.yml": PLAY}, _words("hi", tmp_path / "plain.txt"))
     server = PlaybookServer(tmp_path / "pbs", tmp_path / "pbs" / "server.log")
     monkeypatch.setenv(SOCKET_ENV, str(server.start()))
     try:
-        forked = _run(tmp_path, "forked", {"play.yml": PLAY}, {"word": "hi", "target": "/dev/null"})
+        forked = _run(tmp_path, "forked", {"play.yml": PLAY}, _words("hi", tmp_path / "forked.txt"))
     finally:
         server.stop()
     log = (tmp_path / "pbs" / "server.log").read_text()
@@ -141,11 +148,10 @@ def test_a_setting_the_import_did_not_see_still_takes_effect(
     """The server imported Ansible without an ``ansible.cfg``; a run whose playbook folder
     has one gets it (through a new ``ansible-playbook``), the next run without one is forked
     again."""
-    extra = {"word": "hi", "target": "/dev/null"}
-    first = _run(tmp_path, "first", {"play.yml": PLAY}, extra)
+    first = _run(tmp_path, "first", {"play.yml": PLAY}, _words("hi", tmp_path / "first.txt"))
     cfg = {"play.yml": PLAY, "ansible.cfg": b"[defaults]\nforks = 3\n"}
-    second = _run(tmp_path, "second", cfg, extra)
-    third = _run(tmp_path, "third", {"play.yml": PLAY}, extra)
+    second = _run(tmp_path, "second", cfg, _words("hi", tmp_path / "second.txt"))
+    third = _run(tmp_path, "third", {"play.yml": PLAY}, _words("hi", tmp_path / "third.txt"))
     assert [r.tasks[0].message for r in (first, third)] == ["config=", "config="]
     assert second.tasks[0].message.endswith("/project/ansible.cfg")
     assert playbook_server.log_lines(IN_PROCESS) == 2
@@ -288,7 +294,7 @@ def test_a_server_that_does_not_answer_is_not_waited_for(
 def test_the_server_holds_neither_grpc_nor_pulumi(
     playbook_server: RunningServer, tmp_path: Path
 ) -> None:
-    run = _run(tmp_path, "x", {"play.yml": PLAY}, {"word": "w", "target": "/dev/null"})
+    run = _run(tmp_path, "x", {"play.yml": PLAY}, _words("w", tmp_path / "x.txt"))
     assert run.ok
     maps = Path(f"/proc/{playbook_server.pid}/maps").read_text()
     assert "_yaml" in maps  # PyYAML's C loader, which Ansible imports: the maps show imports
