@@ -1,0 +1,41 @@
+"""The benchmarks' measuring helpers (benchmarks/_measure.py) find a process's children by
+their parent pid, so ``--workers N`` runs count every serving process's CPU."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+BUSY = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
+# a parent that starts a busy child and waits for it
+PARENT = "import subprocess, sys\nsubprocess.run([sys.executable, '-c', {busy!r}])\n"
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+
+
+@pytest.fixture
+def measure(monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import _measure
+
+    return _measure
+
+
+def test_a_child_is_in_the_tree_and_its_cpu_is_counted(measure: object) -> None:
+    busy = BUSY.format(seconds=0.6)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(busy=busy)])
+    try:
+        deadline = time.monotonic() + 10
+        while len(measure.process_tree(parent.pid)) < 2 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.02)
+        tree = measure.process_tree(parent.pid)  # type: ignore[attr-defined]
+        assert tree[0] == parent.pid and len(tree) == 2
+        time.sleep(0.4)
+        assert measure.cpu_seconds(parent.pid) >= 0.2  # type: ignore[attr-defined]
+    finally:
+        parent.wait(timeout=30)
