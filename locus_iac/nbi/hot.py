@@ -12,8 +12,8 @@ client sees (status, headers, problem+json errors through the app's exception ha
 the request metrics of :class:`~locus_iac.nbi.edge.Edge`, which label it with the route's
 template) does not change.
 
-Only the ordinary request is served here; anything else is handed to the FastAPI route
-itself (its ``handle``), which answers it exactly as before: a parameter that is not a plain
+Only the ordinary request is served here; for anything else :class:`HotRoutes` does not
+match, and the app's own route answers it exactly as before: a parameter that is not a plain
 string within its declared lengths, a query parameter given twice, dependency overrides
 (tests). A hot route whose dependencies or parameters this module does not know fails at
 start-up (:func:`install`), so a route cannot gain a check the fast path would skip.

@@ -52,7 +52,7 @@ class Spy:
             self.calls += 1
             await original(*args)
 
-        self.fast.handle = counted  # type: ignore[method-assign]
+        self.fast.handle = counted  # type: ignore[method-assign,assignment]
 
     def both(self, app: FastAPI, send: Any) -> tuple[httpx.Response, httpx.Response, int]:
         """``send()`` with the fast path, then without it; and how many of the two requests
