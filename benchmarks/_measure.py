@@ -7,19 +7,17 @@ every result so that the latencies can be judged.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
+from _proc_cpu import ProcessTree  # benchmarks/ is on sys.path when run as a script
+
 
 def process_tree(pid: int) -> list[int]:
-    """``pid`` and its live descendants (e.g. the serving processes of ``--workers``)."""
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                pids += process_tree(int(child))
-    return pids
+    """``pid`` and its live descendants (e.g. the serving processes of ``--workers``), found
+    by the parent pid of every process (``/proc/<pid>/stat``): some kernels have no
+    ``/proc/<pid>/task/*/children``."""
+    return [pid, *ProcessTree(pid).descendants()]
 
 
 def cpu_seconds(pid: int) -> float:

@@ -39,6 +39,7 @@ from locus_iac.monitoring.service import BusFactory, MonitoringService, kafka_bu
 from locus_iac.nbi import api_versions, openapi, problems, semantics, ui
 from locus_iac.nbi.context import Services
 from locus_iac.nbi.edge import Edge
+from locus_iac.nbi.hot import install as install_hot_reads
 from locus_iac.nbi.observability import router as metrics_router
 from locus_iac.nbi.osm import ns_content, version
 from locus_iac.nbi.owner import OwnerRole, serve_workers, start_lock
@@ -234,5 +235,6 @@ def create_app(
     for router in subscriptions.ROUTERS:
         app.include_router(router)
     ui.install(app)  # the operator console under /ui
+    install_hot_reads(app)  # the hot package reads with the least framework per request
     openapi.install(app)  # every status each operation can answer, as problem+json
     return app

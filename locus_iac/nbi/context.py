@@ -67,6 +67,12 @@ async def caller(
     return await svc.callers.resolve(svc.db, token)
 
 
+async def bearer_caller(request: Request) -> Caller:
+    """:func:`caller` with its credentials read as its dependency reads them (the NBI's hot
+    reads resolve their caller this way: :mod:`locus_iac.nbi.hot`)."""
+    return await caller(request, await _bearer(request))
+
+
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 clause 2.1, b64token
 
 

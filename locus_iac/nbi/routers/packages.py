@@ -35,6 +35,7 @@ from locus_iac.nbi import filters, semantics
 from locus_iac.nbi.answer_cache import Answer
 from locus_iac.nbi.content import RANGE_RESPONSES, ranged
 from locus_iac.nbi.context import CallerDep, Services, ServicesDep
+from locus_iac.nbi.hot import hot
 from locus_iac.nbi.osm.prefix import is_osm
 from locus_iac.nbi.osm.yaml_body import YamlBodyRoute
 from locus_iac.nbi.paging import Marker
@@ -194,11 +195,7 @@ async def _hot_read(svc: Services, work: Callable[[Session], T]) -> T:
         with svc.db.loop_session() as session:
             return work(session)
 
-    def on_thread() -> T:
-        with svc.db.session(readonly=True) as session:
-            return work(session)
-
-    return await run_in_threadpool(on_thread)
+    return await run_in_threadpool(svc.db.read, work)
 
 
 def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -210,6 +207,7 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
         response_model_exclude_none=True,
         operation_id=_op(api, "list"),
     )
+    @hot  # served by locus_iac.nbi.hot, FastAPI's route as its fallback
     async def list_packages(
         request: Request,
         who: CallerDep,
@@ -284,6 +282,7 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     @router.get(
         item, response_model=info, response_model_exclude_none=True, operation_id=_op(api, "get")
     )
+    @hot  # served by locus_iac.nbi.hot, FastAPI's route as its fallback
     async def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
