@@ -18,22 +18,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -95,16 +94,6 @@ SINGLE_WAIT = 1.0
 across a wait, so the wait is never needed; a bug that leaked it fails fast (503)."""
 
 
-RECYCLE_SECONDS = 1800
-"""PostgreSQL connections older than this are replaced at their next checkout (before an
-idle-connection limit of the server or of a network path between closes them). There is no
-ping per checkout (``pool_pre_ping``: a round trip before every transaction, ~0.8 ms and
-~0.1 ms of CPU each on loopback, issue 19): a connection found dead fails its transaction,
-and SQLAlchemy then replaces every connection of the pool opened before it; the one
-transaction becomes :class:`RetryableError` (503 with ``Retry-After``), a :meth:`Database.read`
-is retried once at once."""
-
-
 def make_engine(
     url: str, *, readonly: bool = False, connections: int = POOL_SIZE, single: bool = False
 ) -> Engine:
@@ -135,11 +124,9 @@ def make_engine(
             "max_overflow": 0,
             "pool_timeout": SINGLE_WAIT,
         }
-        return create_engine(url, pool_recycle=RECYCLE_SECONDS, **single_pool)
+        return create_engine(url, pool_pre_ping=True, **single_pool)
     kept = connections // 2
-    return create_engine(
-        url, pool_recycle=RECYCLE_SECONDS, pool_size=kept, max_overflow=connections - kept
-    )
+    return create_engine(url, pool_pre_ping=True, pool_size=kept, max_overflow=connections - kept)
 
 
 def migrate(engine: Engine) -> None:
@@ -193,21 +180,6 @@ class Database:
         """
         with _transaction(self._reads if readonly else self._sessions) as session:
             yield session
-
-    def read(self, work: Callable[[Session], T]) -> T:
-        """``work(session)`` in a read-only transaction (:meth:`session`), run once more on a
-        fresh connection when the first one turned out dead (a database restarted since the
-        connection was opened: see :data:`RECYCLE_SECONDS`). ``work`` must only read."""
-        try:
-            with self.session(readonly=True) as session:
-                return work(session)
-        except RetryableError as exc:
-            cause = exc.__cause__
-            if not (isinstance(cause, DBAPIError) and cause.connection_invalidated):
-                raise
-            log.warning("catalogue connection lost; reading again on a new one")
-        with self.session(readonly=True) as session:
-            return work(session)
 
     @contextmanager
     def loop_session(self) -> Iterator[Session]:

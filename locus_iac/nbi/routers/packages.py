@@ -195,7 +195,11 @@ async def _hot_read(svc: Services, work: Callable[[Session], T]) -> T:
         with svc.db.loop_session() as session:
             return work(session)
 
-    return await run_in_threadpool(svc.db.read, work)
+    def on_thread() -> T:
+        with svc.db.session(readonly=True) as session:
+            return work(session)
+
+    return await run_in_threadpool(on_thread)
 
 
 def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
