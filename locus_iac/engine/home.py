@@ -32,9 +32,10 @@ _LOGS_NOTE = (
 def engine_home(data_dir: Path, plugins: Path) -> Path:
     """``<data-dir>/pulumi-home`` with ``plugins`` linked to ``plugins`` and ``logs`` a file;
     created or repaired (a link to another plugins folder is replaced; a real ``plugins``
-    folder put there by hand is kept)."""
+    folder put there by hand is kept). Private to the user, as the rest of the data dir."""
     home = data_dir / HOME_DIR
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    home.chmod(0o700)
     link = home / "plugins"
     linked = Path(os.readlink(link)) if link.is_symlink() else None
     if linked != plugins and (linked is not None or not link.exists()):
@@ -43,8 +44,13 @@ def engine_home(data_dir: Path, plugins: Path) -> Path:
     if not logs.is_file():
         if logs.is_dir():  # written by a CLI run before this home had its file
             shutil.rmtree(logs, ignore_errors=True)
-        _replace(logs, lambda partial: partial.write_text(_LOGS_NOTE, encoding="utf-8"))
+        _replace(logs, _write_logs_note)
     return home
+
+
+def _write_logs_note(path: Path) -> None:
+    path.write_text(_LOGS_NOTE, encoding="utf-8")
+    path.chmod(0o600)
 
 
 def _replace(path: Path, make: Callable[[Path], object]) -> None:

@@ -134,7 +134,7 @@ class EngineSettings:
         data_dir = data_dir.resolve()
         backend = env.get("PULUMI_BACKEND_URL") or (data_dir / "pulumi-state").as_uri()
         if backend.startswith("file://"):
-            Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+            Path(backend.removeprefix("file://")).mkdir(mode=0o700, parents=True, exist_ok=True)
         pulumi_binary = find_pulumi(env)
         extra = {
             **{k: v for k, v in GO_RUNTIME_ENV.items() if k not in env},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,18 @@ def test_the_home_links_the_plugins_and_has_a_logs_file(tmp_path: Path) -> None:
     assert (home / "plugins").is_symlink() and (home / "plugins").resolve() == plugins
     assert (home / "logs").is_file()
     assert engine_home(tmp_path / "data", plugins) == home  # a second time: unchanged
+
+
+def test_the_home_is_private_to_the_user(tmp_path: Path) -> None:
+    plugins = tmp_path / "usual" / "plugins"
+    plugins.mkdir(parents=True)
+    old_umask = os.umask(0o022)
+    try:
+        home = engine_home(tmp_path / "data", plugins)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "logs").stat().st_mode) == 0o600
 
 
 def test_a_stale_link_and_a_logs_folder_are_repaired(tmp_path: Path) -> None:
