@@ -76,4 +76,6 @@ def test_a_process_that_execs_after_its_fork_counts_as_what_it_execs() -> None:
         subprocess.run([sys.executable, "-c", later], check=True)
     kinds = cpu.by_kind()
     assert "other: sleep" in kinds
-    assert not any(k.startswith("python:") for k in kinds), kinds
+    # other processes of the test session's tree (idle helpers of earlier tests) may show up
+    # as python kinds, with no CPU in this window; the child's start-up must not be one of them
+    assert not any(k.startswith("python:") and cpu_s > 0 for k, cpu_s in kinds.items()), kinds
