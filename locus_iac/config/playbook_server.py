@@ -77,7 +77,7 @@ class PlaybookServer:
             if not isinstance(log, int):
                 log.close()
         deadline = time.monotonic() + _START_SECONDS
-        while not _accepts(path):
+        while not accepts(path):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("the playbook server did not start")
@@ -104,7 +104,8 @@ class PlaybookServer:
             self._private_dir = None
 
 
-def _accepts(path: Path) -> bool:
+def accepts(path: Path) -> bool:
+    """Whether a Unix socket at ``path`` takes a connection."""
     if not path.exists():
         return False
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:

@@ -3,27 +3,17 @@ the default) and tells the workers where it is; ``exec`` runs none."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from locus_iac.catalogue import Database
-from locus_iac.config.playbook_server import SOCKET_ENV
+from locus_iac.config.playbook_server import SOCKET_ENV, accepts
 from locus_iac.errors import ValidationError
 from locus_iac.lcm.settings import LcmSettings
 from locus_iac.lcm.supervisor import PLAYBOOK_LOG, Supervisor
 
 from .runners import FILE_RUNNER, FileControlledRunner
-
-
-def _accepts(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(path))
-        except OSError:
-            return False
-    return True
 
 
 def test_the_supervisor_runs_a_playbook_server_while_it_runs(
@@ -33,7 +23,7 @@ def test_the_supervisor_runs_a_playbook_server_while_it_runs(
     supervisor = Supervisor(db, lcm_settings, FILE_RUNNER, runner)
     supervisor.start()
     try:
-        assert _accepts(sock)
+        assert accepts(sock)
         assert sock.stat().st_mode & 0o777 == 0o600
     finally:
         supervisor.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -27,15 +28,21 @@ from .harness import EXAMPLES, PASSWORD, REPO, Api, login
 __all__ = ["database_url"]
 
 
+def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    """The NBI tests' settings; a test module's ``settings`` fixture passes what it changes."""
+    fields: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "admin_password": PASSWORD,
+        "page_size": 100,
+        "vim_check": False,  # example Keystone URLs; tests/nbi/test_vim_account_check.py checks
+    }
+    return Settings(**(fields | overrides))
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        admin_password=PASSWORD,
-        page_size=100,
-        vim_check=False,  # example Keystone URLs; tests/nbi/test_vim_account_check.py checks
-    )
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from locus_iac.nbi.context import services
 from locus_iac.nbi.hot import HotRoutes, hot
 from locus_iac.nbi.ui.session import SESSION_COOKIE
 
-from .harness import GZ, PASSWORD, Api
+from .conftest import make_settings
+from .harness import GZ, Api
 
 VNF = "/vnfpkgm/v1/vnf_packages"
 NSD = "/nsd/v1/ns_descriptors"
@@ -30,13 +31,7 @@ MISSING = "0b3c5e2a-0000-4000-8000-00000000abcd"
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Pages of one package, so that a list has a next page (``Link``)."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        admin_password=PASSWORD,
-        page_size=1,
-        vim_check=False,
-    )
+    return make_settings(tmp_path, database_url, page_size=1)
 
 
 class Spy:

@@ -20,7 +20,8 @@ from locus_iac.nbi import Settings
 from locus_iac.nbi.answer_cache import Answer, AnswerCache
 from locus_iac.nbi.filters import plain
 
-from .harness import PASSWORD, Api
+from .conftest import make_settings
+from .harness import Api
 
 VNF = "/vnfpkgm/v1/vnf_packages"
 
@@ -28,14 +29,7 @@ VNF = "/vnfpkgm/v1/vnf_packages"
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """One worker thread, so that a test can hold it."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        admin_password=PASSWORD,
-        page_size=100,
-        vim_check=False,
-        threads=1,
-    )
+    return make_settings(tmp_path, database_url, threads=1)
 
 
 def _answered_in_time(call: Callable[[], httpx.Response], seconds: float) -> httpx.Response | None:
