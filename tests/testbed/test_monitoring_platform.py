@@ -249,14 +249,14 @@ def test_status_reports_the_monitoring_platform(
 
 # Ports of a second, private platform (never the testbed's 19090-19095/18086/18088).
 PRIVATE_PORTS = {
-    "prometheus_port": 37090,
-    "pushgateway_port": 37091,
-    "kafka_port": 37092,
-    "alertmanager_port": 37093,
-    "kafka_controller_port": 37094,
-    "smart_webhook_port": 37095,
-    "influxdb_port": 37086,
-    "influxdb_rpc_port": 37088,
+    "prometheus_port": 30090,
+    "pushgateway_port": 30091,
+    "kafka_port": 30092,
+    "alertmanager_port": 30093,
+    "kafka_controller_port": 30094,
+    "smart_webhook_port": 30095,
+    "influxdb_port": 30086,
+    "influxdb_rpc_port": 30088,
 }
 
 
