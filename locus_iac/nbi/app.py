@@ -10,6 +10,7 @@ and under ``/osm`` (:mod:`locus_iac.nbi.osm`); the operator console under ``/ui`
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -130,6 +131,22 @@ def _notify_from_env() -> NotifySettings:
         raise SystemExit(f"locus serve: cannot start: {exc}") from None
 
 
+_heap_frozen = False
+
+
+def _freeze_startup_heap() -> None:
+    """Move start-up's heap (modules, routes, schemas, the LCM's objects) to the permanent
+    generation, once per process: a full collection then walks only what requests made since.
+    Without it each full collection of a serving process took 100-175 ms, the whole p99 tail of
+    a list at 50 clients. Start-up's garbage is collected first, so none of it is kept for good;
+    a second app in the same process (tests) gains nothing from freezing again."""
+    global _heap_frozen
+    if not _heap_frozen:
+        gc.collect()
+        gc.freeze()
+        _heap_frozen = True
+
+
 def create_app(
     settings: Settings | None = None,
     inspector: Inspector | None = None,
@@ -181,6 +198,7 @@ def create_app(
             notifier.start()  # SOL005 notifications to subscribers
 
         role.start(duties)
+        _freeze_startup_heap()
         yield
         role.stop()
         notifier.stop()
