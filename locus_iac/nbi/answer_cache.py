@@ -42,11 +42,9 @@ class AnswerCache:
         """The answer kept under ``key``, else ``build()`` (kept unless ``key`` is None)."""
         if key is None:
             return build()
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
+        found = self.find(key)
+        if found is not None:
+            return found
         answer = build()  # outside the lock: the slow part
         if len(answer.body) > self.max_bytes:
             return answer
@@ -58,6 +56,16 @@ class AnswerCache:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= len(dropped.body)
         return answer
+
+    def find(self, key: Hashable | None) -> Answer | None:
+        """The answer kept under ``key``, if any (never builds one)."""
+        if key is None:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
 
     def __len__(self) -> int:
         return len(self._items)
