@@ -1,13 +1,15 @@
-"""Whole answers of package list pages, reused while the database is unchanged (issue 19).
+"""Whole answers of the hot package reads (a plain list page, a get), reused while the
+database is unchanged (issue 19).
 
 A plain list page (100 packages) cost ~2.3 ms of CPU even with each package's JSON cached
 (:mod:`locus_iac.nbi.render_cache`): reading the page's rows, building their cache keys,
 joining. Here the body of an answer is kept under its request (the URL, which holds the
 root, the ``/osm`` prefix, the path and the query, and the caller's project) and the
 database's version (:meth:`~locus_iac.catalogue.Database.version`), read first in the
-same transaction. Any commit, by any process, changes the version, so a kept answer is only
-ever reused for the very data it was built from; nothing is invalidated by hand. Without a
-version (in-memory SQLite) nothing is kept.
+same transaction (on PostgreSQL a kept answer is looked up with the version read on the event
+loop: :mod:`~locus_iac.catalogue.snapshot_clock`). Any commit, by any process, changes the
+version, so a kept answer is only ever reused for the very data it was built from; nothing is
+invalidated by hand. Without a version (in-memory SQLite) nothing is kept.
 
 The cache holds at most ``max_bytes`` of bodies (least recently used go first) and is safe
 to share between threads; each app has one (:class:`~locus_iac.nbi.context.Services`).
