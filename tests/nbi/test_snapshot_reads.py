@@ -152,13 +152,13 @@ def test_a_killed_clock_connection_costs_no_request(
 # SQLite only: PostgreSQL's version is the whole server's (another commit anywhere changes it);
 # there test_kept_answers_need_no_worker_thread shows a get's kept answer
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_get_answer_is_kept(
-    api: Api, example_packages: dict[str, bytes]
-) -> None:
+def test_a_get_answer_is_kept(api: Api, example_packages: dict[str, bytes]) -> None:
     ident = _onboard(api, example_packages)
     answers = api.client.app.state.services.answers  # type: ignore[attr-defined]
+    before = len(answers)
     first = api.get(f"{VNF}/{ident}")
     kept = len(answers)
+    assert kept == before + 1
     again = api.get(f"{VNF}/{ident}")
     assert len(answers) == kept and again.content == first.content  # the kept one
     assert again.headers["ETag"] == first.headers["ETag"]
