@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from locus_iac.catalogue.snapshot_clock import SnapshotClock
 from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -149,13 +150,15 @@ class Database:
 
     Besides the pooled sessions (:meth:`session`, used from worker threads), on SQLite one
     connection is kept for the event loop's own reads (:meth:`loop_session`): the hot package
-    reads of the NBI run there, start to end, without a worker thread (issue 19).
+    reads of the NBI run there, start to end, without a worker thread (issue 19). On
+    PostgreSQL the event loop reads the database's version instead (:attr:`clock`), over one
+    connection of the process' budget of ``connections``.
     """
 
     def __init__(self, url: str, *, connections: int = POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url, connections=connections)
-        sqlite = self.engine.dialect.name == "sqlite"
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.engine = make_engine(url, connections=connections if sqlite else connections - 1)
         self.read_engine = make_engine(url, readonly=True) if sqlite else self.engine
         in_memory = sqlite and make_url(url).database in (None, "", ":memory:")
         #: whether short reads belong on the event loop: SQLite's are in-process calls;
@@ -165,6 +168,8 @@ class Database:
         self.loop_engine = (
             make_engine(url, readonly=True, single=True) if single else self.read_engine
         )
+        #: PostgreSQL's snapshot read on the event loop (:meth:`version`'s value), else None
+        self.clock = None if sqlite else SnapshotClock(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         self._loop_reads = sessionmaker(self.loop_engine, expire_on_commit=False)

@@ -1,13 +1,15 @@
-"""Whole answers of package list pages, reused while the database is unchanged (issue 19).
+"""Whole answers of the hot package reads (a plain list page, a get), reused while the
+database is unchanged (issue 19).
 
 A plain list page (100 packages) cost ~2.3 ms of CPU even with each package's JSON cached
 (:mod:`locus_iac.nbi.render_cache`): reading the page's rows, building their cache keys,
 joining. Here the body of an answer is kept under its request (the URL, which holds the
 root, the ``/osm`` prefix, the path and the query, and the caller's project) and the
 database's version (:meth:`~locus_iac.catalogue.Database.version`), read first in the
-same transaction. Any commit, by any process, changes the version, so a kept answer is only
-ever reused for the very data it was built from; nothing is invalidated by hand. Without a
-version (in-memory SQLite) nothing is kept.
+same transaction (on PostgreSQL a kept answer is looked up with the version read on the event
+loop: :mod:`~locus_iac.catalogue.snapshot_clock`). Any commit, by any process, changes the
+version, so a kept answer is only ever reused for the very data it was built from; nothing is
+invalidated by hand. Without a version (in-memory SQLite) nothing is kept.
 
 The cache holds at most ``max_bytes`` of bodies (least recently used go first) and is safe
 to share between threads; each app has one (:class:`~locus_iac.nbi.context.Services`).
@@ -42,11 +44,9 @@ class AnswerCache:
         """The answer kept under ``key``, else ``build()`` (kept unless ``key`` is None)."""
         if key is None:
             return build()
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
+        found = self.find(key)
+        if found is not None:
+            return found
         answer = build()  # outside the lock: the slow part
         if len(answer.body) > self.max_bytes:
             return answer
@@ -58,6 +58,16 @@ class AnswerCache:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= len(dropped.body)
         return answer
+
+    def find(self, key: Hashable | None) -> Answer | None:
+        """The answer kept under ``key``, if any (never builds one)."""
+        if key is None:
+            return None
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
 
     def __len__(self) -> int:
         return len(self._items)

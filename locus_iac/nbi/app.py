@@ -207,6 +207,8 @@ def create_app(
             lcm.stop()  # no worker process outlives the server
         watch.stop()
         role.release()
+        if svc.db.clock is not None:
+            await svc.db.clock.aclose()  # this loop's connection (opened by the hot reads)
         svc.db.dispose()
 
     app = FastAPI(

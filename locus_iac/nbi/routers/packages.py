@@ -175,15 +175,16 @@ def build(api: KindApi) -> APIRouter:
 
 
 # _on_loop: a package get and a plain list page (no filter or selector) are the NBI's hot
-# reads: one short query and, mostly, a cached representation (:mod:`..render_cache`); a list
-# page's whole answer is reused while the database is unchanged (:mod:`..answer_cache`; a
-# get's is not: its one statement would become two, the version and the row). On SQLite they
-# run on the event loop, start to end, on its own connection (Database.loop_session): on the
-# 40 worker threads they cost a thread hop each way and shared the GIL with up to 40 others,
-# so under load requests were served out of order (at 50 clients a get's p99 was 4-8x its
-# p50 while an unknown path, answered on the loop, stayed near its p50; issue 19). On
-# PostgreSQL each statement is a network round trip, which the loop must not wait for (it
-# did, in a trial: a get's p50 at 50 clients doubled): there they stay on worker threads.
+# reads. Their whole answer is reused while the database is unchanged (:mod:`..answer_cache`,
+# keyed by Database.version); a miss reads the rows and, mostly, cached representations
+# (:mod:`..render_cache`). On SQLite they run on the event loop, start to end, on its own
+# connection (Database.loop_session): on the 40 worker threads they cost a thread hop each way
+# and shared the GIL with up to 40 others, so under load requests were served out of order (at
+# 50 clients a get's p99 was 4-8x its p50 while an unknown path, answered on the loop, stayed
+# near its p50; issue 19). On PostgreSQL each statement is a network round trip, which the loop
+# must not wait for (it did, in a trial: a get's p50 at 50 clients doubled): there the loop
+# only awaits the snapshot clock (Database.clock, one query shared by the callers waiting for
+# it), a kept answer is served from there, and only a miss goes to a worker thread.
 
 T = TypeVar("T")
 
@@ -200,6 +201,29 @@ async def _hot_read(svc: Services, work: Callable[[Session], T]) -> T:
             return work(session)
 
     return await run_in_threadpool(on_thread)
+
+
+async def _hot_answer(
+    svc: Services, project_id: str, request: Request, build: Callable[[Session], Answer]
+) -> Answer:
+    """The answer to a hot read (see _on_loop): the one kept for the database's version, else
+    ``build(session)`` in a :func:`_hot_read` whose own version (its first statement) keys it.
+
+    On PostgreSQL the version is first read on the event loop (a snapshot taken after this
+    call: a client's committed write is in it); a kept answer is then served without any
+    thread. Without the clock (its connection lost, a failed query) the read goes on as if
+    there were none, on a worker thread, whose database errors answer 503 as always."""
+    clock = svc.db.clock
+    if clock is not None:
+        kept = svc.answers.find(_answer_key(await clock.after_now(), project_id, request))
+        if kept is not None:
+            return kept
+
+    def answer(session: Session) -> Answer:
+        key = _answer_key(svc.db.version(session), project_id, request)
+        return svc.answers.get(key, lambda: build(session))
+
+    return await _hot_read(svc, answer)
 
 
 def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
@@ -233,12 +257,9 @@ def _list_route(router: APIRouter, api: KindApi, coll: str) -> None:
             )
 
         if filters.plain(request):  # one page: a hot read (see _on_loop)
-
-            def page(session: Session) -> Answer:
-                key = _answer_key(svc.db.version(session), who.project_id, request)
-                return svc.answers.get(key, lambda: _answer_of(answer(session)))
-
-            kept = await _hot_read(svc, page)
+            kept = await _hot_answer(
+                svc, who.project_id, request, lambda session: _answer_of(answer(session))
+            )
             return _json(kept.body, kept.headers)
 
         def scan() -> Response:  # a filter may read many pages: on a worker thread
@@ -290,14 +311,14 @@ def _item_routes(router: APIRouter, api: KindApi, item: str) -> None:
     async def get_package(
         package_id: Ref, request: Request, who: CallerDep, svc: ServicesDep
     ) -> Response:
-        def one(session: Session) -> Rendered:
+        def one(session: Session) -> Answer:
             row = cat.get_shown(session, who.project_id, api.kind, package_id)
             used = frozenset([row.descriptor_id] if row.in_use else ())
             (rendered,) = _shown(session, api, [row], used, request)
-            return rendered
+            return Answer(rendered.body, (("ETag", rendered.etag),))
 
-        rendered = await _hot_read(svc, one)  # see _on_loop
-        return _json(rendered.body, (("ETag", rendered.etag),))
+        kept = await _hot_answer(svc, who.project_id, request, one)  # see _on_loop
+        return _json(kept.body, kept.headers)
 
     def modify_package(
         package_id: Ref,
