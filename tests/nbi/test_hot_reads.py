@@ -45,7 +45,8 @@ async def _hold(release: threading.Event) -> None:
     await to_thread.run_sync(release.wait)
 
 
-# SQLite only: on PostgreSQL the hot reads stay on worker threads (each statement a round trip)
+# SQLite only: on PostgreSQL only a kept answer is served without a worker thread (a miss reads
+# its rows on one: each statement is a round trip); tests/nbi/test_snapshot_reads.py covers it
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_get_and_plain_list_need_no_worker_thread(
     api: Api, example_packages: dict[str, bytes]
