@@ -21,10 +21,12 @@ or expired token is looked up again on every request.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -55,6 +57,15 @@ class _Generation:
 GENERATION = _Generation()
 
 
+@dataclass(frozen=True)
+class _Resolution:
+    """A token's resolution in flight: the identity generation it started at, its loop."""
+
+    generation: int
+    loop: asyncio.AbstractEventLoop
+    task: asyncio.Task[Caller]
+
+
 class CallerCache:
     """Callers by token digest, each for at most ``ttl`` seconds (see the module docstring)."""
 
@@ -63,17 +74,50 @@ class CallerCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[bytes, tuple[Caller, int, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[bytes, _Resolution] = {}  # resolutions in flight, by token digest
 
     async def resolve(self, db: Database, token: str) -> Caller:
-        """The caller of ``token``; the catalogue is asked (on a worker thread) on a miss."""
+        """The caller of ``token``; the catalogue is asked (on a worker thread) on a miss.
+
+        Requests that miss while the same token is being resolved on the same event loop, with
+        no identity write committed since that resolution started, wait for it instead of
+        asking again: when a kept caller expired under 50 clients of one token, each of them
+        asked on a thread of its own, and the event loop stalled for 40-190 ms every ``ttl``."""
         key = hashlib.sha256(token.encode()).digest()
         found = self._get(key)
         if found is not None:
             return found
         generation = GENERATION.value  # read before the query: a write after it is seen
-        who = await run_in_threadpool(_authenticate, db, token)
-        self._put(key, who, generation)
-        return who
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(key)
+        if pending is None or pending.generation != generation or pending.loop is not loop:
+            pending = self._start(key, db, token, generation, loop)
+        return await asyncio.shield(pending.task)  # a cancelled waiter leaves it to the others
+
+    def _start(
+        self,
+        key: bytes,
+        db: Database,
+        token: str,
+        generation: int,
+        loop: asyncio.AbstractEventLoop,
+    ) -> _Resolution:
+        async def ask() -> Caller:
+            who = await run_in_threadpool(_authenticate, db, token)
+            self._put(key, who, generation)
+            return who
+
+        resolution = _Resolution(generation, loop, loop.create_task(ask()))
+        self._pending[key] = resolution
+
+        def done(task: asyncio.Task[Caller]) -> None:
+            if self._pending.get(key) is resolution:
+                del self._pending[key]
+            if not task.cancelled():
+                task.exception()  # retrieved: a failure reaches its waiters, not the loop's log
+
+        resolution.task.add_done_callback(done)
+        return resolution
 
     def _get(self, key: bytes) -> Caller | None:
         with self._lock:
