@@ -37,6 +37,15 @@ __all__ = ["database_url", "db"]
 JAVA = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"
 
 
+def _cluster_id() -> str:
+    """A KRaft cluster id as Kafka's ``random-uuid`` makes one: never starting with ``-``,
+    which Kafka's argument parser would read as an option (1 id in 64 did, and failed CI)."""
+    while True:
+        cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster.startswith("-"):
+            return cluster
+
+
 def _libs() -> Path | None:
     tools = Path(os.environ.get("LOCUS_TOOLS_DIR") or Path.home() / ".cache/locus-iac/tools")
     found = sorted(tools.glob("kafka-*/libs.complete"))
@@ -76,8 +85,8 @@ def kafka(tmp_path: Path) -> Iterator[str]:
         )
     )
     base = [java, "-Xms128m", "-Xmx384m", "-Djava.awt.headless=true", "-cp", f"{libs}/*"]
-    cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-    subprocess.run(
+    cluster = _cluster_id()
+    formatted = subprocess.run(
         [
             *base,
             "kafka.tools.StorageTool",
@@ -87,10 +96,11 @@ def kafka(tmp_path: Path) -> Iterator[str]:
             "--config",
             str(props),
         ],
-        check=True,
         capture_output=True,
+        text=True,
         timeout=180,
     )
+    assert formatted.returncode == 0, f"kafka-storage format failed: {formatted.stderr}"
     with (tmp_path / "kafka.log").open("wb") as out:
         proc = subprocess.Popen([*base, "kafka.Kafka", str(props)], stdout=out, stderr=out)
     bootstrap = f"127.0.0.1:{port}"
