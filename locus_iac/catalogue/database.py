@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from locus_iac.catalogue.snapshot_clock import SnapshotClock
+from locus_iac.catalogue.change_clock import ChangeClock
 from locus_iac.errors import Issue, PermanentError, RetryableError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,8 @@ class Database:
     Besides the pooled sessions (:meth:`session`, used from worker threads), on SQLite one
     connection is kept for the event loop's own reads (:meth:`loop_session`): the hot package
     reads of the NBI run there, start to end, without a worker thread (issue 19). On
-    PostgreSQL the event loop reads the database's version instead (:attr:`clock`), over one
-    connection of the process' budget of ``connections``.
+    PostgreSQL the event loop reads the catalogue's change count instead (:attr:`clock`), over
+    one connection of the process' budget of ``connections``.
     """
 
     def __init__(self, url: str, *, connections: int = POOL_SIZE) -> None:
@@ -168,8 +168,8 @@ class Database:
         self.loop_engine = (
             make_engine(url, readonly=True, single=True) if single else self.read_engine
         )
-        #: PostgreSQL's snapshot read on the event loop (:meth:`version`'s value), else None
-        self.clock = None if sqlite else SnapshotClock(self.engine)
+        #: PostgreSQL: the catalogue's change count, read on the event loop; else None
+        self.clock = None if sqlite else ChangeClock(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False)
         self._loop_reads = sessionmaker(self.loop_engine, expire_on_commit=False)
@@ -208,7 +208,8 @@ class Database:
         see the same committed transactions; the session's later statements see that or newer
         data. The
         snapshot is the whole server's: a commit to another database changes it too (a value
-        changes more often than needed, never less).
+        changes more often than needed, never less); where the event loop can read it, the
+        catalogue's own change count (:attr:`clock`) is the finer version.
         """
         if self.engine.dialect.name == "sqlite":
             if self.loop_engine is self.read_engine:  # in memory

@@ -6,10 +6,11 @@ A plain list page (100 packages) cost ~2.3 ms of CPU even with each package's JS
 joining. Here the body of an answer is kept under its request (the URL, which holds the
 root, the ``/osm`` prefix, the path and the query, and the caller's project) and the
 database's version (:meth:`~locus_iac.catalogue.Database.version`), read first in the
-same transaction (on PostgreSQL a kept answer is looked up with the version read on the event
-loop: :mod:`~locus_iac.catalogue.snapshot_clock`). Any commit, by any process, changes the
-version, so a kept answer is only ever reused for the very data it was built from; nothing is
-invalidated by hand. Without a version (in-memory SQLite) nothing is kept.
+same transaction (on PostgreSQL, the catalogue's change count read on the event loop before
+the answer is looked up or built: :mod:`~locus_iac.catalogue.change_clock`). Any commit, by
+any process, changes the version, so a kept answer is only ever reused for the data it was
+built from (or newer); nothing is invalidated by hand. Without a version (in-memory SQLite)
+nothing is kept.
 
 The cache holds at most ``max_bytes`` of bodies (least recently used go first) and is safe
 to share between threads; each app has one (:class:`~locus_iac.nbi.context.Services`).

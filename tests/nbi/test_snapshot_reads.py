@@ -1,5 +1,5 @@
 """The hot package reads on PostgreSQL read the database's version on the event loop (the
-snapshot clock) and serve a kept answer without a worker thread; every write shows at once
+change clock) and serve a kept answer without a worker thread; every write shows at once
 (from this process, another connection or another process); a killed clock connection costs
 no request. A package get's answer is kept like a list page's, on both databases."""
 
@@ -144,7 +144,7 @@ def test_a_killed_clock_connection_costs_no_request(
     assert listed.status_code == 200 and listed.json()[0]["id"] == ident
     assert api.get(f"{VNF}/{ident}").status_code == 200
     assert clock.backend_pids and clock.backend_pids != [pid]  # reopened
-    assert "snapshot clock unavailable" in caplog.text
+    assert "change clock unavailable" in caplog.text
     password = db.engine.url.password
     assert password and password not in caplog.text
 

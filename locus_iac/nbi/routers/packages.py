@@ -183,8 +183,9 @@ def build(api: KindApi) -> APIRouter:
 # 50 clients a get's p99 was 4-8x its p50 while an unknown path, answered on the loop, stayed
 # near its p50; issue 19). On PostgreSQL each statement is a network round trip, which the loop
 # must not wait for (it did, in a trial: a get's p50 at 50 clients doubled): there the loop
-# only awaits the snapshot clock (Database.clock, one query shared by the callers waiting for
-# it), a kept answer is served from there, and only a miss goes to a worker thread.
+# only awaits the catalogue's change count (Database.clock, one round trip shared by the
+# callers waiting for it), a kept answer is served from there, and only a miss goes to a
+# worker thread.
 
 T = TypeVar("T")
 
@@ -206,22 +207,26 @@ async def _hot_read(svc: Services, work: Callable[[Session], T]) -> T:
 async def _hot_answer(
     svc: Services, project_id: str, request: Request, build: Callable[[Session], Answer]
 ) -> Answer:
-    """The answer to a hot read (see _on_loop): the one kept for the database's version, else
-    ``build(session)`` in a :func:`_hot_read` whose own version (its first statement) keys it.
+    """The answer to a hot read (see _on_loop): the one kept for the catalogue's version, else
+    ``build(session)`` in a :func:`_hot_read`, kept under that version.
 
-    On PostgreSQL the version is first read on the event loop (a snapshot taken after this
-    call: a client's committed write is in it); a kept answer is then served without any
-    thread. Without the clock (its connection lost, a failed query) the read goes on as if
-    there were none, on a worker thread, whose database errors answer 503 as always."""
+    On PostgreSQL the version is the catalogue's change count, read on the event loop after
+    this call (a client's committed write is counted in it); a kept answer is then served
+    without any thread, and a miss is built in a session that starts after the count was read
+    (so it holds at least the counted changes). Without the clock (SQLite, a lost connection,
+    a failed round trip) the version is the session's own (:meth:`Database.version`, its
+    first statement), and database errors answer 503 as always."""
     clock = svc.db.clock
-    if clock is not None:
-        kept = svc.answers.find(_answer_key(await clock.after_now(), project_id, request))
+    counted = None if clock is None else await clock.after_now()
+    if counted is not None:
+        key = _answer_key(counted, project_id, request)
+        kept = svc.answers.find(key)
         if kept is not None:
             return kept
 
     def answer(session: Session) -> Answer:
-        key = _answer_key(svc.db.version(session), project_id, request)
-        return svc.answers.get(key, lambda: build(session))
+        version = svc.db.version(session) if counted is None else counted
+        return svc.answers.get(_answer_key(version, project_id, request), lambda: build(session))
 
     return await _hot_read(svc, answer)
 
