@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,11 @@ CHANNEL = "locus_catalogue"
 TIMEOUT = 2.0
 """Seconds a connect plus round trip may take before the callers give up (and read without
 it)."""
+IDLE_ROUND_TRIP = 10.0
+"""Seconds without a round trip after which the clock makes one anyway: the server sends an
+idle listener its notices at once, and one that never reads leaves them to pile up in its
+socket; once that is full the server stops reading its notice queue, which then cannot be
+trimmed for anyone."""
 _CONNECTIONS = itertools.count(1)  # each clock connection's identity in this process
 
 
@@ -65,10 +71,13 @@ class ChangeClock:
     """The catalogue's change count after a round trip started after each call (see the
     module docstring)."""
 
-    def __init__(self, engine: Engine, *, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, engine: Engine, *, timeout: float = TIMEOUT, idle_round_trip: float = IDLE_ROUND_TRIP
+    ) -> None:
         args, params = engine.dialect.create_connect_args(engine.url)
         self._connect_args: tuple[list[Any], dict[str, Any]] = (list(args), dict(params))
         self._timeout = timeout
+        self._idle_round_trip = idle_round_trip
         self._tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ticker] = (
             weakref.WeakKeyDictionary()
         )
@@ -88,7 +97,9 @@ class ChangeClock:
         loop = asyncio.get_running_loop()
         ticker = self._tickers.get(loop)
         if ticker is None:
-            ticker = self._tickers[loop] = _Ticker(self._connect_args, self._timeout)
+            ticker = self._tickers[loop] = _Ticker(
+                self._connect_args, self._timeout, self._idle_round_trip
+            )
         return ticker
 
     @property
@@ -96,14 +107,24 @@ class ChangeClock:
         """The server process of each open connection (tests, diagnostics)."""
         return [t.backend_pid for t in self._tickers.values() if t.backend_pid is not None]
 
+    @property
+    def round_trips(self) -> int:
+        """Round trips made so far, callers' and idle ones (tests, diagnostics)."""
+        return sum(t.queries for t in self._tickers.values())
+
 
 class _Ticker:
     """One event loop's listening connection, its count, and the round trip its callers wait
     for."""
 
-    def __init__(self, connect_args: tuple[list[Any], dict[str, Any]], timeout: float) -> None:
+    def __init__(
+        self, connect_args: tuple[list[Any], dict[str, Any]], timeout: float, idle: float
+    ) -> None:
         self._args, self._params = connect_args
         self._timeout = timeout
+        self._idle = idle
+        self._last_trip = 0.0  # time.monotonic() of the last answered round trip
+        self._timer: asyncio.TimerHandle | None = None  # the idle round trip's check
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._count = ChangeCount(0, 0)
         self._next: asyncio.Future[ChangeCount | None] | None = None  # not yet started
@@ -116,12 +137,28 @@ class _Ticker:
         return None if connection is None or connection.closed else connection.info.backend_pid
 
     async def after_now(self) -> ChangeCount | None:
+        return await asyncio.shield(self._start())  # one caller cancelled: the others wait
+
+    def _start(self) -> asyncio.Future[ChangeCount | None]:
+        """The next round trip's answer (started now, or after the one in flight)."""
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
         waited = self._next
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
-        return await asyncio.shield(waited)  # one caller cancelled: the others still wait
+        return waited
+
+    def _check_idle(self) -> None:
+        """Make a round trip when none was made for ``idle`` seconds (see IDLE_ROUND_TRIP);
+        checks again while the connection is open."""
+        self._timer = None
+        if self._connection is None or self._connection.closed:
+            return  # the next connection checks again
+        idle = time.monotonic() - self._last_trip
+        if idle >= self._idle:
+            self._start()
+            idle = 0.0
+        self._timer = asyncio.get_running_loop().call_later(self._idle - idle, self._check_idle)
 
     async def _run(self) -> None:
         """Answer the next round trip's callers, one after another, while callers arrive."""
@@ -142,6 +179,7 @@ class _Ticker:
                     connection = self._connection = await self._listen()
                 self.queries += 1
                 await connection.execute("SELECT 1")  # the notices committed before come first
+                self._last_trip = time.monotonic()
                 return self._count
         except (psycopg.Error, OSError, TimeoutError) as exc:
             log.warning("change clock unavailable (reads go without it): %s", type(exc).__name__)
@@ -162,14 +200,21 @@ class _Ticker:
 
         self._count = ChangeCount(identity, 0)
         connection.add_notify_handler(counted)
+        if self._timer is not None:  # the lost connection's
+            self._timer.cancel()
         try:
             await connection.execute(f"LISTEN {CHANNEL}")
         except BaseException:
             await connection.close()
             raise
+        self._last_trip = time.monotonic()
+        self._timer = asyncio.get_running_loop().call_later(self._idle, self._check_idle)
         return connection
 
     async def _drop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         connection, self._connection = self._connection, None
         if connection is not None:
             try:

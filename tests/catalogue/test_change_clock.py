@@ -183,6 +183,32 @@ def test_sqlite_has_no_clock(tmp_path: Any) -> None:
 
 
 @PG_ONLY
+def test_an_idle_clock_still_reads_its_notices(db: Database) -> None:
+    """With no caller, the clock makes a round trip every ``idle_round_trip`` seconds, so the
+    notices of a busy catalogue never pile up unread in its socket; they are counted."""
+
+    async def scenario() -> None:
+        clock = ChangeClock(db.engine, idle_round_trip=0.2)
+        try:
+            before = await clock.after_now()
+            trips = clock.round_trips
+            for _ in range(3):
+                await asyncio.to_thread(_commit_a_write, db)
+            await asyncio.sleep(1.0)
+            assert clock.round_trips >= trips + 3  # idle ones: nobody called
+            after = await clock.after_now()
+            assert before is not None and after is not None
+            assert after.changes == before.changes + 3
+        finally:
+            await clock.aclose()
+        trips = clock.round_trips
+        await asyncio.sleep(0.5)
+        assert clock.round_trips == trips  # closed: no more idle round trips
+
+    asyncio.run(scenario())
+
+
+@PG_ONLY
 def test_only_this_catalogues_commits_move_it(db: Database) -> None:
     """A commit to another database of the same server (which moves the server's snapshot, the
     version used before), a rolled-back write and a write outside the catalogue's tables leave
