@@ -19,13 +19,17 @@ around the call, which counts HiGHS's threads: highspy runs in this process; for
 child process, its CPU time as reaped too), and the load average (1, 5, 15 min) is
 printed at the start and the end: on a loaded machine the wall-clock time limits buy
 fewer CPU seconds, and the table shows how many a run got ("HiGHS 300x20: 1.2 CPU s,
-7 s wall at load 10").
+7 s wall at load 10"). ``--cpu-budget`` adds the heuristic run on a CPU-time budget
+(``solve_heuristic(clock=time.process_time)``: the same 10 s, counted in CPU seconds,
+HiGHS's sub-solves too) beside the wall-clock runs ("greedy@cpu", "heur@cpu"), so that a
+loaded machine's search can be compared with a quiet one's.
 
 Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick] [--sizes 100x10,300x20]
-[--no-cbc] [--compare] [--gap 0.005]`` (about 8 minutes in full on 2 cores; ``--quick``
-stops at 100 functions, ``--sizes`` runs only the sizes named, ``--no-cbc`` skips the CBC
-baseline, ``--compare`` adds HiGHS through PuLP, ``--gap`` lets HiGHS stop at that relative
-gap). Timings are printed, never asserted.
+[--no-cbc] [--compare] [--gap 0.005] [--cpu-budget]`` (about 8 minutes in full on 2 cores;
+``--quick`` stops at 100 functions, ``--sizes`` runs only the sizes named, ``--no-cbc``
+skips the CBC baseline, ``--compare`` adds HiGHS through PuLP, ``--gap`` lets HiGHS stop at
+that relative gap, ``--cpu-budget`` adds the heuristic on a CPU-time budget). Timings are
+printed, never asserted.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from locus_iac.placement import (
     highs_model,
     place,
 )
-from locus_iac.placement.deadline import Deadline
+from locus_iac.placement.deadline import Clock, Deadline
 from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import MilpEngine, MilpResult, solve_milp
 from locus_iac.placement.problem import Problem
@@ -69,6 +73,7 @@ SIZES = [(10, 2), (30, 5), (100, 10), (300, 20), (1000, 50)]
 OBJECTIVES = [Objective.MIN_TOTAL_COST, Objective.MIN_EDGE_COST, Objective.MAX_SPREAD]
 MILP_LIMIT = {10: 10.0, 30: 10.0, 100: 15.0, 300: 20.0, 1000: 30.0}
 HEURISTIC_LIMIT = 10.0
+CPU: Clock = time.process_time  # the heuristic's clock with --cpu-budget
 T = TypeVar("T")
 
 
@@ -217,9 +222,13 @@ def proven_bound(problem: Problem, result: MilpResult) -> float | None:
     return result.bound
 
 
-def timed_heuristic(problem: Problem, *, relaxation: bool) -> Timed[dict[str, str] | None]:
+def timed_heuristic(
+    problem: Problem, *, relaxation: bool, clock: Clock = time.monotonic
+) -> Timed[dict[str, str] | None]:
     return timed(
-        lambda: solve_heuristic(problem, time_limit=HEURISTIC_LIMIT, relaxation=relaxation)
+        lambda: solve_heuristic(
+            problem, time_limit=HEURISTIC_LIMIT, relaxation=relaxation, clock=clock
+        )
     )
 
 
@@ -228,6 +237,7 @@ class Options:
     with_cbc: bool
     compare: bool
     gap_limit: float | None
+    cpu_budget: bool
 
 
 def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -> list[str]:
@@ -242,6 +252,10 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
     cbc = timed_milp(problem, n, "cbc")[0] if options.with_cbc else unrun
     greedy = timed_heuristic(problem, relaxation=False)
     found = timed_heuristic(problem, relaxation=True)
+    unplaced: Timed[dict[str, str] | None] = Timed(None, 0.0, 0.0)
+    on_cpu = options.cpu_budget
+    greedy_cpu = timed_heuristic(problem, relaxation=False, clock=CPU) if on_cpu else unplaced
+    found_cpu = timed_heuristic(problem, relaxation=True, clock=CPU) if on_cpu else unplaced
     auto = timed(lambda: place(req, sites, time_limit=MILP_LIMIT[n], gap=options.gap_limit))
     proven = [proven_bound(problem, run.value) for run in (highs, pulp, cbc)]
     bounds = [b for b in proven if b is not None]
@@ -277,6 +291,10 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
         gap(value(greedy.value), best_bound),
         *seconds(found),
         gap(value(found.value), best_bound),
+        *seconds(greedy_cpu, on_cpu),
+        gap(value(greedy_cpu.value), best_bound),
+        *seconds(found_cpu, on_cpu),
+        gap(value(found_cpu.value), best_bound),
         *seconds(auto),
         gap(value(auto.value.assignment), best_bound),
         " | ".join([*(f"highs: {note}" for note in highs_notes), *auto.value.notes]) or "-",
@@ -296,15 +314,21 @@ def main() -> None:
         "--compare", action="store_true", help="add HiGHS through PuLP (the previous engine)"
     )
     parser.add_argument("--gap", type=float, default=None, help="HiGHS's relative gap to stop at")
+    parser.add_argument(
+        "--cpu-budget",
+        action="store_true",
+        help="add the heuristic on a CPU-time budget (time.process_time) beside the wall-clock one",
+    )
     args = parser.parse_args()
-    options = Options(not args.no_cbc, args.compare, args.gap)
+    options = Options(not args.no_cbc, args.compare, args.gap, args.cpu_budget)
     only = {tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",") if size}
     sizes = [s for s in SIZES if (not args.quick or s[0] <= 100) and (not only or s in only)]
     header = [
         "funcs", "sites", "objective", "build s", "highs s", "highs cpu", "highs status",
         "highs obj", "highs gap", "pulp s", "pulp cpu", "pulp status", "pulp gap", "cbc s",
         "cbc cpu", "cbc status", "cbc gap", "greedy s", "greedy cpu", "greedy gap", "heur s",
-        "heur cpu", "heur gap", "auto s", "auto cpu", "auto gap", "notes",
+        "heur cpu", "heur gap", "greedy@cpu s", "greedy@cpu cpu", "greedy@cpu gap",
+        "heur@cpu s", "heur@cpu cpu", "heur@cpu gap", "auto s", "auto cpu", "auto gap", "notes",
     ]  # fmt: skip
     rows = [header]
     before = load_average()
@@ -322,7 +346,8 @@ def main() -> None:
     print(
         f"\nload average (1, 5, 15 min) at the start: {before}, at the end: {load_average()}"
         "\n's' = wall seconds, 'cpu' = CPU seconds of the same call (this process's threads"
-        " and reaped children)"
+        " and reaped children); greedy@cpu, heur@cpu (--cpu-budget): the same heuristic runs with"
+        f" their {HEURISTIC_LIMIT:g} s counted in CPU seconds (time.process_time)"
         "\ngaps are against the best lower bound any solver proved (1 thread each); "
         "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it;"
         " 'no bound' = no solver proved a bound beyond the trivial one; notes: phases the time"
