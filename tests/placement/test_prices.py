@@ -167,7 +167,7 @@ def test_a_drawn_relaxation_neighbourhood_is_drawn_again_after_a_miss(
     start = {"f0": "worse", "f1": "a", "f2": "b"}
 
     found = heuristic._relaxation_induced(
-        cast(Relaxation, draws), start, random.Random(0), until=math.inf
+        cast(Relaxation, draws), start, random.Random(0), until=math.inf, clock=time.monotonic
     )
 
     assert found == {"f0": "better", "f1": "a", "f2": "b"}
@@ -182,7 +182,7 @@ def test_an_undrawn_relaxation_neighbourhood_is_not_tried_again(
     start = {"f0": "worse", "f1": "a", "f2": "b"}
 
     found = heuristic._relaxation_induced(
-        cast(Relaxation, draws), start, random.Random(0), until=math.inf
+        cast(Relaxation, draws), start, random.Random(0), until=math.inf, clock=time.monotonic
     )
 
     assert found == start
