@@ -276,6 +276,10 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
 
     highs_value = value(highs.value.assignment)
     shown = -1.0 if objective.maximise else 1.0  # print in the objective's own sense
+
+    def objective_value(minimised: float | None) -> str:
+        return "-" if minimised is None else f"{shown * minimised:.6g}"
+
     return [
         str(n),
         str(m),
@@ -283,17 +287,20 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
         f"{build:.2f}",
         *seconds(highs),
         highs.value.status,
-        "-" if highs_value is None else f"{shown * highs_value:.4g}",
+        objective_value(highs_value),
+        objective_value(best_bound),
         gap(highs_value, best_bound),
         *milp_cells(pulp, options.compare),
         *milp_cells(cbc, options.with_cbc),
         *seconds(greedy),
         gap(value(greedy.value), best_bound),
         *seconds(found),
+        objective_value(value(found.value)),
         gap(value(found.value), best_bound),
         *seconds(greedy_cpu, on_cpu),
         gap(value(greedy_cpu.value), best_bound),
         *seconds(found_cpu, on_cpu),
+        objective_value(value(found_cpu.value)),
         gap(value(found_cpu.value), best_bound),
         *seconds(auto),
         gap(value(auto.value.assignment), best_bound),
@@ -325,10 +332,11 @@ def main() -> None:
     sizes = [s for s in SIZES if (not args.quick or s[0] <= 100) and (not only or s in only)]
     header = [
         "funcs", "sites", "objective", "build s", "highs s", "highs cpu", "highs status",
-        "highs obj", "highs gap", "pulp s", "pulp cpu", "pulp status", "pulp gap", "cbc s",
-        "cbc cpu", "cbc status", "cbc gap", "greedy s", "greedy cpu", "greedy gap", "heur s",
-        "heur cpu", "heur gap", "greedy@cpu s", "greedy@cpu cpu", "greedy@cpu gap",
-        "heur@cpu s", "heur@cpu cpu", "heur@cpu gap", "auto s", "auto cpu", "auto gap", "notes",
+        "highs obj", "bound", "highs gap", "pulp s", "pulp cpu", "pulp status", "pulp gap",
+        "cbc s", "cbc cpu", "cbc status", "cbc gap", "greedy s", "greedy cpu", "greedy gap",
+        "heur s", "heur cpu", "heur obj", "heur gap", "greedy@cpu s", "greedy@cpu cpu",
+        "greedy@cpu gap", "heur@cpu s", "heur@cpu cpu", "heur@cpu obj", "heur@cpu gap",
+        "auto s", "auto cpu", "auto gap", "notes",
     ]  # fmt: skip
     rows = [header]
     before = load_average()
@@ -347,7 +355,8 @@ def main() -> None:
         f"\nload average (1, 5, 15 min) at the start: {before}, at the end: {load_average()}"
         "\n's' = wall seconds, 'cpu' = CPU seconds of the same call (this process's threads"
         " and reaped children); greedy@cpu, heur@cpu (--cpu-budget): the same heuristic runs with"
-        f" their {HEURISTIC_LIMIT:g} s counted in CPU seconds (time.process_time)"
+        f" their {HEURISTIC_LIMIT:g} s counted in CPU seconds (time.process_time); 'bound': the"
+        " best proven bound the gaps are taken against, 'obj': objective values"
         "\ngaps are against the best lower bound any solver proved (1 thread each); "
         "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it;"
         " 'no bound' = no solver proved a bound beyond the trivial one; notes: phases the time"
