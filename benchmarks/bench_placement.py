@@ -14,11 +14,22 @@ with the MILP time limit; above ``EXACT_LIMIT`` pairs it runs the heuristic, the
 from the heuristic's answer); "notes" lists the phases the time limit cut short and
 "no bound" where HiGHS proved none beyond the trivial one in time.
 
+Every solver column has its CPU seconds beside its wall seconds (``time.process_time``
+around the call, which counts HiGHS's threads: highspy runs in this process; for CBC, a
+child process, its CPU time as reaped too), and the load average (1, 5, 15 min) is
+printed at the start and the end: on a loaded machine the wall-clock time limits buy
+fewer CPU seconds, and the table shows how many a run got ("HiGHS 300x20: 1.2 CPU s,
+7 s wall at load 10"). ``--cpu-budget`` adds the heuristic run on a CPU-time budget
+(``solve_heuristic(clock=time.process_time)``: the same 10 s, counted in CPU seconds,
+HiGHS's sub-solves too) beside the wall-clock runs ("greedy@cpu", "heur@cpu"), so that a
+loaded machine's search can be compared with a quiet one's.
+
 Run: ``.venv/bin/python benchmarks/bench_placement.py [--quick] [--sizes 100x10,300x20]
-[--no-cbc] [--compare] [--gap 0.005]`` (about 8 minutes in full on 2 cores; ``--quick``
-stops at 100 functions, ``--sizes`` runs only the sizes named, ``--no-cbc`` skips the CBC
-baseline, ``--compare`` adds HiGHS through PuLP, ``--gap`` lets HiGHS stop at that relative
-gap). Timings are printed, never asserted.
+[--no-cbc] [--compare] [--gap 0.005] [--cpu-budget]`` (about 8 minutes in full on 2 cores;
+``--quick`` stops at 100 functions, ``--sizes`` runs only the sizes named, ``--no-cbc``
+skips the CBC baseline, ``--compare`` adds HiGHS through PuLP, ``--gap`` lets HiGHS stop at
+that relative gap, ``--cpu-budget`` adds the heuristic on a CPU-time budget). Timings are
+printed, never asserted.
 """
 
 from __future__ import annotations
@@ -27,7 +38,11 @@ import argparse
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from _measure import load_average  # benchmarks/ is on sys.path when run as a script
 
 from locus_iac.placement import (
     FunctionDemand,
@@ -39,7 +54,7 @@ from locus_iac.placement import (
     highs_model,
     place,
 )
-from locus_iac.placement.deadline import Deadline
+from locus_iac.placement.deadline import Clock, Deadline
 from locus_iac.placement.heuristic import solve_heuristic
 from locus_iac.placement.milp import MilpEngine, MilpResult, solve_milp
 from locus_iac.placement.problem import Problem
@@ -58,6 +73,8 @@ SIZES = [(10, 2), (30, 5), (100, 10), (300, 20), (1000, 50)]
 OBJECTIVES = [Objective.MIN_TOTAL_COST, Objective.MIN_EDGE_COST, Objective.MAX_SPREAD]
 MILP_LIMIT = {10: 10.0, 30: 10.0, 100: 15.0, 300: 20.0, 1000: 30.0}
 HEURISTIC_LIMIT = 10.0
+CPU: Clock = time.process_time  # the heuristic's clock with --cpu-budget
+T = TypeVar("T")
 
 
 def catalog(rng: random.Random, n_sites: int, demand: Resources) -> SiteCatalog:
@@ -160,13 +177,33 @@ def gap(value: float | None, bound: float | None) -> str:
     return f"{abs(value - bound) / max(abs(value), 1e-9):.2%}"
 
 
+@dataclass(frozen=True)
+class Timed(Generic[T]):
+    """What a call returned, and the wall and CPU seconds it took."""
+
+    value: T
+    wall: float
+    cpu: float
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process (every thread) and of the children it has reaped."""
+    children = os.times()
+    return time.process_time() + children.children_user + children.children_system
+
+
+def timed(call: Callable[[], T]) -> Timed[T]:
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    value = call()
+    return Timed(value, time.perf_counter() - wall, cpu_seconds() - cpu)
+
+
 def timed_milp(
     problem: Problem, n: int, engine: MilpEngine, gap_limit: float | None = None
-) -> tuple[MilpResult, float, list[str]]:
-    started = time.perf_counter()
+) -> tuple[Timed[MilpResult], list[str]]:
     deadline = Deadline(MILP_LIMIT[n])
-    result = solve_milp(problem, time_limit=deadline, engine=engine, gap=gap_limit)
-    return result, time.perf_counter() - started, deadline.notes
+    result = timed(lambda: solve_milp(problem, time_limit=deadline, engine=engine, gap=gap_limit))
+    return result, deadline.notes
 
 
 def build_seconds(problem: Problem) -> float:
@@ -185,10 +222,14 @@ def proven_bound(problem: Problem, result: MilpResult) -> float | None:
     return result.bound
 
 
-def timed_heuristic(problem: Problem, *, relaxation: bool) -> tuple[dict[str, str] | None, float]:
-    started = time.perf_counter()
-    found = solve_heuristic(problem, time_limit=HEURISTIC_LIMIT, relaxation=relaxation)
-    return found, time.perf_counter() - started
+def timed_heuristic(
+    problem: Problem, *, relaxation: bool, clock: Clock = time.monotonic
+) -> Timed[dict[str, str] | None]:
+    return timed(
+        lambda: solve_heuristic(
+            problem, time_limit=HEURISTIC_LIMIT, relaxation=relaxation, clock=clock
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -196,6 +237,7 @@ class Options:
     with_cbc: bool
     compare: bool
     gap_limit: float | None
+    cpu_budget: bool
 
 
 def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -> list[str]:
@@ -204,47 +246,65 @@ def run_one(n: int, m: int, objective: Objective, seed: int, options: Options) -
     sites = catalog(rng, m, total_demand(req))
     problem = compile_problem(req, sites)
     build = build_seconds(problem)
-    highs, highs_seconds, highs_notes = timed_milp(problem, n, "highs", options.gap_limit)
-    unrun: tuple[MilpResult, float, list[str]] = (MilpResult("unknown"), 0.0, [])
-    pulp, pulp_seconds, _ = timed_milp(problem, n, "highs-pulp") if options.compare else unrun
-    cbc, cbc_seconds, _ = timed_milp(problem, n, "cbc") if options.with_cbc else unrun
-    greedy, greedy_seconds = timed_heuristic(problem, relaxation=False)
-    found, heuristic_seconds = timed_heuristic(problem, relaxation=True)
-    started = time.perf_counter()
-    decision = place(req, sites, time_limit=MILP_LIMIT[n], gap=options.gap_limit)
-    auto, auto_notes = decision.assignment, decision.notes
-    auto_seconds = time.perf_counter() - started
-    proven = (proven_bound(problem, highs), proven_bound(problem, pulp), proven_bound(problem, cbc))
+    highs, highs_notes = timed_milp(problem, n, "highs", options.gap_limit)
+    unrun: Timed[MilpResult] = Timed(MilpResult("unknown"), 0.0, 0.0)
+    pulp = timed_milp(problem, n, "highs-pulp")[0] if options.compare else unrun
+    cbc = timed_milp(problem, n, "cbc")[0] if options.with_cbc else unrun
+    greedy = timed_heuristic(problem, relaxation=False)
+    found = timed_heuristic(problem, relaxation=True)
+    unplaced: Timed[dict[str, str] | None] = Timed(None, 0.0, 0.0)
+    on_cpu = options.cpu_budget
+    greedy_cpu = timed_heuristic(problem, relaxation=False, clock=CPU) if on_cpu else unplaced
+    found_cpu = timed_heuristic(problem, relaxation=True, clock=CPU) if on_cpu else unplaced
+    auto = timed(lambda: place(req, sites, time_limit=MILP_LIMIT[n], gap=options.gap_limit))
+    proven = [proven_bound(problem, run.value) for run in (highs, pulp, cbc)]
     bounds = [b for b in proven if b is not None]
     best_bound = max(bounds) if bounds else None  # minimised form: the larger bound is tighter
 
     def value(assignment: dict[str, str] | None) -> float | None:
         return problem.score(assignment)[0] if assignment else None
 
-    highs_value = value(highs.assignment)
+    def seconds(run: Timed[Any], ran: bool = True) -> list[str]:
+        return [f"{run.wall:.2f}", f"{run.cpu:.2f}"] if ran else ["-", "-"]
+
+    def milp_cells(run: Timed[MilpResult], ran: bool) -> list[str]:
+        return [
+            *seconds(run, ran),
+            run.value.status if ran else "-",
+            gap(value(run.value.assignment), best_bound),
+        ]
+
+    highs_value = value(highs.value.assignment)
     shown = -1.0 if objective.maximise else 1.0  # print in the objective's own sense
+
+    def objective_value(minimised: float | None) -> str:
+        return "-" if minimised is None else f"{shown * minimised:.6g}"
+
     return [
         str(n),
         str(m),
         objective.value,
         f"{build:.2f}",
-        f"{highs_seconds:.2f}",
-        highs.status,
-        "-" if highs_value is None else f"{shown * highs_value:.4g}",
+        *seconds(highs),
+        highs.value.status,
+        objective_value(highs_value),
+        objective_value(best_bound),
         gap(highs_value, best_bound),
-        f"{pulp_seconds:.2f}" if options.compare else "-",
-        pulp.status if options.compare else "-",
-        gap(value(pulp.assignment), best_bound),
-        f"{cbc_seconds:.2f}" if options.with_cbc else "-",
-        cbc.status if options.with_cbc else "-",
-        gap(value(cbc.assignment), best_bound),
-        f"{greedy_seconds:.2f}",
-        gap(value(greedy), best_bound),
-        f"{heuristic_seconds:.2f}",
-        gap(value(found), best_bound),
-        f"{auto_seconds:.2f}",
-        gap(value(auto), best_bound),
-        " | ".join([*(f"highs: {note}" for note in highs_notes), *auto_notes]) or "-",
+        *milp_cells(pulp, options.compare),
+        *milp_cells(cbc, options.with_cbc),
+        *seconds(greedy),
+        gap(value(greedy.value), best_bound),
+        *seconds(found),
+        objective_value(value(found.value)),
+        gap(value(found.value), best_bound),
+        *seconds(greedy_cpu, on_cpu),
+        gap(value(greedy_cpu.value), best_bound),
+        *seconds(found_cpu, on_cpu),
+        objective_value(value(found_cpu.value)),
+        gap(value(found_cpu.value), best_bound),
+        *seconds(auto),
+        gap(value(auto.value.assignment), best_bound),
+        " | ".join([*(f"highs: {note}" for note in highs_notes), *auto.value.notes]) or "-",
     ]
 
 
@@ -261,17 +321,26 @@ def main() -> None:
         "--compare", action="store_true", help="add HiGHS through PuLP (the previous engine)"
     )
     parser.add_argument("--gap", type=float, default=None, help="HiGHS's relative gap to stop at")
+    parser.add_argument(
+        "--cpu-budget",
+        action="store_true",
+        help="add the heuristic on a CPU-time budget (time.process_time) beside the wall-clock one",
+    )
     args = parser.parse_args()
-    options = Options(not args.no_cbc, args.compare, args.gap)
+    options = Options(not args.no_cbc, args.compare, args.gap, args.cpu_budget)
     only = {tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",") if size}
     sizes = [s for s in SIZES if (not args.quick or s[0] <= 100) and (not only or s in only)]
     header = [
-        "funcs", "sites", "objective", "build s", "highs s", "highs status", "highs obj",
-        "highs gap", "pulp s", "pulp status", "pulp gap", "cbc s", "cbc status", "cbc gap",
-        "greedy s", "greedy gap", "heur s", "heur gap", "auto s", "auto gap", "notes",
+        "funcs", "sites", "objective", "build s", "highs s", "highs cpu", "highs status",
+        "highs obj", "bound", "highs gap", "pulp s", "pulp cpu", "pulp status", "pulp gap",
+        "cbc s", "cbc cpu", "cbc status", "cbc gap", "greedy s", "greedy cpu", "greedy gap",
+        "heur s", "heur cpu", "heur obj", "heur gap", "greedy@cpu s", "greedy@cpu cpu",
+        "greedy@cpu gap", "heur@cpu s", "heur@cpu cpu", "heur@cpu obj", "heur@cpu gap",
+        "auto s", "auto cpu", "auto gap", "notes",
     ]  # fmt: skip
     rows = [header]
-    before = f"{os.getloadavg()[0]:.2f}"
+    before = load_average()
+    print(f"load average at the start: {before} (1, 5, 15 min)", flush=True)
     for n, m in sizes:
         seed = SIZES.index((n, m))  # a size's instances do not depend on which sizes run
         for objective in OBJECTIVES:
@@ -283,7 +352,11 @@ def main() -> None:
         cells = [c.rjust(w) for c, w in zip(row[:-1], widths, strict=False)]
         print("  ".join([*cells, row[-1]]))
     print(
-        f"\nload average before: {before}, after: {os.getloadavg()[0]:.2f}"
+        f"\nload average (1, 5, 15 min) at the start: {before}, at the end: {load_average()}"
+        "\n's' = wall seconds, 'cpu' = CPU seconds of the same call (this process's threads"
+        " and reaped children); greedy@cpu, heur@cpu (--cpu-budget): the same heuristic runs with"
+        f" their {HEURISTIC_LIMIT:g} s counted in CPU seconds (time.process_time); 'bound': the"
+        " best proven bound the gaps are taken against, 'obj': objective values"
         "\ngaps are against the best lower bound any solver proved (1 thread each); "
         "'feasible' = stopped on its time limit with a solution, 'unknown' = no solution within it;"
         " 'no bound' = no solver proved a bound beyond the trivial one; notes: phases the time"

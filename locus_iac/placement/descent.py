@@ -24,7 +24,6 @@ is what trades one large block there for two smaller, more valuable ones.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -74,15 +73,17 @@ class Descent:
         self.current_total = self.total[rows, self.at]
 
     def run(self, deadline: float) -> bool:
-        """Apply improving moves, block by block, until none is left (or time is up).
+        """Apply improving moves, block by block, until none is left (or ``deadline`` has
+        passed on the state's clock).
 
         True if the placement changed."""
+        clock = self.state.clock
         changed = False
         improved = True
-        while improved and time.monotonic() < deadline:
+        while improved and clock() < deadline:
             improved = False
             for b in self._order():
-                if time.monotonic() > deadline:
+                if clock() > deadline:
                     return changed
                 if self._relocate(b) or self._swap(b) or self._eject(b) or self._vacate(b):
                     improved = changed = True

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from locus_iac.placement.deadline import Clock, Deadline
 from locus_iac.placement.descent import BlockArrays, Descent
 from locus_iac.placement.milp import Relaxation, relaxation_dive, restricted_relaxation
 from locus_iac.placement.model import Objective
@@ -99,6 +100,7 @@ class _State:
     residual: dict[tuple[str, str], float]
     links: dict[int, list[tuple[int, float]]]
     apart: dict[int, set[int]]
+    clock: Clock  # what every deadline of the search is measured on
     site_of: dict[int, str] = field(default_factory=dict)
     count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     ranked: dict[int, list[tuple[Move, str]]] = field(default_factory=dict)
@@ -188,6 +190,7 @@ def solve_heuristic(
     rebuilds: int = 10_000,
     stall: int = 400,
     relaxation: bool = True,
+    clock: Clock = time.monotonic,
 ) -> dict[str, str] | None:
     """A placement satisfying every constraint, or ``None`` if none was found.
 
@@ -206,8 +209,13 @@ def solve_heuristic(
     time limit). Gives up after
     ``time_limit`` seconds or ``max_attempts`` constructions. Deterministic for a ``seed``
     as long as the time limit does not cut the search short.
+
+    ``time_limit`` is measured on ``clock``, every phase's share too, HiGHS's sub-solves
+    included (``highs_model.run_until``): wall-clock seconds in production; the placement
+    benchmark's ``--cpu-budget`` passes ``time.process_time``, so that a loaded machine runs
+    the same search as a quiet one.
     """
-    started = time.monotonic()
+    started = clock()
     deadline = started + time_limit
     rng = random.Random(seed)
     blocks, member_of = _blocks(problem)
@@ -219,29 +227,29 @@ def solve_heuristic(
     explore_until = deadline
     pairs = sum(len(block.domain) for block in blocks)
     relaxed = (
-        relaxation_dive(problem, time_limit=time_limit * _RELAXATION_SHARE)
+        relaxation_dive(problem, time_limit=Deadline(time_limit * _RELAXATION_SHARE, clock=clock))
         if relaxation and pairs <= _RELAXATION_PAIRS
         else None
     )
     if relaxed is not None and relaxed.placement is not None:
-        state = _state_of(problem, blocks, member_of, relaxed.placement)
+        state = _state_of(problem, blocks, member_of, relaxed.placement, clock)
         if state is not None:
             _improve(state, rng, deadline)
             best = _assignment(state)
             solutions = 1
-            explore_until = time.monotonic()  # the greedy restarts rarely beat this start
+            explore_until = clock()  # the greedy restarts rarely beat this start
     if best is None and _adds_up(problem):
-        started_priced = _priced_start(problem, blocks, member_of, rng, deadline)
+        started_priced = _priced_start(problem, blocks, member_of, rng, deadline, clock)
         if started_priced is not None:
             best, prices = started_priced
             solutions = 1
-            explore_until = now = time.monotonic()  # a greedy restart costs a whole descent
+            explore_until = now = clock()  # a greedy restart costs a whole descent
             if relaxation and relaxed is None and prices is not None:
                 likely = _likely_sites(problem, blocks, prices, best)
-                share = (deadline - now) * _RESTRICTED_SHARE
-                relaxed = restricted_relaxation(problem, likely, time_limit=share)
-    while attempt < max_attempts and solutions <= restarts and time.monotonic() < explore_until:
-        state = _new_state(problem, blocks, member_of)
+                lp_deadline = Deadline((deadline - now) * _RESTRICTED_SHARE, clock=clock)
+                relaxed = restricted_relaxation(problem, likely, time_limit=lp_deadline)
+    while attempt < max_attempts and solutions <= restarts and clock() < explore_until:
+        state = _new_state(problem, blocks, member_of, clock)
         if state is None:
             return None
         if _construct(state, rng, perturb=attempt > 0, deadline=deadline):
@@ -250,7 +258,8 @@ def solve_heuristic(
             if best is None or problem.score(found) < problem.score(best):
                 best = found
             if solutions == 0:
-                explore_until = time.monotonic() + (deadline - time.monotonic()) / 2
+                now = clock()
+                explore_until = now + (deadline - now) / 2
             solutions += 1
         attempt += 1
     if best is None:
@@ -258,15 +267,15 @@ def solve_heuristic(
         return None
     if relaxed is not None:
         share = _LNS_SHARE if relaxed.placement is not None else _RESTRICTED_LNS_SHARE
-        best = _neighbourhoods(relaxed, best, rng, deadline, share)
-    state = _state_of(problem, blocks, member_of, best)
+        best = _neighbourhoods(relaxed, best, rng, deadline, share, clock)
+    state = _state_of(problem, blocks, member_of, best, clock)
     if state is None:
         return best
     if _adds_up(problem):
         return _iterated_descent(state, best, rng, deadline, min(_ILS_STALL, stall, rebuilds))
     since_better = 0
     for _ in range(rebuilds):
-        if time.monotonic() > deadline or since_better >= stall:
+        if clock() > deadline or since_better >= stall:
             break
         since_better += 1
         if _rebuild_round(state, rng):
@@ -282,6 +291,7 @@ def _priced_start(
     member_of: dict[str, int],
     rng: random.Random,
     deadline: float,
+    clock: Clock,
 ) -> tuple[dict[str, str], Prices | None] | None:
     """The greedy's placement rebuilt with capacity and latency prices
     (:func:`construct_priced`), improved by the descent, and the prices (``None`` if the
@@ -292,11 +302,11 @@ def _priced_start(
     the priced construction puts there the blocks worth most per unit of the scarce
     resource (1000 x 50, after the descent: min-total-cost 6.3 % -> 0.6 % above HiGHS's
     best, min-edge-cost 24 % -> 1.3 %; the descent takes a third of the time)."""
-    state = _new_state(problem, blocks, member_of)
+    state = _new_state(problem, blocks, member_of, clock)
     if state is None or not _construct(state, rng, perturb=False, deadline=deadline):
         return None
     greedy = _assignment(state)
-    priced = _new_state(problem, blocks, member_of)
+    priced = _new_state(problem, blocks, member_of, clock)
     prices: Prices | None = None
     if priced is not None:
         built, prices = construct_priced(priced, greedy, rng, deadline)
@@ -324,7 +334,12 @@ def _likely_sites(
 
 
 def _neighbourhoods(
-    relaxed: Relaxation, start: dict[str, str], rng: random.Random, deadline: float, share: float
+    relaxed: Relaxation,
+    start: dict[str, str],
+    rng: random.Random,
+    deadline: float,
+    share: float,
+    clock: Clock,
 ) -> dict[str, str]:
     """Large-neighbourhood search: free the functions at a few random sites and let the MILP
     place them optimally with every other function where it is; keep improvements.
@@ -337,10 +352,11 @@ def _neighbourhoods(
     several resources at once (min-edge-cost); the MILP does not.
     """
     problem = relaxed.problem
-    until = time.monotonic() + (deadline - time.monotonic()) * share
-    best, since_better = _relaxation_induced(relaxed, start, rng, until), 0
+    now = clock()
+    until = now + (deadline - now) * share
+    best, since_better = _relaxation_induced(relaxed, start, rng, until, clock), 0
     sites = list(problem.sites)
-    while since_better < _LNS_STALL and (left := until - time.monotonic()) > 0:
+    while since_better < _LNS_STALL and (left := until - clock()) > 0:
         since_better += 1
         grown = since_better // _LNS_GROW
         chosen = set(rng.sample(sites, min(_LNS_SITES + grown, len(sites))))
@@ -348,14 +364,19 @@ def _neighbourhoods(
         limit = _LNS_FUNCTIONS + _LNS_MORE_FUNCTIONS * grown
         if len(free) > limit:
             free = rng.sample(free, limit)
-        found = relaxed.reoptimise(best, set(free), min(left, _LNS_ROUND_SECONDS))
+        found = relaxed.reoptimise(best, set(free), _round(left, clock))
         if found is not None and problem.score(found) < problem.score(best):
-            best, since_better = _relaxation_induced(relaxed, found, rng, until), 0
+            best, since_better = _relaxation_induced(relaxed, found, rng, until, clock), 0
     return best
 
 
+def _round(left: float, clock: Clock) -> Deadline:
+    """The deadline of one neighbourhood's MILP, with ``left`` seconds left on ``clock``."""
+    return Deadline(min(left, _LNS_ROUND_SECONDS), clock=clock)
+
+
 def _relaxation_induced(
-    relaxed: Relaxation, start: dict[str, str], rng: random.Random, until: float
+    relaxed: Relaxation, start: dict[str, str], rng: random.Random, until: float, clock: Clock
 ) -> dict[str, str]:
     """``start`` improved by freeing the functions it places where the LP relaxation does
     not place them whole (at most ``_RINS_FUNCTIONS``, drawn at random), while that improves
@@ -369,14 +390,14 @@ def _relaxation_induced(
     in six draws, three of which found nothing).
     """
     best, misses = start, 0
-    while (left := until - time.monotonic()) > 0:
+    while (left := until - clock()) > 0:
         free = relaxed.disagreeing(best)
         if not free:
             break
         drawn = len(free) > _RINS_FUNCTIONS
         if drawn:
             free = rng.sample(free, _RINS_FUNCTIONS)
-        found = relaxed.reoptimise(best, set(free), min(left, _LNS_ROUND_SECONDS))
+        found = relaxed.reoptimise(best, set(free), _round(left, clock))
         if found is None or not relaxed.problem.score(found) < relaxed.problem.score(best):
             misses += 1
             if not drawn or misses >= _RINS_MISSES:
@@ -387,10 +408,14 @@ def _relaxation_induced(
 
 
 def _state_of(
-    problem: Problem, blocks: list[_Block], member_of: dict[str, int], assignment: dict[str, str]
+    problem: Problem,
+    blocks: list[_Block],
+    member_of: dict[str, int],
+    assignment: dict[str, str],
+    clock: Clock,
 ) -> _State | None:
-    """A state holding ``assignment`` (a complete placement of ``blocks``)."""
-    state = _new_state(problem, blocks, member_of)
+    """A state holding ``assignment`` (a complete placement of ``blocks``), on ``clock``."""
+    state = _new_state(problem, blocks, member_of, clock)
     if state is not None:
         for b, block in enumerate(blocks):
             state.place(b, assignment[block.members[0]])
@@ -462,7 +487,7 @@ def _iterated_descent(
     problem = state.problem
     current = best_score = problem.score(best)
     since_better = 0
-    while time.monotonic() < deadline and since_better < stall:
+    while state.clock() < deadline and since_better < stall:
         since_better += 1
         saved = _snapshot(state)
         if _recreate(state, rng) is not None:
@@ -524,7 +549,14 @@ def _block(problem: Problem, members: tuple[str, ...], domain: list[str]) -> _Bl
     )
 
 
-def _new_state(problem: Problem, blocks: list[_Block], member_of: dict[str, int]) -> _State | None:
+def _new_state(
+    problem: Problem,
+    blocks: list[_Block],
+    member_of: dict[str, int],
+    clock: Clock,
+) -> _State | None:
+    """An empty state whose deadlines are measured on ``clock``; ``None`` if affinity forces
+    two anti-affine functions together."""
     links: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for link in problem.request.links:
         if link.max_latency_ms is None or link.to_sap:
@@ -541,7 +573,7 @@ def _new_state(problem: Problem, blocks: list[_Block], member_of: dict[str, int]
         apart[a].add(b)
         apart[b].add(a)
     residual = {(s, r): problem.free[s].amount(r) for s in problem.sites for r in RESOURCE_FIELDS}
-    return _State(problem, blocks, residual, links, apart)
+    return _State(problem, blocks, residual, links, apart, clock)
 
 
 def _construct(
@@ -573,7 +605,7 @@ def _construct(
             b = queue.popleft()
             if b in state.site_of:
                 continue
-            if time.monotonic() > deadline or not _place_best(state, b):
+            if state.clock() > deadline or not _place_best(state, b):
                 return False
             if root not in fixed:
                 queue.extend(o for o, _ in state.links[b] if o not in state.site_of)
@@ -633,11 +665,11 @@ def _improve(state: _State, rng: random.Random, deadline: float) -> None:
         return
     order = list(range(len(state.blocks)))
     improved = True
-    while improved and time.monotonic() < deadline:
+    while improved and state.clock() < deadline:
         improved = False
         rng.shuffle(order)
         for b in order:
-            if time.monotonic() > deadline:
+            if state.clock() > deadline:
                 return
             improved |= _relocate(state, b)
         if not improved:
@@ -681,7 +713,7 @@ def _swap_round(state: _State, rng: random.Random, deadline: float) -> bool:
     rng.shuffle(order)
     swapped = False
     for i, a in enumerate(order):
-        if time.monotonic() > deadline:
+        if state.clock() > deadline:
             return swapped
         for b in order[i + 1 :]:
             sa, sb = state.site_of[a], state.site_of[b]
@@ -735,7 +767,7 @@ def _pair_round(state: _State, deadline: float) -> bool:
         for b, bound in links:
             if a > b:
                 continue
-            if time.monotonic() > deadline:
+            if state.clock() > deadline:
                 return moved
             sa, sb = state.site_of[a], state.site_of[b]
             best: tuple[Move, str, str] | None = None
@@ -789,7 +821,7 @@ def _eject_round(state: _State, rng: random.Random, deadline: float) -> bool:
     for b in order:
         old = state.site_of[b]
         for s in state.blocks[b].domain:
-            if time.monotonic() > deadline:
+            if state.clock() > deadline:
                 return applied
             gain = state.delta(b, old, s)
             if s == old or not _better(gain):

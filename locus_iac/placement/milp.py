@@ -28,7 +28,6 @@ import logging
 import math
 import re
 import tempfile
-import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -259,11 +258,12 @@ class Relaxation:
         ]
 
     def reoptimise(
-        self, assignment: dict[str, str], free: set[str], time_limit: float
+        self, assignment: dict[str, str], free: set[str], time_limit: float | Deadline
     ) -> dict[str, str] | None:
-        """The best placement HiGHS finds within ``time_limit`` that moves only the ``free``
-        functions of ``assignment`` (the others stay): the optimal one unless the time limit
-        stops it first; ``None`` if it finds none."""
+        """The best placement HiGHS finds within ``time_limit`` (seconds, or a deadline on
+        its own clock) that moves only the ``free`` functions of ``assignment`` (the others
+        stay): the optimal one unless the time limit stops it first; ``None`` if it finds
+        none."""
         highs = self.highs
         indices, lower, upper = [], [], []
         for f, cols in self.columns.items():
@@ -278,8 +278,7 @@ class Relaxation:
             highs.changeColsIntegrality(count, index_array, kinds)
             self._integer = True
         highs.changeColsBounds(count, index_array, np.array(lower), np.array(upper))
-        highs.setOptionValue("time_limit", max(time_limit, 0.01))
-        highs.run()
+        highs_model.run_until(highs, _deadline(time_limit))
         solved = highs.getInfo().primal_solution_status
         if solved != highspy.SolutionStatus.kSolutionStatusFeasible:
             return None
@@ -291,7 +290,12 @@ def _chosen(columns: dict[str, list[tuple[str, int]]], values: Any) -> dict[str,
     return {f: max((values[i], s) for s, i in cols)[1] for f, cols in columns.items()}
 
 
-def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None:
+def _deadline(time_limit: float | Deadline) -> Deadline:
+    """``time_limit`` as a deadline (seconds: on the wall clock, from now)."""
+    return time_limit if isinstance(time_limit, Deadline) else Deadline(time_limit)
+
+
+def relaxation_dive(problem: Problem, *, time_limit: float | Deadline) -> Relaxation | None:
     """The LP relaxation and a placement found by diving on it, or ``None``.
 
     Solve the relaxation; fix every function the relaxation places whole; fix the function
@@ -299,11 +303,12 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
     forbid the site instead); re-solve from the previous basis; repeat until every function
     is placed. Only for the objectives that add up function by function (the cost and
     core-use ones): ``None`` for the spread objectives, when the relaxation is infeasible or
-    not solved within ``time_limit``. For min-edge-cost the total cost is added with a small
-    weight, so that ties are broken the way the MILP breaks them. The heuristic starts its
-    local search from this placement (see ``heuristic``).
+    not solved within ``time_limit`` (seconds, or a deadline on its own clock, which every
+    HiGHS run of the dive is then measured on). For min-edge-cost the total cost is added
+    with a small weight, so that ties are broken the way the MILP breaks them. The heuristic
+    starts its local search from this placement (see ``heuristic``).
     """
-    deadline = time.monotonic() + time_limit
+    deadline = _deadline(time_limit)
     relaxation = _solved_relaxation(problem, deadline)
     if relaxation is None:
         return None
@@ -315,7 +320,7 @@ def relaxation_dive(problem: Problem, *, time_limit: float) -> Relaxation | None
 
 
 def restricted_relaxation(
-    problem: Problem, sites: Mapping[str, frozenset[str]], *, time_limit: float
+    problem: Problem, sites: Mapping[str, frozenset[str]], *, time_limit: float | Deadline
 ) -> Relaxation | None:
     """The LP relaxation with each function ``f`` allowed only at ``sites[f]`` (within its
     domain), for :meth:`Relaxation.reoptimise` and :meth:`Relaxation.disagreeing`; no dive
@@ -328,10 +333,10 @@ def restricted_relaxation(
     it improve that placement the way the whole relaxation's do at 300 x 20."""
     kinds = {f: problem.kind_sites[f] & sites[f] for f in problem.functions}
     restricted = replace(problem, kind_sites=kinds)
-    return _solved_relaxation(restricted, time.monotonic() + time_limit)
+    return _solved_relaxation(restricted, _deadline(time_limit))
 
 
-def _solved_relaxation(problem: Problem, deadline: float) -> Relaxation | None:
+def _solved_relaxation(problem: Problem, deadline: Deadline) -> Relaxation | None:
     objective = problem.request.objective
     if objective in (Objective.MIN_SPREAD, Objective.MAX_SPREAD):
         return None
@@ -343,11 +348,9 @@ def _solved_relaxation(problem: Problem, deadline: float) -> Relaxation | None:
         costs = costs + _TIE_WEIGHT * highs_model.total_costs(problem, model)
     highs = highs_model.new_highs()
     highs_model.load(highs, model, costs, integral=False)
-    left = deadline - time.monotonic()  # building the model counts
-    if left <= 0:
+    if deadline.left() <= 0:  # building the model counts
         return None
-    highs.setOptionValue("time_limit", left)
-    highs.run()
+    highs_model.run_until(highs, deadline)
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     root = np.array(highs.getSolution().col_value)
@@ -355,10 +358,10 @@ def _solved_relaxation(problem: Problem, deadline: float) -> Relaxation | None:
 
 
 def _dive(
-    columns: dict[str, list[tuple[str, int]]], highs: Any, deadline: float
+    columns: dict[str, list[tuple[str, int]]], highs: Any, deadline: Deadline
 ) -> dict[str, str] | None:
     fixed: dict[str, str] = {}
-    while time.monotonic() < deadline:
+    while deadline.left() > 0:
         values = highs.getSolution().col_value
         candidate: tuple[float, str, str, int] | None = None
         for f, cols in columns.items():
@@ -374,13 +377,12 @@ def _dive(
             return fixed
         _, f, site, index = candidate
         highs.changeColBounds(index, 1.0, 1.0)
-        highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
-        highs.run()
+        highs_model.run_until(highs, deadline)
         if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             fixed[f] = site
             continue
         highs.changeColBounds(index, 0.0, 0.0)  # this site cannot work: forbid it
-        highs.run()
+        highs_model.run_until(highs, deadline)
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
     return None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from locus_iac.placement.deadline import Clock
 from locus_iac.placement.problem import EPSILON
 from locus_iac.sites import RESOURCE_FIELDS
 
@@ -71,6 +72,7 @@ def capacity_prices(
     links: Links | None = None,
     upper: float,
     deadline: float,
+    clock: Clock = time.monotonic,
     iterations: int = 400,
 ) -> Prices:
     """Prices by subgradient ascent on the Lagrangian of the capacity constraints (and of
@@ -80,7 +82,7 @@ def capacity_prices(
     ``cost`` is block x site (``inf`` where the block may not go), ``demand`` block x
     resource, ``capacity`` site x resource (``inf`` where the resource is not counted);
     ``upper`` is the cost of a known placement (the Polyak step's target). Stops after
-    ``iterations``, at ``deadline`` (monotonic clock), when the step has shrunk to nothing,
+    ``iterations``, at ``deadline`` (on ``clock``), when the step has shrunk to nothing,
     or when the relaxed choices fit every constraint (then the prices are optimal).
     """
     n, m = cost.shape
@@ -101,7 +103,7 @@ def capacity_prices(
     best = Prices(cost, -np.inf, 0)
     factor, since = _STEP, 0
     for done in range(1, iterations + 1):
-        if time.monotonic() > deadline or factor < _MIN_STEP:
+        if clock() > deadline or factor < _MIN_STEP:
             break
         adjusted = cost + np.einsum("bsr,sr->bs", share, relative)
         if count:
@@ -200,7 +202,7 @@ def construct_priced(
     target = sum(
         float(cost[b, index[upper[block.members[0]]]]) for b, block in enumerate(state.blocks)
     )
-    now = time.monotonic()
+    now = state.clock()
     prices = capacity_prices(
         cost,
         arrays.demand,
@@ -208,6 +210,7 @@ def construct_priced(
         links=_links(state),
         upper=target,
         deadline=now + (deadline - now) / 2,
+        clock=state.clock,
     )
     priced = prices.priced
     single = np.array([len(block.domain) == 1 for block in state.blocks])

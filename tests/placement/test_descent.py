@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from locus_iac.placement import (
     FunctionDemand,
     FunctionKind,
@@ -56,7 +58,7 @@ def _problem(
 def _state(problem: Problem, start: dict[str, str]) -> _State:
     blocks, member_of = _blocks(problem)
     assert blocks is not None
-    state = _state_of(problem, blocks, member_of, start)
+    state = _state_of(problem, blocks, member_of, start, time.monotonic)
     assert state is not None
     return state
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -42,7 +43,7 @@ def _greedy(problem: Problem) -> dict[str, str] | None:
     """The first (unperturbed) greedy construction, before any local search."""
     blocks, member_of = _blocks(problem)
     assert blocks is not None
-    state = _new_state(problem, blocks, member_of)
+    state = _new_state(problem, blocks, member_of, time.monotonic)
     assert state is not None
     if not _construct(state, random.Random(0), perturb=False, deadline=float("inf")):
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from typing import cast
 
 import numpy as np
@@ -65,11 +66,11 @@ def test_the_priced_construction_packs_the_scarce_resource_where_the_greedy_does
     )  # fmt: skip
     blocks, member_of = _blocks(problem)
     assert blocks is not None
-    greedy = _new_state(problem, blocks, member_of)
+    greedy = _new_state(problem, blocks, member_of, time.monotonic)
     assert greedy is not None
     assert _construct(greedy, random.Random(0), perturb=False, deadline=INF)
     assert _assignment(greedy)["f0"] == "cheap"
-    priced = _new_state(problem, blocks, member_of)
+    priced = _new_state(problem, blocks, member_of, time.monotonic)
     assert priced is not None
 
     built, prices = construct_priced(priced, _assignment(greedy), random.Random(0), INF)
@@ -166,7 +167,7 @@ def test_a_drawn_relaxation_neighbourhood_is_drawn_again_after_a_miss(
     start = {"f0": "worse", "f1": "a", "f2": "b"}
 
     found = heuristic._relaxation_induced(
-        cast(Relaxation, draws), start, random.Random(0), until=math.inf
+        cast(Relaxation, draws), start, random.Random(0), until=math.inf, clock=time.monotonic
     )
 
     assert found == {"f0": "better", "f1": "a", "f2": "b"}
@@ -181,7 +182,7 @@ def test_an_undrawn_relaxation_neighbourhood_is_not_tried_again(
     start = {"f0": "worse", "f1": "a", "f2": "b"}
 
     found = heuristic._relaxation_induced(
-        cast(Relaxation, draws), start, random.Random(0), until=math.inf
+        cast(Relaxation, draws), start, random.Random(0), until=math.inf, clock=time.monotonic
     )
 
     assert found == start

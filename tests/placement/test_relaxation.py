@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 
 import pytest
 
@@ -133,7 +134,9 @@ def test_the_relaxation_neighbourhood_only_improves_and_keeps_every_constraint(
     relaxed = relaxation_dive(problem, time_limit=60)
     assert relaxed is not None
     start = relaxed.placement or optimum_placement
-    found = heuristic._relaxation_induced(relaxed, start, random.Random(0), math.inf)
+    found = heuristic._relaxation_induced(
+        relaxed, start, random.Random(0), math.inf, time.monotonic
+    )
     assert violations(problem, found) == []
     assert problem.score(found) <= problem.score(start)
     if not relaxed.disagreeing(start):  # the start is the LP's own integral optimum
